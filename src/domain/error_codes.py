@@ -1,0 +1,29 @@
+"""The one catalogue of error codes a client can receive, with what each means."""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID_JSON = "INVALID_JSON"
+    UNKNOWN_KIND = "UNKNOWN_KIND"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    NOT_FOUND = "NOT_FOUND"
+    PROVIDER_ERROR = "PROVIDER_ERROR"
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+    CALLBACK_REJECTED = "CALLBACK_REJECTED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+ERROR_CATALOGUE: dict[ErrorCode, str] = {
+    ErrorCode.INVALID_JSON: "The frame is not a JSON object (not valid JSON, or an array, number or string).",
+    ErrorCode.UNKNOWN_KIND: "`kind` is missing or is not one this endpoint serves.",
+    ErrorCode.VALIDATION_ERROR: "The message or a field breaks a rule; `details` names each field and rule.",
+    ErrorCode.NOT_FOUND: "No payment with that id on this hash.",
+    ErrorCode.PROVIDER_ERROR: "Daraja refused the request; `details` carries Daraja's code and message.",
+    ErrorCode.PROVIDER_UNAVAILABLE: (
+        "Daraja could not be reached or did not answer in time. The payment is kept; when the request may have "
+        "reached Daraja its outcome is unknown and is settled by Daraja's callback, never by sending it again."
+    ),
+    ErrorCode.CALLBACK_REJECTED: "A callback that matches no payment, or contradicts the one it names (HTTP only).",
+    ErrorCode.INTERNAL_ERROR: "An unexpected fault in the gateway; nothing about it is shown to the client.",
+}

@@ -1,0 +1,64 @@
+"""Every business error is a DomainError whose `code` comes from the catalogue."""
+
+from typing import Any, ClassVar
+
+from domain.error_codes import ErrorCode
+
+
+class DomainError(Exception):
+    code: ClassVar[ErrorCode] = ErrorCode.INTERNAL_ERROR
+
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class ValidationError(DomainError):
+    code = ErrorCode.VALIDATION_ERROR
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}", [{"field": field, "message": rule}])
+        self.field = field
+
+
+class NotFoundError(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+
+class ProviderRejectedError(DomainError):
+    """Daraja answered and said no: nothing was started, the payment is failed."""
+
+    code = ErrorCode.PROVIDER_ERROR
+
+    def __init__(self, provider_code: str, provider_message: str) -> None:
+        super().__init__(
+            f"M-PESA refused the request: {provider_message}",
+            [{"provider_code": provider_code, "provider_message": provider_message}],
+        )
+        self.provider_code = provider_code
+        self.provider_message = provider_message
+
+
+class ProviderUnavailableError(DomainError):
+    code = ErrorCode.PROVIDER_UNAVAILABLE
+
+
+class ProviderUnreachableError(ProviderUnavailableError):
+    """The request never reached Daraja (connection refused, connect time-out): safe to call it failed."""
+
+
+class ProviderOutcomeUnknownError(ProviderUnavailableError):
+    """The request may have reached Daraja (read time-out, reset, 5xx): the outcome must come from Daraja."""
+
+
+class CallbackRejectedError(DomainError):
+    code = ErrorCode.CALLBACK_REJECTED
+
+
+class PaymentFinalError(DomainError):
+    """A final payment was asked to change; callers treat this as a duplicate, never as a new outcome."""
+
+
+class ConcurrentUpdateError(DomainError):
+    """Someone else changed the payment since it was read; re-read and decide again."""

@@ -1,0 +1,25 @@
+from abc import abstractmethod
+from typing import Protocol
+
+from domain.payment import Payment
+
+
+class PaymentRepository(Protocol):
+    @abstractmethod
+    async def add(self, payment: Payment) -> None:
+        """Store a new payment."""
+
+    @abstractmethod
+    async def save(self, payment: Payment) -> None:
+        """Store the payment's changes if nobody changed it since it was read, and bump its version.
+
+        Raises ConcurrentUpdateError otherwise, so two writers can never both decide a payment's outcome.
+        """
+
+    @abstractmethod
+    async def by_checkout(self, hash_: str, checkout: str) -> Payment | None:
+        """The payment of this hash with Daraja's CheckoutRequestID (or the gateway's own id)."""
+
+    @abstractmethod
+    async def by_callback_token(self, token: str) -> Payment | None:
+        """The payment whose callback URL carries this secret token."""

@@ -1,0 +1,81 @@
+from dataclasses import dataclass
+
+import structlog
+
+from domain.amount import Amount
+from domain.description import Description
+from domain.errors import ProviderOutcomeUnknownError, ProviderRejectedError, ProviderUnreachableError
+from domain.payment import Payment
+from domain.phone import Phone
+from domain.ports import Broadcaster, Clock, Identifiers, PaymentProvider, PaymentRepository
+from domain.topics import stk_topic
+
+logger = structlog.get_logger()
+
+
+@dataclass(frozen=True, slots=True)
+class PushCommand:
+    hash: str
+    phone: object
+    amount: object
+    description: object
+
+
+class PushPayment:
+    """Record the payment first, then ask Daraja to prompt the phone; never send the same push twice."""
+
+    def __init__(
+        self,
+        payments: PaymentRepository,
+        provider: PaymentProvider,
+        broadcaster: Broadcaster,
+        clock: Clock,
+        identifiers: Identifiers,
+        maximum_amount: int,
+    ) -> None:
+        self._payments, self._provider, self._broadcaster = payments, provider, broadcaster
+        self._clock, self._identifiers, self._maximum_amount = clock, identifiers, maximum_amount
+
+    async def __call__(self, command: PushCommand) -> Payment:
+        payment = Payment.start(
+            payment_id=self._identifiers.new_id(),
+            hash_=command.hash,
+            phone=Phone.parse(command.phone),
+            amount=Amount.parse(command.amount, maximum=self._maximum_amount),
+            description=Description.parse(command.description),
+            callback_token=self._identifiers.new_secret(),
+            now=self._clock.now(),
+        )
+        await self._payments.add(payment)
+        try:
+            accepted = await self._provider.start_stk_push(payment.stk_request())
+        except ProviderRejectedError as refusal:
+            payment.reject(refusal.provider_code, refusal.provider_message, self._clock.now())
+            await self._record(payment)
+            raise
+        except ProviderUnreachableError as fault:
+            payment.reject("PROVIDER_UNAVAILABLE", fault.message, self._clock.now())
+            await self._record(payment)
+            raise
+        except ProviderOutcomeUnknownError:
+            # The prompt may be on the phone already: only Daraja's callback may decide this payment now.
+            payment.mark_outcome_unknown(self._clock.now())
+            await self._record(payment)
+            raise
+        payment.accept(accepted, self._clock.now())
+        await self._record(payment)
+        return payment
+
+    async def _record(self, payment: Payment) -> None:
+        await self._payments.save(payment)
+        await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
+        logger.info(
+            "stk_push",
+            payment_id=payment.id,
+            hash=payment.hash,
+            checkout=payment.checkout,
+            phone=payment.phone.masked,
+            amount=payment.amount.shillings,
+            status=payment.status.value,
+            outcome_unknown=payment.outcome_unknown,
+        )
