@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from domain.errors import ValidationError
 
 # Safaricom M-PESA lines: 07XX and 01XX ranges, written in any of the usual local or international forms.
-_LOCAL_FORMS = re.compile(r"^(?:\+?254|0)?(?P<subscriber>[71]\d{8})$")
+_LOCAL_FORMS = re.compile(r"^(?:\+?254|0)?(?P<subscriber>[71][0-9]{8})$")
 
 
 @dataclass(frozen=True, slots=True)

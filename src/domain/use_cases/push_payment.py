@@ -4,7 +4,7 @@ import structlog
 
 from domain.amount import Amount
 from domain.description import Description
-from domain.errors import ProviderOutcomeUnknownError, ProviderRejectedError, ProviderUnreachableError
+from domain.errors import ConcurrentUpdateError, ProviderRejectedError, ProviderUnreachableError
 from domain.payment import Payment
 from domain.phone import Phone
 from domain.ports import Broadcaster, Clock, Identifiers, PaymentProvider, PaymentRepository
@@ -57,17 +57,21 @@ class PushPayment:
             payment.reject("PROVIDER_UNAVAILABLE", fault.message, self._clock.now())
             await self._record(payment)
             raise
-        except ProviderOutcomeUnknownError:
+        except Exception:
             # The prompt may be on the phone already: only Daraja's callback may decide this payment now.
             payment.mark_outcome_unknown(self._clock.now())
             await self._record(payment)
             raise
         payment.accept(accepted, self._clock.now())
-        await self._record(payment)
-        return payment
+        return await self._record(payment)
 
-    async def _record(self, payment: Payment) -> None:
-        await self._payments.save(payment)
+    async def _record(self, payment: Payment) -> Payment:
+        try:
+            await self._payments.save(payment)
+        except ConcurrentUpdateError:
+            # Daraja's callback got here first and settled the payment: the stored record is the truth,
+            # and the callback has already published it.
+            return await self._payments.by_checkout(payment.hash, payment.id) or payment
         await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
         logger.info(
             "stk_push",
@@ -79,3 +83,4 @@ class PushPayment:
             status=payment.status.value,
             outcome_unknown=payment.outcome_unknown,
         )
+        return payment

@@ -1,0 +1,5 @@
+"""Every step, oldest first. Append new steps; never edit or reorder one that may have run somewhere."""
+
+from migrations.steps import m0001_stk_payment_indexes
+
+STEPS = (m0001_stk_payment_indexes,)

@@ -1,0 +1,45 @@
+from odmantic import AIOEngine, query
+
+from adapters.mongo.payment_document import PaymentDocument, replacement_for, to_document, to_payment
+from domain.errors import ConcurrentUpdateError
+from domain.payment import Payment
+from domain.ports import PaymentRepository
+
+
+class MongoPaymentRepository(PaymentRepository):
+    """STK payments in MongoDB; every change is conditional on the version that was read.
+
+    pymongo's connection errors (ServerSelectionTimeoutError, AutoReconnect, NetworkTimeout…) propagate as they are.
+    """
+
+    def __init__(self, engine: AIOEngine) -> None:
+        self._engine = engine
+        self._collection = engine.get_collection(PaymentDocument)
+
+    async def add(self, payment: Payment) -> None:
+        await self._collection.insert_one(to_document(payment).model_dump_doc())
+
+    async def save(self, payment: Payment) -> None:
+        # A conditional replace rather than `$set`: nx-27017 (the embedded store) stores a datetime given to
+        # `$set` as a string, which range queries on `updated_at` would then miss. MongoDB keeps `_id` either way.
+        read_version = payment.version
+        replaced = await self._collection.find_one_and_replace(
+            {"payment_id": payment.id, "version": read_version},
+            replacement_for(payment, read_version + 1),
+            projection={"_id": True},
+        )
+        if replaced is None:
+            raise ConcurrentUpdateError(f"payment {payment.id} changed since version {read_version} was read")
+        payment.version = read_version + 1
+
+    async def by_checkout(self, hash_: str, checkout: str) -> Payment | None:
+        document = await self._engine.find_one(
+            PaymentDocument,
+            PaymentDocument.hash == hash_,
+            query.or_(PaymentDocument.checkout == checkout, PaymentDocument.payment_id == checkout),
+        )
+        return None if document is None else to_payment(document)
+
+    async def by_callback_token(self, token: str) -> Payment | None:
+        document = await self._engine.find_one(PaymentDocument, PaymentDocument.callback_token == token)
+        return None if document is None else to_payment(document)

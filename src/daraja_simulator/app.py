@@ -1,0 +1,74 @@
+"""The simulator as one Litestar app: Daraja's paths, plus test controls under /simulator/."""
+
+import structlog
+from litestar import Litestar, Request, Response
+from litestar.di import Provide
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
+
+from daraja_simulator.callbacks import CallbackSender
+from daraja_simulator.config import SimulatorConfig
+from daraja_simulator.control import CONTROL_HANDLERS
+from daraja_simulator.credentials import load_credentials
+from daraja_simulator.errors import DarajaError, internal_server_error
+from daraja_simulator.express import stk_push, stk_query
+from daraja_simulator.ledger import Ledger
+from daraja_simulator.oauth import generate_token
+from daraja_simulator.payouts import b2c_v1, b2c_v3, transaction_status
+from daraja_simulator.state import SimulatorState
+
+logger = structlog.get_logger(__name__)
+
+
+def create_app(config: SimulatorConfig) -> Litestar:
+    ledger = Ledger()
+    simulator = SimulatorState(
+        config=config,
+        ledger=ledger,
+        credentials=load_credentials(config),
+        sender=CallbackSender(ledger, verify_tls=config.verify_tls),
+    )
+
+    async def provide_simulator() -> SimulatorState:
+        return simulator
+
+    app = Litestar(
+        route_handlers=[
+            generate_token,
+            stk_push,
+            stk_query,
+            b2c_v1,
+            b2c_v3,
+            transaction_status,
+            *CONTROL_HANDLERS,
+        ],
+        dependencies={"simulator": Provide(provide_simulator)},
+        exception_handlers={
+            DarajaError: _daraja_error,
+            NotFoundException: _not_found,
+            MethodNotAllowedException: _method_not_allowed,
+            500: _unexpected,
+        },
+        on_shutdown=[simulator.sender.close],
+        # Nothing here is for an API catalogue, and the host application owns logging setup.
+        openapi_config=None,
+        logging_config=None,
+    )
+    app.state.simulator = simulator
+    return app
+
+
+def _daraja_error(_: Request, error: DarajaError) -> Response[dict[str, str]]:
+    return Response(error.body(), status_code=error.status_code)
+
+
+def _not_found(request: Request, _: Exception) -> Response[dict[str, str]]:
+    return _daraja_error(request, DarajaError(404, "404.001.01", "Resource not found"))
+
+
+def _method_not_allowed(request: Request, _: Exception) -> Response[dict[str, str]]:
+    return _daraja_error(request, DarajaError(405, "405.001", "Method Not Allowed"))
+
+
+def _unexpected(request: Request, error: Exception) -> Response[dict[str, str]]:
+    logger.error("simulator_handler_failed", path=request.url.path, error=repr(error))
+    return _daraja_error(request, internal_server_error())

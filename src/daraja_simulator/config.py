@@ -1,0 +1,62 @@
+"""Everything a running simulator can be told, read from SIM_* environment variables."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# Safaricom's public sandbox passkey for shortcode 174379 (DARAJA.md §0): not a secret.
+SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorConfig:
+    consumer_key: str = "simulator-consumer-key"
+    consumer_secret: str = "simulator-consumer-secret"  # noqa: S105 - the simulator's own test value
+    shortcode: str = "174379"
+    passkey: str = SANDBOX_PASSKEY
+    b2c_shortcode: str = "600996"
+    initiator_name: str = "testapi"
+    initiator_password: str = "Safaricom999!*!"  # noqa: S105 - the widely published sandbox value
+    callback_delay: float = 2.0
+    slow_seconds: float = 3.0
+    token_ttl: int = 3599
+    # Off by default: in development the gateway's callback endpoints use a self-signed certificate.
+    verify_tls: bool = False
+    # Both set: use this key pair for SecurityCredential instead of one generated per process.
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "SimulatorConfig":
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            consumer_key=env.get("SIM_CONSUMER_KEY", defaults.consumer_key),
+            consumer_secret=env.get("SIM_CONSUMER_SECRET", defaults.consumer_secret),
+            shortcode=env.get("SIM_SHORTCODE", defaults.shortcode),
+            passkey=env.get("SIM_PASSKEY", defaults.passkey),
+            b2c_shortcode=env.get("SIM_B2C_SHORTCODE", defaults.b2c_shortcode),
+            initiator_name=env.get("SIM_INITIATOR_NAME", defaults.initiator_name),
+            initiator_password=env.get("SIM_INITIATOR_PASSWORD", defaults.initiator_password),
+            callback_delay=float(env.get("SIM_CALLBACK_DELAY", defaults.callback_delay)),
+            slow_seconds=float(env.get("SIM_SLOW_SECONDS", defaults.slow_seconds)),
+            token_ttl=int(env.get("SIM_TOKEN_TTL", defaults.token_ttl)),
+            verify_tls=_flag(env, "SIM_VERIFY_TLS", defaults.verify_tls),
+            cert_file=env.get("SIM_CERT_FILE") or None,
+            key_file=env.get("SIM_KEY_FILE") or None,
+        )
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be true or false, not {raw!r}")

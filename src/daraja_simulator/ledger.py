@@ -1,0 +1,176 @@
+"""What the simulator remembers, in memory only: issued tokens, STK pushes, B2C payouts and the counters tests
+read to prove the gateway sent each request exactly once.
+
+Everything runs on one event loop and no method awaits, so each check-then-record is atomic without locks.
+"""
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from daraja_simulator.scenarios import Delivery, Scenario
+
+# Opening balances of the B2C shortcode, in cents; payouts draw the utility account down so results look live.
+_OPENING_UTILITY_CENTS = 10_000_000_00
+_WORKING_CENTS = 1_199_371_00
+_OPENING_CHARGES_CENTS = -1_980_00
+PAYOUT_FEE_CENTS = 22_40
+
+
+@dataclass(slots=True)
+class StkTransaction:
+    merchant_request_id: str
+    checkout_request_id: str
+    phone: str
+    amount: int
+    scenario: Scenario
+    settled: bool = False
+
+
+@dataclass(slots=True)
+class Payout:
+    originator_conversation_id: str
+    conversation_id: str
+    party_a: str
+    command_id: str
+    recipient: str
+    amount: int
+    receipt: str
+    initiated_at: datetime
+    scenario: Scenario  # the amount's scenario, or INVALID_INITIATOR when the credentials were wrong
+    settled_at: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        """Transaction Status' TransactionStatus for this payout."""
+        if self.settled_at is None:
+            return "Pending"
+        if self.scenario.money_moves:
+            return "Completed"
+        if self.scenario.delivery is Delivery.QUEUE_TIMEOUT:
+            return "Expired"
+        return "Failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Funds:
+    utility: float
+    working: float
+    charges_paid: float
+
+
+@dataclass(slots=True)
+class Ledger:
+    _tokens: dict[str, float] = field(default_factory=dict)  # token → monotonic expiry
+    _stk: dict[str, StkTransaction] = field(default_factory=dict)
+    _locked_phones: dict[str, str] = field(default_factory=dict)  # phone → CheckoutRequestID still pending
+    _payouts: dict[str, Payout] = field(default_factory=dict)
+    _payouts_by_receipt: dict[str, Payout] = field(default_factory=dict)
+    _utility_cents: int = _OPENING_UTILITY_CENTS
+    _charges_cents: int = _OPENING_CHARGES_CENTS
+    stk_pushes_total: int = 0
+    stk_pushes_per_phone: Counter[str] = field(default_factory=Counter)
+    b2c_requests_total: int = 0
+    b2c_requests_per_originator: Counter[str] = field(default_factory=Counter)
+    callbacks_sent: int = 0
+    callbacks_failed: int = 0
+
+    # Tokens -----------------------------------------------------------------------------------------------
+
+    def issue_token(self, token: str, ttl_seconds: int) -> None:
+        # Earlier tokens stay valid until they expire: a gateway running several workers may each hold one.
+        self._tokens[token] = time.monotonic() + ttl_seconds
+
+    def token_is_valid(self, token: str) -> bool:
+        expiry = self._tokens.get(token)
+        return expiry is not None and time.monotonic() < expiry
+
+    def expire_tokens(self) -> None:
+        self._tokens.clear()
+
+    # STK push ---------------------------------------------------------------------------------------------
+
+    def count_stk_push(self, phone: str | None) -> None:
+        self.stk_pushes_total += 1
+        if phone is not None:
+            self.stk_pushes_per_phone[phone] += 1
+
+    def phone_is_locked(self, phone: str) -> bool:
+        return phone in self._locked_phones
+
+    def has_checkout(self, checkout_request_id: str) -> bool:
+        return checkout_request_id in self._stk
+
+    def record_stk(self, transaction: StkTransaction) -> None:
+        self._stk[transaction.checkout_request_id] = transaction
+        self._locked_phones[transaction.phone] = transaction.checkout_request_id
+
+    def stk(self, checkout_request_id: str) -> StkTransaction | None:
+        return self._stk.get(checkout_request_id)
+
+    def settle_stk(self, checkout_request_id: str) -> None:
+        transaction = self._stk.get(checkout_request_id)
+        if transaction is None:  # forgotten by a reset meanwhile
+            return
+        transaction.settled = True
+        if self._locked_phones.get(transaction.phone) == checkout_request_id:
+            del self._locked_phones[transaction.phone]
+
+    # B2C --------------------------------------------------------------------------------------------------
+
+    def count_b2c_request(self, originator_conversation_id: str | None) -> None:
+        self.b2c_requests_total += 1
+        if originator_conversation_id is not None:
+            self.b2c_requests_per_originator[originator_conversation_id] += 1
+
+    def attribute_b2c_request(self, originator_conversation_id: str) -> None:
+        """B2C v1 requests carry no id of their own: counted by the one Daraja gives them once accepted."""
+        self.b2c_requests_per_originator[originator_conversation_id] += 1
+
+    def has_payout(self, originator_conversation_id: str) -> bool:
+        return originator_conversation_id in self._payouts
+
+    def record_payout(self, payout: Payout) -> None:
+        self._payouts[payout.originator_conversation_id] = payout
+        self._payouts_by_receipt[payout.receipt] = payout
+
+    def find_payout(self, originator_conversation_id: str | None, receipt: str | None) -> Payout | None:
+        if originator_conversation_id and originator_conversation_id in self._payouts:
+            return self._payouts[originator_conversation_id]
+        if receipt:
+            return self._payouts_by_receipt.get(receipt)
+        return None
+
+    def settle_payout(self, payout: Payout, moment: datetime) -> Funds:
+        """Records the outcome and, when money moved, draws the B2C account down; returns the balances after."""
+        if payout.settled_at is None:
+            payout.settled_at = moment
+            if payout.scenario.money_moves:
+                self._utility_cents -= payout.amount * 100
+                self._charges_cents -= PAYOUT_FEE_CENTS
+        return Funds(self._utility_cents / 100, _WORKING_CENTS / 100, self._charges_cents / 100)
+
+    # Control ----------------------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forgets transactions, payouts and counters. Tokens survive, so a running gateway stays logged in;
+        use expire_tokens() for that."""
+        fresh = Ledger(_tokens=self._tokens)
+        for each in fields(self):
+            setattr(self, each.name, getattr(fresh, each.name))
+
+    def stats(self, scheduled_deliveries: int) -> dict[str, Any]:
+        return {
+            "stk_push_requests": {"total": self.stk_pushes_total, "per_phone": dict(self.stk_pushes_per_phone)},
+            "b2c_payment_requests": {
+                "total": self.b2c_requests_total,
+                "per_originator_conversation_id": dict(self.b2c_requests_per_originator),
+            },
+            "callbacks": {
+                "sent": self.callbacks_sent,
+                "failed": self.callbacks_failed,
+                "scheduled": scheduled_deliveries,
+            },
+        }

@@ -1,0 +1,55 @@
+"""The Litestar application: routes, the bridge from the container to Litestar's DI, and the lifespan."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from entrypoints.container import Container
+from entrypoints.http.callback_controller import DarajaCallbackController
+from entrypoints.http.error_responses import EXCEPTION_HANDLERS
+from entrypoints.http.health import health
+from entrypoints.http.stk_controller import StkPushController
+from entrypoints.ws.stk_listener import stk_socket
+from migrations.runner import apply_migrations
+
+logger = structlog.get_logger()
+
+# Providers handlers may ask for by name. dependency-injector builds them; Litestar only sees plain callables.
+_BRIDGED = ("push_payment", "payment_status", "handle_stk_callback", "channels", "socket_limits")
+
+
+def _dependencies(container: Container) -> dict[str, Provide]:
+    def bridge(provider: Callable[[], Any]) -> Provide:
+        def provide() -> Any:
+            return provider()
+
+        return Provide(provide, sync_to_thread=False, use_cache=False)
+
+    return {name: bridge(getattr(container, name)) for name in _BRIDGED}
+
+
+def create_app(container: Container) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        applied = await apply_migrations(container.mongo_engine().database)
+        logger.info("migrations_applied", applied=applied)
+        try:
+            yield
+        finally:
+            await container.http_client().aclose()
+            container.mongo_client().close()
+
+    return Litestar(
+        route_handlers=[stk_socket, StkPushController, DarajaCallbackController, health],
+        dependencies=_dependencies(container),
+        plugins=[container.channels()],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(title="mpesa-gateway", version="0.1.0", path="/schema"),
+        logging_config=None,
+    )

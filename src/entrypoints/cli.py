@@ -1,0 +1,114 @@
+"""`mpesa-gateway`: serve the gateway, apply migrations, run the Daraja simulator, make a dev certificate."""
+
+import asyncio
+import sys
+
+import click
+import pydantic
+import structlog
+import uvicorn
+
+from entrypoints.dev_certificate import ensure_dev_certificate
+from entrypoints.logging_setup import configure_logging
+from entrypoints.settings import MpesaEnvironment, Settings
+
+logger = structlog.get_logger()
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except pydantic.ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in issue['loc']).upper() or 'settings'}: {issue['msg']}"
+            for issue in error.errors()
+        )
+        raise click.ClickException(f"bad configuration: {problems}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Self-hosted M-PESA gateway: STK push and B2C over secure WebSockets. Settings come from the environment."""
+
+
+@main.command()
+def serve() -> None:
+    """Serve wss:// and https:// on APP_HOST:APP_PORT (starts the embedded store and simulator when unset)."""
+    from entrypoints.app import create_app
+    from entrypoints.container import Container
+    from entrypoints.local_services import local_services
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    if settings.tls and settings.mpesa_env is MpesaEnvironment.SIMULATOR:
+        if ensure_dev_certificate(settings.ssl_certfile, settings.ssl_keyfile, settings.app_host):
+            logger.info("dev_certificate_created", certfile=str(settings.ssl_certfile))
+    with local_services(settings) as resolved:
+        container = Container(settings=resolved)
+        logger.info(
+            "gateway_starting",
+            host=resolved.app_host,
+            port=resolved.app_port,
+            mpesa_env=resolved.mpesa_env.value,
+            daraja=resolved.resolved_daraja_base_url(),
+            tls=resolved.tls,
+        )
+        uvicorn.run(
+            create_app(container),
+            host=resolved.app_host,
+            port=resolved.app_port,
+            ssl_certfile=str(resolved.ssl_certfile) if resolved.tls else None,
+            ssl_keyfile=str(resolved.ssl_keyfile) if resolved.tls else None,
+            ws="websockets-sansio",
+            ws_max_size=resolved.ws_max_message_bytes,
+            ws_per_message_deflate=resolved.ws_compression,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+
+
+@main.command()
+def migrate() -> None:
+    """Apply every MongoDB migration step not applied yet (the gateway also does this at start-up)."""
+    from adapters.mongo.client import create_engine, create_mongo_client
+    from entrypoints.local_services import local_store
+    from migrations.runner import apply_migrations
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+
+    async def run(url: str) -> list[str]:
+        client = create_mongo_client(url)
+        try:
+            return await apply_migrations(create_engine(client, settings.mongodb_database).database)
+        finally:
+            client.close()
+
+    with local_store(settings) as resolved:
+        applied = asyncio.run(run(str(resolved.mongodb_url)))
+    click.echo("\n".join(applied) if applied else "nothing to apply")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8300, show_default=True, type=int)
+def simulator(host: str, port: int) -> None:
+    """Run the bundled Daraja simulator (SIM_* variables configure it; see the README's scenario table)."""
+    from daraja_simulator.config import SimulatorConfig
+    from daraja_simulator.server import run
+
+    configure_logging("WARNING")
+    run(host, port, SimulatorConfig.from_env())
+
+
+@main.command("dev-cert")
+def dev_cert() -> None:
+    """Write a self-signed certificate for localhost to SSL_CERTFILE / SSL_KEYFILE unless both exist."""
+    settings = load_settings()
+    written = ensure_dev_certificate(settings.ssl_certfile, settings.ssl_keyfile, settings.app_host)
+    click.echo(f"{'wrote' if written else 'kept'} {settings.ssl_certfile} and {settings.ssl_keyfile}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

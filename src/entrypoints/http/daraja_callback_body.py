@@ -1,0 +1,71 @@
+"""Daraja's STK callback body (DARAJA.md §2.3), read leniently: types vary and new fields appear."""
+
+from typing import Any
+
+import msgspec
+
+from domain.errors import ValidationError
+from domain.payment import StkResult
+
+
+class CallbackItem(msgspec.Struct):
+    Name: str
+    Value: Any = None  # Balance often comes with no Value at all
+
+
+class CallbackMetadata(msgspec.Struct):
+    Item: list[CallbackItem] = msgspec.field(default_factory=list)
+
+
+class StkCallback(msgspec.Struct):
+    MerchantRequestID: str
+    CheckoutRequestID: str
+    ResultCode: int | str
+    ResultDesc: str
+    CallbackMetadata: CallbackMetadata | None = None
+
+
+class StkCallbackBody(msgspec.Struct):
+    stkCallback: StkCallback
+
+
+class StkCallbackEnvelope(msgspec.Struct):
+    Body: StkCallbackBody
+
+
+_decoder = msgspec.json.Decoder(StkCallbackEnvelope)
+
+
+def parse_stk_callback(raw: bytes) -> StkResult:
+    try:
+        callback = _decoder.decode(raw).Body.stkCallback
+    except msgspec.DecodeError as fault:  # includes ValidationError
+        raise ValidationError("Body.stkCallback", str(fault)) from fault
+    items = {item.Name: item.Value for item in (callback.CallbackMetadata.Item if callback.CallbackMetadata else [])}
+    return StkResult(
+        merchant_request=callback.MerchantRequestID,
+        checkout=callback.CheckoutRequestID,
+        result_code=str(callback.ResultCode),
+        result_desc=callback.ResultDesc,
+        receipt=_text(items.get("MpesaReceiptNumber")),
+        amount=_whole_shillings(items.get("Amount")),
+        phone=_text(items.get("PhoneNumber")),
+        transaction_date=_text(items.get("TransactionDate")),
+    )
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, bool | dict | list):
+        return None
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _whole_shillings(value: object) -> int | None:
+    """Daraja sends 1 or 1.00; anything that is not a whole number of shillings matches no payment."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None

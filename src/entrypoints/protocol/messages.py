@@ -1,0 +1,84 @@
+"""The shapes clients send: checked here for structure and types; the domain checks the business rules."""
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+
+from domain.errors import ValidationError
+from entrypoints.protocol.errors import InvalidJsonError, UnknownKindError
+
+MAXIMUM_REF_LENGTH = 128
+_decoder = msgspec.json.Decoder()
+StructT = TypeVar("StructT", bound=msgspec.Struct)
+_FIELD_IN_ERROR = re.compile(r"at `\$\.?([^`]*)`|field `([^`]+)`")
+
+
+class PushPayload(msgspec.Struct, forbid_unknown_fields=True):
+    phone: str | int
+    amount: int
+    description: str
+
+
+class StatusPayload(msgspec.Struct, forbid_unknown_fields=True):
+    checkout: str
+
+
+class HttpPushBody(msgspec.Struct, forbid_unknown_fields=True):
+    phone: str | int
+    amount: int
+    description: str
+    hash: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientMessage:
+    kind: str
+    payload: dict[str, Any]
+    ref: str | None
+
+
+_ENVELOPE_FIELDS = frozenset({"kind", "payload", "ref"})
+
+
+def decode_document(text: str | bytes) -> dict[str, Any]:
+    try:
+        document = _decoder.decode(text)
+    except msgspec.DecodeError as fault:
+        raise InvalidJsonError(f"the frame is not valid JSON: {fault}") from fault
+    if not isinstance(document, dict):
+        raise InvalidJsonError("the frame must be a JSON object")
+    return document
+
+
+def usable_ref(document: dict[str, Any]) -> str | None:
+    """The client's `ref` when it is one the protocol can echo."""
+    ref = document.get("ref")
+    return ref if isinstance(ref, str) and len(ref) <= MAXIMUM_REF_LENGTH else None
+
+
+def read_envelope(document: dict[str, Any], kinds: frozenset[str]) -> ClientMessage:
+    """A message of a kind this endpoint serves, or the protocol's error for why it is not one."""
+    kind = document.get("kind")
+    if not isinstance(kind, str) or kind not in kinds:
+        raise UnknownKindError(f"kind must be one of: {', '.join(sorted(kinds))}", [{"field": "kind"}])
+    ref = document.get("ref")
+    if ref is not None and usable_ref(document) is None:
+        raise ValidationError("ref", f"must be a string of at most {MAXIMUM_REF_LENGTH} characters")
+    unknown = sorted(set(document) - _ENVELOPE_FIELDS)
+    if unknown:
+        raise ValidationError(unknown[0], "is not a field of the message envelope")
+    payload = document.get("payload")
+    if not isinstance(payload, dict):
+        raise ValidationError("payload", "must be a JSON object")
+    return ClientMessage(kind, payload, ref)
+
+
+def convert(payload: dict[str, Any], shape: type[StructT]) -> StructT:
+    try:
+        return msgspec.convert(payload, shape, strict=True)
+    except msgspec.ValidationError as fault:
+        match = _FIELD_IN_ERROR.search(str(fault))
+        field = next((group for group in match.groups() if group), "payload") if match else "payload"
+        raise ValidationError(field, str(fault)) from fault

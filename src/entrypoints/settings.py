@@ -1,0 +1,99 @@
+"""Configuration from environment variables, each with a documented default (README: Settings)."""
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MpesaEnvironment(StrEnum):
+    SIMULATOR = "simulator"
+    SANDBOX = "sandbox"
+    PRODUCTION = "production"
+
+
+DARAJA_BASE_URLS = {
+    MpesaEnvironment.SANDBOX: "https://sandbox.safaricom.co.ke",
+    MpesaEnvironment.PRODUCTION: "https://api.safaricom.co.ke",
+}
+# The bundled simulator's own credentials: public by design, useless anywhere else.
+SIMULATOR_CONSUMER_KEY = "simulator-consumer-key"
+SIMULATOR_CONSUMER_SECRET = "simulator-consumer-secret"  # noqa: S105
+SANDBOX_SHORTCODE = "174379"
+SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"  # noqa: S105
+# Daraja refuses callback URLs containing "mpesa" (DARAJA.md §6.4), so the gateway hands it this path;
+# the seed's /api/v1/mpesa/stk/callback/{hash} is served too.
+STK_CALLBACK_PATH = "/api/v1/hooks/stk"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", frozen=True)
+
+    app_host: str = "localhost"
+    app_port: int = Field(3000, ge=1, le=65535)
+    tls: bool = True
+    ssl_certfile: Path = Path("ssl/cert.pem")
+    ssl_keyfile: Path = Path("ssl/key.pem")
+    ws_max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    ws_idle_timeout: float = Field(960.0, gt=0)
+    ws_compression: bool = True
+
+    mongodb_url: str | None = None
+    mongodb_database: str = "mpesa_gateway"
+    data_dir: Path = Path("var")
+
+    mpesa_env: MpesaEnvironment = MpesaEnvironment.SIMULATOR
+    daraja_base_url: str | None = None
+    daraja_consumer_key: SecretStr | None = None
+    daraja_consumer_secret: SecretStr | None = None
+    daraja_shortcode: str | None = None
+    daraja_passkey: SecretStr | None = None
+    daraja_transaction_type: str = Field("CustomerPayBillOnline", pattern="^(CustomerPayBillOnline|CustomerBuyGoodsOnline)$")
+    daraja_party_b: str | None = None
+    daraja_timeout: float = Field(30.0, gt=0)
+    callback_base_url: str | None = None
+
+    simulator_callback_delay: float = Field(2.0, ge=0)
+    stk_max_amount: int = Field(250_000, ge=1, le=250_000)
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @model_validator(mode="after")
+    def _real_daraja_needs_real_credentials(self) -> "Settings":
+        if self.mpesa_env is MpesaEnvironment.SIMULATOR:
+            return self
+        missing = [
+            name
+            for name in ("daraja_consumer_key", "daraja_consumer_secret", "daraja_shortcode", "daraja_passkey")
+            if getattr(self, name) is None
+        ]
+        if missing:
+            raise ValueError(f"MPESA_ENV={self.mpesa_env.value} needs {', '.join(n.upper() for n in missing)}")
+        if self.callback_base_url is None:
+            raise ValueError(f"MPESA_ENV={self.mpesa_env.value} needs CALLBACK_BASE_URL, the public https address")
+        return self
+
+    @property
+    def public_base_url(self) -> str:
+        scheme = "https" if self.tls else "http"
+        return (self.callback_base_url or f"{scheme}://{self.app_host}:{self.app_port}").rstrip("/")
+
+    def consumer_key(self) -> str:
+        return self.daraja_consumer_key.get_secret_value() if self.daraja_consumer_key else SIMULATOR_CONSUMER_KEY
+
+    def consumer_secret(self) -> str:
+        secret = self.daraja_consumer_secret
+        return secret.get_secret_value() if secret else SIMULATOR_CONSUMER_SECRET
+
+    def shortcode(self) -> str:
+        return self.daraja_shortcode or SANDBOX_SHORTCODE
+
+    def passkey(self) -> str:
+        return self.daraja_passkey.get_secret_value() if self.daraja_passkey else SANDBOX_PASSKEY
+
+    def resolved_daraja_base_url(self) -> str:
+        if self.daraja_base_url:
+            return self.daraja_base_url
+        if self.mpesa_env is MpesaEnvironment.SIMULATOR:
+            raise ValueError("the simulator's address is not known yet: start it first (local_services)")
+        return DARAJA_BASE_URLS[self.mpesa_env]

@@ -1,0 +1,113 @@
+"""One client socket: subscribe it to its topic, answer its frames, close it when idle."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import WebSocket
+from litestar.channels import ChannelsPlugin
+
+from domain.errors import DomainError
+from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
+from entrypoints.protocol.messages import decode_document, read_envelope, usable_ref
+
+logger = structlog.get_logger()
+
+Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+CLOSE_NORMAL = 1000
+CLOSE_UNSUPPORTED_DATA = 1003
+# Enough for a client to pipeline a few requests; past it the socket stops reading until one finishes.
+_MAX_IN_FLIGHT = 8
+_encoder = msgspec.json.Encoder()
+
+
+class ClientSocket:
+    """Serialises sends, because replies and topic updates are written from different tasks."""
+
+    def __init__(self, socket: WebSocket) -> None:
+        self._socket, self._lock = socket, asyncio.Lock()
+        self.open = True
+
+    async def send(self, frame: bytes) -> None:
+        if not self.open:
+            return
+        async with self._lock:
+            try:
+                await self._socket.send_data(frame, mode="text")
+            except Exception:  # the peer went away between the check and the write: nothing left to tell it
+                self.open = False
+
+
+async def run_session(
+    socket: WebSocket,
+    topic: str,
+    handlers: Mapping[str, Handler],
+    channels: ChannelsPlugin,
+    idle_timeout: float,
+) -> None:
+    await socket.accept()
+    client = ClientSocket(socket)
+    kinds = frozenset(handlers)
+    in_flight: set[asyncio.Task[None]] = set()
+    slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
+    started = time.perf_counter()
+    close_code: int | None = None
+    with structlog.contextvars.bound_contextvars(connection=uuid.uuid4().hex[:12], topic=topic):
+        logger.info("ws_connected")
+        try:
+            async with channels.start_subscription([topic]) as subscriber, subscriber.run_in_background(
+                client.send, join=False
+            ):
+                while True:
+                    try:
+                        event = await asyncio.wait_for(socket.receive(), idle_timeout)
+                    except TimeoutError:
+                        close_code = CLOSE_NORMAL
+                        await socket.close(code=CLOSE_NORMAL, reason="idle timeout")
+                        break
+                    if event["type"] == "websocket.disconnect":
+                        close_code = event.get("code", CLOSE_NORMAL)
+                        break
+                    text = event.get("text")
+                    if text is None:
+                        close_code = CLOSE_UNSUPPORTED_DATA
+                        await socket.close(code=CLOSE_UNSUPPORTED_DATA, reason="only text JSON frames are accepted")
+                        break
+                    await slots.acquire()
+                    # A request outlives its socket: a push already sent to Daraja must still record Daraja's ids.
+                    task = asyncio.create_task(_answer(client, text, handlers, kinds))
+                    in_flight.add(task)
+                    task.add_done_callback(lambda done: (in_flight.discard(done), slots.release()))
+        finally:
+            client.open = False
+            logger.info("ws_closed", code=close_code, duration_s=round(time.perf_counter() - started, 3))
+
+
+async def _answer(client: ClientSocket, text: str, handlers: Mapping[str, Handler], kinds: frozenset[str]) -> None:
+    started = time.perf_counter()
+    kind, ref = "error", None
+    try:
+        document = decode_document(text)
+        ref = usable_ref(document)
+        if isinstance(document.get("kind"), str) and document["kind"] in kinds:
+            kind = document["kind"]
+        message = read_envelope(document, kinds)
+        reply = ok_reply(kind, ref, await handlers[kind](message.payload))
+    except DomainError as error:
+        reply = error_reply(kind, ref, error)
+    except Exception:
+        logger.exception("ws_message_failed", kind=kind)
+        reply = error_reply(kind, ref, internal_error())
+    await client.send(_encoder.encode(reply))
+    logger.info(
+        "ws_message",
+        kind=kind,
+        ok=reply["ok"],
+        code=None if reply["ok"] else reply["error"]["code"],
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+    )

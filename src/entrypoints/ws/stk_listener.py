@@ -1,0 +1,32 @@
+from typing import Any
+
+from litestar import WebSocket, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
+
+from domain.topics import stk_topic
+from domain.use_cases.payment_status import PaymentStatusQuery
+from domain.use_cases.push_payment import PushCommand, PushPayment
+from entrypoints.protocol.messages import PushPayload, StatusPayload, convert
+from entrypoints.ws.session import run_session
+from entrypoints.ws.socket_limits import SocketLimits
+
+
+@websocket("/mpesa/stk/{hash:str}")
+async def stk_socket(
+    socket: WebSocket,
+    hash: str,  # noqa: A002 - the seed's name for the connection's identifier
+    push_payment: NamedDependency[PushPayment],
+    payment_status: NamedDependency[PaymentStatusQuery],
+    channels: NamedDependency[ChannelsPlugin],
+    socket_limits: NamedDependency[SocketLimits],
+) -> None:
+    async def push(payload: dict[str, Any]) -> dict[str, Any]:
+        request = convert(payload, PushPayload)
+        payment = await push_payment(PushCommand(hash, request.phone, request.amount, request.description))
+        return payment.view()
+
+    async def status(payload: dict[str, Any]) -> dict[str, Any]:
+        return (await payment_status(hash, convert(payload, StatusPayload).checkout)).view()
+
+    await run_session(socket, stk_topic(hash), {"push": push, "status": status}, channels, socket_limits.idle_timeout)

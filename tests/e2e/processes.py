@@ -1,0 +1,98 @@
+"""Real processes for end-to-end tests: the embedded store, the simulator and gateways over TLS."""
+
+import ssl
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from adapters.local_process import LocalProcess, free_port
+
+GATEWAY_START_TIMEOUT = 40.0
+
+
+@dataclass
+class Gateway:
+    process: LocalProcess
+    port: int
+    tls: ssl.SSLContext
+
+    @property
+    def https(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def wss(self) -> str:
+        return f"wss://127.0.0.1:{self.port}"
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.https, verify=self.tls, timeout=10)
+
+
+@dataclass
+class Simulator:
+    process: LocalProcess
+    url: str
+
+    def stats(self) -> dict[str, object]:
+        response = httpx.get(f"{self.url}/simulator/stats", timeout=5)
+        response.raise_for_status()
+        body: dict[str, object] = response.json()
+        return body
+
+    def stk_push_count(self) -> int:
+        return int(self.stats()["stk_pushes_total"])  # type: ignore[call-overload]
+
+
+def cli(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "entrypoints.cli", *arguments]
+
+
+def client_tls(certfile: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(certfile))
+    return context
+
+
+def start_simulator(workdir: Path, **environment: str) -> Simulator:
+    port = free_port()
+    process = LocalProcess(
+        cli("simulator", "--port", str(port)),
+        port=port,
+        log_file=workdir / "simulator.log",
+        env={"SIM_CALLBACK_DELAY": "0.2", "SIM_SLOW_SECONDS": "1.5", **environment},
+    ).start()
+    return Simulator(process, f"http://127.0.0.1:{port}")
+
+
+def start_gateway(workdir: Path, certfile: Path, keyfile: Path, **environment: str) -> Gateway:
+    port = free_port()
+    env = {
+        "APP_HOST": "127.0.0.1",
+        "APP_PORT": str(port),
+        "SSL_CERTFILE": str(certfile),
+        "SSL_KEYFILE": str(keyfile),
+        "DATA_DIR": str(workdir / "var"),
+        "SIMULATOR_CALLBACK_DELAY": "0.2",
+        **environment,
+    }
+    process = LocalProcess(
+        cli("serve"), port=port, log_file=workdir / f"gateway-{port}.log", env=env, start_timeout=GATEWAY_START_TIMEOUT
+    ).start()
+    gateway = Gateway(process, port, client_tls(certfile))
+    _wait_until_healthy(gateway)
+    return gateway
+
+
+def _wait_until_healthy(gateway: Gateway, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    with gateway.http() as client:
+        while True:
+            try:
+                if client.get("/health").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.1)

@@ -1,0 +1,50 @@
+"""One embedded MongoDB-compatible server per session, reached over TCP; a fresh database per test."""
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+from odmantic import AIOEngine
+
+from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.embedded_server import EmbeddedMongo
+from adapters.mongo.payment_repository import MongoPaymentRepository
+from migrations import apply_migrations
+
+
+@pytest.fixture(scope="session")
+def embedded_mongo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedMongo]:
+    with EmbeddedMongo(tmp_path_factory.mktemp("embedded-mongo")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+async def mongo_client(embedded_mongo: EmbeddedMongo) -> AsyncIterator[AsyncIOMotorClient]:
+    client = create_mongo_client(embedded_mongo.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+async def empty_database(mongo_client: AsyncIOMotorClient) -> AsyncIterator[AsyncIOMotorDatabase]:
+    """A database no test has touched, without migrations."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    yield mongo_client[name]
+    await mongo_client.drop_database(name)
+
+
+@pytest.fixture
+async def database(empty_database: AsyncIOMotorDatabase) -> AsyncIOMotorDatabase:
+    await apply_migrations(empty_database)
+    return empty_database
+
+
+@pytest.fixture
+def engine(mongo_client: AsyncIOMotorClient, database: AsyncIOMotorDatabase) -> AIOEngine:
+    return create_engine(mongo_client, database.name)
+
+
+@pytest.fixture
+def payments(engine: AIOEngine) -> MongoPaymentRepository:
+    return MongoPaymentRepository(engine)
