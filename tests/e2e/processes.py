@@ -43,7 +43,8 @@ class Simulator:
         return body
 
     def stk_push_count(self) -> int:
-        return int(self.stats()["stk_pushes_total"])  # type: ignore[call-overload]
+        requests: dict[str, int] = self.stats()["stk_push_requests"]  # type: ignore[assignment]
+        return requests["total"]
 
 
 def cli(*arguments: str) -> list[str]:

@@ -13,7 +13,7 @@ class CallbackItem(msgspec.Struct):
     Value: Any = None  # Balance often comes with no Value at all
 
 
-class CallbackMetadata(msgspec.Struct):
+class StkCallbackMetadata(msgspec.Struct):
     Item: list[CallbackItem] = msgspec.field(default_factory=list)
 
 
@@ -22,7 +22,7 @@ class StkCallback(msgspec.Struct):
     CheckoutRequestID: str
     ResultCode: int | str
     ResultDesc: str
-    CallbackMetadata: CallbackMetadata | None = None
+    CallbackMetadata: StkCallbackMetadata | None = None
 
 
 class StkCallbackBody(msgspec.Struct):
