@@ -94,7 +94,10 @@ class Payment:
         self.updated_at = now
 
     def settle(self, result: StkResult, now: datetime) -> None:
-        """Apply Daraja's result; raises PaymentFinalError once final, CallbackRejectedError if it names another payment."""
+        """Apply Daraja's result.
+
+        Raises PaymentFinalError once final, and CallbackRejectedError when the result names another payment.
+        """
         self._ensure_pending()
         self._ensure_describes_me(result)
         self.checkout, self.merchant_request = result.checkout, result.merchant_request

@@ -40,9 +40,9 @@ def serve() -> None:
 
     settings = load_settings()
     configure_logging(settings.log_level)
-    if settings.tls and settings.mpesa_env is MpesaEnvironment.SIMULATOR:
-        if ensure_dev_certificate(settings.ssl_certfile, settings.ssl_keyfile, settings.app_host):
-            logger.info("dev_certificate_created", certfile=str(settings.ssl_certfile))
+    in_development = settings.tls and settings.mpesa_env is MpesaEnvironment.SIMULATOR
+    if in_development and ensure_dev_certificate(settings.ssl_certfile, settings.ssl_keyfile, settings.app_host):
+        logger.info("dev_certificate_created", certfile=str(settings.ssl_certfile))
     with local_services(settings) as resolved:
         container = Container(settings=resolved)
         logger.info(

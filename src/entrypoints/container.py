@@ -59,7 +59,10 @@ class Container(containers.DeclarativeContainer):
     # Adapters behind the domain's ports.
     daraja = providers.Singleton(daraja_settings, settings)
     daraja_auth = providers.Singleton(
-        DarajaTokenAuth, http_client, daraja.provided.base_url, daraja.provided.consumer_key,
+        DarajaTokenAuth,
+        http_client,
+        daraja.provided.base_url,
+        daraja.provided.consumer_key,
         daraja.provided.consumer_secret,
     )
     payment_provider = providers.Singleton(DarajaStkClient, http_client, daraja_auth, daraja, clock)

@@ -37,7 +37,9 @@ def simulator(workdir: Path) -> Iterator[Simulator]:
 
 
 @pytest.fixture(scope="session")
-def gateway(workdir: Path, tls_files: tuple[Path, Path], store: EmbeddedMongo, simulator: Simulator) -> Iterator[Gateway]:
+def gateway(
+    workdir: Path, tls_files: tuple[Path, Path], store: EmbeddedMongo, simulator: Simulator
+) -> Iterator[Gateway]:
     gateway = start_gateway(
         workdir, *tls_files, MONGODB_URL=store.url, MONGODB_DATABASE=DATABASE, DARAJA_BASE_URL=simulator.url
     )

@@ -41,7 +41,9 @@ class SocketClient:
     async def request(self, message: dict[str, Any]) -> dict[str, Any]:
         return await self.send_text(json.dumps(message))
 
-    async def update_where(self, matches: Callable[[dict[str, Any]], bool], timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+    async def update_where(
+        self, matches: Callable[[dict[str, Any]], bool], timeout: float = WAIT_SECONDS
+    ) -> dict[str, Any]:
         """The first topic update whose data matches, waiting a bounded time for it."""
 
         async def first_match() -> dict[str, Any]:

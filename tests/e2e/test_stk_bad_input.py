@@ -46,10 +46,13 @@ BAD_FRAMES = [
     pytest.param(push(amount=250_001), "VALIDATION_ERROR", "push", id="amount-above-maximum"),
     pytest.param(push(description="x" * 2000), "VALIDATION_ERROR", "push", id="description-2000-chars"),
     pytest.param(push(description="   "), "VALIDATION_ERROR", "push", id="description-blank"),
-    pytest.param('{"kind":"push","payload":{"amount":100,"description":"x"}}', "VALIDATION_ERROR", "push",
-                 id="phone-missing"),
+    pytest.param(
+        '{"kind":"push","payload":{"amount":100,"description":"x"}}', "VALIDATION_ERROR", "push", id="phone-missing"
+    ),
     pytest.param('{"kind":"status","payload":{}}', "VALIDATION_ERROR", "status", id="status-without-checkout"),
-    pytest.param('{"kind":"status","payload":{"checkout":5}}', "VALIDATION_ERROR", "status", id="status-checkout-number"),
+    pytest.param(
+        '{"kind":"status","payload":{"checkout":5}}', "VALIDATION_ERROR", "status", id="status-checkout-number"
+    ),
     pytest.param('{"kind":"push","payload":{},"ref":7}', "VALIDATION_ERROR", "push", id="ref-not-string"),
 ]
 
@@ -134,9 +137,7 @@ def test_http_push_refuses_bad_bodies_and_changes_nothing(
 
 def test_http_push_with_invalid_json_is_invalid_json(gateway: Gateway, nothing_changes: None) -> None:
     with gateway.http() as http:
-        response = http.post(
-            "/api/v1/mpesa/stk/push", content=b"{nope", headers={"Content-Type": "application/json"}
-        )
+        response = http.post("/api/v1/mpesa/stk/push", content=b"{nope", headers={"Content-Type": "application/json"})
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "INVALID_JSON"

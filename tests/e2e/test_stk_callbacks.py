@@ -34,7 +34,8 @@ def success_body(checkout: str, merchant_request: str, amount: float, phone: str
 
 
 async def test_a_real_callback_settles_once_and_forgeries_change_nothing(
-    gateway: Gateway, payments: pymongo.collection.Collection  # type: ignore[type-arg]
+    gateway: Gateway,
+    payments: pymongo.collection.Collection,  # type: ignore[type-arg]
 ) -> None:
     phone = fresh_phone()
     async with await SocketClient.connect(f"{gateway.wss}/mpesa/stk/callbacks", gateway.tls) as client:
@@ -74,7 +75,8 @@ async def test_a_real_callback_settles_once_and_forgeries_change_nothing(
 
 
 def test_the_callback_url_given_to_daraja_never_carries_the_client_hash(
-    gateway: Gateway, payments: pymongo.collection.Collection  # type: ignore[type-arg]
+    gateway: Gateway,
+    payments: pymongo.collection.Collection,  # type: ignore[type-arg]
 ) -> None:
     with gateway.http() as http:
         response = http.post(

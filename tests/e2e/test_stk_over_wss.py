@@ -30,7 +30,10 @@ async def test_seed_push_is_acknowledged_then_settled_and_status_reads_the_store
 
 async def test_every_client_on_a_hash_gets_the_update(gateway: Gateway) -> None:
     url = f"{gateway.wss}/mpesa/stk/shared-hash"
-    async with await SocketClient.connect(url, gateway.tls) as payer, await SocketClient.connect(url, gateway.tls) as watcher:
+    async with (
+        await SocketClient.connect(url, gateway.tls) as payer,
+        await SocketClient.connect(url, gateway.tls) as watcher,
+    ):
         ack = await payer.request(
             {"kind": "push", "payload": {"phone": fresh_phone(), "amount": 50, "description": "Two tabs"}}
         )

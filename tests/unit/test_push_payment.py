@@ -5,7 +5,6 @@ import pytest
 from domain.amount import Amount
 from domain.description import Description
 from domain.errors import (
-    ConcurrentUpdateError,
     ProviderOutcomeUnknownError,
     ProviderRejectedError,
     ProviderUnreachableError,

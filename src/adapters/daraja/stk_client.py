@@ -76,4 +76,3 @@ def _classify_refusal(response: httpx.Response, answer: dict[str, object]) -> Ex
     if code in _DEFINITE_REFUSALS_ON_500 and isinstance(message, str) and "being processed" not in message:
         return ProviderRejectedError(str(code), message)
     return ProviderOutcomeUnknownError(f"Daraja answered HTTP {response.status_code} without a usable body")
-

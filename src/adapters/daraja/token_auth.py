@@ -64,4 +64,3 @@ def _says_token_invalid(response: httpx.Response) -> bool:
     if response.status_code not in (400, 401, 404):
         return False
     return json_object(response).get("errorCode") in INVALID_TOKEN_CODES
-

@@ -4,7 +4,7 @@ import structlog
 
 from domain.amount import Amount
 from domain.description import Description
-from domain.errors import ConcurrentUpdateError, ProviderRejectedError, ProviderUnreachableError
+from domain.errors import ConcurrentUpdateError, DomainError, ProviderRejectedError, ProviderUnreachableError
 from domain.payment import Payment
 from domain.phone import Phone
 from domain.ports import Broadcaster, Clock, Identifiers, PaymentProvider, PaymentRepository
@@ -51,19 +51,25 @@ class PushPayment:
             accepted = await self._provider.start_stk_push(payment.stk_request())
         except ProviderRejectedError as refusal:
             payment.reject(refusal.provider_code, refusal.provider_message, self._clock.now())
-            await self._record(payment)
+            await self._record_for(refusal, payment)
             raise
         except ProviderUnreachableError as fault:
             payment.reject("PROVIDER_UNAVAILABLE", fault.message, self._clock.now())
-            await self._record(payment)
+            await self._record_for(fault, payment)
             raise
-        except Exception:
+        except Exception as fault:
             # The prompt may be on the phone already: only Daraja's callback may decide this payment now.
             payment.mark_outcome_unknown(self._clock.now())
-            await self._record(payment)
+            await self._record_for(fault, payment)
             raise
         payment.accept(accepted, self._clock.now())
         return await self._record(payment)
+
+    async def _record_for(self, error: Exception, payment: Payment) -> None:
+        """Store the payment and let the error carry it, so the client can follow it on its topic."""
+        recorded = await self._record(payment)
+        if isinstance(error, DomainError):
+            error.details.append({"payment": recorded.view()})
 
     async def _record(self, payment: Payment) -> Payment:
         try:

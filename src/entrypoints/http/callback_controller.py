@@ -1,7 +1,6 @@
+import structlog
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
-
-import structlog
 
 from domain.errors import CallbackRejectedError, DomainError
 from domain.use_cases.handle_stk_callback import HandleStkCallback
@@ -29,7 +28,7 @@ class DarajaCallbackController(Controller):
     async def stk_callback(
         self,
         request: Request[None, None, None],
-        hash: str,  # noqa: A002 - the per-payment secret the gateway put in the CallBackURL
+        hash: str,
         handle_stk_callback: NamedDependency[HandleStkCallback],
     ) -> Response[dict[str, object]]:
         source = request.client.host if request.client else None
@@ -41,9 +40,7 @@ class DarajaCallbackController(Controller):
         try:
             outcome = await handle_stk_callback(hash, result)
         except CallbackRejectedError as error:
-            logger.warning(
-                "security_callback_rejected", source=source, checkout=result.checkout, reason=error.message
-            )
+            logger.warning("security_callback_rejected", source=source, checkout=result.checkout, reason=error.message)
             return _refusal(403, "no such payment")
         logger.info("stk_callback", source=source, checkout=result.checkout, outcome=outcome.value)
         return Response(ACCEPTED, status_code=200)

@@ -60,8 +60,9 @@ async def run_session(
     with structlog.contextvars.bound_contextvars(connection=uuid.uuid4().hex[:12], topic=topic):
         logger.info("ws_connected")
         try:
-            async with channels.start_subscription([topic]) as subscriber, subscriber.run_in_background(
-                client.send, join=False
+            async with (
+                channels.start_subscription([topic]) as subscriber,
+                subscriber.run_in_background(client.send, join=False),
             ):
                 while True:
                     try:

@@ -15,7 +15,7 @@ from entrypoints.ws.socket_limits import SocketLimits
 @websocket("/mpesa/stk/{hash:str}")
 async def stk_socket(
     socket: WebSocket,
-    hash: str,  # noqa: A002 - the seed's name for the connection's identifier
+    hash: str,
     push_payment: NamedDependency[PushPayment],
     payment_status: NamedDependency[PaymentStatusQuery],
     channels: NamedDependency[ChannelsPlugin],
