@@ -1,5 +1,7 @@
 """The simulator as one Litestar app: Daraja's paths, plus test controls under /simulator/."""
 
+from typing import Any
+
 import structlog
 from litestar import Litestar, Request, Response
 from litestar.di import Provide
@@ -57,18 +59,18 @@ def create_app(config: SimulatorConfig) -> Litestar:
     return app
 
 
-def _daraja_error(_: Request, error: DarajaError) -> Response[dict[str, str]]:
+def _daraja_error(_: Request[Any, Any, Any], error: DarajaError) -> Response[dict[str, str]]:
     return Response(error.body(), status_code=error.status_code)
 
 
-def _not_found(request: Request, _: Exception) -> Response[dict[str, str]]:
+def _not_found(request: Request[Any, Any, Any], _: Exception) -> Response[dict[str, str]]:
     return _daraja_error(request, DarajaError(404, "404.001.01", "Resource not found"))
 
 
-def _method_not_allowed(request: Request, _: Exception) -> Response[dict[str, str]]:
+def _method_not_allowed(request: Request[Any, Any, Any], _: Exception) -> Response[dict[str, str]]:
     return _daraja_error(request, DarajaError(405, "405.001", "Method Not Allowed"))
 
 
-def _unexpected(request: Request, error: Exception) -> Response[dict[str, str]]:
+def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, str]]:
     logger.error("simulator_handler_failed", path=request.url.path, error=repr(error))
     return _daraja_error(request, internal_server_error())

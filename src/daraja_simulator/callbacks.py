@@ -66,7 +66,13 @@ class CallbackSender:
     def _http(self) -> httpx.AsyncClient:
         # Made on first use, inside the running loop, and shared by every delivery.
         if self._client is None:
-            self._client = httpx.AsyncClient(verify=self._verify_tls, timeout=self._timeout_seconds)
+            # No keep-alive: each callback is its own connection, as from Daraja, and an idle one never holds up
+            # the receiver's shutdown.
+            self._client = httpx.AsyncClient(
+                verify=self._verify_tls,
+                timeout=self._timeout_seconds,
+                limits=httpx.Limits(max_keepalive_connections=0),
+            )
         return self._client
 
     async def _deliver(self, delay_seconds: float, settle: Settlement) -> None:

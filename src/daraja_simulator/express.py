@@ -3,6 +3,7 @@
 import asyncio
 import hmac
 from datetime import timedelta
+from typing import Any
 
 from litestar import Request, Response, post
 from litestar.di import NamedDependency
@@ -29,7 +30,9 @@ TRANSACTION_TYPES = frozenset({"CustomerPayBillOnline", "CustomerBuyGoodsOnline"
 
 
 @post("/mpesa/stkpush/v1/processrequest", status_code=200)
-async def stk_push(request: Request, simulator: NamedDependency[SimulatorState]) -> Response[dict[str, str]]:
+async def stk_push(
+    request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
+) -> Response[dict[str, str]]:
     config, ledger = simulator.config, simulator.ledger
     body = await _authorised_json(request, simulator)
     phone_sent = body.get("PhoneNumber")
@@ -79,7 +82,9 @@ async def stk_push(request: Request, simulator: NamedDependency[SimulatorState])
 
 
 @post("/mpesa/stkpushquery/v1/query", status_code=200)
-async def stk_query(request: Request, simulator: NamedDependency[SimulatorState]) -> Response[dict[str, str]]:
+async def stk_query(
+    request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
+) -> Response[dict[str, str]]:
     body = await _authorised_json(request, simulator)
     business_shortcode = rules.shortcode(body, "BusinessShortCode")
     password = _password(body)
@@ -94,7 +99,7 @@ async def stk_query(request: Request, simulator: NamedDependency[SimulatorState]
     return Response(envelopes.stk_query_final(transaction), status_code=200)
 
 
-async def _authorised_json(request: Request, simulator: SimulatorState) -> dict[str, object]:
+async def _authorised_json(request: Request[Any, Any, Any], simulator: SimulatorState) -> dict[str, object]:
     _, valid = simulator.token_from(request.headers.get("authorization"))
     if not valid:
         raise invalid_stk_token()

@@ -75,11 +75,13 @@ class Ledger:
     b2c_requests_total: int = 0
     b2c_requests_per_originator: Counter[str] = field(default_factory=Counter)
     callbacks_sent: int = 0
+    tokens_issued: int = 0
     callbacks_failed: int = 0
 
     # Tokens -----------------------------------------------------------------------------------------------
 
     def issue_token(self, token: str, ttl_seconds: int) -> None:
+        self.tokens_issued += 1
         # Earlier tokens stay valid until they expire: a gateway running several workers may each hold one.
         self._tokens[token] = time.monotonic() + ttl_seconds
 
@@ -163,6 +165,7 @@ class Ledger:
 
     def stats(self, scheduled_deliveries: int) -> dict[str, Any]:
         return {
+            "oauth_tokens_issued": self.tokens_issued,
             "stk_push_requests": {"total": self.stk_pushes_total, "per_phone": dict(self.stk_pushes_per_phone)},
             "b2c_payment_requests": {
                 "total": self.b2c_requests_total,

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import hmac
+from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
@@ -13,7 +14,9 @@ from daraja_simulator.state import SimulatorState
 
 
 @get("/oauth/v1/generate")
-async def generate_token(request: Request, simulator: NamedDependency[SimulatorState]) -> Response[dict[str, str]]:
+async def generate_token(
+    request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
+) -> Response[dict[str, str]]:
     scheme, _, encoded = (request.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "basic" or not encoded.strip():
         raise DarajaError(400, "400.008.01", "Invalid Authentication passed")

@@ -1,6 +1,7 @@
 """B2C payment requests (v1 and v3) and the Transaction Status query that reconciles them (DARAJA.md §4)."""
 
 import asyncio
+from typing import Any
 
 from litestar import Request, Response, post
 from litestar.di import NamedDependency
@@ -28,17 +29,21 @@ IDENTIFIER_TYPES = frozenset({"1", "2", "4"})  # MSISDN, till, organisation shor
 
 
 @post("/mpesa/b2c/v1/paymentrequest", status_code=200)
-async def b2c_v1(request: Request, simulator: NamedDependency[SimulatorState]) -> Response[dict[str, str]]:
+async def b2c_v1(
+    request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
+) -> Response[dict[str, str]]:
     return await _payment_request(request, simulator, carries_originator_id=False)
 
 
 @post("/mpesa/b2c/v3/paymentrequest", status_code=200)
-async def b2c_v3(request: Request, simulator: NamedDependency[SimulatorState]) -> Response[dict[str, str]]:
+async def b2c_v3(
+    request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
+) -> Response[dict[str, str]]:
     return await _payment_request(request, simulator, carries_originator_id=True)
 
 
 async def _payment_request(
-    request: Request, simulator: SimulatorState, carries_originator_id: bool
+    request: Request[Any, Any, Any], simulator: SimulatorState, carries_originator_id: bool
 ) -> Response[dict[str, str]]:
     config, ledger = simulator.config, simulator.ledger
     body = await _authorised_json(request, simulator)
@@ -104,7 +109,9 @@ async def _payment_request(
 
 
 @post("/mpesa/transactionstatus/v1/query", status_code=200)
-async def transaction_status(request: Request, simulator: NamedDependency[SimulatorState]) -> Response[dict[str, str]]:
+async def transaction_status(
+    request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
+) -> Response[dict[str, str]]:
     config, ledger = simulator.config, simulator.ledger
     body = await _authorised_json(request, simulator)
     initiator = rules.text(body, "Initiator", max_length=100)
@@ -147,7 +154,7 @@ async def transaction_status(request: Request, simulator: NamedDependency[Simula
     return Response(envelopes.b2c_accepted(query_conversation_id, query_originator_id), status_code=200)
 
 
-async def _authorised_json(request: Request, simulator: SimulatorState) -> Body:
+async def _authorised_json(request: Request[Any, Any, Any], simulator: SimulatorState) -> Body:
     token, valid = simulator.token_from(request.headers.get("authorization"))
     if not valid:
         raise invalid_b2c_token(token)

@@ -1,6 +1,7 @@
 """`mpesa-gateway`: serve the gateway, apply migrations, run the Daraja simulator, make a dev certificate."""
 
 import asyncio
+import signal
 import sys
 
 import click
@@ -43,6 +44,9 @@ def serve() -> None:
     in_development = settings.tls and settings.mpesa_env is MpesaEnvironment.SIMULATOR
     if in_development and ensure_dev_certificate(settings.ssl_certfile, settings.ssl_keyfile, settings.app_host):
         logger.info("dev_certificate_created", certfile=str(settings.ssl_certfile))
+    # uvicorn re-raises the signal that stopped it; as SystemExit, it unwinds through local_services, which then
+    # stops the embedded store and the simulator instead of leaving them orphaned.
+    signal.signal(signal.SIGTERM, _exit_quietly)
     with local_services(settings) as resolved:
         container = Container(settings=resolved)
         logger.info(
@@ -65,7 +69,12 @@ def serve() -> None:
             log_config=None,
             access_log=False,
             lifespan="on",
+            timeout_graceful_shutdown=resolved.shutdown_grace_seconds,
         )
+
+
+def _exit_quietly(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 @main.command()

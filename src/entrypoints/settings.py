@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     ws_max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     ws_idle_timeout: float = Field(960.0, gt=0)
     ws_compression: bool = True
+    shutdown_grace_seconds: int = Field(10, ge=0)
 
     mongodb_url: str | None = None
     mongodb_database: str = "mpesa_gateway"

@@ -6,7 +6,7 @@ import pytest
 
 from adapters.mongo.embedded_server import EmbeddedMongo
 from entrypoints.dev_certificate import ensure_dev_certificate
-from tests.e2e.processes import Gateway, Simulator, start_gateway, start_simulator
+from tests.support.processes import Gateway, Simulator, start_gateway, start_simulator
 
 DATABASE = "e2e"
 

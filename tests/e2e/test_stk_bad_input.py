@@ -9,8 +9,8 @@ import pymongo
 import pytest
 import websockets
 
-from tests.e2e.processes import Gateway, Simulator
-from tests.e2e.socket_client import WAIT_SECONDS, SocketClient
+from tests.support.processes import Gateway, Simulator
+from tests.support.socket_client import WAIT_SECONDS, SocketClient
 
 HASH = "bad-input"
 

@@ -4,9 +4,9 @@ from typing import Any
 
 import pymongo
 
-from tests.e2e.phones import fresh_phone
-from tests.e2e.processes import Gateway
-from tests.e2e.socket_client import SocketClient
+from tests.support.phones import fresh_phone
+from tests.support.processes import Gateway
+from tests.support.socket_client import SocketClient
 
 NEVER_CALLED_BACK = 9100  # the simulator's scenario: Daraja accepts the push and never calls back
 

@@ -3,9 +3,9 @@ import json
 import httpx
 import pytest
 
-from tests.e2e.phones import fresh_phone
-from tests.e2e.processes import Gateway
-from tests.e2e.socket_client import SocketClient
+from tests.support.phones import fresh_phone
+from tests.support.processes import Gateway
+from tests.support.socket_client import SocketClient
 
 SEED_PUSH = '{"kind":"push","payload":{"phone":"254712345678","amount":100,"description":"Payment for services"}}'
 

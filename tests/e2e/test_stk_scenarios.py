@@ -9,9 +9,9 @@ import pytest
 
 from adapters.mongo.embedded_server import EmbeddedMongo
 from daraja_simulator.scenarios import SCENARIOS, Api
-from tests.e2e.phones import fresh_phone
-from tests.e2e.processes import Gateway, Simulator, start_gateway
-from tests.e2e.socket_client import SocketClient
+from tests.support.phones import fresh_phone
+from tests.support.processes import Gateway, Simulator, start_gateway
+from tests.support.socket_client import SocketClient
 
 # Scenario name → (the push's reply code or None when accepted, the payment's state the client ends up seeing).
 GATEWAY_OUTCOMES = {

@@ -53,7 +53,7 @@ async def test_an_expired_token_is_refused_until_a_new_one_is_fetched(daraja: Da
     assert (await daraja.post("/simulator/tokens/expire", {})).status_code == 200
 
     refused = await daraja.post("/mpesa/stkpush/v1/processrequest", daraja.stk_request("/cb/x"), token=old_token)
-    daraja._token = None
+    daraja.forget_token()
     accepted = await daraja.push(daraja.callback_path())
 
     assert refused.status_code == 404

@@ -19,8 +19,6 @@ class DarajaTokenAuth(httpx.Auth):
     """Bearer auth with one cached OAuth token: fetched once for concurrent callers, refreshed shortly before
     expiry, and refreshed once more when Daraja says the token is invalid (the business call is then retried once)."""
 
-    requires_response_body = True
-
     def __init__(self, token_client: httpx.AsyncClient, base_url: str, consumer_key: str, consumer_secret: str) -> None:
         self._client, self._base_url = token_client, base_url.rstrip("/")
         self._basic = httpx.BasicAuth(consumer_key, consumer_secret)
@@ -32,6 +30,7 @@ class DarajaTokenAuth(httpx.Auth):
         token = await self._current_token()
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
+        await response.aread()
         if _says_token_invalid(response):
             logger.info("daraja_token_rejected", refreshing=True)
             request.headers["Authorization"] = f"Bearer {await self._current_token(stale=token)}"

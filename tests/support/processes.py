@@ -11,6 +11,8 @@ import httpx
 from adapters.local_process import LocalProcess, free_port
 
 GATEWAY_START_TIMEOUT = 40.0
+# Longer than the gateway's own bounded graceful shutdown, so a stop never ends in SIGKILL and orphans.
+GATEWAY_STOP_TIMEOUT = 20.0
 
 
 @dataclass
@@ -79,7 +81,12 @@ def start_gateway(workdir: Path, certfile: Path, keyfile: Path, **environment: s
         **environment,
     }
     process = LocalProcess(
-        cli("serve"), port=port, log_file=workdir / f"gateway-{port}.log", env=env, start_timeout=GATEWAY_START_TIMEOUT
+        cli("serve"),
+        port=port,
+        log_file=workdir / f"gateway-{port}.log",
+        env=env,
+        start_timeout=GATEWAY_START_TIMEOUT,
+        stop_timeout=GATEWAY_STOP_TIMEOUT,
     ).start()
     gateway = Gateway(process, port, client_tls(certfile))
     _wait_until_healthy(gateway)
