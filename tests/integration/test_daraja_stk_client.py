@@ -75,7 +75,7 @@ async def test_a_token_that_expires_mid_flight_is_refreshed_and_the_push_retried
     client = client_for(http, settings_for(simulator.url))
     await client.start_stk_push(push_request())
     pushes_before = simulator.stk_push_count()
-    httpx.post(f"{simulator.url}/simulator/tokens/expire", timeout=5).raise_for_status()
+    (await http.post(f"{simulator.url}/simulator/tokens/expire")).raise_for_status()
 
     accepted = await client.start_stk_push(push_request())
 
