@@ -10,24 +10,10 @@ import pytest
 from adapters.mongo.embedded_server import EmbeddedMongo
 from daraja_simulator.scenarios import SCENARIOS, Api
 from tests.support.phones import fresh_phone
+from tests.support.stk_outcomes import GATEWAY_OUTCOMES
 from tests.support.processes import Gateway, Simulator, start_gateway
 from tests.support.socket_client import SocketClient
 
-# Scenario name → (the push's reply code or None when accepted, the payment's state the client ends up seeing).
-GATEWAY_OUTCOMES = {
-    "success": (None, "success"),
-    "cancelled by user": (None, "cancelled"),
-    "no answer from user": (None, "timeout"),
-    "transaction expired": (None, "timeout"),
-    "insufficient funds": (None, "failed"),
-    "wrong PIN": (None, "failed"),
-    "callback duplicated": (None, "success"),
-    "Daraja slow": (None, "success"),
-    # No callback ever comes: the payment stays pending until it is reconciled by STK query.
-    "callback lost": (None, "pending"),
-    # Daraja answered 500: the prompt may or may not be on the phone, so the payment stays pending, marked unknown.
-    "Daraja fails": ("PROVIDER_UNAVAILABLE", "pending"),
-}
 STK_SCENARIOS = [scenario for scenario in SCENARIOS if scenario.api is Api.STK_PUSH]
 # Long enough for the simulator (0.2 s callback delay) to have called back if it ever will.
 QUIET_PERIOD = 1.5

@@ -25,6 +25,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_KIND: 400,
     ErrorCode.VALIDATION_ERROR: 400,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.LIMIT_EXCEEDED: 422,
     ErrorCode.CALLBACK_REJECTED: 403,
     ErrorCode.PROVIDER_ERROR: 502,
     ErrorCode.PROVIDER_UNAVAILABLE: 503,
