@@ -10,9 +10,9 @@ import pytest
 from adapters.mongo.embedded_server import EmbeddedMongo
 from daraja_simulator.scenarios import SCENARIOS, Api
 from tests.support.phones import fresh_phone
-from tests.support.stk_outcomes import GATEWAY_OUTCOMES
 from tests.support.processes import Gateway, Simulator, start_gateway
 from tests.support.socket_client import SocketClient
+from tests.support.stk_outcomes import GATEWAY_OUTCOMES
 
 STK_SCENARIOS = [scenario for scenario in SCENARIOS if scenario.api is Api.STK_PUSH]
 # Long enough for the simulator (0.2 s callback delay) to have called back if it ever will.
