@@ -9,6 +9,7 @@ from domain.description import Description
 from domain.payment import Payment
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
+from domain.withdrawal import Withdrawal, WithdrawalStatus
 
 HASH = "a1b2c3d4" * 4
 # Whole milliseconds: BSON dates keep no finer time, so these come back exactly as written.
@@ -58,3 +59,48 @@ class PaymentFactory(DataclassFactory[Payment]):
     @classmethod
     def merchant_request(cls) -> str:
         return cls.__faker__.numerify("#####-########-#")
+
+
+class WithdrawalFactory(DataclassFactory[Withdrawal]):
+    """A queued withdrawal, never leased; a test overrides only what it is about."""
+
+    __random_seed__ = 27018
+
+    hash = HASH
+    created_at = CREATED_AT
+    updated_at = CREATED_AT
+    status = WithdrawalStatus.QUEUED
+    conversation_id = None
+    result_code = None
+    result_desc = None
+    receipt = None
+    recipient_name = None
+    completed_at = None
+    outcome_unknown = False
+    lease_owner = None
+    lease_expires_at = None
+    version = 0
+
+    @classmethod
+    def id(cls) -> str:
+        return cls.__faker__.hexify("^" * 24)
+
+    @classmethod
+    def phone(cls) -> Phone:
+        return Phone.parse("2547" + cls.__faker__.numerify("########"))
+
+    @classmethod
+    def amount(cls) -> Amount:
+        return Amount.parse(cls.__random__.randint(10, 150_000))
+
+    @classmethod
+    def description(cls) -> Description:
+        return Description.parse(cls.__faker__.sentence(nb_words=4))
+
+    @classmethod
+    def originator_conversation_id(cls) -> str:
+        return cls.__faker__.uuid4()
+
+    @classmethod
+    def callback_token(cls) -> str:
+        return cls.__faker__.hexify("^" * 40)

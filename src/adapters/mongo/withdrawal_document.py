@@ -1,0 +1,108 @@
+"""How a B2C withdrawal is stored: a persistence shape private to this adapter, mapped field by field."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from odmantic import Field, Model
+from odmantic.config import ODMConfigDict
+
+from domain.amount import Amount
+from domain.description import Description
+from domain.phone import Phone
+from domain.withdrawal import Withdrawal, WithdrawalStatus
+
+
+class WithdrawalDocument(Model):
+    """A withdrawal as stored; its indexes come from the migrations, not from `configure_database`."""
+
+    withdrawal_id: str = Field(unique=True)
+    hash: str
+    phone: str
+    amount: int
+    description: str
+    originator_conversation_id: str = Field(unique=True)
+    callback_token: str = Field(unique=True)
+    created_at: datetime
+    updated_at: datetime
+    status: str
+    conversation_id: str | None = None
+    result_code: str | None = None
+    result_desc: str | None = None
+    receipt: str | None = None
+    recipient_name: str | None = None
+    completed_at: str | None = None
+    outcome_unknown: bool = False
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    version: int = 0
+
+    model_config = ODMConfigDict(collection="b2c_withdrawals")
+
+
+def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
+    """The document for a new withdrawal (a fresh `_id`); BSON keeps milliseconds, so finer time is truncated."""
+    return WithdrawalDocument(
+        withdrawal_id=withdrawal.id,
+        hash=withdrawal.hash,
+        phone=withdrawal.phone.msisdn,
+        amount=withdrawal.amount.shillings,
+        description=withdrawal.description.text,
+        originator_conversation_id=withdrawal.originator_conversation_id,
+        callback_token=withdrawal.callback_token,
+        created_at=_utc(withdrawal.created_at),
+        updated_at=_utc(withdrawal.updated_at),
+        status=withdrawal.status.value,
+        conversation_id=withdrawal.conversation_id,
+        result_code=withdrawal.result_code,
+        result_desc=withdrawal.result_desc,
+        receipt=withdrawal.receipt,
+        recipient_name=withdrawal.recipient_name,
+        completed_at=withdrawal.completed_at,
+        outcome_unknown=withdrawal.outcome_unknown,
+        lease_owner=withdrawal.lease_owner,
+        lease_expires_at=None if withdrawal.lease_expires_at is None else _utc(withdrawal.lease_expires_at),
+        version=withdrawal.version,
+    )
+
+
+def replacement_for(withdrawal: Withdrawal, version: int) -> dict[str, Any]:
+    """The whole stored document of `withdrawal` at `version`, without `_id`, which a replacement keeps."""
+    stored = to_document(withdrawal).model_dump_doc()
+    del stored["_id"]
+    return {**stored, "version": version}
+
+
+def from_stored(stored: dict[str, Any]) -> Withdrawal:
+    """A withdrawal from a raw document, as the driver hands it back."""
+    return to_withdrawal(WithdrawalDocument.model_validate_doc(stored))
+
+
+def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:
+    # Values were validated when the withdrawal was requested: rebuild them as they are, without parsing again.
+    return Withdrawal(
+        id=document.withdrawal_id,
+        hash=document.hash,
+        phone=Phone(document.phone),
+        amount=Amount(document.amount),
+        description=Description(document.description),
+        originator_conversation_id=document.originator_conversation_id,
+        callback_token=document.callback_token,
+        created_at=_utc(document.created_at),
+        updated_at=_utc(document.updated_at),
+        status=WithdrawalStatus(document.status),
+        conversation_id=document.conversation_id,
+        result_code=document.result_code,
+        result_desc=document.result_desc,
+        receipt=document.receipt,
+        recipient_name=document.recipient_name,
+        completed_at=document.completed_at,
+        outcome_unknown=document.outcome_unknown,
+        lease_owner=document.lease_owner,
+        lease_expires_at=None if document.lease_expires_at is None else _utc(document.lease_expires_at),
+        version=document.version,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    """BSON dates are UTC; a naive time is taken as UTC, as a client without tz_aware hands them back."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

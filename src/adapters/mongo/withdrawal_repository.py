@@ -1,0 +1,90 @@
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from odmantic import AIOEngine
+from pymongo import ASCENDING
+
+from adapters.mongo.withdrawal_document import (
+    WithdrawalDocument,
+    from_stored,
+    replacement_for,
+    to_document,
+    to_withdrawal,
+)
+from domain.errors import ConcurrentUpdateError
+from domain.ports import WithdrawalRepository
+from domain.withdrawal import Withdrawal, WithdrawalStatus
+
+# Candidates read per round of `claim_next`, and rounds before giving up until the worker's next poll. Every lost
+# race means another worker took a withdrawal, so a few rounds are plenty.
+_CANDIDATES = 8
+_ROUNDS = 10
+_QUEUE_ORDER = [("created_at", ASCENDING), ("withdrawal_id", ASCENDING)]
+
+
+class MongoWithdrawalRepository(WithdrawalRepository):
+    """B2C withdrawals in MongoDB, which are also the payout queue; every change is conditional on the version read.
+
+    pymongo's connection errors (ServerSelectionTimeoutError, AutoReconnect, NetworkTimeout…) propagate as they are.
+    """
+
+    def __init__(self, engine: AIOEngine) -> None:
+        self._engine = engine
+        self._collection = engine.get_collection(WithdrawalDocument)
+
+    async def add(self, withdrawal: Withdrawal) -> None:
+        await self._collection.insert_one(to_document(withdrawal).model_dump_doc())
+
+    async def save(self, withdrawal: Withdrawal) -> None:
+        read_version = withdrawal.version
+        if not await self._replace(withdrawal, read_version):
+            raise ConcurrentUpdateError(f"withdrawal {withdrawal.id} changed since version {read_version} was read")
+        withdrawal.version = read_version + 1
+
+    async def by_id(self, hash_: str, withdrawal_id: str) -> Withdrawal | None:
+        document = await self._engine.find_one(
+            WithdrawalDocument, WithdrawalDocument.hash == hash_, WithdrawalDocument.withdrawal_id == withdrawal_id
+        )
+        return None if document is None else to_withdrawal(document)
+
+    async def by_callback_token(self, token: str) -> Withdrawal | None:
+        document = await self._engine.find_one(WithdrawalDocument, WithdrawalDocument.callback_token == token)
+        return None if document is None else to_withdrawal(document)
+
+    async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
+        # Not one `find_one_and_update` with `$set` of the lease: nx-27017 (the embedded store) would keep that
+        # datetime as a string, which `lease_expires_at < now` then never matches. Instead, the oldest claimable
+        # withdrawals are read and each is replaced whole on condition of the version read: per document that is
+        # still a single atomic compare-and-set, so of two workers racing for one withdrawal exactly one wins, and
+        # the loser moves on to the next candidate.
+        claimable = {
+            "status": WithdrawalStatus.QUEUED.value,
+            # `None` matches a null lease and a missing one alike. nx-27017 compares dates to the whole second, so
+            # there a lease is taken over up to a second late; never early, which is the side that matters.
+            "$or": [{"lease_expires_at": None}, {"lease_expires_at": {"$lt": now}}],
+        }
+        for _ in range(_ROUNDS):
+            candidates = await self._candidates(claimable)
+            if not candidates:
+                return None
+            for candidate in candidates:
+                leased = replace(candidate, lease_owner=worker, lease_expires_at=lease_until)
+                if await self._replace(leased, candidate.version):
+                    # Mapped back through the document so the times are those stored (whole milliseconds).
+                    return replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
+        return None
+
+    async def _candidates(self, claimable: dict[str, Any]) -> list[Withdrawal]:
+        cursor = self._collection.find(claimable, sort=_QUEUE_ORDER, limit=_CANDIDATES)
+        return [from_stored(stored) async for stored in cursor]
+
+    async def _replace(self, withdrawal: Withdrawal, read_version: int) -> bool:
+        """Replace the whole document if it is still at `read_version`; MongoDB keeps `_id` either way."""
+        # A replacement rather than `$set`: nx-27017 stores a datetime given to `$set` as a string.
+        replaced = await self._collection.find_one_and_replace(
+            {"withdrawal_id": withdrawal.id, "version": read_version},
+            replacement_for(withdrawal, read_version + 1),
+            projection={"_id": True},
+        )
+        return replaced is not None

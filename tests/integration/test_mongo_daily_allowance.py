@@ -1,0 +1,144 @@
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from motor.motor_asyncio import AsyncIOMotorDatabase
+from odmantic import AIOEngine
+
+from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.daily_allowance import MongoDailyAllowance
+from adapters.mongo.embedded_server import EmbeddedMongo
+from tests.integration.builders import HASH
+
+DAY = "2025-03-14"
+LIMIT = 1_000
+
+
+@pytest.fixture
+def allowance(engine: AIOEngine) -> MongoDailyAllowance:
+    return MongoDailyAllowance(engine)
+
+
+@pytest.fixture
+async def processes(
+    embedded_mongo: EmbeddedMongo, database: AsyncIOMotorDatabase
+) -> AsyncIterator[list[MongoDailyAllowance]]:
+    """Four allowances on clients of their own, standing in for separate gateway processes."""
+    clients = [create_mongo_client(embedded_mongo.url) for _ in range(4)]
+    try:
+        yield [MongoDailyAllowance(create_engine(client, database.name)) for client in clients]
+    finally:
+        for client in clients:
+            client.close()
+
+
+async def test_a_reservation_within_the_limit_is_granted(
+    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+) -> None:
+    granted = await allowance.reserve(HASH, DAY, 400, LIMIT)
+
+    assert granted is True
+    assert await _total(database, HASH, DAY) == 400
+
+
+async def test_reservations_may_reach_the_limit_exactly(
+    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+) -> None:
+    await allowance.reserve(HASH, DAY, 600, LIMIT)
+
+    granted = await allowance.reserve(HASH, DAY, 400, LIMIT)
+
+    assert granted is True
+    assert await _total(database, HASH, DAY) == LIMIT
+
+
+async def test_a_reservation_past_the_limit_is_refused_and_changes_nothing(
+    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+) -> None:
+    await allowance.reserve(HASH, DAY, 600, LIMIT)
+
+    granted = await allowance.reserve(HASH, DAY, 401, LIMIT)
+
+    assert granted is False
+    assert await _total(database, HASH, DAY) == 600
+
+
+async def test_a_first_reservation_larger_than_the_limit_is_refused(
+    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+) -> None:
+    granted = await allowance.reserve(HASH, DAY, LIMIT + 1, LIMIT)
+
+    assert granted is False
+    assert await _total(database, HASH, DAY) == 0
+
+
+async def test_concurrent_reservations_never_pass_the_limit_together(
+    processes: list[MongoDailyAllowance], database: AsyncIOMotorDatabase
+) -> None:
+    attempts = [processes[n % len(processes)].reserve(HASH, DAY, 100, LIMIT) for n in range(20)]
+
+    granted = await asyncio.gather(*attempts)
+
+    assert granted.count(True) == 10
+    assert await _total(database, HASH, DAY) == LIMIT
+    assert await database["b2c_daily_totals"].count_documents({"hash": HASH}) == 1
+
+
+async def test_a_release_gives_the_amount_back(allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase) -> None:
+    await allowance.reserve(HASH, DAY, 700, LIMIT)
+
+    await allowance.release(HASH, DAY, 500)
+
+    assert await _total(database, HASH, DAY) == 200
+    assert await allowance.reserve(HASH, DAY, 800, LIMIT) is True
+
+
+async def test_a_release_never_takes_the_total_below_nothing(
+    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+) -> None:
+    await allowance.reserve(HASH, DAY, 300, LIMIT)
+
+    await allowance.release(HASH, DAY, 500)
+
+    assert await _total(database, HASH, DAY) == 0
+
+
+async def test_a_release_for_a_day_without_reservations_changes_nothing(
+    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+) -> None:
+    await allowance.release(HASH, DAY, 500)
+
+    assert await database["b2c_daily_totals"].count_documents({"hash": HASH}) == 0
+
+
+async def test_each_day_has_its_own_total(allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase) -> None:
+    await allowance.reserve(HASH, DAY, LIMIT, LIMIT)
+
+    next_day = await allowance.reserve(HASH, "2025-03-15", LIMIT, LIMIT)
+
+    assert next_day is True
+    assert await _total(database, HASH, DAY) == LIMIT
+
+
+async def test_each_hash_has_its_own_total(allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase) -> None:
+    other_hash = "f" * 32
+    await allowance.reserve(HASH, DAY, LIMIT, LIMIT)
+
+    other = await allowance.reserve(other_hash, DAY, LIMIT, LIMIT)
+    await allowance.release(other_hash, DAY, LIMIT)
+
+    assert other is True
+    assert (await _total(database, HASH, DAY), await _total(database, other_hash, DAY)) == (LIMIT, 0)
+
+
+async def test_the_daily_total_index_exists(database: AsyncIOMotorDatabase) -> None:
+    indexes = await database["b2c_daily_totals"].index_information()
+
+    # By key, never by name: the embedded store names indexes its own way.
+    keys = {(tuple((f, int(d)) for f, d in index["key"]), bool(index.get("unique"))) for index in indexes.values()}
+    assert ((("hash", 1), ("day", 1)), True) in keys
+
+
+async def _total(database: AsyncIOMotorDatabase, hash_: str, day: str) -> int:
+    stored = await database["b2c_daily_totals"].find_one({"hash": hash_, "day": day})
+    return 0 if stored is None else int(stored["total"])
