@@ -8,6 +8,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_KIND = "UNKNOWN_KIND"
     VALIDATION_ERROR = "VALIDATION_ERROR"
     NOT_FOUND = "NOT_FOUND"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
     PROVIDER_ERROR = "PROVIDER_ERROR"
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     CALLBACK_REJECTED = "CALLBACK_REJECTED"
@@ -19,6 +20,10 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
     ErrorCode.UNKNOWN_KIND: "`kind` is missing or is not one this endpoint serves.",
     ErrorCode.VALIDATION_ERROR: "The message or a field breaks a rule; `details` names each field and rule.",
     ErrorCode.NOT_FOUND: "No payment with that id on this hash.",
+    ErrorCode.LIMIT_EXCEEDED: (
+        "A withdrawal is outside the per-withdrawal minimum or maximum, or would pass the hash's daily total; "
+        "nothing was queued."
+    ),
     ErrorCode.PROVIDER_ERROR: "Daraja refused the request; `details` carries Daraja's code and message.",
     ErrorCode.PROVIDER_UNAVAILABLE: (
         "Daraja could not be reached or did not answer in time. The payment is kept; when the request may have "

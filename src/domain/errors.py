@@ -26,6 +26,10 @@ class NotFoundError(DomainError):
     code = ErrorCode.NOT_FOUND
 
 
+class LimitExceededError(DomainError):
+    code = ErrorCode.LIMIT_EXCEEDED
+
+
 class ProviderRejectedError(DomainError):
     """Daraja answered and said no: nothing was started, the payment is failed."""
 
@@ -38,6 +42,12 @@ class ProviderRejectedError(DomainError):
         )
         self.provider_code = provider_code
         self.provider_message = provider_message
+
+
+class DuplicatePayoutError(DomainError):
+    """Daraja refused an OriginatorConversationID it has seen before: the payout was already sent."""
+
+    code = ErrorCode.PROVIDER_ERROR
 
 
 class ProviderUnavailableError(DomainError):

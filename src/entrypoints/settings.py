@@ -20,11 +20,14 @@ DARAJA_BASE_URLS = {
 # The bundled simulator's own credentials: public by design, useless anywhere else.
 SIMULATOR_CONSUMER_KEY = "simulator-consumer-key"
 SIMULATOR_CONSUMER_SECRET = "simulator-consumer-secret"  # noqa: S105
+SIMULATOR_INITIATOR_PASSWORD = "Safaricom999!*!"  # noqa: S105
 SANDBOX_SHORTCODE = "174379"
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
-# Daraja refuses callback URLs containing "mpesa" (DARAJA.md §6.4), so the gateway hands it this path;
-# the seed's /api/v1/mpesa/stk/callback/{hash} is served too.
+# Daraja refuses callback URLs containing "mpesa" (DARAJA.md §6.4), so the gateway hands it these paths;
+# the seed's /api/v1/mpesa/... callback paths are served too.
 STK_CALLBACK_PATH = "/api/v1/hooks/stk"
+B2C_RESULT_PATH = "/api/v1/hooks/b2c/result"
+B2C_TIMEOUT_PATH = "/api/v1/hooks/b2c/timeout"
 
 
 class Settings(BaseSettings):
@@ -57,9 +60,27 @@ class Settings(BaseSettings):
     daraja_timeout: float = Field(30.0, gt=0)
     callback_base_url: str | None = None
 
+    b2c_shortcode: str = "600996"
+    b2c_initiator_name: str = "testapi"
+    b2c_initiator_password: SecretStr | None = None
+    b2c_command_id: str = Field("BusinessPayment", pattern="^(BusinessPayment|SalaryPayment|PromotionPayment)$")
+    daraja_certificate_file: Path | None = None
+    b2c_min_amount: int = Field(10, ge=10, le=250_000)
+    b2c_max_amount: int = Field(250_000, ge=10, le=250_000)
+    b2c_daily_limit: int = Field(500_000, ge=10)
+    worker_enabled: bool = True
+    worker_lease_seconds: float = Field(60.0, gt=0)
+    worker_poll_seconds: float = Field(1.0, gt=0)
+
     simulator_callback_delay: float = Field(2.0, ge=0)
     stk_max_amount: int = Field(250_000, ge=1, le=250_000)
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @model_validator(mode="after")
+    def _limits_are_ordered(self) -> "Settings":
+        if self.b2c_min_amount > self.b2c_max_amount:
+            raise ValueError("B2C_MIN_AMOUNT must not exceed B2C_MAX_AMOUNT")
+        return self
 
     @model_validator(mode="after")
     def _real_daraja_needs_real_credentials(self) -> "Settings":
@@ -67,7 +88,13 @@ class Settings(BaseSettings):
             return self
         missing = [
             name
-            for name in ("daraja_consumer_key", "daraja_consumer_secret", "daraja_shortcode", "daraja_passkey")
+            for name in (
+                "daraja_consumer_key",
+                "daraja_consumer_secret",
+                "daraja_shortcode",
+                "daraja_passkey",
+                "b2c_initiator_password",
+            )
             if getattr(self, name) is None
         ]
         if missing:
@@ -93,6 +120,10 @@ class Settings(BaseSettings):
 
     def passkey(self) -> str:
         return self.daraja_passkey.get_secret_value() if self.daraja_passkey else SANDBOX_PASSKEY
+
+    def initiator_password(self) -> str:
+        password = self.b2c_initiator_password
+        return password.get_secret_value() if password else SIMULATOR_INITIATOR_PASSWORD
 
     def resolved_daraja_base_url(self) -> str:
         if self.daraja_base_url:

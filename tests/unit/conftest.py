@@ -2,8 +2,11 @@ import pytest
 
 from tests.unit.fakes import (
     FakeBroadcaster,
+    FakeDailyAllowance,
     FakePaymentProvider,
     FakePaymentRepository,
+    FakePayoutProvider,
+    FakeWithdrawalRepository,
     FixedClock,
     SequentialIdentifiers,
 )
@@ -32,3 +35,18 @@ def clock() -> FixedClock:
 @pytest.fixture
 def identifiers() -> SequentialIdentifiers:
     return SequentialIdentifiers()
+
+
+@pytest.fixture
+def withdrawals() -> FakeWithdrawalRepository:
+    return FakeWithdrawalRepository()
+
+
+@pytest.fixture
+def payout_provider() -> FakePayoutProvider:
+    return FakePayoutProvider()
+
+
+@pytest.fixture
+def allowance() -> FakeDailyAllowance:
+    return FakeDailyAllowance()

@@ -1,5 +1,6 @@
 """In-memory stand-ins for the domain's ports: they keep state that tests assert on, not call logs."""
 
+import asyncio
 import copy
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -9,6 +10,7 @@ from typing import Any
 
 from domain.errors import ConcurrentUpdateError
 from domain.payment import Payment, StkPushAccepted, StkPushRequest
+from domain.withdrawal import B2cAccepted, B2cRequest, Withdrawal, WithdrawalStatus
 
 
 class FakePaymentRepository:
@@ -126,3 +128,130 @@ class SequentialIdentifiers:
 
     def new_secret(self) -> str:
         return f"cb-secret-{next(self._secrets):04d}"
+
+
+class FakeWithdrawalRepository:
+    """Withdrawals by id, the B2C queue; handed out and stored as copies so only `save`/`claim_next` change them.
+
+    Each method first yields to the event loop, so concurrent workers interleave between calls as they would over
+    a network, while each call itself stays one atomic step as a conditional update in the store is.
+    """
+
+    def __init__(self, *withdrawals: Withdrawal) -> None:
+        self._by_id: dict[str, Withdrawal] = {w.id: copy.deepcopy(w) for w in withdrawals}
+        self._concurrent_writes: deque[Callable[[Withdrawal], None]] = deque()
+
+    async def add(self, withdrawal: Withdrawal) -> None:
+        await asyncio.sleep(0)
+        if withdrawal.id in self._by_id:
+            raise AssertionError(f"withdrawal {withdrawal.id} added twice")
+        self._by_id[withdrawal.id] = copy.deepcopy(withdrawal)
+
+    async def save(self, withdrawal: Withdrawal) -> None:
+        await asyncio.sleep(0)
+        if withdrawal.id not in self._by_id:
+            raise AssertionError(f"withdrawal {withdrawal.id} saved before it was added")
+        if self._concurrent_writes:
+            self.write_behind_your_back(withdrawal.id, self._concurrent_writes.popleft())
+        stored = self._by_id[withdrawal.id]
+        if stored.version != withdrawal.version:
+            raise ConcurrentUpdateError(
+                f"withdrawal {withdrawal.id} is at version {stored.version}, not {withdrawal.version}"
+            )
+        withdrawal.version += 1
+        self._by_id[withdrawal.id] = copy.deepcopy(withdrawal)
+
+    async def by_id(self, hash_: str, withdrawal_id: str) -> Withdrawal | None:
+        await asyncio.sleep(0)
+        return self._first(lambda w: w.hash == hash_ and w.id == withdrawal_id)
+
+    async def by_callback_token(self, token: str) -> Withdrawal | None:
+        await asyncio.sleep(0)
+        return self._first(lambda w: w.callback_token == token)
+
+    async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
+        await asyncio.sleep(0)
+        claimable = [
+            w
+            for w in self._by_id.values()
+            if w.status is WithdrawalStatus.QUEUED and (w.lease_expires_at is None or w.lease_expires_at < now)
+        ]
+        if not claimable:
+            return None
+        oldest = min(claimable, key=lambda w: (w.created_at, w.id))
+        oldest.lease_owner, oldest.lease_expires_at = worker, lease_until
+        oldest.version += 1
+        return copy.deepcopy(oldest)
+
+    def get(self, withdrawal_id: str) -> Withdrawal:
+        """The stored state, as a copy, for assertions."""
+        return copy.deepcopy(self._by_id[withdrawal_id])
+
+    def all(self) -> list[Withdrawal]:
+        return [copy.deepcopy(w) for w in self._by_id.values()]
+
+    def write_behind_your_back(self, withdrawal_id: str, change: Callable[[Withdrawal], None] = lambda _: None) -> None:
+        """Another writer changes the stored withdrawal now, bumping its version."""
+        stored = self._by_id[withdrawal_id]
+        change(stored)
+        stored.version += 1
+
+    def interleave_write(self, change: Callable[[Withdrawal], None] = lambda _: None) -> None:
+        """Another writer changes the withdrawal just before the next save lands (between its read and its save)."""
+        self._concurrent_writes.append(change)
+
+    def _first(self, matches: Callable[[Withdrawal], bool]) -> Withdrawal | None:
+        found = next((w for w in self._by_id.values() if matches(w)), None)
+        return copy.deepcopy(found) if found is not None else None
+
+
+class FakePayoutProvider:
+    """Records each B2C request; answers from a script, else accepts with a fresh ConversationID."""
+
+    def __init__(self, during_request: Callable[[B2cRequest], Awaitable[None]] | None = None) -> None:
+        self.requests: list[B2cRequest] = []
+        self._script: deque[str | Exception] = deque()
+        self._serial = count(1)
+        self._during_request = during_request
+
+    def will_accept(self, conversation_id: str) -> None:
+        self._script.append(conversation_id)
+
+    def will_raise(self, error: Exception) -> None:
+        self._script.append(error)
+
+    async def send_b2c(self, request: B2cRequest) -> B2cAccepted:
+        self.requests.append(request)
+        if self._during_request is not None:
+            await self._during_request(request)
+        await asyncio.sleep(0)
+        answer = self._script.popleft() if self._script else f"AG_20250314_{next(self._serial):020x}"
+        if isinstance(answer, Exception):
+            raise answer
+        return B2cAccepted(answer, request.originator_conversation_id)
+
+    def sent_ids(self) -> list[str]:
+        return [r.originator_conversation_id for r in self.requests]
+
+
+class FakeDailyAllowance:
+    """Shillings reserved per (hash, Nairobi day); never below nothing."""
+
+    def __init__(self) -> None:
+        self.totals: dict[tuple[str, str], int] = {}
+
+    async def reserve(self, hash_: str, day: str, amount: int, limit: int) -> bool:
+        total = self.totals.get((hash_, day), 0)
+        if total + amount > limit:
+            return False
+        self.totals[(hash_, day)] = total + amount
+        return True
+
+    async def release(self, hash_: str, day: str, amount: int) -> None:
+        total = self.totals.get((hash_, day), 0)
+        if amount > total:
+            raise AssertionError(f"released {amount} of {hash_} on {day}, but only {total} is reserved")
+        self.totals[(hash_, day)] = total - amount
+
+    def reserved(self, hash_: str, day: str) -> int:
+        return self.totals.get((hash_, day), 0)

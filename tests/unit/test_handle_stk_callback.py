@@ -3,10 +3,11 @@ from datetime import timedelta
 import pytest
 
 from domain.amount import Amount
+from domain.callback_outcome import CallbackOutcome
 from domain.errors import CallbackRejectedError, ConcurrentUpdateError
 from domain.payment import Payment
 from domain.result_codes import PaymentStatus
-from domain.use_cases.handle_stk_callback import CallbackOutcome, HandleStkCallback
+from domain.use_cases.handle_stk_callback import HandleStkCallback
 from tests.unit.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
 from tests.unit.fakes import FakeBroadcaster, FakePaymentRepository, FixedClock
 

@@ -2,8 +2,20 @@
 
 from domain.ports.broadcaster import Broadcaster
 from domain.ports.clock import Clock
+from domain.ports.daily_allowance import DailyAllowance
 from domain.ports.identifiers import Identifiers
 from domain.ports.payment_provider import PaymentProvider
 from domain.ports.payment_repository import PaymentRepository
+from domain.ports.payout_provider import PayoutProvider
+from domain.ports.withdrawal_repository import WithdrawalRepository
 
-__all__ = ["Broadcaster", "Clock", "Identifiers", "PaymentProvider", "PaymentRepository"]
+__all__ = [
+    "Broadcaster",
+    "Clock",
+    "DailyAllowance",
+    "Identifiers",
+    "PaymentProvider",
+    "PaymentRepository",
+    "PayoutProvider",
+    "WithdrawalRepository",
+]

@@ -1,7 +1,6 @@
-from enum import StrEnum
-
 import structlog
 
+from domain.callback_outcome import CallbackOutcome
 from domain.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError
 from domain.payment import Payment, StkResult
 from domain.ports import Broadcaster, Clock, PaymentRepository
@@ -10,11 +9,6 @@ from domain.topics import stk_topic
 logger = structlog.get_logger()
 
 _ATTEMPTS = 3
-
-
-class CallbackOutcome(StrEnum):
-    APPLIED = "applied"
-    DUPLICATE = "duplicate"
 
 
 class HandleStkCallback:

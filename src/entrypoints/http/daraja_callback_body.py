@@ -6,6 +6,7 @@ import msgspec
 
 from domain.errors import ValidationError
 from domain.payment import StkResult
+from entrypoints.http.daraja_values import whole_shillings
 
 
 class CallbackItem(msgspec.Struct):
@@ -48,7 +49,7 @@ def parse_stk_callback(raw: bytes) -> StkResult:
         result_code=str(callback.ResultCode),
         result_desc=callback.ResultDesc,
         receipt=_text(items.get("MpesaReceiptNumber")),
-        amount=_whole_shillings(items.get("Amount")),
+        amount=whole_shillings(items.get("Amount")),
         phone=_text(items.get("PhoneNumber")),
         transaction_date=_text(items.get("TransactionDate")),
     )
@@ -59,13 +60,3 @@ def _text(value: object) -> str | None:
         return None
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
-
-def _whole_shillings(value: object) -> int | None:
-    """Daraja sends 1 or 1.00; anything that is not a whole number of shillings matches no payment."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None

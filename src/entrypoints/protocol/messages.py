@@ -21,6 +21,12 @@ class PushPayload(msgspec.Struct, forbid_unknown_fields=True):
     description: str
 
 
+class WithdrawPayload(msgspec.Struct, forbid_unknown_fields=True):
+    phone: str | int
+    amount: int
+    description: str
+
+
 class StatusPayload(msgspec.Struct, forbid_unknown_fields=True):
     checkout: str
 

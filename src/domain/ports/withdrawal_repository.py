@@ -1,0 +1,33 @@
+from abc import abstractmethod
+from datetime import datetime
+from typing import Protocol
+
+from domain.withdrawal import Withdrawal
+
+
+class WithdrawalRepository(Protocol):
+    """The stored withdrawals are the durable B2C queue."""
+
+    @abstractmethod
+    async def add(self, withdrawal: Withdrawal) -> None:
+        """Store a new, queued withdrawal."""
+
+    @abstractmethod
+    async def save(self, withdrawal: Withdrawal) -> None:
+        """Store the changes if nobody changed it since it was read, and bump its version; ConcurrentUpdateError
+        otherwise."""
+
+    @abstractmethod
+    async def by_id(self, hash_: str, withdrawal_id: str) -> Withdrawal | None:
+        """The withdrawal of this hash with this gateway id."""
+
+    @abstractmethod
+    async def by_callback_token(self, token: str) -> Withdrawal | None:
+        """The withdrawal whose ResultURL / QueueTimeOutURL carries this secret token."""
+
+    @abstractmethod
+    async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
+        """Atomically lease the oldest queued withdrawal whose lease is free or has ended, for `worker`.
+
+        Two workers never hold the same withdrawal: the claim is one conditional update in the store.
+        """

@@ -1,0 +1,59 @@
+"""Daraja's B2C Result body (DARAJA.md §4.3), also used for its queue time-out notice (§4.4)."""
+
+from typing import Any
+
+import msgspec
+
+from domain.errors import ValidationError
+from domain.withdrawal import B2cResult
+from entrypoints.http.daraja_values import whole_shillings
+
+
+class ResultParameterItem(msgspec.Struct):
+    Key: str
+    Value: Any = None
+
+
+class ResultParameterList(msgspec.Struct):
+    # Daraja sends a list; a lone object has been seen in similar APIs, so both are read.
+    ResultParameter: list[ResultParameterItem] | ResultParameterItem = msgspec.field(default_factory=list)
+
+
+class B2cResultBody(msgspec.Struct):
+    ResultCode: int | str
+    ResultDesc: str
+    OriginatorConversationID: str
+    ConversationID: str
+    ResultType: int | str | None = None
+    TransactionID: str | None = None
+    ResultParameters: ResultParameterList | None = None
+
+
+class B2cResultEnvelope(msgspec.Struct):
+    Result: B2cResultBody
+
+
+_decoder = msgspec.json.Decoder(B2cResultEnvelope)
+
+
+def parse_b2c_result(raw: bytes) -> B2cResult:
+    try:
+        result = _decoder.decode(raw).Result
+    except msgspec.DecodeError as fault:  # includes ValidationError
+        raise ValidationError("Result", str(fault)) from fault
+    listed = result.ResultParameters.ResultParameter if result.ResultParameters else []
+    parameters = {item.Key: item.Value for item in (listed if isinstance(listed, list) else [listed])}
+    return B2cResult(
+        originator_conversation_id=result.OriginatorConversationID,
+        conversation_id=result.ConversationID,
+        result_code=str(result.ResultCode),
+        result_desc=result.ResultDesc,
+        receipt=_text(parameters.get("TransactionReceipt")) or result.TransactionID,
+        amount=whole_shillings(parameters.get("TransactionAmount")),
+        recipient_name=_text(parameters.get("ReceiverPartyPublicName")),
+        completed_at=_text(parameters.get("TransactionCompletedDateTime")),
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,51 @@
+"""The B2C worker loop: sends queued withdrawals one at a time, inside `serve` or alone as `mpesa-gateway worker`."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from domain.withdrawal import Withdrawal
+
+logger = structlog.get_logger()
+
+_BACKOFF_AFTER_FAULT_SECONDS = 2.0
+
+
+class WithdrawalWorker:
+    """Runs `submit_next` until the queue is empty, then waits for a wake-up or the next poll."""
+
+    def __init__(self, submit_next: Callable[[], Awaitable[Withdrawal | None]], poll_seconds: float) -> None:
+        self._submit_next, self._poll_seconds = submit_next, poll_seconds
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def wake(self) -> None:
+        """A withdrawal was just queued in this process: look now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        logger.info("worker_started")
+        while not self._stopping.is_set():
+            # Cleared before looking, so a wake-up that arrives while a withdrawal is being sent is not lost.
+            self._wake.clear()
+            try:
+                sent = await self._submit_next()
+            except Exception:
+                # A store or provider fault must not kill the loop; the withdrawal's lease lets another worker retry.
+                logger.exception("worker_step_failed")
+                await self._pause(_BACKOFF_AFTER_FAULT_SECONDS)
+                continue
+            if sent is None:
+                await self._pause(self._poll_seconds)
+        logger.info("worker_stopped")
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            pass

@@ -1,0 +1,29 @@
+from typing import Any
+
+from litestar import WebSocket, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
+
+from domain.topics import b2c_topic
+from domain.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
+from entrypoints.protocol.messages import WithdrawPayload, convert
+from entrypoints.ws.session import run_session
+from entrypoints.ws.socket_limits import SocketLimits
+
+
+@websocket("/mpesa/b2c/{hash:str}")
+async def b2c_socket(
+    socket: WebSocket,
+    hash: str,  # noqa: A002 - the seed's name for the connection's identifier
+    request_withdrawal: NamedDependency[RequestWithdrawal],
+    channels: NamedDependency[ChannelsPlugin],
+    socket_limits: NamedDependency[SocketLimits],
+) -> None:
+    async def withdraw(payload: dict[str, Any]) -> dict[str, Any]:
+        request = convert(payload, WithdrawPayload)
+        withdrawal = await request_withdrawal(
+            WithdrawCommand(hash, request.phone, request.amount, request.description)
+        )
+        return withdrawal.view()
+
+    await run_session(socket, b2c_topic(hash), {"withdraw": withdraw}, channels, socket_limits.idle_timeout)
