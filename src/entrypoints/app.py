@@ -1,5 +1,6 @@
 """The Litestar application: routes, the bridge from the container to Litestar's DI, and the lifespan."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,13 +15,23 @@ from entrypoints.http.callback_controller import DarajaCallbackController
 from entrypoints.http.error_responses import EXCEPTION_HANDLERS
 from entrypoints.http.health import health
 from entrypoints.http.stk_controller import StkPushController
+from entrypoints.worker import stop_worker
+from entrypoints.ws.b2c_listener import b2c_socket
 from entrypoints.ws.stk_listener import stk_socket
 from migrations.runner import apply_migrations
 
 logger = structlog.get_logger()
 
 # Providers handlers may ask for by name. dependency-injector builds them; Litestar only sees plain callables.
-_BRIDGED = ("push_payment", "payment_status", "handle_stk_callback", "channels", "socket_limits")
+_BRIDGED = (
+    "push_payment",
+    "payment_status",
+    "handle_stk_callback",
+    "request_withdrawal",
+    "handle_b2c_result",
+    "channels",
+    "socket_limits",
+)
 
 
 def _dependencies(container: Container) -> dict[str, Provide]:
@@ -34,18 +45,23 @@ def _dependencies(container: Container) -> dict[str, Provide]:
 
 
 def create_app(container: Container) -> Litestar:
+    settings = container.settings()
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         applied = await apply_migrations(container.mongo_engine().database)
         logger.info("migrations_applied", applied=applied)
+        worker_task = asyncio.create_task(container.worker().run()) if settings.worker_enabled else None
         try:
             yield
         finally:
+            if worker_task is not None:
+                await stop_worker(container.worker(), worker_task, settings.shutdown_grace_seconds)
             await container.http_client().aclose()
             container.mongo_client().close()
 
     return Litestar(
-        route_handlers=[stk_socket, StkPushController, DarajaCallbackController, health],
+        route_handlers=[stk_socket, b2c_socket, StkPushController, DarajaCallbackController, health],
         dependencies=_dependencies(container),
         plugins=[container.channels()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

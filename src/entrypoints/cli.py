@@ -3,11 +3,15 @@
 import asyncio
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import click
 import pydantic
 import structlog
 import uvicorn
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
 
 from entrypoints.dev_certificate import ensure_dev_certificate
 from entrypoints.logging_setup import configure_logging
@@ -49,6 +53,7 @@ def serve() -> None:
     signal.signal(signal.SIGTERM, _exit_quietly)
     with local_services(settings) as resolved:
         container = Container(settings=resolved)
+        prepare_b2c(container)
         logger.info(
             "gateway_starting",
             host=resolved.app_host,
@@ -75,6 +80,46 @@ def serve() -> None:
 
 def _exit_quietly(_signal: int, _frame: object) -> None:
     raise SystemExit(0)
+
+
+def prepare_b2c(container: "Container") -> None:
+    """Compute the SecurityCredential before serving, so a wrong certificate or password stops start-up."""
+    try:
+        container.security_credential()
+    except Exception as error:
+        raise click.ClickException(f"cannot compute the B2C SecurityCredential: {error}") from None
+
+
+@main.command()
+def worker() -> None:
+    """Send queued B2C withdrawals, without an HTTP listener (MONGODB_URL and, with the simulator, DARAJA_BASE_URL
+    must name what the gateways use). Runs until SIGTERM or Ctrl-C, finishing the withdrawal being sent."""
+    from entrypoints.container import Container
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    if settings.mongodb_url is None:
+        raise click.ClickException("the worker needs MONGODB_URL: the store the gateways use")
+    if settings.mpesa_env is MpesaEnvironment.SIMULATOR and settings.daraja_base_url is None:
+        raise click.ClickException("the worker needs DARAJA_BASE_URL: the simulator the gateways use")
+    container = Container(settings=settings)
+    prepare_b2c(container)
+    asyncio.run(_run_worker(container))
+
+
+async def _run_worker(container: "Container") -> None:
+    from migrations.runner import apply_migrations
+
+    await apply_migrations(container.mongo_engine().database)
+    withdrawal_worker = container.worker()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, withdrawal_worker.stop)
+    try:
+        await withdrawal_worker.run()
+    finally:
+        await container.http_client().aclose()
+        container.mongo_client().close()
 
 
 @main.command()

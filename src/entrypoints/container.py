@@ -1,22 +1,41 @@
 """The composition root: the only place that names concrete adapters. Reads like a bill of materials."""
 
+import os
+import socket
+import uuid
+
 import httpx
 from dependency_injector import containers, providers
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 
 from adapters.broadcast.channels_broadcaster import ChannelsBroadcaster
+from adapters.daraja.b2c_client import DarajaB2cClient
+from adapters.daraja.b2c_settings import B2cSettings
+from adapters.daraja.security_credential import bundled_certificate, security_credential
 from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_client import DarajaStkClient
 from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.clock import SystemClock
 from adapters.system.identifiers import RandomIdentifiers
+from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
 from domain.use_cases.payment_status import PaymentStatusQuery
 from domain.use_cases.push_payment import PushPayment
-from entrypoints.settings import STK_CALLBACK_PATH, Settings
+from domain.use_cases.request_withdrawal import RequestWithdrawal
+from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
+from entrypoints.settings import (
+    B2C_RESULT_PATH,
+    B2C_TIMEOUT_PATH,
+    STK_CALLBACK_PATH,
+    MpesaEnvironment,
+    Settings,
+)
+from entrypoints.worker import WithdrawalWorker
 from entrypoints.ws.socket_limits import SocketLimits
 
 
@@ -31,6 +50,35 @@ def daraja_settings(settings: Settings) -> DarajaSettings:
         callback_base_url=settings.public_base_url + STK_CALLBACK_PATH,
         party_b=settings.daraja_party_b,
     )
+
+
+def b2c_settings(settings: Settings) -> B2cSettings:
+    return B2cSettings(
+        base_url=settings.resolved_daraja_base_url(),
+        shortcode=settings.b2c_shortcode,
+        initiator_name=settings.b2c_initiator_name,
+        result_base_url=settings.public_base_url + B2C_RESULT_PATH,
+        timeout_base_url=settings.public_base_url + B2C_TIMEOUT_PATH,
+        command_id=settings.b2c_command_id,
+    )
+
+
+def initiator_credential(settings: Settings) -> str:
+    """Computed once at start-up: the initiator password encrypted with the environment's certificate."""
+    if settings.daraja_certificate_file is not None:
+        certificate = settings.daraja_certificate_file.read_bytes()
+    elif settings.mpesa_env is MpesaEnvironment.SIMULATOR:
+        # The simulator makes its own key pair; it hands out the matching certificate for exactly this.
+        response = httpx.get(f"{settings.resolved_daraja_base_url()}/simulator/certificate", timeout=10)
+        response.raise_for_status()
+        certificate = response.content
+    else:
+        certificate = bundled_certificate(settings.mpesa_env.value)  # type: ignore[arg-type]
+    return security_credential(settings.initiator_password(), certificate)
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def daraja_timeout(settings: Settings) -> httpx.Timeout:
@@ -67,7 +115,13 @@ class Container(containers.DeclarativeContainer):
     )
     payment_provider = providers.Singleton(DarajaStkClient, http_client, daraja_auth, daraja, clock)
     payments = providers.Singleton(MongoPaymentRepository, mongo_engine)
+    withdrawals = providers.Singleton(MongoWithdrawalRepository, mongo_engine)
+    daily_allowance = providers.Singleton(MongoDailyAllowance, mongo_engine)
     broadcaster = providers.Singleton(ChannelsBroadcaster, channels)
+    security_credential = providers.Singleton(initiator_credential, settings)
+    payout_provider = providers.Singleton(
+        DarajaB2cClient, http_client, daraja_auth, providers.Singleton(b2c_settings, settings), security_credential
+    )
 
     # Use-cases: stateless, built per request or per socket.
     push_payment = providers.Factory(
@@ -75,3 +129,29 @@ class Container(containers.DeclarativeContainer):
     )
     payment_status = providers.Factory(PaymentStatusQuery, payments)
     handle_stk_callback = providers.Factory(HandleStkCallback, payments, broadcaster, clock)
+    submit_withdrawal = providers.Factory(
+        SubmitNextWithdrawal,
+        withdrawals,
+        payout_provider,
+        daily_allowance,
+        broadcaster,
+        clock,
+        providers.Singleton(worker_identity),
+        settings.provided.worker_lease_seconds,
+    )
+    handle_b2c_result = providers.Factory(HandleB2cResult, withdrawals, daily_allowance, broadcaster, clock)
+
+    # The B2C worker: one per process; a queued withdrawal wakes it at once.
+    worker = providers.Singleton(WithdrawalWorker, submit_withdrawal, settings.provided.worker_poll_seconds)
+    request_withdrawal = providers.Factory(
+        RequestWithdrawal,
+        withdrawals,
+        daily_allowance,
+        broadcaster,
+        clock,
+        identifiers,
+        settings.provided.b2c_min_amount,
+        settings.provided.b2c_max_amount,
+        settings.provided.b2c_daily_limit,
+        on_queued=worker.provided.wake,
+    )

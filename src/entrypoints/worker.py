@@ -1,6 +1,7 @@
 """The B2C worker loop: sends queued withdrawals one at a time, inside `serve` or alone as `mpesa-gateway worker`."""
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -45,7 +46,14 @@ class WithdrawalWorker:
         logger.info("worker_stopped")
 
     async def _pause(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
-        except TimeoutError:
-            pass
+
+
+async def stop_worker(worker: WithdrawalWorker, task: "asyncio.Task[None]", grace_seconds: float) -> None:
+    """Let the withdrawal being sent finish (its Daraja answer must be recorded), within a bounded time."""
+    worker.stop()
+    try:
+        await asyncio.wait_for(task, grace_seconds)
+    except TimeoutError:
+        logger.warning("worker_stopped_mid_send", grace_seconds=grace_seconds)

@@ -6,9 +6,8 @@ import pytest
 
 from adapters.mongo.embedded_server import EmbeddedMongo
 from entrypoints.dev_certificate import ensure_dev_certificate
+from tests.support.gateway_settings import B2C_DAILY_LIMIT, DATABASE
 from tests.support.processes import Gateway, Simulator, start_gateway, start_simulator
-
-DATABASE = "e2e"
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +40,12 @@ def gateway(
     workdir: Path, tls_files: tuple[Path, Path], store: EmbeddedMongo, simulator: Simulator
 ) -> Iterator[Gateway]:
     gateway = start_gateway(
-        workdir, *tls_files, MONGODB_URL=store.url, MONGODB_DATABASE=DATABASE, DARAJA_BASE_URL=simulator.url
+        workdir,
+        *tls_files,
+        MONGODB_URL=store.url,
+        MONGODB_DATABASE=DATABASE,
+        DARAJA_BASE_URL=simulator.url,
+        B2C_DAILY_LIMIT=str(B2C_DAILY_LIMIT),
     )
     yield gateway
     gateway.process.stop()
@@ -51,4 +55,11 @@ def gateway(
 def payments(store: EmbeddedMongo) -> Iterator[pymongo.collection.Collection]:  # type: ignore[type-arg]
     client: pymongo.MongoClient = pymongo.MongoClient(store.url, tz_aware=True)  # type: ignore[type-arg]
     yield client[DATABASE]["stk_payments"]
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def withdrawals(store: EmbeddedMongo) -> Iterator[pymongo.collection.Collection]:  # type: ignore[type-arg]
+    client: pymongo.MongoClient = pymongo.MongoClient(store.url, tz_aware=True)  # type: ignore[type-arg]
+    yield client[DATABASE]["b2c_withdrawals"]
     client.close()

@@ -44,6 +44,14 @@ class Simulator:
         body: dict[str, object] = response.json()
         return body
 
+    def b2c_requests(self, originator_conversation_id: str) -> int:
+        requests: dict[str, dict[str, int]] = self.stats()["b2c_payment_requests"]  # type: ignore[assignment]
+        return requests["per_originator_conversation_id"].get(originator_conversation_id, 0)
+
+    def b2c_request_count(self) -> int:
+        requests: dict[str, int] = self.stats()["b2c_payment_requests"]  # type: ignore[assignment]
+        return requests["total"]
+
     def stk_push_count(self) -> int:
         requests: dict[str, int] = self.stats()["stk_push_requests"]  # type: ignore[assignment]
         return requests["total"]

@@ -41,7 +41,7 @@ class DarajaCallbackController(Controller):
     async def stk_callback(
         self,
         request: Request[Any, Any, Any],
-        hash: str,  # noqa: A002 - the per-payment secret the gateway put in the CallBackURL
+        hash: str,  # the per-payment secret the gateway put in the CallBackURL
         handle_stk_callback: NamedDependency[HandleStkCallback],
     ) -> DarajaAnswer:
         async def apply(result: StkResult) -> str:
@@ -57,7 +57,7 @@ class DarajaCallbackController(Controller):
     async def b2c_result(
         self,
         request: Request[Any, Any, Any],
-        hash: str,  # noqa: A002 - the per-withdrawal secret the gateway put in the ResultURL
+        hash: str,  # the per-withdrawal secret the gateway put in the ResultURL
         handle_b2c_result: NamedDependency[HandleB2cResult],
     ) -> DarajaAnswer:
         async def apply(result: B2cResult) -> str:
@@ -73,7 +73,7 @@ class DarajaCallbackController(Controller):
     async def b2c_queue_timeout(
         self,
         request: Request[Any, Any, Any],
-        hash: str,  # noqa: A002 - the per-withdrawal secret the gateway put in the QueueTimeOutURL
+        hash: str,  # the per-withdrawal secret the gateway put in the QueueTimeOutURL
         handle_b2c_result: NamedDependency[HandleB2cResult],
     ) -> DarajaAnswer:
         async def apply(result: B2cResult) -> str:
@@ -100,7 +100,5 @@ async def _receive(
     except CallbackRejectedError as error:
         logger.warning("security_callback_rejected", callback=event, source=source, reason=error.message)
         return _refusal(403, "no such payment")
-    logger.info(
-        event, source=source, outcome=outcome, duration_ms=round((time.perf_counter() - started) * 1000, 1)
-    )
+    logger.info(event, source=source, outcome=outcome, duration_ms=round((time.perf_counter() - started) * 1000, 1))
     return Response(ACCEPTED, status_code=200)

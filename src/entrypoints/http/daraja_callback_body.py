@@ -59,4 +59,3 @@ def _text(value: object) -> str | None:
     if value is None or isinstance(value, bool | dict | list):
         return None
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-

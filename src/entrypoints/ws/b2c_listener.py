@@ -14,16 +14,14 @@ from entrypoints.ws.socket_limits import SocketLimits
 @websocket("/mpesa/b2c/{hash:str}")
 async def b2c_socket(
     socket: WebSocket,
-    hash: str,  # noqa: A002 - the seed's name for the connection's identifier
+    hash: str,  # the seed's name for the connection's identifier
     request_withdrawal: NamedDependency[RequestWithdrawal],
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
 ) -> None:
     async def withdraw(payload: dict[str, Any]) -> dict[str, Any]:
         request = convert(payload, WithdrawPayload)
-        withdrawal = await request_withdrawal(
-            WithdrawCommand(hash, request.phone, request.amount, request.description)
-        )
+        withdrawal = await request_withdrawal(WithdrawCommand(hash, request.phone, request.amount, request.description))
         return withdrawal.view()
 
     await run_session(socket, b2c_topic(hash), {"withdraw": withdraw}, channels, socket_limits.idle_timeout)
