@@ -94,6 +94,9 @@ def prepare_b2c(container: "Container") -> None:
 def worker() -> None:
     """Send queued B2C withdrawals, without an HTTP listener (MONGODB_URL and, with the simulator, DARAJA_BASE_URL
     must name what the gateways use). Runs until SIGTERM or Ctrl-C, finishing the withdrawal being sent."""
+    from dependency_injector import providers
+
+    from adapters.broadcast.no_subscribers import NoSubscribersBroadcaster
     from entrypoints.container import Container
 
     settings = load_settings()
@@ -103,6 +106,8 @@ def worker() -> None:
     if settings.mpesa_env is MpesaEnvironment.SIMULATOR and settings.daraja_base_url is None:
         raise click.ClickException("the worker needs DARAJA_BASE_URL: the simulator the gateways use")
     container = Container(settings=settings)
+    # Without sockets there is nobody to tell; the gateways publish what their callbacks settle.
+    container.broadcaster.override(providers.Singleton(NoSubscribersBroadcaster))
     prepare_b2c(container)
     asyncio.run(_run_worker(container))
 

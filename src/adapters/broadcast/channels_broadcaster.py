@@ -2,10 +2,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import msgspec
+import structlog
 from litestar.channels import ChannelsPlugin
 
 from domain.ports import Broadcaster
 
+logger = structlog.get_logger()
 _encoder = msgspec.json.Encoder()
 
 
@@ -16,4 +18,8 @@ class ChannelsBroadcaster(Broadcaster):
         self._channels = channels
 
     async def publish(self, topic: str, data: Mapping[str, Any]) -> None:
-        self._channels.publish(_encoder.encode({"kind": "update", "topic": topic, "data": data}), topic)
+        try:
+            self._channels.publish(_encoder.encode({"kind": "update", "topic": topic, "data": data}), topic)
+        except Exception:
+            # Best effort by design: the store already holds the change, and a client asking `status` sees it.
+            logger.exception("broadcast_failed", topic=topic)
