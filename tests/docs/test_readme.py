@@ -7,6 +7,7 @@ from daraja_simulator.scenarios import markdown_table
 from domain.error_codes import ErrorCode
 from entrypoints.protocol.errors import HTTP_STATUS
 from entrypoints.settings import Settings
+from tests.support.b2c_outcomes import B2C_GATEWAY_OUTCOMES
 from tests.support.stk_outcomes import GATEWAY_OUTCOMES
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
@@ -24,6 +25,12 @@ def test_every_stk_scenario_outcome_is_documented() -> None:
     rows = re.findall(r"^\| ([^|]+?) \| [^|]+ \| `(\w+)`", section("stk-outcomes"), flags=re.MULTILINE)
 
     assert {name: status for name, status in rows} == {name: status for name, (_, status) in GATEWAY_OUTCOMES.items()}
+
+
+def test_every_b2c_scenario_outcome_is_documented() -> None:
+    rows = re.findall(r"^\| ([^|]+?) \| `(\w+)`", section("b2c-outcomes"), flags=re.MULTILINE)
+
+    assert dict(rows) == B2C_GATEWAY_OUTCOMES
 
 
 def test_every_error_code_is_listed_with_its_http_status() -> None:

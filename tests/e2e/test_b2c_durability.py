@@ -80,7 +80,12 @@ async def test_queued_and_claimed_withdrawals_survive_a_killed_gateway_and_are_e
     lease_ends = datetime.now(UTC) + timedelta(seconds=3)
     queue.replace_one(
         {"_id": claimed["_id"], "version": claimed["version"]},
-        {**claimed, "lease_owner": "worker-that-died", "lease_expires_at": lease_ends, "version": claimed["version"] + 1},
+        {
+            **claimed,
+            "lease_owner": "worker-that-died",
+            "lease_expires_at": lease_ends,
+            "version": claimed["version"] + 1,
+        },
     )
     os.killpg(first.process.pid, signal.SIGKILL)  # type: ignore[arg-type]
     first.process.stop()
@@ -123,7 +128,10 @@ async def test_two_workers_over_one_store_send_each_of_fifty_withdrawals_exactly
         "WORKER_POLL_SECONDS": "0.2",
     }
     logs = [(workdir / f"worker-{number}.log").open("wb") for number in (1, 2)]
-    workers = [subprocess.Popen(cli("worker"), env=environment, stdout=log, stderr=subprocess.STDOUT) for log in logs]
+    workers = [
+        subprocess.Popen(cli("worker"), env=environment, stdout=log, stderr=subprocess.STDOUT)  # noqa: ASYNC220
+        for log in logs
+    ]
     try:
         await asyncio.to_thread(wait_until, lambda: queue.count_documents({"status": "queued"}) == 0)
         await asyncio.to_thread(wait_until, lambda: queue.count_documents({"status": "success"}) == 50)

@@ -13,7 +13,7 @@ SEED_PUSH = '{"kind":"push","payload":{"phone":"254712345678","amount":100,"desc
 
 def started_urls(log: Path) -> dict[str, str]:
     events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    return {event["event"]: event["url"] for event in events if event["event"].endswith("_started")}
+    return {event["event"]: event["url"] for event in events if event["event"].endswith("_started") and "url" in event}
 
 
 async def test_the_gateway_runs_on_its_embedded_defaults_and_stops_what_it_started(
