@@ -9,9 +9,11 @@ class ErrorCode(StrEnum):
     VALIDATION_ERROR = "VALIDATION_ERROR"
     NOT_FOUND = "NOT_FOUND"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     PROVIDER_ERROR = "PROVIDER_ERROR"
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     CALLBACK_REJECTED = "CALLBACK_REJECTED"
+    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -24,6 +26,11 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
         "A withdrawal is outside the per-withdrawal minimum or maximum, or would pass the hash's daily total; "
         "nothing was queued."
     ),
+    ErrorCode.IDEMPOTENCY_CONFLICT: (
+        "The idempotency key (`ref`, or the Idempotency-Key header) was used on this hash within 24 hours for a "
+        "different request; nothing was done."
+    ),
+    ErrorCode.STORE_UNAVAILABLE: "The database cannot be reached; nothing was done and nothing was sent to Daraja.",
     ErrorCode.PROVIDER_ERROR: "Daraja refused the request; `details` carries Daraja's code and message.",
     ErrorCode.PROVIDER_UNAVAILABLE: (
         "Daraja could not be reached or did not answer in time. The payment is kept; when the request may have "

@@ -30,6 +30,16 @@ class LimitExceededError(DomainError):
     code = ErrorCode.LIMIT_EXCEEDED
 
 
+class IdempotencyConflictError(DomainError):
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
+
+
+class StoreUnavailableError(DomainError):
+    """The store could not be reached; raised by repositories so use-cases stop before anything is sent."""
+
+    code = ErrorCode.STORE_UNAVAILABLE
+
+
 class ProviderRejectedError(DomainError):
     """Daraja answered and said no: nothing was started, the payment is failed."""
 

@@ -48,7 +48,9 @@ class PushPayment:
         )
         await self._payments.add(payment)
         try:
-            accepted = await self._provider.start_stk_push(payment.stk_request())
+            # Bound so the adapter's own log lines (the Daraja call) name the payment they belong to.
+            with structlog.contextvars.bound_contextvars(payment_id=payment.id, hash=payment.hash):
+                accepted = await self._provider.start_stk_push(payment.stk_request())
         except ProviderRejectedError as refusal:
             payment.reject(refusal.provider_code, refusal.provider_message, self._clock.now())
             await self._record_for(refusal, payment)

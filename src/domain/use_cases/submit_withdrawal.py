@@ -56,7 +56,9 @@ class SubmitNextWithdrawal:
             # Our lease ended and another worker took it, or a Result already decided it: not ours to send.
             return await self._stored(withdrawal)
         try:
-            accepted = await self._provider.send_b2c(withdrawal.b2c_request())
+            # Bound so the adapter's own log lines (the Daraja call) name the withdrawal they belong to.
+            with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.hash):
+                accepted = await self._provider.send_b2c(withdrawal.b2c_request())
         except ProviderRejectedError as refusal:
             code, message = refusal.provider_code, refusal.provider_message
             return await self._record(withdrawal, lambda w: w.reject(code, message, self._clock.now()))

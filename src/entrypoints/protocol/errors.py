@@ -26,6 +26,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.VALIDATION_ERROR: 400,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.LIMIT_EXCEEDED: 422,
+    ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.CALLBACK_REJECTED: 403,
     ErrorCode.PROVIDER_ERROR: 502,
     ErrorCode.PROVIDER_UNAVAILABLE: 503,
