@@ -55,6 +55,7 @@ def create_app(container: Container) -> Litestar:
         try:
             yield
         finally:
+            await container.socket_limits().drain.finish_requests(settings.shutdown_grace_seconds)
             if worker_task is not None:
                 await stop_worker(container.worker(), worker_task, settings.shutdown_grace_seconds)
             await container.http_client().aclose()

@@ -42,6 +42,7 @@ def serve() -> None:
     from entrypoints.app import create_app
     from entrypoints.container import Container
     from entrypoints.local_services import local_services
+    from entrypoints.serving import DrainingServer
 
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -62,7 +63,7 @@ def serve() -> None:
             daraja=resolved.resolved_daraja_base_url(),
             tls=resolved.tls,
         )
-        uvicorn.run(
+        config = uvicorn.Config(
             create_app(container),
             host=resolved.app_host,
             port=resolved.app_port,
@@ -76,6 +77,7 @@ def serve() -> None:
             lifespan="on",
             timeout_graceful_shutdown=resolved.shutdown_grace_seconds,
         )
+        DrainingServer(config, container.socket_limits().drain).run()
 
 
 def _exit_quietly(_signal: int, _frame: object) -> None:

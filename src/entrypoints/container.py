@@ -36,6 +36,7 @@ from entrypoints.settings import (
     Settings,
 )
 from entrypoints.worker import WithdrawalWorker
+from entrypoints.ws.drain import SocketDrain
 from entrypoints.ws.socket_limits import SocketLimits
 
 
@@ -102,7 +103,9 @@ class Container(containers.DeclarativeContainer):
     )
     clock = providers.Singleton(SystemClock)
     identifiers = providers.Singleton(RandomIdentifiers)
-    socket_limits = providers.Singleton(SocketLimits, idle_timeout=settings.provided.ws_idle_timeout)
+    socket_limits = providers.Singleton(
+        SocketLimits, idle_timeout=settings.provided.ws_idle_timeout, drain=providers.Singleton(SocketDrain)
+    )
 
     # Adapters behind the domain's ports.
     daraja = providers.Singleton(daraja_settings, settings)

@@ -24,4 +24,4 @@ async def b2c_socket(
         withdrawal = await request_withdrawal(WithdrawCommand(hash, request.phone, request.amount, request.description))
         return withdrawal.view()
 
-    await run_session(socket, b2c_topic(hash), {"withdraw": withdraw}, channels, socket_limits.idle_timeout)
+    await run_session(socket, b2c_topic(hash), {"withdraw": withdraw}, channels, socket_limits)

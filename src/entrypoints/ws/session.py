@@ -14,6 +14,8 @@ from litestar.channels import ChannelsPlugin
 from domain.errors import DomainError
 from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
 from entrypoints.protocol.messages import decode_document, read_envelope, usable_ref
+from entrypoints.ws.drain import CLOSE_GOING_AWAY
+from entrypoints.ws.socket_limits import SocketLimits
 
 logger = structlog.get_logger()
 
@@ -42,18 +44,32 @@ class ClientSocket:
             except Exception:  # the peer went away between the check and the write: nothing left to tell it
                 self.open = False
 
+    async def close(self, code: int, reason: str) -> None:
+        if not self.open:
+            return
+        async with self._lock:
+            self.open = False
+            try:
+                await self._socket.close(code=code, reason=reason)
+            except Exception:  # already closed by the peer
+                return
+
 
 async def run_session(
     socket: WebSocket,
     topic: str,
     handlers: Mapping[str, Handler],
     channels: ChannelsPlugin,
-    idle_timeout: float,
+    limits: SocketLimits,
 ) -> None:
+    drain = limits.drain
+    if drain.draining:
+        await socket.close(code=CLOSE_GOING_AWAY, reason="server shutting down")
+        return
     await socket.accept()
     client = ClientSocket(socket)
+    drain.register(client)
     kinds = frozenset(handlers)
-    in_flight: set[asyncio.Task[None]] = set()
     slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
     started = time.perf_counter()
     close_code: int | None = None
@@ -66,13 +82,13 @@ async def run_session(
             ):
                 while True:
                     try:
-                        event = await asyncio.wait_for(socket.receive(), idle_timeout)
+                        event = await asyncio.wait_for(socket.receive(), limits.idle_timeout)
                     except TimeoutError:
                         close_code = CLOSE_NORMAL
                         await socket.close(code=CLOSE_NORMAL, reason="idle timeout")
                         break
                     if event["type"] == "websocket.disconnect":
-                        close_code = event.get("code", CLOSE_NORMAL)
+                        close_code = CLOSE_GOING_AWAY if drain.draining else event.get("code", CLOSE_NORMAL)
                         break
                     text = event.get("text")
                     if text is None:
@@ -82,10 +98,11 @@ async def run_session(
                     await slots.acquire()
                     # A request outlives its socket: a push already sent to Daraja must still record Daraja's ids.
                     task = asyncio.create_task(_answer(client, text, handlers, kinds))
-                    in_flight.add(task)
-                    task.add_done_callback(lambda done: (in_flight.discard(done), slots.release()))
+                    drain.track(task)
+                    task.add_done_callback(lambda _: slots.release())
         finally:
             client.open = False
+            drain.unregister(client)
             logger.info("ws_closed", code=close_code, duration_s=round(time.perf_counter() - started, 3))
 
 

@@ -29,4 +29,4 @@ async def stk_socket(
     async def status(payload: dict[str, Any]) -> dict[str, Any]:
         return (await payment_status(hash, convert(payload, StatusPayload).checkout)).view()
 
-    await run_session(socket, stk_topic(hash), {"push": push, "status": status}, channels, socket_limits.idle_timeout)
+    await run_session(socket, stk_topic(hash), {"push": push, "status": status}, channels, socket_limits)

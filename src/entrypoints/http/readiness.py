@@ -1,0 +1,42 @@
+"""GET /ready: whether this instance can serve now, one named check per dependency (unlike /health: "process up")."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from litestar import Response, get
+from litestar.di import NamedDependency
+
+Check = Callable[[], Awaitable[bool]]
+
+# A bound on every check, so a probe gets its answer even from a check that forgets its own time-out.
+_CHECK_TIMEOUT_SECONDS = 5.0
+
+
+class ReadinessChecks:
+    """Named checks (`{"store": store_health.check}`; later "daraja", "broker"), run together; a fault is "down"."""
+
+    def __init__(self, checks: Mapping[str, Check], timeout_seconds: float = _CHECK_TIMEOUT_SECONDS) -> None:
+        self._checks, self._timeout = dict(checks), timeout_seconds
+
+    async def run(self) -> dict[str, bool]:
+        names = list(self._checks)
+        results = await asyncio.gather(*(self._bounded(self._checks[name]) for name in names))
+        return dict(zip(names, results, strict=True))
+
+    async def _bounded(self, check: Check) -> bool:
+        try:
+            return await asyncio.wait_for(check(), self._timeout)
+        except Exception:
+            return False
+
+
+@get("/ready", summary="Every dependency answers: send traffic here", tags=["Operations"])
+async def ready(readiness_checks: NamedDependency[ReadinessChecks]) -> Response[dict[str, Any]]:
+    results = await readiness_checks.run()
+    is_ready = all(results.values())
+    body = {
+        "status": "ready" if is_ready else "not ready",
+        "checks": {name: "up" if up else "down" for name, up in results.items()},
+    }
+    return Response(body, status_code=200 if is_ready else 503)
