@@ -17,6 +17,7 @@ async def test_seed_push_is_acknowledged_then_settled_and_status_reads_the_store
         final = await client.final_update(checkout)
         status = await client.send_text(json.dumps({"kind": "status", "payload": {"checkout": checkout}}))
 
+    assert "permessage-deflate" in client.connection.response.headers["Sec-WebSocket-Extensions"]
     assert ack["kind"] == "push" and ack["ok"] is True
     assert checkout.startswith("ws_CO_")
     assert ack["data"]["status"] == "pending"
