@@ -13,6 +13,7 @@ from daraja_simulator.control import CONTROL_HANDLERS
 from daraja_simulator.credentials import load_credentials
 from daraja_simulator.errors import DarajaError, internal_server_error
 from daraja_simulator.express import stk_push, stk_query
+from daraja_simulator.fault_injector import FaultInjector
 from daraja_simulator.ledger import Ledger
 from daraja_simulator.oauth import generate_token
 from daraja_simulator.payouts import b2c_v1, b2c_v3, transaction_status
@@ -50,12 +51,15 @@ def create_app(config: SimulatorConfig) -> Litestar:
             MethodNotAllowedException: _method_not_allowed,
             500: _unexpected,
         },
-        on_shutdown=[simulator.sender.close],
+        on_shutdown=[simulator.sender.close, simulator.faults.cancel],
         # Nothing here is for an API catalogue, and the host application owns logging setup.
         openapi_config=None,
         logging_config=None,
     )
     app.state.simulator = simulator
+    # Outside Litestar's own exception handling and routing, so a fault can answer before any handler runs, hold an
+    # answer back, or cut the connection off (see daraja_simulator.control for the controls).
+    app.asgi_handler = FaultInjector(app.asgi_handler, simulator.faults, ledger)
     return app
 
 

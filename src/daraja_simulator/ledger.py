@@ -77,6 +77,11 @@ class Ledger:
     callbacks_sent: int = 0
     tokens_issued: int = 0
     callbacks_failed: int = 0
+    # Every request to a Daraja path, counted on arrival: faults may answer it before any handler sees it.
+    daraja_requests_per_path: Counter[str] = field(default_factory=Counter)
+
+    def count_request(self, path: str) -> None:
+        self.daraja_requests_per_path[path] += 1
 
     # Tokens -----------------------------------------------------------------------------------------------
 
@@ -166,6 +171,10 @@ class Ledger:
     def stats(self, scheduled_deliveries: int) -> dict[str, Any]:
         return {
             "oauth_tokens_issued": self.tokens_issued,
+            "daraja_requests": {
+                "total": sum(self.daraja_requests_per_path.values()),
+                "per_path": dict(self.daraja_requests_per_path),
+            },
             "stk_push_requests": {"total": self.stk_pushes_total, "per_phone": dict(self.stk_pushes_per_phone)},
             "b2c_payment_requests": {
                 "total": self.b2c_requests_total,

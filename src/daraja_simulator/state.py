@@ -1,10 +1,11 @@
 """Everything one running simulator holds, handed to every route handler."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from daraja_simulator.callbacks import CallbackSender
 from daraja_simulator.config import SimulatorConfig
 from daraja_simulator.credentials import SimulatorCredentials
+from daraja_simulator.faults import Faults
 from daraja_simulator.ledger import Ledger
 from daraja_simulator.request_rules import bearer_token
 
@@ -15,6 +16,7 @@ class SimulatorState:
     ledger: Ledger
     credentials: SimulatorCredentials
     sender: CallbackSender
+    faults: Faults = field(default_factory=Faults)
 
     def token_from(self, authorization: str | None) -> tuple[str, bool]:
         """The bearer token sent (or "") and whether it is one this simulator issued and has not expired."""

@@ -14,6 +14,7 @@ from entrypoints.container import Container
 from entrypoints.http.callback_controller import DarajaCallbackController
 from entrypoints.http.error_responses import EXCEPTION_HANDLERS
 from entrypoints.http.health import health
+from entrypoints.http.readiness import ready
 from entrypoints.http.stk_controller import StkPushController
 from entrypoints.worker import stop_worker
 from entrypoints.ws.b2c_listener import b2c_socket
@@ -31,6 +32,7 @@ _BRIDGED = (
     "handle_b2c_result",
     "channels",
     "socket_limits",
+    "readiness_checks",
 )
 
 
@@ -62,7 +64,7 @@ def create_app(container: Container) -> Litestar:
             container.mongo_client().close()
 
     return Litestar(
-        route_handlers=[stk_socket, b2c_socket, StkPushController, DarajaCallbackController, health],
+        route_handlers=[stk_socket, b2c_socket, StkPushController, DarajaCallbackController, health, ready],
         dependencies=_dependencies(container),
         plugins=[container.channels()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -12,13 +12,17 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from adapters.broadcast.channels_broadcaster import ChannelsBroadcaster
 from adapters.daraja.b2c_client import DarajaB2cClient
 from adapters.daraja.b2c_settings import B2cSettings
+from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
+from adapters.daraja.retry_policy import RetryPolicy
 from adapters.daraja.security_credential import bundled_certificate, security_credential
 from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_client import DarajaStkClient
 from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.mongo.client import create_engine, create_mongo_client
 from adapters.mongo.daily_allowance import MongoDailyAllowance
+from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.clock import SystemClock
 from adapters.system.identifiers import RandomIdentifiers
@@ -28,6 +32,7 @@ from domain.use_cases.payment_status import PaymentStatusQuery
 from domain.use_cases.push_payment import PushPayment
 from domain.use_cases.request_withdrawal import RequestWithdrawal
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
+from entrypoints.http.readiness import ReadinessChecks
 from entrypoints.settings import (
     B2C_RESULT_PATH,
     B2C_TIMEOUT_PATH,
@@ -91,7 +96,9 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     # Infrastructure: one of each per process, closed by the app's lifespan.
-    mongo_client = providers.Singleton(create_mongo_client, settings.provided.mongodb_url)
+    mongo_client = providers.Singleton(
+        create_mongo_client, settings.provided.mongodb_url, settings.provided.mongodb_timeout_seconds
+    )
     mongo_engine = providers.Singleton(create_engine, mongo_client, settings.provided.mongodb_database)
     http_client = providers.Singleton(
         httpx.AsyncClient,
@@ -109,26 +116,55 @@ class Container(containers.DeclarativeContainer):
 
     # Adapters behind the domain's ports.
     daraja = providers.Singleton(daraja_settings, settings)
+    # One breaker for every Daraja call of the process: when Daraja is in trouble, all callers learn it at once.
+    daraja_breaker = providers.Singleton(
+        DarajaCircuitBreaker,
+        failure_threshold=settings.provided.daraja_breaker_failures,
+        reset_seconds=settings.provided.daraja_breaker_reset_seconds,
+    )
+    # Only OAuth and queries are retried: repeating them is harmless, repeating a payment is not.
+    query_retry = providers.Singleton(RetryPolicy, attempts=settings.provided.daraja_query_attempts)
     daraja_auth = providers.Singleton(
         DarajaTokenAuth,
         http_client,
         daraja.provided.base_url,
         daraja.provided.consumer_key,
         daraja.provided.consumer_secret,
+        retry=query_retry,
     )
-    payment_provider = providers.Singleton(DarajaStkClient, http_client, daraja_auth, daraja, clock)
+    payment_provider = providers.Singleton(
+        DarajaStkClient, http_client, daraja_auth, daraja, clock, breaker=daraja_breaker, query_retry=query_retry
+    )
     payments = providers.Singleton(MongoPaymentRepository, mongo_engine)
     withdrawals = providers.Singleton(MongoWithdrawalRepository, mongo_engine)
+    idempotency_keys = providers.Singleton(MongoIdempotencyKeys, mongo_engine)
     daily_allowance = providers.Singleton(MongoDailyAllowance, mongo_engine)
     broadcaster = providers.Singleton(ChannelsBroadcaster, channels)
     security_credential = providers.Singleton(initiator_credential, settings)
     payout_provider = providers.Singleton(
-        DarajaB2cClient, http_client, daraja_auth, providers.Singleton(b2c_settings, settings), security_credential
+        DarajaB2cClient,
+        http_client,
+        daraja_auth,
+        providers.Singleton(b2c_settings, settings),
+        security_credential,
+        breaker=daraja_breaker,
+        query_retry=query_retry,
     )
+
+    # Readiness: one named check per dependency /ready reports on.
+    store_health = providers.Singleton(MongoStoreHealth, mongo_client, settings.provided.mongodb_timeout_seconds)
+    readiness_checks = providers.Singleton(ReadinessChecks, providers.Dict(store=store_health.provided.check))
 
     # Use-cases: stateless, built per request or per socket.
     push_payment = providers.Factory(
-        PushPayment, payments, payment_provider, broadcaster, clock, identifiers, settings.provided.stk_max_amount
+        PushPayment,
+        payments,
+        payment_provider,
+        broadcaster,
+        clock,
+        identifiers,
+        idempotency_keys,
+        settings.provided.stk_max_amount,
     )
     payment_status = providers.Factory(PaymentStatusQuery, payments)
     handle_stk_callback = providers.Factory(HandleStkCallback, payments, broadcaster, clock)
@@ -153,6 +189,7 @@ class Container(containers.DeclarativeContainer):
         broadcaster,
         clock,
         identifiers,
+        idempotency_keys,
         settings.provided.b2c_min_amount,
         settings.provided.b2c_max_amount,
         settings.provided.b2c_daily_limit,

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
 
     mongodb_url: str | None = None
     mongodb_database: str = "mpesa_gateway"
+    mongodb_timeout_seconds: float = Field(2.0, gt=0)
     data_dir: Path = Path("var")
 
     mpesa_env: MpesaEnvironment = MpesaEnvironment.SIMULATOR
@@ -58,6 +59,9 @@ class Settings(BaseSettings):
     )
     daraja_party_b: str | None = None
     daraja_timeout: float = Field(30.0, gt=0)
+    daraja_breaker_failures: int = Field(5, ge=1)
+    daraja_breaker_reset_seconds: float = Field(30.0, gt=0)
+    daraja_query_attempts: int = Field(3, ge=1, le=10)
     callback_base_url: str | None = None
 
     b2c_shortcode: str = "600996"

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from domain.errors import StoreUnavailableError
 from domain.withdrawal import Withdrawal
 
 logger = structlog.get_logger()
@@ -36,6 +37,10 @@ class WithdrawalWorker:
             self._wake.clear()
             try:
                 sent = await self._submit_next()
+            except StoreUnavailableError:
+                logger.warning("worker_waiting_for_store")
+                await self._pause(_BACKOFF_AFTER_FAULT_SECONDS)
+                continue
             except Exception:
                 # A store or provider fault must not kill the loop; the withdrawal's lease lets another worker retry.
                 logger.exception("worker_step_failed")

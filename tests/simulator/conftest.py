@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from daraja_simulator.app import create_app
+from daraja_simulator.server import attach_listener
 from tests.simulator.harness import TEST_CONFIG, CallbackReceiver, Daraja, serve
 
 
@@ -23,7 +24,9 @@ async def receiver() -> AsyncIterator[tuple[CallbackReceiver, str]]:
 
 @pytest.fixture(scope="session")
 async def simulator_url() -> AsyncIterator[str]:
-    running = await serve(create_app(TEST_CONFIG), lifespan="on")
+    app = create_app(TEST_CONFIG)
+    running = await serve(app, lifespan="on")
+    attach_listener(app, running.server)  # so the refuse_connections fault closes the real socket
     yield running.url
     await running.stop()
 

@@ -3,6 +3,7 @@ import pytest
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeDailyAllowance,
+    FakeIdempotencyKeys,
     FakePaymentProvider,
     FakePaymentRepository,
     FakePayoutProvider,
@@ -50,3 +51,8 @@ def payout_provider() -> FakePayoutProvider:
 @pytest.fixture
 def allowance() -> FakeDailyAllowance:
     return FakeDailyAllowance()
+
+
+@pytest.fixture
+def keys() -> FakeIdempotencyKeys:
+    return FakeIdempotencyKeys()

@@ -21,6 +21,8 @@ CREATED_AT = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 class PushCommandFactory(DataclassFactory[PushCommand]):
     __random_seed__ = 254
 
+    idempotency_key = None
+
     @classmethod
     def hash(cls) -> str:
         return cls.__faker__.hexify("^" * 32)
@@ -113,6 +115,8 @@ def failure_for(payment: Payment, result_code: str, result_desc: str = "Request 
 
 class WithdrawCommandFactory(DataclassFactory[WithdrawCommand]):
     __random_seed__ = 2540
+
+    idempotency_key = None
 
     @classmethod
     def hash(cls) -> str:

@@ -4,12 +4,15 @@ import asyncio
 import copy
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
-from domain.errors import ConcurrentUpdateError
+from domain.errors import ConcurrentUpdateError, StoreUnavailableError
+from domain.idempotency import IDEMPOTENCY_WINDOW
 from domain.payment import Payment, StkPushAccepted, StkPushRequest
+from domain.ports import IdempotencyClaim
 from domain.withdrawal import B2cAccepted, B2cRequest, Withdrawal, WithdrawalStatus
 
 
@@ -17,6 +20,7 @@ class FakePaymentRepository:
     """Payments by id, handed out and stored as copies so only `save` can change what is stored."""
 
     def __init__(self, *payments: Payment) -> None:
+        self._store_down_on_save = False
         self._by_id: dict[str, Payment] = {p.id: copy.deepcopy(p) for p in payments}
         self._concurrent_writes: deque[Callable[[Payment], None]] = deque()
 
@@ -25,7 +29,13 @@ class FakePaymentRepository:
             raise AssertionError(f"payment {payment.id} added twice")
         self._by_id[payment.id] = copy.deepcopy(payment)
 
+    def store_goes_down_on_save(self) -> None:
+        """From now on, saves fail as they would with MongoDB unreachable."""
+        self._store_down_on_save = True
+
     async def save(self, payment: Payment) -> None:
+        if self._store_down_on_save:
+            raise StoreUnavailableError("the database cannot be reached")
         if payment.id not in self._by_id:
             raise AssertionError(f"payment {payment.id} saved before it was added")
         if self._concurrent_writes:
@@ -255,3 +265,31 @@ class FakeDailyAllowance:
 
     def reserved(self, hash_: str, day: str) -> int:
         return self.totals.get((hash_, day), 0)
+
+
+class FakeIdempotencyKeys:
+    """Keys held per (scope, hash, key) for 24 hours; each claim first yields, then checks and takes in one step."""
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[str, str, str], IdempotencyClaim] = {}
+
+    async def claim(
+        self, scope: str, hash_: str, key: str, fingerprint: str, resource_id: str, now: datetime
+    ) -> IdempotencyClaim:
+        await asyncio.sleep(0)
+        holder = self.held.get((scope, hash_, key))
+        if holder is not None and now < holder.claimed_at + IDEMPOTENCY_WINDOW:
+            return replace(holder, new=False)
+        self.held[(scope, hash_, key)] = IdempotencyClaim(resource_id, fingerprint, now, new=True)
+        return self.held[(scope, hash_, key)]
+
+    async def release(self, scope: str, hash_: str, key: str, resource_id: str) -> None:
+        await asyncio.sleep(0)
+        holder = self.held.get((scope, hash_, key))
+        if holder is not None and holder.resource_id == resource_id:
+            del self.held[(scope, hash_, key)]
+
+    def holder(self, scope: str, hash_: str, key: str) -> str | None:
+        """The resource id holding the key, for assertions."""
+        holder = self.held.get((scope, hash_, key))
+        return None if holder is None else holder.resource_id

@@ -17,6 +17,7 @@ from domain.use_cases.push_payment import PushPayment
 from tests.unit.factories import PushCommandFactory, success_for
 from tests.unit.fakes import (
     FakeBroadcaster,
+    FakeIdempotencyKeys,
     FakePaymentProvider,
     FakePaymentRepository,
     FixedClock,
@@ -33,8 +34,9 @@ def push(
     broadcaster: FakeBroadcaster,
     clock: FixedClock,
     identifiers: SequentialIdentifiers,
+    keys: FakeIdempotencyKeys,
 ) -> PushPayment:
-    return PushPayment(payments, provider, broadcaster, clock, identifiers, maximum_amount=MAXIMUM)
+    return PushPayment(payments, provider, broadcaster, clock, identifiers, keys, maximum_amount=MAXIMUM)
 
 
 async def test_the_payment_is_recorded_before_daraja_is_asked(
@@ -46,7 +48,13 @@ async def test_the_payment_is_recorded_before_daraja_is_asked(
         stored_when_asked.append(payments.all())
 
     push = PushPayment(
-        payments, FakePaymentProvider(look_at_the_store), broadcaster, clock, identifiers, maximum_amount=MAXIMUM
+        payments,
+        FakePaymentProvider(look_at_the_store),
+        broadcaster,
+        clock,
+        identifiers,
+        FakeIdempotencyKeys(),
+        maximum_amount=MAXIMUM,
     )
 
     await push(PushCommandFactory.build(hash="h1", phone="0712345678"))
@@ -102,7 +110,13 @@ async def test_the_payment_is_stamped_when_started_and_when_daraja_answered(
         clock.advance(seconds=2)
 
     push = PushPayment(
-        payments, FakePaymentProvider(daraja_takes_two_seconds), broadcaster, clock, identifiers, maximum_amount=MAXIMUM
+        payments,
+        FakePaymentProvider(daraja_takes_two_seconds),
+        broadcaster,
+        clock,
+        identifiers,
+        FakeIdempotencyKeys(),
+        maximum_amount=MAXIMUM,
     )
 
     payment = await push(PushCommandFactory.build())
@@ -230,9 +244,26 @@ async def test_a_callback_that_lands_before_the_push_is_saved_wins_without_an_er
 
     provider = FakePaymentProvider(callback_settles_first)
     provider.will_accept("m-1", "ws_CO_1")
-    push = PushPayment(payments, provider, broadcaster, clock, identifiers, maximum_amount=MAXIMUM)
+    push = PushPayment(
+        payments, provider, broadcaster, clock, identifiers, FakeIdempotencyKeys(), maximum_amount=MAXIMUM
+    )
 
     payment = await push(PushCommandFactory.build())
 
     assert payment.status is PaymentStatus.SUCCESS
     assert payments.get(payment.id).status is PaymentStatus.SUCCESS
+
+
+async def test_a_store_outage_after_daraja_accepted_still_tells_the_client_the_prompt_was_sent(
+    push: PushPayment, payments: FakePaymentRepository, provider: FakePaymentProvider
+) -> None:
+    provider.will_accept("m-1", "ws_CO_1")
+    payments.store_goes_down_on_save()
+
+    payment = await push(PushCommandFactory.build())
+
+    assert payment.checkout == "ws_CO_1"
+    assert payment.status is PaymentStatus.PENDING
+    assert len(provider.requests) == 1
+    [stored] = payments.all()
+    assert stored.checkout is None  # still findable by its callback token, which settles it

@@ -13,6 +13,7 @@ from tests.unit.factories import WithdrawCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeDailyAllowance,
+    FakeIdempotencyKeys,
     FakeWithdrawalRepository,
     FixedClock,
     SequentialIdentifiers,
@@ -44,9 +45,19 @@ def make_request(
     identifiers: SequentialIdentifiers,
     wakeups: Wakeups | None = None,
     daily_limit: int = DAILY_LIMIT,
+    keys: FakeIdempotencyKeys | None = None,
 ) -> RequestWithdrawal:
     return RequestWithdrawal(
-        withdrawals, allowance, broadcaster, clock, identifiers, MINIMUM, MAXIMUM, daily_limit, on_queued=wakeups
+        withdrawals,
+        allowance,
+        broadcaster,
+        clock,
+        identifiers,
+        keys or FakeIdempotencyKeys(),
+        MINIMUM,
+        MAXIMUM,
+        daily_limit,
+        on_queued=wakeups,
     )
 
 
@@ -58,8 +69,9 @@ def request_withdrawal(
     clock: FixedClock,
     identifiers: SequentialIdentifiers,
     wakeups: Wakeups,
+    keys: FakeIdempotencyKeys,
 ) -> RequestWithdrawal:
-    return make_request(withdrawals, allowance, broadcaster, clock, identifiers, wakeups)
+    return make_request(withdrawals, allowance, broadcaster, clock, identifiers, wakeups, keys=keys)
 
 
 async def test_a_valid_withdrawal_is_stored_queued_with_a_gateway_originator_conversation_id(
@@ -263,4 +275,6 @@ def test_a_minimum_above_the_maximum_is_a_configuration_error(
     identifiers: SequentialIdentifiers,
 ) -> None:
     with pytest.raises(ValueError, match="minimum"):
-        RequestWithdrawal(withdrawals, allowance, broadcaster, clock, identifiers, 500, 100, DAILY_LIMIT)
+        RequestWithdrawal(
+            withdrawals, allowance, broadcaster, clock, identifiers, FakeIdempotencyKeys(), 500, 100, DAILY_LIMIT
+        )

@@ -1,31 +1,48 @@
 import httpx
 
 from adapters.daraja.b2c_settings import B2cSettings
+from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_post import post_to_daraja, refusal_error
+from adapters.daraja.daraja_query import raise_if_troubled, with_retries
 from adapters.daraja.json_body import json_object
+from adapters.daraja.retry_policy import RetryPolicy
 from domain.errors import DuplicatePayoutError, ProviderOutcomeUnknownError
 from domain.ports import PayoutProvider
 from domain.withdrawal import B2cAccepted, B2cRequest
 
 B2C_PAYMENT_PATH = "/mpesa/b2c/v3/paymentrequest"
-# Daraja's Remarks take 2–100 characters (DARAJA.md §4.1).
+TRANSACTION_STATUS_PATH = "/mpesa/transactionstatus/v1/query"
+# Daraja's Remarks take 2–100 characters, Occasion up to 100 (DARAJA.md §4.1).
 _REMARKS_LIMIT = 100
 _REMARKS_MINIMUM = 2
+_OCCASION_LIMIT = 100
 _DUPLICATE_CODE = "500.002.1001"
+_ORGANISATION_SHORTCODE = "4"  # Transaction Status IdentifierType (DARAJA.md §4.6)
 
 
 class DarajaB2cClient(PayoutProvider):
-    """B2C payment requests (v3) through one shared httpx client with Daraja token auth.
+    """B2C payment requests (v3) and Transaction Status queries through one shared httpx client with Daraja token
+    auth. Payment requests are sent once, never repeated; status queries are retried per `query_retry`. Every call
+    goes through `breaker`, which should be the one breaker of the process for this Daraja base URL.
 
     `security_credential` is the initiator password already encrypted for this environment, computed once at
     start-up; it never appears in logs or in this object's repr.
     """
 
     def __init__(
-        self, http: httpx.AsyncClient, auth: httpx.Auth, settings: B2cSettings, security_credential: str
+        self,
+        http: httpx.AsyncClient,
+        auth: httpx.Auth,
+        settings: B2cSettings,
+        security_credential: str,
+        *,
+        breaker: DarajaCircuitBreaker | None = None,
+        query_retry: RetryPolicy | None = None,
     ) -> None:
         self._http, self._auth, self._settings = http, auth, settings
         self._security_credential = security_credential
+        self._breaker = breaker if breaker is not None else DarajaCircuitBreaker()
+        self._query_retry = query_retry if query_retry is not None else RetryPolicy()
 
     def __repr__(self) -> str:
         return f"DarajaB2cClient({self._settings!r})"
@@ -40,10 +57,10 @@ class DarajaB2cClient(PayoutProvider):
             "PartyA": self._settings.shortcode,
             "PartyB": request.phone.msisdn,
             "Remarks": _remarks(request.remarks.text),
-            "QueueTimeOutURL": f"{self._settings.timeout_base_url.rstrip('/')}/{request.callback_token}",
-            "ResultURL": f"{self._settings.result_base_url.rstrip('/')}/{request.callback_token}",
+            "QueueTimeOutURL": _url(self._settings.timeout_base_url, request.callback_token),
+            "ResultURL": _url(self._settings.result_base_url, request.callback_token),
         }
-        response = await post_to_daraja(self._http, self._auth, self._settings.base_url, B2C_PAYMENT_PATH, body)
+        response = await self._post(B2C_PAYMENT_PATH, body)
         answer = json_object(response)
         if response.status_code == 200 and answer.get("ResponseCode") == "0":
             conversation_id = answer.get("ConversationID")
@@ -59,6 +76,38 @@ class DarajaB2cClient(PayoutProvider):
                 f"Daraja has already seen OriginatorConversationID {request.originator_conversation_id}"
             )
         raise refusal_error(response, answer)
+
+    async def request_transaction_status(self, originator_conversation_id: str, callback_token: str) -> None:
+        body: dict[str, object] = {
+            "Initiator": self._settings.initiator_name,
+            "SecurityCredential": self._security_credential,
+            "CommandID": "TransactionStatusQuery",
+            "OriginalConversationID": originator_conversation_id,
+            "PartyA": self._settings.shortcode,
+            "IdentifierType": _ORGANISATION_SHORTCODE,
+            "ResultURL": _url(self._settings.status_result_base_url, callback_token),
+            "QueueTimeOutURL": _url(self._settings.status_timeout_base_url, callback_token),
+            "Remarks": "Payout status",
+            # Echoed back in the Result's ReferenceData: one more way to tie the answer to its payout.
+            "Occasion": originator_conversation_id[:_OCCASION_LIMIT],
+        }
+
+        async def attempt() -> None:
+            response = await self._post(TRANSACTION_STATUS_PATH, body)
+            answer = json_object(response)
+            if response.status_code == 200 and answer.get("ResponseCode") == "0":
+                return
+            raise_if_troubled(response, answer)
+            raise refusal_error(response, answer)
+
+        await with_retries(attempt, self._query_retry, TRANSACTION_STATUS_PATH)
+
+    async def _post(self, path: str, body: dict[str, object]) -> httpx.Response:
+        return await post_to_daraja(self._http, self._auth, self._settings.base_url, path, body, self._breaker)
+
+
+def _url(base_url: str, callback_token: str) -> str:
+    return f"{base_url.rstrip('/')}/{callback_token}"
 
 
 def _remarks(description: str) -> str:

@@ -3,6 +3,7 @@ from contextlib import suppress
 from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
+from adapters.mongo.store_errors import translates_store_errors
 from domain.ports import DailyAllowance
 
 _COLLECTION = "b2c_daily_totals"
@@ -20,6 +21,7 @@ class MongoDailyAllowance(DailyAllowance):
     def __init__(self, engine: AIOEngine) -> None:
         self._totals = engine.database[_COLLECTION]
 
+    @translates_store_errors
     async def reserve(self, hash_: str, day: str, amount: int, limit: int) -> bool:
         if await self._add_within(hash_, day, amount, limit):
             return True
@@ -27,6 +29,7 @@ class MongoDailyAllowance(DailyAllowance):
         await self._ensure_day(hash_, day)
         return await self._add_within(hash_, day, amount, limit)
 
+    @translates_store_errors
     async def release(self, hash_: str, day: str, amount: int) -> None:
         day_of = {"hash": hash_, "day": day}
         for _ in range(_RELEASE_ROUNDS):

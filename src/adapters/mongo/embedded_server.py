@@ -44,6 +44,10 @@ class EmbeddedMongo:
         return self._process.port
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.running
+
+    @property
     def url(self) -> str:
         return f"mongodb://{_HOST}:{self.port}"
 

@@ -1,6 +1,7 @@
 from odmantic import AIOEngine, query
 
 from adapters.mongo.payment_document import PaymentDocument, replacement_for, to_document, to_payment
+from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
 from domain.payment import Payment
 from domain.ports import PaymentRepository
@@ -9,16 +10,18 @@ from domain.ports import PaymentRepository
 class MongoPaymentRepository(PaymentRepository):
     """STK payments in MongoDB; every change is conditional on the version that was read.
 
-    pymongo's connection errors (ServerSelectionTimeoutError, AutoReconnect, NetworkTimeout…) propagate as they are.
+    A store that cannot be reached raises StoreUnavailableError from every method.
     """
 
     def __init__(self, engine: AIOEngine) -> None:
         self._engine = engine
         self._collection = engine.get_collection(PaymentDocument)
 
+    @translates_store_errors
     async def add(self, payment: Payment) -> None:
         await self._collection.insert_one(to_document(payment).model_dump_doc())
 
+    @translates_store_errors
     async def save(self, payment: Payment) -> None:
         # A conditional replace rather than `$set`: nx-27017 (the embedded store) stores a datetime given to
         # `$set` as a string, which range queries on `updated_at` would then miss. MongoDB keeps `_id` either way.
@@ -32,6 +35,7 @@ class MongoPaymentRepository(PaymentRepository):
             raise ConcurrentUpdateError(f"payment {payment.id} changed since version {read_version} was read")
         payment.version = read_version + 1
 
+    @translates_store_errors
     async def by_checkout(self, hash_: str, checkout: str) -> Payment | None:
         document = await self._engine.find_one(
             PaymentDocument,
@@ -40,6 +44,7 @@ class MongoPaymentRepository(PaymentRepository):
         )
         return None if document is None else to_payment(document)
 
+    @translates_store_errors
     async def by_callback_token(self, token: str) -> Payment | None:
         document = await self._engine.find_one(PaymentDocument, PaymentDocument.callback_token == token)
         return None if document is None else to_payment(document)

@@ -5,6 +5,7 @@ from typing import Any
 from odmantic import AIOEngine
 from pymongo import ASCENDING
 
+from adapters.mongo.store_errors import translates_store_errors
 from adapters.mongo.withdrawal_document import (
     WithdrawalDocument,
     from_stored,
@@ -26,32 +27,37 @@ _QUEUE_ORDER = [("created_at", ASCENDING), ("withdrawal_id", ASCENDING)]
 class MongoWithdrawalRepository(WithdrawalRepository):
     """B2C withdrawals in MongoDB, which are also the payout queue; every change is conditional on the version read.
 
-    pymongo's connection errors (ServerSelectionTimeoutError, AutoReconnect, NetworkTimeout…) propagate as they are.
+    A store that cannot be reached raises StoreUnavailableError from every method.
     """
 
     def __init__(self, engine: AIOEngine) -> None:
         self._engine = engine
         self._collection = engine.get_collection(WithdrawalDocument)
 
+    @translates_store_errors
     async def add(self, withdrawal: Withdrawal) -> None:
         await self._collection.insert_one(to_document(withdrawal).model_dump_doc())
 
+    @translates_store_errors
     async def save(self, withdrawal: Withdrawal) -> None:
         read_version = withdrawal.version
         if not await self._replace(withdrawal, read_version):
             raise ConcurrentUpdateError(f"withdrawal {withdrawal.id} changed since version {read_version} was read")
         withdrawal.version = read_version + 1
 
+    @translates_store_errors
     async def by_id(self, hash_: str, withdrawal_id: str) -> Withdrawal | None:
         document = await self._engine.find_one(
             WithdrawalDocument, WithdrawalDocument.hash == hash_, WithdrawalDocument.withdrawal_id == withdrawal_id
         )
         return None if document is None else to_withdrawal(document)
 
+    @translates_store_errors
     async def by_callback_token(self, token: str) -> Withdrawal | None:
         document = await self._engine.find_one(WithdrawalDocument, WithdrawalDocument.callback_token == token)
         return None if document is None else to_withdrawal(document)
 
+    @translates_store_errors
     async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
         # Not one `find_one_and_update` with `$set` of the lease: nx-27017 (the embedded store) would keep that
         # datetime as a string, which `lease_expires_at < now` then never matches. Instead, the oldest claimable

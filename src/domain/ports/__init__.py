@@ -3,19 +3,24 @@
 from domain.ports.broadcaster import Broadcaster
 from domain.ports.clock import Clock
 from domain.ports.daily_allowance import DailyAllowance
+from domain.ports.idempotency_keys import IdempotencyClaim, IdempotencyKeys
 from domain.ports.identifiers import Identifiers
 from domain.ports.payment_provider import PaymentProvider
 from domain.ports.payment_repository import PaymentRepository
 from domain.ports.payout_provider import PayoutProvider
+from domain.ports.store_health import StoreHealth
 from domain.ports.withdrawal_repository import WithdrawalRepository
 
 __all__ = [
     "Broadcaster",
     "Clock",
     "DailyAllowance",
+    "IdempotencyClaim",
+    "IdempotencyKeys",
     "Identifiers",
     "PaymentProvider",
     "PaymentRepository",
     "PayoutProvider",
+    "StoreHealth",
     "WithdrawalRepository",
 ]

@@ -4,10 +4,17 @@ import structlog
 
 from domain.amount import Amount
 from domain.description import Description
-from domain.errors import ConcurrentUpdateError, DomainError, ProviderRejectedError, ProviderUnreachableError
+from domain.errors import (
+    ConcurrentUpdateError,
+    DomainError,
+    ProviderRejectedError,
+    ProviderUnreachableError,
+    StoreUnavailableError,
+)
+from domain.idempotency import STK_SCOPE, keyed_request, store_unless_repeated
 from domain.payment import Payment
 from domain.phone import Phone
-from domain.ports import Broadcaster, Clock, Identifiers, PaymentProvider, PaymentRepository
+from domain.ports import Broadcaster, Clock, IdempotencyKeys, Identifiers, PaymentProvider, PaymentRepository
 from domain.topics import stk_topic
 
 logger = structlog.get_logger()
@@ -19,10 +26,14 @@ class PushCommand:
     phone: object
     amount: object
     description: object
+    idempotency_key: str | None = None
 
 
 class PushPayment:
-    """Record the payment first, then ask Daraja to prompt the phone; never send the same push twice."""
+    """Record the payment first, then ask Daraja to prompt the phone; never send the same push twice.
+
+    A push that repeats an earlier one's idempotency key gets that payment back and sends nothing.
+    """
 
     def __init__(
         self,
@@ -31,10 +42,12 @@ class PushPayment:
         broadcaster: Broadcaster,
         clock: Clock,
         identifiers: Identifiers,
+        keys: IdempotencyKeys,
         maximum_amount: int,
     ) -> None:
         self._payments, self._provider, self._broadcaster = payments, provider, broadcaster
-        self._clock, self._identifiers, self._maximum_amount = clock, identifiers, maximum_amount
+        self._clock, self._identifiers, self._keys = clock, identifiers, keys
+        self._maximum_amount = maximum_amount
 
     async def __call__(self, command: PushCommand) -> Payment:
         payment = Payment.start(
@@ -46,7 +59,23 @@ class PushPayment:
             callback_token=self._identifiers.new_secret(),
             now=self._clock.now(),
         )
-        await self._payments.add(payment)
+        keyed = keyed_request(
+            STK_SCOPE, payment.hash, command.idempotency_key, "push", payment.phone, payment.amount, payment.description
+        )
+        original = await store_unless_repeated(
+            self._keys,
+            keyed,
+            payment.id,
+            payment.created_at,
+            store=lambda: self._payments.add(payment),
+            find_original=lambda payment_id: self._payments.by_checkout(payment.hash, payment_id),
+        )
+        if original is not None:
+            logger.info("stk_push_repeated", payment_id=original.id, hash=original.hash)
+            return original
+        return await self._push(payment)
+
+    async def _push(self, payment: Payment) -> Payment:
         try:
             # Bound so the adapter's own log lines (the Daraja call) name the payment they belong to.
             with structlog.contextvars.bound_contextvars(payment_id=payment.id, hash=payment.hash):
@@ -80,6 +109,17 @@ class PushPayment:
             # Daraja's callback got here first and settled the payment: the stored record is the truth,
             # and the callback has already published it.
             return await self._payments.by_checkout(payment.hash, payment.id) or payment
+        except StoreUnavailableError:
+            # Daraja has already answered, so "nothing was done" would be a lie that invites a second prompt.
+            # The stored record (pending, found by its callback token) is settled by Daraja's callback.
+            logger.error(
+                "stk_push_unrecorded",
+                payment_id=payment.id,
+                hash=payment.hash,
+                checkout=payment.checkout,
+                status=payment.status.value,
+                outcome_unknown=payment.outcome_unknown,
+            )
         await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
         logger.info(
             "stk_push",

@@ -6,10 +6,11 @@ import structlog
 from domain.amount import Amount
 from domain.description import Description
 from domain.errors import LimitExceededError, ValidationError
+from domain.idempotency import B2C_SCOPE, keyed_request, store_unless_repeated
 from domain.phone import Phone
-from domain.ports import Broadcaster, Clock, DailyAllowance, Identifiers, WithdrawalRepository
+from domain.ports import Broadcaster, Clock, DailyAllowance, IdempotencyKeys, Identifiers, WithdrawalRepository
 from domain.topics import b2c_topic
-from domain.withdrawal import Withdrawal, nairobi_day
+from domain.withdrawal import Withdrawal
 
 logger = structlog.get_logger()
 
@@ -23,12 +24,14 @@ class WithdrawCommand:
     phone: object
     amount: object
     description: object
+    idempotency_key: str | None = None
 
 
 class RequestWithdrawal:
     """Check the withdrawal against the limits, reserve it in the hash's daily total, then queue it for the worker.
 
-    A refused withdrawal leaves nothing behind: not stored, not reserved, not published.
+    A refused withdrawal leaves nothing behind: not stored, not reserved, not published, its key not kept. One that
+    repeats an earlier one's idempotency key gets that withdrawal back and reserves nothing.
     """
 
     def __init__(
@@ -38,6 +41,7 @@ class RequestWithdrawal:
         broadcaster: Broadcaster,
         clock: Clock,
         identifiers: Identifiers,
+        keys: IdempotencyKeys,
         minimum: int,
         maximum: int,
         daily_limit: int,
@@ -46,7 +50,7 @@ class RequestWithdrawal:
         if not 1 <= minimum <= maximum:
             raise ValueError(f"the withdrawal limits must satisfy 1 <= minimum <= maximum, not {minimum}, {maximum}")
         self._withdrawals, self._allowance, self._broadcaster = withdrawals, allowance, broadcaster
-        self._clock, self._identifiers = clock, identifiers
+        self._clock, self._identifiers, self._keys = clock, identifiers, keys
         self._minimum, self._maximum, self._daily_limit = minimum, maximum, daily_limit
         self._on_queued = on_queued
 
@@ -54,10 +58,6 @@ class RequestWithdrawal:
         phone = Phone.parse(command.phone)
         description = _remarks(command.description)
         amount = self._within_limits(command.amount)
-        now = self._clock.now()
-        day = nairobi_day(now)
-        if not await self._allowance.reserve(command.hash, day, amount.shillings, self._daily_limit):
-            raise _over("daily_limit", self._daily_limit, amount, f"would pass the daily total of {self._daily_limit}")
         withdrawal = Withdrawal.start(
             withdrawal_id=self._identifiers.new_id(),
             hash_=command.hash,
@@ -66,14 +66,22 @@ class RequestWithdrawal:
             description=description,
             originator_conversation_id=self._identifiers.new_id(),
             callback_token=self._identifiers.new_secret(),
-            now=now,
+            now=self._clock.now(),
         )
-        try:
-            await self._withdrawals.add(withdrawal)
-        except Exception:
-            # Most likely the store is down and nothing was queued: give the day's total back.
-            await self._allowance.release(command.hash, day, amount.shillings)
-            raise
+        keyed = keyed_request(
+            B2C_SCOPE, withdrawal.hash, command.idempotency_key, "withdraw", phone, amount, description
+        )
+        original = await store_unless_repeated(
+            self._keys,
+            keyed,
+            withdrawal.id,
+            withdrawal.created_at,
+            store=lambda: self._reserve_and_add(withdrawal),
+            find_original=lambda withdrawal_id: self._withdrawals.by_id(withdrawal.hash, withdrawal_id),
+        )
+        if original is not None:
+            logger.info("withdrawal_repeated", withdrawal_id=original.id, hash=original.hash)
+            return original
         await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
         logger.info(
             "withdrawal_queued",
@@ -86,6 +94,17 @@ class RequestWithdrawal:
         if self._on_queued is not None:
             self._on_queued()
         return withdrawal
+
+    async def _reserve_and_add(self, withdrawal: Withdrawal) -> None:
+        amount, day = withdrawal.amount, withdrawal.allowance_day
+        if not await self._allowance.reserve(withdrawal.hash, day, amount.shillings, self._daily_limit):
+            raise _over("daily_limit", self._daily_limit, amount, f"would pass the daily total of {self._daily_limit}")
+        try:
+            await self._withdrawals.add(withdrawal)
+        except Exception:
+            # Most likely the store is down and nothing was queued: give the day's total back.
+            await self._allowance.release(withdrawal.hash, day, amount.shillings)
+            raise
 
     def _within_limits(self, raw: object) -> Amount:
         """A positive whole amount outside the limits is LIMIT_EXCEEDED; anything else not an amount is invalid."""

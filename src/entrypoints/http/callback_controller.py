@@ -3,13 +3,14 @@ already applied, so it never retries a settled callback, and a 4xx for anything 
 
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from typing import Any, TypeVar
 
 import structlog
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
 
-from domain.errors import CallbackRejectedError, DomainError
+from domain.errors import CallbackRejectedError, DomainError, StoreUnavailableError
 from domain.payment import StkResult
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
@@ -100,5 +101,9 @@ async def _receive(
     except CallbackRejectedError as error:
         logger.warning("security_callback_rejected", callback=event, source=source, reason=error.message)
         return _refusal(403, "no such payment")
+    except StoreUnavailableError:
+        # Daraja may never send this again: keep everything it said in the log, for reconciliation by hand.
+        logger.error("callback_unrecorded", callback=event, source=source, result=asdict(result))  # type: ignore[call-overload]
+        return _refusal(503, "temporarily unavailable")
     logger.info(event, source=source, outcome=outcome, duration_ms=round((time.perf_counter() - started) * 1000, 1))
     return Response(ACCEPTED, status_code=200)

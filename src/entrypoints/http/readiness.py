@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 
 Check = Callable[[], Awaitable[bool]]
 
@@ -31,7 +32,12 @@ class ReadinessChecks:
             return False
 
 
-@get("/ready", summary="Every dependency answers: send traffic here", tags=["Operations"])
+@get(
+    "/ready",
+    summary="Every dependency answers: send traffic here",
+    tags=["Operations"],
+    responses={503: ResponseSpec(dict[str, Any], description="A dependency is down; `checks` names it")},
+)
 async def ready(readiness_checks: NamedDependency[ReadinessChecks]) -> Response[dict[str, Any]]:
     results = await readiness_checks.run()
     is_ready = all(results.values())

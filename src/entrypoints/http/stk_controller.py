@@ -1,11 +1,12 @@
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
+from litestar.params import Parameter
 
 from domain.use_cases.push_payment import PushCommand, PushPayment
 from entrypoints.protocol.errors import ok_reply
-from entrypoints.protocol.messages import HttpPushBody, convert, decode_document
+from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, HttpPushBody, convert, decode_document
 
 
 class StkPushController(Controller):
@@ -18,8 +19,15 @@ class StkPushController(Controller):
         summary="Start an STK push for a hash (server to server)",
         description="JSON body: phone, amount, description, hash. Answers like the socket's `push` reply.",
     )
-    async def push(self, request: Request[Any, Any, Any], push_payment: NamedDependency[PushPayment]) -> dict[str, Any]:
+    async def push(
+        self,
+        request: Request[Any, Any, Any],
+        push_payment: NamedDependency[PushPayment],
+        idempotency_key: Annotated[
+            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=MAXIMUM_REF_LENGTH)
+        ] = None,
+    ) -> dict[str, Any]:
         # Decoded by the socket protocol's own strict rules, so "100" or an array is refused here as there.
         body = convert(decode_document(await request.body()), HttpPushBody)
-        payment = await push_payment(PushCommand(body.hash, body.phone, body.amount, body.description))
-        return ok_reply("push", None, payment.view())
+        command = PushCommand(body.hash, body.phone, body.amount, body.description, idempotency_key=idempotency_key)
+        return ok_reply("push", None, (await push_payment(command)).view())

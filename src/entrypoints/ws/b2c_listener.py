@@ -6,7 +6,7 @@ from litestar.di import NamedDependency
 
 from domain.topics import b2c_topic
 from domain.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
-from entrypoints.protocol.messages import WithdrawPayload, convert
+from entrypoints.protocol.messages import ClientMessage, WithdrawPayload, convert
 from entrypoints.ws.session import run_session
 from entrypoints.ws.socket_limits import SocketLimits
 
@@ -19,9 +19,10 @@ async def b2c_socket(
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
 ) -> None:
-    async def withdraw(payload: dict[str, Any]) -> dict[str, Any]:
-        request = convert(payload, WithdrawPayload)
-        withdrawal = await request_withdrawal(WithdrawCommand(hash, request.phone, request.amount, request.description))
-        return withdrawal.view()
+    async def withdraw(message: ClientMessage) -> dict[str, Any]:
+        request = convert(message.payload, WithdrawPayload)
+        # The client's `ref` is the idempotency key: sending the same withdrawal again returns the first one.
+        command = WithdrawCommand(hash, request.phone, request.amount, request.description, idempotency_key=message.ref)
+        return (await request_withdrawal(command)).view()
 
     await run_session(socket, b2c_topic(hash), {"withdraw": withdraw}, channels, socket_limits)

@@ -13,13 +13,13 @@ from litestar.channels import ChannelsPlugin
 
 from domain.errors import DomainError
 from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
-from entrypoints.protocol.messages import decode_document, read_envelope, usable_ref
+from entrypoints.protocol.messages import ClientMessage, decode_document, read_envelope, usable_ref
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
 from entrypoints.ws.socket_limits import SocketLimits
 
 logger = structlog.get_logger()
 
-Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+Handler = Callable[[ClientMessage], Awaitable[dict[str, Any]]]
 
 CLOSE_NORMAL = 1000
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -85,7 +85,7 @@ async def run_session(
                         event = await asyncio.wait_for(socket.receive(), limits.idle_timeout)
                     except TimeoutError:
                         close_code = CLOSE_NORMAL
-                        await socket.close(code=CLOSE_NORMAL, reason="idle timeout")
+                        await client.close(CLOSE_NORMAL, "idle timeout")
                         break
                     if event["type"] == "websocket.disconnect":
                         close_code = CLOSE_GOING_AWAY if drain.draining else event.get("code", CLOSE_NORMAL)
@@ -93,7 +93,7 @@ async def run_session(
                     text = event.get("text")
                     if text is None:
                         close_code = CLOSE_UNSUPPORTED_DATA
-                        await socket.close(code=CLOSE_UNSUPPORTED_DATA, reason="only text JSON frames are accepted")
+                        await client.close(CLOSE_UNSUPPORTED_DATA, "only text JSON frames are accepted")
                         break
                     await slots.acquire()
                     # A request outlives its socket: a push already sent to Daraja must still record Daraja's ids.
@@ -115,7 +115,7 @@ async def _answer(client: ClientSocket, text: str, handlers: Mapping[str, Handle
         if isinstance(document.get("kind"), str) and document["kind"] in kinds:
             kind = document["kind"]
         message = read_envelope(document, kinds)
-        reply = ok_reply(kind, ref, await handlers[kind](message.payload))
+        reply = ok_reply(kind, ref, await handlers[kind](message))
     except DomainError as error:
         reply = error_reply(kind, ref, error)
     except Exception:
