@@ -23,8 +23,23 @@ lint: $(INSTALLED)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint
+# The demo page's browser test drives Debian's Chromium (never a downloaded browser).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: lint $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info
+
+# The load and latency bench (bench/README.md): the full run writes bench/results/latest.{json,md}; the smoke run
+# (a small size of the same, also run by the test suite) writes bench/results/smoke.{json,md}.
+.PHONY: bench bench-smoke
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
+bench-smoke: $(INSTALLED)
+	$(BIN)/python -m bench --smoke

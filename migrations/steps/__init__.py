@@ -1,5 +1,17 @@
 """Every step, oldest first. Append new steps; never edit or reorder one that may have run somewhere."""
 
-from migrations.steps import m0001_stk_payment_indexes, m0002_b2c_indexes, m0003_idempotency_keys
+from migrations.steps import (
+    m0001_stk_payment_indexes,
+    m0002_b2c_indexes,
+    m0003_idempotency_keys,
+    m0004_reconciliation_indexes,
+    m0005_audit_collections,
+)
 
-STEPS = (m0001_stk_payment_indexes, m0002_b2c_indexes, m0003_idempotency_keys)
+STEPS = (
+    m0001_stk_payment_indexes,
+    m0002_b2c_indexes,
+    m0003_idempotency_keys,
+    m0004_reconciliation_indexes,
+    m0005_audit_collections,
+)

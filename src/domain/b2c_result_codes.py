@@ -58,6 +58,16 @@ _UNLISTED = B2cResultMeaning(_FAILED, "M-PESA did not complete the withdrawal.")
 
 QUEUE_TIMEOUT_MESSAGE = "M-PESA timed out the withdrawal in its queue; its outcome is being checked, not sent again."
 REJECTED_MESSAGE = "M-PESA refused the withdrawal request; no money was sent."
+# A Transaction Status answer says a payout failed or expired but not why: no result code, this message.
+NOT_COMPLETED_MESSAGE = "M-PESA reports that the withdrawal was not completed; no money was sent."
+
+# Transaction Status words that mean the payout ended without paying (DARAJA.md §4.6; "Expired" is a queue
+# time-out). Any other word but "Completed" ("Pending", or one real Daraja may use) settles nothing.
+_NOT_COMPLETED_STATUSES = frozenset({"failed", "expired"})
+
+
+def status_means_not_completed(status: str) -> bool:
+    return status.strip().casefold() in _NOT_COMPLETED_STATUSES
 
 
 def b2c_result_meaning(code: str) -> B2cResultMeaning:

@@ -7,6 +7,7 @@ class ErrorCode(StrEnum):
     INVALID_JSON = "INVALID_JSON"
     UNKNOWN_KIND = "UNKNOWN_KIND"
     VALIDATION_ERROR = "VALIDATION_ERROR"
+    UNAUTHORIZED = "UNAUTHORIZED"
     NOT_FOUND = "NOT_FOUND"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
@@ -21,6 +22,7 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
     ErrorCode.INVALID_JSON: "The frame is not a JSON object (not valid JSON, or an array, number or string).",
     ErrorCode.UNKNOWN_KIND: "`kind` is missing or is not one this endpoint serves.",
     ErrorCode.VALIDATION_ERROR: "The message or a field breaks a rule; `details` names each field and rule.",
+    ErrorCode.UNAUTHORIZED: "The request needs credentials it did not carry, or carried wrong ones.",
     ErrorCode.NOT_FOUND: "No payment with that id on this hash.",
     ErrorCode.LIMIT_EXCEEDED: (
         "A withdrawal is outside the per-withdrawal minimum or maximum, or would pass the hash's daily total; "

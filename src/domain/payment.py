@@ -1,14 +1,24 @@
-"""An STK payment and its state machine: pending → success | failed | cancelled | timeout, final once left."""
+"""An STK payment and its state machine: pending → success | failed | cancelled | timeout, final once left.
+
+Every change of state is appended to `history` with its cause. While it is pending with a CheckoutRequestID, the
+reconciler queries it from `next_check_at` on (DARAJA.md §3); a push whose answer was lost has no CheckoutRequestID,
+cannot be queried, and waits for its callback.
+"""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.amount import Amount
+from domain.check_schedule import STK_FIRST_CHECK_AFTER
 from domain.description import Description
 from domain.errors import CallbackRejectedError, PaymentFinalError
 from domain.phone import Phone
 from domain.result_codes import SUCCESS_CODE, PaymentStatus, stk_result_meaning
+from domain.status_change import ChangeCause, StatusChange
+from domain.stk_query import StkQueryAnswer
+
+RECEIPT_NOT_QUERIED = "receipt not reported by STK query"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +70,10 @@ class Payment:
     receipt: str | None = None
     transaction_date: str | None = None
     outcome_unknown: bool = False
+    # When the reconciler may query it next, and how often it has: scheduling, not state (no history entry).
+    next_check_at: datetime | None = None
+    check_attempts: int = 0
+    history: list[StatusChange] = field(default_factory=list)
     version: int = field(default=0, compare=False)
 
     @classmethod
@@ -74,26 +88,42 @@ class Payment:
         callback_token: str,
         now: datetime,
     ) -> "Payment":
-        return cls(payment_id, hash_, phone, amount, description, callback_token, now, now)
+        payment = cls(payment_id, hash_, phone, amount, description, callback_token, now, now)
+        payment._record(now, ChangeCause.REQUEST)
+        return payment
 
     def stk_request(self) -> StkPushRequest:
         return StkPushRequest(self.phone, self.amount, self.description, self.id[:12], self.callback_token)
 
-    def accept(self, accepted: StkPushAccepted, now: datetime) -> None:
+    def accept(
+        self,
+        accepted: StkPushAccepted,
+        now: datetime,
+        *,
+        cause: ChangeCause = ChangeCause.DARAJA_ANSWER,
+        first_check_after: timedelta = STK_FIRST_CHECK_AFTER,
+    ) -> None:
+        """Daraja took the push: its ids are known, so from `first_check_after` on the reconciler may query it."""
         self._ensure_pending()
         self.checkout, self.merchant_request = accepted.checkout, accepted.merchant_request
         self.updated_at = now
+        self.next_check_at = self.created_at + first_check_after
+        self._record(now, cause, f"accepted: CheckoutRequestID {accepted.checkout}")
 
-    def reject(self, code: str, description: str, now: datetime) -> None:
+    def reject(
+        self, code: str, description: str, now: datetime, *, cause: ChangeCause = ChangeCause.DARAJA_ANSWER
+    ) -> None:
         """Daraja refused the push, or it never reached Daraja: no prompt, no money."""
-        self._finish(PaymentStatus.FAILED, code, description, now)
+        self._finish(PaymentStatus.FAILED, code, description, now, cause)
 
-    def mark_outcome_unknown(self, now: datetime) -> None:
+    def mark_outcome_unknown(self, now: datetime, *, cause: ChangeCause = ChangeCause.DARAJA_ANSWER) -> None:
+        """Daraja's answer was lost: without a CheckoutRequestID no query can settle it, only its callback."""
         self._ensure_pending()
         self.outcome_unknown = True
         self.updated_at = now
+        self._record(now, cause, "Daraja's answer to the push was lost; outcome unknown")
 
-    def settle(self, result: StkResult, now: datetime) -> None:
+    def settle(self, result: StkResult, now: datetime, *, cause: ChangeCause = ChangeCause.CALLBACK) -> None:
         """Apply Daraja's result.
 
         Raises PaymentFinalError once final, and CallbackRejectedError when the result names another payment.
@@ -105,7 +135,47 @@ class Payment:
         meaning = stk_result_meaning(result.result_code)
         if meaning.status is PaymentStatus.SUCCESS:
             self.receipt, self.transaction_date = result.receipt, result.transaction_date
-        self._finish(meaning.status, result.result_code, result.result_desc, now)
+        self._finish(meaning.status, result.result_code, result.result_desc, now, cause)
+
+    @property
+    def queryable(self) -> bool:
+        """Pending with a CheckoutRequestID: an STK query can tell how it ended."""
+        return self.status is PaymentStatus.PENDING and self.checkout is not None
+
+    def schedule_check(self, at: datetime) -> None:
+        """The reconciler takes its turn now and will look again at `at` (stored before it asks Daraja)."""
+        self._ensure_pending()
+        if self.checkout is None:
+            raise PaymentFinalError(f"payment {self.id} has no CheckoutRequestID to query")
+        self.next_check_at, self.check_attempts = at, self.check_attempts + 1
+
+    def settle_from_query(
+        self, answer: StkQueryAnswer, now: datetime, *, cause: ChangeCause = ChangeCause.QUERY
+    ) -> None:
+        """Apply Daraja's answer to an STK query: a pending answer changes nothing; a final one settles.
+
+        The query carries no receipt, so code 0 records a success without one. Raises PaymentFinalError once final
+        (a recorded outcome, above all a success, is never overwritten by a query), and CallbackRejectedError when
+        the answer names another push.
+        """
+        self._ensure_pending()
+        if self.checkout is None or answer.checkout != self.checkout:
+            raise CallbackRejectedError("the query answer names another CheckoutRequestID")
+        if answer.merchant_request and self.merchant_request and answer.merchant_request != self.merchant_request:
+            raise CallbackRejectedError("the query answer names another MerchantRequestID")
+        if answer.result_code is None:
+            return
+        self.outcome_unknown = False
+        description = answer.result_desc or ""
+        status = answer.status
+        detail = f"{answer.result_code}: {description}"
+        if status is PaymentStatus.SUCCESS:
+            detail = f"{detail} ({RECEIPT_NOT_QUERIED})"
+        self._finish(status, answer.result_code, description, now, cause, detail)
+
+    def history_view(self) -> list[dict[str, Any]]:
+        """Every change of state, oldest first, for the operator (clients see `view`)."""
+        return [change.view() for change in self.history]
 
     def view(self) -> dict[str, Any]:
         """The payment as every client sees it, in replies and updates alike."""
@@ -127,9 +197,22 @@ class Payment:
             "message": stk_result_meaning(self.result_code).message if self.result_code is not None else None,
         }
 
-    def _finish(self, status: PaymentStatus, code: str, description: str, now: datetime) -> None:
+    def _finish(
+        self,
+        status: PaymentStatus,
+        code: str,
+        description: str,
+        now: datetime,
+        cause: ChangeCause,
+        detail: str | None = None,
+    ) -> None:
         self._ensure_pending()
         self.status, self.result_code, self.result_desc, self.updated_at = status, code, description, now
+        self.next_check_at = None
+        self._record(now, cause, detail if detail is not None else f"{code}: {description}")
+
+    def _record(self, now: datetime, cause: ChangeCause, detail: str | None = None) -> None:
+        self.history.append(StatusChange(now, self.status.value, cause, detail))
 
     def _ensure_pending(self) -> None:
         if self.status.is_final:

@@ -4,6 +4,9 @@ queued → submitted → success | failed | timeout, and queued/submitted → re
 itself. success, failed and rejected are final. timeout is never re-sent (the money may have moved): it waits for
 reconciliation, which may still settle it as success or failed. Nothing ever goes back to queued once Daraja may
 have the request.
+
+Every change of state is appended to `history` with its cause. While it is submitted or timed out, the reconciler
+asks Daraja's Transaction Status (DARAJA.md §4.6) from `next_check_at` on; the answer settles it.
 """
 
 from dataclasses import dataclass, field
@@ -12,14 +15,20 @@ from typing import Any
 
 from domain.amount import Amount
 from domain.b2c_result_codes import (
+    B2C_SUCCESS_CODE,
+    NOT_COMPLETED_MESSAGE,
     QUEUE_TIMEOUT_MESSAGE,
     REJECTED_MESSAGE,
     b2c_result_meaning,
+    status_means_not_completed,
 )
 from domain.b2c_result_codes import WithdrawalStatus as WithdrawalStatus
+from domain.check_schedule import B2C_FIRST_CHECK_AFTER
 from domain.description import Description
 from domain.errors import CallbackRejectedError, PaymentFinalError
 from domain.phone import Phone
+from domain.status_change import ChangeCause, StatusChange
+from domain.transaction_status import TransactionStatusResult
 
 # Kenya keeps East Africa Time all year, so a fixed offset needs no time-zone database.
 NAIROBI = timezone(timedelta(hours=3), "EAT")
@@ -88,6 +97,10 @@ class Withdrawal:
     outcome_unknown: bool = False
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    # When the reconciler may ask Transaction Status next, and how often it has: scheduling, not state.
+    next_check_at: datetime | None = None
+    check_attempts: int = 0
+    history: list[StatusChange] = field(default_factory=list)
     version: int = field(default=0, compare=False)
 
     @classmethod
@@ -103,9 +116,11 @@ class Withdrawal:
         callback_token: str,
         now: datetime,
     ) -> "Withdrawal":
-        return cls(
+        withdrawal = cls(
             withdrawal_id, hash_, phone, amount, description, originator_conversation_id, callback_token, now, now
         )
+        withdrawal._record(now, ChangeCause.REQUEST)
+        return withdrawal
 
     @property
     def allowance_day(self) -> str:
@@ -117,41 +132,81 @@ class Withdrawal:
             self.originator_conversation_id, self.phone, self.amount, self.description, self.callback_token
         )
 
-    def begin_submission(self, now: datetime) -> None:
-        """The claiming worker is about to call Daraja: from here on the withdrawal is never sent again."""
+    def begin_submission(
+        self,
+        now: datetime,
+        *,
+        cause: ChangeCause = ChangeCause.WORKER,
+        first_check_after: timedelta = B2C_FIRST_CHECK_AFTER,
+    ) -> None:
+        """The claiming worker is about to call Daraja: from here on the withdrawal is never sent again.
+
+        Should the worker die before Daraja's answer is recorded, the reconciler asks Daraja from the first check on.
+        """
         self._ensure_not_final()
         if self.status is not WithdrawalStatus.QUEUED or self.lease_owner is None:
             raise WithdrawalStepError(f"withdrawal {self.id} is {self.status.value} and not claimed for sending")
         self.status, self.outcome_unknown, self.updated_at = WithdrawalStatus.SUBMITTED, True, now
+        self._check_from(now + first_check_after)
+        self._record(now, cause, "sending to Daraja")
 
-    def mark_submitted(self, accepted: B2cAccepted, now: datetime) -> None:
+    def mark_submitted(
+        self,
+        accepted: B2cAccepted,
+        now: datetime,
+        *,
+        cause: ChangeCause = ChangeCause.DARAJA_ANSWER,
+        first_check_after: timedelta = B2C_FIRST_CHECK_AFTER,
+    ) -> None:
         """Daraja accepted the request: the Result (or reconciliation) decides from here."""
         self._ensure_awaiting_answer()
         self.conversation_id = accepted.conversation_id
         self._enter(WithdrawalStatus.SUBMITTED, now, outcome_unknown=False)
+        self._check_from(now + first_check_after)
+        self._record(now, cause, f"accepted: ConversationID {accepted.conversation_id}")
 
-    def mark_already_sent(self, now: datetime) -> None:
+    def mark_already_sent(
+        self,
+        now: datetime,
+        *,
+        cause: ChangeCause = ChangeCause.DARAJA_ANSWER,
+        first_check_after: timedelta = B2C_FIRST_CHECK_AFTER,
+    ) -> None:
         """Daraja has seen this OriginatorConversationID before: an earlier send reached it."""
         self._ensure_awaiting_answer()
         self._enter(WithdrawalStatus.SUBMITTED, now, outcome_unknown=False)
+        self._check_from(now + first_check_after)
+        self._record(now, cause, "Daraja has seen this OriginatorConversationID before")
 
-    def mark_outcome_unknown(self, now: datetime) -> None:
+    def mark_outcome_unknown(
+        self,
+        now: datetime,
+        *,
+        cause: ChangeCause = ChangeCause.DARAJA_ANSWER,
+        first_check_after: timedelta = B2C_FIRST_CHECK_AFTER,
+    ) -> None:
         """Daraja's answer was lost: the request may have arrived, so only Daraja's Result may decide."""
         self._ensure_awaiting_answer()
         self._enter(WithdrawalStatus.SUBMITTED, now, outcome_unknown=True)
+        self._check_from(now + first_check_after)
+        self._record(now, cause, "Daraja's answer to the request was lost; outcome unknown")
 
-    def reject(self, code: str, description: str, now: datetime) -> None:
+    def reject(
+        self, code: str, description: str, now: datetime, *, cause: ChangeCause = ChangeCause.DARAJA_ANSWER
+    ) -> None:
         """Daraja refused the request itself: nothing was paid."""
         self._ensure_awaiting_answer()
         self.result_code, self.result_desc = code, description
         self._enter(WithdrawalStatus.REJECTED, now, outcome_unknown=False)
+        self._record(now, cause, f"{code}: {description}")
 
-    def return_to_queue(self, now: datetime) -> None:
+    def return_to_queue(self, now: datetime, *, cause: ChangeCause = ChangeCause.WORKER) -> None:
         """The request surely never reached Daraja: queue it again for a later claim."""
         self._ensure_awaiting_answer()
         self._enter(WithdrawalStatus.QUEUED, now, outcome_unknown=False)
+        self._record(now, cause, "Daraja could not be reached; queued again")
 
-    def settle(self, result: B2cResult, now: datetime) -> None:
+    def settle(self, result: B2cResult, now: datetime, *, cause: ChangeCause = ChangeCause.CALLBACK) -> None:
         """Apply Daraja's Result: code 0 is success, any other code a failure (or, for a repeat, still unknown).
 
         Raises PaymentFinalError once final, and CallbackRejectedError when the result names another withdrawal or
@@ -159,7 +214,7 @@ class Withdrawal:
         """
         meaning = b2c_result_meaning(result.result_code)
         if meaning.status is WithdrawalStatus.TIMEOUT:
-            self.time_out(result, now)
+            self.time_out(result, now, cause=cause)
             return
         self._ensure_not_final()
         self._ensure_describes_me(result)
@@ -172,15 +227,57 @@ class Withdrawal:
             )
         self._record_result(result)
         self._enter(meaning.status, now, outcome_unknown=False)
+        self._record(now, cause, f"{result.result_code}: {result.result_desc}")
 
-    def time_out(self, result: B2cResult, now: datetime) -> None:
-        """Daraja's QueueTimeOutURL notice: the outcome is unknown until reconciled; never sent again."""
+    def time_out(self, result: B2cResult, now: datetime, *, cause: ChangeCause = ChangeCause.CALLBACK) -> None:
+        """Daraja's QueueTimeOutURL notice: the outcome is unknown until reconciled (at once); never sent again."""
         self._ensure_not_final()
         if self.status is WithdrawalStatus.TIMEOUT:
             raise WithdrawalStepError(f"withdrawal {self.id} has already timed out")
         self._ensure_describes_me(result)
         self._record_result(result)
         self._enter(WithdrawalStatus.TIMEOUT, now, outcome_unknown=True)
+        self._check_from(now)
+        self._record(now, cause, f"queue time-out {result.result_code}: {result.result_desc}")
+
+    @property
+    def awaiting_reconciliation(self) -> bool:
+        """Submitted or timed out: only Daraja's Result or a Transaction Status answer can settle it."""
+        return self.status in (WithdrawalStatus.SUBMITTED, WithdrawalStatus.TIMEOUT)
+
+    def schedule_check(self, at: datetime) -> None:
+        """The reconciler takes its turn now and will look again at `at` (stored before it asks Daraja)."""
+        self._ensure_awaiting_reconciliation()
+        self.next_check_at, self.check_attempts = at, self.check_attempts + 1
+
+    def settle_from_status(
+        self, result: TransactionStatusResult, now: datetime, *, cause: ChangeCause = ChangeCause.RECONCILER
+    ) -> None:
+        """Apply Daraja's Transaction Status answer: Completed settles as success with its receipt; Failed or Expired
+        as failed; "Pending", an unknown word, or a query that found nothing change nothing (keep waiting).
+
+        Only a submitted or timed-out withdrawal changes: raises PaymentFinalError once final (WithdrawalStepError
+        while still queued), and CallbackRejectedError when the answer names another payout or reports a
+        completed payout that differs from this one.
+        """
+        self._ensure_awaiting_reconciliation()
+        if not result.answered:
+            return
+        if result.originator_conversation_id != self.originator_conversation_id:
+            raise CallbackRejectedError("the status answer names another OriginatorConversationID")
+        if self.conversation_id is not None and result.conversation_id not in (None, self.conversation_id):
+            raise CallbackRejectedError("the status answer names another ConversationID")
+        if result.completed:
+            self._settle_completed(result, now, cause)
+        elif result.status is not None and status_means_not_completed(result.status):
+            self.conversation_id = self.conversation_id or result.conversation_id
+            self.result_code, self.result_desc = None, f"Transaction Status: {result.status}"
+            self._enter(WithdrawalStatus.FAILED, now, outcome_unknown=False)
+            self._record(now, cause, f"Transaction Status {result.status}")
+
+    def history_view(self) -> list[dict[str, Any]]:
+        """Every change of state, oldest first, for the operator (clients see `view`)."""
+        return [change.view() for change in self.history]
 
     def view(self) -> dict[str, Any]:
         """The withdrawal as every client sees it, in replies and updates alike."""
@@ -204,6 +301,8 @@ class Withdrawal:
         }
 
     def _message(self) -> str | None:
+        if self.status is WithdrawalStatus.FAILED and self.result_code is None:
+            return NOT_COMPLETED_MESSAGE
         if self.result_code is None:
             return None
         if self.status is WithdrawalStatus.TIMEOUT:
@@ -212,9 +311,29 @@ class Withdrawal:
             return REJECTED_MESSAGE
         return b2c_result_meaning(self.result_code).message
 
+    def _settle_completed(self, result: TransactionStatusResult, now: datetime, cause: ChangeCause) -> None:
+        if result.amount != self.amount.shillings:
+            raise CallbackRejectedError("the status answer's amount differs from the withdrawal's")
+        if not result.receipt:
+            raise CallbackRejectedError("a completed status answer must carry a receipt number")
+        self.conversation_id = self.conversation_id or result.conversation_id
+        self.receipt, self.completed_at = result.receipt, _completed_at(result.finalised_time)
+        self.result_code, self.result_desc = B2C_SUCCESS_CODE, f"Transaction Status: {result.status}"
+        self._enter(WithdrawalStatus.SUCCESS, now, outcome_unknown=False)
+        self._record(now, cause, f"Transaction Status {result.status}: receipt {result.receipt}")
+
     def _enter(self, status: WithdrawalStatus, now: datetime, *, outcome_unknown: bool) -> None:
         self.status, self.outcome_unknown, self.updated_at = status, outcome_unknown, now
         self.lease_owner, self.lease_expires_at = None, None
+        if status is not WithdrawalStatus.SUBMITTED and status is not WithdrawalStatus.TIMEOUT:
+            self.next_check_at = None
+
+    def _check_from(self, at: datetime) -> None:
+        """It entered (or re-entered) a state only Daraja can settle: the reconciler starts over from `at`."""
+        self.next_check_at, self.check_attempts = at, 0
+
+    def _record(self, now: datetime, cause: ChangeCause, detail: str | None = None) -> None:
+        self.history.append(StatusChange(now, self.status.value, cause, detail))
 
     def _record_result(self, result: B2cResult) -> None:
         self.conversation_id = self.conversation_id or result.conversation_id
@@ -223,6 +342,11 @@ class Withdrawal:
     def _ensure_not_final(self) -> None:
         if self.status.is_final:
             raise PaymentFinalError(f"withdrawal {self.id} is already {self.status.value}")
+
+    def _ensure_awaiting_reconciliation(self) -> None:
+        self._ensure_not_final()
+        if not self.awaiting_reconciliation:
+            raise WithdrawalStepError(f"withdrawal {self.id} is {self.status.value}; it is not at Daraja yet")
 
     def _ensure_awaiting_answer(self) -> None:
         """Only a queued withdrawal, or the one send in flight (submitted, still leased), may record its answer."""
@@ -242,3 +366,12 @@ class Withdrawal:
             raise CallbackRejectedError("the result's amount differs from the withdrawal's")
         if not result.receipt:
             raise CallbackRejectedError("a successful result must carry a receipt number")
+
+
+def _completed_at(finalised_time: str | None) -> str | None:
+    """Transaction Status gives YYYYMMDDHHmmss; the Result's TransactionCompletedDateTime, which clients already
+    see, reads DD.MM.YYYY HH:mm:ss: keep one shape. Anything else is kept as Daraja sent it."""
+    if finalised_time is None or len(finalised_time) != 14 or not finalised_time.isdigit():
+        return finalised_time
+    t = finalised_time
+    return f"{t[6:8]}.{t[4:6]}.{t[0:4]} {t[8:10]}:{t[10:12]}:{t[12:14]}"

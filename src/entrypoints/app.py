@@ -12,11 +12,14 @@ from litestar.openapi import OpenAPIConfig
 
 from entrypoints.container import Container
 from entrypoints.http.callback_controller import DarajaCallbackController
+from entrypoints.http.demo import demo_routes
 from entrypoints.http.error_responses import EXCEPTION_HANDLERS
 from entrypoints.http.health import health
+from entrypoints.http.operator_controller import OperatorController
 from entrypoints.http.readiness import ready
 from entrypoints.http.stk_controller import StkPushController
-from entrypoints.worker import stop_worker
+from entrypoints.settings import MpesaEnvironment
+from entrypoints.worker import stop_background
 from entrypoints.ws.b2c_listener import b2c_socket
 from entrypoints.ws.stk_listener import stk_socket
 from migrations.runner import apply_migrations
@@ -33,6 +36,13 @@ _BRIDGED = (
     "channels",
     "socket_limits",
     "readiness_checks",
+    "journal_callback",
+    "list_anomalies",
+    "list_stuck_records",
+    "operator_token",
+    "handle_transaction_status_result",
+    "stk_catch_up",
+    "b2c_catch_up",
 )
 
 
@@ -53,18 +63,27 @@ def create_app(container: Container) -> Litestar:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         applied = await apply_migrations(container.mongo_engine().database)
         logger.info("migrations_applied", applied=applied)
-        worker_task = asyncio.create_task(container.worker().run()) if settings.worker_enabled else None
+        background = [container.worker(), container.reconciliation()] if settings.worker_enabled else []
+        tasks = [asyncio.create_task(job.run()) for job in background]
         try:
             yield
         finally:
             await container.socket_limits().drain.finish_requests(settings.shutdown_grace_seconds)
-            if worker_task is not None:
-                await stop_worker(container.worker(), worker_task, settings.shutdown_grace_seconds)
+            await stop_background(background, tasks, settings.shutdown_grace_seconds)
             await container.http_client().aclose()
             container.mongo_client().close()
 
     return Litestar(
-        route_handlers=[stk_socket, b2c_socket, StkPushController, DarajaCallbackController, health, ready],
+        route_handlers=[
+            stk_socket,
+            b2c_socket,
+            StkPushController,
+            DarajaCallbackController,
+            OperatorController,
+            health,
+            ready,
+            *demo_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
+        ],
         dependencies=_dependencies(container),
         plugins=[container.channels()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -94,8 +94,10 @@ def prepare_b2c(container: "Container") -> None:
 
 @main.command()
 def worker() -> None:
-    """Send queued B2C withdrawals, without an HTTP listener (MONGODB_URL and, with the simulator, DARAJA_BASE_URL
-    must name what the gateways use). Runs until SIGTERM or Ctrl-C, finishing the withdrawal being sent."""
+    """Send queued B2C withdrawals and reconcile overdue outcomes, without an HTTP listener.
+
+    MONGODB_URL and, with the simulator, DARAJA_BASE_URL must name what the gateways use. Runs until SIGTERM or
+    Ctrl-C, finishing the withdrawal being sent."""
     from dependency_injector import providers
 
     from adapters.broadcast.no_subscribers import NoSubscribersBroadcaster
@@ -118,12 +120,12 @@ async def _run_worker(container: "Container") -> None:
     from migrations.runner import apply_migrations
 
     await apply_migrations(container.mongo_engine().database)
-    withdrawal_worker = container.worker()
+    jobs = [container.worker(), container.reconciliation()]
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(stop_signal, withdrawal_worker.stop)
+        loop.add_signal_handler(stop_signal, lambda: [job.stop() for job in jobs])
     try:
-        await withdrawal_worker.run()
+        await asyncio.gather(*(job.run() for job in jobs))
     finally:
         await container.http_client().aclose()
         container.mongo_client().close()

@@ -1,8 +1,10 @@
 """The composition root: the only place that names concrete adapters. Reads like a bill of materials."""
 
 import os
+import random
 import socket
 import uuid
+from datetime import timedelta
 
 import httpx
 from dependency_injector import containers, providers
@@ -18,23 +20,36 @@ from adapters.daraja.security_credential import bundled_certificate, security_cr
 from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_client import DarajaStkClient
 from adapters.daraja.token_auth import DarajaTokenAuth
+from adapters.mongo.anomaly_log import MongoAnomalyLog
+from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import create_engine, create_mongo_client
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.store_health import MongoStoreHealth
+from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.clock import SystemClock
 from adapters.system.identifiers import RandomIdentifiers
+from domain.use_cases.catch_up import CatchUp
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
+from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult
+from domain.use_cases.journal_callback import JournalCallback
+from domain.use_cases.list_anomalies import ListAnomalies
+from domain.use_cases.list_stuck_records import ListStuckRecords
 from domain.use_cases.payment_status import PaymentStatusQuery
 from domain.use_cases.push_payment import PushPayment
+from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
+from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.use_cases.request_withdrawal import RequestWithdrawal
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from entrypoints.http.readiness import ReadinessChecks
+from entrypoints.reconciler import ReconciliationLoop
 from entrypoints.settings import (
     B2C_RESULT_PATH,
+    B2C_STATUS_PATH,
+    B2C_STATUS_TIMEOUT_PATH,
     B2C_TIMEOUT_PATH,
     STK_CALLBACK_PATH,
     MpesaEnvironment,
@@ -65,6 +80,8 @@ def b2c_settings(settings: Settings) -> B2cSettings:
         initiator_name=settings.b2c_initiator_name,
         result_base_url=settings.public_base_url + B2C_RESULT_PATH,
         timeout_base_url=settings.public_base_url + B2C_TIMEOUT_PATH,
+        status_result_base_url=settings.public_base_url + B2C_STATUS_PATH,
+        status_timeout_base_url=settings.public_base_url + B2C_STATUS_TIMEOUT_PATH,
         command_id=settings.b2c_command_id,
     )
 
@@ -81,6 +98,14 @@ def initiator_credential(settings: Settings) -> str:
     else:
         certificate = bundled_certificate(settings.mpesa_env.value)  # type: ignore[arg-type]
     return security_credential(settings.initiator_password(), certificate)
+
+
+def operator_token_of(settings: Settings) -> str | None:
+    return None if settings.operator_token is None else settings.operator_token.get_secret_value()
+
+
+def seconds(amount: float) -> timedelta:
+    return timedelta(seconds=amount)
 
 
 def worker_identity() -> str:
@@ -140,6 +165,9 @@ class Container(containers.DeclarativeContainer):
     idempotency_keys = providers.Singleton(MongoIdempotencyKeys, mongo_engine)
     daily_allowance = providers.Singleton(MongoDailyAllowance, mongo_engine)
     broadcaster = providers.Singleton(ChannelsBroadcaster, channels)
+    callback_journal = providers.Singleton(MongoCallbackJournal, mongo_engine)
+    anomaly_log = providers.Singleton(MongoAnomalyLog, mongo_engine)
+    stuck_records = providers.Singleton(MongoStuckRecords, mongo_engine)
     security_credential = providers.Singleton(initiator_credential, settings)
     payout_provider = providers.Singleton(
         DarajaB2cClient,
@@ -165,9 +193,14 @@ class Container(containers.DeclarativeContainer):
         identifiers,
         idempotency_keys,
         settings.provided.stk_max_amount,
+        providers.Callable(seconds, settings.provided.stk_first_check_seconds),
     )
     payment_status = providers.Factory(PaymentStatusQuery, payments)
-    handle_stk_callback = providers.Factory(HandleStkCallback, payments, broadcaster, clock)
+    handle_stk_callback = providers.Factory(HandleStkCallback, payments, broadcaster, clock, anomaly_log)
+    journal_callback = providers.Factory(JournalCallback, callback_journal, clock)
+    list_anomalies = providers.Factory(ListAnomalies, anomaly_log)
+    list_stuck_records = providers.Factory(ListStuckRecords, stuck_records, clock)
+    operator_token = providers.Callable(operator_token_of, settings)
     submit_withdrawal = providers.Factory(
         SubmitNextWithdrawal,
         withdrawals,
@@ -177,8 +210,56 @@ class Container(containers.DeclarativeContainer):
         clock,
         providers.Singleton(worker_identity),
         settings.provided.worker_lease_seconds,
+        providers.Callable(seconds, settings.provided.b2c_first_check_seconds),
     )
-    handle_b2c_result = providers.Factory(HandleB2cResult, withdrawals, daily_allowance, broadcaster, clock)
+    handle_b2c_result = providers.Factory(
+        HandleB2cResult, withdrawals, daily_allowance, broadcaster, clock, anomaly_log
+    )
+
+    handle_transaction_status_result = providers.Factory(
+        HandleTransactionStatusResult, withdrawals, daily_allowance, broadcaster, clock
+    )
+    stk_catch_up = providers.Factory(
+        CatchUp,
+        payments,
+        clock,
+        providers.Callable(seconds, settings.provided.catch_up_window_seconds),
+        settings.provided.catch_up_limit,
+    )
+    b2c_catch_up = providers.Factory(
+        CatchUp,
+        withdrawals,
+        clock,
+        providers.Callable(seconds, settings.provided.catch_up_window_seconds),
+        settings.provided.catch_up_limit,
+    )
+
+    # Reconciliation: payments and withdrawals whose outcome is overdue are asked about, never re-sent.
+    reconcile_random = providers.Singleton(random.Random)
+    reconcile_stk_payments = providers.Factory(
+        ReconcileStkPayments,
+        payments,
+        payment_provider,
+        broadcaster,
+        clock,
+        reconcile_random,
+        initial_delay_seconds=settings.provided.stk_first_check_seconds,
+        max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
+    )
+    reconcile_withdrawals = providers.Factory(
+        ReconcileWithdrawals,
+        withdrawals,
+        payout_provider,
+        clock,
+        reconcile_random,
+        initial_delay_seconds=settings.provided.b2c_first_check_seconds,
+        max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
+    )
+    reconciliation = providers.Singleton(
+        ReconciliationLoop,
+        providers.List(reconcile_stk_payments, reconcile_withdrawals),
+        settings.provided.reconcile_poll_seconds,
+    )
 
     # The B2C worker: one per process; a queued withdrawal wakes it at once.
     worker = providers.Singleton(WithdrawalWorker, submit_withdrawal, settings.provided.worker_poll_seconds)

@@ -28,6 +28,8 @@ SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c
 STK_CALLBACK_PATH = "/api/v1/hooks/stk"
 B2C_RESULT_PATH = "/api/v1/hooks/b2c/result"
 B2C_TIMEOUT_PATH = "/api/v1/hooks/b2c/timeout"
+B2C_STATUS_PATH = "/api/v1/hooks/b2c/status"
+B2C_STATUS_TIMEOUT_PATH = "/api/v1/hooks/b2c/status-timeout"
 
 
 class Settings(BaseSettings):
@@ -42,6 +44,8 @@ class Settings(BaseSettings):
     ws_idle_timeout: float = Field(960.0, gt=0)
     ws_compression: bool = True
     shutdown_grace_seconds: int = Field(10, ge=0)
+    catch_up_window_seconds: float = Field(900.0, ge=0)
+    catch_up_limit: int = Field(100, ge=0, le=1000)
 
     mongodb_url: str | None = None
     mongodb_database: str = "mpesa_gateway"
@@ -75,9 +79,14 @@ class Settings(BaseSettings):
     worker_enabled: bool = True
     worker_lease_seconds: float = Field(60.0, gt=0)
     worker_poll_seconds: float = Field(1.0, gt=0)
+    stk_first_check_seconds: float = Field(30.0, gt=0)
+    b2c_first_check_seconds: float = Field(60.0, gt=0)
+    reconcile_max_delay_seconds: float = Field(300.0, gt=0)
+    reconcile_poll_seconds: float = Field(5.0, gt=0)
 
     simulator_callback_delay: float = Field(2.0, ge=0)
     stk_max_amount: int = Field(250_000, ge=1, le=250_000)
+    operator_token: SecretStr | None = Field(None, min_length=32)
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     @model_validator(mode="after")

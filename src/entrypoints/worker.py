@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import structlog
 
@@ -55,10 +56,16 @@ class WithdrawalWorker:
             await asyncio.wait_for(self._wake.wait(), seconds)
 
 
-async def stop_worker(worker: WithdrawalWorker, task: "asyncio.Task[None]", grace_seconds: float) -> None:
-    """Let the withdrawal being sent finish (its Daraja answer must be recorded), within a bounded time."""
-    worker.stop()
-    try:
-        await asyncio.wait_for(task, grace_seconds)
-    except TimeoutError:
-        logger.warning("worker_stopped_mid_send", grace_seconds=grace_seconds)
+class BackgroundJob(Protocol):
+    def stop(self) -> None: ...
+
+
+async def stop_background(jobs: list[BackgroundJob], tasks: "list[asyncio.Task[None]]", grace_seconds: float) -> None:
+    """Let each job finish what it is doing (a payout being sent must record Daraja's answer), within a bound."""
+    for job in jobs:
+        job.stop()
+    if tasks:
+        _, unfinished = await asyncio.wait(tasks, timeout=grace_seconds)
+        for task in unfinished:
+            logger.warning("background_job_stopped_mid_step")
+            task.cancel()

@@ -9,6 +9,7 @@ from domain.description import Description
 from domain.payment import Payment
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
+from domain.status_change import StatusChange
 from domain.withdrawal import Withdrawal, WithdrawalStatus
 
 HASH = "a1b2c3d4" * 4
@@ -30,7 +31,13 @@ class PaymentFactory(DataclassFactory[Payment]):
     receipt = None
     transaction_date = None
     outcome_unknown = False
+    next_check_at = None
+    check_attempts = 0
     version = 0
+
+    @classmethod
+    def history(cls) -> list[StatusChange]:
+        return []
 
     @classmethod
     def id(cls) -> str:
@@ -79,7 +86,13 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
     outcome_unknown = False
     lease_owner = None
     lease_expires_at = None
+    next_check_at = None
+    check_attempts = 0
     version = 0
+
+    @classmethod
+    def history(cls) -> list[StatusChange]:
+        return []
 
     @classmethod
     def id(cls) -> str:

@@ -251,6 +251,20 @@ async def test_claim_next_skips_a_lease_still_held(withdrawals: MongoWithdrawalR
     assert untouched is not None and (untouched.lease_owner, untouched.version) == ("worker-0", 0)
 
 
+async def test_claim_next_never_takes_a_withdrawal_past_queued_whose_lease_ended(
+    withdrawals: MongoWithdrawalRepository,
+) -> None:
+    # A worker died mid-send: the withdrawal is submitted and its lease is over. It must never be sent again.
+    in_flight = WithdrawalFactory.build(
+        status=WithdrawalStatus.SUBMITTED, lease_owner="worker-0", lease_expires_at=NOW - timedelta(seconds=5)
+    )
+    await withdrawals.add(in_flight)
+
+    claimed = await withdrawals.claim_next("worker-1", NOW, LEASE_UNTIL)
+
+    assert claimed is None
+
+
 async def test_claim_next_takes_over_a_lease_that_ended(withdrawals: MongoWithdrawalRepository) -> None:
     # A whole second earlier: nx-27017 compares dates to the second (MongoDB to the millisecond).
     abandoned = WithdrawalFactory.build(lease_owner="worker-0", lease_expires_at=NOW - timedelta(seconds=1))

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.unit.fakes import (
+    FakeAnomalies,
     FakeBroadcaster,
     FakeDailyAllowance,
     FakeIdempotencyKeys,
@@ -56,3 +57,8 @@ def allowance() -> FakeDailyAllowance:
 @pytest.fixture
 def keys() -> FakeIdempotencyKeys:
     return FakeIdempotencyKeys()
+
+
+@pytest.fixture
+def anomalies() -> FakeAnomalies:
+    return FakeAnomalies()

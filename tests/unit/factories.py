@@ -7,10 +7,12 @@ from polyfactory.factories import DataclassFactory
 
 from domain.amount import Amount
 from domain.b2c_result_codes import B2C_SUCCESS_CODE
+from domain.check_schedule import B2C_FIRST_CHECK_AFTER, STK_FIRST_CHECK_AFTER
 from domain.description import Description
 from domain.payment import Payment, StkResult
 from domain.phone import Phone
 from domain.result_codes import SUCCESS_CODE, PaymentStatus
+from domain.status_change import StatusChange
 from domain.use_cases.push_payment import PushCommand
 from domain.use_cases.request_withdrawal import WithdrawCommand
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
@@ -54,7 +56,13 @@ class PaymentFactory(DataclassFactory[Payment]):
     receipt = None
     transaction_date = None
     outcome_unknown = False
+    next_check_at = CREATED_AT + STK_FIRST_CHECK_AFTER
+    check_attempts = 0
     version = 0
+
+    @classmethod
+    def history(cls) -> list[StatusChange]:
+        return []
 
     @classmethod
     def id(cls) -> str:
@@ -87,7 +95,13 @@ class PaymentFactory(DataclassFactory[Payment]):
 
 def unknown_outcome_payment(**overrides: Any) -> Payment:
     """A pending payment whose push timed out: Daraja's ids are not known yet."""
-    fields: dict[str, Any] = {"checkout": None, "merchant_request": None, "outcome_unknown": True, **overrides}
+    fields: dict[str, Any] = {
+        "checkout": None,
+        "merchant_request": None,
+        "outcome_unknown": True,
+        "next_check_at": None,
+        **overrides,
+    }
     return PaymentFactory.build(**fields)
 
 
@@ -153,7 +167,13 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
     outcome_unknown = False
     lease_owner = None
     lease_expires_at = None
+    next_check_at = None
+    check_attempts = 0
     version = 0
+
+    @classmethod
+    def history(cls) -> list[StatusChange]:
+        return []
 
     @classmethod
     def id(cls) -> str:
@@ -187,6 +207,7 @@ def in_flight_withdrawal(**overrides: Any) -> Withdrawal:
         "outcome_unknown": True,
         "lease_owner": "worker-1",
         "lease_expires_at": CREATED_AT + timedelta(seconds=30),
+        "next_check_at": CREATED_AT + B2C_FIRST_CHECK_AFTER,
         **overrides,
     }
     return WithdrawalFactory.build(**fields)
@@ -197,6 +218,7 @@ def submitted_withdrawal(**overrides: Any) -> Withdrawal:
     fields: dict[str, Any] = {
         "status": WithdrawalStatus.SUBMITTED,
         "conversation_id": "AG_20250314_" + WithdrawalFactory.__faker__.hexify("^" * 20),
+        "next_check_at": CREATED_AT + B2C_FIRST_CHECK_AFTER,
         **overrides,
     }
     return WithdrawalFactory.build(**fields)

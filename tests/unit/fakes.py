@@ -9,10 +9,14 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
+from domain.anomaly import Anomaly, AnomalyKind
 from domain.errors import ConcurrentUpdateError, StoreUnavailableError
 from domain.idempotency import IDEMPOTENCY_WINDOW
 from domain.payment import Payment, StkPushAccepted, StkPushRequest
-from domain.ports import IdempotencyClaim
+from domain.ports import IdempotencyClaim, StuckRecord
+from domain.received_callback import ReceivedCallback
+from domain.result_codes import PaymentStatus
+from domain.stk_query import StkQueryAnswer
 from domain.withdrawal import B2cAccepted, B2cRequest, Withdrawal, WithdrawalStatus
 
 
@@ -52,6 +56,22 @@ class FakePaymentRepository:
     async def by_callback_token(self, token: str) -> Payment | None:
         return self._first(lambda p: p.callback_token == token)
 
+    async def due_for_check(self, now: datetime, limit: int) -> list[Payment]:
+        await asyncio.sleep(0)
+        due = [
+            p for p in self._by_id.values() if p.queryable and p.next_check_at is not None and p.next_check_at <= now
+        ]
+        return [copy.deepcopy(p) for p in sorted(due, key=lambda p: (p.next_check_at, p.id))[:limit]]
+
+    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Payment]:
+        await asyncio.sleep(0)
+        missed = [
+            p
+            for p in self._by_id.values()
+            if p.hash == hash_ and (p.status is PaymentStatus.PENDING or p.updated_at > since)
+        ]
+        return [copy.deepcopy(p) for p in sorted(missed, key=lambda p: (p.updated_at, p.id))[:limit]]
+
     def get(self, payment_id: str) -> Payment:
         """The stored state, as a copy, for assertions."""
         return copy.deepcopy(self._by_id[payment_id])
@@ -75,10 +95,15 @@ class FakePaymentRepository:
 
 
 class FakePaymentProvider:
-    """Records each STK push; answers from a script, else accepts with fresh ids."""
+    """Records each STK push and query; answers pushes from a script, else accepts with fresh ids, and queries
+    from a script per CheckoutRequestID, else "still being processed"."""
 
     def __init__(self, during_request: Callable[[StkPushRequest], Awaitable[None]] | None = None) -> None:
         self.requests: list[StkPushRequest] = []
+        self.queries: list[str] = []
+        # Runs while a query is at Daraja, e.g. a callback that lands meanwhile.
+        self.during_query: Callable[[str], None] | None = None
+        self._query_script: dict[str, deque[StkQueryAnswer | Exception]] = {}
         self._script: deque[StkPushAccepted | Exception] = deque()
         self._serial = count(1)
         self._during_request = during_request
@@ -101,6 +126,22 @@ class FakePaymentProvider:
     def _next_accepted(self) -> StkPushAccepted:
         n = next(self._serial)
         return StkPushAccepted(f"29115-34620561-{n}", f"ws_CO_19122019102036392{n:03d}")
+
+    def will_answer_query(self, checkout: str, *answers: StkQueryAnswer | Exception) -> None:
+        """The next queries for `checkout` get these answers (or raise these errors), in order."""
+        self._query_script.setdefault(checkout, deque()).extend(answers)
+
+    async def query_stk(self, checkout: str) -> StkQueryAnswer:
+        self.queries.append(checkout)
+        # A query is a network round trip: other reconcilers run in between.
+        await asyncio.sleep(0)
+        if self.during_query is not None:
+            self.during_query(checkout)
+        script = self._query_script.get(checkout)
+        answer = script.popleft() if script else StkQueryAnswer.pending_for(checkout)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
 class FakeBroadcaster:
@@ -193,6 +234,22 @@ class FakeWithdrawalRepository:
         oldest.version += 1
         return copy.deepcopy(oldest)
 
+    async def due_for_check(self, now: datetime, limit: int) -> list[Withdrawal]:
+        await asyncio.sleep(0)
+        due = [
+            w
+            for w in self._by_id.values()
+            if w.awaiting_reconciliation and w.next_check_at is not None and w.next_check_at <= now
+        ]
+        return [copy.deepcopy(w) for w in sorted(due, key=lambda w: (w.next_check_at, w.id))[:limit]]
+
+    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Withdrawal]:
+        await asyncio.sleep(0)
+        missed = [
+            w for w in self._by_id.values() if w.hash == hash_ and (not w.status.is_final or w.updated_at > since)
+        ]
+        return [copy.deepcopy(w) for w in sorted(missed, key=lambda w: (w.updated_at, w.id))[:limit]]
+
     def get(self, withdrawal_id: str) -> Withdrawal:
         """The stored state, as a copy, for assertions."""
         return copy.deepcopy(self._by_id[withdrawal_id])
@@ -220,6 +277,9 @@ class FakePayoutProvider:
 
     def __init__(self, during_request: Callable[[B2cRequest], Awaitable[None]] | None = None) -> None:
         self.requests: list[B2cRequest] = []
+        # (OriginatorConversationID, callback token) of each Transaction Status query M-PESA accepted.
+        self.status_requests: list[tuple[str, str]] = []
+        self._status_script: deque[Exception | None] = deque()
         self._script: deque[str | Exception] = deque()
         self._serial = count(1)
         self._during_request = during_request
@@ -242,6 +302,20 @@ class FakePayoutProvider:
 
     def sent_ids(self) -> list[str]:
         return [r.originator_conversation_id for r in self.requests]
+
+    def status_query_raises(self, *errors: Exception | None) -> None:
+        """The next Transaction Status queries raise these errors, in order (None: accepted)."""
+        self._status_script.extend(errors)
+
+    async def request_transaction_status(self, originator_conversation_id: str, callback_token: str) -> None:
+        await asyncio.sleep(0)
+        error = self._status_script.popleft() if self._status_script else None
+        if error is not None:
+            raise error
+        self.status_requests.append((originator_conversation_id, callback_token))
+
+    def status_queried_ids(self) -> list[str]:
+        return [originator_conversation_id for originator_conversation_id, _ in self.status_requests]
 
 
 class FakeDailyAllowance:
@@ -293,3 +367,57 @@ class FakeIdempotencyKeys:
         """The resource id holding the key, for assertions."""
         holder = self.held.get((scope, hash_, key))
         return None if holder is None else holder.resource_id
+
+
+class FakeCallbackJournal:
+    """Callbacks as received, in arrival order; each gets the next journal id."""
+
+    def __init__(self) -> None:
+        self.entries: list[ReceivedCallback] = []
+        self._store_down = False
+
+    def store_goes_down(self) -> None:
+        self._store_down = True
+
+    async def record(self, callback: ReceivedCallback) -> str:
+        if self._store_down:
+            raise StoreUnavailableError("the database cannot be reached")
+        self.entries.append(callback)
+        return f"journal-{len(self.entries)}"
+
+
+class FakeAnomalies:
+    """Anomalies in the order recorded."""
+
+    def __init__(self) -> None:
+        self.recorded: list[Anomaly] = []
+
+    async def record(self, anomaly: Anomaly) -> None:
+        self.recorded.append(anomaly)
+
+    async def recent(self, limit: int, kind: AnomalyKind | None = None) -> list[Anomaly]:
+        kept = [anomaly for anomaly in reversed(self.recorded) if kind is None or anomaly.kind is kind]
+        return kept[:limit]
+
+    def kinds(self) -> list[AnomalyKind]:
+        return [anomaly.kind for anomaly in self.recorded]
+
+
+class FakeStuckRecords:
+    """Records not final; answers those unchanged since before the cutoff, longest unchanged first."""
+
+    def __init__(self, *records: StuckRecord) -> None:
+        self.records = list(records)
+
+    async def updated_before(self, cutoff: datetime, limit: int) -> list[StuckRecord]:
+        return sorted((r for r in self.records if r.updated_at < cutoff), key=lambda r: r.updated_at)[:limit]
+
+
+class FixedRandom:
+    """A RandomSource that always draws the same point of the range: 0.5 is its middle (no jitter), 0 and 1 its ends."""
+
+    def __init__(self, fraction: float = 0.5) -> None:
+        self.fraction = fraction
+
+    def uniform(self, a: float, b: float) -> float:
+        return a + (b - a) * self.fraction

@@ -18,6 +18,7 @@ from tests.unit.factories import (
     submitted_withdrawal,
 )
 from tests.unit.fakes import (
+    FakeAnomalies,
     FakeBroadcaster,
     FakeDailyAllowance,
     FakePayoutProvider,
@@ -34,8 +35,9 @@ def handle(
     allowance: FakeDailyAllowance,
     broadcaster: FakeBroadcaster,
     clock: FixedClock,
+    anomalies: FakeAnomalies,
 ) -> HandleB2cResult:
-    return HandleB2cResult(withdrawals, allowance, broadcaster, clock)
+    return HandleB2cResult(withdrawals, allowance, broadcaster, clock, anomalies)
 
 
 async def stored(withdrawals: FakeWithdrawalRepository, allowance: FakeDailyAllowance, withdrawal: Withdrawal) -> str:
@@ -120,13 +122,15 @@ async def test_a_result_for_a_final_withdrawal_is_a_duplicate_that_changes_nothi
     assert broadcaster.published == []
 
 
-@pytest.mark.parametrize(("repeated_code", "agrees"), [("2001", True), ("0", False)])
+# A success after a failure is logged as an error: money may have moved while the gateway says it did not.
+@pytest.mark.parametrize(("repeated_code", "agrees", "level"), [("2001", True, "warning"), ("0", False, "error")])
 async def test_a_duplicate_result_is_logged_saying_whether_it_agrees(
     handle: HandleB2cResult,
     withdrawals: FakeWithdrawalRepository,
     allowance: FakeDailyAllowance,
     repeated_code: str,
     agrees: bool,
+    level: str,
 ) -> None:
     withdrawal = submitted_withdrawal(status=WithdrawalStatus.FAILED, result_code="2001")
     token = await stored(withdrawals, allowance, withdrawal)
@@ -136,7 +140,7 @@ async def test_a_duplicate_result_is_logged_saying_whether_it_agrees(
         await handle(token, result, queue_timeout=False)
 
     [warning] = [log for log in logs if log["event"] == "b2c_result_duplicate"]
-    assert (warning["log_level"], warning["agrees"], warning["stored_result_code"]) == ("warning", agrees, "2001")
+    assert (warning["log_level"], warning["agrees"], warning["stored_result_code"]) == (level, agrees, "2001")
 
 
 async def test_an_applied_result_is_logged_with_the_phone_masked(

@@ -9,7 +9,7 @@ from domain.payment import Payment
 from domain.result_codes import PaymentStatus
 from domain.use_cases.handle_stk_callback import HandleStkCallback
 from tests.unit.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
-from tests.unit.fakes import FakeBroadcaster, FakePaymentRepository, FixedClock
+from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakePaymentRepository, FixedClock
 
 HASH = "c0ffee" * 5
 
@@ -25,8 +25,10 @@ def payments(payment: Payment) -> FakePaymentRepository:
 
 
 @pytest.fixture
-def handle(payments: FakePaymentRepository, broadcaster: FakeBroadcaster, clock: FixedClock) -> HandleStkCallback:
-    return HandleStkCallback(payments, broadcaster, clock)
+def handle(
+    payments: FakePaymentRepository, broadcaster: FakeBroadcaster, clock: FixedClock, anomalies: FakeAnomalies
+) -> HandleStkCallback:
+    return HandleStkCallback(payments, broadcaster, clock, anomalies)
 
 
 async def test_a_success_callback_settles_the_payment_with_its_receipt(
@@ -185,11 +187,11 @@ async def test_a_payment_that_keeps_changing_gives_up_without_settling(
 
 
 async def test_a_callback_for_a_push_with_unknown_outcome_adopts_darajas_ids(
-    payments: FakePaymentRepository, broadcaster: FakeBroadcaster, clock: FixedClock
+    payments: FakePaymentRepository, broadcaster: FakeBroadcaster, clock: FixedClock, anomalies: FakeAnomalies
 ) -> None:
     lost = unknown_outcome_payment(hash=HASH, callback_token="token-lost")
     await payments.add(lost)
-    handle = HandleStkCallback(payments, broadcaster, clock)
+    handle = HandleStkCallback(payments, broadcaster, clock, anomalies)
     result = success_for(lost, checkout="ws_CO_191220191020363925", merchant_request="29115-34620561-1")
 
     outcome = await handle("token-lost", result)

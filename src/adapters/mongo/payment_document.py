@@ -6,6 +6,7 @@ from typing import Any
 from odmantic import Field, Model
 from odmantic.config import ODMConfigDict
 
+from adapters.mongo.status_change_document import StatusChangeDocument, to_history, to_history_documents
 from domain.amount import Amount
 from domain.description import Description
 from domain.payment import Payment
@@ -32,6 +33,10 @@ class PaymentDocument(Model):
     receipt: str | None = None
     transaction_date: str | None = None
     outcome_unknown: bool = False
+    # Absent from documents written before reconciliation existed: the defaults read them as never scheduled.
+    next_check_at: datetime | None = None
+    check_attempts: int = 0
+    history: list[StatusChangeDocument] = Field(default_factory=list)
     version: int = 0
 
     model_config = ODMConfigDict(collection="stk_payments")
@@ -56,6 +61,9 @@ def to_document(payment: Payment) -> PaymentDocument:
         receipt=payment.receipt,
         transaction_date=payment.transaction_date,
         outcome_unknown=payment.outcome_unknown,
+        next_check_at=None if payment.next_check_at is None else _utc(payment.next_check_at),
+        check_attempts=payment.check_attempts,
+        history=to_history_documents(payment.history),
         version=payment.version,
     )
 
@@ -65,6 +73,11 @@ def replacement_for(payment: Payment, version: int) -> dict[str, Any]:
     stored = to_document(payment).model_dump_doc()
     del stored["_id"]
     return {**stored, "version": version}
+
+
+def from_stored(stored: dict[str, Any]) -> Payment:
+    """A payment from a raw document, as the driver hands it back."""
+    return to_payment(PaymentDocument.model_validate_doc(stored))
 
 
 def to_payment(document: PaymentDocument) -> Payment:
@@ -86,6 +99,9 @@ def to_payment(document: PaymentDocument) -> Payment:
         receipt=document.receipt,
         transaction_date=document.transaction_date,
         outcome_unknown=document.outcome_unknown,
+        next_check_at=None if document.next_check_at is None else _utc(document.next_check_at),
+        check_attempts=document.check_attempts,
+        history=to_history(document.history),
         version=document.version,
     )
 

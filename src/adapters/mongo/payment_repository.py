@@ -1,10 +1,23 @@
-from odmantic import AIOEngine, query
+from datetime import datetime
+from typing import Any
 
-from adapters.mongo.payment_document import PaymentDocument, replacement_for, to_document, to_payment
+from odmantic import AIOEngine, query
+from pymongo import ASCENDING
+
+from adapters.mongo.payment_document import (
+    PaymentDocument,
+    from_stored,
+    replacement_for,
+    to_document,
+    to_payment,
+)
 from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
 from domain.payment import Payment
 from domain.ports import PaymentRepository
+from domain.result_codes import PaymentStatus
+
+_PENDING = PaymentStatus.PENDING.value
 
 
 class MongoPaymentRepository(PaymentRepository):
@@ -48,3 +61,22 @@ class MongoPaymentRepository(PaymentRepository):
     async def by_callback_token(self, token: str) -> Payment | None:
         document = await self._engine.find_one(PaymentDocument, PaymentDocument.callback_token == token)
         return None if document is None else to_payment(document)
+
+    @translates_store_errors
+    async def due_for_check(self, now: datetime, limit: int) -> list[Payment]:
+        # `next_check_at` is only ever set while a CheckoutRequestID is known; the `checkout` condition says so
+        # anyway. nx-27017 compares dates to the whole second: a check may come up to a second late, never early.
+        due = {"status": _PENDING, "checkout": {"$ne": None}, "next_check_at": {"$lte": now}}
+        return await self._find(due, [("next_check_at", ASCENDING), ("payment_id", ASCENDING)], limit)
+
+    @translates_store_errors
+    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Payment]:
+        # Spelled out as $and: nx-27017 drops the other top-level conditions of a filter whose $or compares dates.
+        missed = {"$and": [{"hash": hash_}, {"$or": [{"status": _PENDING}, {"updated_at": {"$gt": since}}]}]}
+        return await self._find(missed, [("updated_at", ASCENDING), ("payment_id", ASCENDING)], limit)
+
+    async def _find(self, condition: dict[str, Any], sort: list[tuple[str, int]], limit: int) -> list[Payment]:
+        if limit <= 0:
+            return []
+        cursor = self._collection.find(condition, sort=sort, limit=limit)
+        return [from_stored(stored) async for stored in cursor]

@@ -6,6 +6,7 @@ from typing import Any
 from odmantic import Field, Model
 from odmantic.config import ODMConfigDict
 
+from adapters.mongo.status_change_document import StatusChangeDocument, to_history, to_history_documents
 from domain.amount import Amount
 from domain.description import Description
 from domain.phone import Phone
@@ -34,6 +35,10 @@ class WithdrawalDocument(Model):
     outcome_unknown: bool = False
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    # Absent from documents written before reconciliation existed: the defaults read them as never scheduled.
+    next_check_at: datetime | None = None
+    check_attempts: int = 0
+    history: list[StatusChangeDocument] = Field(default_factory=list)
     version: int = 0
 
     model_config = ODMConfigDict(collection="b2c_withdrawals")
@@ -61,6 +66,9 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
         outcome_unknown=withdrawal.outcome_unknown,
         lease_owner=withdrawal.lease_owner,
         lease_expires_at=None if withdrawal.lease_expires_at is None else _utc(withdrawal.lease_expires_at),
+        next_check_at=None if withdrawal.next_check_at is None else _utc(withdrawal.next_check_at),
+        check_attempts=withdrawal.check_attempts,
+        history=to_history_documents(withdrawal.history),
         version=withdrawal.version,
     )
 
@@ -99,6 +107,9 @@ def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:
         outcome_unknown=document.outcome_unknown,
         lease_owner=document.lease_owner,
         lease_expires_at=None if document.lease_expires_at is None else _utc(document.lease_expires_at),
+        next_check_at=None if document.next_check_at is None else _utc(document.next_check_at),
+        check_attempts=document.check_attempts,
+        history=to_history(document.history),
         version=document.version,
     )
 

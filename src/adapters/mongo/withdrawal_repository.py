@@ -22,6 +22,9 @@ from domain.withdrawal import Withdrawal, WithdrawalStatus
 _CANDIDATES = 8
 _ROUNDS = 10
 _QUEUE_ORDER = [("created_at", ASCENDING), ("withdrawal_id", ASCENDING)]
+_CHECK_ORDER = [("next_check_at", ASCENDING), ("withdrawal_id", ASCENDING)]
+_AT_DARAJA = [WithdrawalStatus.SUBMITTED.value, WithdrawalStatus.TIMEOUT.value]
+_NOT_FINAL = [WithdrawalStatus.QUEUED.value, *_AT_DARAJA]
 
 
 class MongoWithdrawalRepository(WithdrawalRepository):
@@ -64,12 +67,12 @@ class MongoWithdrawalRepository(WithdrawalRepository):
         # withdrawals are read and each is replaced whole on condition of the version read: per document that is
         # still a single atomic compare-and-set, so of two workers racing for one withdrawal exactly one wins, and
         # the loser moves on to the next candidate.
-        claimable = {
-            "status": WithdrawalStatus.QUEUED.value,
-            # `None` matches a null lease and a missing one alike. nx-27017 compares dates to the whole second, so
-            # there a lease is taken over up to a second late; never early, which is the side that matters.
-            "$or": [{"lease_expires_at": None}, {"lease_expires_at": {"$lt": now}}],
-        }
+        # `None` matches a null lease and a missing one alike. nx-27017 compares dates to the whole second, so
+        # there a lease is taken over up to a second late; never early, which is the side that matters.
+        claimable = _all_of(
+            {"status": WithdrawalStatus.QUEUED.value},
+            {"$or": [{"lease_expires_at": None}, {"lease_expires_at": {"$lt": now}}]},
+        )
         for _ in range(_ROUNDS):
             candidates = await self._candidates(claimable)
             if not candidates:
@@ -80,6 +83,23 @@ class MongoWithdrawalRepository(WithdrawalRepository):
                     # Mapped back through the document so the times are those stored (whole milliseconds).
                     return replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
         return None
+
+    @translates_store_errors
+    async def due_for_check(self, now: datetime, limit: int) -> list[Withdrawal]:
+        # nx-27017 compares dates to the whole second: a check may come up to a second late, never early.
+        due = {"status": {"$in": _AT_DARAJA}, "next_check_at": {"$lte": now}}
+        return await self._find(due, _CHECK_ORDER, limit)
+
+    @translates_store_errors
+    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Withdrawal]:
+        missed = _all_of({"hash": hash_}, {"$or": [{"status": {"$in": _NOT_FINAL}}, {"updated_at": {"$gt": since}}]})
+        return await self._find(missed, [("updated_at", ASCENDING), ("withdrawal_id", ASCENDING)], limit)
+
+    async def _find(self, condition: dict[str, Any], sort: list[tuple[str, int]], limit: int) -> list[Withdrawal]:
+        if limit <= 0:
+            return []
+        cursor = self._collection.find(condition, sort=sort, limit=limit)
+        return [from_stored(stored) async for stored in cursor]
 
     async def _candidates(self, claimable: dict[str, Any]) -> list[Withdrawal]:
         cursor = self._collection.find(claimable, sort=_QUEUE_ORDER, limit=_CANDIDATES)
@@ -94,3 +114,8 @@ class MongoWithdrawalRepository(WithdrawalRepository):
             projection={"_id": True},
         )
         return replaced is not None
+
+
+def _all_of(*conditions: dict[str, Any]) -> dict[str, Any]:
+    # Spelled out as $and: nx-27017 drops the other top-level conditions of a filter whose $or compares dates.
+    return {"$and": list(conditions)}

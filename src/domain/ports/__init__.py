@@ -1,6 +1,8 @@
 """What the use-cases need from the outside world, named in the domain's words."""
 
+from domain.ports.anomalies import Anomalies
 from domain.ports.broadcaster import Broadcaster
+from domain.ports.callback_journal import CallbackJournal
 from domain.ports.clock import Clock
 from domain.ports.daily_allowance import DailyAllowance
 from domain.ports.idempotency_keys import IdempotencyClaim, IdempotencyKeys
@@ -8,11 +10,15 @@ from domain.ports.identifiers import Identifiers
 from domain.ports.payment_provider import PaymentProvider
 from domain.ports.payment_repository import PaymentRepository
 from domain.ports.payout_provider import PayoutProvider
+from domain.ports.random_source import RandomSource
 from domain.ports.store_health import StoreHealth
+from domain.ports.stuck_records import RecordKind, StuckRecord, StuckRecords
 from domain.ports.withdrawal_repository import WithdrawalRepository
 
 __all__ = [
+    "Anomalies",
     "Broadcaster",
+    "CallbackJournal",
     "Clock",
     "DailyAllowance",
     "IdempotencyClaim",
@@ -21,6 +27,10 @@ __all__ = [
     "PaymentProvider",
     "PaymentRepository",
     "PayoutProvider",
+    "RandomSource",
+    "RecordKind",
     "StoreHealth",
+    "StuckRecord",
+    "StuckRecords",
     "WithdrawalRepository",
 ]

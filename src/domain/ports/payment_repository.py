@@ -1,4 +1,5 @@
 from abc import abstractmethod
+from datetime import datetime
 from typing import Protocol
 
 from domain.payment import Payment
@@ -23,3 +24,12 @@ class PaymentRepository(Protocol):
     @abstractmethod
     async def by_callback_token(self, token: str) -> Payment | None:
         """The payment whose callback URL carries this secret token."""
+
+    @abstractmethod
+    async def due_for_check(self, now: datetime, limit: int) -> list[Payment]:
+        """Up to `limit` pending payments with a CheckoutRequestID whose `next_check_at` is not after `now`,
+        the longest-waiting first."""
+
+    @abstractmethod
+    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Payment]:
+        """The hash's pending payments and those changed after `since`, oldest change first, at most `limit`."""

@@ -31,3 +31,13 @@ class WithdrawalRepository(Protocol):
 
         Two workers never hold the same withdrawal: the claim is one conditional update in the store.
         """
+
+    @abstractmethod
+    async def due_for_check(self, now: datetime, limit: int) -> list[Withdrawal]:
+        """Up to `limit` submitted or timed-out withdrawals whose `next_check_at` is not after `now`, the
+        longest-waiting first."""
+
+    @abstractmethod
+    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Withdrawal]:
+        """The hash's withdrawals not yet final and those changed after `since`, oldest change first, at most
+        `limit`."""

@@ -1,8 +1,12 @@
+from typing import NoReturn
+
 import structlog
 
+from domain.anomaly import AnomalyKind, Severity
+from domain.callback_anomalies import b2c_anomaly, b2c_disagreement
 from domain.callback_outcome import CallbackOutcome
 from domain.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError
-from domain.ports import Broadcaster, Clock, DailyAllowance, WithdrawalRepository
+from domain.ports import Anomalies, Broadcaster, Clock, DailyAllowance, WithdrawalRepository
 from domain.topics import b2c_topic
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 
@@ -12,25 +16,39 @@ _ATTEMPTS = 3
 
 
 class HandleB2cResult:
-    """Apply Daraja's Result, or its queue time-out notice, to the one withdrawal its secret URL token names."""
+    """Apply Daraja's Result, or its queue time-out notice, to the one withdrawal its secret URL token names.
+
+    A repeat for a withdrawal past that step changes nothing and is acknowledged; one that disagrees with the stored
+    result, and every refused callback, is kept as an anomaly (`journal_id` says where the callback as received is).
+    """
 
     def __init__(
-        self, withdrawals: WithdrawalRepository, allowance: DailyAllowance, broadcaster: Broadcaster, clock: Clock
+        self,
+        withdrawals: WithdrawalRepository,
+        allowance: DailyAllowance,
+        broadcaster: Broadcaster,
+        clock: Clock,
+        anomalies: Anomalies,
     ) -> None:
-        self._withdrawals, self._allowance, self._broadcaster, self._clock = withdrawals, allowance, broadcaster, clock
+        self._withdrawals, self._allowance, self._broadcaster = withdrawals, allowance, broadcaster
+        self._clock, self._anomalies = clock, anomalies
 
-    async def __call__(self, callback_token: str, result: B2cResult, queue_timeout: bool) -> CallbackOutcome:
+    async def __call__(
+        self, callback_token: str, result: B2cResult, queue_timeout: bool, journal_id: str | None = None
+    ) -> CallbackOutcome:
         for _ in range(_ATTEMPTS):
             withdrawal = await self._withdrawals.by_callback_token(callback_token)
             if withdrawal is None:
-                raise CallbackRejectedError("no withdrawal has this result URL")
+                await self._refuse("no withdrawal has this result URL", None, result, queue_timeout, journal_id)
             try:
                 if queue_timeout:
                     withdrawal.time_out(result, self._clock.now())
                 else:
                     withdrawal.settle(result, self._clock.now())
             except PaymentFinalError:
-                return self._duplicate(withdrawal, result, queue_timeout)
+                return await self._duplicate(withdrawal, result, queue_timeout, journal_id)
+            except CallbackRejectedError as error:
+                await self._refuse(error.message, withdrawal, result, queue_timeout, journal_id)
             try:
                 await self._withdrawals.save(withdrawal)
             except ConcurrentUpdateError:
@@ -55,9 +73,14 @@ class HandleB2cResult:
             f"withdrawal for {result.originator_conversation_id} kept changing under the result"
         )
 
-    @staticmethod
-    def _duplicate(withdrawal: Withdrawal, result: B2cResult, queue_timeout: bool) -> CallbackOutcome:
-        logger.warning(
+    async def _duplicate(
+        self, withdrawal: Withdrawal, result: B2cResult, queue_timeout: bool, journal_id: str | None
+    ) -> CallbackOutcome:
+        disagreement = b2c_disagreement(withdrawal, result, queue_timeout)
+        if disagreement is not None and disagreement.kind is AnomalyKind.REJECTED:
+            await self._refuse(disagreement.reason, withdrawal, result, queue_timeout, journal_id)
+        critical = disagreement is not None and disagreement.kind.severity is Severity.CRITICAL
+        (logger.error if critical else logger.warning)(
             "b2c_result_duplicate",
             withdrawal_id=withdrawal.id,
             originator_conversation_id=withdrawal.originator_conversation_id,
@@ -65,6 +88,27 @@ class HandleB2cResult:
             stored_result_code=withdrawal.result_code,
             result_code=result.result_code,
             queue_timeout=queue_timeout,
-            agrees=withdrawal.result_code == result.result_code,
+            agrees=disagreement is None,
+            anomaly=None if disagreement is None else disagreement.kind.value,
         )
+        if disagreement is not None:
+            at = self._clock.now()
+            anomaly = b2c_anomaly(
+                disagreement.kind, disagreement.reason, withdrawal, result, queue_timeout, at, journal_id
+            )
+            await self._anomalies.record(anomaly)
         return CallbackOutcome.DUPLICATE
+
+    async def _refuse(
+        self,
+        reason: str,
+        withdrawal: Withdrawal | None,
+        result: B2cResult,
+        queue_timeout: bool,
+        journal_id: str | None,
+    ) -> NoReturn:
+        at = self._clock.now()
+        await self._anomalies.record(
+            b2c_anomaly(AnomalyKind.REJECTED, reason, withdrawal, result, queue_timeout, at, journal_id)
+        )
+        raise CallbackRejectedError(reason)

@@ -1,8 +1,10 @@
 from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
 
 from domain.amount import Amount
+from domain.check_schedule import STK_FIRST_CHECK_AFTER
 from domain.description import Description
 from domain.errors import (
     ConcurrentUpdateError,
@@ -44,10 +46,12 @@ class PushPayment:
         identifiers: Identifiers,
         keys: IdempotencyKeys,
         maximum_amount: int,
+        first_check_after: timedelta = STK_FIRST_CHECK_AFTER,
     ) -> None:
         self._payments, self._provider, self._broadcaster = payments, provider, broadcaster
         self._clock, self._identifiers, self._keys = clock, identifiers, keys
         self._maximum_amount = maximum_amount
+        self._first_check_after = first_check_after
 
     async def __call__(self, command: PushCommand) -> Payment:
         payment = Payment.start(
@@ -93,7 +97,7 @@ class PushPayment:
             payment.mark_outcome_unknown(self._clock.now())
             await self._record_for(fault, payment)
             raise
-        payment.accept(accepted, self._clock.now())
+        payment.accept(accepted, self._clock.now(), first_check_after=self._first_check_after)
         return await self._record(payment)
 
     async def _record_for(self, error: Exception, payment: Payment) -> None:

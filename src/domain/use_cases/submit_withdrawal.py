@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import structlog
 
+from domain.check_schedule import B2C_FIRST_CHECK_AFTER
 from domain.errors import (
     ConcurrentUpdateError,
     DuplicatePayoutError,
@@ -35,10 +36,12 @@ class SubmitNextWithdrawal:
         clock: Clock,
         worker_id: str,
         lease_seconds: float,
+        first_check_after: timedelta = B2C_FIRST_CHECK_AFTER,
     ) -> None:
         self._withdrawals, self._provider, self._allowance = withdrawals, provider, allowance
         self._broadcaster, self._clock = broadcaster, clock
         self._worker_id, self._lease = worker_id, timedelta(seconds=lease_seconds)
+        self._first_check_after = first_check_after
 
     async def __call__(self) -> Withdrawal | None:
         """The withdrawal handled, or None when the queue is empty.
@@ -50,7 +53,7 @@ class SubmitNextWithdrawal:
         if withdrawal is None:
             return None
         try:
-            withdrawal.begin_submission(self._clock.now())
+            withdrawal.begin_submission(self._clock.now(), first_check_after=self._first_check_after)
             await self._withdrawals.save(withdrawal)
         except (ConcurrentUpdateError, PaymentFinalError):
             # Our lease ended and another worker took it, or a Result already decided it: not ours to send.
@@ -63,15 +66,23 @@ class SubmitNextWithdrawal:
             code, message = refusal.provider_code, refusal.provider_message
             return await self._record(withdrawal, lambda w: w.reject(code, message, self._clock.now()))
         except DuplicatePayoutError:
-            return await self._record(withdrawal, lambda w: w.mark_already_sent(self._clock.now()))
+            return await self._record(
+                withdrawal, lambda w: w.mark_already_sent(self._clock.now(), first_check_after=self._first_check_after)
+            )
         except ProviderUnreachableError:
             await self._record(withdrawal, lambda w: w.return_to_queue(self._clock.now()))
             raise
         except Exception:
             # The request may be at Daraja: only its Result, or reconciliation, may decide now.
             logger.exception("b2c_send_outcome_unknown", withdrawal_id=withdrawal.id, hash=withdrawal.hash)
-            return await self._record(withdrawal, lambda w: w.mark_outcome_unknown(self._clock.now()))
-        return await self._record(withdrawal, lambda w: w.mark_submitted(accepted, self._clock.now()))
+            return await self._record(
+                withdrawal,
+                lambda w: w.mark_outcome_unknown(self._clock.now(), first_check_after=self._first_check_after),
+            )
+        return await self._record(
+            withdrawal,
+            lambda w: w.mark_submitted(accepted, self._clock.now(), first_check_after=self._first_check_after),
+        )
 
     async def _record(self, withdrawal: Withdrawal, change: Callable[[Withdrawal], None]) -> Withdrawal:
         """Apply Daraja's answer and store it; when a Result got there first, the stored, settled state wins."""

@@ -1,9 +1,12 @@
 """Daraja's callbacks. Each URL carries the payment's own secret token; Daraja gets a 200 for anything applied or
-already applied, so it never retries a settled callback, and a 4xx for anything that matches nothing."""
+already applied, so it never retries a settled callback, and a 4xx for anything that matches nothing.
+
+Every request is journaled as received (raw body, headers, source, time) before it is read at all; with the journal
+out of reach it is refused with a 503, and logged in full instead."""
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 import structlog
@@ -12,12 +15,23 @@ from litestar.di import NamedDependency
 
 from domain.errors import CallbackRejectedError, DomainError, StoreUnavailableError
 from domain.payment import StkResult
+from domain.received_callback import CallbackKind
+from domain.transaction_status import TransactionStatusResult
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
+from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult
+from domain.use_cases.journal_callback import JournalCallback
 from domain.withdrawal import B2cResult
 from entrypoints.http.daraja_b2c_body import parse_b2c_result
 from entrypoints.http.daraja_callback_body import parse_stk_callback
-from entrypoints.settings import B2C_RESULT_PATH, B2C_TIMEOUT_PATH, STK_CALLBACK_PATH
+from entrypoints.http.daraja_status_body import parse_transaction_status
+from entrypoints.settings import (
+    B2C_RESULT_PATH,
+    B2C_STATUS_PATH,
+    B2C_STATUS_TIMEOUT_PATH,
+    B2C_TIMEOUT_PATH,
+    STK_CALLBACK_PATH,
+)
 
 logger = structlog.get_logger()
 
@@ -25,6 +39,15 @@ logger = structlog.get_logger()
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 DarajaAnswer = Response[dict[str, Any]]
 ResultT = TypeVar("ResultT")
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """Which URL a callback came to: its kind, the secret token in the path, and the log event that names it."""
+
+    kind: CallbackKind
+    token: str
+    event: str
 
 
 def _refusal(status: int, reason: str) -> DarajaAnswer:
@@ -44,11 +67,13 @@ class DarajaCallbackController(Controller):
         request: Request[Any, Any, Any],
         hash: str,  # the per-payment secret the gateway put in the CallBackURL
         handle_stk_callback: NamedDependency[HandleStkCallback],
+        journal_callback: NamedDependency[JournalCallback],
     ) -> DarajaAnswer:
-        async def apply(result: StkResult) -> str:
-            return (await handle_stk_callback(hash, result)).value
+        async def apply(result: StkResult, journal_id: str) -> str:
+            return (await handle_stk_callback(hash, result, journal_id)).value
 
-        return await _receive(request, "stk_callback", parse_stk_callback, apply)
+        arrival = Arrival(CallbackKind.STK, hash, "stk_callback")
+        return await _receive(request, arrival, parse_stk_callback, apply, journal_callback)
 
     @post(
         ["/api/v1/mpesa/b2c/withdraw/{hash:str}", B2C_RESULT_PATH + "/{hash:str}"],
@@ -60,11 +85,13 @@ class DarajaCallbackController(Controller):
         request: Request[Any, Any, Any],
         hash: str,  # the per-withdrawal secret the gateway put in the ResultURL
         handle_b2c_result: NamedDependency[HandleB2cResult],
+        journal_callback: NamedDependency[JournalCallback],
     ) -> DarajaAnswer:
-        async def apply(result: B2cResult) -> str:
-            return (await handle_b2c_result(hash, result, queue_timeout=False)).value
+        async def apply(result: B2cResult, journal_id: str) -> str:
+            return (await handle_b2c_result(hash, result, queue_timeout=False, journal_id=journal_id)).value
 
-        return await _receive(request, "b2c_result", parse_b2c_result, apply)
+        arrival = Arrival(CallbackKind.B2C_RESULT, hash, "b2c_result")
+        return await _receive(request, arrival, parse_b2c_result, apply, journal_callback)
 
     @post(
         ["/api/v1/mpesa/b2c/queue/{hash:str}", B2C_TIMEOUT_PATH + "/{hash:str}"],
@@ -76,34 +103,75 @@ class DarajaCallbackController(Controller):
         request: Request[Any, Any, Any],
         hash: str,  # the per-withdrawal secret the gateway put in the QueueTimeOutURL
         handle_b2c_result: NamedDependency[HandleB2cResult],
+        journal_callback: NamedDependency[JournalCallback],
     ) -> DarajaAnswer:
-        async def apply(result: B2cResult) -> str:
-            return (await handle_b2c_result(hash, result, queue_timeout=True)).value
+        async def apply(result: B2cResult, journal_id: str) -> str:
+            return (await handle_b2c_result(hash, result, queue_timeout=True, journal_id=journal_id)).value
 
-        return await _receive(request, "b2c_queue_timeout", parse_b2c_result, apply)
+        arrival = Arrival(CallbackKind.B2C_TIMEOUT, hash, "b2c_queue_timeout")
+        return await _receive(request, arrival, parse_b2c_result, apply, journal_callback)
+
+    @post(B2C_STATUS_PATH + "/{hash:str}", status_code=200, summary="Daraja's Transaction Status answer (ResultURL)")
+    async def b2c_status_result(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the per-withdrawal secret the gateway put in the status query's ResultURL
+        handle_transaction_status_result: NamedDependency[HandleTransactionStatusResult],
+        journal_callback: NamedDependency[JournalCallback],
+    ) -> DarajaAnswer:
+        async def apply(result: TransactionStatusResult, _journal_id: str) -> str:
+            return (await handle_transaction_status_result(hash, result)).value
+
+        arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_result")
+        return await _receive(request, arrival, parse_transaction_status, apply, journal_callback)
+
+    @post(B2C_STATUS_TIMEOUT_PATH + "/{hash:str}", status_code=200, summary="Daraja's Transaction Status time-out")
+    async def b2c_status_timeout(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the per-withdrawal secret the gateway put in the status query's QueueTimeOutURL
+        journal_callback: NamedDependency[JournalCallback],
+    ) -> DarajaAnswer:
+        async def ignore(_result: bytes, _journal_id: str) -> str:
+            # The query itself timed out in Daraja's queue: the reconciler simply asks again at its next check.
+            return "ignored"
+
+        arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_timeout")
+        return await _receive(request, arrival, bytes, ignore, journal_callback)
 
 
 async def _receive(
     request: Request[Any, Any, Any],
-    event: str,
+    arrival: Arrival,
     parse: Callable[[bytes], ResultT],
-    apply: Callable[[ResultT], Awaitable[str]],
+    apply: Callable[[ResultT, str], Awaitable[str]],
+    journal_callback: JournalCallback,
 ) -> DarajaAnswer:
     source = request.client.host if request.client else None
     started = time.perf_counter()
+    body = await request.body()
+    # The headers as they came off the wire (ASGI keeps them as latin-1 bytes, in order, repeats included).
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.scope["headers"]]
     try:
-        result = parse(await request.body())
-    except DomainError as error:
-        logger.warning("callback_malformed", callback=event, source=source, reason=error.message)
-        return _refusal(400, "malformed callback body")
-    try:
-        outcome = await apply(result)
-    except CallbackRejectedError as error:
-        logger.warning("security_callback_rejected", callback=event, source=source, reason=error.message)
-        return _refusal(403, "no such payment")
+        journal_id = await journal_callback(arrival.kind, arrival.token, body, headers, source)
     except StoreUnavailableError:
-        # Daraja may never send this again: keep everything it said in the log, for reconciliation by hand.
-        logger.error("callback_unrecorded", callback=event, source=source, result=asdict(result))  # type: ignore[call-overload]
-        return _refusal(503, "temporarily unavailable")
-    logger.info(event, source=source, outcome=outcome, duration_ms=round((time.perf_counter() - started) * 1000, 1))
+        return _refusal(503, "temporarily unavailable")  # JournalCallback logged all of it
+    event = arrival.event
+    with structlog.contextvars.bound_contextvars(journal_id=journal_id):
+        try:
+            result = parse(body)
+        except DomainError as error:
+            logger.warning("callback_malformed", callback=event, source=source, reason=error.message)
+            return _refusal(400, "malformed callback body")
+        try:
+            outcome = await apply(result, journal_id)
+        except CallbackRejectedError as error:
+            logger.warning("security_callback_rejected", callback=event, source=source, reason=error.message)
+            return _refusal(403, "no such payment")
+        except StoreUnavailableError:
+            # Daraja may never send this again: keep everything it said in the log, for reconciliation by hand.
+            logger.error("callback_unrecorded", callback=event, source=source, result=asdict(result))  # type: ignore[call-overload]
+            return _refusal(503, "temporarily unavailable")
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        logger.info(event, source=source, outcome=outcome, duration_ms=duration_ms)
     return Response(ACCEPTED, status_code=200)

@@ -24,6 +24,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_JSON: 400,
     ErrorCode.UNKNOWN_KIND: 400,
     ErrorCode.VALIDATION_ERROR: 400,
+    ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.LIMIT_EXCEEDED: 422,
     ErrorCode.IDEMPOTENCY_CONFLICT: 409,

@@ -61,7 +61,9 @@ async def run_session(
     handlers: Mapping[str, Handler],
     channels: ChannelsPlugin,
     limits: SocketLimits,
+    missed: Callable[[], Awaitable[list[dict[str, Any]]]],
 ) -> None:
+    """Serve one client: subscribe it to `topic`, send it what it `missed`, then answer its frames until it leaves."""
     drain = limits.drain
     if drain.draining:
         await socket.close(code=CLOSE_GOING_AWAY, reason="server shutting down")
@@ -80,6 +82,8 @@ async def run_session(
                 channels.start_subscription([topic]) as subscriber,
                 subscriber.run_in_background(client.send, join=False),
             ):
+                # Subscribed first, so nothing that changes while the missed updates are read can slip between.
+                await _send_missed(client, topic, missed)
                 while True:
                     try:
                         event = await asyncio.wait_for(socket.receive(), limits.idle_timeout)
@@ -104,6 +108,18 @@ async def run_session(
             client.open = False
             drain.unregister(client)
             logger.info("ws_closed", code=close_code, duration_s=round(time.perf_counter() - started, 3))
+
+
+async def _send_missed(client: ClientSocket, topic: str, missed: Callable[[], Awaitable[list[dict[str, Any]]]]) -> None:
+    try:
+        records = await missed()
+    except DomainError as error:
+        # The socket still works without its catch-up (the store may be down); `status` reads any payment later.
+        logger.warning("ws_catch_up_skipped", code=error.code.value)
+        return
+    for data in records:
+        await client.send(_encoder.encode({"kind": "update", "topic": topic, "data": data}))
+    logger.info("ws_catch_up", updates=len(records))
 
 
 async def _answer(client: ClientSocket, text: str, handlers: Mapping[str, Handler], kinds: frozenset[str]) -> None:

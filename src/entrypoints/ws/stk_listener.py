@@ -5,10 +5,12 @@ from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 
 from domain.topics import stk_topic
+from domain.use_cases.catch_up import CatchUp
 from domain.use_cases.payment_status import PaymentStatusQuery
 from domain.use_cases.push_payment import PushCommand, PushPayment
 from entrypoints.protocol.messages import ClientMessage, PushPayload, StatusPayload, convert
 from entrypoints.ws.session import run_session
+from entrypoints.ws.since import parse_since, refuse_since
 from entrypoints.ws.socket_limits import SocketLimits
 
 
@@ -20,7 +22,11 @@ async def stk_socket(
     payment_status: NamedDependency[PaymentStatusQuery],
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
+    stk_catch_up: NamedDependency[CatchUp],
+    since: str | None = None,
 ) -> None:
+    """Query `since` (ISO 8601, the `updated_at` of the last update the client saw) narrows the catch-up."""
+
     async def push(message: ClientMessage) -> dict[str, Any]:
         request = convert(message.payload, PushPayload)
         # The client's `ref` is the idempotency key: sending the same push again returns the first one.
@@ -30,4 +36,16 @@ async def stk_socket(
     async def status(message: ClientMessage) -> dict[str, Any]:
         return (await payment_status(hash, convert(message.payload, StatusPayload).checkout)).view()
 
-    await run_session(socket, stk_topic(hash), {"push": push, "status": status}, channels, socket_limits)
+    try:
+        last_seen = parse_since(since)
+    except ValueError:
+        await refuse_since(socket)
+        return
+    await run_session(
+        socket,
+        stk_topic(hash),
+        {"push": push, "status": status},
+        channels,
+        socket_limits,
+        missed=lambda: stk_catch_up(hash, last_seen),
+    )

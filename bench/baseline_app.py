@@ -1,0 +1,173 @@
+"""The bare baseline: what uvicorn's transport alone does on this machine, with nothing of the gateway in it.
+
+A minimal ASGI app served exactly as `mpesa-gateway serve` serves the gateway (uvicorn, the same TLS certificate,
+ws="websockets-sansio", the same maximum message size and permessage-deflate setting, the default event loop and
+HTTP parser, no access log). It
+
+- accepts a socket on any path, parses each text frame as JSON and answers it with a payment-shaped reply of the
+  request's kind (what the gateway sends for `status` and `push`), one frame per request;
+- answers `POST /api/v1/mpesa/stk/push` with `201` and the same reply;
+- forwards `POST /hook/{hash}` (a Daraja-shaped STK callback) as an `update` frame to every socket on that hash,
+  like the gateway does for a callback, and answers `200` as Daraja expects;
+- answers `GET /health`.
+
+`python -m bench.baseline_app --port P --certfile C --keyfile K`
+"""
+
+import argparse
+import asyncio
+import os
+import threading
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+import uvicorn
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_decode = msgspec.json.Decoder().decode
+_encode = msgspec.json.Encoder().encode
+_NOW = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+# The fields and sizes of the gateway's payment `data`, so both servers write frames of the same size.
+PAYMENT: dict[str, Any] = {
+    "id": "b1a5e1f0c2d34e5f8a9b0c1d2e3f4a5b",
+    "checkout": "ws_CO_01012025120000000712345678",
+    "merchant_request": "29115-34620561-1",
+    "status": "pending",
+    "phone": "254712345678",
+    "amount": 9100,
+    "description": "bench",
+    "created_at": _NOW,
+    "updated_at": _NOW,
+    "result_code": None,
+    "result_desc": None,
+    "message": None,
+    "receipt": None,
+    "transaction_date": None,
+    "outcome_unknown": False,
+}
+ACCEPTED = _encode({"ResultCode": 0, "ResultDesc": "Accepted"})
+
+
+class Socket:
+    """Sends are serialised: replies and forwarded updates are written from different tasks."""
+
+    def __init__(self, send: Send) -> None:
+        self._send, self._lock = send, asyncio.Lock()
+
+    async def send(self, frame: bytes) -> None:
+        async with self._lock:
+            await self._send({"type": "websocket.send", "text": frame.decode()})
+
+
+SOCKETS: dict[str, set[Socket]] = {}
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "websocket":
+        await _websocket(scope, receive, send)
+    elif scope["type"] == "http":
+        await _http(scope, receive, send)
+
+
+async def _websocket(scope: Scope, receive: Receive, send: Send) -> None:
+    if (await receive())["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    topic = "/mpesa/" + scope["path"].rstrip("/").rsplit("/", 1)[-1]
+    socket = Socket(send)
+    SOCKETS.setdefault(topic, set()).add(socket)
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                continue
+            try:
+                document = _decode(text)
+                reply = {"kind": document.get("kind"), "ok": True, "ref": document.get("ref"), "data": PAYMENT}
+            except (msgspec.DecodeError, AttributeError):
+                reply = {"kind": "error", "ok": False, "error": {"code": "INVALID_JSON"}}
+            await socket.send(_encode(reply))
+    finally:
+        group = SOCKETS.get(topic)
+        if group is not None:
+            group.discard(socket)
+            if not group:
+                del SOCKETS[topic]
+
+
+async def _http(scope: Scope, receive: Receive, send: Send) -> None:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    path, method = scope["path"], scope["method"]
+    if method == "GET" and path == "/health":
+        await _respond(send, 200, b'{"status":"ok"}')
+    elif method == "POST" and path == "/api/v1/mpesa/stk/push":
+        _decode(body)
+        await _respond(send, 201, _encode({"kind": "push", "ok": True, "ref": None, "data": PAYMENT}))
+    elif method == "POST" and path.startswith("/hook/"):
+        callback = _decode(body)["Body"]["stkCallback"]
+        topic = "/mpesa/" + path.rsplit("/", 1)[-1]
+        data = {**PAYMENT, "checkout": callback["CheckoutRequestID"], "status": "success"}
+        frame = _encode({"kind": "update", "topic": topic, "data": data})
+        for socket in list(SOCKETS.get(topic, ())):
+            await socket.send(frame)
+        await _respond(send, 200, ACCEPTED)
+    else:
+        await _respond(send, 404, b'{"error":"not found"}')
+
+
+async def _respond(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--certfile", required=True)
+    parser.add_argument("--keyfile", required=True)
+    parser.add_argument("--max-message-bytes", type=int, default=16 * 1024 * 1024)
+    parser.add_argument("--no-compression", action="store_true")
+    parser.add_argument("--max-seconds", type=float, default=3600.0, help="exit after this long, whatever happens")
+    arguments = parser.parse_args()
+    # A watchdog, so a crashed orchestrator never leaves a baseline server behind.
+    watchdog = threading.Timer(arguments.max_seconds, lambda: os._exit(3))
+    watchdog.daemon = True
+    watchdog.start()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=arguments.port,
+        ssl_certfile=arguments.certfile,
+        ssl_keyfile=arguments.keyfile,
+        ws="websockets-sansio",
+        ws_max_size=arguments.max_message_bytes,
+        ws_per_message_deflate=not arguments.no_compression,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+    )
+    uvicorn.Server(config).run()
+
+
+if __name__ == "__main__":
+    main()

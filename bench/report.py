@@ -1,0 +1,309 @@
+"""Medians across runs, ratios to the baseline of the same run, targets, and the JSON and Markdown written."""
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.measure import spread
+
+README = Path(__file__).resolve().parent / "README.md"
+TABLE_START, TABLE_END = "<!-- latest:start -->", "<!-- latest:end -->"
+TARGETS = ("gateway", "baseline")
+
+Getter = Callable[[dict[str, Any], str], float | None]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    get: Getter
+    unit: str = ""
+    digits: int = 0
+    target: str = ""
+    # Whether the gateway meets the target, given the summary of this figure (gateway and ratio medians).
+    met: Callable[[dict[str, Any]], bool] | None = None
+
+
+def _dig(run: dict[str, Any], *path: str | int) -> Any:
+    value: Any = run
+    for part in path:
+        if value is None:
+            return None
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _at(*path: str) -> Getter:
+    """The value at `path` inside a phase, the target's name inserted after the phase."""
+    return lambda run, target: _dig(run, path[0], target, *path[1:])
+
+
+def _gateway_at_least(bound: float) -> Callable[[dict[str, Any]], bool]:
+    return lambda summary: (summary["gateway"]["median"] or 0) >= bound
+
+
+def _gateway_at_most(bound: float) -> Callable[[dict[str, Any]], bool]:
+    return lambda summary: summary["gateway"]["median"] is not None and summary["gateway"]["median"] <= bound
+
+
+def figures(plan: dict[str, Any]) -> list[Figure]:
+    listed = [
+        Figure(
+            "held.sockets",
+            "Idle WSS sockets held, `status` p95 ≤ 100 ms",
+            _at("held", "held"),
+            target="≥ 10,000",
+            met=_gateway_at_least(10_000),
+        ),
+        Figure(
+            "held.rss_per_socket",
+            "RSS per held socket",
+            _at("held", "rss_per_socket_kib"),
+            "KiB",
+            1,
+            "≤ 48 KiB",
+            _gateway_at_most(48),
+        ),
+        Figure("held.probe_p95", "`status` p95 with those sockets held", _at("held", "probe_at_held", "p95"), "ms", 1),
+        Figure(
+            "status.rate",
+            f"`status` round trips/s, {plan['status_sockets']} sockets",
+            _at("status", "rate"),
+            "/s",
+            target="≥ 50% of baseline",
+            met=lambda s: (s["ratio"]["median"] or 0) >= 0.5,
+        ),
+        Figure("status.p50", "`status` p50", _at("status", "latency_ms", "p50"), "ms", 1),
+        Figure("status.p99", "`status` p99", _at("status", "latency_ms", "p99"), "ms", 1),
+        Figure("status.max", "`status` max", _at("status", "latency_ms", "max"), "ms", 1),
+    ]
+    for phase, label in (
+        ("push", f"WSS `push` ({plan['push_sockets']} sockets)"),
+        ("http_push", f"POST /api/v1/mpesa/stk/push ({plan['http_connections']} connections)"),
+    ):
+        listed += [
+            Figure(
+                f"{phase}.saturation.rate",
+                f"{label}: acknowledged/s at saturation",
+                _at(phase, "saturation", "rate"),
+                "/s",
+                target="≥ 1,000/s",
+                met=_gateway_at_least(1000),
+            ),
+            Figure(
+                f"{phase}.saturation.p50", "… p50 at saturation", _at(phase, "saturation", "latency_ms", "p50"), "ms", 1
+            ),
+            Figure(
+                f"{phase}.saturation.p99", "… p99 at saturation", _at(phase, "saturation", "latency_ms", "p99"), "ms", 1
+            ),
+            Figure(
+                f"{phase}.saturation.max", "… max at saturation", _at(phase, "saturation", "latency_ms", "max"), "ms", 1
+            ),
+            Figure(
+                f"{phase}.paced.offered",
+                f"… paced at {int(plan['paced_fraction'] * 100)}% of the gateway's saturation: offered/s",
+                _at(phase, "paced", "offered_rate"),
+                "/s",
+            ),
+            Figure(f"{phase}.paced.rate", "… paced: acknowledged/s", _at(phase, "paced", "rate"), "/s"),
+            Figure(f"{phase}.paced.p50", "… paced p50", _at(phase, "paced", "latency_ms", "p50"), "ms", 1),
+            Figure(
+                f"{phase}.paced.p99",
+                "… paced p99",
+                _at(phase, "paced", "latency_ms", "p99"),
+                "ms",
+                1,
+                "≤ 50 ms",
+                _gateway_at_most(50),
+            ),
+            Figure(f"{phase}.paced.max", "… paced max", _at(phase, "paced", "latency_ms", "max"), "ms", 1),
+        ]
+    for rate in plan["callback_rates"]:
+        level = ("callbacks", "levels", str(rate))
+        is_target = rate == 500
+        listed += [
+            Figure(
+                f"callbacks.{rate}.p50",
+                f"Callback → client `update` at {rate}/s: p50",
+                _at(*level, "latency_ms", "p50"),
+                "ms",
+                1,
+            ),
+            Figure(
+                f"callbacks.{rate}.p99",
+                f"… at {rate}/s: p99",
+                _at(*level, "latency_ms", "p99"),
+                "ms",
+                1,
+                "≤ 20 ms" if is_target else "",
+                _gateway_at_most(20) if is_target else None,
+            ),
+            Figure(f"callbacks.{rate}.max", f"… at {rate}/s: max", _at(*level, "latency_ms", "max"), "ms", 1),
+            Figure(f"callbacks.{rate}.achieved", f"… at {rate}/s: rate achieved", _at(*level, "achieved_rate"), "/s"),
+            Figure(
+                f"callbacks.{rate}.lost",
+                f"… at {rate}/s: updates lost",
+                _at(*level, "lost"),
+                target="0",
+                met=_gateway_at_most(0),
+            ),
+        ]
+    if plan["ladder_rates"]:
+        listed.append(
+            Figure(
+                "callbacks.highest",
+                f"Highest sustained callback rate (none lost, p99 ≤ "
+                f"{plan['sustained_p99_ms']:g} ms; ladder up to {max(plan['ladder_rates'])}/s)",
+                _at("callbacks", "highest_sustained"),
+                "/s",
+            )
+        )
+    listed.append(
+        Figure(
+            "callbacks.lost",
+            "Updates lost, all callback rates",
+            _at("callbacks", "lost"),
+            target="0",
+            met=_gateway_at_most(0),
+        )
+    )
+    return listed  # fmt: skip
+
+
+def summarise(results: dict[str, Any]) -> dict[str, Any]:
+    runs = results["runs"]
+    summary: dict[str, Any] = {}
+    for figure in figures(results["plan"]):
+        per_target = {target: [figure.get(run, target) for run in runs] for target in TARGETS}
+        ratios = [
+            gateway / baseline if gateway is not None and baseline else None
+            for gateway, baseline in zip(per_target["gateway"], per_target["baseline"], strict=True)
+        ]
+        entry: dict[str, Any] = {
+            "label": figure.label,
+            "unit": figure.unit,
+            "gateway": spread(per_target["gateway"]),
+            "baseline": spread(per_target["baseline"]),
+            "ratio": spread(ratios),
+            "target": figure.target,
+        }
+        measured = entry["gateway"]["median"] is not None
+        entry["met"] = figure.met(entry) if figure.met and measured else None
+        summary[figure.key] = entry
+    summary["lost"] = sum(_dig(run, "callbacks", target, "lost") or 0 for run in runs for target in TARGETS)
+    summary["cpu"] = _cpu_summary(runs)
+    return summary
+
+
+def _cpu_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Cores used by each process during the gateway's timed windows (median across runs)."""
+    windows = {
+        "status": ("status", "gateway", "cpu_cores"),
+        "push at saturation": ("push", "gateway", "saturation", "cpu_cores"),
+        "push paced": ("push", "gateway", "paced", "cpu_cores"),
+        "HTTP push at saturation": ("http_push", "gateway", "saturation", "cpu_cores"),
+    }
+    if runs:
+        for rate in runs[0].get("callbacks", {}).get("gateway", {}).get("levels", {}):
+            windows[f"callbacks at {rate}/s"] = ("callbacks", "gateway", "levels", rate, "cpu_cores")
+    summary = {}
+    for name, path in windows.items():
+        samples = [_dig(run, *path) for run in runs]
+        present = [sample for sample in samples if sample]
+        if not present:
+            continue
+        keys = [key for key in present[0] if key in ("gateway", "store", "simulator", "loadgens")]
+        summary[name] = {key: spread([sample.get(key) for sample in present])["median"] for key in keys}
+    return summary
+
+
+def _number(value: float | None, digits: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if digits == 0:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def _cell(entry: dict[str, Any], digits: int, unit: str, runs: int) -> str:
+    text = _number(entry["median"], digits)
+    if text == "–":
+        return text
+    if unit in ("ms", "KiB"):
+        text += f" {unit}"
+    elif unit == "/s":
+        text += "/s"
+    if runs > 1 and entry["min"] is not None and entry["min"] != entry["max"]:
+        text += f" ({_number(entry['min'], digits)}–{_number(entry['max'], digits)})"
+    return text
+
+
+def markdown(results: dict[str, Any]) -> str:
+    plan, summary, host = results["plan"], results["summary"], results["machine"]
+    runs = len(results["runs"])
+    libraries = ", ".join(f"{name} {version}" for name, version in host["libraries"].items() if version)
+    git = host["git"]
+    commit = (git["commit"] or "unknown")[:10] + (" + uncommitted changes in src/" if git["dirty"] else "")
+    source = host.get("gateway_source")
+    if source and Path(source).resolve() != (Path(__file__).resolve().parent.parent / "src"):
+        commit += f" (gateway code imported from {source})"
+    lines = [
+        f"**{plan['name']} run, {results['started_at']}** ({results['duration_seconds']:.0f} s): "
+        f"{'medians of ' + str(runs) + ' runs, (min–max) across runs' if runs > 1 else 'one run'}; "
+        "gateway ÷ baseline is taken within each run (the same machine at the same moment).",
+        "",
+        f"Machine: {host['cores']} cores ({host['cpu']}), {host['memory_gib']} GiB, Linux {host['kernel']}, "
+        f"{host['implementation']} {host['python']}; {libraries}; commit {commit}. Everything (gateway, store, "
+        "simulator, baseline, load generators) shares these cores.",
+        "",
+        "| figure | gateway | bare baseline | gateway ÷ baseline | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for figure in figures(plan):
+        entry = summary[figure.key]
+        ratio = _number(entry["ratio"]["median"], 2)
+        met = {True: "yes", False: "**no**", None: ""}[entry["met"]]
+        lines.append(
+            f"| {figure.label} | {_cell(entry['gateway'], figure.digits, figure.unit, runs)} "
+            f"| {_cell(entry['baseline'], figure.digits, figure.unit, runs)} | {ratio} | {entry['target']} | {met} |"
+        )
+    if summary["cpu"]:
+        lines += [
+            "",
+            "Cores used during the gateway's timed windows (median; 2.0 = both cores busy):",
+            "",
+            "| window | gateway | store (nx-27017) | simulator | load generators |",
+            "|---|---|---|---|---|",
+        ]
+        for window, cores in summary["cpu"].items():
+            cells = " | ".join(_number(cores.get(key), 2) for key in ("gateway", "store", "simulator", "loadgens"))
+            lines.append(f"| {window} | {cells} |")
+    if results.get("notes"):
+        lines += ["", *[f"- {note}" for note in results["notes"]]]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(results: dict[str, Any], directory: Path, name: str) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path, markdown_path = directory / f"{name}.json", directory / f"{name}.md"
+    table = markdown(results)
+    json_path.write_text(json.dumps(results, indent=1, allow_nan=True) + "\n")
+    markdown_path.write_text(table)
+    return json_path, markdown_path
+
+
+def update_readme(table: str, readme: Path = README) -> bool:
+    """Put the latest table between the markers of bench/README.md; False when the markers are missing."""
+    if not readme.exists():
+        return False
+    text = readme.read_text()
+    pattern = re.compile(re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), re.DOTALL)
+    if not pattern.search(text):
+        return False
+    readme.write_text(pattern.sub(lambda _: f"{TABLE_START}\n{table}{TABLE_END}", text))
+    return True

@@ -1,0 +1,75 @@
+from datetime import UTC, datetime
+from typing import Any
+
+from odmantic import AIOEngine
+from pymongo import DESCENDING
+
+from adapters.mongo.store_errors import translates_store_errors
+from domain.anomaly import Anomaly, AnomalyKind
+from domain.ports import Anomalies
+from domain.received_callback import CallbackKind
+
+_COLLECTION = "anomalies"
+# Newest first; `_id` breaks ties between anomalies of the same instant (nx-27017 compares dates to the second).
+_NEWEST_FIRST = [("at", DESCENDING), ("_id", DESCENDING)]
+
+
+class MongoAnomalyLog(Anomalies):
+    """One document per anomaly, inserted whole and never changed."""
+
+    def __init__(self, engine: AIOEngine) -> None:
+        self._anomalies = engine.database[_COLLECTION]
+
+    @translates_store_errors
+    async def record(self, anomaly: Anomaly) -> None:
+        await self._anomalies.insert_one(_document(anomaly))
+
+    @translates_store_errors
+    async def recent(self, limit: int, kind: AnomalyKind | None = None) -> list[Anomaly]:
+        query = {} if kind is None else {"kind": kind.value}
+        cursor = self._anomalies.find(query, sort=_NEWEST_FIRST, limit=limit)
+        return [_anomaly(stored) async for stored in cursor]
+
+
+def _document(anomaly: Anomaly) -> dict[str, Any]:
+    return {
+        "kind": anomaly.kind.value,
+        "severity": anomaly.severity.value,
+        "callback": anomaly.callback.value,
+        "reason": anomaly.reason,
+        "at": _utc(anomaly.at),
+        "journal_id": anomaly.journal_id,
+        "payment_id": anomaly.payment_id,
+        "withdrawal_id": anomaly.withdrawal_id,
+        "checkout": anomaly.checkout,
+        "merchant_request": anomaly.merchant_request,
+        "originator_conversation_id": anomaly.originator_conversation_id,
+        "conversation_id": anomaly.conversation_id,
+        "result_code": anomaly.result_code,
+        "stored_status": anomaly.stored_status,
+        "stored_result_code": anomaly.stored_result_code,
+    }
+
+
+def _anomaly(stored: dict[str, Any]) -> Anomaly:
+    return Anomaly(
+        kind=AnomalyKind(stored["kind"]),
+        callback=CallbackKind(stored["callback"]),
+        reason=stored["reason"],
+        at=_utc(stored["at"]),
+        journal_id=stored.get("journal_id"),
+        payment_id=stored.get("payment_id"),
+        withdrawal_id=stored.get("withdrawal_id"),
+        checkout=stored.get("checkout"),
+        merchant_request=stored.get("merchant_request"),
+        originator_conversation_id=stored.get("originator_conversation_id"),
+        conversation_id=stored.get("conversation_id"),
+        result_code=stored.get("result_code"),
+        stored_status=stored.get("stored_status"),
+        stored_result_code=stored.get("stored_result_code"),
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    """BSON dates are UTC; a naive time is taken as UTC, as a client without tz_aware hands them back."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,82 @@
+from datetime import UTC, datetime
+from typing import Any
+
+from odmantic import AIOEngine
+from pymongo import ASCENDING
+
+from adapters.mongo.store_errors import translates_store_errors
+from domain.b2c_result_codes import WithdrawalStatus
+from domain.phone import Phone
+from domain.ports import RecordKind, StuckRecord, StuckRecords
+from domain.result_codes import PaymentStatus
+
+# Read straight from the collections the repositories keep, only the fields an operator is shown.
+_PAYMENTS = "stk_payments"
+_WITHDRAWALS = "b2c_withdrawals"
+_PAYMENT_WAITING = [PaymentStatus.PENDING.value]
+# Timeout is not final for a withdrawal: the money may have moved, and it waits to be reconciled.
+_WITHDRAWAL_WAITING = [WithdrawalStatus.QUEUED.value, WithdrawalStatus.SUBMITTED.value, WithdrawalStatus.TIMEOUT.value]
+_LONGEST_UNCHANGED_FIRST = [("updated_at", ASCENDING), ("_id", ASCENDING)]
+_SHOWN = ["hash", "status", "amount", "phone", "created_at", "updated_at", "outcome_unknown"]
+_PAYMENT_FIELDS = ["payment_id", *_SHOWN, "checkout", "merchant_request"]
+_WITHDRAWAL_FIELDS = ["withdrawal_id", *_SHOWN, "originator_conversation_id", "conversation_id"]
+
+
+class MongoStuckRecords(StuckRecords):
+    """Payments and withdrawals not final and unchanged since a cutoff; both scans use a (status, updated_at) index."""
+
+    def __init__(self, engine: AIOEngine) -> None:
+        self._payments, self._withdrawals = engine.database[_PAYMENTS], engine.database[_WITHDRAWALS]
+
+    @translates_store_errors
+    async def updated_before(self, cutoff: datetime, limit: int) -> list[StuckRecord]:
+        before = {"$lt": _utc(cutoff)}
+        payments = self._payments.find(
+            {"status": {"$in": _PAYMENT_WAITING}, "updated_at": before},
+            projection=_PAYMENT_FIELDS,
+            sort=_LONGEST_UNCHANGED_FIRST,
+            limit=limit,
+        )
+        withdrawals = self._withdrawals.find(
+            {"status": {"$in": _WITHDRAWAL_WAITING}, "updated_at": before},
+            projection=_WITHDRAWAL_FIELDS,
+            sort=_LONGEST_UNCHANGED_FIRST,
+            limit=limit,
+        )
+        found = [_payment(stored) async for stored in payments] + [_withdrawal(stored) async for stored in withdrawals]
+        return sorted(found, key=lambda record: record.updated_at)[:limit]
+
+
+def _payment(stored: dict[str, Any]) -> StuckRecord:
+    ids = (("checkout", stored.get("checkout")), ("merchant_request", stored.get("merchant_request")))
+    return _record(RecordKind.STK, stored["payment_id"], stored, ids)
+
+
+def _withdrawal(stored: dict[str, Any]) -> StuckRecord:
+    ids = (
+        ("originator_conversation_id", stored.get("originator_conversation_id")),
+        ("conversation_id", stored.get("conversation_id")),
+    )
+    return _record(RecordKind.B2C, stored["withdrawal_id"], stored, ids)
+
+
+def _record(
+    kind: RecordKind, record_id: str, stored: dict[str, Any], daraja_ids: tuple[tuple[str, str | None], ...]
+) -> StuckRecord:
+    return StuckRecord(
+        kind=kind,
+        id=record_id,
+        hash=stored["hash"],
+        status=stored["status"],
+        amount=stored["amount"],
+        phone=Phone(stored["phone"]),
+        created_at=_utc(stored["created_at"]),
+        updated_at=_utc(stored["updated_at"]),
+        outcome_unknown=bool(stored.get("outcome_unknown", False)),
+        daraja_ids=daraja_ids,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    """BSON dates are UTC; a naive time is taken as UTC, as a client without tz_aware hands them back."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

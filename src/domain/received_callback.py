@@ -1,0 +1,49 @@
+"""A Daraja callback exactly as it arrived, before anything reads it: the unit of the audit trail."""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+# Credentials a caller may send: an operator-visible store must never show them.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+class CallbackKind(StrEnum):
+    """Which of Daraja's URLs the callback came to."""
+
+    STK = "stk"
+    B2C_RESULT = "b2c_result"
+    B2C_TIMEOUT = "b2c_timeout"
+    B2C_STATUS = "b2c_status"
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a callback URL's secret token: names the URL in the journal and the logs without revealing it."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedCallback:
+    """The raw body and headers (in order, repeats kept, credentials left out), who sent them and when."""
+
+    kind: CallbackKind
+    path_token_hash: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    source: str | None
+    received_at: datetime
+
+    @classmethod
+    def arrived(
+        cls,
+        kind: CallbackKind,
+        path_token: str,
+        body: bytes,
+        headers: Iterable[tuple[str, str]],
+        source: str | None,
+        received_at: datetime,
+    ) -> "ReceivedCallback":
+        kept = tuple((name, value) for name, value in headers if name.lower() not in _SECRET_HEADERS)
+        return cls(kind, token_digest(path_token), body, kept, source, received_at)

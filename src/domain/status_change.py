@@ -1,0 +1,31 @@
+"""One entry of a payment's or withdrawal's history: what its state became, when, and what caused it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class ChangeCause(StrEnum):
+    """Who or what moved the record: the client's request, Daraja's synchronous answer, its callback, an STK query,
+    the reconciler's Transaction Status answer, an operator, or the B2C worker."""
+
+    REQUEST = "request"
+    DARAJA_ANSWER = "daraja_answer"
+    CALLBACK = "callback"
+    QUERY = "query"
+    RECONCILER = "reconciler"
+    OPERATOR = "operator"
+    WORKER = "worker"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    at: datetime
+    status: str
+    cause: ChangeCause
+    detail: str | None = None
+
+    def view(self) -> dict[str, Any]:
+        """The entry as the operator sees it."""
+        return {"at": self.at.isoformat(), "status": self.status, "cause": self.cause.value, "detail": self.detail}

@@ -1,0 +1,84 @@
+"""Read-only views for an operator: callback anomalies, and payments and withdrawals stuck outside a final state.
+
+Behind a bearer token (OPERATOR_TOKEN), compared in constant time. With no token set the routes are not exposed:
+they answer 404 as an unknown path does, before anything else about the request is read.
+"""
+
+import hmac
+from datetime import timedelta
+from typing import Annotated, Any
+
+import structlog
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import Parameter
+
+from domain.anomaly import AnomalyKind
+from domain.error_codes import ErrorCode
+from domain.errors import DomainError
+from domain.use_cases.list_anomalies import ListAnomalies
+from domain.use_cases.list_stuck_records import ListStuckRecords
+from entrypoints.protocol.errors import HTTP_STATUS, error_reply, ok_reply
+
+logger = structlog.get_logger()
+
+_MOST = 500
+_LONGEST_WAIT_SECONDS = 90 * 24 * 3600
+
+
+class OperatorUnauthorizedError(DomainError):
+    """A request for an operator route without the operator's bearer token."""
+
+    code = ErrorCode.UNAUTHORIZED
+
+    def __init__(self) -> None:
+        super().__init__("this route needs the operator's bearer token")
+
+
+def authorized_operator(request: Request[Any, Any, Any], operator_token: str | None) -> None:
+    """Let the request through only with `Authorization: Bearer <OPERATOR_TOKEN>`."""
+    if not operator_token:
+        raise NotFoundException()
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), operator_token.encode()):
+        source = request.client.host if request.client else None
+        logger.warning("security_operator_refused", path=request.url.path, source=source)
+        raise OperatorUnauthorizedError()
+
+
+def unauthorized(_: Request[Any, Any, Any], error: OperatorUnauthorizedError) -> Response[dict[str, Any]]:
+    return Response(
+        error_reply("error", None, error), status_code=HTTP_STATUS[error.code], headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+class OperatorController(Controller):
+    path = "/api/v1/operator"
+    tags = ["Operator"]
+    # Resolved before the query is read, so a refused request learns nothing from parameter errors.
+    dependencies = {"operator": Provide(authorized_operator, sync_to_thread=False)}
+    exception_handlers = {OperatorUnauthorizedError: unauthorized}
+
+    @get("/anomalies", summary="Callbacks not applied: disagreeing duplicates, late successes, rejections")
+    async def anomalies(
+        self,
+        operator: NamedDependency[None],
+        list_anomalies: NamedDependency[ListAnomalies],
+        limit: Annotated[int, Parameter(ge=1, le=_MOST)] = 50,
+        kind: AnomalyKind | None = None,
+    ) -> dict[str, Any]:
+        found = await list_anomalies(limit, kind)
+        return ok_reply("anomalies", None, {"anomalies": [anomaly.view() for anomaly in found]})
+
+    @get("/stuck", summary="Payments and withdrawals outside a final state, unchanged for a while")
+    async def stuck(
+        self,
+        operator: NamedDependency[None],
+        list_stuck_records: NamedDependency[ListStuckRecords],
+        older_than_seconds: Annotated[int, Parameter(ge=0, le=_LONGEST_WAIT_SECONDS)] = 300,
+        limit: Annotated[int, Parameter(ge=1, le=_MOST)] = 100,
+    ) -> dict[str, Any]:
+        found = await list_stuck_records(timedelta(seconds=older_than_seconds), limit)
+        data = {"older_than_seconds": older_than_seconds, "records": [record.view() for record in found]}
+        return ok_reply("stuck", None, data)

@@ -1,0 +1,465 @@
+"""The AsyncAPI 3 document of the two WebSocket endpoints, generated from the schemas the server validates with.
+
+Request payloads are the msgspec Structs of `entrypoints.protocol.messages` (the ones `convert` checks frames
+against); the error codes are the `ErrorCode` catalogue; the close codes are the constants the socket code
+closes with. The envelopes, replies and the payment and withdrawal views are Structs here, and
+tests/docs/test_asyncapi.py checks them against what the server really builds (`ok_reply`, `error_reply`,
+`Payment.view()`, `Withdrawal.view()`) and the committed docs/asyncapi.json against a fresh generation.
+
+    python -m entrypoints.protocol.asyncapi > docs/asyncapi.json
+"""
+
+import json
+import sys
+from datetime import datetime
+from importlib.metadata import version
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+from domain.amount import STK_MINIMUM, TRANSACTION_MAXIMUM
+from domain.b2c_result_codes import WithdrawalStatus
+from domain.description import MAXIMUM_LENGTH as DESCRIPTION_MAXIMUM
+from domain.error_codes import ERROR_CATALOGUE, ErrorCode
+from domain.result_codes import PaymentStatus
+from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, PushPayload, StatusPayload, WithdrawPayload
+from entrypoints.settings import Settings
+from entrypoints.ws.drain import CLOSE_GOING_AWAY
+from entrypoints.ws.session import CLOSE_NORMAL, CLOSE_UNSUPPORTED_DATA
+from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
+
+ASYNCAPI_VERSION = "3.0.0"
+WS_BINDING_VERSION = "0.1.0"
+# uvicorn closes the socket with this code itself when a message exceeds WS_MAX_MESSAGE_BYTES.
+CLOSE_MESSAGE_TOO_BIG = 1009
+_SCHEMAS = "#/components/schemas/{name}"
+
+_DEFAULTS = Settings.model_fields
+B2C_MIN_AMOUNT = _DEFAULTS["b2c_min_amount"].default
+B2C_MAX_AMOUNT = _DEFAULTS["b2c_max_amount"].default
+B2C_DAILY_LIMIT = _DEFAULTS["b2c_daily_limit"].default
+STK_MAX_AMOUNT = _DEFAULTS["stk_max_amount"].default
+
+# Every close code a client can see: (code, reason sent with it, when). test_asyncapi checks the codes are the
+# constants the socket code closes with.
+CLOSE_CODES: tuple[tuple[int, str, str], ...] = (
+    (CLOSE_NORMAL, "idle timeout", "No frame from the client for WS_IDLE_TIMEOUT seconds (960 by default)."),
+    (
+        CLOSE_GOING_AWAY,
+        "server shutting down",
+        "The gateway is stopping (SIGTERM). Requests already in flight still finish; reconnect with `since`.",
+    ),
+    (CLOSE_UNSUPPORTED_DATA, "only text JSON frames are accepted", "The client sent a binary frame."),
+    (
+        CLOSE_POLICY_VIOLATION,
+        "since must be an ISO 8601 time",
+        "The `since` query parameter is not an ISO 8601 time; sent right after the handshake.",
+    ),
+    (
+        CLOSE_MESSAGE_TOO_BIG,
+        "",
+        "A message larger than WS_MAX_MESSAGE_BYTES (16 MiB by default, measured after decompression).",
+    ),
+)
+
+# The request payloads are the server's own Structs; what they cannot say (the domain's rules) is said here,
+# one note for every field (test_asyncapi fails on a field without one).
+_PHONE_RULE = (
+    "A Safaricom number as a string (or a JSON integer): 07XXXXXXXX, 01XXXXXXXX, 7XXXXXXXX, 1XXXXXXXX, +2547…, "
+    "2547…, 2541…; spaces are ignored. Stored as 2547XXXXXXXX or 2541XXXXXXXX."
+)
+FIELD_NOTES: dict[str, dict[str, str]] = {
+    "PushPayload": {
+        "phone": f"The customer who gets the PIN prompt. {_PHONE_RULE}",
+        "amount": (
+            f'Whole shillings, a JSON integer (100.0, "100" and true are refused), {STK_MINIMUM} to '
+            f"STK_MAX_AMOUNT ({STK_MAX_AMOUNT} by default, at most {TRANSACTION_MAXIMUM}). In simulator mode the "
+            "amount chooses the simulator's scenario."
+        ),
+        "description": (f"Trimmed, 1 to {DESCRIPTION_MAXIMUM} characters; Daraja's TransactionDesc gets the first 13."),
+    },
+    "StatusPayload": {
+        "checkout": (
+            "Daraja's CheckoutRequestID (a push reply's `data.checkout`), or the gateway's payment `id`. Only "
+            "payments of the socket's own hash are found."
+        ),
+    },
+    "WithdrawPayload": {
+        "phone": f"The customer paid out. {_PHONE_RULE}",
+        "amount": (
+            f"Whole shillings, a JSON integer, B2C_MIN_AMOUNT ({B2C_MIN_AMOUNT}) to B2C_MAX_AMOUNT "
+            f"({B2C_MAX_AMOUNT}); a hash withdraws at most B2C_DAILY_LIMIT ({B2C_DAILY_LIMIT}) per Nairobi day. "
+            "Outside these the reply is LIMIT_EXCEEDED and nothing is queued."
+        ),
+        "description": f"Trimmed, 2 to {DESCRIPTION_MAXIMUM} characters; sent to Daraja as Remarks.",
+    },
+}
+
+Ref = Annotated[
+    str,
+    Meta(
+        max_length=MAXIMUM_REF_LENGTH,
+        description=(
+            "Echoed in the reply so a client can match replies to requests. On `push` and `withdraw` it is also "
+            "the idempotency key: the same `ref` on the same hash within 24 hours returns the original payment "
+            "or withdrawal and never reaches Daraja again; with a different request it is IDEMPOTENCY_CONFLICT."
+        ),
+    ),
+]
+EchoedRef = Annotated[
+    str | None,
+    Meta(description="The request's `ref`, when it had a usable one (a string of at most 128 characters)."),
+]
+Moment = Annotated[datetime, Meta(tz=True, description="ISO 8601, UTC, millisecond precision.")]
+Msisdn = Annotated[str, Meta(pattern=r"^254[17][0-9]{8}$", description="The phone, normalised: 2547… or 2541….")]
+Shillings = Annotated[int, Meta(ge=1, description="Whole Kenyan shillings.")]
+
+
+def _note(text: str) -> Any:
+    return Meta(description=text)
+
+
+# ---- Server → client: the payment and withdrawal as every client sees them (Payment.view(), Withdrawal.view()).
+
+
+class PaymentView(msgspec.Struct, forbid_unknown_fields=True):
+    """An STK payment, in replies and updates alike. Only `pending` ever changes."""
+
+    id: Annotated[str, _note("The gateway's payment id.")]
+    checkout: Annotated[str | None, _note("Daraja's CheckoutRequestID; null until Daraja answers the push.")]
+    merchant_request: Annotated[str | None, _note("Daraja's MerchantRequestID.")]
+    status: Annotated[PaymentStatus, _note("pending until M-PESA's result; then final.")]
+    phone: Msisdn
+    amount: Shillings
+    description: Annotated[str, _note("As stored: the full description (Daraja was sent the first 13 characters).")]
+    created_at: Moment
+    updated_at: Moment
+    result_code: Annotated[str | None, _note('M-PESA\'s ResultCode once final; "0" is the only success.')]
+    result_desc: Annotated[str | None, _note("M-PESA's ResultDesc once final.")]
+    receipt: Annotated[str | None, _note("On success: the M-PESA receipt number.")]
+    transaction_date: Annotated[str | None, _note("On success: Daraja's TransactionDate (YYYYMMDDHHmmss).")]
+    outcome_unknown: Annotated[
+        bool, _note("true while Daraja's answer to the push was lost: the callback will decide it.")
+    ]
+    message: Annotated[str | None, _note("A sentence for the result code, fit to show a customer.")]
+
+
+class WithdrawalView(msgspec.Struct, forbid_unknown_fields=True):
+    """A B2C withdrawal, in replies and updates alike: queued → submitted → success, failed or timeout; or
+    rejected by Daraja outright. A timeout is never re-sent: only reconciliation settles it."""
+
+    id: Annotated[str, _note("The gateway's withdrawal id.")]
+    status: Annotated[WithdrawalStatus, _note("See the B2C status table in the README.")]
+    phone: Msisdn
+    amount: Shillings
+    description: Annotated[str, _note("As stored; sent to Daraja as Remarks.")]
+    originator_conversation_id: Annotated[
+        str, _note("Generated and stored before anything is sent, so a Result can always be matched.")
+    ]
+    conversation_id: Annotated[str | None, _note("Daraja's ConversationID, once submitted.")]
+    created_at: Moment
+    updated_at: Moment
+    result_code: Annotated[str | None, _note('Daraja\'s Result code once known; "0" is the only success.')]
+    result_desc: Annotated[str | None, _note("Daraja's Result description once known.")]
+    receipt: Annotated[str | None, _note("On success: the M-PESA receipt (TransactionReceipt).")]
+    recipient_name: Annotated[str | None, _note("On success: ReceiverPartyPublicName, as Daraja reports it.")]
+    completed_at: Annotated[
+        str | None, _note("On success: TransactionCompletedDateTime, as Daraja reports it (DD.MM.YYYY HH:mm:ss).")
+    ]
+    outcome_unknown: Annotated[bool, _note("true while the gateway cannot know whether the money moved.")]
+    message: Annotated[str | None, _note("A sentence for the outcome, fit to show a customer.")]
+
+
+class ErrorBody(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[ErrorCode, _note("One code of the catalogue (domain/error_codes.py).")]
+    message: Annotated[str, _note("A sentence for a developer; never a stack trace.")]
+    details: Annotated[
+        list[dict[str, Any]],
+        _note(
+            "Empty, or per code: VALIDATION_ERROR and UNKNOWN_KIND name the field ({field, message}); "
+            "PROVIDER_ERROR carries Daraja's {provider_code, provider_message}; PROVIDER_UNAVAILABLE (and "
+            "PROVIDER_ERROR on a push) carries {payment: PaymentView}, the stored payment."
+        ),
+    ]
+
+
+# ---- Client → server envelopes: {kind, payload, ref}; no other field is allowed.
+
+
+class PushRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Ask for an STK push: the customer gets a PIN prompt."""
+
+    kind: Literal["push"]
+    payload: PushPayload
+    ref: Ref | None = None
+
+
+class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Read a payment's stored state."""
+
+    kind: Literal["status"]
+    payload: StatusPayload
+    ref: Ref | None = None
+
+
+class WithdrawRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Pay a customer out (B2C). Queued at once; a worker sends it to Daraja."""
+
+    kind: Literal["withdraw"]
+    payload: WithdrawPayload
+    ref: Ref | None = None
+
+
+# ---- Server → client replies (one per request; requests are answered concurrently, match them by `ref`).
+
+
+class PushReply(msgspec.Struct, forbid_unknown_fields=True):
+    """The push was accepted: `data.checkout` is Daraja's CheckoutRequestID; updates follow."""
+
+    kind: Literal["push"]
+    ok: Literal[True]
+    ref: EchoedRef
+    data: PaymentView
+
+
+class StatusReply(msgspec.Struct, forbid_unknown_fields=True):
+    """The payment as stored now."""
+
+    kind: Literal["status"]
+    ok: Literal[True]
+    ref: EchoedRef
+    data: PaymentView
+
+
+class WithdrawReply(msgspec.Struct, forbid_unknown_fields=True):
+    """The withdrawal is queued; updates follow (submitted, then the result)."""
+
+    kind: Literal["withdraw"]
+    ok: Literal[True]
+    ref: EchoedRef
+    data: WithdrawalView
+
+
+class StkErrorReply(msgspec.Struct, forbid_unknown_fields=True):
+    """A request refused. `kind` is the request's, or "error" when the frame had no kind this endpoint serves
+    (or was not a JSON object)."""
+
+    kind: Literal["push", "status", "error"]
+    ok: Literal[False]
+    ref: EchoedRef
+    error: ErrorBody
+
+
+class B2cErrorReply(msgspec.Struct, forbid_unknown_fields=True):
+    """A request refused. `kind` is the request's, or "error" when the frame had no kind this endpoint serves
+    (or was not a JSON object)."""
+
+    kind: Literal["withdraw", "error"]
+    ok: Literal[False]
+    ref: EchoedRef
+    error: ErrorBody
+
+
+# ---- Server → client updates, to every socket on the hash, whenever a record changes (however it was started).
+
+
+class PaymentUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """A payment of the hash was created, accepted or settled; also sent on connecting (the catch-up). A client
+    may get the same state twice and keeps the one with the latest `updated_at`."""
+
+    kind: Literal["update"]
+    topic: Annotated[str, Meta(pattern=r"^/mpesa/[^/]+$", description="/mpesa/{hash}")]
+    data: PaymentView
+
+
+class WithdrawalUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """A withdrawal of the hash changed; also sent on connecting (the catch-up). A client may get the same state
+    twice and keeps the one with the latest `updated_at`."""
+
+    kind: Literal["update"]
+    topic: Annotated[str, Meta(pattern=r"^/mpesa/b2c/[^/]+$", description="/mpesa/b2c/{hash}")]
+    data: WithdrawalView
+
+
+# Each channel's messages by name (the name is the message's `name`; its Struct names its schema).
+STK_MESSAGES: dict[str, type[msgspec.Struct]] = {
+    "push": PushRequest,
+    "status": StatusRequest,
+    "pushReply": PushReply,
+    "statusReply": StatusReply,
+    "errorReply": StkErrorReply,
+    "update": PaymentUpdate,
+}
+B2C_MESSAGES: dict[str, type[msgspec.Struct]] = {
+    "withdraw": WithdrawRequest,
+    "withdrawReply": WithdrawReply,
+    "errorReply": B2cErrorReply,
+    "update": WithdrawalUpdate,
+}
+# The request kinds each endpoint serves, with the payload Struct the listener converts it with.
+STK_KINDS: dict[str, type[msgspec.Struct]] = {"push": PushPayload, "status": StatusPayload}
+B2C_KINDS: dict[str, type[msgspec.Struct]] = {"withdraw": WithdrawPayload}
+
+
+def _schemas() -> dict[str, Any]:
+    types = [*STK_MESSAGES.values(), *B2C_MESSAGES.values()]
+    _, components = msgspec.json.schema_components(types, ref_template=_SCHEMAS)
+    for struct, notes in FIELD_NOTES.items():
+        for field, note in notes.items():
+            components[struct]["properties"][field]["description"] = note
+    # Each code with its meaning, from the one catalogue.
+    components["ErrorCode"] = {
+        "title": "ErrorCode",
+        "description": "The one catalogue of error codes (the same codes over HTTP).",
+        "type": "string",
+        "oneOf": [{"const": code.value, "description": ERROR_CATALOGUE[code]} for code in ErrorCode],
+    }
+    return dict(sorted(components.items()))
+
+
+def _message(name: str, struct: type[msgspec.Struct]) -> dict[str, Any]:
+    summary = (struct.__doc__ or "").split("\n\n")[0]
+    return {
+        "name": name,
+        "title": struct.__name__,
+        "summary": " ".join(summary.split()),
+        "contentType": "application/json",
+        "payload": {"$ref": _SCHEMAS.format(name=struct.__name__)},
+    }
+
+
+def _close_codes_table() -> str:
+    rows = "\n".join(f"| {code} | {reason or '—'} | {when} |" for code, reason, when in CLOSE_CODES)
+    return "| close code | reason | when |\n|---|---|---|\n" + rows
+
+
+def _channel(address: str, title: str, description: str, messages: dict[str, type[msgspec.Struct]]) -> dict[str, Any]:
+    return {
+        "address": address,
+        "title": title,
+        "description": f"{description}\n\nThe server closes the socket with:\n\n{_close_codes_table()}",
+        "parameters": {
+            "hash": {
+                "description": (
+                    "Names the connection: every socket on the same hash gets the same updates, and `status` finds "
+                    "only payments of its own hash."
+                )
+            }
+        },
+        "messages": {name: {"$ref": f"#/components/messages/{struct.__name__}"} for name, struct in messages.items()},
+        "bindings": {
+            "ws": {
+                "query": {
+                    "type": "object",
+                    "properties": {
+                        "since": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": (
+                                "ISO 8601 (UTC when it names no zone): the `updated_at` of the last update the "
+                                "client saw. The catch-up sent on connecting is then what changed after it (at most "
+                                "24 hours back) instead of the last CATCH_UP_WINDOW_SECONDS. Not a time: closed "
+                                f"with {CLOSE_POLICY_VIOLATION}."
+                            ),
+                        }
+                    },
+                    "additionalProperties": False,
+                },
+                "bindingVersion": WS_BINDING_VERSION,
+            }
+        },
+        "x-close-codes": [{"code": code, "reason": reason, "when": when} for code, reason, when in CLOSE_CODES],
+    }
+
+
+def _operation(channel: str, action: str, message: str, summary: str, replies: list[str] | None) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "action": action,
+        "channel": {"$ref": f"#/channels/{channel}"},
+        "summary": summary,
+        "messages": [{"$ref": f"#/channels/{channel}/messages/{message}"}],
+    }
+    if replies:
+        operation["reply"] = {
+            "channel": {"$ref": f"#/channels/{channel}"},
+            "messages": [{"$ref": f"#/channels/{channel}/messages/{reply}"} for reply in replies],
+        }
+    return operation
+
+
+def asyncapi_document() -> dict[str, Any]:
+    messages = {
+        struct.__name__: _message(name, struct)
+        for table in (STK_MESSAGES, B2C_MESSAGES)
+        for name, struct in table.items()
+    }
+    return {
+        "asyncapi": ASYNCAPI_VERSION,
+        "info": {
+            "title": "mpesa-gateway WebSocket protocol",
+            "version": version("mpesa-gateway"),
+            "description": (
+                "Real-time M-PESA payments over secure WebSockets. Frames are text JSON, one message per frame; a "
+                "client sends `{kind, payload, ref}` and gets one reply per request, plus an `update` whenever a "
+                "payment or withdrawal of its hash changes, however it was started. Generated by "
+                "`python -m entrypoints.protocol.asyncapi` from the schemas the server validates with."
+            ),
+        },
+        "defaultContentType": "application/json",
+        "servers": {
+            "development": {
+                "host": "localhost:3000",
+                "protocol": "wss",
+                "description": "`make run`: the self-signed development certificate (ssl/cert.pem).",
+            }
+        },
+        "channels": {
+            "stk": _channel(
+                "/mpesa/stk/{hash}",
+                "STK push (Lipa na M-PESA Online)",
+                "Ask for a PIN prompt on the customer's phone and watch the payment settle. Updates go to the "
+                "topic /mpesa/{hash}.",
+                STK_MESSAGES,
+            ),
+            "b2c": _channel(
+                "/mpesa/b2c/{hash}",
+                "B2C payouts",
+                "Pay a customer out and watch the withdrawal settle. Updates go to the topic /mpesa/b2c/{hash}.",
+                B2C_MESSAGES,
+            ),
+        },
+        "operations": {
+            "push": _operation("stk", "receive", "push", "Start an STK push.", ["pushReply", "errorReply"]),
+            "status": _operation(
+                "stk", "receive", "status", "Read a payment's stored state.", ["statusReply", "errorReply"]
+            ),
+            "paymentUpdates": _operation("stk", "send", "update", "Every change of a payment of the hash.", None),
+            "withdraw": _operation(
+                "b2c", "receive", "withdraw", "Request a B2C payout.", ["withdrawReply", "errorReply"]
+            ),
+            "withdrawalUpdates": _operation("b2c", "send", "update", "Every change of a withdrawal of the hash.", None),
+        },
+        "components": {
+            "schemas": _schemas(),
+            "messages": dict(sorted(messages.items())),
+        },
+    }
+
+
+def render() -> str:
+    return json.dumps(asyncapi_document(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(arguments: list[str]) -> None:
+    """`python -m entrypoints.protocol.asyncapi [PATH]`: write the document to PATH, or print it."""
+    text = render()
+    if arguments:
+        with open(arguments[0], "w", encoding="utf-8") as output:
+            output.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

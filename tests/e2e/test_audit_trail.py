@@ -1,0 +1,236 @@
+"""The audit trail: every callback is journaled as received before it is read; forged, late and disagreeing
+callbacks are kept as anomalies an operator lists, behind the operator's bearer token.
+
+The gateway here runs with OPERATOR_TOKEN and a database of its own, so the session's gateway stays as it is.
+"""
+
+import asyncio
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pymongo
+import pytest
+
+from adapters.mongo.embedded_server import EmbeddedMongo
+from tests.support.phones import fresh_phone
+from tests.support.processes import Gateway, Simulator, start_gateway
+from tests.support.socket_client import SocketClient
+
+OPERATOR_TOKEN = "operator-" + "7f3a9c" * 6
+AUDIT_DATABASE = "e2e_audit"
+CALLBACK_DUPLICATED = 9200  # the simulator's scenario: the identical success callback, sent twice
+CANCELLED_BY_USER = 1032
+CALLBACK_LOST = 9100
+WAIT_SECONDS = 10.0
+
+Collection = pymongo.collection.Collection  # type: ignore[type-arg]
+
+
+@pytest.fixture(scope="module")
+def audited_gateway(
+    workdir: Path, tls_files: tuple[Path, Path], store: EmbeddedMongo, simulator: Simulator
+) -> Iterator[Gateway]:
+    gateway = start_gateway(
+        workdir,
+        *tls_files,
+        MONGODB_URL=store.url,
+        MONGODB_DATABASE=AUDIT_DATABASE,
+        DARAJA_BASE_URL=simulator.url,
+        OPERATOR_TOKEN=OPERATOR_TOKEN,
+    )
+    yield gateway
+    gateway.process.stop()
+
+
+@pytest.fixture(scope="module")
+def audit_store(store: EmbeddedMongo) -> Iterator[pymongo.database.Database]:  # type: ignore[type-arg]
+    client: pymongo.MongoClient = pymongo.MongoClient(store.url, tz_aware=True)  # type: ignore[type-arg]
+    yield client[AUDIT_DATABASE]
+    client.close()
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def as_operator() -> dict[str, str]:
+    return {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
+
+async def journaled(journal: Collection, token: str, count: int) -> list[dict[str, Any]]:
+    """The journal entries of the URL with this token, once there are `count` of them (bounded wait)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        entries = list(journal.find({"path_token_hash": digest(token)}).sort("received_at", pymongo.ASCENDING))
+        if len(entries) >= count or time.monotonic() > deadline:
+            return entries
+        await asyncio.sleep(0.1)
+
+
+async def callback_log_lines(gateway: Gateway, journal_ids: set[str]) -> list[dict[str, Any]]:
+    """The gateway's `stk_callback` log lines naming these journal ids, once there is one for each (bounded wait)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        found = []
+        for line in gateway.process.log_file.read_text(errors="replace").splitlines():
+            try:
+                logged = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(logged, dict) and logged.get("event") == "stk_callback":
+                found += [logged] if logged.get("journal_id") in journal_ids else []
+        if len(found) >= len(journal_ids) or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.1)
+
+
+async def push(gateway: Gateway, amount: int, hash_: str) -> tuple[SocketClient, dict[str, Any]]:
+    client = await SocketClient.connect(f"{gateway.wss}/mpesa/stk/{hash_}", gateway.tls)
+    ack = await client.request(
+        {"kind": "push", "payload": {"phone": fresh_phone(), "amount": amount, "description": "Audit"}}
+    )
+    return client, ack["data"]
+
+
+def anomalies(gateway: Gateway, **query: str) -> list[dict[str, Any]]:
+    with gateway.http() as http:
+        response = http.get("/api/v1/operator/anomalies", params=query, headers=as_operator())
+    assert response.status_code == 200, response.text
+    listed: list[dict[str, Any]] = response.json()["data"]["anomalies"]
+    return listed
+
+
+def stk_success_body(checkout: str, merchant_request: str, amount: int, phone: str) -> dict[str, Any]:
+    items = [
+        {"Name": "Amount", "Value": float(amount)},
+        {"Name": "MpesaReceiptNumber", "Value": "NLJ7RT61SV"},
+        {"Name": "TransactionDate", "Value": 20250314120215},
+        {"Name": "PhoneNumber", "Value": int(phone)},
+    ]
+    callback = {
+        "MerchantRequestID": merchant_request,
+        "CheckoutRequestID": checkout,
+        "ResultCode": 0,
+        "ResultDesc": "The service request is processed successfully.",
+        "CallbackMetadata": {"Item": items},
+    }
+    return {"Body": {"stkCallback": callback}}
+
+
+async def test_every_callback_the_simulator_sends_is_journaled_raw_before_it_is_applied(
+    audited_gateway: Gateway,
+    audit_store: pymongo.database.Database,  # type: ignore[type-arg]
+) -> None:
+    client, payment = await push(audited_gateway, CALLBACK_DUPLICATED, "audit-journal")
+    async with client:
+        final = await client.final_update(payment["checkout"])
+    token = audit_store["stk_payments"].find_one({"payment_id": payment["id"]})["callback_token"]
+
+    entries = await journaled(audit_store["callback_journal"], token, count=2)
+
+    assert final["data"]["status"] == "success"
+    assert len(entries) == 2
+    for entry in entries:
+        assert (entry["kind"], entry["source"]) == ("stk", "127.0.0.1")
+        assert isinstance(entry["body"], bytes)
+        assert json.loads(entry["body"])["Body"]["stkCallback"]["CheckoutRequestID"] == payment["checkout"]
+        assert {"name": "content-type", "value": "application/json"} in entry["headers"]
+        assert token not in str(entry)
+    assert entries[0]["body"] == entries[1]["body"]
+    # The repeat agreed with the stored outcome: acknowledged, and no anomaly.
+    assert [a for a in anomalies(audited_gateway) if a["payment_id"] == payment["id"]] == []
+    logged = await callback_log_lines(audited_gateway, {str(entry["_id"]) for entry in entries})
+    assert sorted(line["outcome"] for line in logged) == ["applied", "duplicate"]
+
+
+async def test_a_forged_callback_is_refused_journaled_and_listed_as_an_anomaly(
+    audited_gateway: Gateway,
+    audit_store: pymongo.database.Database,  # type: ignore[type-arg]
+) -> None:
+    guessed = secrets.token_urlsafe(32)
+    forged = json.dumps(stk_success_body("ws_CO_forged", "29115-forged-1", 100, "254712345678")).encode()
+    malformed = b'{"Body": {}} \xff'
+
+    with audited_gateway.http() as http:
+        refused = http.post(f"/api/v1/hooks/stk/{guessed}", content=forged, headers={"Authorization": "Basic x"})
+        unreadable = http.post(f"/api/v1/mpesa/stk/callback/{guessed}", content=malformed)
+    entries = await journaled(audit_store["callback_journal"], guessed, count=2)
+    [anomaly] = [a for a in anomalies(audited_gateway, kind="rejected") if a["checkout"] == "ws_CO_forged"]
+
+    assert (refused.status_code, unreadable.status_code) == (403, 400)
+    assert [entry["body"] for entry in entries] == [forged, malformed]
+    assert all(header["name"] != "authorization" for header in entries[0]["headers"])
+    assert (anomaly["kind"], anomaly["callback"], anomaly["payment_id"]) == ("rejected", "stk", None)
+    assert anomaly["journal_id"] == str(entries[0]["_id"])
+    assert anomaly["reason"] == "no payment has this callback URL"
+
+
+async def test_a_success_after_the_payment_was_cancelled_changes_nothing_and_is_a_late_success(
+    audited_gateway: Gateway,
+    audit_store: pymongo.database.Database,  # type: ignore[type-arg]
+) -> None:
+    client, payment = await push(audited_gateway, CANCELLED_BY_USER, "audit-late")
+    async with client:
+        await client.final_update(payment["checkout"])
+    stored = audit_store["stk_payments"].find_one({"payment_id": payment["id"]})
+    late = stk_success_body(payment["checkout"], payment["merchant_request"], CANCELLED_BY_USER, stored["phone"])
+
+    with audited_gateway.http() as http:
+        acknowledged = http.post(f"/api/v1/hooks/stk/{stored['callback_token']}", json=late)
+    [anomaly] = [a for a in anomalies(audited_gateway, kind="late_success") if a["payment_id"] == payment["id"]]
+
+    assert acknowledged.status_code == 200
+    assert audit_store["stk_payments"].find_one({"payment_id": payment["id"]})["status"] == "cancelled"
+    assert (anomaly["severity"], anomaly["stored_status"], anomaly["stored_result_code"]) == (
+        "critical",
+        "cancelled",
+        "1032",
+    )
+    assert anomaly["result_code"] == "0"
+
+
+async def test_a_payment_without_a_callback_is_listed_as_stuck(audited_gateway: Gateway) -> None:
+    client, payment = await push(audited_gateway, CALLBACK_LOST, "audit-stuck")
+    await client.close()
+    await asyncio.sleep(1.1)  # the store compares dates to the whole second
+
+    with audited_gateway.http() as http:
+        response = http.get(
+            "/api/v1/operator/stuck", params={"older_than_seconds": 0, "limit": 500}, headers=as_operator()
+        )
+    records = {record["id"]: record for record in response.json()["data"]["records"]}
+
+    assert response.status_code == 200
+    assert payment["id"] in records
+    record = records[payment["id"]]
+    assert (record["kind"], record["status"], record["checkout"]) == ("stk", "pending", payment["checkout"])
+    assert record["phone"] == payment["phone"][:4] + "****" + payment["phone"][-4:]
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", f"Basic {OPERATOR_TOKEN}"])
+def test_the_operator_routes_refuse_a_wrong_or_missing_token(
+    audited_gateway: Gateway, authorization: str | None
+) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+
+    with audited_gateway.http() as http:
+        replies = [http.get(path, headers=headers) for path in ("/api/v1/operator/anomalies", "/api/v1/operator/stuck")]
+
+    assert [reply.status_code for reply in replies] == [401, 401]
+    assert {reply.json()["error"]["code"] for reply in replies} == {"UNAUTHORIZED"}
+    assert {reply.headers["www-authenticate"] for reply in replies} == {"Bearer"}
+
+
+def test_the_operator_routes_are_absent_without_an_operator_token(gateway: Gateway) -> None:
+    with gateway.http() as http:
+        replies = [
+            http.get(path, headers=as_operator()) for path in ("/api/v1/operator/anomalies", "/api/v1/operator/stuck")
+        ]
+
+    assert [reply.status_code for reply in replies] == [404, 404]
+    assert {reply.json()["error"]["code"] for reply in replies} == {"NOT_FOUND"}

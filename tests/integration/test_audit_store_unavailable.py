@@ -1,0 +1,53 @@
+"""With no store to reach, the audit adapters refuse promptly with StoreUnavailableError."""
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from odmantic import AIOEngine
+
+from adapters.local_process import free_port
+from adapters.mongo.anomaly_log import MongoAnomalyLog
+from adapters.mongo.callback_journal import MongoCallbackJournal
+from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.stuck_records import MongoStuckRecords
+from domain.anomaly import Anomaly, AnomalyKind
+from domain.errors import StoreUnavailableError
+from domain.received_callback import CallbackKind, ReceivedCallback
+
+TIMEOUT = 0.5
+REFUSED_WITHIN = TIMEOUT + 2.0
+NOW = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
+
+OPERATIONS: dict[str, Callable[[AIOEngine], Awaitable[Any]]] = {
+    "journal.record": lambda engine: MongoCallbackJournal(engine).record(
+        ReceivedCallback.arrived(CallbackKind.STK, "token", b"{}", [], None, NOW)
+    ),
+    "anomalies.record": lambda engine: MongoAnomalyLog(engine).record(
+        Anomaly(AnomalyKind.REJECTED, CallbackKind.STK, "x", NOW)
+    ),
+    "anomalies.recent": lambda engine: MongoAnomalyLog(engine).recent(10),
+    "stuck.updated_before": lambda engine: MongoStuckRecords(engine).updated_before(NOW, 10),
+}
+
+
+@pytest.fixture
+async def nowhere() -> AsyncIterator[AIOEngine]:
+    """An engine on a port where no server listens."""
+    client = create_mongo_client(f"mongodb://127.0.0.1:{free_port()}", TIMEOUT)
+    yield create_engine(client, "audit_unavailable")
+    client.close()
+
+
+@pytest.mark.parametrize("operation", OPERATIONS.values(), ids=OPERATIONS.keys())
+async def test_each_audit_operation_is_refused_promptly(
+    nowhere: AIOEngine, operation: Callable[[AIOEngine], Awaitable[Any]]
+) -> None:
+    started = time.monotonic()
+
+    with pytest.raises(StoreUnavailableError):
+        await operation(nowhere)
+
+    assert time.monotonic() - started < REFUSED_WITHIN

@@ -1,0 +1,90 @@
+"""The callback journal keeps each callback as received, appended, with nothing secret in it."""
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+from bson import ObjectId
+from motor.motor_asyncio import AsyncIOMotorDatabase
+from odmantic import AIOEngine
+
+from adapters.mongo.callback_journal import MongoCallbackJournal
+from domain.received_callback import CallbackKind, ReceivedCallback
+
+TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"
+# Whole milliseconds: BSON dates keep no finer time.
+RECEIVED_AT = datetime(2025, 3, 14, 9, 26, 53, 125_000, tzinfo=UTC)
+BODY = b'{"Body":{"stkCallback":{"MerchantRequestID":"29115-34620561-1","CheckoutRequestID":"ws_CO_1"}}}'
+HEADERS = [
+    ("host", "gateway.example"),
+    ("content-type", "application/json"),
+    ("authorization", "Bearer stolen"),
+    ("cookie", "session=1"),
+    ("$where", "1"),
+    ("x.forwarded.for", "196.201.214.200"),
+]
+
+
+@pytest.fixture
+def journal(engine: AIOEngine) -> MongoCallbackJournal:
+    return MongoCallbackJournal(engine)
+
+
+def received(body: bytes = BODY, kind: CallbackKind = CallbackKind.STK) -> ReceivedCallback:
+    return ReceivedCallback.arrived(kind, TOKEN, body, HEADERS, "196.201.214.200", RECEIVED_AT)
+
+
+async def test_a_callback_is_stored_as_received_with_its_token_hashed_and_credentials_left_out(
+    journal: MongoCallbackJournal, database: AsyncIOMotorDatabase
+) -> None:
+    journal_id = await journal.record(received())
+
+    stored = await database["callback_journal"].find_one({"_id": ObjectId(journal_id)})
+    assert stored is not None
+    assert {key: value for key, value in stored.items() if key != "_id"} == {
+        "kind": "stk",
+        "path_token_hash": hashlib.sha256(TOKEN.encode()).hexdigest(),
+        "body": BODY,
+        "headers": [
+            {"name": "host", "value": "gateway.example"},
+            {"name": "content-type", "value": "application/json"},
+            {"name": "$where", "value": "1"},
+            {"name": "x.forwarded.for", "value": "196.201.214.200"},
+        ],
+        "source": "196.201.214.200",
+        "received_at": RECEIVED_AT,
+    }
+    assert TOKEN not in str(stored)
+    assert "stolen" not in str(stored)
+
+
+async def test_a_body_that_is_not_text_comes_back_byte_for_byte(
+    journal: MongoCallbackJournal, database: AsyncIOMotorDatabase
+) -> None:
+    raw = bytes(range(256)) + b"\x00\xff{not json"
+
+    journal_id = await journal.record(received(raw, CallbackKind.B2C_RESULT))
+
+    stored = await database["callback_journal"].find_one({"_id": ObjectId(journal_id)})
+    assert stored is not None
+    assert (stored["body"], stored["kind"]) == (raw, "b2c_result")
+
+
+async def test_the_same_callback_twice_is_journaled_twice(
+    journal: MongoCallbackJournal, database: AsyncIOMotorDatabase
+) -> None:
+    first = await journal.record(received())
+    second = await journal.record(received())
+
+    assert first != second
+    assert await database["callback_journal"].count_documents({"path_token_hash": received().path_token_hash}) == 2
+
+
+async def test_the_journal_indexes_exist(journal: MongoCallbackJournal, database: AsyncIOMotorDatabase) -> None:
+    indexes = await database["callback_journal"].index_information()
+
+    # By key, never by name: the embedded store names indexes its own way.
+    assert {tuple(tuple(key) for key in index["key"]) for index in indexes.values()} >= {
+        (("received_at", 1),),
+        (("path_token_hash", 1), ("received_at", 1)),
+    }

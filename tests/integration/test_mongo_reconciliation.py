@@ -1,0 +1,261 @@
+"""The reconcilers' queries and claims against the embedded MongoDB-compatible server, over the wire."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from motor.motor_asyncio import AsyncIOMotorDatabase
+from odmantic import AIOEngine
+
+from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.embedded_server import EmbeddedMongo
+from adapters.mongo.payment_document import to_document as payment_document
+from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.withdrawal_document import to_document as withdrawal_document
+from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from domain.payment import Payment, StkPushAccepted, StkResult
+from domain.result_codes import PaymentStatus
+from domain.status_change import ChangeCause
+from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
+from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
+from domain.withdrawal import Withdrawal, WithdrawalStatus
+from migrations.steps import m0004_reconciliation_indexes
+from tests.integration.builders import HASH, PaymentFactory, WithdrawalFactory
+from tests.unit.fakes import FakeBroadcaster, FakePaymentProvider, FakePayoutProvider, FixedClock, FixedRandom
+
+# Whole seconds: nx-27017 compares dates to the whole second.
+T0 = datetime(2025, 3, 14, 9, 0, 0, tzinfo=UTC)
+NOW = T0 + timedelta(minutes=10)
+
+
+@pytest.fixture
+def withdrawals(engine: AIOEngine) -> MongoWithdrawalRepository:
+    return MongoWithdrawalRepository(engine)
+
+
+@pytest.fixture
+async def engines(embedded_mongo: EmbeddedMongo, database: AsyncIOMotorDatabase) -> AsyncIterator[list[AIOEngine]]:
+    """Four engines on clients of their own, standing in for separate reconciler processes."""
+    clients = [create_mongo_client(embedded_mongo.url) for _ in range(4)]
+    try:
+        yield [create_engine(client, database.name) for client in clients]
+    finally:
+        for client in clients:
+            client.close()
+
+
+def pending(**overrides: Any) -> Payment:
+    fields: dict[str, Any] = {"created_at": T0, "updated_at": T0, "next_check_at": T0 + timedelta(seconds=30)}
+    return PaymentFactory.build(**{**fields, **overrides})
+
+
+def at_daraja(**overrides: Any) -> Withdrawal:
+    fields: dict[str, Any] = {
+        "created_at": T0,
+        "updated_at": T0,
+        "status": WithdrawalStatus.SUBMITTED,
+        "conversation_id": "AG_" + WithdrawalFactory.__faker__.hexify("^" * 20),
+        "next_check_at": T0 + timedelta(seconds=60),
+    }
+    return WithdrawalFactory.build(**{**fields, **overrides})
+
+
+async def test_due_payments_are_the_pending_ones_with_a_checkout_whose_check_has_come(
+    payments: MongoPaymentRepository,
+) -> None:
+    later = pending(next_check_at=NOW - timedelta(seconds=2))
+    earlier = pending(next_check_at=NOW - timedelta(minutes=5))
+    exactly_now = pending(next_check_at=NOW)
+    not_yet = pending(next_check_at=NOW + timedelta(seconds=2))
+    settled = pending(status=PaymentStatus.SUCCESS, result_code="0", next_check_at=NOW - timedelta(minutes=1))
+    lost_answer = pending(checkout=None, merchant_request=None, outcome_unknown=True, next_check_at=None)
+    never_scheduled = pending(next_check_at=None)
+    for payment in (later, earlier, exactly_now, not_yet, settled, lost_answer, never_scheduled):
+        await payments.add(payment)
+
+    due = await payments.due_for_check(NOW, limit=10)
+
+    assert [p.id for p in due] == [earlier.id, later.id, exactly_now.id]
+    assert asdict(due[0]) == asdict(earlier)
+    assert [p.id for p in await payments.due_for_check(NOW, limit=1)] == [earlier.id]
+
+
+async def test_due_withdrawals_are_the_submitted_and_timed_out_ones_whose_check_has_come(
+    withdrawals: MongoWithdrawalRepository,
+) -> None:
+    submitted = at_daraja(next_check_at=NOW - timedelta(minutes=1))
+    timed_out = at_daraja(
+        status=WithdrawalStatus.TIMEOUT, outcome_unknown=True, next_check_at=NOW - timedelta(minutes=2)
+    )
+    not_yet = at_daraja(next_check_at=NOW + timedelta(seconds=2))
+    queued = WithdrawalFactory.build(created_at=T0, updated_at=T0, next_check_at=T0)
+    final = [
+        at_daraja(status=status, next_check_at=T0)
+        for status in (WithdrawalStatus.SUCCESS, WithdrawalStatus.FAILED, WithdrawalStatus.REJECTED)
+    ]
+    for withdrawal in (submitted, timed_out, not_yet, queued, *final):
+        await withdrawals.add(withdrawal)
+
+    due = await withdrawals.due_for_check(NOW, limit=10)
+
+    assert [w.id for w in due] == [timed_out.id, submitted.id]
+
+
+async def test_four_stk_reconcilers_claim_and_query_each_due_payment_once(
+    payments: MongoPaymentRepository, engines: list[AIOEngine]
+) -> None:
+    due = [pending() for _ in range(12)]
+    for payment in due:
+        await payments.add(payment)
+    provider, clock = FakePaymentProvider(), FixedClock(NOW)
+    reconcilers = [
+        ReconcileStkPayments(MongoPaymentRepository(engine), provider, FakeBroadcaster(), clock, FixedRandom())
+        for engine in engines
+    ]
+
+    claimed = await asyncio.gather(*(reconcile(limit=20) for reconcile in reconcilers))
+
+    assert sum(claimed) == 12
+    assert sorted(provider.queries) == sorted(p.checkout for p in due)
+    for payment in due:
+        stored = await payments.by_callback_token(payment.callback_token)
+        assert stored is not None
+        assert (stored.check_attempts, stored.version, stored.next_check_at) == (1, 1, NOW + timedelta(seconds=30))
+    assert await payments.due_for_check(NOW, limit=20) == []
+
+
+async def test_four_b2c_reconcilers_claim_and_ask_about_each_due_withdrawal_once(
+    withdrawals: MongoWithdrawalRepository, engines: list[AIOEngine]
+) -> None:
+    due = [at_daraja() for _ in range(12)]
+    for withdrawal in due:
+        await withdrawals.add(withdrawal)
+    provider, clock = FakePayoutProvider(), FixedClock(NOW)
+    reconcilers = [
+        ReconcileWithdrawals(MongoWithdrawalRepository(engine), provider, clock, FixedRandom()) for engine in engines
+    ]
+
+    claimed = await asyncio.gather(*(reconcile(limit=20) for reconcile in reconcilers))
+
+    assert sum(claimed) == 12
+    assert sorted(provider.status_queried_ids()) == sorted(w.originator_conversation_id for w in due)
+    assert await withdrawals.due_for_check(NOW, limit=20) == []
+    assert await withdrawals.due_for_check(NOW + timedelta(seconds=61), limit=20) != []
+
+
+async def test_a_hash_s_open_and_recently_changed_payments_are_what_a_client_missed(
+    payments: MongoPaymentRepository,
+) -> None:
+    open_old = pending(hash="missed-hash")
+    # Changed recently, but on another hash: a filter whose $or compares dates once let these through on nx-27017.
+    recent_elsewhere = pending(hash="another-hash", status=PaymentStatus.CANCELLED, result_code="1032", updated_at=NOW)
+    settled_recently = pending(hash="missed-hash", status=PaymentStatus.CANCELLED, result_code="1032", updated_at=NOW)
+    settled_long_ago = pending(hash="missed-hash", status=PaymentStatus.CANCELLED, result_code="1032")
+    elsewhere = pending(hash="another-hash")
+    for payment in (open_old, settled_recently, settled_long_ago, elsewhere, recent_elsewhere):
+        await payments.add(payment)
+
+    missed = await payments.open_or_changed_since("missed-hash", NOW - timedelta(minutes=5), limit=10)
+
+    assert [p.id for p in missed] == [open_old.id, settled_recently.id]
+
+
+async def test_a_hash_s_waiting_and_recently_changed_withdrawals_are_what_a_client_missed(
+    withdrawals: MongoWithdrawalRepository,
+) -> None:
+    queued = WithdrawalFactory.build(created_at=T0, updated_at=T0, hash="missed-hash")
+    paid_recently = at_daraja(hash="missed-hash", status=WithdrawalStatus.SUCCESS, updated_at=NOW)
+    paid_long_ago = at_daraja(hash="missed-hash", status=WithdrawalStatus.SUCCESS)
+    elsewhere = at_daraja(hash="another-hash")
+    recent_elsewhere = at_daraja(hash="another-hash", status=WithdrawalStatus.SUCCESS, updated_at=NOW)
+    for withdrawal in (queued, paid_recently, paid_long_ago, elsewhere, recent_elsewhere):
+        await withdrawals.add(withdrawal)
+
+    missed = await withdrawals.open_or_changed_since("missed-hash", NOW - timedelta(minutes=5), limit=10)
+
+    assert [w.id for w in missed] == [queued.id, paid_recently.id]
+
+
+async def test_a_payment_s_history_round_trips_with_real_dates(
+    payments: MongoPaymentRepository, database: AsyncIOMotorDatabase
+) -> None:
+    template = PaymentFactory.build()
+    payment = Payment.start(
+        payment_id=template.id,
+        hash_=HASH,
+        phone=template.phone,
+        amount=template.amount,
+        description=template.description,
+        callback_token=template.callback_token,
+        now=T0,
+    )
+    await payments.add(payment)
+    payment.accept(StkPushAccepted("29115-34620561-1", "ws_CO_1"), T0 + timedelta(seconds=1, milliseconds=250))
+    await payments.save(payment)
+    payment.settle(
+        StkResult("29115-34620561-1", "ws_CO_1", "1032", "Request cancelled by user"), T0 + timedelta(minutes=1)
+    )
+    await payments.save(payment)
+
+    found = await payments.by_callback_token(payment.callback_token)
+
+    assert found is not None
+    assert found.history == payment.history
+    assert [c.cause for c in found.history] == [ChangeCause.REQUEST, ChangeCause.DARAJA_ANSWER, ChangeCause.CALLBACK]
+    raw = await database["stk_payments"].find_one({"payment_id": payment.id})
+    assert raw is not None
+    assert [entry["at"] for entry in raw["history"]] == [c.at for c in payment.history]
+    assert all(isinstance(entry["at"], datetime) for entry in raw["history"])
+
+
+async def test_a_withdrawal_s_history_and_schedule_round_trip_with_real_dates(
+    withdrawals: MongoWithdrawalRepository, database: AsyncIOMotorDatabase
+) -> None:
+    withdrawal = at_daraja(lease_owner="worker-1", status=WithdrawalStatus.QUEUED, conversation_id=None)
+    await withdrawals.add(withdrawal)
+    withdrawal.begin_submission(T0 + timedelta(seconds=1))
+    await withdrawals.save(withdrawal)
+    withdrawal.schedule_check(NOW)
+    await withdrawals.save(withdrawal)
+
+    found = await withdrawals.by_id(withdrawal.hash, withdrawal.id)
+
+    assert found is not None
+    assert asdict(found) == asdict(withdrawal)
+    raw = await database["b2c_withdrawals"].find_one({"withdrawal_id": withdrawal.id})
+    assert raw is not None
+    assert isinstance(raw["next_check_at"], datetime)
+    assert isinstance(raw["history"][0]["at"], datetime)
+
+
+async def test_the_migration_schedules_records_left_open_before_reconciliation(
+    database: AsyncIOMotorDatabase, payments: MongoPaymentRepository, withdrawals: MongoWithdrawalRepository
+) -> None:
+    legacy_payment = _legacy(payment_document(pending()).model_dump_doc())
+    legacy_lost = _legacy(payment_document(pending(checkout=None, merchant_request=None)).model_dump_doc())
+    legacy_settled = _legacy(payment_document(pending(status=PaymentStatus.FAILED)).model_dump_doc())
+    legacy_withdrawal = _legacy(withdrawal_document(at_daraja(updated_at=T0 + timedelta(seconds=5))).model_dump_doc())
+    await database["stk_payments"].insert_many([legacy_payment, legacy_lost, legacy_settled])
+    await database["b2c_withdrawals"].insert_one(legacy_withdrawal)
+
+    await m0004_reconciliation_indexes.apply(database)
+
+    due_payments = await payments.due_for_check(NOW, limit=10)
+    due_withdrawals = await withdrawals.due_for_check(NOW, limit=10)
+    assert [(p.id, p.next_check_at, p.check_attempts, p.history) for p in due_payments] == [
+        (legacy_payment["payment_id"], T0 + timedelta(seconds=30), 0, [])
+    ]
+    assert [(w.id, w.next_check_at) for w in due_withdrawals] == [
+        (legacy_withdrawal["withdrawal_id"], T0 + timedelta(seconds=65))
+    ]
+    assert "next_check_at" not in (await database["stk_payments"].find_one({"_id": legacy_settled["_id"]}) or {})
+
+
+def _legacy(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as the code before reconciliation wrote it."""
+    for field in ("next_check_at", "check_attempts", "history"):
+        del document[field]
+    return document

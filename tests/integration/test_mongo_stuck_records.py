@@ -1,0 +1,108 @@
+"""The operator's stuck listing: payments and withdrawals outside a final state, unchanged since a cutoff."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from odmantic import AIOEngine
+
+from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.stuck_records import MongoStuckRecords
+from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from domain.b2c_result_codes import WithdrawalStatus
+from domain.ports import RecordKind
+from domain.result_codes import PaymentStatus
+from tests.integration.builders import CREATED_AT, PaymentFactory, WithdrawalFactory
+
+# Whole seconds apart: the embedded store compares dates to the second.
+CUTOFF = CREATED_AT + timedelta(hours=1)
+
+
+@pytest.fixture
+def stuck(engine: AIOEngine) -> MongoStuckRecords:
+    return MongoStuckRecords(engine)
+
+
+@pytest.fixture
+def withdrawals(engine: AIOEngine) -> MongoWithdrawalRepository:
+    return MongoWithdrawalRepository(engine)
+
+
+def minutes(n: int) -> dict[str, object]:
+    """Created and last changed `n` minutes after CREATED_AT."""
+    return {"created_at": CREATED_AT + timedelta(minutes=n), "updated_at": CREATED_AT + timedelta(minutes=n)}
+
+
+async def test_records_not_final_and_unchanged_since_the_cutoff_are_listed_longest_unchanged_first(
+    stuck: MongoStuckRecords, payments: MongoPaymentRepository, withdrawals: MongoWithdrawalRepository
+) -> None:
+    pending = PaymentFactory.build(**minutes(20))
+    queued = WithdrawalFactory.build(**minutes(5))
+    submitted = WithdrawalFactory.build(status=WithdrawalStatus.SUBMITTED, conversation_id="AG_1", **minutes(10))
+    timed_out = WithdrawalFactory.build(status=WithdrawalStatus.TIMEOUT, **minutes(30))
+    for payment in (pending, PaymentFactory.build(status=PaymentStatus.SUCCESS, result_code="0", **minutes(1))):
+        await payments.add(payment)
+    for withdrawal in (queued, submitted, timed_out, WithdrawalFactory.build(status=WithdrawalStatus.FAILED)):
+        await withdrawals.add(withdrawal)
+
+    found = await stuck.updated_before(CUTOFF, 10)
+
+    assert [(record.kind, record.id) for record in found] == [
+        (RecordKind.B2C, queued.id),
+        (RecordKind.B2C, submitted.id),
+        (RecordKind.STK, pending.id),
+        (RecordKind.B2C, timed_out.id),
+    ]
+
+
+async def test_records_changed_after_the_cutoff_are_not_stuck(
+    stuck: MongoStuckRecords, payments: MongoPaymentRepository, withdrawals: MongoWithdrawalRepository
+) -> None:
+    await payments.add(PaymentFactory.build(updated_at=CUTOFF + timedelta(seconds=1)))
+    await withdrawals.add(WithdrawalFactory.build(updated_at=CUTOFF + timedelta(minutes=1)))
+
+    assert await stuck.updated_before(CUTOFF, 10) == []
+
+
+async def test_the_listing_stops_at_the_limit_across_both_kinds(
+    stuck: MongoStuckRecords, payments: MongoPaymentRepository, withdrawals: MongoWithdrawalRepository
+) -> None:
+    for n in (1, 3, 5):
+        await payments.add(PaymentFactory.build(**minutes(n)))
+    for n in (2, 4):
+        await withdrawals.add(WithdrawalFactory.build(**minutes(n)))
+
+    found = await stuck.updated_before(CUTOFF, 3)
+
+    assert [record.updated_at for record in found] == [CREATED_AT + timedelta(minutes=n) for n in (1, 2, 3)]
+
+
+async def test_a_stuck_record_shows_what_an_operator_needs_and_no_secret(
+    stuck: MongoStuckRecords, payments: MongoPaymentRepository
+) -> None:
+    payment = replace(PaymentFactory.build(outcome_unknown=True), checkout=None, merchant_request=None)
+    await payments.add(payment)
+
+    [record] = await stuck.updated_before(CUTOFF, 10)
+
+    view = record.view()
+    assert view == {
+        "kind": "stk",
+        "id": payment.id,
+        "hash": payment.hash,
+        "status": "pending",
+        "amount": payment.amount.shillings,
+        "phone": payment.phone.masked,
+        "created_at": CREATED_AT.isoformat(),
+        "updated_at": CREATED_AT.isoformat(),
+        "outcome_unknown": True,
+        "checkout": None,
+        "merchant_request": None,
+    }
+    assert payment.callback_token not in str(view)
+
+
+async def test_the_withdrawal_scan_has_its_index(withdrawals: MongoWithdrawalRepository, engine: AIOEngine) -> None:
+    indexes = await engine.database["b2c_withdrawals"].index_information()
+
+    assert (("status", 1), ("updated_at", 1)) in {tuple(tuple(key) for key in i["key"]) for i in indexes.values()}

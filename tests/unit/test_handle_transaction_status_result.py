@@ -1,0 +1,167 @@
+import pytest
+
+from domain.b2c_result_codes import NOT_COMPLETED_MESSAGE
+from domain.errors import CallbackRejectedError
+from domain.status_change import ChangeCause
+from domain.transaction_status import TransactionStatusResult
+from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
+from domain.withdrawal import Withdrawal, WithdrawalStatus
+from tests.unit.factories import WithdrawalFactory, b2c_success_for, queue_timeout_for, submitted_withdrawal
+from tests.unit.fakes import FakeBroadcaster, FakeDailyAllowance, FakeWithdrawalRepository, FixedClock
+
+TOPIC = "/mpesa/b2c/" + "a1b2c3d4" * 4
+
+
+@pytest.fixture
+def handle(
+    withdrawals: FakeWithdrawalRepository,
+    allowance: FakeDailyAllowance,
+    broadcaster: FakeBroadcaster,
+    clock: FixedClock,
+) -> HandleTransactionStatusResult:
+    return HandleTransactionStatusResult(withdrawals, allowance, broadcaster, clock)
+
+
+async def stored(withdrawals: FakeWithdrawalRepository, allowance: FakeDailyAllowance, withdrawal: Withdrawal) -> str:
+    """Store `withdrawal` with its daily reservation, as RequestWithdrawal left it; its status URL token."""
+    assert await allowance.reserve(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
+    await withdrawals.add(withdrawal)
+    return withdrawal.callback_token
+
+
+def reserved(allowance: FakeDailyAllowance, withdrawal: Withdrawal) -> int:
+    return allowance.reserved(withdrawal.hash, withdrawal.allowance_day)
+
+
+def status_answer(withdrawal: Withdrawal, status: str = "Completed") -> TransactionStatusResult:
+    return TransactionStatusResult(
+        result_code="0",
+        result_desc="The service request has been accepted successfully.",
+        originator_conversation_id=withdrawal.originator_conversation_id,
+        status=status,
+        receipt="SG632NMUAB",
+        amount=withdrawal.amount.shillings,
+        conversation_id=withdrawal.conversation_id,
+        finalised_time="20250314124852",
+    )
+
+
+async def test_completed_settles_as_success_with_the_receipt_and_is_published(
+    handle: HandleTransactionStatusResult,
+    withdrawals: FakeWithdrawalRepository,
+    allowance: FakeDailyAllowance,
+    broadcaster: FakeBroadcaster,
+    clock: FixedClock,
+) -> None:
+    withdrawal = submitted_withdrawal()
+    token = await stored(withdrawals, allowance, withdrawal)
+
+    outcome = await handle(token, status_answer(withdrawal))
+
+    after = withdrawals.get(withdrawal.id)
+    assert outcome is StatusResultOutcome.SETTLED
+    assert (after.status, after.receipt, after.updated_at) == (WithdrawalStatus.SUCCESS, "SG632NMUAB", clock.now())
+    assert (after.history[-1].status, after.history[-1].cause) == ("success", ChangeCause.RECONCILER)
+    assert reserved(allowance, withdrawal) == withdrawal.amount.shillings
+    assert broadcaster.published == [(TOPIC, after.view())]
+
+
+@pytest.mark.parametrize("status", ["Failed", "Expired"])
+async def test_a_payout_that_did_not_complete_fails_and_gives_the_day_s_allowance_back(
+    handle: HandleTransactionStatusResult,
+    withdrawals: FakeWithdrawalRepository,
+    allowance: FakeDailyAllowance,
+    broadcaster: FakeBroadcaster,
+    status: str,
+) -> None:
+    withdrawal = submitted_withdrawal()
+    withdrawal.time_out(queue_timeout_for(withdrawal), withdrawal.created_at)
+    token = await stored(withdrawals, allowance, withdrawal)
+
+    outcome = await handle(token, status_answer(withdrawal, status))
+
+    after = withdrawals.get(withdrawal.id)
+    assert outcome is StatusResultOutcome.SETTLED
+    assert after.status is WithdrawalStatus.FAILED
+    assert reserved(allowance, withdrawal) == 0
+    assert broadcaster.published == [(TOPIC, after.view())]
+    assert after.view()["message"] == NOT_COMPLETED_MESSAGE
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(lambda w: status_answer(w, "Pending"), id="pending"),
+        pytest.param(lambda w: TransactionStatusResult("404", "The transaction could not be found"), id="not found"),
+    ],
+)
+async def test_an_answer_that_settles_nothing_changes_nothing(
+    handle: HandleTransactionStatusResult,
+    withdrawals: FakeWithdrawalRepository,
+    allowance: FakeDailyAllowance,
+    broadcaster: FakeBroadcaster,
+    answer: object,
+) -> None:
+    withdrawal = submitted_withdrawal()
+    token = await stored(withdrawals, allowance, withdrawal)
+
+    outcome = await handle(token, answer(withdrawal))  # type: ignore[operator]
+
+    assert outcome is StatusResultOutcome.STILL_OPEN
+    assert withdrawals.get(withdrawal.id) == withdrawal
+    assert reserved(allowance, withdrawal) == withdrawal.amount.shillings
+    assert broadcaster.published == []
+
+
+async def test_a_withdrawal_its_result_already_settled_never_changes(
+    handle: HandleTransactionStatusResult,
+    withdrawals: FakeWithdrawalRepository,
+    allowance: FakeDailyAllowance,
+    broadcaster: FakeBroadcaster,
+    clock: FixedClock,
+) -> None:
+    withdrawal = submitted_withdrawal()
+    withdrawal.settle(b2c_success_for(withdrawal), clock.now())
+    token = await stored(withdrawals, allowance, withdrawal)
+
+    outcome = await handle(token, status_answer(withdrawal, "Failed"))
+
+    assert outcome is StatusResultOutcome.ALREADY_FINAL
+    assert withdrawals.get(withdrawal.id) == withdrawal
+    assert reserved(allowance, withdrawal) == withdrawal.amount.shillings
+    assert broadcaster.published == []
+
+
+async def test_a_result_that_lands_while_the_answer_is_applied_wins(
+    handle: HandleTransactionStatusResult,
+    withdrawals: FakeWithdrawalRepository,
+    allowance: FakeDailyAllowance,
+    broadcaster: FakeBroadcaster,
+    clock: FixedClock,
+) -> None:
+    withdrawal = submitted_withdrawal()
+    token = await stored(withdrawals, allowance, withdrawal)
+    withdrawals.interleave_write(lambda w: w.settle(b2c_success_for(w), clock.now()))
+
+    outcome = await handle(token, status_answer(withdrawal, "Failed"))
+
+    assert outcome is StatusResultOutcome.ALREADY_FINAL
+    assert withdrawals.get(withdrawal.id).status is WithdrawalStatus.SUCCESS
+    assert reserved(allowance, withdrawal) == withdrawal.amount.shillings
+
+
+async def test_an_unknown_status_url_is_refused(handle: HandleTransactionStatusResult) -> None:
+    with pytest.raises(CallbackRejectedError):
+        await handle("no-such-token", status_answer(WithdrawalFactory.build()))
+
+
+async def test_an_answer_about_another_payout_is_refused(
+    handle: HandleTransactionStatusResult, withdrawals: FakeWithdrawalRepository, allowance: FakeDailyAllowance
+) -> None:
+    withdrawal = submitted_withdrawal()
+    token = await stored(withdrawals, allowance, withdrawal)
+
+    with pytest.raises(CallbackRejectedError):
+        await handle(token, status_answer(submitted_withdrawal()))
+
+    assert withdrawals.get(withdrawal.id).status is WithdrawalStatus.SUBMITTED
