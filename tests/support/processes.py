@@ -71,14 +71,17 @@ def start_simulator(workdir: Path, **environment: str) -> Simulator:
     process = LocalProcess(
         cli("simulator", "--port", str(port)),
         port=port,
-        log_file=workdir / "simulator.log",
+        log_file=workdir / f"simulator-{port}.log",
         env={"SIM_CALLBACK_DELAY": "0.2", "SIM_SLOW_SECONDS": "1.5", **environment},
     ).start()
     return Simulator(process, f"http://127.0.0.1:{port}")
 
 
-def start_gateway(workdir: Path, certfile: Path, keyfile: Path, **environment: str) -> Gateway:
-    port = free_port()
+def start_gateway(
+    workdir: Path, certfile: Path, keyfile: Path, *, port: int | None = None, **environment: str
+) -> Gateway:
+    """A gateway process over TLS; `port` lets a restarted gateway answer at the address Daraja was given."""
+    port = port or free_port()
     env = {
         "APP_HOST": "127.0.0.1",
         "APP_PORT": str(port),
