@@ -149,6 +149,17 @@ class Payment:
             raise PaymentFinalError(f"payment {self.id} has no CheckoutRequestID to query")
         self.next_check_at, self.check_attempts = at, self.check_attempts + 1
 
+    def add_receipt(self, result: StkResult, now: datetime, *, cause: ChangeCause = ChangeCause.CALLBACK) -> bool:
+        """Complete a success an STK query recorded (queries carry no receipt) with the receipt of Daraja's late
+        callback. False, changing nothing, for any other payment or result; CallbackRejectedError if it names
+        another payment."""
+        if self.status is not PaymentStatus.SUCCESS or self.receipt is not None or result.result_code != SUCCESS_CODE:
+            return False
+        self._ensure_describes_me(result)
+        self.receipt, self.transaction_date, self.updated_at = result.receipt, result.transaction_date, now
+        self._record(now, cause, "receipt from Daraja's callback")
+        return True
+
     def settle_from_query(
         self, answer: StkQueryAnswer, now: datetime, *, cause: ChangeCause = ChangeCause.QUERY
     ) -> None:

@@ -7,6 +7,7 @@ from domain.callback_outcome import CallbackOutcome
 from domain.errors import CallbackRejectedError, ConcurrentUpdateError
 from domain.payment import Payment
 from domain.result_codes import PaymentStatus
+from domain.stk_query import StkQueryAnswer
 from domain.use_cases.handle_stk_callback import HandleStkCallback
 from tests.unit.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
 from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakePaymentRepository, FixedClock
@@ -201,3 +202,31 @@ async def test_a_callback_for_a_push_with_unknown_outcome_adopts_darajas_ids(
     assert (stored.checkout, stored.merchant_request) == ("ws_CO_191220191020363925", "29115-34620561-1")
     assert (stored.status, stored.outcome_unknown) == (PaymentStatus.SUCCESS, False)
     assert broadcaster.published == [(f"/mpesa/{HASH}", stored.view())]
+
+
+async def test_a_late_callback_completes_a_success_a_query_recorded_with_its_receipt(
+    broadcaster: FakeBroadcaster, clock: FixedClock, anomalies: FakeAnomalies
+) -> None:
+    queried = PaymentFactory.build(hash=HASH, callback_token="token-q")
+    queried.settle_from_query(StkQueryAnswer(queried.checkout or "", queried.merchant_request, "0", "ok"), clock.now())
+    payments = FakePaymentRepository(queried)
+    handle = HandleStkCallback(payments, broadcaster, clock, anomalies)
+
+    outcome = await handle("token-q", success_for(queried, receipt="NLJ7RT61SV"))
+
+    stored = payments.get(queried.id)
+    assert outcome is CallbackOutcome.APPLIED
+    assert (stored.status, stored.receipt) == (PaymentStatus.SUCCESS, "NLJ7RT61SV")
+    assert broadcaster.published == [(f"/mpesa/{HASH}", stored.view())]
+    assert anomalies.recorded == []
+
+
+async def test_a_second_receipt_for_a_settled_success_changes_nothing(
+    handle: HandleStkCallback, payments: FakePaymentRepository, payment: Payment
+) -> None:
+    await handle("token-1", success_for(payment, receipt="NLJ7RT61SV"))
+
+    outcome = await handle("token-1", success_for(payment, receipt="OTHER00000"))
+
+    assert outcome is CallbackOutcome.DUPLICATE
+    assert payments.get(payment.id).receipt == "NLJ7RT61SV"

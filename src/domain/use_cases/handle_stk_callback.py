@@ -35,7 +35,13 @@ class HandleStkCallback:
             try:
                 payment.settle(result, self._clock.now())
             except PaymentFinalError:
-                return await self._duplicate(payment, result, journal_id)
+                # Final already; but a success an STK query recorded still lacks the receipt this callback brings.
+                try:
+                    completed = payment.add_receipt(result, self._clock.now())
+                except CallbackRejectedError as error:
+                    await self._refuse(error.message, payment, result, journal_id)
+                if not completed:
+                    return await self._duplicate(payment, result, journal_id)
             except CallbackRejectedError as error:
                 await self._refuse(error.message, payment, result, journal_id)
             try:
