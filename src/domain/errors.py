@@ -82,3 +82,9 @@ class PaymentFinalError(DomainError):
 
 class ConcurrentUpdateError(DomainError):
     """Someone else changed the payment since it was read; re-read and decide again."""
+
+
+class UnauthorizedError(DomainError):
+    """The client's capability (its token, or an open-mode hash) does not allow what it asked for."""
+
+    code = ErrorCode.UNAUTHORIZED

@@ -15,8 +15,11 @@ from entrypoints.http.callback_controller import DarajaCallbackController
 from entrypoints.http.demo import demo_routes
 from entrypoints.http.error_responses import EXCEPTION_HANDLERS
 from entrypoints.http.health import health
+from entrypoints.http.metrics_endpoint import metrics
 from entrypoints.http.operator_controller import OperatorController
 from entrypoints.http.readiness import ready
+from entrypoints.http.request_context import request_context
+from entrypoints.http.security_headers import strict_transport_security, transport_security
 from entrypoints.http.stk_controller import StkPushController
 from entrypoints.settings import MpesaEnvironment
 from entrypoints.worker import stop_background
@@ -35,7 +38,9 @@ _BRIDGED = (
     "handle_b2c_result",
     "channels",
     "socket_limits",
+    "client_authorisation",
     "readiness_checks",
+    "gateway_metrics",
     "journal_callback",
     "list_anomalies",
     "list_stuck_records",
@@ -82,6 +87,7 @@ def create_app(container: Container) -> Litestar:
             OperatorController,
             health,
             ready,
+            metrics,
             *demo_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
         ],
         dependencies=_dependencies(container),
@@ -90,4 +96,6 @@ def create_app(container: Container) -> Litestar:
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(title="mpesa-gateway", version="0.1.0", path="/schema"),
         logging_config=None,
+        middleware=[request_context, *transport_security(settings)],
+        before_send=strict_transport_security(settings),
     )

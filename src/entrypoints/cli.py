@@ -2,6 +2,7 @@
 
 import asyncio
 import signal
+import ssl
 import sys
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,24 @@ if TYPE_CHECKING:
 from entrypoints.dev_certificate import ensure_dev_certificate
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import MpesaEnvironment, Settings
+from entrypoints.settings_view import describe, environment_names
 
 logger = structlog.get_logger()
+
+_SEE_CONFIG = (
+    "Run `mpesa-gateway config` to see every setting with its value; the README's Settings table explains each."
+)
+# Every setting's variable, for the --help of the commands that read them all.
+_ALL_SETTINGS = f"Environment: {', '.join(environment_names())}. {_SEE_CONFIG}"
+_STORE_SETTINGS = (
+    f"Environment: MONGODB_URL, MONGODB_DATABASE, MONGODB_TIMEOUT_SECONDS, DATA_DIR, LOG_LEVEL. {_SEE_CONFIG}"
+)
+_CERT_SETTINGS = f"Environment: SSL_CERTFILE, SSL_KEYFILE, APP_HOST. {_SEE_CONFIG}"
+_SIM_SETTINGS = (
+    "Environment: SIM_CONSUMER_KEY, SIM_CONSUMER_SECRET, SIM_SHORTCODE, SIM_PASSKEY, SIM_B2C_SHORTCODE, "
+    "SIM_INITIATOR_NAME, SIM_INITIATOR_PASSWORD, SIM_CALLBACK_DELAY, SIM_SLOW_SECONDS, SIM_TOKEN_TTL, "
+    "SIM_VERIFY_TLS, SIM_CERT_FILE, SIM_KEY_FILE (the gateway's own settings do not apply)."
+)
 
 
 def load_settings() -> Settings:
@@ -33,10 +50,12 @@ def load_settings() -> Settings:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """Self-hosted M-PESA gateway: STK push and B2C over secure WebSockets. Settings come from the environment."""
+    """Self-hosted M-PESA gateway: STK push and B2C over secure WebSockets.
+
+    Settings come from environment variables: `mpesa-gateway config` prints them all with their values."""
 
 
-@main.command()
+@main.command(epilog=_ALL_SETTINGS)
 def serve() -> None:
     """Serve wss:// and https:// on APP_HOST:APP_PORT (starts the embedded store and simulator when unset)."""
     from entrypoints.app import create_app
@@ -77,7 +96,28 @@ def serve() -> None:
             lifespan="on",
             timeout_graceful_shutdown=resolved.shutdown_grace_seconds,
         )
+        config.load()
+        if config.ssl is not None:  # TLS 1.2 at least, whatever the OpenSSL defaults of the host
+            config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
+        log_client_security(resolved)
         DrainingServer(config, container.socket_limits().drain).run()
+
+
+def log_client_security(settings: Settings) -> None:
+    origins = settings.origin_allow_list()
+    logger.info(
+        "client_security",
+        client_auth=settings.client_auth_mode().value,
+        allowed_origins=sorted(origins) if origins is not None else "any",
+        tls=settings.tls,
+    )
+    if settings.open_withdrawals:
+        logger.warning(
+            "security_open_withdrawals",
+            message="OPEN_WITHDRAWALS=true: ANY client may withdraw on a plain hash, without a token (simulator only)",
+        )
+    if not settings.tls:
+        logger.warning("security_plaintext_listener", message="TLS=false: serve only behind a TLS-terminating proxy")
 
 
 def _exit_quietly(_signal: int, _frame: object) -> None:
@@ -92,7 +132,7 @@ def prepare_b2c(container: "Container") -> None:
         raise click.ClickException(f"cannot compute the B2C SecurityCredential: {error}") from None
 
 
-@main.command()
+@main.command(epilog=_ALL_SETTINGS)
 def worker() -> None:
     """Send queued B2C withdrawals and reconcile overdue outcomes, without an HTTP listener.
 
@@ -131,7 +171,7 @@ async def _run_worker(container: "Container") -> None:
         container.mongo_client().close()
 
 
-@main.command()
+@main.command(epilog=_STORE_SETTINGS)
 def migrate() -> None:
     """Apply every MongoDB migration step not applied yet (the gateway also does this at start-up)."""
     from adapters.mongo.client import create_engine, create_mongo_client
@@ -153,7 +193,7 @@ def migrate() -> None:
     click.echo("\n".join(applied) if applied else "nothing to apply")
 
 
-@main.command()
+@main.command(epilog=_SIM_SETTINGS)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8300, show_default=True, type=int)
 def simulator(host: str, port: int) -> None:
@@ -165,12 +205,50 @@ def simulator(host: str, port: int) -> None:
     run(host, port, SimulatorConfig.from_env())
 
 
-@main.command("dev-cert")
+@main.command("dev-cert", epilog=_CERT_SETTINGS)
 def dev_cert() -> None:
     """Write a self-signed certificate for localhost to SSL_CERTFILE / SSL_KEYFILE unless both exist."""
     settings = load_settings()
     written = ensure_dev_certificate(settings.ssl_certfile, settings.ssl_keyfile, settings.app_host)
     click.echo(f"{'wrote' if written else 'kept'} {settings.ssl_certfile} and {settings.ssl_keyfile}")
+
+
+@main.command()
+@click.option("--subject", required=True, help="the client's stable id: its topic and stored hash")
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(["stk", "b2c"]))
+@click.option("--ttl", default=3600, show_default=True, type=click.IntRange(min=1), help="seconds it stays valid")
+@click.option("--max-withdrawal", type=click.IntRange(min=1), help="the largest withdrawal it allows (KES)")
+@click.option("--phone", help="the only phone it may push to or withdraw for")
+def token(subject: str, scopes: tuple[str, ...], ttl: int, max_withdrawal: int | None, phone: str | None) -> None:
+    """Mint a client capability token with the first of CLIENT_TOKEN_KEYS (what a merchant's backend does)."""
+    from datetime import UTC, datetime, timedelta
+
+    from domain.capability import Capability, valid_subject
+    from domain.capability_token import mint_token
+    from domain.errors import ValidationError
+    from domain.phone import Phone
+
+    keys = load_settings().token_keys()
+    if keys is None:
+        raise click.ClickException("set CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE) to mint tokens")
+    if not valid_subject(subject):
+        raise click.ClickException("--subject: 1-128 letters, digits or _ . : @ + = -")
+    try:
+        bound = None if phone is None else Phone.parse(phone)
+    except ValidationError as error:
+        raise click.ClickException(f"--phone: {error.message}") from None
+    expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
+    click.echo(mint_token(keys, Capability(subject, frozenset(scopes), expires_at, max_withdrawal, bound)))
+
+
+@main.command(epilog=_ALL_SETTINGS)
+def config() -> None:
+    """Print the effective configuration: every setting as ENVIRONMENT_VARIABLE=value, secrets shown as ********.
+
+    Values are read and checked as `serve` reads them (a bad value stops it with the same one line); settings
+    left unset are marked `# unset` and take the default the README documents."""
+    for line in describe(load_settings()):
+        click.echo(line)
 
 
 if __name__ == "__main__":

@@ -4,17 +4,21 @@ import os
 import random
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
 from dependency_injector import containers, providers
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
+from prometheus_client import CollectorRegistry
 
 from adapters.broadcast.channels_broadcaster import ChannelsBroadcaster
 from adapters.daraja.b2c_client import DarajaB2cClient
 from adapters.daraja.b2c_settings import B2cSettings
+from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
+from adapters.daraja.daraja_health import DarajaHealth
 from adapters.daraja.retry_policy import RetryPolicy
 from adapters.daraja.security_credential import bundled_certificate, security_credential
 from adapters.daraja.settings import DarajaSettings
@@ -26,6 +30,7 @@ from adapters.mongo.client import create_engine, create_mongo_client
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.record_counts import MongoRecordCounts
 from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
@@ -45,6 +50,7 @@ from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.use_cases.request_withdrawal import RequestWithdrawal
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from entrypoints.http.readiness import ReadinessChecks
+from entrypoints.metrics import GatewayMetrics
 from entrypoints.reconciler import ReconciliationLoop
 from entrypoints.settings import (
     B2C_RESULT_PATH,
@@ -52,10 +58,12 @@ from entrypoints.settings import (
     B2C_STATUS_TIMEOUT_PATH,
     B2C_TIMEOUT_PATH,
     STK_CALLBACK_PATH,
+    ClientAuth,
     MpesaEnvironment,
     Settings,
 )
 from entrypoints.worker import WithdrawalWorker
+from entrypoints.ws.authorisation import ClientAuthorisation
 from entrypoints.ws.drain import SocketDrain
 from entrypoints.ws.socket_limits import SocketLimits
 
@@ -104,12 +112,25 @@ def operator_token_of(settings: Settings) -> str | None:
     return None if settings.operator_token is None else settings.operator_token.get_secret_value()
 
 
+def client_authorisation_of(settings: Settings, clock: SystemClock) -> ClientAuthorisation:
+    return ClientAuthorisation(
+        signed=settings.client_auth_mode() is ClientAuth.SIGNED,
+        keys=settings.token_keys(),
+        open_withdrawals=settings.open_withdrawals,
+        clock=clock,
+    )
+
+
 def seconds(amount: float) -> timedelta:
     return timedelta(seconds=amount)
 
 
 def worker_identity() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def reconciled_stk_counter(metrics: GatewayMetrics) -> Callable[[], None]:
+    return lambda: metrics.settled_by_reconciliation("stk")
 
 
 def daraja_timeout(settings: Settings) -> httpx.Timeout:
@@ -134,9 +155,18 @@ class Container(containers.DeclarativeContainer):
         ChannelsPlugin, backend=providers.Singleton(MemoryChannelsBackend), arbitrary_channels_allowed=True
     )
     clock = providers.Singleton(SystemClock)
+    client_authorisation = providers.Singleton(client_authorisation_of, settings, clock)
     identifiers = providers.Singleton(RandomIdentifiers)
+    # Metrics: one registry per process (never prometheus_client's global one), served at /metrics.
+    metrics_registry = providers.Singleton(CollectorRegistry)
+    record_counts = providers.Singleton(MongoRecordCounts, mongo_engine)
+    gateway_metrics = providers.Singleton(GatewayMetrics, metrics_registry, record_counts)
+    daraja_metrics = providers.Singleton(DarajaCallMetrics, metrics_registry)
     socket_limits = providers.Singleton(
-        SocketLimits, idle_timeout=settings.provided.ws_idle_timeout, drain=providers.Singleton(SocketDrain)
+        SocketLimits,
+        idle_timeout=settings.provided.ws_idle_timeout,
+        drain=providers.Singleton(SocketDrain),
+        metrics=gateway_metrics,
     )
 
     # Adapters behind the domain's ports.
@@ -158,7 +188,14 @@ class Container(containers.DeclarativeContainer):
         retry=query_retry,
     )
     payment_provider = providers.Singleton(
-        DarajaStkClient, http_client, daraja_auth, daraja, clock, breaker=daraja_breaker, query_retry=query_retry
+        DarajaStkClient,
+        http_client,
+        daraja_auth,
+        daraja,
+        clock,
+        breaker=daraja_breaker,
+        query_retry=query_retry,
+        metrics=daraja_metrics,
     )
     payments = providers.Singleton(MongoPaymentRepository, mongo_engine)
     withdrawals = providers.Singleton(MongoWithdrawalRepository, mongo_engine)
@@ -177,11 +214,22 @@ class Container(containers.DeclarativeContainer):
         security_credential,
         breaker=daraja_breaker,
         query_retry=query_retry,
+        metrics=daraja_metrics,
     )
 
     # Readiness: one named check per dependency /ready reports on.
     store_health = providers.Singleton(MongoStoreHealth, mongo_client, settings.provided.mongodb_timeout_seconds)
-    readiness_checks = providers.Singleton(ReadinessChecks, providers.Dict(store=store_health.provided.check))
+    # Daraja is asked for an OAuth token at most every few seconds, whatever the probe rate.
+    daraja_health = providers.Singleton(
+        DarajaHealth,
+        http_client,
+        daraja.provided.base_url,
+        daraja.provided.consumer_key,
+        daraja.provided.consumer_secret,
+    )
+    readiness_checks = providers.Singleton(
+        ReadinessChecks, providers.Dict(store=store_health.provided.check, daraja=daraja_health.provided.check)
+    )
 
     # Use-cases: stateless, built per request or per socket.
     push_payment = providers.Factory(
@@ -245,6 +293,7 @@ class Container(containers.DeclarativeContainer):
         reconcile_random,
         initial_delay_seconds=settings.provided.stk_first_check_seconds,
         max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
+        on_settled=providers.Callable(reconciled_stk_counter, gateway_metrics),
     )
     reconcile_withdrawals = providers.Factory(
         ReconcileWithdrawals,
@@ -259,10 +308,14 @@ class Container(containers.DeclarativeContainer):
         ReconciliationLoop,
         providers.List(reconcile_stk_payments, reconcile_withdrawals),
         settings.provided.reconcile_poll_seconds,
+        metrics=gateway_metrics,
+        kinds=["stk", "b2c"],
     )
 
     # The B2C worker: one per process; a queued withdrawal wakes it at once.
-    worker = providers.Singleton(WithdrawalWorker, submit_withdrawal, settings.provided.worker_poll_seconds)
+    worker = providers.Singleton(
+        WithdrawalWorker, submit_withdrawal, settings.provided.worker_poll_seconds, metrics=gateway_metrics
+    )
     request_withdrawal = providers.Factory(
         RequestWithdrawal,
         withdrawals,

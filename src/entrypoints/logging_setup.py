@@ -5,6 +5,8 @@ import sys
 
 import structlog
 
+from entrypoints.token_redaction import RedactTokens
+
 _SHARED_PROCESSORS: list[structlog.types.Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -29,6 +31,7 @@ def configure_logging(level: str = "INFO") -> None:
             ],
         )
     )
+    handler.addFilter(RedactTokens())  # socket paths may carry capability tokens
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

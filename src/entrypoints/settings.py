@@ -2,9 +2,13 @@
 
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.capability_token import TokenKeys
+from entrypoints.secret_files import with_secret_files
 
 
 class MpesaEnvironment(StrEnum):
@@ -30,6 +34,11 @@ B2C_RESULT_PATH = "/api/v1/hooks/b2c/result"
 B2C_TIMEOUT_PATH = "/api/v1/hooks/b2c/timeout"
 B2C_STATUS_PATH = "/api/v1/hooks/b2c/status"
 B2C_STATUS_TIMEOUT_PATH = "/api/v1/hooks/b2c/status-timeout"
+
+
+class ClientAuth(StrEnum):
+    OPEN = "open"
+    SIGNED = "signed"
 
 
 class Settings(BaseSettings):
@@ -89,6 +98,42 @@ class Settings(BaseSettings):
     operator_token: SecretStr | None = Field(None, min_length=32)
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
+    # Client authorisation and transport (SECURITY.md).
+    client_auth: ClientAuth | None = None  # unset: open with the simulator, signed with sandbox and production
+    client_token_keys: SecretStr | None = None
+    open_withdrawals: bool = False
+    allowed_origins: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secrets_from_files(cls, data: object) -> object:
+        return with_secret_files(data)
+
+    @field_validator("client_token_keys")
+    @classmethod
+    def _token_keys_parse(cls, keys: SecretStr | None) -> SecretStr | None:
+        if keys is not None:
+            TokenKeys.parse(keys.get_secret_value())
+        return keys
+
+    def client_auth_mode(self) -> ClientAuth:
+        if self.client_auth is not None:
+            return self.client_auth
+        return ClientAuth.OPEN if self.mpesa_env is MpesaEnvironment.SIMULATOR else ClientAuth.SIGNED
+
+    def token_keys(self) -> TokenKeys | None:
+        keys = self.client_token_keys
+        return None if keys is None else TokenKeys.parse(keys.get_secret_value())
+
+    def origin_allow_list(self) -> frozenset[str] | None:
+        """Origins a browser may open sockets from; None for any (`*`, or unset in open mode)."""
+        listed = frozenset(
+            origin.strip().lower().rstrip("/") for origin in self.allowed_origins.split(",") if origin.strip()
+        )
+        if "*" in listed or (not listed and self.client_auth_mode() is ClientAuth.OPEN):
+            return None
+        return listed or frozenset({own_origin(self.public_base_url)})
+
     @model_validator(mode="after")
     def _limits_are_ordered(self) -> "Settings":
         if self.b2c_min_amount > self.b2c_max_amount:
@@ -114,6 +159,15 @@ class Settings(BaseSettings):
             raise ValueError(f"MPESA_ENV={self.mpesa_env.value} needs {', '.join(n.upper() for n in missing)}")
         if self.callback_base_url is None:
             raise ValueError(f"MPESA_ENV={self.mpesa_env.value} needs CALLBACK_BASE_URL, the public https address")
+        return self
+
+    # After the credentials check, so a bare sandbox or production configuration is told what Daraja needs first.
+    @model_validator(mode="after")
+    def _clients_are_authorised(self) -> "Settings":
+        if self.open_withdrawals and self.mpesa_env is not MpesaEnvironment.SIMULATOR:
+            raise ValueError(f"OPEN_WITHDRAWALS=true is refused with MPESA_ENV={self.mpesa_env.value}")
+        if self.client_auth_mode() is ClientAuth.SIGNED and self.client_token_keys is None:
+            raise ValueError("CLIENT_AUTH=signed needs CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE)")
         return self
 
     @property
@@ -144,3 +198,11 @@ class Settings(BaseSettings):
         if self.mpesa_env is MpesaEnvironment.SIMULATOR:
             raise ValueError("the simulator's address is not known yet: start it first (local_services)")
         return DARAJA_BASE_URLS[self.mpesa_env]
+
+
+def own_origin(base_url: str) -> str:
+    """The Origin a browser sends for pages served from `base_url` (default ports left out)."""
+    parts = urlsplit(base_url.lower())
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}" + ("" if parts.port in (None, default) else f":{parts.port}")

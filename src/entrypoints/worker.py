@@ -9,6 +9,7 @@ import structlog
 
 from domain.errors import StoreUnavailableError
 from domain.withdrawal import Withdrawal
+from entrypoints.metrics import GatewayMetrics
 
 logger = structlog.get_logger()
 
@@ -18,8 +19,13 @@ _BACKOFF_AFTER_FAULT_SECONDS = 2.0
 class WithdrawalWorker:
     """Runs `submit_next` until the queue is empty, then waits for a wake-up or the next poll."""
 
-    def __init__(self, submit_next: Callable[[], Awaitable[Withdrawal | None]], poll_seconds: float) -> None:
-        self._submit_next, self._poll_seconds = submit_next, poll_seconds
+    def __init__(
+        self,
+        submit_next: Callable[[], Awaitable[Withdrawal | None]],
+        poll_seconds: float,
+        metrics: GatewayMetrics | None = None,
+    ) -> None:
+        self._submit_next, self._poll_seconds, self._metrics = submit_next, poll_seconds, metrics
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -47,6 +53,10 @@ class WithdrawalWorker:
                 logger.exception("worker_step_failed")
                 await self._pause(_BACKOFF_AFTER_FAULT_SECONDS)
                 continue
+            if self._metrics is not None:
+                self._metrics.loop_ran("worker")
+                if sent is not None:
+                    self._metrics.withdrawal_sent(sent.status.value)
             if sent is None:
                 await self._pause(self._poll_seconds)
         logger.info("worker_stopped")

@@ -257,6 +257,7 @@ def test_the_demo_is_absent_outside_simulator_mode(
         DARAJA_PASSKEY="not-used-by-this-test",
         B2C_INITIATOR_PASSWORD="not-used-by-this-test",
         CALLBACK_BASE_URL="https://gateway.example",
+        CLIENT_TOKEN_KEYS="demo-test:" + "k" * 32,
         WORKER_ENABLED="false",
     )
     try:

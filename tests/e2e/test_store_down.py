@@ -88,7 +88,7 @@ async def test_while_the_store_is_down_pushes_are_refused_and_nothing_reaches_da
     assert simulator.stk_push_count() == daraja_calls, "a push reached Daraja with the store down"
     assert health.status_code == 200
     assert ready.status_code == 503
-    assert ready.json() == {"status": "not ready", "checks": {"store": "down"}}
+    assert ready.json() == {"status": "not ready", "checks": {"store": "down", "daraja": "up"}}
 
 
 async def test_the_gateway_serves_again_by_itself_once_the_store_is_back(
@@ -109,7 +109,7 @@ async def test_the_gateway_serves_again_by_itself_once_the_store_is_back(
     assert ack["ok"] is True, ack
     assert final["data"]["status"] == "success"
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "checks": {"store": "up"}}
+    assert ready.json() == {"status": "ready", "checks": {"store": "up", "daraja": "up"}}
 
 
 async def _until_the_store_answers(client: SocketClient) -> None:

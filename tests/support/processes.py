@@ -89,6 +89,7 @@ def start_gateway(
         "SSL_KEYFILE": str(keyfile),
         "DATA_DIR": str(workdir / "var"),
         "SIMULATOR_CALLBACK_DELAY": "0.2",
+        "OPEN_WITHDRAWALS": "true" if environment.get("MPESA_ENV", "simulator") == "simulator" else "false",
         **environment,
     }
     process = LocalProcess(

@@ -1,6 +1,7 @@
 import httpx
 
 from adapters.daraja.b2c_settings import B2cSettings
+from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_post import post_to_daraja, refusal_error
 from adapters.daraja.daraja_query import raise_if_troubled, with_retries
@@ -38,11 +39,13 @@ class DarajaB2cClient(PayoutProvider):
         *,
         breaker: DarajaCircuitBreaker | None = None,
         query_retry: RetryPolicy | None = None,
+        metrics: DarajaCallMetrics | None = None,
     ) -> None:
         self._http, self._auth, self._settings = http, auth, settings
         self._security_credential = security_credential
         self._breaker = breaker if breaker is not None else DarajaCircuitBreaker()
         self._query_retry = query_retry if query_retry is not None else RetryPolicy()
+        self._metrics = metrics
 
     def __repr__(self) -> str:
         return f"DarajaB2cClient({self._settings!r})"
@@ -103,7 +106,9 @@ class DarajaB2cClient(PayoutProvider):
         await with_retries(attempt, self._query_retry, TRANSACTION_STATUS_PATH)
 
     async def _post(self, path: str, body: dict[str, object]) -> httpx.Response:
-        return await post_to_daraja(self._http, self._auth, self._settings.base_url, path, body, self._breaker)
+        return await post_to_daraja(
+            self._http, self._auth, self._settings.base_url, path, body, self._breaker, self._metrics
+        )
 
 
 def _url(base_url: str, callback_token: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import structlog
 
+from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import CircuitOpenError, DarajaCircuitBreaker
 from adapters.daraja.json_body import json_object
 from domain.errors import (
@@ -34,12 +35,13 @@ async def post_to_daraja(
     path: str,
     body: dict[str, Any],
     breaker: DarajaCircuitBreaker,
+    metrics: DarajaCallMetrics | None = None,
 ) -> httpx.Response:
     """Daraja's answer, whatever its status, sent once (never repeated here).
 
     Raises CircuitOpenError (a ProviderUnreachableError) at once while the breaker is open, ProviderUnreachableError
     when the request surely never arrived and ProviderOutcomeUnknownError when it may have arrived but the answer
-    was lost. Every outcome is reported to the breaker. The body is never logged."""
+    was lost. Every outcome is reported to the breaker (and to `metrics`). The body is never logged."""
     started = time.perf_counter()
     outcome, status = "answered", None
     try:
@@ -70,13 +72,10 @@ async def post_to_daraja(
         breaker.abandoned()
         raise
     finally:
-        logger.info(
-            "daraja_call",
-            path=path,
-            outcome=outcome,
-            status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 1),
-        )
+        elapsed = time.perf_counter() - started
+        logger.info("daraja_call", path=path, outcome=outcome, status=status, duration_ms=round(elapsed * 1000, 1))
+        if metrics is not None:
+            metrics.observe(path, outcome, status, elapsed)
     if is_troubled(response, json_object(response)):
         breaker.failed()
     else:

@@ -1,5 +1,6 @@
 import httpx
 
+from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_post import post_to_daraja, refusal_error
 from adapters.daraja.daraja_query import raise_if_troubled, with_retries
@@ -36,10 +37,12 @@ class DarajaStkClient(PaymentProvider):
         *,
         breaker: DarajaCircuitBreaker | None = None,
         query_retry: RetryPolicy | None = None,
+        metrics: DarajaCallMetrics | None = None,
     ) -> None:
         self._http, self._auth, self._settings, self._clock = http, auth, settings, clock
         self._breaker = breaker if breaker is not None else DarajaCircuitBreaker()
         self._query_retry = query_retry if query_retry is not None else RetryPolicy()
+        self._metrics = metrics
 
     async def start_stk_push(self, request: StkPushRequest) -> StkPushAccepted:
         body = {
@@ -78,7 +81,9 @@ class DarajaStkClient(PaymentProvider):
         }
 
     async def _post(self, path: str, body: dict[str, object]) -> httpx.Response:
-        return await post_to_daraja(self._http, self._auth, self._settings.base_url, path, body, self._breaker)
+        return await post_to_daraja(
+            self._http, self._auth, self._settings.base_url, path, body, self._breaker, self._metrics
+        )
 
 
 def _query_answer(response: httpx.Response, answer: dict[str, object], checkout: str) -> StkQueryAnswer:

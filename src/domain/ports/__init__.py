@@ -11,6 +11,7 @@ from domain.ports.payment_provider import PaymentProvider
 from domain.ports.payment_repository import PaymentRepository
 from domain.ports.payout_provider import PayoutProvider
 from domain.ports.random_source import RandomSource
+from domain.ports.record_counts import RecordCounts
 from domain.ports.store_health import StoreHealth
 from domain.ports.stuck_records import RecordKind, StuckRecord, StuckRecords
 from domain.ports.withdrawal_repository import WithdrawalRepository
@@ -28,6 +29,7 @@ __all__ = [
     "PaymentRepository",
     "PayoutProvider",
     "RandomSource",
+    "RecordCounts",
     "RecordKind",
     "StoreHealth",
     "StuckRecord",

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import timedelta
 
 import structlog
@@ -42,8 +43,10 @@ class ReconcileStkPayments:
         max_delay_seconds: float = MAX_CHECK_DELAY.total_seconds(),
         backoff_factor: float = BACKOFF_FACTOR,
         jitter: float = JITTER,
+        on_settled: Callable[[], None] | None = None,
     ) -> None:
         self._payments, self._provider, self._broadcaster = payments, provider, broadcaster
+        self._on_settled = on_settled
         self._clock, self._random = clock, random
         self._schedule = CheckSchedule(
             timedelta(seconds=initial_delay_seconds), timedelta(seconds=max_delay_seconds), backoff_factor, jitter
@@ -124,6 +127,8 @@ class ReconcileStkPayments:
                 status=payment.status.value,
                 check_attempts=payment.check_attempts,
             )
+            if self._on_settled is not None:
+                self._on_settled()
             return
         raise ConcurrentUpdateError(f"payment {payment.id} kept changing while its query answer was recorded")
 

@@ -19,12 +19,13 @@ from domain.received_callback import CallbackKind
 from domain.transaction_status import TransactionStatusResult
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
-from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult
+from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
 from domain.use_cases.journal_callback import JournalCallback
 from domain.withdrawal import B2cResult
 from entrypoints.http.daraja_b2c_body import parse_b2c_result
 from entrypoints.http.daraja_callback_body import parse_stk_callback
 from entrypoints.http.daraja_status_body import parse_transaction_status
+from entrypoints.metrics import GatewayMetrics
 from entrypoints.settings import (
     B2C_RESULT_PATH,
     B2C_STATUS_PATH,
@@ -68,12 +69,13 @@ class DarajaCallbackController(Controller):
         hash: str,  # the per-payment secret the gateway put in the CallBackURL
         handle_stk_callback: NamedDependency[HandleStkCallback],
         journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
     ) -> DarajaAnswer:
         async def apply(result: StkResult, journal_id: str) -> str:
             return (await handle_stk_callback(hash, result, journal_id)).value
 
         arrival = Arrival(CallbackKind.STK, hash, "stk_callback")
-        return await _receive(request, arrival, parse_stk_callback, apply, journal_callback)
+        return await _receive(request, arrival, parse_stk_callback, apply, journal_callback, gateway_metrics)
 
     @post(
         ["/api/v1/mpesa/b2c/withdraw/{hash:str}", B2C_RESULT_PATH + "/{hash:str}"],
@@ -86,12 +88,13 @@ class DarajaCallbackController(Controller):
         hash: str,  # the per-withdrawal secret the gateway put in the ResultURL
         handle_b2c_result: NamedDependency[HandleB2cResult],
         journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
     ) -> DarajaAnswer:
         async def apply(result: B2cResult, journal_id: str) -> str:
             return (await handle_b2c_result(hash, result, queue_timeout=False, journal_id=journal_id)).value
 
         arrival = Arrival(CallbackKind.B2C_RESULT, hash, "b2c_result")
-        return await _receive(request, arrival, parse_b2c_result, apply, journal_callback)
+        return await _receive(request, arrival, parse_b2c_result, apply, journal_callback, gateway_metrics)
 
     @post(
         ["/api/v1/mpesa/b2c/queue/{hash:str}", B2C_TIMEOUT_PATH + "/{hash:str}"],
@@ -104,12 +107,13 @@ class DarajaCallbackController(Controller):
         hash: str,  # the per-withdrawal secret the gateway put in the QueueTimeOutURL
         handle_b2c_result: NamedDependency[HandleB2cResult],
         journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
     ) -> DarajaAnswer:
         async def apply(result: B2cResult, journal_id: str) -> str:
             return (await handle_b2c_result(hash, result, queue_timeout=True, journal_id=journal_id)).value
 
         arrival = Arrival(CallbackKind.B2C_TIMEOUT, hash, "b2c_queue_timeout")
-        return await _receive(request, arrival, parse_b2c_result, apply, journal_callback)
+        return await _receive(request, arrival, parse_b2c_result, apply, journal_callback, gateway_metrics)
 
     @post(B2C_STATUS_PATH + "/{hash:str}", status_code=200, summary="Daraja's Transaction Status answer (ResultURL)")
     async def b2c_status_result(
@@ -118,12 +122,16 @@ class DarajaCallbackController(Controller):
         hash: str,  # the per-withdrawal secret the gateway put in the status query's ResultURL
         handle_transaction_status_result: NamedDependency[HandleTransactionStatusResult],
         journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
     ) -> DarajaAnswer:
         async def apply(result: TransactionStatusResult, _journal_id: str) -> str:
-            return (await handle_transaction_status_result(hash, result)).value
+            outcome = await handle_transaction_status_result(hash, result)
+            if outcome is StatusResultOutcome.SETTLED:
+                gateway_metrics.settled_by_reconciliation("b2c")
+            return outcome.value
 
         arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_result")
-        return await _receive(request, arrival, parse_transaction_status, apply, journal_callback)
+        return await _receive(request, arrival, parse_transaction_status, apply, journal_callback, gateway_metrics)
 
     @post(B2C_STATUS_TIMEOUT_PATH + "/{hash:str}", status_code=200, summary="Daraja's Transaction Status time-out")
     async def b2c_status_timeout(
@@ -131,16 +139,30 @@ class DarajaCallbackController(Controller):
         request: Request[Any, Any, Any],
         hash: str,  # the per-withdrawal secret the gateway put in the status query's QueueTimeOutURL
         journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
     ) -> DarajaAnswer:
         async def ignore(_result: bytes, _journal_id: str) -> str:
             # The query itself timed out in Daraja's queue: the reconciler simply asks again at its next check.
             return "ignored"
 
         arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_timeout")
-        return await _receive(request, arrival, bytes, ignore, journal_callback)
+        return await _receive(request, arrival, bytes, ignore, journal_callback, gateway_metrics)
 
 
 async def _receive(
+    request: Request[Any, Any, Any],
+    arrival: Arrival,
+    parse: Callable[[bytes], ResultT],
+    apply: Callable[[ResultT, str], Awaitable[str]],
+    journal_callback: JournalCallback,
+    metrics: GatewayMetrics,
+) -> DarajaAnswer:
+    answer = await _answer_callback(request, arrival, parse, apply, journal_callback)
+    metrics.callback(arrival.kind.value, accepted=answer.status_code == 200)
+    return answer
+
+
+async def _answer_callback(
     request: Request[Any, Any, Any],
     arrival: Arrival,
     parse: Callable[[bytes], ResultT],

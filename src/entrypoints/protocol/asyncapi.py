@@ -57,6 +57,13 @@ CLOSE_CODES: tuple[tuple[int, str, str], ...] = (
         "The `since` query parameter is not an ISO 8601 time; sent right after the handshake.",
     ),
     (
+        CLOSE_POLICY_VIOLATION,
+        "UNAUTHORIZED: …",
+        "The hash is not a valid, unexpired capability token granting this endpoint's scope (stk or b2c), or is a "
+        "plain hash where tokens are required (CLIENT_AUTH=signed; B2C without OPEN_WITHDRAWALS); sent right after "
+        "the handshake. A browser upgrade from an Origin not allowed is refused with HTTP 403 instead.",
+    ),
+    (
         CLOSE_MESSAGE_TOO_BIG,
         "",
         "A message larger than WS_MAX_MESSAGE_BYTES (16 MiB by default, measured after decompression).",
@@ -343,7 +350,8 @@ def _channel(address: str, title: str, description: str, messages: dict[str, typ
             "hash": {
                 "description": (
                     "Names the connection: every socket on the same hash gets the same updates, and `status` finds "
-                    "only payments of its own hash."
+                    "only payments of its own hash. A signed capability token (`v1.<kid>.<claims>.<mac>`, see "
+                    "SECURITY.md) is replaced by its subject, which is then the hash."
                 )
             }
         },

@@ -4,10 +4,13 @@ from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 
+from domain.capability import B2C
+from domain.errors import UnauthorizedError
 from domain.topics import b2c_topic
 from domain.use_cases.catch_up import CatchUp
 from domain.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
 from entrypoints.protocol.messages import ClientMessage, WithdrawPayload, convert
+from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
 from entrypoints.ws.session import run_session
 from entrypoints.ws.since import parse_since, refuse_since
 from entrypoints.ws.socket_limits import SocketLimits
@@ -21,14 +24,26 @@ async def b2c_socket(
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
     b2c_catch_up: NamedDependency[CatchUp],
+    client_authorisation: NamedDependency[ClientAuthorisation],
     since: str | None = None,
 ) -> None:
-    """Query `since` (ISO 8601, the `updated_at` of the last update the client saw) narrows the catch-up."""
+    """`hash`: a signed capability token with the b2c scope, or (open withdrawals only) a plain hash. Query `since`
+    (ISO 8601, the `updated_at` of the last update the client saw) narrows the catch-up."""
+    try:
+        capability = client_authorisation.admit(hash, B2C)
+    except UnauthorizedError as error:
+        await refuse_unauthorised(socket, hash, error)
+        return
+    # The token's subject, never the token: the topic, the stored hash and the daily total survive renewals.
+    subject = capability.subject
 
     async def withdraw(message: ClientMessage) -> dict[str, Any]:
         request = convert(message.payload, WithdrawPayload)
+        client_authorisation.permit_withdrawal(capability, request.phone, request.amount)
         # The client's `ref` is the idempotency key: sending the same withdrawal again returns the first one.
-        command = WithdrawCommand(hash, request.phone, request.amount, request.description, idempotency_key=message.ref)
+        command = WithdrawCommand(
+            subject, request.phone, request.amount, request.description, idempotency_key=message.ref
+        )
         return (await request_withdrawal(command)).view()
 
     try:
@@ -38,9 +53,9 @@ async def b2c_socket(
         return
     await run_session(
         socket,
-        b2c_topic(hash),
+        b2c_topic(subject),
         {"withdraw": withdraw},
         channels,
         socket_limits,
-        missed=lambda: b2c_catch_up(hash, last_seen),
+        missed=lambda: b2c_catch_up(subject, last_seen),
     )

@@ -12,6 +12,7 @@ from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 
 from domain.errors import DomainError
+from entrypoints.metrics import GatewayMetrics
 from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
 from entrypoints.protocol.messages import ClientMessage, decode_document, read_envelope, usable_ref
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
@@ -75,6 +76,10 @@ async def run_session(
     slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
     started = time.perf_counter()
     close_code: int | None = None
+    metrics = limits.metrics
+    endpoint = _endpoint_of(socket)
+    if metrics is not None:
+        metrics.socket_opened(endpoint)
     with structlog.contextvars.bound_contextvars(connection=uuid.uuid4().hex[:12], topic=topic):
         logger.info("ws_connected")
         try:
@@ -101,12 +106,14 @@ async def run_session(
                         break
                     await slots.acquire()
                     # A request outlives its socket: a push already sent to Daraja must still record Daraja's ids.
-                    task = asyncio.create_task(_answer(client, text, handlers, kinds))
+                    task = asyncio.create_task(_answer(client, text, handlers, kinds, metrics))
                     drain.track(task)
                     task.add_done_callback(lambda _: slots.release())
         finally:
             client.open = False
             drain.unregister(client)
+            if metrics is not None:
+                metrics.socket_closed(endpoint)
             logger.info("ws_closed", code=close_code, duration_s=round(time.perf_counter() - started, 3))
 
 
@@ -122,7 +129,27 @@ async def _send_missed(client: ClientSocket, topic: str, missed: Callable[[], Aw
     logger.info("ws_catch_up", updates=len(records))
 
 
-async def _answer(client: ClientSocket, text: str, handlers: Mapping[str, Handler], kinds: frozenset[str]) -> None:
+def _endpoint_of(socket: WebSocket) -> str:
+    """`stk` or `b2c`, from the path `/mpesa/{endpoint}/{hash}`: a bounded metrics label, never the hash."""
+    parts = str(socket.scope.get("path", "")).split("/")
+    return parts[2] if len(parts) > 2 else "other"
+
+
+def _record_ids(data: Any) -> dict[str, Any]:
+    """The payment's or withdrawal's id of an ok reply, so the request's log line joins the record's own lines."""
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return {}
+    key = "withdrawal_id" if "originator_conversation_id" in data else "payment_id"
+    return {key: data["id"]}
+
+
+async def _answer(
+    client: ClientSocket,
+    text: str,
+    handlers: Mapping[str, Handler],
+    kinds: frozenset[str],
+    metrics: GatewayMetrics | None = None,
+) -> None:
     started = time.perf_counter()
     kind, ref = "error", None
     try:
@@ -138,10 +165,14 @@ async def _answer(client: ClientSocket, text: str, handlers: Mapping[str, Handle
         logger.exception("ws_message_failed", kind=kind)
         reply = error_reply(kind, ref, internal_error())
     await client.send(_encoder.encode(reply))
+    code = None if reply["ok"] else reply["error"]["code"]
+    if metrics is not None:
+        metrics.message_answered(kind, code or "ok")
     logger.info(
         "ws_message",
         kind=kind,
         ok=reply["ok"],
-        code=None if reply["ok"] else reply["error"]["code"],
+        code=code,
         duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        **_record_ids(reply.get("data") if reply["ok"] else None),
     )

@@ -4,11 +4,14 @@ from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 
+from domain.capability import STK
+from domain.errors import UnauthorizedError
 from domain.topics import stk_topic
 from domain.use_cases.catch_up import CatchUp
 from domain.use_cases.payment_status import PaymentStatusQuery
 from domain.use_cases.push_payment import PushCommand, PushPayment
 from entrypoints.protocol.messages import ClientMessage, PushPayload, StatusPayload, convert
+from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
 from entrypoints.ws.session import run_session
 from entrypoints.ws.since import parse_since, refuse_since
 from entrypoints.ws.socket_limits import SocketLimits
@@ -23,18 +26,29 @@ async def stk_socket(
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
     stk_catch_up: NamedDependency[CatchUp],
+    client_authorisation: NamedDependency[ClientAuthorisation],
     since: str | None = None,
 ) -> None:
-    """Query `since` (ISO 8601, the `updated_at` of the last update the client saw) narrows the catch-up."""
+    """`hash`: a signed capability token, or (open mode) a plain hash. Query `since` (ISO 8601, the `updated_at`
+    of the last update the client saw) narrows the catch-up."""
+    try:
+        capability = client_authorisation.admit(hash, STK)
+    except UnauthorizedError as error:
+        await refuse_unauthorised(socket, hash, error)
+        return
+    # The token's subject, never the token: the topic and the stored hash stay the same across renewals.
+    subject = capability.subject
 
     async def push(message: ClientMessage) -> dict[str, Any]:
         request = convert(message.payload, PushPayload)
+        client_authorisation.permit_push(capability, request.phone)
         # The client's `ref` is the idempotency key: sending the same push again returns the first one.
-        command = PushCommand(hash, request.phone, request.amount, request.description, idempotency_key=message.ref)
+        command = PushCommand(subject, request.phone, request.amount, request.description, idempotency_key=message.ref)
         return (await push_payment(command)).view()
 
     async def status(message: ClientMessage) -> dict[str, Any]:
-        return (await payment_status(hash, convert(message.payload, StatusPayload).checkout)).view()
+        client_authorisation.permit_read(capability)
+        return (await payment_status(subject, convert(message.payload, StatusPayload).checkout)).view()
 
     try:
         last_seen = parse_since(since)
@@ -43,9 +57,9 @@ async def stk_socket(
         return
     await run_session(
         socket,
-        stk_topic(hash),
+        stk_topic(subject),
         {"push": push, "status": status},
         channels,
         socket_limits,
-        missed=lambda: stk_catch_up(hash, last_seen),
+        missed=lambda: stk_catch_up(subject, last_seen),
     )

@@ -1,0 +1,31 @@
+"""Payments and withdrawals per state, for the /metrics gauges: one indexed count per state, read at scrape time."""
+
+from odmantic import AIOEngine
+
+from adapters.mongo.store_errors import translates_store_errors
+from domain.b2c_result_codes import WithdrawalStatus
+from domain.ports import RecordCounts
+from domain.result_codes import PaymentStatus
+
+_PAYMENTS = "stk_payments"
+_WITHDRAWALS = "b2c_withdrawals"
+
+
+class MongoRecordCounts(RecordCounts):
+    """Each count names its state (never a `None` filter, which nx-27017 mishandles) and uses the status index."""
+
+    def __init__(self, engine: AIOEngine) -> None:
+        self._payments, self._withdrawals = engine.database[_PAYMENTS], engine.database[_WITHDRAWALS]
+
+    @translates_store_errors
+    async def payments_by_status(self) -> dict[str, int]:
+        return {
+            status.value: await self._payments.count_documents({"status": status.value}) for status in PaymentStatus
+        }
+
+    @translates_store_errors
+    async def withdrawals_by_status(self) -> dict[str, int]:
+        return {
+            status.value: await self._withdrawals.count_documents({"status": status.value})
+            for status in WithdrawalStatus
+        }

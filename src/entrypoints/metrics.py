@@ -1,0 +1,130 @@
+"""The gateway's Prometheus metrics, on one registry per process (built by the container, never the global default,
+so several apps can live in one test process). Every label set is bounded: endpoint, kind, outcome, state; never a
+hash, phone, token or id."""
+
+import time
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+from domain.errors import StoreUnavailableError
+from domain.ports import RecordCounts
+
+logger = structlog.get_logger()
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+ENDPOINTS = ("stk", "b2c")
+
+
+class GatewayMetrics:
+    def __init__(self, registry: CollectorRegistry, record_counts: RecordCounts | None = None) -> None:
+        self.registry, self._record_counts = registry, record_counts
+        self.open_sockets = Gauge(
+            "mpesa_gateway_open_sockets", "Client sockets open now, by endpoint.", ["endpoint"], registry=registry
+        )
+        for endpoint in ENDPOINTS:
+            self.open_sockets.labels(endpoint=endpoint)
+        self.messages = Counter(
+            "mpesa_gateway_messages",
+            "Client messages answered, by kind and outcome (ok, or the error code).",
+            ["kind", "outcome"],
+            registry=registry,
+        )
+        self.callbacks = Counter(
+            "mpesa_gateway_callbacks",
+            "Daraja callbacks received, by kind and result (accepted or rejected).",
+            ["kind", "result"],
+            registry=registry,
+        )
+        self.payments = Gauge(
+            "mpesa_gateway_payments",
+            "Stored STK payments by state (read at scrape time).",
+            ["state"],
+            registry=registry,
+        )
+        self.withdrawals = Gauge(
+            "mpesa_gateway_withdrawals",
+            "Stored B2C withdrawals by state (read at scrape time).",
+            ["state"],
+            registry=registry,
+        )
+        self.store_count_failures = Counter(
+            "mpesa_gateway_store_count_failures",
+            "Scrapes whose state counts could not be read (the store was unavailable).",
+            registry=registry,
+        )
+        self.reconciler_checked = Counter(
+            "mpesa_gateway_reconciler_checked",
+            "Records the reconciler claimed and asked Daraja about, by kind (stk or b2c).",
+            ["kind"],
+            registry=registry,
+        )
+        self.reconciler_settled = Counter(
+            "mpesa_gateway_reconciler_settled",
+            "Records settled by reconciliation (an STK query answer, or a B2C Transaction Status result), by kind.",
+            ["kind"],
+            registry=registry,
+        )
+        self.withdrawals_sent = Counter(
+            "mpesa_gateway_worker_withdrawals_sent",
+            "Withdrawals the worker sent to Daraja, by the state they were left in.",
+            ["state"],
+            registry=registry,
+        )
+        self.last_run = Gauge(
+            "mpesa_gateway_last_run_timestamp_seconds",
+            "When each background loop (worker, reconciler) last finished a round, as a Unix time.",
+            ["loop"],
+            registry=registry,
+        )
+
+    # Sockets and messages.
+    def socket_opened(self, endpoint: str) -> None:
+        self.open_sockets.labels(endpoint=_endpoint(endpoint)).inc()
+
+    def socket_closed(self, endpoint: str) -> None:
+        self.open_sockets.labels(endpoint=_endpoint(endpoint)).dec()
+
+    def message_answered(self, kind: str, outcome: str) -> None:
+        self.messages.labels(kind=kind, outcome=outcome).inc()
+
+    # Callbacks.
+    def callback(self, kind: str, *, accepted: bool) -> None:
+        self.callbacks.labels(kind=kind, result="accepted" if accepted else "rejected").inc()
+
+    # Background loops.
+    def reconciled(self, kind: str, checked: int) -> None:
+        if checked:
+            self.reconciler_checked.labels(kind=kind).inc(checked)
+
+    def settled_by_reconciliation(self, kind: str) -> None:
+        self.reconciler_settled.labels(kind=kind).inc()
+
+    def withdrawal_sent(self, state: str) -> None:
+        self.withdrawals_sent.labels(state=state).inc()
+
+    def loop_ran(self, loop: str) -> None:
+        self.last_run.labels(loop=loop).set(time.time())
+
+    async def scrape(self) -> bytes:
+        """The exposition text; the state gauges are read from the store now (a few indexed counts)."""
+        if self._record_counts is not None:
+            try:
+                payments = await self._record_counts.payments_by_status()
+                withdrawals = await self._record_counts.withdrawals_by_status()
+            except StoreUnavailableError:
+                self.store_count_failures.inc()
+            except Exception:
+                logger.exception("metrics_store_counts_failed")
+                self.store_count_failures.inc()
+            else:
+                for state, count in payments.items():
+                    self.payments.labels(state=state).set(count)
+                for state, count in withdrawals.items():
+                    self.withdrawals.labels(state=state).set(count)
+        return generate_latest(self.registry)
+
+
+def _endpoint(endpoint: str) -> str:
+    return endpoint if endpoint in ENDPOINTS else "other"

@@ -1,0 +1,33 @@
+"""`NAME_FILE` variables: a secret may come from a file (a Docker or Kubernetes secret) instead of the environment."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+# The settings that are secrets; each may also be given as NAME_FILE, a path whose content (trimmed) is the value.
+SECRET_SETTINGS = (
+    "daraja_consumer_key",
+    "daraja_consumer_secret",
+    "daraja_passkey",
+    "b2c_initiator_password",
+    "operator_token",
+    "client_token_keys",
+)
+
+
+def with_secret_files(data: Any) -> Any:
+    """`data` (the raw settings) with each secret given as NAME_FILE read in; ValueError when both or unreadable."""
+    if not isinstance(data, dict):
+        return data
+    merged = dict(data)
+    for name in SECRET_SETTINGS:
+        path = os.environ.get(f"{name.upper()}_FILE")
+        if not path:
+            continue
+        if any(key.lower() == name for key in data):
+            raise ValueError(f"set {name.upper()} or {name.upper()}_FILE, not both")
+        try:
+            merged[name] = Path(path).read_text().strip()
+        except OSError as error:
+            raise ValueError(f"{name.upper()}_FILE: cannot read {path}: {error.strerror}") from None
+    return merged

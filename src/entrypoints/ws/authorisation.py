@@ -1,0 +1,72 @@
+"""Who may open a socket, and what it may ask: a signed capability token in the path, or a plain hash in open mode."""
+
+import hashlib
+
+import structlog
+from litestar import WebSocket
+
+from domain.capability import B2C, STK, Capability
+from domain.capability_token import TokenKeys, looks_like_token, read_token
+from domain.errors import UnauthorizedError
+from domain.ports import Clock
+from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
+
+logger = structlog.get_logger()
+
+UNAUTHORIZED_REASON = "UNAUTHORIZED"
+
+
+class ClientAuthorisation:
+    """`signed`: only tokens. Open: plain hashes too (STK always; B2C only with `open_withdrawals`)."""
+
+    def __init__(self, *, signed: bool, keys: TokenKeys | None, open_withdrawals: bool, clock: Clock) -> None:
+        self._signed, self._keys, self._open_withdrawals, self._clock = signed, keys, open_withdrawals, clock
+
+    def admit(self, path_hash: str, scope: str) -> Capability:
+        """The capability for a socket on `/mpesa/<scope>/<path_hash>`; UnauthorizedError when there is none."""
+        if looks_like_token(path_hash):
+            if self._keys is None:
+                raise UnauthorizedError("tokens are not accepted: the gateway has no CLIENT_TOKEN_KEYS")
+            capability = read_token(path_hash, self._keys, self._clock.now())
+        elif self._signed:
+            raise UnauthorizedError("a signed capability token is required")
+        elif scope == B2C and not self._open_withdrawals:
+            raise UnauthorizedError("withdrawals need a token with the b2c scope")
+        else:
+            capability = Capability(path_hash, frozenset({STK, B2C}) if self._open_withdrawals else frozenset({STK}))
+        capability.require_scope(scope)
+        return capability
+
+    def admit_server(self, authorization: str | None, hash_: str) -> Capability:
+        """An HTTP push for `hash_`: signed mode wants `Authorization: Bearer <token>` whose subject is `hash_`."""
+        if authorization is None:
+            if self._signed:
+                raise UnauthorizedError("a signed capability token is required: Authorization: Bearer <token>")
+            return Capability(hash_, frozenset({STK}))
+        scheme, _, credential = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer":
+            raise UnauthorizedError("the Authorization header must be Bearer <token>")
+        capability = self.admit(credential.strip(), STK)
+        if capability.subject != hash_:
+            raise UnauthorizedError("the token's subject is not this hash")
+        return capability
+
+    def permit_push(self, capability: Capability, phone: object) -> None:
+        capability.permit_push(phone, self._clock.now())
+
+    def permit_withdrawal(self, capability: Capability, phone: object, amount: object) -> None:
+        capability.permit_withdrawal(phone, amount, self._clock.now())
+
+    def permit_read(self, capability: Capability) -> None:
+        capability.require_live(self._clock.now())
+
+
+async def refuse_unauthorised(socket: WebSocket, path_hash: str, error: UnauthorizedError) -> None:
+    """Close with 1008 right after the handshake, so a browser client can read why (a refused upgrade shows nothing)."""
+    # The path may be a secret token: only a short hash of it is ever logged.
+    fingerprint = hashlib.sha256(path_hash.encode()).hexdigest()[:16]
+    logger.warning(
+        "security_socket_refused", path=socket.url.path.rsplit("/", 1)[0], hash_sha256=fingerprint, reason=error.message
+    )
+    await socket.accept()
+    await socket.close(code=CLOSE_POLICY_VIOLATION, reason=f"{UNAUTHORIZED_REASON}: {error.message}"[:120])
