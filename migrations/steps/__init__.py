@@ -6,6 +6,7 @@ from migrations.steps import (
     m0003_idempotency_keys,
     m0004_reconciliation_indexes,
     m0005_audit_collections,
+    m0006_rate_limits,
 )
 
 STEPS = (
@@ -14,4 +15,5 @@ STEPS = (
     m0003_idempotency_keys,
     m0004_reconciliation_indexes,
     m0005_audit_collections,
+    m0006_rate_limits,
 )

@@ -11,6 +11,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    RATE_LIMITED = "RATE_LIMITED"
     PROVIDER_ERROR = "PROVIDER_ERROR"
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     CALLBACK_REJECTED = "CALLBACK_REJECTED"
@@ -31,6 +32,10 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
     ErrorCode.IDEMPOTENCY_CONFLICT: (
         "The idempotency key (`ref`, or the Idempotency-Key header) was used on this hash within 24 hours for a "
         "different request; nothing was done."
+    ),
+    ErrorCode.RATE_LIMITED: (
+        "Too many requests or sockets: a phone already has a pending prompt or had too many, or a hash or address sent "
+        "too many messages; `details` carries `retry_after` (seconds); nothing was done."
     ),
     ErrorCode.STORE_UNAVAILABLE: "The database cannot be reached; nothing was done and nothing was sent to Daraja.",
     ErrorCode.PROVIDER_ERROR: "Daraja refused the request; `details` carries Daraja's code and message.",

@@ -34,6 +34,16 @@ class IdempotencyConflictError(DomainError):
     code = ErrorCode.IDEMPOTENCY_CONFLICT
 
 
+class RateLimitedError(DomainError):
+    """A limit against abuse refused the request before anything was stored or sent; retry after `retry_after` s."""
+
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, [{"retry_after": retry_after}])
+        self.retry_after = retry_after
+
+
 class StoreUnavailableError(DomainError):
     """The store could not be reached; raised by repositories so use-cases stop before anything is sent."""
 

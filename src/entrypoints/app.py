@@ -42,6 +42,7 @@ _BRIDGED = (
     "readiness_checks",
     "gateway_metrics",
     "journal_callback",
+    "callback_sources",
     "list_anomalies",
     "list_stuck_records",
     "operator_token",

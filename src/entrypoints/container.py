@@ -30,12 +30,14 @@ from adapters.mongo.client import create_engine, create_mongo_client
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.rate_limiter import MongoRateLimiter
 from adapters.mongo.record_counts import MongoRecordCounts
 from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.clock import SystemClock
 from adapters.system.identifiers import RandomIdentifiers
+from domain.prompt_limits import PromptGate, PromptLimits
 from domain.use_cases.catch_up import CatchUp
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
@@ -49,6 +51,7 @@ from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
 from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.use_cases.request_withdrawal import RequestWithdrawal
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
+from entrypoints.http.callback_sources import CallbackSources
 from entrypoints.http.readiness import ReadinessChecks
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.reconciler import ReconciliationLoop
@@ -65,6 +68,7 @@ from entrypoints.settings import (
 from entrypoints.worker import WithdrawalWorker
 from entrypoints.ws.authorisation import ClientAuthorisation
 from entrypoints.ws.drain import SocketDrain
+from entrypoints.ws.socket_guard import SocketGuard
 from entrypoints.ws.socket_limits import SocketLimits
 
 
@@ -121,8 +125,36 @@ def client_authorisation_of(settings: Settings, clock: SystemClock) -> ClientAut
     )
 
 
+def callback_source_policy(settings: Settings) -> CallbackSources:
+    return CallbackSources(
+        settings.effective_callback_source_check,
+        settings.callback_allowed_networks.split(","),
+        settings.trusted_proxies.split(","),
+    )
+
+
 def seconds(amount: float) -> timedelta:
     return timedelta(seconds=amount)
+
+
+def prompt_limits(settings: Settings) -> PromptLimits:
+    return PromptLimits(
+        per_phone=settings.stk_prompts_per_phone,
+        window=seconds(settings.stk_prompt_window_seconds),
+        one_pending=settings.stk_one_pending_per_phone,
+        pending_lifetime=seconds(settings.stk_prompt_lifetime_seconds),
+    )
+
+
+def socket_guard(settings: Settings) -> SocketGuard:
+    return SocketGuard(
+        max_sockets=settings.ws_max_sockets,
+        max_per_hash=settings.ws_max_sockets_per_hash,
+        max_per_address=settings.ws_max_sockets_per_address,
+        messages_per_hash=settings.ws_messages_per_hash,
+        messages_per_address=settings.ws_messages_per_address,
+        window_seconds=settings.ws_message_window_seconds,
+    )
 
 
 def worker_identity() -> str:
@@ -167,6 +199,7 @@ class Container(containers.DeclarativeContainer):
         idle_timeout=settings.provided.ws_idle_timeout,
         drain=providers.Singleton(SocketDrain),
         metrics=gateway_metrics,
+        guard=providers.Singleton(socket_guard, settings),
     )
 
     # Adapters behind the domain's ports.
@@ -200,9 +233,12 @@ class Container(containers.DeclarativeContainer):
     payments = providers.Singleton(MongoPaymentRepository, mongo_engine)
     withdrawals = providers.Singleton(MongoWithdrawalRepository, mongo_engine)
     idempotency_keys = providers.Singleton(MongoIdempotencyKeys, mongo_engine)
+    rate_limiter = providers.Singleton(MongoRateLimiter, mongo_engine)
+    prompt_gate = providers.Singleton(PromptGate, rate_limiter, payments, providers.Callable(prompt_limits, settings))
     daily_allowance = providers.Singleton(MongoDailyAllowance, mongo_engine)
     broadcaster = providers.Singleton(ChannelsBroadcaster, channels)
     callback_journal = providers.Singleton(MongoCallbackJournal, mongo_engine)
+    callback_sources = providers.Singleton(callback_source_policy, settings)
     anomaly_log = providers.Singleton(MongoAnomalyLog, mongo_engine)
     stuck_records = providers.Singleton(MongoStuckRecords, mongo_engine)
     security_credential = providers.Singleton(initiator_credential, settings)
@@ -242,6 +278,7 @@ class Container(containers.DeclarativeContainer):
         idempotency_keys,
         settings.provided.stk_max_amount,
         providers.Callable(seconds, settings.provided.stk_first_check_seconds),
+        gate=prompt_gate,
     )
     payment_status = providers.Factory(PaymentStatusQuery, payments)
     handle_stk_callback = providers.Factory(HandleStkCallback, payments, broadcaster, clock, anomaly_log)

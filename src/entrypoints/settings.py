@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.capability_token import TokenKeys
+from entrypoints.http.callback_sources import SAFARICOM_CALLBACK_ADDRESSES, SourceCheck
 from entrypoints.secret_files import with_secret_files
 
 
@@ -53,6 +54,17 @@ class Settings(BaseSettings):
     ws_idle_timeout: float = Field(960.0, gt=0)
     ws_compression: bool = True
     shutdown_grace_seconds: int = Field(10, ge=0)
+    # Limits against abuse (README: Limits). Socket limits are counted per process.
+    ws_max_sockets: int = Field(10_000, ge=1)
+    ws_max_sockets_per_hash: int = Field(100, ge=1)
+    ws_max_sockets_per_address: int = Field(2_000, ge=1)
+    ws_messages_per_hash: int = Field(6_000, ge=1)
+    ws_messages_per_address: int = Field(60_000, ge=1)
+    ws_message_window_seconds: float = Field(60.0, gt=0)
+    stk_one_pending_per_phone: bool = True
+    stk_prompt_lifetime_seconds: float = Field(120.0, gt=0)
+    stk_prompts_per_phone: int = Field(5, ge=0)
+    stk_prompt_window_seconds: float = Field(3_600.0, gt=0)
     catch_up_window_seconds: float = Field(900.0, ge=0)
     catch_up_limit: int = Field(100, ge=0, le=1000)
 
@@ -96,6 +108,9 @@ class Settings(BaseSettings):
     simulator_callback_delay: float = Field(2.0, ge=0)
     stk_max_amount: int = Field(250_000, ge=1, le=250_000)
     operator_token: SecretStr | None = Field(None, min_length=32)
+    callback_source_check: SourceCheck | None = None
+    callback_allowed_networks: str = ",".join(SAFARICOM_CALLBACK_ADDRESSES)
+    trusted_proxies: str = ""
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     # Client authorisation and transport (SECURITY.md).
@@ -169,6 +184,13 @@ class Settings(BaseSettings):
         if self.client_auth_mode() is ClientAuth.SIGNED and self.client_token_keys is None:
             raise ValueError("CLIENT_AUTH=signed needs CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE)")
         return self
+
+    @property
+    def effective_callback_source_check(self) -> SourceCheck:
+        """Enforced by default only in production: Safaricom publishes no list, so elsewhere refusals are logged."""
+        if self.callback_source_check is not None:
+            return self.callback_source_check
+        return SourceCheck.ENFORCE if self.mpesa_env is MpesaEnvironment.PRODUCTION else SourceCheck.LOG
 
     @property
     def public_base_url(self) -> str:

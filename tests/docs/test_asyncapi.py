@@ -16,7 +16,7 @@ from domain.result_codes import PaymentStatus
 from domain.topics import b2c_topic, stk_topic
 from entrypoints.protocol import asyncapi, messages
 from entrypoints.protocol.errors import UnknownKindError, error_reply, internal_error, ok_reply
-from entrypoints.ws import drain, session, since
+from entrypoints.ws import drain, session, since, socket_guard
 from tests.unit.factories import PaymentFactory, WithdrawalFactory
 
 ROOT = Path(__file__).parents[2]
@@ -66,10 +66,11 @@ def test_every_close_code_the_sockets_use_is_documented_on_both_channels(documen
         drain.CLOSE_GOING_AWAY,
         since.CLOSE_POLICY_VIOLATION,
         asyncapi.CLOSE_MESSAGE_TOO_BIG,
+        socket_guard.CLOSE_TRY_AGAIN_LATER,
     }
     in_readme = {int(code) for code in re.findall(r"`(1\d{3})`", README.split("Close codes:")[1].split("\n\n")[0])}
 
-    assert used == in_readme == {1000, 1001, 1003, 1008, 1009}
+    assert used == in_readme == {1000, 1001, 1003, 1008, 1009, 1013}
     for channel in document["channels"].values():
         assert {row["code"] for row in channel["x-close-codes"]} == used
         for code in used:

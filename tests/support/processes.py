@@ -15,6 +15,16 @@ GATEWAY_START_TIMEOUT = 40.0
 GATEWAY_STOP_TIMEOUT = 20.0
 
 
+UNLIMITED = {
+    "STK_ONE_PENDING_PER_PHONE": "false",
+    "STK_PROMPTS_PER_PHONE": "0",
+    "WS_MAX_SOCKETS_PER_HASH": "100000",
+    "WS_MAX_SOCKETS_PER_ADDRESS": "100000",
+    "WS_MESSAGES_PER_HASH": "1000000",
+    "WS_MESSAGES_PER_ADDRESS": "1000000",
+}
+
+
 @dataclass
 class Gateway:
     process: LocalProcess
@@ -90,6 +100,8 @@ def start_gateway(
         "DATA_DIR": str(workdir / "var"),
         "SIMULATOR_CALLBACK_DELAY": "0.2",
         "OPEN_WITHDRAWALS": "true" if environment.get("MPESA_ENV", "simulator") == "simulator" else "false",
+        # The suite pushes to a few phones from one address all session: abuse limits are tested where asked for.
+        **UNLIMITED,
         **environment,
     }
     process = LocalProcess(

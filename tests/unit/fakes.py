@@ -13,6 +13,7 @@ from domain.anomaly import Anomaly, AnomalyKind
 from domain.errors import ConcurrentUpdateError, StoreUnavailableError
 from domain.idempotency import IDEMPOTENCY_WINDOW
 from domain.payment import Payment, StkPushAccepted, StkPushRequest
+from domain.phone import Phone
 from domain.ports import IdempotencyClaim, StuckRecord
 from domain.received_callback import ReceivedCallback
 from domain.result_codes import PaymentStatus
@@ -75,6 +76,14 @@ class FakePaymentRepository:
     def get(self, payment_id: str) -> Payment:
         """The stored state, as a copy, for assertions."""
         return copy.deepcopy(self._by_id[payment_id])
+
+    async def latest_pending(self, phone: Phone, since: datetime) -> datetime | None:
+        pending = [
+            p.created_at
+            for p in self._by_id.values()
+            if p.phone == phone and p.status is PaymentStatus.PENDING and p.created_at > since
+        ]
+        return max(pending, default=None)
 
     def all(self) -> list[Payment]:
         return [copy.deepcopy(p) for p in self._by_id.values()]
@@ -421,3 +430,20 @@ class FixedRandom:
 
     def uniform(self, a: float, b: float) -> float:
         return a + (b - a) * self.fraction
+
+
+class FakeRateLimiter:
+    """Fixed windows in memory, as the Mongo adapter keeps them; `uses` records every key counted."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, int], int] = {}
+        self.uses: list[str] = []
+
+    async def try_acquire(self, key: str, limit: int, window: timedelta, now: datetime) -> timedelta | None:
+        length = window.total_seconds()
+        started = int(now.timestamp() // length * length)
+        self.uses.append(key)
+        self._counts[key, started] = self._counts.get((key, started), 0) + 1
+        if self._counts[key, started] <= limit:
+            return None
+        return datetime.fromtimestamp(started, UTC) + window - now

@@ -10,7 +10,9 @@ from domain.ports.identifiers import Identifiers
 from domain.ports.payment_provider import PaymentProvider
 from domain.ports.payment_repository import PaymentRepository
 from domain.ports.payout_provider import PayoutProvider
+from domain.ports.pending_prompts import PendingPrompts
 from domain.ports.random_source import RandomSource
+from domain.ports.rate_limiter import RateLimiter
 from domain.ports.record_counts import RecordCounts
 from domain.ports.store_health import StoreHealth
 from domain.ports.stuck_records import RecordKind, StuckRecord, StuckRecords
@@ -28,7 +30,9 @@ __all__ = [
     "PaymentProvider",
     "PaymentRepository",
     "PayoutProvider",
+    "PendingPrompts",
     "RandomSource",
+    "RateLimiter",
     "RecordCounts",
     "RecordKind",
     "StoreHealth",

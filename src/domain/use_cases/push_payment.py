@@ -17,6 +17,7 @@ from domain.idempotency import STK_SCOPE, keyed_request, store_unless_repeated
 from domain.payment import Payment
 from domain.phone import Phone
 from domain.ports import Broadcaster, Clock, IdempotencyKeys, Identifiers, PaymentProvider, PaymentRepository
+from domain.prompt_limits import PromptGate
 from domain.topics import stk_topic
 
 logger = structlog.get_logger()
@@ -47,11 +48,13 @@ class PushPayment:
         keys: IdempotencyKeys,
         maximum_amount: int,
         first_check_after: timedelta = STK_FIRST_CHECK_AFTER,
+        gate: PromptGate | None = None,
     ) -> None:
         self._payments, self._provider, self._broadcaster = payments, provider, broadcaster
         self._clock, self._identifiers, self._keys = clock, identifiers, keys
         self._maximum_amount = maximum_amount
         self._first_check_after = first_check_after
+        self._gate = gate
 
     async def __call__(self, command: PushCommand) -> Payment:
         payment = Payment.start(
@@ -71,13 +74,19 @@ class PushPayment:
             keyed,
             payment.id,
             payment.created_at,
-            store=lambda: self._payments.add(payment),
+            store=lambda: self._admit_and_add(payment),
             find_original=lambda payment_id: self._payments.by_checkout(payment.hash, payment_id),
         )
         if original is not None:
             logger.info("stk_push_repeated", payment_id=original.id, hash=original.hash)
             return original
         return await self._push(payment)
+
+    async def _admit_and_add(self, payment: Payment) -> None:
+        # After the idempotency check, so a client retrying with its `ref` gets its payment back, never a refusal.
+        if self._gate is not None:
+            await self._gate.admit(payment.phone, payment.created_at)
+        await self._payments.add(payment)
 
     async def _push(self, payment: Payment) -> Payment:
         try:

@@ -22,6 +22,7 @@ from domain.use_cases.handle_stk_callback import HandleStkCallback
 from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
 from domain.use_cases.journal_callback import JournalCallback
 from domain.withdrawal import B2cResult
+from entrypoints.http.callback_sources import CallbackSources, SourceCheck
 from entrypoints.http.daraja_b2c_body import parse_b2c_result
 from entrypoints.http.daraja_callback_body import parse_stk_callback
 from entrypoints.http.daraja_status_body import parse_transaction_status
@@ -70,12 +71,15 @@ class DarajaCallbackController(Controller):
         handle_stk_callback: NamedDependency[HandleStkCallback],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
     ) -> DarajaAnswer:
         async def apply(result: StkResult, journal_id: str) -> str:
             return (await handle_stk_callback(hash, result, journal_id)).value
 
         arrival = Arrival(CallbackKind.STK, hash, "stk_callback")
-        return await _receive(request, arrival, parse_stk_callback, apply, journal_callback, gateway_metrics)
+        return await _receive(
+            request, arrival, parse_stk_callback, apply, journal_callback, gateway_metrics, callback_sources
+        )
 
     @post(
         ["/api/v1/mpesa/b2c/withdraw/{hash:str}", B2C_RESULT_PATH + "/{hash:str}"],
@@ -89,12 +93,15 @@ class DarajaCallbackController(Controller):
         handle_b2c_result: NamedDependency[HandleB2cResult],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
     ) -> DarajaAnswer:
         async def apply(result: B2cResult, journal_id: str) -> str:
             return (await handle_b2c_result(hash, result, queue_timeout=False, journal_id=journal_id)).value
 
         arrival = Arrival(CallbackKind.B2C_RESULT, hash, "b2c_result")
-        return await _receive(request, arrival, parse_b2c_result, apply, journal_callback, gateway_metrics)
+        return await _receive(
+            request, arrival, parse_b2c_result, apply, journal_callback, gateway_metrics, callback_sources
+        )
 
     @post(
         ["/api/v1/mpesa/b2c/queue/{hash:str}", B2C_TIMEOUT_PATH + "/{hash:str}"],
@@ -108,12 +115,15 @@ class DarajaCallbackController(Controller):
         handle_b2c_result: NamedDependency[HandleB2cResult],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
     ) -> DarajaAnswer:
         async def apply(result: B2cResult, journal_id: str) -> str:
             return (await handle_b2c_result(hash, result, queue_timeout=True, journal_id=journal_id)).value
 
         arrival = Arrival(CallbackKind.B2C_TIMEOUT, hash, "b2c_queue_timeout")
-        return await _receive(request, arrival, parse_b2c_result, apply, journal_callback, gateway_metrics)
+        return await _receive(
+            request, arrival, parse_b2c_result, apply, journal_callback, gateway_metrics, callback_sources
+        )
 
     @post(B2C_STATUS_PATH + "/{hash:str}", status_code=200, summary="Daraja's Transaction Status answer (ResultURL)")
     async def b2c_status_result(
@@ -123,6 +133,7 @@ class DarajaCallbackController(Controller):
         handle_transaction_status_result: NamedDependency[HandleTransactionStatusResult],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
     ) -> DarajaAnswer:
         async def apply(result: TransactionStatusResult, _journal_id: str) -> str:
             outcome = await handle_transaction_status_result(hash, result)
@@ -131,7 +142,9 @@ class DarajaCallbackController(Controller):
             return outcome.value
 
         arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_result")
-        return await _receive(request, arrival, parse_transaction_status, apply, journal_callback, gateway_metrics)
+        return await _receive(
+            request, arrival, parse_transaction_status, apply, journal_callback, gateway_metrics, callback_sources
+        )
 
     @post(B2C_STATUS_TIMEOUT_PATH + "/{hash:str}", status_code=200, summary="Daraja's Transaction Status time-out")
     async def b2c_status_timeout(
@@ -140,13 +153,14 @@ class DarajaCallbackController(Controller):
         hash: str,  # the per-withdrawal secret the gateway put in the status query's QueueTimeOutURL
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
     ) -> DarajaAnswer:
         async def ignore(_result: bytes, _journal_id: str) -> str:
             # The query itself timed out in Daraja's queue: the reconciler simply asks again at its next check.
             return "ignored"
 
         arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_timeout")
-        return await _receive(request, arrival, bytes, ignore, journal_callback, gateway_metrics)
+        return await _receive(request, arrival, bytes, ignore, journal_callback, gateway_metrics, callback_sources)
 
 
 async def _receive(
@@ -156,8 +170,9 @@ async def _receive(
     apply: Callable[[ResultT, str], Awaitable[str]],
     journal_callback: JournalCallback,
     metrics: GatewayMetrics,
+    callback_sources: CallbackSources,
 ) -> DarajaAnswer:
-    answer = await _answer_callback(request, arrival, parse, apply, journal_callback)
+    answer = await _answer_callback(request, arrival, parse, apply, journal_callback, callback_sources)
     metrics.callback(arrival.kind.value, accepted=answer.status_code == 200)
     return answer
 
@@ -168,8 +183,10 @@ async def _answer_callback(
     parse: Callable[[bytes], ResultT],
     apply: Callable[[ResultT, str], Awaitable[str]],
     journal_callback: JournalCallback,
+    callback_sources: CallbackSources,
 ) -> DarajaAnswer:
-    source = request.client.host if request.client else None
+    peer = request.client.host if request.client else None
+    source = callback_sources.sender(peer, request.headers.get("x-forwarded-for"))
     started = time.perf_counter()
     body = await request.body()
     # The headers as they came off the wire (ASGI keeps them as latin-1 bytes, in order, repeats included).
@@ -180,6 +197,13 @@ async def _answer_callback(
         return _refusal(503, "temporarily unavailable")  # JournalCallback logged all of it
     event = arrival.event
     with structlog.contextvars.bound_contextvars(journal_id=journal_id):
+        if not callback_sources.admits(source):
+            # Journaled above either way: the evidence of a forged sender is kept.
+            logger.warning(
+                "security_callback_source_refused", callback=event, source=source, mode=callback_sources.mode.value
+            )
+            if callback_sources.mode is SourceCheck.ENFORCE:
+                return _refusal(403, "sender not allowed")
         try:
             result = parse(body)
         except DomainError as error:

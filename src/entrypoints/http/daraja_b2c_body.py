@@ -7,6 +7,7 @@ import msgspec
 from domain.errors import ValidationError
 from domain.withdrawal import B2cResult
 from entrypoints.http.daraja_values import whole_shillings
+from entrypoints.protocol.json_bounds import check_json_bounds
 
 
 class ResultParameterItem(msgspec.Struct):
@@ -37,6 +38,7 @@ _decoder = msgspec.json.Decoder(B2cResultEnvelope)
 
 
 def parse_b2c_result(raw: bytes) -> B2cResult:
+    check_json_bounds(raw, "body")
     try:
         result = _decoder.decode(raw).Result
     except msgspec.DecodeError as fault:  # includes ValidationError

@@ -7,6 +7,7 @@ import msgspec
 from domain.errors import ValidationError
 from domain.payment import StkResult
 from entrypoints.http.daraja_values import whole_shillings
+from entrypoints.protocol.json_bounds import check_json_bounds
 
 
 class CallbackItem(msgspec.Struct):
@@ -38,6 +39,7 @@ _decoder = msgspec.json.Decoder(StkCallbackEnvelope)
 
 
 def parse_stk_callback(raw: bytes) -> StkResult:
+    check_json_bounds(raw, "body")
     try:
         callback = _decoder.decode(raw).Body.stkCallback
     except msgspec.DecodeError as fault:  # includes ValidationError

@@ -11,6 +11,7 @@ import msgspec
 from domain.errors import ValidationError
 from domain.transaction_status import TransactionStatusResult
 from entrypoints.http.daraja_values import whole_shillings
+from entrypoints.protocol.json_bounds import check_json_bounds
 
 
 class KeyValue(msgspec.Struct):
@@ -41,6 +42,7 @@ _decoder = msgspec.json.Decoder(StatusResultEnvelope)
 
 
 def parse_transaction_status(raw: bytes) -> TransactionStatusResult:
+    check_json_bounds(raw, "body")
     try:
         result = _decoder.decode(raw).Result
     except msgspec.DecodeError as fault:  # includes ValidationError

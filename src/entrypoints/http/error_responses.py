@@ -6,14 +6,15 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from domain.errors import DomainError, NotFoundError, ValidationError
+from domain.errors import DomainError, NotFoundError, RateLimitedError, ValidationError
 from entrypoints.protocol.errors import HTTP_STATUS, InvalidJsonError, RequestRefusedError, error_reply, internal_error
 
 logger = structlog.get_logger()
 
 
 def _reply(error: DomainError) -> Response[dict[str, Any]]:
-    return Response(error_reply("error", None, error), status_code=HTTP_STATUS[error.code])
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimitedError) else None
+    return Response(error_reply("error", None, error), status_code=HTTP_STATUS[error.code], headers=headers)
 
 
 def domain_error_handler(_: Request[Any, Any, Any], error: DomainError) -> Response[dict[str, Any]]:

@@ -28,6 +28,7 @@ from entrypoints.settings import Settings
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
 from entrypoints.ws.session import CLOSE_NORMAL, CLOSE_UNSUPPORTED_DATA
 from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
+from entrypoints.ws.socket_guard import CLOSE_TRY_AGAIN_LATER
 
 ASYNCAPI_VERSION = "3.0.0"
 WS_BINDING_VERSION = "0.1.0"
@@ -62,6 +63,12 @@ CLOSE_CODES: tuple[tuple[int, str, str], ...] = (
         "The hash is not a valid, unexpired capability token granting this endpoint's scope (stk or b2c), or is a "
         "plain hash where tokens are required (CLIENT_AUTH=signed; B2C without OPEN_WITHDRAWALS); sent right after "
         "the handshake. A browser upgrade from an Origin not allowed is refused with HTTP 403 instead.",
+    ),
+    (
+        CLOSE_TRY_AGAIN_LATER,
+        "RATE_LIMITED: …; retry after N s",
+        "Too many open sockets: in all (WS_MAX_SOCKETS), on this hash (WS_MAX_SOCKETS_PER_HASH) or from this address "
+        "(WS_MAX_SOCKETS_PER_ADDRESS); sent right after the handshake. Reconnect after N seconds.",
     ),
     (
         CLOSE_MESSAGE_TOO_BIG,

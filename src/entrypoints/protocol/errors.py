@@ -28,6 +28,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.LIMIT_EXCEEDED: 422,
     ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.CALLBACK_REJECTED: 403,
     ErrorCode.PROVIDER_ERROR: 502,

@@ -8,33 +8,39 @@ import msgspec
 
 from domain.errors import ValidationError
 from entrypoints.protocol.errors import InvalidJsonError, UnknownKindError
+from entrypoints.protocol.json_bounds import check_json_bounds
 
 MAXIMUM_REF_LENGTH = 128
 _decoder = msgspec.json.Decoder()
+# Loose bounds on what a client may send; the domain's own rules (phone formats, 100-character descriptions) are
+# stricter and give the precise error. These only stop a hostile client from handing the domain megabytes.
+_Phone = Annotated[str, msgspec.Meta(max_length=32)] | int
+_Description = Annotated[str, msgspec.Meta(max_length=1024)]
+_Identifier = Annotated[str, msgspec.Meta(max_length=128)]
 StructT = TypeVar("StructT", bound=msgspec.Struct)
 _FIELD_IN_ERROR = re.compile(r"at `\$\.?([^`]*)`|field `([^`]+)`")
 
 
 class PushPayload(msgspec.Struct, forbid_unknown_fields=True):
-    phone: str | int
+    phone: _Phone
     amount: int
-    description: str
+    description: _Description
 
 
 class WithdrawPayload(msgspec.Struct, forbid_unknown_fields=True):
-    phone: str | int
+    phone: _Phone
     amount: int
-    description: str
+    description: _Description
 
 
 class StatusPayload(msgspec.Struct, forbid_unknown_fields=True):
-    checkout: str
+    checkout: _Identifier
 
 
 class HttpPushBody(msgspec.Struct, forbid_unknown_fields=True):
-    phone: str | int
+    phone: _Phone
     amount: int
-    description: str
+    description: _Description
     hash: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 
@@ -49,6 +55,7 @@ _ENVELOPE_FIELDS = frozenset({"kind", "payload", "ref"})
 
 
 def decode_document(text: str | bytes) -> dict[str, Any]:
+    check_json_bounds(text)
     try:
         document = _decoder.decode(text)
     except msgspec.DecodeError as fault:

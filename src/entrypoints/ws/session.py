@@ -11,11 +11,12 @@ import structlog
 from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 
-from domain.errors import DomainError
+from domain.errors import DomainError, RateLimitedError
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
 from entrypoints.protocol.messages import ClientMessage, decode_document, read_envelope, usable_ref
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
+from entrypoints.ws.socket_guard import CLOSE_TRY_AGAIN_LATER, RATE_LIMITED_REASON, SocketGuard
 from entrypoints.ws.socket_limits import SocketLimits
 
 logger = structlog.get_logger()
@@ -69,7 +70,38 @@ async def run_session(
     if drain.draining:
         await socket.close(code=CLOSE_GOING_AWAY, reason="server shutting down")
         return
+    guard, address = limits.guard, socket.client.host if socket.client else "unknown"
+    try:
+        guard.open(topic, address)
+    except RateLimitedError as refusal:
+        await _refuse_over_cap(socket, topic, refusal)
+        return
+    try:
+        await socket.accept()
+        await _serve(socket, topic, handlers, channels, limits, missed, guard, address)
+    finally:
+        guard.close(topic, address)
+
+
+async def _refuse_over_cap(socket: WebSocket, topic: str, refusal: RateLimitedError) -> None:
+    """Close with 1013 right after the handshake, so a browser client can read why (a refused upgrade shows nothing)."""
+    logger.warning("ws_refused_rate_limited", topic=topic, reason=refusal.message)
     await socket.accept()
+    reason = f"{RATE_LIMITED_REASON}: {refusal.message}; retry after {refusal.retry_after} s"
+    await socket.close(code=CLOSE_TRY_AGAIN_LATER, reason=reason[:120])
+
+
+async def _serve(
+    socket: WebSocket,
+    topic: str,
+    handlers: Mapping[str, Handler],
+    channels: ChannelsPlugin,
+    limits: SocketLimits,
+    missed: Callable[[], Awaitable[list[dict[str, Any]]]],
+    guard: SocketGuard,
+    address: str,
+) -> None:
+    drain = limits.drain
     client = ClientSocket(socket)
     drain.register(client)
     kinds = frozenset(handlers)
@@ -104,9 +136,14 @@ async def run_session(
                         close_code = CLOSE_UNSUPPORTED_DATA
                         await client.close(CLOSE_UNSUPPORTED_DATA, "only text JSON frames are accepted")
                         break
+                    refusal: RateLimitedError | None = None
+                    try:
+                        guard.message(topic, address)
+                    except RateLimitedError as error:
+                        refusal = error
                     await slots.acquire()
                     # A request outlives its socket: a push already sent to Daraja must still record Daraja's ids.
-                    task = asyncio.create_task(_answer(client, text, handlers, kinds, metrics))
+                    task = asyncio.create_task(_answer(client, text, handlers, kinds, metrics, refusal))
                     drain.track(task)
                     task.add_done_callback(lambda _: slots.release())
         finally:
@@ -149,6 +186,7 @@ async def _answer(
     handlers: Mapping[str, Handler],
     kinds: frozenset[str],
     metrics: GatewayMetrics | None = None,
+    refusal: RateLimitedError | None = None,
 ) -> None:
     started = time.perf_counter()
     kind, ref = "error", None
@@ -157,6 +195,8 @@ async def _answer(
         ref = usable_ref(document)
         if isinstance(document.get("kind"), str) and document["kind"] in kinds:
             kind = document["kind"]
+        if refusal is not None:
+            raise refusal
         message = read_envelope(document, kinds)
         reply = ok_reply(kind, ref, await handlers[kind](message))
     except DomainError as error:

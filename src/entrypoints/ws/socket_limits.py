@@ -1,14 +1,16 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.ws.drain import SocketDrain
+from entrypoints.ws.socket_guard import SocketGuard, unlimited_guard
 
 
 @dataclass(frozen=True, slots=True)
 class SocketLimits:
-    """What every socket session shares: its idle time-out, the drain that closes it on shutdown, and the metrics
-    that count its sockets and messages."""
+    """What every socket session shares: its idle time-out, the drain that closes it on shutdown, the metrics
+    that count its sockets and messages, and the guard that caps them."""
 
     idle_timeout: float
     drain: SocketDrain
     metrics: GatewayMetrics | None = None
+    guard: SocketGuard = field(default_factory=unlimited_guard)

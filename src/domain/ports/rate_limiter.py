@@ -1,0 +1,12 @@
+from abc import abstractmethod
+from datetime import datetime, timedelta
+from typing import Protocol
+
+
+class RateLimiter(Protocol):
+    """Counts uses of a key in fixed windows, shared by every process that counts the same key."""
+
+    @abstractmethod
+    async def try_acquire(self, key: str, limit: int, window: timedelta, now: datetime) -> timedelta | None:
+        """Count one use of `key` in the window holding `now`: None if it is within `limit`, else the time left
+        until the window ends. Atomic: of concurrent calls, at most `limit` per window get None."""

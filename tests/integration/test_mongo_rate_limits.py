@@ -1,0 +1,66 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from motor.motor_asyncio import AsyncIOMotorDatabase
+from odmantic import AIOEngine
+
+from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.rate_limiter import MongoRateLimiter
+from domain.phone import Phone
+from domain.result_codes import PaymentStatus
+from tests.integration.builders import CREATED_AT, PaymentFactory
+
+WINDOW = timedelta(minutes=10)
+# Real time: the TTL monitor removes windows by its own clock.
+NOW = datetime.now(UTC).replace(microsecond=0)
+PHONE = Phone.parse("254712345678")
+
+
+async def test_concurrent_uses_of_one_key_admit_exactly_the_limit(engine: AIOEngine) -> None:
+    limiter = MongoRateLimiter(engine)
+
+    answers = await asyncio.gather(*(limiter.try_acquire("stk-phone:1", 3, WINDOW, NOW) for _ in range(12)))
+
+    assert answers.count(None) == 3
+    assert all(wait is not None and timedelta(0) < wait <= WINDOW for wait in answers if wait is not None)
+
+
+async def test_a_new_window_counts_from_zero_and_keys_do_not_share(engine: AIOEngine) -> None:
+    limiter = MongoRateLimiter(engine)
+    await limiter.try_acquire("stk-phone:1", 1, WINDOW, NOW)
+
+    refused = await limiter.try_acquire("stk-phone:1", 1, WINDOW, NOW)
+    other_key = await limiter.try_acquire("stk-phone:2", 1, WINDOW, NOW)
+    next_window = await limiter.try_acquire("stk-phone:1", 1, WINDOW, NOW + WINDOW)
+
+    assert refused is not None
+    assert (other_key, next_window) == (None, None)
+
+
+async def test_window_documents_expire_by_a_ttl_index(engine: AIOEngine, database: AsyncIOMotorDatabase) -> None:
+    await MongoRateLimiter(engine).try_acquire("stk-phone:1", 1, WINDOW, NOW)
+
+    indexes = await database["rate_limits"].index_information()
+    stored = await database["rate_limits"].find_one({"key": "stk-phone:1"})
+
+    assert any(
+        index.get("expireAfterSeconds") == 0 and index["key"][0][0] == "expires_at" for index in indexes.values()
+    )
+    assert stored is not None and isinstance(stored["expires_at"], datetime)
+
+
+async def test_latest_pending_finds_only_pending_prompts_to_the_phone_since_a_time(
+    payments: MongoPaymentRepository,
+) -> None:
+    await payments.add(PaymentFactory.build(phone=PHONE, created_at=CREATED_AT))
+    await payments.add(PaymentFactory.build(phone=PHONE, created_at=CREATED_AT + timedelta(seconds=30)))
+    await payments.add(
+        PaymentFactory.build(phone=PHONE, created_at=CREATED_AT + timedelta(seconds=60), status=PaymentStatus.SUCCESS)
+    )
+    await payments.add(PaymentFactory.build(phone=Phone.parse("254712000000"), created_at=CREATED_AT + timedelta(90)))
+
+    latest = await payments.latest_pending(PHONE, CREATED_AT - timedelta(minutes=2))
+    none_since = await payments.latest_pending(PHONE, CREATED_AT + timedelta(seconds=30))
+
+    assert latest == CREATED_AT + timedelta(seconds=30)
+    assert none_since is None

@@ -1,0 +1,122 @@
+from datetime import timedelta
+
+import pytest
+
+from domain.errors import RateLimitedError
+from domain.prompt_limits import PromptGate, PromptLimits
+from domain.result_codes import PaymentStatus
+from domain.use_cases.push_payment import PushPayment
+from tests.unit.factories import PushCommandFactory, success_for
+from tests.unit.fakes import (
+    FakeBroadcaster,
+    FakeIdempotencyKeys,
+    FakePaymentProvider,
+    FakePaymentRepository,
+    FakeRateLimiter,
+    FixedClock,
+    SequentialIdentifiers,
+)
+
+PHONE = "0712345678"
+
+
+def pusher(
+    payments: FakePaymentRepository,
+    provider: FakePaymentProvider,
+    clock: FixedClock,
+    limits: PromptLimits,
+    limiter: FakeRateLimiter | None = None,
+) -> PushPayment:
+    gate = PromptGate(limiter or FakeRateLimiter(), payments, limits)
+    return PushPayment(
+        payments,
+        provider,
+        FakeBroadcaster(),
+        clock,
+        SequentialIdentifiers(),
+        FakeIdempotencyKeys(),
+        maximum_amount=250_000,
+        gate=gate,
+    )
+
+
+async def test_a_second_prompt_to_a_phone_with_one_pending_is_refused_and_nothing_is_sent(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=0, window=timedelta(hours=1)))
+    await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+    clock.advance(seconds=30)
+
+    with pytest.raises(RateLimitedError) as refused:
+        await push(PushCommandFactory.build(hash="h2", phone="254712345678"))
+
+    assert refused.value.details == [{"retry_after": 90}]
+    assert len(payments.all()) == 1
+    assert len(provider.requests) == 1
+
+
+async def test_a_prompt_older_than_its_lifetime_no_longer_blocks_the_phone(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=0, window=timedelta(hours=1)))
+    await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+    clock.advance(seconds=121)
+
+    await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+
+    assert len(payments.all()) == 2
+
+
+async def test_a_settled_prompt_does_not_block_the_next_one(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=0, window=timedelta(hours=1)))
+    first = await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+    first.settle(success_for(first), clock.now())
+    await payments.save(first)
+
+    await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+
+    assert [p.status for p in payments.all()].count(PaymentStatus.PENDING) == 1
+
+
+async def test_past_the_prompts_per_window_a_phone_is_refused_until_the_window_ends(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    limits = PromptLimits(per_phone=2, window=timedelta(hours=1), one_pending=False)
+    push = pusher(payments, provider, clock, limits)
+    await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+    await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+
+    with pytest.raises(RateLimitedError) as refused:
+        await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+
+    window_end = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    assert refused.value.retry_after == int((window_end - clock.now()).total_seconds())
+    assert len(provider.requests) == 2
+
+
+async def test_a_repeated_push_with_its_ref_gets_its_payment_back_not_a_refusal(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    limiter = FakeRateLimiter()
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=1, window=timedelta(hours=1)), limiter)
+    command = PushCommandFactory.build(hash="h1", phone=PHONE, idempotency_key="order-1")
+    first = await push(command)
+
+    again = await push(command)
+
+    assert again.id == first.id
+    assert limiter.uses == ["stk-phone:254712345678"]
+
+
+async def test_invalid_input_is_refused_as_invalid_before_any_limit_is_counted(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    limiter = FakeRateLimiter()
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=1, window=timedelta(hours=1)), limiter)
+
+    with pytest.raises(Exception, match="amount"):
+        await push(PushCommandFactory.build(hash="h1", phone=PHONE, amount=0))
+
+    assert limiter.uses == []

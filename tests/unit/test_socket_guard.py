@@ -1,0 +1,66 @@
+import pytest
+
+from domain.errors import RateLimitedError
+from entrypoints.ws.socket_guard import SocketGuard
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def guard(clock: Ticks | None = None, **limits: int) -> SocketGuard:
+    settings = {
+        "max_sockets": 100,
+        "max_per_hash": 100,
+        "max_per_address": 100,
+        "messages_per_hash": 100,
+        "messages_per_address": 100,
+        **limits,
+    }
+    return SocketGuard(**settings, window_seconds=60.0, clock=clock or Ticks())
+
+
+@pytest.mark.parametrize(
+    ("limits", "second"),
+    [
+        ({"max_sockets": 1}, ("h2", "10.0.0.2")),
+        ({"max_per_hash": 1}, ("h1", "10.0.0.2")),
+        ({"max_per_address": 1}, ("h2", "10.0.0.1")),
+    ],
+)
+def test_a_socket_past_a_cap_is_refused_until_one_closes(limits: dict[str, int], second: tuple[str, str]) -> None:
+    sockets = guard(**limits)
+    sockets.open("h1", "10.0.0.1")
+
+    with pytest.raises(RateLimitedError):
+        sockets.open(*second)
+    sockets.close("h1", "10.0.0.1")
+
+    sockets.open(*second)
+
+
+def test_messages_past_the_hash_limit_are_refused_until_the_window_ends() -> None:
+    clock = Ticks()
+    messages = guard(clock, messages_per_hash=2)
+    messages.message("h1", "10.0.0.1")
+    messages.message("h1", "10.0.0.2")
+
+    with pytest.raises(RateLimitedError) as refused:
+        messages.message("h1", "10.0.0.3")
+    messages.message("h2", "10.0.0.3")
+    clock.now = 1020.0
+    messages.message("h1", "10.0.0.1")
+
+    assert refused.value.retry_after == 20
+
+
+def test_messages_past_the_address_limit_are_refused_whatever_the_hash() -> None:
+    messages = guard(messages_per_address=1)
+    messages.message("h1", "10.0.0.1")
+
+    with pytest.raises(RateLimitedError):
+        messages.message("h2", "10.0.0.1")
