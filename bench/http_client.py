@@ -16,14 +16,21 @@ class HttpError(RuntimeError):
 
 
 class HttpConnection:
-    def __init__(self, host: str, port: int, tls: ssl.SSLContext, timeout: float = 30.0) -> None:
-        self.host, self.port, self.tls, self.timeout = host, port, tls, timeout
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        tls: ssl.SSLContext,
+        timeout: float = 30.0,
+        local_addr: tuple[str, int] | None = None,
+    ) -> None:
+        self.host, self.port, self.tls, self.timeout, self.local_addr = host, port, tls, timeout, local_addr
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
     async def connect(self) -> None:
         self._reader, self._writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port, ssl=self.tls), self.timeout
+            asyncio.open_connection(self.host, self.port, ssl=self.tls, local_addr=self.local_addr), self.timeout
         )
 
     def request_bytes(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> bytes:

@@ -72,7 +72,10 @@ class Subscriber:
 
 
 class LoadGenerator:
-    def __init__(self) -> None:
+    def __init__(self, source_address: str | None = None) -> None:
+        # Each load generator connects from its own loopback address, as clients on separate machines would, so the
+        # gateway's per-address limits apply per load generator, not to the whole load at once.
+        self.local_addr = None if source_address is None else (source_address, 0)
         self.held: list[ClientConnection] = []
         self.active: list[ActiveSocket] = []
         self.probes: dict[str, ActiveSocket] = {}
@@ -94,6 +97,7 @@ class LoadGenerator:
             max_size=None,
             open_timeout=open_seconds,
             close_timeout=2,
+            local_addr=self.local_addr,
         )
 
     async def _open_many(
@@ -325,7 +329,7 @@ class LoadGenerator:
         rate: float | None = None,
     ) -> dict[str, Any]:
         """POST pushes over `connections` keep-alive connections, one request in flight on each."""
-        pool = [HttpConnection(host, port, self.tls(ca), REPLY_TIMEOUT) for _ in range(connections)]
+        pool = [HttpConnection(host, port, self.tls(ca), REPLY_TIMEOUT, self.local_addr) for _ in range(connections)]
         await asyncio.gather(*(connection.connect() for connection in pool))
         phones = iter(range(phone_base, phone_base + 10_000_000))
         tickets = iter(range(int(rate * duration))) if rate is not None else None
@@ -450,7 +454,7 @@ class LoadGenerator:
         self, host: str, port: int, ca: str, items: list[dict[str, str]], rate: float, start_ns: int, connections: int
     ) -> dict[str, Any]:
         """POST item i's body to its path at `start_ns` + i / `rate`, stamping when it was written."""
-        pool = [HttpConnection(host, port, self.tls(ca), REPLY_TIMEOUT) for _ in range(connections)]
+        pool = [HttpConnection(host, port, self.tls(ca), REPLY_TIMEOUT, self.local_addr) for _ in range(connections)]
         await asyncio.gather(*(connection.connect() for connection in pool))
         requests = [(item["key"], pool[0].request_bytes(item["path"], item["body"].encode())) for item in items]
         tickets = iter(range(len(requests)))
@@ -491,8 +495,8 @@ class LoadGenerator:
 Command = Callable[..., Awaitable[Any]]
 
 
-async def serve(port: int, max_seconds: float) -> None:
-    generator = LoadGenerator()
+async def serve(port: int, max_seconds: float, source_address: str | None) -> None:
+    generator = LoadGenerator(source_address)
     commands: dict[str, Command] = {
         name: getattr(generator, name)
         for name in (
@@ -546,11 +550,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--max-seconds", type=float, default=3600.0)
+    parser.add_argument("--source-address", help="the loopback address to connect from, e.g. 127.0.0.12")
     arguments = parser.parse_args()
     raise_open_files_limit()
     import uvloop
 
-    uvloop.run(serve(arguments.port, arguments.max_seconds))
+    uvloop.run(serve(arguments.port, arguments.max_seconds, arguments.source_address))
     os._exit(0)  # don't wait for sockets the orchestrator no longer cares about
 
 

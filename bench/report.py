@@ -261,17 +261,20 @@ def markdown(results: dict[str, Any]) -> str:
         f"{host['implementation']} {host['python']}; {libraries}; commit {commit}. Everything (gateway, store, "
         "simulator, baseline, load generators) shares these cores.",
         "",
+        *(["Smoke sizes: the targets are shown, not judged.", ""] if plan["name"] == "smoke" else []),
         "| figure | gateway | bare baseline | gateway ÷ baseline | target | met |",
         "|---|---|---|---|---|---|",
     ]
     for figure in figures(plan):
         entry = summary[figure.key]
         ratio = _number(entry["ratio"]["median"], 2)
-        met = {True: "yes", False: "**no**", None: ""}[entry["met"]]
-        lines.append(
-            f"| {figure.label} | {_cell(entry['gateway'], figure.digits, figure.unit, runs)} "
-            f"| {_cell(entry['baseline'], figure.digits, figure.unit, runs)} | {ratio} | {entry['target']} | {met} |"
-        )
+        met = {True: "yes", False: "**no**", None: ""}[entry["met"]] if plan["name"] != "smoke" else ""
+        gateway_cell = _cell(entry["gateway"], figure.digits, figure.unit, runs)
+        baseline_cell = _cell(entry["baseline"], figure.digits, figure.unit, runs)
+        if figure.key == "held.sockets":
+            gateway_cell += _ramp_top(results, "gateway")
+            baseline_cell += _ramp_top(results, "baseline")
+        lines.append(f"| {figure.label} | {gateway_cell} | {baseline_cell} | {ratio} | {entry['target']} | {met} |")
     if summary["cpu"]:
         lines += [
             "",
@@ -286,6 +289,12 @@ def markdown(results: dict[str, Any]) -> str:
     if results.get("notes"):
         lines += ["", *[f"- {note}" for note in results["notes"]]]
     return "\n".join(lines) + "\n"
+
+
+def _ramp_top(results: dict[str, Any], target: str) -> str:
+    """Marks a held count that is the top of the ramp: the ramp ended there, not the server."""
+    tops = [_dig(run, "held", target, "top_of_ramp") for run in results["runs"]]
+    return " (top of the ramp)" if tops and all(tops) else ""
 
 
 def write_results(results: dict[str, Any], directory: Path, name: str) -> tuple[Path, Path]:
