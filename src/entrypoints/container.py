@@ -181,7 +181,8 @@ class Container(containers.DeclarativeContainer):
     http_client = providers.Singleton(
         httpx.AsyncClient,
         timeout=providers.Callable(daraja_timeout, settings),
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        # A few keep-alive connections serve the one Daraja host; httpcore polls every idle one on each request.
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=8),
     )
     channels = providers.Singleton(
         ChannelsPlugin, backend=providers.Singleton(MemoryChannelsBackend), arbitrary_channels_allowed=True
