@@ -10,7 +10,8 @@ from domain.phone import Phone
 from domain.result_codes import PaymentStatus
 from tests.integration.builders import CREATED_AT, PaymentFactory
 
-WINDOW = timedelta(minutes=10)
+# A day: a window ending soon after NOW (taken at import) could be swept by the TTL monitor mid-test.
+WINDOW = timedelta(days=1)
 # Real time: the TTL monitor removes windows by its own clock.
 NOW = datetime.now(UTC).replace(microsecond=0)
 PHONE = Phone.parse("254712345678")
@@ -38,7 +39,9 @@ async def test_a_new_window_counts_from_zero_and_keys_do_not_share(engine: AIOEn
 
 
 async def test_window_documents_expire_by_a_ttl_index(engine: AIOEngine, database: AsyncIOMotorDatabase) -> None:
-    await MongoRateLimiter(engine).try_acquire("stk-phone:1", 1, WINDOW, NOW)
+    # A day-long window from the real time: one that already ended (NOW is taken at import, minutes before this
+    # runs) may be swept away by the TTL monitor before it can be read.
+    await MongoRateLimiter(engine).try_acquire("stk-phone:1", 1, timedelta(days=1), datetime.now(UTC))
 
     indexes = await database["rate_limits"].index_information()
     stored = await database["rate_limits"].find_one({"key": "stk-phone:1"})
