@@ -1,9 +1,9 @@
-from datetime import UTC, datetime
 from typing import Any
 
 from odmantic import AIOEngine
 from pymongo import DESCENDING
 
+from adapters.mongo.bson_time import as_utc
 from adapters.mongo.store_errors import translates_store_errors
 from domain.anomaly import Anomaly, AnomalyKind
 from domain.ports import Anomalies
@@ -37,7 +37,7 @@ def _document(anomaly: Anomaly) -> dict[str, Any]:
         "severity": anomaly.severity.value,
         "callback": anomaly.callback.value,
         "reason": anomaly.reason,
-        "at": _utc(anomaly.at),
+        "at": as_utc(anomaly.at),
         "journal_id": anomaly.journal_id,
         "payment_id": anomaly.payment_id,
         "withdrawal_id": anomaly.withdrawal_id,
@@ -56,7 +56,7 @@ def _anomaly(stored: dict[str, Any]) -> Anomaly:
         kind=AnomalyKind(stored["kind"]),
         callback=CallbackKind(stored["callback"]),
         reason=stored["reason"],
-        at=_utc(stored["at"]),
+        at=as_utc(stored["at"]),
         journal_id=stored.get("journal_id"),
         payment_id=stored.get("payment_id"),
         withdrawal_id=stored.get("withdrawal_id"),
@@ -68,8 +68,3 @@ def _anomaly(stored: dict[str, Any]) -> Anomaly:
         stored_status=stored.get("stored_status"),
         stored_result_code=stored.get("stored_result_code"),
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    """BSON dates are UTC; a naive time is taken as UTC, as a client without tz_aware hands them back."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

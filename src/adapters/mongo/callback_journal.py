@@ -1,9 +1,9 @@
-from datetime import UTC, datetime
 from typing import Any
 
 from bson import Binary
 from odmantic import AIOEngine
 
+from adapters.mongo.bson_time import as_utc
 from adapters.mongo.store_errors import translates_store_errors
 from domain.ports import CallbackJournal
 from domain.received_callback import ReceivedCallback
@@ -34,9 +34,5 @@ def _document(callback: ReceivedCallback) -> dict[str, Any]:
         "body": Binary(callback.body),
         "headers": [{"name": name, "value": value} for name, value in callback.headers],
         "source": callback.source,
-        "received_at": _utc(callback.received_at),
+        "received_at": as_utc(callback.received_at),
     }
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

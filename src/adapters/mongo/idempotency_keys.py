@@ -1,9 +1,10 @@
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
+from adapters.mongo.bson_time import as_utc
 from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
 from domain.idempotency import IDEMPOTENCY_WINDOW
@@ -46,7 +47,7 @@ class MongoIdempotencyKeys(IdempotencyKeys):
             if held is None:
                 continue  # released, or expired and removed, since the insert: insert again
             holder = _claim(held)
-            if now < _utc(held["expires_at"]):
+            if now < as_utc(held["expires_at"]):
                 return holder
             if await self._keys.find_one_and_replace({**named, "resource_id": holder.resource_id}, document):
                 return claimed
@@ -58,7 +59,7 @@ class MongoIdempotencyKeys(IdempotencyKeys):
 
 
 def _fields(claim: IdempotencyClaim) -> dict[str, Any]:
-    claimed_at = _utc(claim.claimed_at)
+    claimed_at = as_utc(claim.claimed_at)
     return {
         "fingerprint": claim.fingerprint,
         "resource_id": claim.resource_id,
@@ -68,9 +69,4 @@ def _fields(claim: IdempotencyClaim) -> dict[str, Any]:
 
 
 def _claim(held: dict[str, Any]) -> IdempotencyClaim:
-    return IdempotencyClaim(held["resource_id"], held["fingerprint"], _utc(held["claimed_at"]), new=False)
-
-
-def _utc(moment: datetime) -> datetime:
-    """BSON dates are UTC; a naive time is taken as UTC, as a client without tz_aware hands them back."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return IdempotencyClaim(held["resource_id"], held["fingerprint"], as_utc(held["claimed_at"]), new=False)

@@ -1,11 +1,12 @@
 """How an STK payment is stored: a persistence shape private to this adapter, mapped field by field."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from odmantic import Field, Model
 from odmantic.config import ODMConfigDict
 
+from adapters.mongo.bson_time import as_utc
 from adapters.mongo.status_change_document import StatusChangeDocument, to_history, to_history_documents
 from domain.amount import Amount
 from domain.description import Description
@@ -51,8 +52,8 @@ def to_document(payment: Payment) -> PaymentDocument:
         amount=payment.amount.shillings,
         description=payment.description.text,
         callback_token=payment.callback_token,
-        created_at=_utc(payment.created_at),
-        updated_at=_utc(payment.updated_at),
+        created_at=as_utc(payment.created_at),
+        updated_at=as_utc(payment.updated_at),
         status=payment.status.value,
         checkout=payment.checkout,
         merchant_request=payment.merchant_request,
@@ -61,7 +62,7 @@ def to_document(payment: Payment) -> PaymentDocument:
         receipt=payment.receipt,
         transaction_date=payment.transaction_date,
         outcome_unknown=payment.outcome_unknown,
-        next_check_at=None if payment.next_check_at is None else _utc(payment.next_check_at),
+        next_check_at=None if payment.next_check_at is None else as_utc(payment.next_check_at),
         check_attempts=payment.check_attempts,
         history=to_history_documents(payment.history),
         version=payment.version,
@@ -89,8 +90,8 @@ def to_payment(document: PaymentDocument) -> Payment:
         amount=Amount(document.amount),
         description=Description(document.description),
         callback_token=document.callback_token,
-        created_at=_utc(document.created_at),
-        updated_at=_utc(document.updated_at),
+        created_at=as_utc(document.created_at),
+        updated_at=as_utc(document.updated_at),
         status=PaymentStatus(document.status),
         checkout=document.checkout,
         merchant_request=document.merchant_request,
@@ -99,13 +100,8 @@ def to_payment(document: PaymentDocument) -> Payment:
         receipt=document.receipt,
         transaction_date=document.transaction_date,
         outcome_unknown=document.outcome_unknown,
-        next_check_at=None if document.next_check_at is None else _utc(document.next_check_at),
+        next_check_at=None if document.next_check_at is None else as_utc(document.next_check_at),
         check_attempts=document.check_attempts,
         history=to_history(document.history),
         version=document.version,
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    """BSON dates are UTC; a naive time is taken as UTC, as a client without tz_aware hands them back."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

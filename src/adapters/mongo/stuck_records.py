@@ -1,9 +1,10 @@
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from odmantic import AIOEngine
 from pymongo import ASCENDING
 
+from adapters.mongo.bson_time import as_utc
 from adapters.mongo.store_errors import translates_store_errors
 from domain.b2c_result_codes import WithdrawalStatus
 from domain.phone import Phone
@@ -30,7 +31,7 @@ class MongoStuckRecords(StuckRecords):
 
     @translates_store_errors
     async def updated_before(self, cutoff: datetime, limit: int) -> list[StuckRecord]:
-        before = {"$lt": _utc(cutoff)}
+        before = {"$lt": as_utc(cutoff)}
         payments = self._payments.find(
             {"status": {"$in": _PAYMENT_WAITING}, "updated_at": before},
             projection=_PAYMENT_FIELDS,
@@ -70,13 +71,8 @@ def _record(
         status=stored["status"],
         amount=stored["amount"],
         phone=Phone(stored["phone"]),
-        created_at=_utc(stored["created_at"]),
-        updated_at=_utc(stored["updated_at"]),
+        created_at=as_utc(stored["created_at"]),
+        updated_at=as_utc(stored["updated_at"]),
         outcome_unknown=bool(stored.get("outcome_unknown", False)),
         daraja_ids=daraja_ids,
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    """BSON dates are UTC; a naive time is taken as UTC, as a client without tz_aware hands them back."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,11 +1,12 @@
 """How a B2C withdrawal is stored: a persistence shape private to this adapter, mapped field by field."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from odmantic import Field, Model
 from odmantic.config import ODMConfigDict
 
+from adapters.mongo.bson_time import as_utc
 from adapters.mongo.status_change_document import StatusChangeDocument, to_history, to_history_documents
 from domain.amount import Amount
 from domain.description import Description
@@ -54,8 +55,8 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
         description=withdrawal.description.text,
         originator_conversation_id=withdrawal.originator_conversation_id,
         callback_token=withdrawal.callback_token,
-        created_at=_utc(withdrawal.created_at),
-        updated_at=_utc(withdrawal.updated_at),
+        created_at=as_utc(withdrawal.created_at),
+        updated_at=as_utc(withdrawal.updated_at),
         status=withdrawal.status.value,
         conversation_id=withdrawal.conversation_id,
         result_code=withdrawal.result_code,
@@ -65,8 +66,8 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
         completed_at=withdrawal.completed_at,
         outcome_unknown=withdrawal.outcome_unknown,
         lease_owner=withdrawal.lease_owner,
-        lease_expires_at=None if withdrawal.lease_expires_at is None else _utc(withdrawal.lease_expires_at),
-        next_check_at=None if withdrawal.next_check_at is None else _utc(withdrawal.next_check_at),
+        lease_expires_at=None if withdrawal.lease_expires_at is None else as_utc(withdrawal.lease_expires_at),
+        next_check_at=None if withdrawal.next_check_at is None else as_utc(withdrawal.next_check_at),
         check_attempts=withdrawal.check_attempts,
         history=to_history_documents(withdrawal.history),
         version=withdrawal.version,
@@ -95,8 +96,8 @@ def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:
         description=Description(document.description),
         originator_conversation_id=document.originator_conversation_id,
         callback_token=document.callback_token,
-        created_at=_utc(document.created_at),
-        updated_at=_utc(document.updated_at),
+        created_at=as_utc(document.created_at),
+        updated_at=as_utc(document.updated_at),
         status=WithdrawalStatus(document.status),
         conversation_id=document.conversation_id,
         result_code=document.result_code,
@@ -106,14 +107,9 @@ def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:
         completed_at=document.completed_at,
         outcome_unknown=document.outcome_unknown,
         lease_owner=document.lease_owner,
-        lease_expires_at=None if document.lease_expires_at is None else _utc(document.lease_expires_at),
-        next_check_at=None if document.next_check_at is None else _utc(document.next_check_at),
+        lease_expires_at=None if document.lease_expires_at is None else as_utc(document.lease_expires_at),
+        next_check_at=None if document.next_check_at is None else as_utc(document.next_check_at),
         check_attempts=document.check_attempts,
         history=to_history(document.history),
         version=document.version,
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    """BSON dates are UTC; a naive time is taken as UTC, as a client without tz_aware hands them back."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
