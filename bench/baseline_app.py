@@ -1,8 +1,8 @@
 """The bare baseline: what uvicorn's transport alone does on this machine, with nothing of the gateway in it.
 
 A minimal ASGI app served exactly as `mpesa-gateway serve` serves the gateway (uvicorn, the same TLS certificate,
-ws="websockets-sansio", the same maximum message size and permessage-deflate setting, the default event loop and
-HTTP parser, no access log). It
+the same websocket protocol class (permessage-deflate without context takeover), the same maximum message size
+and permessage-deflate setting, the default event loop and HTTP parser, no access log). It
 
 - accepts a socket on any path, parses each text frame as JSON and answers it with a payment-shaped reply of the
   request's kind (what the gateway sends for `status` and `push`), one frame per request;
@@ -24,6 +24,8 @@ from typing import Any
 
 import msgspec
 import uvicorn
+
+from entrypoints.websocket_transport import StatelessDeflateProtocol
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -159,7 +161,7 @@ def main() -> None:
         port=arguments.port,
         ssl_certfile=arguments.certfile,
         ssl_keyfile=arguments.keyfile,
-        ws="websockets-sansio",
+        ws=StatelessDeflateProtocol,
         ws_max_size=arguments.max_message_bytes,
         ws_per_message_deflate=not arguments.no_compression,
         log_config=None,

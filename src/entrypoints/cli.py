@@ -18,6 +18,7 @@ from entrypoints.dev_certificate import ensure_dev_certificate
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import MpesaEnvironment, Settings
 from entrypoints.settings_view import describe, environment_names
+from entrypoints.websocket_transport import StatelessDeflateProtocol
 
 logger = structlog.get_logger()
 
@@ -88,7 +89,7 @@ def serve() -> None:
             port=resolved.app_port,
             ssl_certfile=str(resolved.ssl_certfile) if resolved.tls else None,
             ssl_keyfile=str(resolved.ssl_keyfile) if resolved.tls else None,
-            ws="websockets-sansio",
+            ws=StatelessDeflateProtocol,
             ws_max_size=resolved.ws_max_message_bytes,
             ws_per_message_deflate=resolved.ws_compression,
             log_config=None,

@@ -17,7 +17,10 @@ async def test_seed_push_is_acknowledged_then_settled_and_status_reads_the_store
         final = await client.final_update(checkout)
         status = await client.send_text(json.dumps({"kind": "status", "payload": {"checkout": checkout}}))
 
-    assert "permessage-deflate" in client.connection.response.headers["Sec-WebSocket-Extensions"]
+    # Compressed, and with no window kept per socket by either end (an idle socket holds no zlib state).
+    extension = client.connection.response.headers["Sec-WebSocket-Extensions"]
+    assert extension.startswith("permessage-deflate")
+    assert "server_no_context_takeover" in extension and "client_no_context_takeover" in extension
     assert ack["kind"] == "push" and ack["ok"] is True
     assert checkout.startswith("ws_CO_")
     assert ack["data"]["status"] == "pending"

@@ -123,7 +123,9 @@ async def _serve(
                 await _send_missed(client, topic, missed)
                 while True:
                     try:
-                        event = await asyncio.wait_for(socket.receive(), limits.idle_timeout)
+                        # asyncio.timeout, not wait_for: on 3.11 wait_for wraps every receive in a task of its own.
+                        async with asyncio.timeout(limits.idle_timeout):
+                            event = await socket.receive()
                     except TimeoutError:
                         close_code = CLOSE_NORMAL
                         await client.close(CLOSE_NORMAL, "idle timeout")
