@@ -48,7 +48,8 @@ class PaymentDocument(Model):
     receipt: str | None = None
     transaction_date: str | None = None
     outcome_unknown: bool = False
-    unconfirmed_success: StkResultDocument | None = None
+    # A list of none or one: odmantic 1.1 cannot store an optional embedded model (it reads it as a sequence).
+    unconfirmed_success: list[StkResultDocument] = Field(default_factory=list)
     # Absent from documents written before reconciliation existed: the defaults read them as never scheduled.
     next_check_at: datetime | None = None
     check_attempts: int = 0
@@ -124,9 +125,9 @@ def to_payment(document: PaymentDocument) -> Payment:
     )
 
 
-def _to_result_document(result: StkResult | None) -> StkResultDocument | None:
-    return None if result is None else StkResultDocument(**asdict(result))
+def _to_result_document(result: StkResult | None) -> list[StkResultDocument]:
+    return [] if result is None else [StkResultDocument(**asdict(result))]
 
 
-def _to_result(document: StkResultDocument | None) -> StkResult | None:
-    return None if document is None else StkResult(**document.model_dump())
+def _to_result(documents: list[StkResultDocument]) -> StkResult | None:
+    return StkResult(**documents[0].model_dump()) if documents else None

@@ -48,7 +48,8 @@ class WithdrawalDocument(Model):
     recipient_name: str | None = None
     completed_at: str | None = None
     outcome_unknown: bool = False
-    unconfirmed_success: B2cResultDocument | None = None
+    # A list of none or one: odmantic 1.1 cannot store an optional embedded model (it reads it as a sequence).
+    unconfirmed_success: list[B2cResultDocument] = Field(default_factory=list)
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     # Absent from documents written before reconciliation existed: the defaults read them as never scheduled.
@@ -132,9 +133,9 @@ def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:
     )
 
 
-def _to_result(document: B2cResultDocument | None) -> B2cResult | None:
-    return None if document is None else B2cResult(**document.model_dump())
+def _to_result(documents: list[B2cResultDocument]) -> B2cResult | None:
+    return B2cResult(**documents[0].model_dump()) if documents else None
 
 
-def _to_result_document(result: B2cResult | None) -> B2cResultDocument | None:
-    return None if result is None else B2cResultDocument(**asdict(result))
+def _to_result_document(result: B2cResult | None) -> list[B2cResultDocument]:
+    return [] if result is None else [B2cResultDocument(**asdict(result))]
