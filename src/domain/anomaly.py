@@ -20,10 +20,14 @@ class AnomalyKind(StrEnum):
     REJECTED = "rejected"
     # A success for a record already final but not successful: money may have moved while the gateway says not.
     LATE_SUCCESS = "late_success"
+    # A success Daraja's own query (STK query, Transaction Status) contradicts: a forgery by someone who learnt the
+    # secret URL, or Daraja disagreeing with itself. Never applied.
+    UNCONFIRMED_SUCCESS = "unconfirmed_success"
 
     @property
     def severity(self) -> Severity:
-        return Severity.CRITICAL if self is AnomalyKind.LATE_SUCCESS else Severity.WARNING
+        critical = self in (AnomalyKind.LATE_SUCCESS, AnomalyKind.UNCONFIRMED_SUCCESS)
+        return Severity.CRITICAL if critical else Severity.WARNING
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,9 @@ class Payment:
     receipt: str | None = None
     transaction_date: str | None = None
     outcome_unknown: bool = False
+    # A success callback waiting for Daraja's STK query to confirm it (CONFIRM_SUCCESS_CALLBACKS): its receipt is
+    # applied only once the query says success; never shown to clients.
+    unconfirmed_success: StkResult | None = None
     # When the reconciler may query it next, and how often it has: scheduling, not state (no history entry).
     next_check_at: datetime | None = None
     check_attempts: int = 0
@@ -123,19 +126,43 @@ class Payment:
         self.updated_at = now
         self._record(now, cause, "Daraja's answer to the push was lost; outcome unknown")
 
-    def settle(self, result: StkResult, now: datetime, *, cause: ChangeCause = ChangeCause.CALLBACK) -> None:
+    def settle(
+        self,
+        result: StkResult,
+        now: datetime,
+        *,
+        cause: ChangeCause = ChangeCause.CALLBACK,
+        detail: str | None = None,
+    ) -> None:
         """Apply Daraja's result.
 
         Raises PaymentFinalError once final, and CallbackRejectedError when the result names another payment.
         """
-        self._ensure_pending()
-        self._ensure_describes_me(result)
+        self.check_result(result)
         self.checkout, self.merchant_request = result.checkout, result.merchant_request
-        self.outcome_unknown = False
+        self.outcome_unknown, self.unconfirmed_success = False, None
         meaning = stk_result_meaning(result.result_code)
         if meaning.status is PaymentStatus.SUCCESS:
             self.receipt, self.transaction_date = result.receipt, result.transaction_date
-        self._finish(meaning.status, result.result_code, result.result_desc, now, cause)
+        self._finish(meaning.status, result.result_code, result.result_desc, now, cause, detail)
+
+    def check_result(self, result: StkResult) -> None:
+        """What `settle` checks, changing nothing: PaymentFinalError once final, CallbackRejectedError when the result
+        names another payment (ids, and for a success amount, phone and receipt)."""
+        self._ensure_pending()
+        self._ensure_describes_me(result)
+
+    def hold_unconfirmed_success(self, result: StkResult, now: datetime, *, recheck_at: datetime) -> None:
+        """Keep a success callback that Daraja's STK query could not yet confirm; it stays pending, and the reconciler
+        asks again from `recheck_at` (a push whose answer was lost learns its Daraja ids here, to be queried by)."""
+        self.check_result(result)
+        if result.result_code != SUCCESS_CODE:
+            raise ValueError("only a success waits for confirmation")
+        self.checkout = self.checkout or result.checkout
+        self.merchant_request = self.merchant_request or result.merchant_request
+        self.unconfirmed_success, self.updated_at = result, now
+        self.next_check_at, self.check_attempts = recheck_at, 0
+        self._record(now, ChangeCause.CALLBACK, f"success reported (receipt {result.receipt}); awaiting STK query")
 
     @property
     def queryable(self) -> bool:
@@ -165,9 +192,10 @@ class Payment:
     ) -> None:
         """Apply Daraja's answer to an STK query: a pending answer changes nothing; a final one settles.
 
-        The query carries no receipt, so code 0 records a success without one. Raises PaymentFinalError once final
-        (a recorded outcome, above all a success, is never overwritten by a query), and CallbackRejectedError when
-        the answer names another push.
+        The query carries no receipt, so code 0 records a success without one, unless a success callback is held
+        unconfirmed: the query confirms it and its receipt is applied (any other final answer refutes it). Raises
+        PaymentFinalError once final (a recorded outcome, above all a success, is never overwritten by a query), and
+        CallbackRejectedError when the answer names another push.
         """
         self._ensure_pending()
         if self.checkout is None or answer.checkout != self.checkout:
@@ -176,12 +204,18 @@ class Payment:
             raise CallbackRejectedError("the query answer names another MerchantRequestID")
         if answer.result_code is None:
             return
+        held, self.unconfirmed_success = self.unconfirmed_success, None
         self.outcome_unknown = False
         description = answer.result_desc or ""
         status = answer.status
         detail = f"{answer.result_code}: {description}"
-        if status is PaymentStatus.SUCCESS:
+        if status is PaymentStatus.SUCCESS and held is not None:
+            self.receipt, self.transaction_date = held.receipt, held.transaction_date
+            detail = f"{detail} (confirms the callback's success, receipt {held.receipt})"
+        elif status is PaymentStatus.SUCCESS:
             detail = f"{detail} ({RECEIPT_NOT_QUERIED})"
+        elif held is not None:
+            detail = f"{detail} (refutes the callback's success, receipt {held.receipt})"
         self._finish(status, answer.result_code, description, now, cause, detail)
 
     def history_view(self) -> list[dict[str, Any]]:

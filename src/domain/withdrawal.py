@@ -95,6 +95,8 @@ class Withdrawal:
     recipient_name: str | None = None
     completed_at: str | None = None
     outcome_unknown: bool = False
+    # A success Result waiting for Transaction Status to confirm it (CONFIRM_SUCCESS_CALLBACKS); never shown to clients.
+    unconfirmed_success: B2cResult | None = None
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     # When the reconciler may ask Transaction Status next, and how often it has: scheduling, not state.
@@ -225,6 +227,7 @@ class Withdrawal:
                 result.recipient_name,
                 result.completed_at,
             )
+        self.unconfirmed_success = None
         self._record_result(result)
         self._enter(meaning.status, now, outcome_unknown=False)
         self._record(now, cause, f"{result.result_code}: {result.result_desc}")
@@ -239,6 +242,21 @@ class Withdrawal:
         self._enter(WithdrawalStatus.TIMEOUT, now, outcome_unknown=True)
         self._check_from(now)
         self._record(now, cause, f"queue time-out {result.result_code}: {result.result_desc}")
+
+    def hold_unconfirmed_success(self, result: B2cResult, now: datetime, *, recheck_at: datetime) -> None:
+        """Keep a success Result until Daraja's Transaction Status confirms it: the withdrawal stays as it is, and the
+        reconciler asks from `recheck_at` should the answer not come. Raises as `settle` would for this result."""
+        self._ensure_not_final()
+        if b2c_result_meaning(result.result_code).status is not WithdrawalStatus.SUCCESS:
+            raise ValueError("only a success waits for confirmation")
+        self._ensure_describes_me(result)
+        self._ensure_pays_me(result)
+        self.conversation_id = self.conversation_id or result.conversation_id
+        self.unconfirmed_success, self.updated_at = result, now
+        self._check_from(recheck_at)
+        self._record(
+            now, ChangeCause.CALLBACK, f"success reported (receipt {result.receipt}); awaiting Transaction Status"
+        )
 
     @property
     def awaiting_reconciliation(self) -> bool:
@@ -270,10 +288,12 @@ class Withdrawal:
         if result.completed:
             self._settle_completed(result, now, cause)
         elif result.status is not None and status_means_not_completed(result.status):
+            held, self.unconfirmed_success = self.unconfirmed_success, None
             self.conversation_id = self.conversation_id or result.conversation_id
             self.result_code, self.result_desc = None, f"Transaction Status: {result.status}"
             self._enter(WithdrawalStatus.FAILED, now, outcome_unknown=False)
-            self._record(now, cause, f"Transaction Status {result.status}")
+            refutes = "" if held is None else f" (refutes the Result's success, receipt {held.receipt})"
+            self._record(now, cause, f"Transaction Status {result.status}{refutes}")
 
     def history_view(self) -> list[dict[str, Any]]:
         """Every change of state, oldest first, for the operator (clients see `view`)."""
@@ -316,11 +336,20 @@ class Withdrawal:
             raise CallbackRejectedError("the status answer's amount differs from the withdrawal's")
         if not result.receipt:
             raise CallbackRejectedError("a completed status answer must carry a receipt number")
+        held, self.unconfirmed_success = self.unconfirmed_success, None
         self.conversation_id = self.conversation_id or result.conversation_id
         self.receipt, self.completed_at = result.receipt, _completed_at(result.finalised_time)
         self.result_code, self.result_desc = B2C_SUCCESS_CODE, f"Transaction Status: {result.status}"
+        detail = f"Transaction Status {result.status}: receipt {result.receipt}"
+        if held is not None and held.receipt == result.receipt:
+            # Confirmed: the Result's own words, which Transaction Status lacks, stand.
+            self.recipient_name, self.completed_at = held.recipient_name, held.completed_at or self.completed_at
+            self.result_desc = held.result_desc
+            detail = f"{detail} (confirms the Result's success)"
+        elif held is not None:
+            detail = f"{detail} (the Result reported receipt {held.receipt})"
         self._enter(WithdrawalStatus.SUCCESS, now, outcome_unknown=False)
-        self._record(now, cause, f"Transaction Status {result.status}: receipt {result.receipt}")
+        self._record(now, cause, detail)
 
     def _enter(self, status: WithdrawalStatus, now: datetime, *, outcome_unknown: bool) -> None:
         self.status, self.outcome_unknown, self.updated_at = status, outcome_unknown, now

@@ -30,6 +30,7 @@ from adapters.mongo.client import create_engine, create_mongo_client
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.prompt_locks import MongoPromptLocks
 from adapters.mongo.rate_limiter import MongoRateLimiter
 from adapters.mongo.record_counts import MongoRecordCounts
 from adapters.mongo.store_health import MongoStoreHealth
@@ -37,7 +38,9 @@ from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.clock import SystemClock
 from adapters.system.identifiers import RandomIdentifiers
+from domain.ports import PayoutProvider
 from domain.prompt_limits import PromptGate, PromptLimits
+from domain.success_confirmation import ConfirmStkSuccess
 from domain.use_cases.catch_up import CatchUp
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
@@ -146,6 +149,14 @@ def prompt_limits(settings: Settings) -> PromptLimits:
     )
 
 
+def stk_success_confirmation(settings: Settings, provider: DarajaStkClient) -> ConfirmStkSuccess | None:
+    return ConfirmStkSuccess(provider) if settings.confirms_success_callbacks else None
+
+
+def b2c_success_confirmation(settings: Settings, provider: DarajaB2cClient) -> PayoutProvider | None:
+    return provider if settings.confirms_success_callbacks else None
+
+
 def socket_guard(settings: Settings) -> SocketGuard:
     return SocketGuard(
         max_sockets=settings.ws_max_sockets,
@@ -235,7 +246,10 @@ class Container(containers.DeclarativeContainer):
     withdrawals = providers.Singleton(MongoWithdrawalRepository, mongo_engine)
     idempotency_keys = providers.Singleton(MongoIdempotencyKeys, mongo_engine)
     rate_limiter = providers.Singleton(MongoRateLimiter, mongo_engine)
-    prompt_gate = providers.Singleton(PromptGate, rate_limiter, payments, providers.Callable(prompt_limits, settings))
+    prompt_locks = providers.Singleton(MongoPromptLocks, mongo_engine)
+    prompt_gate = providers.Singleton(
+        PromptGate, rate_limiter, prompt_locks, providers.Callable(prompt_limits, settings)
+    )
     daily_allowance = providers.Singleton(MongoDailyAllowance, mongo_engine)
     broadcaster = providers.Singleton(ChannelsBroadcaster, channels)
     callback_journal = providers.Singleton(MongoCallbackJournal, mongo_engine)
@@ -282,7 +296,16 @@ class Container(containers.DeclarativeContainer):
         gate=prompt_gate,
     )
     payment_status = providers.Factory(PaymentStatusQuery, payments)
-    handle_stk_callback = providers.Factory(HandleStkCallback, payments, broadcaster, clock, anomaly_log)
+    handle_stk_callback = providers.Factory(
+        HandleStkCallback,
+        payments,
+        broadcaster,
+        clock,
+        anomaly_log,
+        confirm=providers.Callable(stk_success_confirmation, settings, payment_provider),
+        recheck_after=providers.Callable(seconds, settings.provided.stk_first_check_seconds),
+        prompts=prompt_gate,
+    )
     journal_callback = providers.Factory(JournalCallback, callback_journal, clock)
     list_anomalies = providers.Factory(ListAnomalies, anomaly_log)
     list_stuck_records = providers.Factory(ListStuckRecords, stuck_records, clock)
@@ -299,11 +322,17 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(seconds, settings.provided.b2c_first_check_seconds),
     )
     handle_b2c_result = providers.Factory(
-        HandleB2cResult, withdrawals, daily_allowance, broadcaster, clock, anomaly_log
+        HandleB2cResult,
+        withdrawals,
+        daily_allowance,
+        broadcaster,
+        clock,
+        anomaly_log,
+        confirm=providers.Callable(b2c_success_confirmation, settings, payout_provider),
+        recheck_after=providers.Callable(seconds, settings.provided.b2c_first_check_seconds),
     )
-
     handle_transaction_status_result = providers.Factory(
-        HandleTransactionStatusResult, withdrawals, daily_allowance, broadcaster, clock
+        HandleTransactionStatusResult, withdrawals, daily_allowance, broadcaster, clock, anomaly_log
     )
     stk_catch_up = providers.Factory(
         CatchUp,
@@ -332,6 +361,8 @@ class Container(containers.DeclarativeContainer):
         initial_delay_seconds=settings.provided.stk_first_check_seconds,
         max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
         on_settled=providers.Callable(reconciled_stk_counter, gateway_metrics),
+        anomalies=anomaly_log,
+        prompts=prompt_gate,
     )
     reconcile_withdrawals = providers.Factory(
         ReconcileWithdrawals,

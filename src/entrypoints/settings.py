@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     stk_max_amount: int = Field(250_000, ge=1, le=250_000)
     operator_token: SecretStr | None = Field(None, min_length=32)
     callback_source_check: SourceCheck | None = None
+    # Unset: on with sandbox and production, off with the simulator (whose callbacks the tests forge on purpose).
+    confirm_success_callbacks: bool | None = None
     callback_allowed_networks: str = ",".join(SAFARICOM_CALLBACK_ADDRESSES)
     trusted_proxies: str = ""
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -191,6 +193,13 @@ class Settings(BaseSettings):
         if self.callback_source_check is not None:
             return self.callback_source_check
         return SourceCheck.ENFORCE if self.mpesa_env is MpesaEnvironment.PRODUCTION else SourceCheck.LOG
+
+    @property
+    def confirms_success_callbacks(self) -> bool:
+        """Whether a success callback waits for Daraja's own query (STK query, Transaction Status) to confirm it."""
+        if self.confirm_success_callbacks is not None:
+            return self.confirm_success_callbacks
+        return self.mpesa_env is not MpesaEnvironment.SIMULATOR
 
     @property
     def public_base_url(self) -> str:

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pymongo
 import pytest
 import websockets
@@ -122,3 +123,25 @@ async def test_messages_past_the_per_hash_limit_are_refused_and_the_socket_stays
     assert {reply["error"]["code"] for reply in answered} == {"NOT_FOUND"}
     assert refused["kind"] == "status" and refused["ref"] == "r"
     assert_rate_limited(refused, 86400)
+
+
+async def test_of_concurrent_pushes_to_one_phone_exactly_one_prompts_and_the_next_waits_until_it_is_final(
+    limited: Gateway, simulator: Simulator
+) -> None:
+    phone, pushes = fresh_phone(), 8
+    body = {"phone": phone, "amount": 100, "description": "Concurrent", "hash": "concurrent-pushes"}
+    async with (
+        await SocketClient.connect(f"{limited.wss}/mpesa/stk/concurrent-pushes", limited.tls) as client,
+        httpx.AsyncClient(base_url=limited.https, verify=limited.tls, timeout=WAIT_SECONDS) as http,
+    ):
+        answers = await asyncio.gather(*(http.post("/api/v1/mpesa/stk/push", json=body) for _ in range(pushes)))
+        prompted = [answer.json()["data"] for answer in answers if answer.status_code == 201]
+        refused = [answer.json() for answer in answers if answer.status_code == 429]
+        await client.final_update(prompted[0]["checkout"])
+        after_it_is_final = await http.post("/api/v1/mpesa/stk/push", json=body)
+
+    assert (len(prompted), len(refused)) == (1, pushes - 1)
+    for refusal in refused:
+        assert_rate_limited(refusal, 120)
+    assert after_it_is_final.status_code == 201
+    assert simulator.stats()["stk_push_requests"]["per_phone"][phone] == 2  # type: ignore[index]

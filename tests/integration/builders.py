@@ -30,6 +30,7 @@ class PaymentFactory(DataclassFactory[Payment]):
     result_desc = None
     receipt = None
     transaction_date = None
+    unconfirmed_success = None
     outcome_unknown = False
     next_check_at = None
     check_attempts = 0
@@ -83,6 +84,7 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
     receipt = None
     recipient_name = None
     completed_at = None
+    unconfirmed_success = None
     outcome_unknown = False
     lease_owner = None
     lease_expires_at = None

@@ -156,3 +156,26 @@ async def test_by_callback_token_finds_only_its_payment(payments: MongoPaymentRe
 def _cancelled(merchant_request: str | None, checkout: str | None) -> StkResult:
     assert merchant_request is not None and checkout is not None
     return StkResult(merchant_request, checkout, "1032", "Request cancelled by user")
+
+
+async def test_a_success_held_unconfirmed_round_trips(payments: MongoPaymentRepository) -> None:
+    payment = PaymentFactory.build()
+    await payments.add(payment)
+    held = StkResult(
+        payment.merchant_request or "",
+        payment.checkout or "",
+        "0",
+        "The service request is processed successfully.",
+        receipt="NLJ7RT61SV",
+        amount=payment.amount.shillings,
+        phone=payment.phone.msisdn,
+        transaction_date="20250314120215",
+    )
+    payment.hold_unconfirmed_success(held, LATER, recheck_at=LATER + timedelta(seconds=30))
+    await payments.save(payment)
+
+    found = await payments.by_callback_token(payment.callback_token)
+
+    assert found is not None
+    assert found.unconfirmed_success == held
+    assert found.next_check_at == LATER + timedelta(seconds=30)

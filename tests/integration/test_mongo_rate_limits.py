@@ -4,17 +4,12 @@ from datetime import UTC, datetime, timedelta
 from motor.motor_asyncio import AsyncIOMotorDatabase
 from odmantic import AIOEngine
 
-from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.rate_limiter import MongoRateLimiter
-from domain.phone import Phone
-from domain.result_codes import PaymentStatus
-from tests.integration.builders import CREATED_AT, PaymentFactory
 
 # A day: a window ending soon after NOW (taken at import) could be swept by the TTL monitor mid-test.
 WINDOW = timedelta(days=1)
 # Real time: the TTL monitor removes windows by its own clock.
 NOW = datetime.now(UTC).replace(microsecond=0)
-PHONE = Phone.parse("254712345678")
 
 
 async def test_concurrent_uses_of_one_key_admit_exactly_the_limit(engine: AIOEngine) -> None:
@@ -50,20 +45,3 @@ async def test_window_documents_expire_by_a_ttl_index(engine: AIOEngine, databas
         index.get("expireAfterSeconds") == 0 and index["key"][0][0] == "expires_at" for index in indexes.values()
     )
     assert stored is not None and isinstance(stored["expires_at"], datetime)
-
-
-async def test_latest_pending_finds_only_pending_prompts_to_the_phone_since_a_time(
-    payments: MongoPaymentRepository,
-) -> None:
-    await payments.add(PaymentFactory.build(phone=PHONE, created_at=CREATED_AT))
-    await payments.add(PaymentFactory.build(phone=PHONE, created_at=CREATED_AT + timedelta(seconds=30)))
-    await payments.add(
-        PaymentFactory.build(phone=PHONE, created_at=CREATED_AT + timedelta(seconds=60), status=PaymentStatus.SUCCESS)
-    )
-    await payments.add(PaymentFactory.build(phone=Phone.parse("254712000000"), created_at=CREATED_AT + timedelta(90)))
-
-    latest = await payments.latest_pending(PHONE, CREATED_AT - timedelta(minutes=2))
-    none_since = await payments.latest_pending(PHONE, CREATED_AT + timedelta(seconds=30))
-
-    assert latest == CREATED_AT + timedelta(seconds=30)
-    assert none_since is None

@@ -13,7 +13,7 @@ from adapters.mongo.client import create_engine, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.errors import ConcurrentUpdateError
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 from tests.integration.builders import CREATED_AT, HASH, WithdrawalFactory
 
 LATER = CREATED_AT + timedelta(seconds=42)
@@ -351,3 +351,27 @@ def _submit(withdrawal: Withdrawal) -> None:
 
 def _describe(index: dict[str, Any]) -> tuple[tuple[tuple[str, int], ...], bool]:
     return tuple((field, int(direction)) for field, direction in index["key"]), bool(index.get("unique"))
+
+
+async def test_a_success_held_unconfirmed_round_trips(withdrawals: MongoWithdrawalRepository) -> None:
+    withdrawal = WithdrawalFactory.build(
+        status=WithdrawalStatus.SUBMITTED, conversation_id="AG_20250314_00004e4f6a1b2c3d4e5f"
+    )
+    await withdrawals.add(withdrawal)
+    held = B2cResult(
+        withdrawal.originator_conversation_id,
+        "AG_20250314_00004e4f6a1b2c3d4e5f",
+        "0",
+        "The service request is processed successfully.",
+        receipt="NLJ41HAY6Q",
+        amount=withdrawal.amount.shillings,
+        recipient_name="254708374149 - John Doe",
+        completed_at="14.03.2025 12:02:15",
+    )
+    withdrawal.hold_unconfirmed_success(held, LATER, recheck_at=LATER)
+    await withdrawals.save(withdrawal)
+
+    found = await withdrawals.by_callback_token(withdrawal.callback_token)
+
+    assert found is not None
+    assert found.unconfirmed_success == held

@@ -77,14 +77,6 @@ class FakePaymentRepository:
         """The stored state, as a copy, for assertions."""
         return copy.deepcopy(self._by_id[payment_id])
 
-    async def latest_pending(self, phone: Phone, since: datetime) -> datetime | None:
-        pending = [
-            p.created_at
-            for p in self._by_id.values()
-            if p.phone == phone and p.status is PaymentStatus.PENDING and p.created_at > since
-        ]
-        return max(pending, default=None)
-
     def all(self) -> list[Payment]:
         return [copy.deepcopy(p) for p in self._by_id.values()]
 
@@ -447,3 +439,25 @@ class FakeRateLimiter:
         if self._counts[key, started] <= limit:
             return None
         return datetime.fromtimestamp(started, UTC) + window - now
+
+
+class FakePromptLocks:
+    """Phone locks in a dict: one holder per phone until released or expired."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[str, datetime]] = {}
+
+    async def acquire(self, phone: Phone, holder: str, now: datetime, expires_at: datetime) -> datetime | None:
+        held = self._held.get(phone.msisdn)
+        if held is not None and now < held[1]:
+            return held[1]
+        self._held[phone.msisdn] = (holder, expires_at)
+        return None
+
+    async def release(self, phone: Phone, holder: str) -> None:
+        if self._held.get(phone.msisdn, ("", None))[0] == holder:
+            del self._held[phone.msisdn]
+
+    def holder(self, phone: str) -> str | None:
+        held = self._held.get(Phone.parse(phone).msisdn)
+        return None if held is None else held[0]

@@ -2,16 +2,19 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import RateLimitedError
+from domain.errors import ProviderRejectedError, RateLimitedError
 from domain.prompt_limits import PromptGate, PromptLimits
 from domain.result_codes import PaymentStatus
+from domain.use_cases.handle_stk_callback import HandleStkCallback
 from domain.use_cases.push_payment import PushPayment
 from tests.unit.factories import PushCommandFactory, success_for
 from tests.unit.fakes import (
+    FakeAnomalies,
     FakeBroadcaster,
     FakeIdempotencyKeys,
     FakePaymentProvider,
     FakePaymentRepository,
+    FakePromptLocks,
     FakeRateLimiter,
     FixedClock,
     SequentialIdentifiers,
@@ -26,8 +29,9 @@ def pusher(
     clock: FixedClock,
     limits: PromptLimits,
     limiter: FakeRateLimiter | None = None,
+    locks: FakePromptLocks | None = None,
 ) -> PushPayment:
-    gate = PromptGate(limiter or FakeRateLimiter(), payments, limits)
+    gate = PromptGate(limiter or FakeRateLimiter(), locks or FakePromptLocks(), limits)
     return PushPayment(
         payments,
         provider,
@@ -67,17 +71,66 @@ async def test_a_prompt_older_than_its_lifetime_no_longer_blocks_the_phone(
     assert len(payments.all()) == 2
 
 
-async def test_a_settled_prompt_does_not_block_the_next_one(
+async def test_a_prompt_settled_by_its_callback_frees_the_phone_for_the_next_one(
     payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
 ) -> None:
-    push = pusher(payments, provider, clock, PromptLimits(per_phone=0, window=timedelta(hours=1)))
+    locks = FakePromptLocks()
+    limits = PromptLimits(per_phone=0, window=timedelta(hours=1))
+    push = pusher(payments, provider, clock, limits, locks=locks)
     first = await push(PushCommandFactory.build(hash="h1", phone=PHONE))
-    first.settle(success_for(first), clock.now())
-    await payments.save(first)
+    callback = HandleStkCallback(
+        payments, FakeBroadcaster(), clock, FakeAnomalies(), prompts=PromptGate(FakeRateLimiter(), locks, limits)
+    )
+    await callback(first.callback_token, success_for(first))
+
+    second = await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+
+    assert [p.status for p in payments.all()].count(PaymentStatus.PENDING) == 1
+    assert locks.holder(PHONE) == second.id
+
+
+async def test_a_push_daraja_refuses_frees_the_phone_at_once(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    locks = FakePromptLocks()
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=0, window=timedelta(hours=1)), locks=locks)
+    provider.will_raise(ProviderRejectedError("400.002.02", "Bad Request - Invalid PhoneNumber"))
+    with pytest.raises(ProviderRejectedError):
+        await push(PushCommandFactory.build(hash="h1", phone=PHONE))
 
     await push(PushCommandFactory.build(hash="h1", phone=PHONE))
 
-    assert [p.status for p in payments.all()].count(PaymentStatus.PENDING) == 1
+    assert len(provider.requests) == 2
+
+
+async def test_a_push_whose_answer_was_lost_keeps_the_phone_until_the_lock_expires(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=0, window=timedelta(hours=1)))
+    provider.will_raise(TimeoutError("read timed out"))
+    with pytest.raises(TimeoutError):
+        await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+    clock.advance(seconds=60)
+
+    with pytest.raises(RateLimitedError) as refused:
+        await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+
+    assert refused.value.retry_after == 60
+
+
+async def test_a_push_refused_by_the_window_gives_the_phone_back(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    locks = FakePromptLocks()
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=1, window=timedelta(hours=1)), locks=locks)
+    first = await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+    first.settle(success_for(first), clock.now())
+    await locks.release(first.phone, first.id)
+
+    with pytest.raises(RateLimitedError):
+        await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+
+    assert locks.holder(PHONE) is None
 
 
 async def test_past_the_prompts_per_window_a_phone_is_refused_until_the_window_ends(

@@ -1,18 +1,32 @@
 """How an STK payment is stored: a persistence shape private to this adapter, mapped field by field."""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from odmantic import Field, Model
+from odmantic import EmbeddedModel, Field, Model
 from odmantic.config import ODMConfigDict
 
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.status_change_document import StatusChangeDocument, to_history, to_history_documents
 from domain.amount import Amount
 from domain.description import Description
-from domain.payment import Payment
+from domain.payment import Payment, StkResult
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
+
+
+class StkResultDocument(EmbeddedModel):
+    """A success callback held until Daraja's query confirms it, as Daraja reported it."""
+
+    merchant_request: str
+    checkout: str
+    result_code: str
+    result_desc: str
+    receipt: str | None = None
+    amount: int | None = None
+    phone: str | None = None
+    transaction_date: str | None = None
 
 
 class PaymentDocument(Model):
@@ -34,6 +48,8 @@ class PaymentDocument(Model):
     receipt: str | None = None
     transaction_date: str | None = None
     outcome_unknown: bool = False
+    # A list of none or one: odmantic 1.1 cannot store an optional embedded model (it reads it as a sequence).
+    unconfirmed_success: list[StkResultDocument] = Field(default_factory=list)
     # Absent from documents written before reconciliation existed: the defaults read them as never scheduled.
     next_check_at: datetime | None = None
     check_attempts: int = 0
@@ -62,6 +78,7 @@ def to_document(payment: Payment) -> PaymentDocument:
         receipt=payment.receipt,
         transaction_date=payment.transaction_date,
         outcome_unknown=payment.outcome_unknown,
+        unconfirmed_success=_to_result_document(payment.unconfirmed_success),
         next_check_at=None if payment.next_check_at is None else as_utc(payment.next_check_at),
         check_attempts=payment.check_attempts,
         history=to_history_documents(payment.history),
@@ -100,8 +117,17 @@ def to_payment(document: PaymentDocument) -> Payment:
         receipt=document.receipt,
         transaction_date=document.transaction_date,
         outcome_unknown=document.outcome_unknown,
+        unconfirmed_success=_to_result(document.unconfirmed_success),
         next_check_at=None if document.next_check_at is None else as_utc(document.next_check_at),
         check_attempts=document.check_attempts,
         history=to_history(document.history),
         version=document.version,
     )
+
+
+def _to_result_document(result: StkResult | None) -> list[StkResultDocument]:
+    return [] if result is None else [StkResultDocument(**asdict(result))]
+
+
+def _to_result(documents: list[StkResultDocument]) -> StkResult | None:
+    return StkResult(**documents[0].model_dump()) if documents else None

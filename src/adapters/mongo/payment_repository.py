@@ -1,8 +1,8 @@
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from odmantic import AIOEngine
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 
 from adapters.mongo.payment_document import (
     PaymentDocument,
@@ -14,14 +14,13 @@ from adapters.mongo.payment_document import (
 from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
 from domain.payment import Payment
-from domain.phone import Phone
-from domain.ports import PaymentRepository, PendingPrompts
+from domain.ports import PaymentRepository
 from domain.result_codes import PaymentStatus
 
 _PENDING = PaymentStatus.PENDING.value
 
 
-class MongoPaymentRepository(PaymentRepository, PendingPrompts):
+class MongoPaymentRepository(PaymentRepository):
     """STK payments in MongoDB; every change is conditional on the version that was read.
 
     A store that cannot be reached raises StoreUnavailableError from every method.
@@ -48,18 +47,6 @@ class MongoPaymentRepository(PaymentRepository, PendingPrompts):
         if replaced is None:
             raise ConcurrentUpdateError(f"payment {payment.id} changed since version {read_version} was read")
         payment.version = read_version + 1
-
-    @translates_store_errors
-    async def latest_pending(self, phone: Phone, since: datetime) -> datetime | None:
-        newest = await self._collection.find_one(
-            {"phone": phone.msisdn, "status": _PENDING, "created_at": {"$gt": since}},
-            sort=[("created_at", DESCENDING)],
-            projection={"created_at": True},
-        )
-        if newest is None:
-            return None
-        created: datetime = newest["created_at"]
-        return created.replace(tzinfo=UTC) if created.tzinfo is None else created
 
     @translates_store_errors
     async def by_checkout(self, hash_: str, checkout: str) -> Payment | None:

@@ -1,9 +1,10 @@
 """How a B2C withdrawal is stored: a persistence shape private to this adapter, mapped field by field."""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from odmantic import Field, Model
+from odmantic import EmbeddedModel, Field, Model
 from odmantic.config import ODMConfigDict
 
 from adapters.mongo.bson_time import as_utc
@@ -11,7 +12,20 @@ from adapters.mongo.status_change_document import StatusChangeDocument, to_histo
 from domain.amount import Amount
 from domain.description import Description
 from domain.phone import Phone
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
+
+
+class B2cResultDocument(EmbeddedModel):
+    """A success Result held until Transaction Status confirms it, as Daraja reported it."""
+
+    originator_conversation_id: str
+    conversation_id: str
+    result_code: str
+    result_desc: str
+    receipt: str | None = None
+    amount: int | None = None
+    recipient_name: str | None = None
+    completed_at: str | None = None
 
 
 class WithdrawalDocument(Model):
@@ -34,6 +48,8 @@ class WithdrawalDocument(Model):
     recipient_name: str | None = None
     completed_at: str | None = None
     outcome_unknown: bool = False
+    # A list of none or one: odmantic 1.1 cannot store an optional embedded model (it reads it as a sequence).
+    unconfirmed_success: list[B2cResultDocument] = Field(default_factory=list)
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     # Absent from documents written before reconciliation existed: the defaults read them as never scheduled.
@@ -65,6 +81,7 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
         recipient_name=withdrawal.recipient_name,
         completed_at=withdrawal.completed_at,
         outcome_unknown=withdrawal.outcome_unknown,
+        unconfirmed_success=_to_result_document(withdrawal.unconfirmed_success),
         lease_owner=withdrawal.lease_owner,
         lease_expires_at=None if withdrawal.lease_expires_at is None else as_utc(withdrawal.lease_expires_at),
         next_check_at=None if withdrawal.next_check_at is None else as_utc(withdrawal.next_check_at),
@@ -106,6 +123,7 @@ def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:
         recipient_name=document.recipient_name,
         completed_at=document.completed_at,
         outcome_unknown=document.outcome_unknown,
+        unconfirmed_success=_to_result(document.unconfirmed_success),
         lease_owner=document.lease_owner,
         lease_expires_at=None if document.lease_expires_at is None else as_utc(document.lease_expires_at),
         next_check_at=None if document.next_check_at is None else as_utc(document.next_check_at),
@@ -113,3 +131,11 @@ def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:
         history=to_history(document.history),
         version=document.version,
     )
+
+
+def _to_result(documents: list[B2cResultDocument]) -> B2cResult | None:
+    return B2cResult(**documents[0].model_dump()) if documents else None
+
+
+def _to_result_document(result: B2cResult | None) -> list[B2cResultDocument]:
+    return [] if result is None else [B2cResultDocument(**asdict(result))]

@@ -10,7 +10,7 @@ from domain.ports.identifiers import Identifiers
 from domain.ports.payment_provider import PaymentProvider
 from domain.ports.payment_repository import PaymentRepository
 from domain.ports.payout_provider import PayoutProvider
-from domain.ports.pending_prompts import PendingPrompts
+from domain.ports.prompt_locks import PromptLocks
 from domain.ports.random_source import RandomSource
 from domain.ports.rate_limiter import RateLimiter
 from domain.ports.record_counts import RecordCounts
@@ -30,7 +30,7 @@ __all__ = [
     "PaymentProvider",
     "PaymentRepository",
     "PayoutProvider",
-    "PendingPrompts",
+    "PromptLocks",
     "RandomSource",
     "RateLimiter",
     "RecordCounts",

@@ -1,12 +1,15 @@
+from datetime import timedelta
 from typing import NoReturn
 
 import structlog
 
 from domain.anomaly import AnomalyKind, Severity
+from domain.b2c_result_codes import b2c_result_meaning
 from domain.callback_anomalies import b2c_anomaly, b2c_disagreement
 from domain.callback_outcome import CallbackOutcome
-from domain.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError
-from domain.ports import Anomalies, Broadcaster, Clock, DailyAllowance, WithdrawalRepository
+from domain.check_schedule import B2C_FIRST_CHECK_AFTER
+from domain.errors import CallbackRejectedError, ConcurrentUpdateError, DomainError, PaymentFinalError
+from domain.ports import Anomalies, Broadcaster, Clock, DailyAllowance, PayoutProvider, WithdrawalRepository
 from domain.topics import b2c_topic
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 
@@ -20,6 +23,10 @@ class HandleB2cResult:
 
     A repeat for a withdrawal past that step changes nothing and is acknowledged; one that disagrees with the stored
     result, and every refused callback, is kept as an anomaly (`journal_id` says where the callback as received is).
+
+    With `confirm` (CONFIRM_SUCCESS_CALLBACKS), a success Result that passes every check is held on the withdrawal
+    and Daraja's Transaction Status is asked about it; HandleTransactionStatusResult applies or refutes it when the
+    answer arrives, and the reconciler asks again from `recheck_after` should it not. Nothing is ever sent again.
     """
 
     def __init__(
@@ -29,9 +36,13 @@ class HandleB2cResult:
         broadcaster: Broadcaster,
         clock: Clock,
         anomalies: Anomalies,
+        *,
+        confirm: PayoutProvider | None = None,
+        recheck_after: timedelta = B2C_FIRST_CHECK_AFTER,
     ) -> None:
         self._withdrawals, self._allowance, self._broadcaster = withdrawals, allowance, broadcaster
         self._clock, self._anomalies = clock, anomalies
+        self._confirm, self._recheck_after = confirm, recheck_after
 
     async def __call__(
         self, callback_token: str, result: B2cResult, queue_timeout: bool, journal_id: str | None = None
@@ -40,11 +51,15 @@ class HandleB2cResult:
             withdrawal = await self._withdrawals.by_callback_token(callback_token)
             if withdrawal is None:
                 await self._refuse("no withdrawal has this result URL", None, result, queue_timeout, journal_id)
+            now = self._clock.now()
+            held = self._needs_confirmation(result, queue_timeout)
             try:
                 if queue_timeout:
-                    withdrawal.time_out(result, self._clock.now())
+                    withdrawal.time_out(result, now)
+                elif held:
+                    withdrawal.hold_unconfirmed_success(result, now, recheck_at=now + self._recheck_after)
                 else:
-                    withdrawal.settle(result, self._clock.now())
+                    withdrawal.settle(result, now)
             except PaymentFinalError:
                 return await self._duplicate(withdrawal, result, queue_timeout, journal_id)
             except CallbackRejectedError as error:
@@ -53,6 +68,9 @@ class HandleB2cResult:
                 await self._withdrawals.save(withdrawal)
             except ConcurrentUpdateError:
                 continue
+            if held:
+                await self._ask_transaction_status(withdrawal)
+                return CallbackOutcome.HELD
             if withdrawal.status is WithdrawalStatus.FAILED:
                 await self._allowance.release(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings)
             await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
@@ -72,6 +90,28 @@ class HandleB2cResult:
         raise ConcurrentUpdateError(
             f"withdrawal for {result.originator_conversation_id} kept changing under the result"
         )
+
+    def _needs_confirmation(self, result: B2cResult, queue_timeout: bool) -> bool:
+        paid = b2c_result_meaning(result.result_code).status is WithdrawalStatus.SUCCESS
+        return self._confirm is not None and paid and not queue_timeout
+
+    async def _ask_transaction_status(self, withdrawal: Withdrawal) -> None:
+        """Ask now; if Daraja cannot be asked, the held success waits for the reconciler's check."""
+        assert self._confirm is not None
+        logger.info(
+            "b2c_result_held",
+            withdrawal_id=withdrawal.id,
+            hash=withdrawal.hash,
+            originator_conversation_id=withdrawal.originator_conversation_id,
+            status=withdrawal.status.value,
+        )
+        try:
+            with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.hash):
+                await self._confirm.request_transaction_status(
+                    withdrawal.originator_conversation_id, withdrawal.callback_token
+                )
+        except DomainError as error:
+            logger.warning("b2c_confirmation_deferred", withdrawal_id=withdrawal.id, reason=error.message)
 
     async def _duplicate(
         self, withdrawal: Withdrawal, result: B2cResult, queue_timeout: bool, journal_id: str | None

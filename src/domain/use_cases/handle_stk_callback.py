@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import NoReturn
 
 import structlog
@@ -5,9 +6,14 @@ import structlog
 from domain.anomaly import AnomalyKind, Severity
 from domain.callback_anomalies import stk_anomaly, stk_disagreement
 from domain.callback_outcome import CallbackOutcome
+from domain.check_schedule import STK_FIRST_CHECK_AFTER
 from domain.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError
 from domain.payment import Payment, StkResult
 from domain.ports import Anomalies, Broadcaster, Clock, PaymentRepository
+from domain.prompt_limits import PromptGate
+from domain.result_codes import SUCCESS_CODE
+from domain.status_change import ChangeCause
+from domain.success_confirmation import ConfirmStkSuccess, StkConfirmation, Verdict
 from domain.topics import stk_topic
 
 logger = structlog.get_logger()
@@ -20,20 +26,32 @@ class HandleStkCallback:
 
     A repeat for a final payment changes nothing and is acknowledged; one that disagrees with the stored outcome, and
     every refused callback, is kept as an anomaly (`journal_id` says where the callback as received is).
+
+    With `confirm` (CONFIRM_SUCCESS_CALLBACKS), a success that passes every check is first put to Daraja's STK query:
+    confirmed, it is applied with its receipt; refuted, it is refused and the payment settles as the query says;
+    inconclusive, it is held on the pending payment for the reconciler's next query to confirm or refute.
     """
 
     def __init__(
-        self, payments: PaymentRepository, broadcaster: Broadcaster, clock: Clock, anomalies: Anomalies
+        self,
+        payments: PaymentRepository,
+        broadcaster: Broadcaster,
+        clock: Clock,
+        anomalies: Anomalies,
+        *,
+        confirm: ConfirmStkSuccess | None = None,
+        recheck_after: timedelta = STK_FIRST_CHECK_AFTER,
+        prompts: PromptGate | None = None,
     ) -> None:
         self._payments, self._broadcaster, self._clock, self._anomalies = payments, broadcaster, clock, anomalies
+        self._confirm, self._recheck_after, self._prompts = confirm, recheck_after, prompts
 
     async def __call__(self, callback_token: str, result: StkResult, journal_id: str | None = None) -> CallbackOutcome:
+        confirmation = await self._confirmation(callback_token, result, journal_id)
         for _ in range(_ATTEMPTS):
-            payment = await self._payments.by_callback_token(callback_token)
-            if payment is None:
-                await self._refuse("no payment has this callback URL", None, result, journal_id)
+            payment = await self._find(callback_token, result, journal_id)
             try:
-                payment.settle(result, self._clock.now())
+                outcome = self._apply(payment, result, confirmation)
             except PaymentFinalError:
                 # Final already; but a success an STK query recorded still lacks the receipt this callback brings.
                 try:
@@ -42,23 +60,81 @@ class HandleStkCallback:
                     await self._refuse(error.message, payment, result, journal_id)
                 if not completed:
                     return await self._duplicate(payment, result, journal_id)
+                outcome = CallbackOutcome.APPLIED
             except CallbackRejectedError as error:
                 await self._refuse(error.message, payment, result, journal_id)
             try:
                 await self._payments.save(payment)
             except ConcurrentUpdateError:
                 continue
-            await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
+            await self._published(payment, outcome)
+            if outcome is CallbackOutcome.REFUTED:
+                assert confirmation is not None  # only a confirmation refutes
+                await self._refuse(confirmation.reason, payment, result, journal_id, AnomalyKind.UNCONFIRMED_SUCCESS)
             logger.info(
-                "stk_callback_applied",
+                f"stk_callback_{outcome.value}",  # stk_callback_applied, or stk_callback_held awaiting confirmation
                 payment_id=payment.id,
                 hash=payment.hash,
                 checkout=payment.checkout,
                 result_code=result.result_code,
                 status=payment.status.value,
             )
-            return CallbackOutcome.APPLIED
+            return outcome
         raise ConcurrentUpdateError(f"payment for checkout {result.checkout} kept changing under the callback")
+
+    async def _confirmation(
+        self, callback_token: str, result: StkResult, journal_id: str | None
+    ) -> StkConfirmation | None:
+        """Daraja's word on a success callback for a pending payment; None when none is needed (or asked for)."""
+        if self._confirm is None or result.result_code != SUCCESS_CODE:
+            return None
+        payment = await self._find(callback_token, result, journal_id)
+        if payment.status.is_final:
+            return None  # a repeat, or a receipt for a success a query recorded: decided below, Daraja not asked
+        try:
+            payment.check_result(result)  # a callback that names another payment is refused before Daraja is asked
+        except CallbackRejectedError as error:
+            await self._refuse(error.message, payment, result, journal_id)
+        with structlog.contextvars.bound_contextvars(payment_id=payment.id, hash=payment.hash):
+            confirmation = await self._confirm(result)
+        logger.info(
+            "stk_success_confirmation",
+            payment_id=payment.id,
+            checkout=result.checkout,
+            verdict=confirmation.verdict.value,
+            reason=confirmation.reason,
+        )
+        return confirmation
+
+    def _apply(self, payment: Payment, result: StkResult, confirmation: StkConfirmation | None) -> CallbackOutcome:
+        now = self._clock.now()
+        if confirmation is None:
+            payment.settle(result, now)
+            return CallbackOutcome.APPLIED
+        if confirmation.verdict is Verdict.CONFIRMED:
+            payment.settle(result, now, detail=f"{result.result_code}: {result.result_desc} (confirmed by STK query)")
+            return CallbackOutcome.APPLIED
+        if confirmation.verdict is Verdict.INCONCLUSIVE:
+            payment.hold_unconfirmed_success(result, now, recheck_at=now + self._recheck_after)
+            return CallbackOutcome.HELD
+        payment.check_result(result)
+        # Settled by the query's own answer, but only where the payment's ids came from Daraja's answer to the push,
+        # not from an unverified callback.
+        if confirmation.answer is not None and payment.checkout is not None:
+            payment.settle_from_query(confirmation.answer, now, cause=ChangeCause.QUERY)
+        return CallbackOutcome.REFUTED
+
+    async def _find(self, callback_token: str, result: StkResult, journal_id: str | None) -> Payment:
+        payment = await self._payments.by_callback_token(callback_token)
+        if payment is None:
+            await self._refuse("no payment has this callback URL", None, result, journal_id)
+        return payment
+
+    async def _published(self, payment: Payment, outcome: CallbackOutcome) -> None:
+        if self._prompts is not None:
+            await self._prompts.release_if_final(payment)
+        if outcome is not CallbackOutcome.HELD:  # clients see nothing of a success not yet confirmed
+            await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
 
     async def _duplicate(self, payment: Payment, result: StkResult, journal_id: str | None) -> CallbackOutcome:
         disagreement = stk_disagreement(payment, result)
@@ -82,8 +158,13 @@ class HandleStkCallback:
         return CallbackOutcome.DUPLICATE
 
     async def _refuse(
-        self, reason: str, payment: Payment | None, result: StkResult, journal_id: str | None
+        self,
+        reason: str,
+        payment: Payment | None,
+        result: StkResult,
+        journal_id: str | None,
+        kind: AnomalyKind = AnomalyKind.REJECTED,
     ) -> NoReturn:
-        anomaly = stk_anomaly(AnomalyKind.REJECTED, reason, payment, result, self._clock.now(), journal_id)
+        anomaly = stk_anomaly(kind, reason, payment, result, self._clock.now(), journal_id)
         await self._anomalies.record(anomaly)
         raise CallbackRejectedError(reason)

@@ -2,8 +2,10 @@ from enum import StrEnum
 
 import structlog
 
+from domain.anomaly import Anomaly, AnomalyKind
 from domain.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError
-from domain.ports import Broadcaster, Clock, DailyAllowance, WithdrawalRepository
+from domain.ports import Anomalies, Broadcaster, Clock, DailyAllowance, WithdrawalRepository
+from domain.received_callback import CallbackKind
 from domain.status_change import ChangeCause
 from domain.topics import b2c_topic
 from domain.transaction_status import TransactionStatusResult
@@ -23,12 +25,22 @@ class StatusResultOutcome(StrEnum):
 
 
 class HandleTransactionStatusResult:
-    """Settle the withdrawal a Transaction Status answer is about, named by the secret token in its status URL."""
+    """Settle the withdrawal a Transaction Status answer is about, named by the secret token in its status URL.
+
+    A success Result held unconfirmed is confirmed by "Completed" and refuted by a not-completed answer (kept as an
+    anomaly); the payout is never sent again either way, and a refuted one gives its daily allowance back.
+    """
 
     def __init__(
-        self, withdrawals: WithdrawalRepository, allowance: DailyAllowance, broadcaster: Broadcaster, clock: Clock
+        self,
+        withdrawals: WithdrawalRepository,
+        allowance: DailyAllowance,
+        broadcaster: Broadcaster,
+        clock: Clock,
+        anomalies: Anomalies | None = None,
     ) -> None:
         self._withdrawals, self._allowance, self._broadcaster, self._clock = withdrawals, allowance, broadcaster, clock
+        self._anomalies = anomalies
 
     async def __call__(self, callback_token: str, result: TransactionStatusResult) -> StatusResultOutcome:
         """Raises CallbackRejectedError when no withdrawal has this token, or the answer names another payout."""
@@ -36,7 +48,7 @@ class HandleTransactionStatusResult:
             withdrawal = await self._withdrawals.by_callback_token(callback_token)
             if withdrawal is None:
                 raise CallbackRejectedError("no withdrawal has this status URL")
-            before = withdrawal.status
+            before, held = withdrawal.status, withdrawal.unconfirmed_success
             try:
                 withdrawal.settle_from_status(result, self._clock.now(), cause=ChangeCause.RECONCILER)
             except PaymentFinalError:
@@ -58,6 +70,8 @@ class HandleTransactionStatusResult:
             if withdrawal.status is WithdrawalStatus.FAILED:
                 await self._allowance.release(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings)
             await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
+            if held is not None and withdrawal.status is not WithdrawalStatus.SUCCESS:
+                await self._refuted(withdrawal, held.receipt, result)
             logger.info(
                 "b2c_reconciled",
                 withdrawal_id=withdrawal.id,
@@ -70,6 +84,25 @@ class HandleTransactionStatusResult:
             )
             return StatusResultOutcome.SETTLED
         raise ConcurrentUpdateError("withdrawal with status URL token kept changing under its status answer")
+
+    async def _refuted(self, withdrawal: Withdrawal, receipt: str | None, result: TransactionStatusResult) -> None:
+        reason = f"Transaction Status says {result.status}, not the success a Result reported (receipt {receipt})"
+        logger.error("security_success_refuted", withdrawal_id=withdrawal.id, reason=reason)
+        if self._anomalies is None:
+            return
+        anomaly = Anomaly(
+            AnomalyKind.UNCONFIRMED_SUCCESS,
+            CallbackKind.B2C_RESULT,
+            reason,
+            self._clock.now(),
+            withdrawal_id=withdrawal.id,
+            originator_conversation_id=withdrawal.originator_conversation_id,
+            conversation_id=withdrawal.conversation_id,
+            result_code="0",
+            stored_status=withdrawal.status.value,
+            stored_result_code=withdrawal.result_code,
+        )
+        await self._anomalies.record(anomaly)
 
     @staticmethod
     def _already_final(withdrawal: Withdrawal, result: TransactionStatusResult) -> StatusResultOutcome:

@@ -84,9 +84,15 @@ class PushPayment:
 
     async def _admit_and_add(self, payment: Payment) -> None:
         # After the idempotency check, so a client retrying with its `ref` gets its payment back, never a refusal.
-        if self._gate is not None:
-            await self._gate.admit(payment.phone, payment.created_at)
-        await self._payments.add(payment)
+        if self._gate is None:
+            await self._payments.add(payment)
+            return
+        await self._gate.admit(payment.phone, payment.id, payment.created_at)
+        try:
+            await self._payments.add(payment)
+        except Exception:
+            await self._gate.release(payment.phone, payment.id)
+            raise
 
     async def _push(self, payment: Payment) -> Payment:
         try:
@@ -120,7 +126,7 @@ class PushPayment:
             await self._payments.save(payment)
         except ConcurrentUpdateError:
             # Daraja's callback got here first and settled the payment: the stored record is the truth,
-            # and the callback has already published it.
+            # and the callback has already published it (and freed the phone).
             return await self._payments.by_checkout(payment.hash, payment.id) or payment
         except StoreUnavailableError:
             # Daraja has already answered, so "nothing was done" would be a lie that invites a second prompt.
@@ -133,6 +139,8 @@ class PushPayment:
                 status=payment.status.value,
                 outcome_unknown=payment.outcome_unknown,
             )
+        if self._gate is not None:
+            await self._gate.release_if_final(payment)  # refused by Daraja, or never reached it: no prompt
         await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
         logger.info(
             "stk_push",

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import structlog
 
+from domain.anomaly import Anomaly, AnomalyKind
 from domain.check_schedule import BACKOFF_FACTOR, JITTER, MAX_CHECK_DELAY, STK_FIRST_CHECK_AFTER, CheckSchedule
 from domain.errors import (
     ConcurrentUpdateError,
@@ -12,7 +13,10 @@ from domain.errors import (
     StoreUnavailableError,
 )
 from domain.payment import Payment
-from domain.ports import Broadcaster, Clock, PaymentProvider, PaymentRepository, RandomSource
+from domain.ports import Anomalies, Broadcaster, Clock, PaymentProvider, PaymentRepository, RandomSource
+from domain.prompt_limits import PromptGate
+from domain.received_callback import CallbackKind
+from domain.result_codes import PaymentStatus
 from domain.status_change import ChangeCause
 from domain.stk_query import StkQueryAnswer
 from domain.topics import stk_topic
@@ -28,7 +32,9 @@ class ReconcileStkPayments:
     Each due payment is first claimed: its next check is pushed back (capped exponential back-off with jitter) in a
     save conditional on the version read, so of several reconcilers, in one process or many, exactly one queries it
     this round and the others move on. A pending answer leaves it to the next check; a final one settles it,
-    unless a callback settled it meanwhile: the stored final state wins, a recorded success above all.
+    unless a callback settled it meanwhile: the stored final state wins, a recorded success above all. A success
+    callback held unconfirmed is confirmed by a success answer (its receipt applied) and refuted by any other final
+    one (kept as an anomaly).
     """
 
     def __init__(
@@ -44,9 +50,11 @@ class ReconcileStkPayments:
         backoff_factor: float = BACKOFF_FACTOR,
         jitter: float = JITTER,
         on_settled: Callable[[], None] | None = None,
+        anomalies: Anomalies | None = None,
+        prompts: PromptGate | None = None,
     ) -> None:
         self._payments, self._provider, self._broadcaster = payments, provider, broadcaster
-        self._on_settled = on_settled
+        self._on_settled, self._anomalies, self._prompts = on_settled, anomalies, prompts
         self._clock, self._random = clock, random
         self._schedule = CheckSchedule(
             timedelta(seconds=initial_delay_seconds), timedelta(seconds=max_delay_seconds), backoff_factor, jitter
@@ -103,6 +111,7 @@ class ReconcileStkPayments:
 
     async def _settle(self, payment: Payment, answer: StkQueryAnswer) -> None:
         for _ in range(_ATTEMPTS):
+            held = payment.unconfirmed_success
             try:
                 payment.settle_from_query(answer, self._clock.now(), cause=ChangeCause.QUERY)
             except PaymentFinalError:
@@ -117,7 +126,11 @@ class ReconcileStkPayments:
                     raise
                 payment = stored
                 continue
+            if self._prompts is not None:
+                await self._prompts.release_if_final(payment)
             await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
+            if held is not None and payment.status is not PaymentStatus.SUCCESS:
+                await self._refuted(payment, held.receipt)
             logger.info(
                 "stk_reconciled",
                 payment_id=payment.id,
@@ -131,6 +144,25 @@ class ReconcileStkPayments:
                 self._on_settled()
             return
         raise ConcurrentUpdateError(f"payment {payment.id} kept changing while its query answer was recorded")
+
+    async def _refuted(self, payment: Payment, receipt: str | None) -> None:
+        reason = f"the STK query says {payment.status.value}, not the success a callback reported (receipt {receipt})"
+        logger.error("security_success_refuted", payment_id=payment.id, checkout=payment.checkout, reason=reason)
+        if self._anomalies is None:
+            return
+        anomaly = Anomaly(
+            AnomalyKind.UNCONFIRMED_SUCCESS,
+            CallbackKind.STK,
+            reason,
+            self._clock.now(),
+            payment_id=payment.id,
+            checkout=payment.checkout,
+            merchant_request=payment.merchant_request,
+            result_code="0",
+            stored_status=payment.status.value,
+            stored_result_code=payment.result_code,
+        )
+        await self._anomalies.record(anomaly)
 
     @staticmethod
     def _already_final(payment: Payment, answer: StkQueryAnswer) -> None:

@@ -23,9 +23,10 @@ from domain.use_cases.handle_transaction_status_result import HandleTransactionS
 from domain.use_cases.journal_callback import JournalCallback
 from domain.withdrawal import B2cResult
 from entrypoints.http.callback_sources import CallbackSources, SourceCheck
-from entrypoints.http.daraja_b2c_body import parse_b2c_result
-from entrypoints.http.daraja_callback_body import parse_stk_callback
-from entrypoints.http.daraja_status_body import parse_transaction_status
+from entrypoints.http.daraja_b2c_body import B2cResultEnvelope, parse_b2c_result
+from entrypoints.http.daraja_callback_body import StkCallbackEnvelope, parse_stk_callback
+from entrypoints.http.daraja_status_body import StatusResultEnvelope, parse_transaction_status
+from entrypoints.http.openapi_bodies import json_body
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.settings import (
     B2C_RESULT_PATH,
@@ -63,6 +64,7 @@ class DarajaCallbackController(Controller):
         ["/api/v1/mpesa/stk/callback/{hash:str}", STK_CALLBACK_PATH + "/{hash:str}"],
         status_code=200,
         summary="Daraja's STK push result (CallBackURL)",
+        operation_class=json_body(StkCallbackEnvelope, "Daraja's STK callback (DARAJA.md §2.3)"),
     )
     async def stk_callback(
         self,
@@ -85,6 +87,7 @@ class DarajaCallbackController(Controller):
         ["/api/v1/mpesa/b2c/withdraw/{hash:str}", B2C_RESULT_PATH + "/{hash:str}"],
         status_code=200,
         summary="Daraja's B2C result (ResultURL)",
+        operation_class=json_body(B2cResultEnvelope, "Daraja's B2C Result (DARAJA.md §4.3)"),
     )
     async def b2c_result(
         self,
@@ -107,6 +110,7 @@ class DarajaCallbackController(Controller):
         ["/api/v1/mpesa/b2c/queue/{hash:str}", B2C_TIMEOUT_PATH + "/{hash:str}"],
         status_code=200,
         summary="Daraja's B2C queue time-out notice (QueueTimeOutURL)",
+        operation_class=json_body(B2cResultEnvelope, "Daraja's queue time-out notice, a Result envelope"),
     )
     async def b2c_queue_timeout(
         self,
@@ -125,7 +129,12 @@ class DarajaCallbackController(Controller):
             request, arrival, parse_b2c_result, apply, journal_callback, gateway_metrics, callback_sources
         )
 
-    @post(B2C_STATUS_PATH + "/{hash:str}", status_code=200, summary="Daraja's Transaction Status answer (ResultURL)")
+    @post(
+        B2C_STATUS_PATH + "/{hash:str}",
+        status_code=200,
+        summary="Daraja's Transaction Status answer (ResultURL)",
+        operation_class=json_body(StatusResultEnvelope, "Daraja's Transaction Status Result (DARAJA.md §4.6)"),
+    )
     async def b2c_status_result(
         self,
         request: Request[Any, Any, Any],

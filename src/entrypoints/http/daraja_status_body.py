@@ -47,6 +47,13 @@ def parse_transaction_status(raw: bytes) -> TransactionStatusResult:
         result = _decoder.decode(raw).Result
     except msgspec.DecodeError as fault:  # includes ValidationError
         raise ValidationError("Result", str(fault)) from fault
+    try:
+        return _status_result(result)
+    except ValueError as fault:  # e.g. an empty ResultCode or a negative Amount
+        raise ValidationError("Result", str(fault)) from fault
+
+
+def _status_result(result: StatusResultBody) -> TransactionStatusResult:
     parameters = _by_key(result.ResultParameters.ResultParameter if result.ResultParameters else [])
     references = _by_key(result.ReferenceData.ReferenceItem if result.ReferenceData else [])
     return TransactionStatusResult(

@@ -5,6 +5,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from domain.use_cases.push_payment import PushCommand, PushPayment
+from entrypoints.http.openapi_bodies import json_body
 from entrypoints.protocol.errors import ok_reply
 from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, HttpPushBody, convert, decode_document
 from entrypoints.ws.authorisation import ClientAuthorisation
@@ -22,6 +23,7 @@ class StkPushController(Controller):
             "JSON body: phone, amount, description, hash. Answers like the socket's `push` reply. With "
             "CLIENT_AUTH=signed, `Authorization: Bearer <capability token>` whose subject is the hash is required."
         ),
+        operation_class=json_body(HttpPushBody, "the push; no other field is allowed"),
     )
     async def push(
         self,
