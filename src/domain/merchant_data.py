@@ -9,7 +9,6 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from domain.errors import ValidationError
@@ -44,7 +43,7 @@ class MerchantReference:
 class Metadata:
     """A flat JSON object: string keys, values that are strings, numbers, booleans or null."""
 
-    entries: MappingProxyType[str, Any]
+    entries: tuple[tuple[str, Any], ...]
 
     @classmethod
     def parse(cls, raw: object) -> "Metadata":
@@ -57,12 +56,12 @@ class Metadata:
         encoded = json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode()
         if len(encoded) > METADATA_BYTES:
             raise ValidationError("metadata", f"must be at most {METADATA_BYTES} bytes as JSON")
-        return cls(MappingProxyType(dict(raw)))
+        return cls(tuple(raw.items()))
 
     @classmethod
     def stored(cls, entries: dict[str, Any]) -> "Metadata":
         """Metadata read back from the store: checked when it was accepted, so taken as it is."""
-        return cls(MappingProxyType(dict(entries)))
+        return cls(tuple(entries.items()))
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.entries)

@@ -5,8 +5,8 @@ import pytest
 
 from domain.amount import Amount
 from domain.description import Description
-from domain.merchant_data import MerchantReference, Metadata
 from domain.errors import CallbackRejectedError, PaymentFinalError
+from domain.merchant_data import MerchantReference, Metadata
 from domain.payment import Payment, StkPushAccepted
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
