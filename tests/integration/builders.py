@@ -33,6 +33,8 @@ class PaymentFactory(DataclassFactory[Payment]):
     outcome_unknown = False
     next_check_at = None
     check_attempts = 0
+    reference = None
+    metadata = None
     version = 0
 
     @classmethod
@@ -88,6 +90,8 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
     lease_expires_at = None
     next_check_at = None
     check_attempts = 0
+    reference = None
+    metadata = None
     version = 0
 
     @classmethod
