@@ -327,3 +327,17 @@ def test_the_openapi_document_describes_the_server_api(keyed_gateway: Gateway) -
     } <= set(paths)
     parameters = {parameter["name"] for parameter in paths["/api/v1/payments"]["get"]["parameters"]}
     assert {"hash", "status", "kind", "created_after", "created_before", "limit", "cursor"} <= parameters
+
+
+def test_keyless_mode_lets_requests_without_a_key_through_but_never_a_wrong_key(
+    gateway: Gateway, keyed_gateway: Gateway, workdir: Path
+) -> None:
+    wrong = "mgw_00000000deadbeef_" + "cd" * 32
+
+    with gateway.http() as client:
+        keyless = client.get("/api/v1/payments?limit=1")
+        with_a_wrong_key = client.get("/api/v1/payments?limit=1", headers=bearer(wrong))
+
+    assert (keyless.status_code, with_a_wrong_key.status_code) == (200, 401)
+    assert "security_api_keys_optional" in (workdir / f"gateway-{gateway.port}.log").read_text()
+    assert "security_api_keys_optional" not in (workdir / f"gateway-{keyed_gateway.port}.log").read_text()
