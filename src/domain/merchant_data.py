@@ -21,6 +21,9 @@ METADATA_KEYS = 20
 METADATA_KEY_LENGTH = 40
 METADATA_VALUE_LENGTH = 500
 METADATA_BYTES = 4 * 1024
+# Keys a document store takes anywhere (no `.` or `$`); integers a JavaScript client reads exactly.
+_METADATA_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+LARGEST_METADATA_INTEGER = 2**53 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +71,10 @@ class Metadata:
 
 
 def _check_entry(key: object, value: object) -> None:
-    if not isinstance(key, str) or not 1 <= len(key) <= METADATA_KEY_LENGTH:
-        raise ValidationError("metadata", f"keys must be 1 to {METADATA_KEY_LENGTH} characters")
+    if not isinstance(key, str) or not 1 <= len(key) <= METADATA_KEY_LENGTH or not _METADATA_KEY.fullmatch(key):
+        raise ValidationError(
+            "metadata", f"keys must be 1 to {METADATA_KEY_LENGTH} letters, digits, _ or - (not - first)"
+        )
     field = f"metadata.{key}"
     if isinstance(value, str):
         if len(value) > METADATA_VALUE_LENGTH:
@@ -77,7 +82,10 @@ def _check_entry(key: object, value: object) -> None:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise ValidationError(field, "must be a finite number")
-    elif value is not None and not isinstance(value, int | bool):
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > LARGEST_METADATA_INTEGER:
+            raise ValidationError(field, f"must be an integer within ±{LARGEST_METADATA_INTEGER}")
+    elif value is not None and not isinstance(value, bool):
         raise ValidationError(field, "must be a string, a number, true, false or null")
 
 

@@ -10,9 +10,10 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components
 
 from entrypoints.container import Container
-from entrypoints.http.api_key_guard import SERVER_CREDENTIALS_STATE
+from entrypoints.http.api_key_guard import API_KEY_SCHEME, API_KEY_SECURITY_SCHEME, SERVER_CREDENTIALS_STATE
 from entrypoints.http.b2c_controller import B2cWithdrawController
 from entrypoints.http.callback_controller import DarajaCallbackController
 from entrypoints.http.demo import demo_routes
@@ -105,7 +106,12 @@ def create_app(container: Container) -> Litestar:
         plugins=[container.channels()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
-        openapi_config=OpenAPIConfig(title="mpesa-gateway", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="mpesa-gateway",
+            version="0.1.0",
+            path="/schema",
+            components=Components(security_schemes={API_KEY_SCHEME: API_KEY_SECURITY_SCHEME}),
+        ),
         logging_config=None,
         middleware=[request_context, *transport_security(settings)],
         before_send=strict_transport_security(settings),

@@ -326,6 +326,7 @@ def test_the_openapi_document_describes_the_server_api(keyed_gateway: Gateway) -
         "/api/v1/payments/{record_id}",
     } <= set(paths)
     parameters = {parameter["name"] for parameter in paths["/api/v1/payments"]["get"]["parameters"]}
+    assert paths["/api/v1/mpesa/b2c/withdraw"]["post"]["security"] == [{"apiKey": []}]
     assert {"hash", "status", "kind", "created_after", "created_before", "limit", "cursor"} <= parameters
 
 

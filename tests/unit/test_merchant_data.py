@@ -86,6 +86,10 @@ def test_flat_metadata_within_the_bounds_is_kept_as_given() -> None:
         ({"list": [1]}, "metadata.list"),
         ({"long": "x" * 501}, "metadata.long"),
         ({"nan": float("nan")}, "metadata.nan"),
+        ({"a.b": 1}, "metadata"),
+        ({"$set": 1}, "metadata"),
+        ({"big": 2**53}, "metadata.big"),
+        ({"small": -(2**63)}, "metadata.small"),
         ({f"k{n}": "é" * 120 for n in range(20)}, "metadata"),  # 20 values of 240 bytes: over 4 KiB
     ],
 )

@@ -9,12 +9,23 @@ from typing import Any
 import structlog
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import SecurityScheme
 
 from domain.api_key import PresentedKey
 from domain.errors import UnauthorizedError
 from domain.use_cases.authenticate_api_key import AuthenticateApiKey
 
 logger = structlog.get_logger()
+
+# How the OpenAPI document names the credential: put `security = API_KEY_SECURITY` beside the guard.
+API_KEY_SCHEME = "apiKey"
+API_KEY_SECURITY: list[dict[str, list[str]]] = [{API_KEY_SCHEME: []}]
+API_KEY_SECURITY_SCHEME = SecurityScheme(
+    type="http",
+    scheme="bearer",
+    bearer_format="mgw_<key id>_<secret>",
+    description="An API key from `mpesa-gateway apikey create`, as `Authorization: Bearer <API key>`.",
+)
 
 # The key of the app's state under which create_app puts the provider of the process's one ServerCredentials.
 SERVER_CREDENTIALS_STATE = "server_credentials"

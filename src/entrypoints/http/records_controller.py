@@ -9,7 +9,7 @@ from domain.ports.stuck_records import RecordKind
 from domain.record_listing import PagePosition, record_filter
 from domain.use_cases.find_record import FindRecord
 from domain.use_cases.list_records import ListRecords
-from entrypoints.http.api_key_guard import require_api_key
+from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 
 DEFAULT_PAGE = 50
 LARGEST_PAGE = 200
@@ -21,6 +21,7 @@ class RecordsController(Controller):
     path = "/api/v1/payments"
     tags = ["Read API"]
     guards = [require_api_key]
+    security = API_KEY_SECURITY
 
     @get(
         "/{record_id:str}",

@@ -5,7 +5,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from domain.use_cases.push_payment import PushCommand, PushPayment
-from entrypoints.http.api_key_guard import require_api_key
+from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.protocol.errors import ok_reply
 from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, HttpPushBody, convert, decode_document
 
@@ -14,6 +14,7 @@ class StkPushController(Controller):
     path = "/api/v1/mpesa/stk"
     tags = ["STK push"]
     guards = [require_api_key]
+    security = API_KEY_SECURITY
 
     @post(
         "/push",

@@ -93,9 +93,10 @@ _PHONE_RULE = (
 )
 _METADATA_RULE = (
     f"Optional: the merchant's own JSON object, stored and returned with the record, never sent to Daraja. At most "
-    f"{METADATA_KEYS} keys of 1 to {METADATA_KEY_LENGTH} characters; values are strings of at most "
-    f"{METADATA_VALUE_LENGTH} characters, numbers, true, false or null (no nested objects or arrays); at most "
-    f"{METADATA_BYTES} bytes as JSON. Anything else is VALIDATION_ERROR and nothing is stored."
+    f"{METADATA_KEYS} keys of 1 to {METADATA_KEY_LENGTH} letters, digits, _ or - (not - first); values are strings "
+    f"of at most {METADATA_VALUE_LENGTH} characters, numbers (integers within ±(2^53-1)), true, false or null (no "
+    f"nested objects or arrays); at most {METADATA_BYTES} bytes as JSON. Anything else is VALIDATION_ERROR and "
+    "nothing is stored."
 )
 FIELD_NOTES: dict[str, dict[str, str]] = {
     "PushPayload": {
