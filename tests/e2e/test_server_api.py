@@ -162,7 +162,7 @@ def test_two_keys_work_at_once_and_a_revoked_one_stops_within_the_cache_time(
     assert last_used.split("\t")[3] != "-"
 
 
-async def test_reference_and_metadata_travel_through_socket_push_updates_and_the_read_api(
+async def test_reference_and_metadata_travel_through_socket_push_and_withdraw_updates_and_the_read_api(
     keyed_gateway: Gateway, api_key: str
 ) -> None:
     hash_ = f"merchant-{uuid.uuid4().hex[:8]}"
@@ -171,14 +171,23 @@ async def test_reference_and_metadata_travel_through_socket_push_updates_and_the
     async with await SocketClient.connect(f"{keyed_gateway.wss}/mpesa/stk/{hash_}", keyed_gateway.tls) as client:
         ack = await client.request({"kind": "push", "payload": {**payload, "metadata": METADATA}})
         final = await client.final_update(ack["data"]["id"])
+    async with await SocketClient.connect(f"{keyed_gateway.wss}/mpesa/b2c/{hash_}", keyed_gateway.tls) as client:
+        withdrawn = await client.request(
+            {"kind": "withdraw", "payload": {**payload, "amount": 500, "reference": "Refund 1042", "metadata": {}}}
+        )
+        paid_out = await client.update_where(lambda d: d["id"] == withdrawn["data"]["id"] and d["status"] == "success")
     async with httpx.AsyncClient(base_url=keyed_gateway.https, verify=keyed_gateway.tls) as http:
         read = (await http.get(f"/api/v1/payments/{ack['data']['id']}", headers=bearer(api_key))).json()
+        read_b2c = (await http.get(f"/api/v1/payments/{withdrawn['data']['id']}", headers=bearer(api_key))).json()
 
     assert ack["ok"] is True, ack
     for data in (ack["data"], final["data"], read["data"]):
         assert (data["reference"], data["metadata"]) == ("INV-1042", METADATA)
     assert final["data"]["status"] == "success"
     assert (read["kind"], read["hash"], read["data"]) == ("stk", hash_, final["data"])
+    for data in (withdrawn["data"], paid_out["data"], read_b2c["data"]):
+        assert (data["reference"], data["metadata"]) == ("Refund 1042", {})
+    assert (read_b2c["kind"], read_b2c["data"]) == ("b2c", paid_out["data"])
 
 
 async def test_http_push_and_withdraw_with_a_key_carry_reference_and_metadata_to_the_sockets_and_the_read_api(
