@@ -17,10 +17,12 @@ install: $(INSTALLED)
 # The simulator's seed example withdraws on a plain hash: open withdrawals, for the simulator only (the gateway
 # refuses to start with them anywhere else, and logs them loudly where it does).
 OPEN_WITHDRAWALS ?= $(if $(filter-out simulator,$(MPESA_ENV)),false,true)
+# Likewise the server endpoints (HTTP push and withdraw, the read API) answer requests without an API key.
+API_KEYS_OPTIONAL ?= $(if $(filter-out simulator,$(MPESA_ENV)),false,true)
 
 run: $(INSTALLED)
 	$(BIN)/mpesa-gateway dev-cert
-	OPEN_WITHDRAWALS=$(OPEN_WITHDRAWALS) $(BIN)/mpesa-gateway serve
+	OPEN_WITHDRAWALS=$(OPEN_WITHDRAWALS) API_KEYS_OPTIONAL=$(API_KEYS_OPTIONAL) $(BIN)/mpesa-gateway serve
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests migrations

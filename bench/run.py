@@ -283,6 +283,8 @@ class Bench:
             # by default) is lifted above the ramp. Per-address limits stay as shipped: each load generator
             # connects from its own loopback address and holds at most `sockets_per_loadgen`.
             "WS_MAX_SOCKETS": str(max(self.plan.held_steps) + 1000),
+            # HTTP pushes without an API key, as under `make run`: the bare baseline checks no credential either.
+            "API_KEYS_OPTIONAL": "true",
         }
         process = LocalProcess(
             [sys.executable, "-m", "entrypoints.cli", "serve"],

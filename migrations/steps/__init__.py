@@ -8,6 +8,7 @@ from migrations.steps import (
     m0005_audit_collections,
     m0006_rate_limits,
     m0007_prompt_locks,
+    m0008_api_keys,
 )
 
 STEPS = (
@@ -18,4 +19,5 @@ STEPS = (
     m0005_audit_collections,
     m0006_rate_limits,
     m0007_prompt_locks,
+    m0008_api_keys,
 )

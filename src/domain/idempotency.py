@@ -11,6 +11,7 @@ from typing import TypeVar
 from domain.amount import Amount
 from domain.description import Description
 from domain.errors import IdempotencyConflictError
+from domain.merchant_data import MerchantReference, Metadata
 from domain.phone import Phone
 from domain.ports import IdempotencyKeys
 
@@ -39,13 +40,25 @@ class KeyedRequest:
 
 
 def keyed_request(
-    scope: str, hash_: str, key: str | None, kind: str, phone: Phone, amount: Amount, description: Description
+    scope: str,
+    hash_: str,
+    key: str | None,
+    kind: str,
+    phone: Phone,
+    amount: Amount,
+    description: Description,
+    reference: MerchantReference | None = None,
+    metadata: Metadata | None = None,
 ) -> KeyedRequest | None:
     """The request as its key names it, or None when the client sent no key."""
     if key is None:
         return None
     # Normalised values, so "0712…" and "+254 712…", or extra spaces in the description, are the same request.
-    canonical = json.dumps([kind, phone.msisdn, amount.shillings, description.text], separators=(",", ":"))
+    parts: list[object] = [kind, phone.msisdn, amount.shillings, description.text]
+    if reference is not None or metadata is not None:
+        # Only when given, so a request without them keeps the fingerprint keys stored before they existed.
+        parts += [None if reference is None else reference.text, None if metadata is None else metadata.as_dict()]
+    canonical = json.dumps(parts, separators=(",", ":"), sort_keys=True)
     return KeyedRequest(scope, hash_, key, hashlib.sha256(canonical.encode()).hexdigest())
 
 

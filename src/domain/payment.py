@@ -13,6 +13,7 @@ from domain.amount import Amount
 from domain.check_schedule import STK_FIRST_CHECK_AFTER
 from domain.description import Description
 from domain.errors import CallbackRejectedError, PaymentFinalError
+from domain.merchant_data import STK_REFERENCE_LENGTH, MerchantReference, Metadata
 from domain.phone import Phone
 from domain.result_codes import SUCCESS_CODE, PaymentStatus, stk_result_meaning
 from domain.status_change import ChangeCause, StatusChange
@@ -76,6 +77,9 @@ class Payment:
     # When the reconciler may query it next, and how often it has: scheduling, not state (no history entry).
     next_check_at: datetime | None = None
     check_attempts: int = 0
+    # The merchant's own: `reference` is Daraja's AccountReference, `metadata` never leaves the gateway.
+    reference: MerchantReference | None = None
+    metadata: Metadata | None = None
     history: list[StatusChange] = field(default_factory=list)
     version: int = field(default=0, compare=False)
 
@@ -90,13 +94,17 @@ class Payment:
         description: Description,
         callback_token: str,
         now: datetime,
+        reference: MerchantReference | None = None,
+        metadata: Metadata | None = None,
     ) -> "Payment":
         payment = cls(payment_id, hash_, phone, amount, description, callback_token, now, now)
+        payment.reference, payment.metadata = reference, metadata
         payment._record(now, ChangeCause.REQUEST)
         return payment
 
     def stk_request(self) -> StkPushRequest:
-        return StkPushRequest(self.phone, self.amount, self.description, self.id[:12], self.callback_token)
+        account_reference = self.reference.text if self.reference is not None else self.id[:STK_REFERENCE_LENGTH]
+        return StkPushRequest(self.phone, self.amount, self.description, account_reference, self.callback_token)
 
     def accept(
         self,
@@ -240,6 +248,8 @@ class Payment:
             "transaction_date": self.transaction_date,
             "outcome_unknown": self.outcome_unknown,
             "message": stk_result_meaning(self.result_code).message if self.result_code is not None else None,
+            "reference": None if self.reference is None else self.reference.text,
+            "metadata": None if self.metadata is None else self.metadata.as_dict(),
         }
 
     def _finish(

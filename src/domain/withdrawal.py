@@ -26,6 +26,7 @@ from domain.b2c_result_codes import WithdrawalStatus as WithdrawalStatus
 from domain.check_schedule import B2C_FIRST_CHECK_AFTER
 from domain.description import Description
 from domain.errors import CallbackRejectedError, PaymentFinalError
+from domain.merchant_data import MerchantReference, Metadata
 from domain.phone import Phone
 from domain.status_change import ChangeCause, StatusChange
 from domain.transaction_status import TransactionStatusResult
@@ -47,6 +48,7 @@ class B2cRequest:
     amount: Amount
     remarks: Description
     callback_token: str
+    occasion: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,9 @@ class Withdrawal:
     # When the reconciler may ask Transaction Status next, and how often it has: scheduling, not state.
     next_check_at: datetime | None = None
     check_attempts: int = 0
+    # The merchant's own: `reference` is sent to Daraja as Occasion, `metadata` never leaves the gateway.
+    reference: MerchantReference | None = None
+    metadata: Metadata | None = None
     history: list[StatusChange] = field(default_factory=list)
     version: int = field(default=0, compare=False)
 
@@ -117,10 +122,13 @@ class Withdrawal:
         originator_conversation_id: str,
         callback_token: str,
         now: datetime,
+        reference: MerchantReference | None = None,
+        metadata: Metadata | None = None,
     ) -> "Withdrawal":
         withdrawal = cls(
             withdrawal_id, hash_, phone, amount, description, originator_conversation_id, callback_token, now, now
         )
+        withdrawal.reference, withdrawal.metadata = reference, metadata
         withdrawal._record(now, ChangeCause.REQUEST)
         return withdrawal
 
@@ -131,7 +139,12 @@ class Withdrawal:
 
     def b2c_request(self) -> B2cRequest:
         return B2cRequest(
-            self.originator_conversation_id, self.phone, self.amount, self.description, self.callback_token
+            self.originator_conversation_id,
+            self.phone,
+            self.amount,
+            self.description,
+            self.callback_token,
+            None if self.reference is None else self.reference.text,
         )
 
     def begin_submission(
@@ -318,6 +331,8 @@ class Withdrawal:
             "completed_at": self.completed_at,
             "outcome_unknown": self.outcome_unknown,
             "message": self._message(),
+            "reference": None if self.reference is None else self.reference.text,
+            "metadata": None if self.metadata is None else self.metadata.as_dict(),
         }
 
     def _message(self) -> str | None:

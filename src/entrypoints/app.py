@@ -7,10 +7,14 @@ from typing import Any
 
 import structlog
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components
 
 from entrypoints.container import Container
+from entrypoints.http.api_key_guard import API_KEY_SCHEME, API_KEY_SECURITY_SCHEME, SERVER_CREDENTIALS_STATE
+from entrypoints.http.b2c_controller import B2cWithdrawController
 from entrypoints.http.callback_controller import DarajaCallbackController
 from entrypoints.http.demo import demo_routes
 from entrypoints.http.error_responses import EXCEPTION_HANDLERS
@@ -18,6 +22,7 @@ from entrypoints.http.health import health
 from entrypoints.http.metrics_endpoint import metrics
 from entrypoints.http.operator_controller import OperatorController
 from entrypoints.http.readiness import ready
+from entrypoints.http.records_controller import RecordsController
 from entrypoints.http.request_context import request_context
 from entrypoints.http.security_headers import strict_transport_security, transport_security
 from entrypoints.http.stk_controller import StkPushController
@@ -49,6 +54,8 @@ _BRIDGED = (
     "handle_transaction_status_result",
     "stk_catch_up",
     "b2c_catch_up",
+    "find_record",
+    "list_records",
 )
 
 
@@ -84,6 +91,8 @@ def create_app(container: Container) -> Litestar:
             stk_socket,
             b2c_socket,
             StkPushController,
+            B2cWithdrawController,
+            RecordsController,
             DarajaCallbackController,
             OperatorController,
             health,
@@ -92,10 +101,17 @@ def create_app(container: Container) -> Litestar:
             *demo_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
         ],
         dependencies=_dependencies(container),
+        # For the API-key guard, which any controller may use without wiring of its own; built on first use.
+        state=State({SERVER_CREDENTIALS_STATE: container.server_credentials}),
         plugins=[container.channels()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
-        openapi_config=OpenAPIConfig(title="mpesa-gateway", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="mpesa-gateway",
+            version="0.1.0",
+            path="/schema",
+            components=Components(security_schemes={API_KEY_SCHEME: API_KEY_SECURITY_SCHEME}),
+        ),
         logging_config=None,
         middleware=[request_context, *transport_security(settings)],
         before_send=strict_transport_security(settings),

@@ -4,7 +4,8 @@ import asyncio
 import signal
 import ssl
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 import pydantic
@@ -21,6 +22,7 @@ from entrypoints.settings_view import describe, environment_names
 from entrypoints.websocket_transport import StatelessDeflateProtocol
 
 logger = structlog.get_logger()
+T = TypeVar("T")
 
 _SEE_CONFIG = (
     "Run `mpesa-gateway config` to see every setting with its value; the README's Settings table explains each."
@@ -116,6 +118,11 @@ def log_client_security(settings: Settings) -> None:
         logger.warning(
             "security_open_withdrawals",
             message="OPEN_WITHDRAWALS=true: ANY client may withdraw on a plain hash, without a token (simulator only)",
+        )
+    if settings.api_keys_optional:
+        logger.warning(
+            "security_api_keys_optional",
+            message="API_KEYS_OPTIONAL=true: server endpoints take requests WITHOUT an API key (simulator only)",
         )
     if not settings.tls:
         logger.warning("security_plaintext_listener", message="TLS=false: serve only behind a TLS-terminating proxy")
@@ -240,6 +247,64 @@ def token(subject: str, scopes: tuple[str, ...], ttl: int, max_withdrawal: int |
         raise click.ClickException(f"--phone: {error.message}") from None
     expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
     click.echo(mint_token(keys, Capability(subject, frozenset(scopes), expires_at, max_withdrawal, bound)))
+
+
+@main.group(epilog=_STORE_SETTINGS)
+def apikey() -> None:
+    """Create, list and revoke the API keys of server-to-server requests (`Authorization: Bearer <key>`)."""
+
+
+@apikey.command("create", epilog=_STORE_SETTINGS)
+@click.option("--name", required=True, help="what the key is for (e.g. the merchant's backend and the year)")
+def apikey_create(name: str) -> None:
+    """Issue a key and print it once: only its hash is stored, so keep it now."""
+    issued = _with_container(lambda container: container.create_api_key()(name))
+    click.echo(issued.text)
+    click.echo(f"id {issued.key.key_id} ({issued.key.name}): store the key now; it is never shown again", err=True)
+
+
+@apikey.command("list", epilog=_STORE_SETTINGS)
+def apikey_list() -> None:
+    """Every key (never its secret): id, name, created, last used (to the minute), revoked."""
+    keys = _with_container(lambda container: container.list_api_keys()())
+    click.echo("id\tname\tcreated_at\tlast_used_at\trevoked_at")
+    for key in keys:
+        view = key.view()
+        columns = ("id", "name", "created_at", "last_used_at", "revoked_at")
+        click.echo("\t".join(str(view[column] or "-") for column in columns))
+
+
+@apikey.command("revoke", epilog=_STORE_SETTINGS)
+@click.argument("key_id")
+def apikey_revoke(key_id: str) -> None:
+    """Revoke a key for good; gateways refuse it within API_KEY_CACHE_SECONDS."""
+    key = _with_container(lambda container: container.revoke_api_key()(key_id))
+    click.echo(f"revoked {key.key_id} ({key.name}) at {key.revoked_at.isoformat() if key.revoked_at else '-'}")
+
+
+def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:
+    """Run `work` against the store the gateways use (the embedded one under DATA_DIR when MONGODB_URL is unset),
+    migrated first; a domain refusal becomes the command's one-line error."""
+    from domain.errors import DomainError
+    from entrypoints.container import Container
+    from entrypoints.local_services import local_store
+    from migrations.runner import apply_migrations
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+
+    async def run(container: "Container") -> T:
+        try:
+            await apply_migrations(container.mongo_engine().database)
+            return await work(container)
+        finally:
+            container.mongo_client().close()
+
+    with local_store(settings) as resolved:
+        try:
+            return asyncio.run(run(Container(settings=resolved)))
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
 
 
 @main.command(epilog=_ALL_SETTINGS)

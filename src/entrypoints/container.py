@@ -25,6 +25,7 @@ from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_client import DarajaStkClient
 from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.mongo.anomaly_log import MongoAnomalyLog
+from adapters.mongo.api_key_store import MongoApiKeys
 from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import create_engine, create_mongo_client
 from adapters.mongo.daily_allowance import MongoDailyAllowance
@@ -33,27 +34,37 @@ from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.prompt_locks import MongoPromptLocks
 from adapters.mongo.rate_limiter import MongoRateLimiter
 from adapters.mongo.record_counts import MongoRecordCounts
+from adapters.mongo.record_search import MongoRecordSearch
 from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.clock import SystemClock
 from adapters.system.identifiers import RandomIdentifiers
+from adapters.system.key_material import RandomKeyMaterial
 from domain.ports import PayoutProvider
+from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
 from domain.success_confirmation import ConfirmStkSuccess
+from domain.use_cases.authenticate_api_key import AuthenticateApiKey
 from domain.use_cases.catch_up import CatchUp
+from domain.use_cases.create_api_key import CreateApiKey
+from domain.use_cases.find_record import FindRecord
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
 from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult
 from domain.use_cases.journal_callback import JournalCallback
 from domain.use_cases.list_anomalies import ListAnomalies
+from domain.use_cases.list_api_keys import ListApiKeys
+from domain.use_cases.list_records import ListRecords
 from domain.use_cases.list_stuck_records import ListStuckRecords
 from domain.use_cases.payment_status import PaymentStatusQuery
 from domain.use_cases.push_payment import PushPayment
 from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
 from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.use_cases.request_withdrawal import RequestWithdrawal
+from domain.use_cases.revoke_api_key import RevokeApiKey
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
+from entrypoints.http.api_key_guard import ServerCredentials
 from entrypoints.http.callback_sources import CallbackSources
 from entrypoints.http.readiness import ReadinessChecks
 from entrypoints.metrics import GatewayMetrics
@@ -266,6 +277,26 @@ class Container(containers.DeclarativeContainer):
         breaker=daraja_breaker,
         query_retry=query_retry,
         metrics=daraja_metrics,
+    )
+
+    # Server credentials: API keys (hashed in the store); verified keys are cached briefly in each process.
+    api_keys = providers.Singleton(MongoApiKeys, mongo_engine)
+    authenticate_api_key = providers.Singleton(
+        AuthenticateApiKey, api_keys, clock, providers.Callable(seconds, settings.provided.api_key_cache_seconds)
+    )
+    server_credentials = providers.Singleton(
+        ServerCredentials, authenticate_api_key, keys_optional=settings.provided.api_keys_optional
+    )
+    create_api_key = providers.Factory(CreateApiKey, api_keys, providers.Singleton(RandomKeyMaterial), clock)
+    list_api_keys = providers.Factory(ListApiKeys, api_keys)
+    revoke_api_key = providers.Factory(RevokeApiKey, api_keys, clock)
+
+    # The read API: payments and withdrawals as stored.
+    stk_records = providers.Singleton(MongoRecordSearch, mongo_engine, RecordKind.STK)
+    b2c_records = providers.Singleton(MongoRecordSearch, mongo_engine, RecordKind.B2C)
+    find_record = providers.Factory(FindRecord, providers.List(stk_records, b2c_records))
+    list_records = providers.Factory(
+        ListRecords, providers.Dict({RecordKind.STK: stk_records, RecordKind.B2C: b2c_records})
     )
 
     # Readiness: one named check per dependency /ready reports on.

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     client_token_keys: SecretStr | None = None
     open_withdrawals: bool = False
     allowed_origins: str = ""
+    # Server credentials (README: Server API): API keys on every server-to-server endpoint.
+    api_keys_optional: bool = False
+    api_key_cache_seconds: float = Field(5.0, ge=0, le=60)
 
     @model_validator(mode="before")
     @classmethod
@@ -183,6 +186,8 @@ class Settings(BaseSettings):
     def _clients_are_authorised(self) -> "Settings":
         if self.open_withdrawals and self.mpesa_env is not MpesaEnvironment.SIMULATOR:
             raise ValueError(f"OPEN_WITHDRAWALS=true is refused with MPESA_ENV={self.mpesa_env.value}")
+        if self.api_keys_optional and self.mpesa_env is not MpesaEnvironment.SIMULATOR:
+            raise ValueError(f"API_KEYS_OPTIONAL=true is refused with MPESA_ENV={self.mpesa_env.value}")
         if self.client_auth_mode() is ClientAuth.SIGNED and self.client_token_keys is None:
             raise ValueError("CLIENT_AUTH=signed needs CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE)")
         return self

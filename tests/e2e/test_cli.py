@@ -25,7 +25,7 @@ def test_help_lists_every_command() -> None:
     assert result.returncode == 0
     for command in main.commands:
         assert command in result.stdout
-    assert {"serve", "worker", "migrate", "simulator", "dev-cert", "config"} <= set(main.commands)
+    assert {"serve", "worker", "migrate", "simulator", "dev-cert", "config", "apikey"} <= set(main.commands)
     assert "mpesa-gateway config" in result.stdout
 
 
@@ -35,6 +35,7 @@ def test_help_lists_every_command() -> None:
         ("serve", ["APP_PORT", "MONGODB_URL", "MPESA_ENV", "DARAJA_CONSUMER_KEY", "OPERATOR_TOKEN"]),
         ("worker", ["MONGODB_URL", "DARAJA_BASE_URL", "WORKER_POLL_SECONDS"]),
         ("migrate", ["MONGODB_URL", "MONGODB_DATABASE"]),
+        ("apikey", ["MONGODB_URL", "MONGODB_DATABASE"]),
         ("simulator", ["SIM_CALLBACK_DELAY"]),
         ("dev-cert", ["SSL_CERTFILE", "SSL_KEYFILE"]),
         ("config", ["LOG_LEVEL"]),

@@ -27,6 +27,7 @@ KEYS = "k1:" + "s" * 32
             {**SANDBOX, "MPESA_ENV": "production", "CLIENT_TOKEN_KEYS": KEYS, "OPEN_WITHDRAWALS": "true"},
             "OPEN_WITHDRAWALS",
         ),
+        ({**SANDBOX, "CLIENT_TOKEN_KEYS": KEYS, "API_KEYS_OPTIONAL": "true"}, "API_KEYS_OPTIONAL"),
         (SANDBOX, "CLIENT_TOKEN_KEYS"),
         ({"CLIENT_AUTH": "signed"}, "CLIENT_TOKEN_KEYS"),
         ({"CLIENT_TOKEN_KEYS": "k1:too-short"}, "CLIENT_TOKEN_KEYS"),

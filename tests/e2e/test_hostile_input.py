@@ -145,6 +145,7 @@ def test_binary_frames_close_the_socket_with_1003(gateway: Gateway, endpoint: st
 
 HTTP_PATHS = [
     "/api/v1/mpesa/stk/push",
+    "/api/v1/mpesa/b2c/withdraw",
     "/api/v1/hooks/stk/no-such-token",
     "/api/v1/hooks/b2c/result/no-such-token",
     "/api/v1/hooks/b2c/timeout/no-such-token",

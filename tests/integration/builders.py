@@ -34,6 +34,8 @@ class PaymentFactory(DataclassFactory[Payment]):
     outcome_unknown = False
     next_check_at = None
     check_attempts = 0
+    reference = None
+    metadata = None
     version = 0
 
     @classmethod
@@ -90,6 +92,8 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
     lease_expires_at = None
     next_check_at = None
     check_attempts = 0
+    reference = None
+    metadata = None
     version = 0
 
     @classmethod

@@ -1,5 +1,6 @@
 """The B2C adapter against the bundled simulator over real HTTP, with a real receiver for its Results."""
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -98,6 +99,18 @@ async def test_an_accepted_payout_returns_darajas_ids_and_is_sent_once(
     accepted = await client.send_b2c(request)
 
     assert accepted.conversation_id.startswith("AG_")
+    assert accepted.originator_conversation_id == request.originator_conversation_id
+    assert requests_for(simulator, request.originator_conversation_id) == 1
+
+
+async def test_a_merchant_reference_of_a_hundred_characters_goes_as_the_occasion(
+    http: httpx.AsyncClient, simulator: Simulator, credential: str
+) -> None:
+    client = client_for(http, settings_for(simulator.url), credential)
+    request = dataclasses.replace(payout_request(), occasion="Refund 1042 " + "x" * 88)
+
+    accepted = await client.send_b2c(request)
+
     assert accepted.originator_conversation_id == request.originator_conversation_id
     assert requests_for(simulator, request.originator_conversation_id) == 1
 

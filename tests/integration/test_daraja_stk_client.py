@@ -69,6 +69,19 @@ async def test_an_accepted_push_returns_darajas_ids(http: httpx.AsyncClient, sim
     assert accepted.merchant_request
 
 
+async def test_a_merchant_reference_of_twelve_characters_is_darajas_account_reference(
+    http: httpx.AsyncClient, simulator: Simulator
+) -> None:
+    client = client_for(http, settings_for(simulator.url))
+    request = StkPushRequest(
+        Phone.parse(fresh_phone()), Amount(100), Description("Order"), "INV-2026/042", "a1b2c3d4e5f6"
+    )
+
+    accepted = await client.start_stk_push(request)
+
+    assert accepted.checkout.startswith("ws_CO_")
+
+
 async def test_a_token_that_expires_mid_flight_is_refreshed_and_the_push_retried_once(
     http: httpx.AsyncClient, simulator: Simulator
 ) -> None:

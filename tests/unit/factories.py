@@ -24,6 +24,8 @@ class PushCommandFactory(DataclassFactory[PushCommand]):
     __random_seed__ = 254
 
     idempotency_key = None
+    reference = None
+    metadata = None
 
     @classmethod
     def hash(cls) -> str:
@@ -59,6 +61,8 @@ class PaymentFactory(DataclassFactory[Payment]):
     outcome_unknown = False
     next_check_at = CREATED_AT + STK_FIRST_CHECK_AFTER
     check_attempts = 0
+    reference = None
+    metadata = None
     version = 0
 
     @classmethod
@@ -132,6 +136,8 @@ class WithdrawCommandFactory(DataclassFactory[WithdrawCommand]):
     __random_seed__ = 2540
 
     idempotency_key = None
+    reference = None
+    metadata = None
 
     @classmethod
     def hash(cls) -> str:
@@ -171,6 +177,8 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
     lease_expires_at = None
     next_check_at = None
     check_attempts = 0
+    reference = None
+    metadata = None
     version = 0
 
     @classmethod

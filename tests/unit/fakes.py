@@ -10,12 +10,14 @@ from itertools import count
 from typing import Any
 
 from domain.anomaly import Anomaly, AnomalyKind
+from domain.api_key import ApiKey
 from domain.errors import ConcurrentUpdateError, StoreUnavailableError
 from domain.idempotency import IDEMPOTENCY_WINDOW
 from domain.payment import Payment, StkPushAccepted, StkPushRequest
 from domain.phone import Phone
-from domain.ports import IdempotencyClaim, StuckRecord
+from domain.ports import IdempotencyClaim, RecordKind, StuckRecord
 from domain.received_callback import ReceivedCallback
+from domain.record_listing import ListedRecord, PagePosition, RecordFilter
 from domain.result_codes import PaymentStatus
 from domain.stk_query import StkQueryAnswer
 from domain.withdrawal import B2cAccepted, B2cRequest, Withdrawal, WithdrawalStatus
@@ -461,3 +463,57 @@ class FakePromptLocks:
     def holder(self, phone: str) -> str | None:
         held = self._held.get(Phone.parse(phone).msisdn)
         return None if held is None else held[0]
+
+
+class FakeApiKeys:
+    """API keys by id, stored as copies; `save` is conditional on the version, as in the store."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, ApiKey] = {}
+
+    async def add(self, key: ApiKey) -> None:
+        if key.key_id in self._by_id:
+            raise AssertionError(f"API key {key.key_id} exists")
+        self._by_id[key.key_id] = copy.deepcopy(key)
+
+    async def by_id(self, key_id: str) -> ApiKey | None:
+        found = self._by_id.get(key_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def all(self) -> list[ApiKey]:
+        return [copy.deepcopy(key) for key in sorted(self._by_id.values(), key=lambda k: (k.created_at, k.key_id))]
+
+    async def save(self, key: ApiKey) -> None:
+        stored = self._by_id.get(key.key_id)
+        if stored is None or stored.version != key.version:
+            raise ConcurrentUpdateError(f"API key {key.key_id} changed")
+        key.version += 1
+        self._by_id[key.key_id] = copy.deepcopy(key)
+
+    def get(self, key_id: str) -> ApiKey:
+        return copy.deepcopy(self._by_id[key_id])
+
+
+class SequentialKeyMaterial:
+    def __init__(self) -> None:
+        self._serial = count(1)
+
+    def new_key_id(self) -> str:
+        return f"{next(self._serial):016x}"
+
+    def new_key_secret(self) -> str:
+        return f"{next(self._serial):064x}"
+
+
+class FakeRecordSearch:
+    """Stored records of one kind, searched exactly as the port promises."""
+
+    def __init__(self, kind: RecordKind, *records: Payment | Withdrawal) -> None:
+        self._records = [ListedRecord(kind, copy.deepcopy(record)) for record in records]
+
+    async def by_id(self, record_id: str) -> ListedRecord | None:
+        return next((record for record in self._records if record.record.id == record_id), None)
+
+    async def newest_first(self, where: RecordFilter, after: PagePosition | None, limit: int) -> list[ListedRecord]:
+        admitted = [r for r in self._records if where.admits(r) and (after is None or r.position < after)]
+        return sorted(admitted, key=lambda record: record.position, reverse=True)[:limit]

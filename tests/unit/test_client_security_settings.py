@@ -40,6 +40,11 @@ def test_open_withdrawals_are_refused_outside_the_simulator() -> None:
         Settings(**SANDBOX, client_token_keys=KEYS, open_withdrawals=True)  # type: ignore[arg-type]
 
 
+def test_keyless_server_requests_are_refused_outside_the_simulator() -> None:
+    with pytest.raises(pydantic.ValidationError, match="API_KEYS_OPTIONAL"):
+        Settings(**SANDBOX, client_token_keys=KEYS, api_keys_optional=True)  # type: ignore[arg-type]
+
+
 def test_a_secret_is_read_from_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "passkey").write_text("from-a-file\n")
     monkeypatch.setenv("DARAJA_PASSKEY_FILE", str(tmp_path / "passkey"))

@@ -6,6 +6,7 @@ import pytest
 from domain.amount import Amount
 from domain.description import Description
 from domain.errors import CallbackRejectedError, PaymentFinalError
+from domain.merchant_data import MerchantReference, Metadata
 from domain.payment import Payment, StkPushAccepted
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
@@ -230,6 +231,8 @@ def test_view_is_what_every_client_sees() -> None:
         description=Description("Order 42"),
         created_at=created,
         updated_at=created,
+        reference=MerchantReference("INV-42"),
+        metadata=Metadata.stored({"order": 42, "gift": False}),
     )
     payment.settle(success_for(payment, receipt="NLJ7RT61SV", transaction_date="20250314120215"), LATER)
 
@@ -251,6 +254,8 @@ def test_view_is_what_every_client_sees() -> None:
         "transaction_date": "20250314120215",
         "outcome_unknown": False,
         "message": "Payment received.",
+        "reference": "INV-42",
+        "metadata": {"order": 42, "gift": False},
     }
 
 

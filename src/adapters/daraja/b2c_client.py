@@ -51,7 +51,7 @@ class DarajaB2cClient(PayoutProvider):
         return f"DarajaB2cClient({self._settings!r})"
 
     async def send_b2c(self, request: B2cRequest) -> B2cAccepted:
-        body = {
+        body: dict[str, object] = {
             "OriginatorConversationID": request.originator_conversation_id,
             "InitiatorName": self._settings.initiator_name,
             "SecurityCredential": self._security_credential,
@@ -63,6 +63,9 @@ class DarajaB2cClient(PayoutProvider):
             "QueueTimeOutURL": _url(self._settings.timeout_base_url, request.callback_token),
             "ResultURL": _url(self._settings.result_base_url, request.callback_token),
         }
+        if request.occasion is not None:
+            # Daraja's own spelling (DARAJA.md §4.1); the merchant's reference was checked to fit.
+            body["Occassion"] = request.occasion[:_OCCASION_LIMIT]
         response = await self._post(B2C_PAYMENT_PATH, body)
         answer = json_object(response)
         if response.status_code == 200 and answer.get("ResponseCode") == "0":

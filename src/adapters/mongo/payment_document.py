@@ -11,6 +11,7 @@ from adapters.mongo.bson_time import as_utc
 from adapters.mongo.status_change_document import StatusChangeDocument, to_history, to_history_documents
 from domain.amount import Amount
 from domain.description import Description
+from domain.merchant_data import MerchantReference, Metadata
 from domain.payment import Payment, StkResult
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
@@ -53,6 +54,9 @@ class PaymentDocument(Model):
     # Absent from documents written before reconciliation existed: the defaults read them as never scheduled.
     next_check_at: datetime | None = None
     check_attempts: int = 0
+    # Absent from documents written before merchants could attach them: read as none given.
+    reference: str | None = None
+    metadata: dict[str, Any] | None = None
     history: list[StatusChangeDocument] = Field(default_factory=list)
     version: int = 0
 
@@ -81,6 +85,8 @@ def to_document(payment: Payment) -> PaymentDocument:
         unconfirmed_success=_to_result_document(payment.unconfirmed_success),
         next_check_at=None if payment.next_check_at is None else as_utc(payment.next_check_at),
         check_attempts=payment.check_attempts,
+        reference=None if payment.reference is None else payment.reference.text,
+        metadata=None if payment.metadata is None else payment.metadata.as_dict(),
         history=to_history_documents(payment.history),
         version=payment.version,
     )
@@ -120,6 +126,8 @@ def to_payment(document: PaymentDocument) -> Payment:
         unconfirmed_success=_to_result(document.unconfirmed_success),
         next_check_at=None if document.next_check_at is None else as_utc(document.next_check_at),
         check_attempts=document.check_attempts,
+        reference=None if document.reference is None else MerchantReference(document.reference),
+        metadata=None if document.metadata is None else Metadata.stored(document.metadata),
         history=to_history(document.history),
         version=document.version,
     )

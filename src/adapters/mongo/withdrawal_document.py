@@ -11,6 +11,7 @@ from adapters.mongo.bson_time import as_utc
 from adapters.mongo.status_change_document import StatusChangeDocument, to_history, to_history_documents
 from domain.amount import Amount
 from domain.description import Description
+from domain.merchant_data import MerchantReference, Metadata
 from domain.phone import Phone
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 
@@ -55,6 +56,9 @@ class WithdrawalDocument(Model):
     # Absent from documents written before reconciliation existed: the defaults read them as never scheduled.
     next_check_at: datetime | None = None
     check_attempts: int = 0
+    # Absent from documents written before merchants could attach them: read as none given.
+    reference: str | None = None
+    metadata: dict[str, Any] | None = None
     history: list[StatusChangeDocument] = Field(default_factory=list)
     version: int = 0
 
@@ -86,6 +90,8 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
         lease_expires_at=None if withdrawal.lease_expires_at is None else as_utc(withdrawal.lease_expires_at),
         next_check_at=None if withdrawal.next_check_at is None else as_utc(withdrawal.next_check_at),
         check_attempts=withdrawal.check_attempts,
+        reference=None if withdrawal.reference is None else withdrawal.reference.text,
+        metadata=None if withdrawal.metadata is None else withdrawal.metadata.as_dict(),
         history=to_history_documents(withdrawal.history),
         version=withdrawal.version,
     )
@@ -128,6 +134,8 @@ def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:
         lease_expires_at=None if document.lease_expires_at is None else as_utc(document.lease_expires_at),
         next_check_at=None if document.next_check_at is None else as_utc(document.next_check_at),
         check_attempts=document.check_attempts,
+        reference=None if document.reference is None else MerchantReference(document.reference),
+        metadata=None if document.metadata is None else Metadata.stored(document.metadata),
         history=to_history(document.history),
         version=document.version,
     )

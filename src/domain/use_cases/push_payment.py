@@ -14,6 +14,7 @@ from domain.errors import (
     StoreUnavailableError,
 )
 from domain.idempotency import STK_SCOPE, keyed_request, store_unless_repeated
+from domain.merchant_data import STK_REFERENCE_LENGTH, optional_metadata, optional_reference
 from domain.payment import Payment
 from domain.phone import Phone
 from domain.ports import Broadcaster, Clock, IdempotencyKeys, Identifiers, PaymentProvider, PaymentRepository
@@ -30,6 +31,8 @@ class PushCommand:
     amount: object
     description: object
     idempotency_key: str | None = None
+    reference: object = None
+    metadata: object = None
 
 
 class PushPayment:
@@ -65,9 +68,19 @@ class PushPayment:
             description=Description.parse(command.description),
             callback_token=self._identifiers.new_secret(),
             now=self._clock.now(),
+            reference=optional_reference(command.reference, STK_REFERENCE_LENGTH),
+            metadata=optional_metadata(command.metadata),
         )
         keyed = keyed_request(
-            STK_SCOPE, payment.hash, command.idempotency_key, "push", payment.phone, payment.amount, payment.description
+            STK_SCOPE,
+            payment.hash,
+            command.idempotency_key,
+            "push",
+            payment.phone,
+            payment.amount,
+            payment.description,
+            payment.reference,
+            payment.metadata,
         )
         original = await store_unless_repeated(
             self._keys,

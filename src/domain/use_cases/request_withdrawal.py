@@ -7,6 +7,7 @@ from domain.amount import Amount
 from domain.description import Description
 from domain.errors import LimitExceededError, ValidationError
 from domain.idempotency import B2C_SCOPE, keyed_request, store_unless_repeated
+from domain.merchant_data import B2C_REFERENCE_LENGTH, optional_metadata, optional_reference
 from domain.phone import Phone
 from domain.ports import Broadcaster, Clock, DailyAllowance, IdempotencyKeys, Identifiers, WithdrawalRepository
 from domain.topics import b2c_topic
@@ -25,6 +26,8 @@ class WithdrawCommand:
     amount: object
     description: object
     idempotency_key: str | None = None
+    reference: object = None
+    metadata: object = None
 
 
 class RequestWithdrawal:
@@ -57,6 +60,8 @@ class RequestWithdrawal:
     async def __call__(self, command: WithdrawCommand) -> Withdrawal:
         phone = Phone.parse(command.phone)
         description = _remarks(command.description)
+        reference = optional_reference(command.reference, B2C_REFERENCE_LENGTH)
+        metadata = optional_metadata(command.metadata)
         amount = self._within_limits(command.amount)
         withdrawal = Withdrawal.start(
             withdrawal_id=self._identifiers.new_id(),
@@ -67,9 +72,19 @@ class RequestWithdrawal:
             originator_conversation_id=self._identifiers.new_id(),
             callback_token=self._identifiers.new_secret(),
             now=self._clock.now(),
+            reference=reference,
+            metadata=metadata,
         )
         keyed = keyed_request(
-            B2C_SCOPE, withdrawal.hash, command.idempotency_key, "withdraw", phone, amount, description
+            B2C_SCOPE,
+            withdrawal.hash,
+            command.idempotency_key,
+            "withdraw",
+            phone,
+            amount,
+            description,
+            reference,
+            metadata,
         )
         original = await store_unless_repeated(
             self._keys,

@@ -6,6 +6,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from domain.error_codes import ErrorCode
 from domain.errors import DomainError, NotFoundError, RateLimitedError, ValidationError
 from entrypoints.protocol.errors import HTTP_STATUS, InvalidJsonError, RequestRefusedError, error_reply, internal_error
 
@@ -14,6 +15,8 @@ logger = structlog.get_logger()
 
 def _reply(error: DomainError) -> Response[dict[str, Any]]:
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimitedError) else None
+    if error.code is ErrorCode.UNAUTHORIZED:
+        headers = {"WWW-Authenticate": "Bearer"}
     return Response(error_reply("error", None, error), status_code=HTTP_STATUS[error.code], headers=headers)
 
 

@@ -5,23 +5,26 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from domain.use_cases.push_payment import PushCommand, PushPayment
+from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
 from entrypoints.protocol.errors import ok_reply
 from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, HttpPushBody, convert, decode_document
-from entrypoints.ws.authorisation import ClientAuthorisation
 
 
 class StkPushController(Controller):
     path = "/api/v1/mpesa/stk"
     tags = ["STK push"]
+    guards = [require_api_key]
+    security = API_KEY_SECURITY
 
     @post(
         "/push",
         status_code=201,
-        summary="Start an STK push for a hash (server to server)",
+        summary="Start an STK push for a hash (server to server, API key)",
         description=(
-            "JSON body: phone, amount, description, hash. Answers like the socket's `push` reply. With "
-            "CLIENT_AUTH=signed, `Authorization: Bearer <capability token>` whose subject is the hash is required."
+            "JSON body: phone, amount, description, hash, and optionally reference and metadata. Answers like the "
+            "socket's `push` reply; every socket on the hash gets the updates. Needs `Authorization: Bearer <API "
+            "key>`. `Idempotency-Key` shares the STK key space of the hash with the sockets' `ref`."
         ),
         operation_class=json_body(HttpPushBody, "the push; no other field is allowed"),
     )
@@ -29,14 +32,19 @@ class StkPushController(Controller):
         self,
         request: Request[Any, Any, Any],
         push_payment: NamedDependency[PushPayment],
-        client_authorisation: NamedDependency[ClientAuthorisation],
-        authorization: Annotated[str | None, Parameter(header="Authorization")] = None,
         idempotency_key: Annotated[
             str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=MAXIMUM_REF_LENGTH)
         ] = None,
     ) -> dict[str, Any]:
         # Decoded by the socket protocol's own strict rules, so "100" or an array is refused here as there.
         body = convert(decode_document(await request.body()), HttpPushBody)
-        client_authorisation.permit_push(client_authorisation.admit_server(authorization, body.hash), body.phone)
-        command = PushCommand(body.hash, body.phone, body.amount, body.description, idempotency_key=idempotency_key)
+        command = PushCommand(
+            body.hash,
+            body.phone,
+            body.amount,
+            body.description,
+            idempotency_key=idempotency_key,
+            reference=body.reference,
+            metadata=body.metadata,
+        )
         return ok_reply("push", None, (await push_payment(command)).view())

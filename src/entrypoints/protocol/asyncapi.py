@@ -22,6 +22,14 @@ from domain.amount import STK_MINIMUM, TRANSACTION_MAXIMUM
 from domain.b2c_result_codes import WithdrawalStatus
 from domain.description import MAXIMUM_LENGTH as DESCRIPTION_MAXIMUM
 from domain.error_codes import ERROR_CATALOGUE, ErrorCode
+from domain.merchant_data import (
+    B2C_REFERENCE_LENGTH,
+    METADATA_BYTES,
+    METADATA_KEY_LENGTH,
+    METADATA_KEYS,
+    METADATA_VALUE_LENGTH,
+    STK_REFERENCE_LENGTH,
+)
 from domain.result_codes import PaymentStatus
 from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, PushPayload, StatusPayload, WithdrawPayload
 from entrypoints.settings import Settings
@@ -83,6 +91,13 @@ _PHONE_RULE = (
     "A Safaricom number as a string (or a JSON integer): 07XXXXXXXX, 01XXXXXXXX, 7XXXXXXXX, 1XXXXXXXX, +2547…, "
     "2547…, 2541…; spaces are ignored. Stored as 2547XXXXXXXX or 2541XXXXXXXX."
 )
+_METADATA_RULE = (
+    f"Optional: the merchant's own JSON object, stored and returned with the record, never sent to Daraja. At most "
+    f"{METADATA_KEYS} keys of 1 to {METADATA_KEY_LENGTH} letters, digits, _ or - (not - first); values are strings "
+    f"of at most {METADATA_VALUE_LENGTH} characters, numbers (integers within ±(2^53-1)), true, false or null (no "
+    f"nested objects or arrays); at most {METADATA_BYTES} bytes as JSON. Anything else is VALIDATION_ERROR and "
+    "nothing is stored."
+)
 FIELD_NOTES: dict[str, dict[str, str]] = {
     "PushPayload": {
         "phone": f"The customer who gets the PIN prompt. {_PHONE_RULE}",
@@ -92,6 +107,12 @@ FIELD_NOTES: dict[str, dict[str, str]] = {
             "amount chooses the simulator's scenario."
         ),
         "description": (f"Trimmed, 1 to {DESCRIPTION_MAXIMUM} characters; Daraja's TransactionDesc gets the first 13."),
+        "reference": (
+            f"Optional: the merchant's reference, sent to Daraja as AccountReference (shown in the prompt). Trimmed, "
+            f"1 to {STK_REFERENCE_LENGTH} characters: letters, digits, spaces and - _ . / (not first). Without one "
+            "Daraja gets the first 12 characters of the payment id."
+        ),
+        "metadata": _METADATA_RULE,
     },
     "StatusPayload": {
         "checkout": (
@@ -107,6 +128,11 @@ FIELD_NOTES: dict[str, dict[str, str]] = {
             "Outside these the reply is LIMIT_EXCEEDED and nothing is queued."
         ),
         "description": f"Trimmed, 2 to {DESCRIPTION_MAXIMUM} characters; sent to Daraja as Remarks.",
+        "reference": (
+            f"Optional: the merchant's reference, sent to Daraja as Occasion. Trimmed, 1 to {B2C_REFERENCE_LENGTH} "
+            "characters: letters, digits, spaces and - _ . / (not first)."
+        ),
+        "metadata": _METADATA_RULE,
     },
 }
 
@@ -157,6 +183,11 @@ class PaymentView(msgspec.Struct, forbid_unknown_fields=True):
         bool, _note("true while Daraja's answer to the push was lost: the callback will decide it.")
     ]
     message: Annotated[str | None, _note("A sentence for the result code, fit to show a customer.")]
+    reference: Annotated[str | None, _note("The merchant's reference from the request; null when none was given.")]
+    metadata: Annotated[
+        dict[str, str | int | float | bool | None] | None,
+        _note("The merchant's metadata from the request, as given; null when none was given."),
+    ]
 
 
 class WithdrawalView(msgspec.Struct, forbid_unknown_fields=True):
@@ -183,6 +214,11 @@ class WithdrawalView(msgspec.Struct, forbid_unknown_fields=True):
     ]
     outcome_unknown: Annotated[bool, _note("true while the gateway cannot know whether the money moved.")]
     message: Annotated[str | None, _note("A sentence for the outcome, fit to show a customer.")]
+    reference: Annotated[str | None, _note("The merchant's reference from the request; null when none was given.")]
+    metadata: Annotated[
+        dict[str, str | int | float | bool | None] | None,
+        _note("The merchant's metadata from the request, as given; null when none was given."),
+    ]
 
 
 class ErrorBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -17,6 +17,8 @@ _decoder = msgspec.json.Decoder()
 _Phone = Annotated[str, msgspec.Meta(max_length=32)] | int
 _Description = Annotated[str, msgspec.Meta(max_length=1024)]
 _Identifier = Annotated[str, msgspec.Meta(max_length=128)]
+_Reference = Annotated[str, msgspec.Meta(max_length=256)]
+_Metadata = Annotated[dict[str, Any], msgspec.Meta(max_length=64)]
 StructT = TypeVar("StructT", bound=msgspec.Struct)
 _FIELD_IN_ERROR = re.compile(r"at `\$\.?([^`]*)`|field `([^`]+)`")
 
@@ -25,23 +27,41 @@ class PushPayload(msgspec.Struct, forbid_unknown_fields=True):
     phone: _Phone
     amount: int
     description: _Description
+    reference: _Reference | None = None
+    metadata: _Metadata | None = None
 
 
 class WithdrawPayload(msgspec.Struct, forbid_unknown_fields=True):
     phone: _Phone
     amount: int
     description: _Description
+    reference: _Reference | None = None
+    metadata: _Metadata | None = None
 
 
 class StatusPayload(msgspec.Struct, forbid_unknown_fields=True):
     checkout: _Identifier
 
 
+_Hash = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
 class HttpPushBody(msgspec.Struct, forbid_unknown_fields=True):
     phone: _Phone
     amount: int
     description: _Description
-    hash: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    hash: _Hash
+    reference: _Reference | None = None
+    metadata: _Metadata | None = None
+
+
+class HttpWithdrawBody(msgspec.Struct, forbid_unknown_fields=True):
+    phone: _Phone
+    amount: int
+    description: _Description
+    hash: _Hash
+    reference: _Reference | None = None
+    metadata: _Metadata | None = None
 
 
 @dataclass(frozen=True, slots=True)

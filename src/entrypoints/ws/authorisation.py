@@ -37,20 +37,6 @@ class ClientAuthorisation:
         capability.require_scope(scope)
         return capability
 
-    def admit_server(self, authorization: str | None, hash_: str) -> Capability:
-        """An HTTP push for `hash_`: signed mode wants `Authorization: Bearer <token>` whose subject is `hash_`."""
-        if authorization is None:
-            if self._signed:
-                raise UnauthorizedError("a signed capability token is required: Authorization: Bearer <token>")
-            return Capability(hash_, frozenset({STK}))
-        scheme, _, credential = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer":
-            raise UnauthorizedError("the Authorization header must be Bearer <token>")
-        capability = self.admit(credential.strip(), STK)
-        if capability.subject != hash_:
-            raise UnauthorizedError("the token's subject is not this hash")
-        return capability
-
     def permit_push(self, capability: Capability, phone: object) -> None:
         capability.permit_push(phone, self._clock.now())
 

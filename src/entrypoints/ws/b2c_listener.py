@@ -42,7 +42,13 @@ async def b2c_socket(
         client_authorisation.permit_withdrawal(capability, request.phone, request.amount)
         # The client's `ref` is the idempotency key: sending the same withdrawal again returns the first one.
         command = WithdrawCommand(
-            subject, request.phone, request.amount, request.description, idempotency_key=message.ref
+            subject,
+            request.phone,
+            request.amount,
+            request.description,
+            idempotency_key=message.ref,
+            reference=request.reference,
+            metadata=request.metadata,
         )
         return (await request_withdrawal(command)).view()
 

@@ -43,7 +43,15 @@ async def stk_socket(
         request = convert(message.payload, PushPayload)
         client_authorisation.permit_push(capability, request.phone)
         # The client's `ref` is the idempotency key: sending the same push again returns the first one.
-        command = PushCommand(subject, request.phone, request.amount, request.description, idempotency_key=message.ref)
+        command = PushCommand(
+            subject,
+            request.phone,
+            request.amount,
+            request.description,
+            idempotency_key=message.ref,
+            reference=request.reference,
+            metadata=request.metadata,
+        )
         return (await push_payment(command)).view()
 
     async def status(message: ClientMessage) -> dict[str, Any]:

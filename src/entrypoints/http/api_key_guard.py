@@ -1,0 +1,68 @@
+"""The guard of every server-to-server route: `Authorization: Bearer <API key>`, or HTTP 401 UNAUTHORIZED.
+
+It runs before the handler reads the request, so a refused request changes nothing and learns nothing from
+parameter errors. Put `guards=[require_api_key]` on a controller or route; the app hands it `ServerCredentials`.
+"""
+
+from typing import Any
+
+import structlog
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import SecurityScheme
+
+from domain.api_key import PresentedKey
+from domain.errors import UnauthorizedError
+from domain.use_cases.authenticate_api_key import AuthenticateApiKey
+
+logger = structlog.get_logger()
+
+# How the OpenAPI document names the credential: put `security = API_KEY_SECURITY` beside the guard.
+API_KEY_SCHEME = "apiKey"
+API_KEY_SECURITY: list[dict[str, list[str]]] = [{API_KEY_SCHEME: []}]
+API_KEY_SECURITY_SCHEME = SecurityScheme(
+    type="http",
+    scheme="bearer",
+    bearer_format="mgw_<key id>_<secret>",
+    description="An API key from `mpesa-gateway apikey create`, as `Authorization: Bearer <API key>`.",
+)
+
+# The key of the app's state under which create_app puts the provider of the process's one ServerCredentials.
+SERVER_CREDENTIALS_STATE = "server_credentials"
+
+
+class ServerCredentials:
+    """API keys, required unless `keys_optional` (simulator only): then a request without any key passes too."""
+
+    def __init__(self, authenticate: AuthenticateApiKey, *, keys_optional: bool) -> None:
+        self._authenticate, self._keys_optional = authenticate, keys_optional
+
+    async def admit(self, authorization: str | None) -> str | None:
+        """The id of the key the request carries (None when keyless requests are allowed and it carries none)."""
+        if authorization is None:
+            if self._keys_optional:
+                return None
+            raise UnauthorizedError("this route needs an API key: Authorization: Bearer <API key>")
+        scheme, _, credential = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not credential.strip():
+            raise UnauthorizedError("the Authorization header must be Bearer <API key>")
+        return (await self._authenticate(credential.strip())).key_id
+
+
+async def require_api_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    credentials: ServerCredentials = connection.app.state[SERVER_CREDENTIALS_STATE]()
+    authorization = connection.headers.get("authorization")
+    try:
+        key_id = await credentials.admit(authorization)
+    except UnauthorizedError as refusal:
+        presented = PresentedKey.read((authorization or "").partition(" ")[2])
+        logger.warning(
+            "security_api_key_refused",
+            path=connection.url.path,
+            source=connection.client.host if connection.client else None,
+            api_key_id=None if presented is None else presented.key_id,
+            reason=refusal.message,
+        )
+        raise
+    if key_id is not None:
+        structlog.contextvars.bind_contextvars(api_key_id=key_id)
