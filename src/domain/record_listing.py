@@ -96,14 +96,17 @@ def record_filter(
     if status is not None and not any(status in STATUSES[kind] for kind in kinds):
         known = sorted(set().union(*(STATUSES[kind] for kind in kinds)))
         raise ValidationError("status", f"must be one of: {', '.join(known)}")
-    after, before = _utc(created_after), _utc(created_before)
+    after, before = _utc("created_after", created_after), _utc("created_before", created_before)
     if after is not None and before is not None and after >= before:
         raise ValidationError("created_after", "must be before created_before")
     return RecordFilter(hash_, status, after, before)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def _utc(field: str, moment: datetime | None) -> datetime | None:
     """A time without an offset is taken as UTC, as every time the gateway shows is."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+00:01 is a valid ISO 8601 time before the first UTC one
+        raise ValidationError(field, "is out of range") from None

@@ -1,6 +1,6 @@
 """The read API's listing: newest first across both kinds, filtered, paged by an opaque cursor."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -101,6 +101,18 @@ def test_time_bounds_must_leave_room_and_a_time_without_offset_is_utc() -> None:
     assert where.created_after == NOON
     with pytest.raises(ValidationError):
         record_filter(BOTH, None, None, at(500), at(500))
+
+
+@pytest.mark.parametrize("field", ["created_after", "created_before"])
+def test_a_time_with_no_utc_equivalent_is_refused_by_its_field(field: str) -> None:
+    # Valid ISO 8601 (schemathesis found it), but a minute before the first moment a datetime can hold in UTC.
+    before_time_began = datetime(1, 1, 1, tzinfo=timezone(timedelta(minutes=1)))
+    bounds = {"created_after": None, "created_before": None, field: before_time_began}
+
+    with pytest.raises(ValidationError) as refused:
+        record_filter(BOTH, None, None, bounds["created_after"], bounds["created_before"])
+
+    assert refused.value.field == field
 
 
 async def test_one_record_is_found_by_id_whatever_its_kind(searches: dict[RecordKind, FakeRecordSearch]) -> None:
