@@ -7,6 +7,7 @@ from migrations.steps import (
     m0004_reconciliation_indexes,
     m0005_audit_collections,
     m0006_rate_limits,
+    m0009_events_and_webhooks,
 )
 
 STEPS = (
@@ -16,4 +17,5 @@ STEPS = (
     m0004_reconciliation_indexes,
     m0005_audit_collections,
     m0006_rate_limits,
+    m0009_events_and_webhooks,
 )

@@ -14,6 +14,7 @@ from entrypoints.container import Container
 from entrypoints.http.callback_controller import DarajaCallbackController
 from entrypoints.http.demo import demo_routes
 from entrypoints.http.error_responses import EXCEPTION_HANDLERS
+from entrypoints.http.event_feed_controller import EventFeedController
 from entrypoints.http.health import health
 from entrypoints.http.metrics_endpoint import metrics
 from entrypoints.http.operator_controller import OperatorController
@@ -21,6 +22,7 @@ from entrypoints.http.readiness import ready
 from entrypoints.http.request_context import request_context
 from entrypoints.http.security_headers import strict_transport_security, transport_security
 from entrypoints.http.stk_controller import StkPushController
+from entrypoints.http.webhook_controller import WebhookController
 from entrypoints.settings import MpesaEnvironment
 from entrypoints.worker import stop_background
 from entrypoints.ws.b2c_listener import b2c_socket
@@ -49,6 +51,13 @@ _BRIDGED = (
     "handle_transaction_status_result",
     "stk_catch_up",
     "b2c_catch_up",
+    "read_event_feed",
+    "register_webhook",
+    "webhook_details",
+    "remove_webhook",
+    "enable_webhook",
+    "replay_events",
+    "list_deliveries",
 )
 
 
@@ -69,7 +78,11 @@ def create_app(container: Container) -> Litestar:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         applied = await apply_migrations(container.mongo_engine().database)
         logger.info("migrations_applied", applied=applied)
-        background = [container.worker(), container.reconciliation()] if settings.worker_enabled else []
+        background = (
+            [container.worker(), container.reconciliation(), container.event_relay(), container.webhook_delivery()]
+            if settings.worker_enabled
+            else []
+        )
         tasks = [asyncio.create_task(job.run()) for job in background]
         try:
             yield
@@ -77,6 +90,7 @@ def create_app(container: Container) -> Litestar:
             await container.socket_limits().drain.finish_requests(settings.shutdown_grace_seconds)
             await stop_background(background, tasks, settings.shutdown_grace_seconds)
             await container.http_client().aclose()
+            await container.webhook_http_client().aclose()
             container.mongo_client().close()
 
     return Litestar(
@@ -86,6 +100,8 @@ def create_app(container: Container) -> Litestar:
             StkPushController,
             DarajaCallbackController,
             OperatorController,
+            EventFeedController,
+            WebhookController,
             health,
             ready,
             metrics,

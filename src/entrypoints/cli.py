@@ -160,7 +160,7 @@ async def _run_worker(container: "Container") -> None:
     from migrations.runner import apply_migrations
 
     await apply_migrations(container.mongo_engine().database)
-    jobs = [container.worker(), container.reconciliation()]
+    jobs = [container.worker(), container.reconciliation(), container.event_relay(), container.webhook_delivery()]
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop_signal, lambda: [job.stop() for job in jobs])
@@ -168,6 +168,7 @@ async def _run_worker(container: "Container") -> None:
         await asyncio.gather(*(job.run() for job in jobs))
     finally:
         await container.http_client().aclose()
+        await container.webhook_http_client().aclose()
         container.mongo_client().close()
 
 

@@ -45,7 +45,7 @@ class RelayEvents:
         self._outbox, self._events, self._leases, self._clock = outbox, events, leases, clock
         self._owner, self._lease = owner, timedelta(seconds=lease_seconds)
 
-    async def __call__(self, limit: int) -> int:
+    async def __call__(self, limit: int = 100) -> int:
         """Relay up to `limit` records; how many were looked at (0 when none was waiting, or another relay runs)."""
         now = self._clock.now()
         if not await self._leases.acquire(RELAY_LEASE, self._owner, now, now + self._lease):
