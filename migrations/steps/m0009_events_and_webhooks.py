@@ -14,6 +14,7 @@ _LEASES = "leases"
 _ENDPOINTS = "webhook_endpoints"
 _REPLAYS = "webhook_replays"
 _DELIVERIES = "webhook_deliveries"
+_ATTEMPTS = "webhook_attempts"
 
 
 async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
@@ -29,3 +30,4 @@ async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
     await database[_REPLAYS].create_index([("endpoint_id", ASCENDING), ("finished", ASCENDING)])
     await database[_DELIVERIES].create_index([("delivery_id", ASCENDING)], unique=True)
     await database[_DELIVERIES].create_index([("endpoint_id", ASCENDING), ("created_ms", DESCENDING)])
+    await database[_ATTEMPTS].create_index([("delivery_id", ASCENDING), ("at_ms", ASCENDING)])
