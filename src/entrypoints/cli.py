@@ -134,7 +134,7 @@ def prepare_b2c(container: "Container") -> None:
 
 @main.command(epilog=_ALL_SETTINGS)
 def worker() -> None:
-    """Send queued B2C withdrawals and reconcile overdue outcomes, without an HTTP listener.
+    """Send queued B2C withdrawals, reconcile overdue outcomes, relay events and deliver webhooks, without HTTP.
 
     MONGODB_URL and, with the simulator, DARAJA_BASE_URL must name what the gateways use. Runs until SIGTERM or
     Ctrl-C, finishing the withdrawal being sent."""
