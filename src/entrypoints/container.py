@@ -460,7 +460,12 @@ class Container(containers.DeclarativeContainer):
         on_attempt=gateway_metrics.provided.webhook_attempt,
     )
     event_relay = providers.Singleton(
-        PollingLoop, "event_relay", relay_events, settings.provided.webhook_poll_seconds, metrics=gateway_metrics
+        PollingLoop,
+        "event_relay",
+        relay_events,
+        settings.provided.webhook_poll_seconds,
+        metrics=gateway_metrics,
+        after_last=relay_events.provided.step_down,
     )
     webhook_delivery = providers.Singleton(
         PollingLoop,

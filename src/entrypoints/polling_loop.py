@@ -23,10 +23,12 @@ class PollingLoop:
         poll_seconds: float,
         metrics: GatewayMetrics | None = None,
         before_first: Callable[[], Awaitable[None]] | None = None,
+        after_last: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """`step` answers how much it did (0: nothing waiting); `before_first` runs once, retried until it works."""
+        """`step` answers how much it did (0: nothing waiting); `before_first` runs once, retried until it works;
+        `after_last` runs once when the loop stops."""
         self._name, self._step, self._poll_seconds, self._metrics = name, step, poll_seconds, metrics
-        self._before_first = before_first
+        self._before_first, self._after_last = before_first, after_last
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -52,6 +54,11 @@ class PollingLoop:
                 self._metrics.loop_ran(self._name)
             if not busy:
                 await self._pause(self._poll_seconds)
+        if self._after_last is not None:
+            try:
+                await self._after_last()
+            except Exception:
+                logger.warning(f"{self._name}_stop_step_failed", exc_info=True)
         logger.info(f"{self._name}_stopped")
 
     async def _pause(self, seconds: float) -> None:

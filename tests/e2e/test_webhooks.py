@@ -350,3 +350,36 @@ def _wait_until(read: Callable[[], dict[str, Any]], condition: Callable[[dict[st
             return value
         time.sleep(0.2)
     raise AssertionError("timed out")
+
+
+def test_two_instances_deliver_every_event_once_in_order(
+    workdir: Path, tls_files: tuple[Path, Path], store: EmbeddedMongo, simulator: Simulator
+) -> None:
+    shared = {
+        "MONGODB_URL": store.url,
+        "MONGODB_DATABASE": "webhooks_two_instances_e2e",
+        "DARAJA_BASE_URL": simulator.url,
+        "WEBHOOK_POLL_SECONDS": "0.05",
+    }
+    gateways = [start_gateway(workdir, *tls_files, **shared) for _ in range(2)]
+    try:
+        with running_receiver() as receiver:
+            register(gateways[0], receiver.url, ["stk.*"])
+            payments = {push(gateways[number % 2])["id"] for number in range(10)}
+            delivered = receiver.wait_for(succeeded_deliveries(payments))
+            time.sleep(1.0)  # a duplicate either instance would wrongly send arrives now
+            delivered = receiver.delivered()
+    finally:
+        for gateway in gateways:
+            gateway.process.stop()
+
+    sequences = [request.event["sequence"] for request in delivered]
+    assert len(sequences) == len(set(sequences)) == 30
+    assert sequences == sorted(sequences)
+
+
+def succeeded_deliveries(record_ids: set[str]) -> Callable[[list[Received]], bool]:
+    def check(delivered: list[Received]) -> bool:
+        return succeeded(record_ids)([request.event for request in delivered])
+
+    return check

@@ -81,7 +81,9 @@ class DeliverWebhooks:
 
     async def _deliver_in_order(self, endpoint: WebhookEndpoint) -> int:
         delivered = 0
-        while delivered < _PER_TURN:
+        # Well inside the lease, so no other instance can start on this endpoint while this turn still sends.
+        turn_ends = self._clock.now() + self._lease / 2
+        while delivered < _PER_TURN and self._clock.now() < turn_ends:
             job = await self._next_job(endpoint)
             if job is None:
                 break

@@ -59,3 +59,7 @@ class RelayEvents:
             if added:
                 logger.debug("events_relayed", record_kind=record.record_kind, record_id=record.record_id, added=added)
         return len(records)
+
+    async def step_down(self) -> None:
+        """Give the relay lease up (at shutdown), so another instance takes over at once rather than at its expiry."""
+        await self._leases.release(RELAY_LEASE, self._owner)
