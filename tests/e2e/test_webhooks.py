@@ -2,6 +2,9 @@
 receiver the test runs; the README's verification snippets check every signature."""
 
 import itertools
+import os
+import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 from adapters.local_process import free_port
 from adapters.mongo.embedded_server import EmbeddedMongo
 from tests.support.phones import fresh_phone
-from tests.support.processes import Gateway, Simulator, start_gateway
+from tests.support.processes import Gateway, Simulator, cli, start_gateway
 from tests.support.signature_snippets import SignatureCase, node_results, python_results
 from tests.support.socket_client import SocketClient
 from tests.support.webhook_receiver import Received, WebhookReceiver, running_receiver
@@ -383,3 +386,43 @@ def succeeded_deliveries(record_ids: set[str]) -> Callable[[list[Received]], boo
         return succeeded(record_ids)([request.event for request in delivered])
 
     return check
+
+
+def test_a_standalone_worker_relays_and_delivers_for_gateways_running_none(
+    workdir: Path, tls_files: tuple[Path, Path], store: EmbeddedMongo, simulator: Simulator
+) -> None:
+    database = "webhooks_worker_e2e"
+    gateway = start_gateway(
+        workdir,
+        *tls_files,
+        MONGODB_URL=store.url,
+        MONGODB_DATABASE=database,
+        DARAJA_BASE_URL=simulator.url,
+        WORKER_ENABLED="false",
+    )
+    environment = {
+        **os.environ,
+        "MONGODB_URL": store.url,
+        "MONGODB_DATABASE": database,
+        "DARAJA_BASE_URL": simulator.url,
+        "WEBHOOK_POLL_SECONDS": "0.1",
+    }
+    try:
+        with running_receiver() as receiver:
+            register(gateway, receiver.url, ["stk.succeeded"])
+            payment = push(gateway)
+            time.sleep(1.5)  # the callback has settled it by now; nothing in the gateway relays or delivers
+            feed_without_worker, _ = read_feed(gateway)
+            with (workdir / "webhook-worker.log").open("wb") as log:
+                worker = subprocess.Popen(cli("worker"), env=environment, stdout=log, stderr=subprocess.STDOUT)
+                try:
+                    delivered = receiver.wait_for(lambda got: len(got) == 1)
+                finally:
+                    worker.send_signal(signal.SIGTERM)
+                    worker.wait(timeout=20)
+    finally:
+        gateway.process.stop()
+
+    assert feed_without_worker == []
+    assert delivered[0].event["type"] == "stk.succeeded" and delivered[0].event["data"]["id"] == payment["id"]
+    assert worker.returncode == 0
