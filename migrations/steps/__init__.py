@@ -9,6 +9,7 @@ from migrations.steps import (
     m0006_rate_limits,
     m0007_prompt_locks,
     m0008_api_keys,
+    m0009_events_and_webhooks,
 )
 
 STEPS = (
@@ -20,4 +21,5 @@ STEPS = (
     m0006_rate_limits,
     m0007_prompt_locks,
     m0008_api_keys,
+    m0009_events_and_webhooks,
 )

@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     CALLBACK_REJECTED = "CALLBACK_REJECTED"
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
 
 
 ERROR_CATALOGUE: dict[ErrorCode, str] = {
@@ -45,4 +46,5 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
     ),
     ErrorCode.CALLBACK_REJECTED: "A callback that matches no payment, or contradicts the one it names (HTTP only).",
     ErrorCode.INTERNAL_ERROR: "An unexpected fault in the gateway; nothing about it is shown to the client.",
+    ErrorCode.WEBHOOK_NOT_FOUND: "No webhook endpoint with that id (HTTP only).",
 }

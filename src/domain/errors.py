@@ -98,3 +98,10 @@ class UnauthorizedError(DomainError):
     """The client's capability (its token, or an open-mode hash) does not allow what it asked for."""
 
     code = ErrorCode.UNAUTHORIZED
+
+
+class WebhookNotFoundError(DomainError):
+    code = ErrorCode.WEBHOOK_NOT_FOUND
+
+    def __init__(self, endpoint_id: str) -> None:
+        super().__init__(f"no webhook endpoint {endpoint_id}")

@@ -267,7 +267,7 @@ class Payment:
         self._record(now, cause, detail if detail is not None else f"{code}: {description}")
 
     def _record(self, now: datetime, cause: ChangeCause, detail: str | None = None) -> None:
-        self.history.append(StatusChange(now, self.status.value, cause, detail))
+        self.history.append(StatusChange(now, self.status.value, cause, detail, self.view()))
 
     def _ensure_pending(self) -> None:
         if self.status.is_final:

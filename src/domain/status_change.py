@@ -1,6 +1,6 @@
 """One entry of a payment's or withdrawal's history: what its state became, when, and what caused it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -25,6 +25,9 @@ class StatusChange:
     status: str
     cause: ChangeCause
     detail: str | None = None
+    # The record as every client saw it right after this change: the `data` of the event this change becomes
+    # (README: Events and webhooks). None for entries stored before events existed.
+    snapshot: dict[str, Any] | None = field(default=None, compare=False)
 
     def view(self) -> dict[str, Any]:
         """The entry as the operator sees it."""

@@ -377,7 +377,7 @@ class Withdrawal:
         self.next_check_at, self.check_attempts = at, 0
 
     def _record(self, now: datetime, cause: ChangeCause, detail: str | None = None) -> None:
-        self.history.append(StatusChange(now, self.status.value, cause, detail))
+        self.history.append(StatusChange(now, self.status.value, cause, detail, self.view()))
 
     def _record_result(self, result: B2cResult) -> None:
         self.conversation_id = self.conversation_id or result.conversation_id

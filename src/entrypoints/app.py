@@ -18,6 +18,7 @@ from entrypoints.http.b2c_controller import B2cWithdrawController
 from entrypoints.http.callback_controller import DarajaCallbackController
 from entrypoints.http.demo import demo_routes
 from entrypoints.http.error_responses import EXCEPTION_HANDLERS
+from entrypoints.http.event_feed_controller import EventFeedController
 from entrypoints.http.health import health
 from entrypoints.http.metrics_endpoint import metrics
 from entrypoints.http.operator_controller import OperatorController
@@ -26,6 +27,7 @@ from entrypoints.http.records_controller import RecordsController
 from entrypoints.http.request_context import request_context
 from entrypoints.http.security_headers import strict_transport_security, transport_security
 from entrypoints.http.stk_controller import StkPushController
+from entrypoints.http.webhook_controller import WebhookController
 from entrypoints.settings import MpesaEnvironment
 from entrypoints.worker import stop_background
 from entrypoints.ws.b2c_listener import b2c_socket
@@ -56,6 +58,13 @@ _BRIDGED = (
     "b2c_catch_up",
     "find_record",
     "list_records",
+    "read_event_feed",
+    "register_webhook",
+    "webhook_details",
+    "remove_webhook",
+    "enable_webhook",
+    "replay_events",
+    "list_deliveries",
 )
 
 
@@ -76,7 +85,11 @@ def create_app(container: Container) -> Litestar:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         applied = await apply_migrations(container.mongo_engine().database)
         logger.info("migrations_applied", applied=applied)
-        background = [container.worker(), container.reconciliation()] if settings.worker_enabled else []
+        background = (
+            [container.worker(), container.reconciliation(), container.event_relay(), container.webhook_delivery()]
+            if settings.worker_enabled
+            else []
+        )
         tasks = [asyncio.create_task(job.run()) for job in background]
         try:
             yield
@@ -84,6 +97,7 @@ def create_app(container: Container) -> Litestar:
             await container.socket_limits().drain.finish_requests(settings.shutdown_grace_seconds)
             await stop_background(background, tasks, settings.shutdown_grace_seconds)
             await container.http_client().aclose()
+            await container.webhook_http_client().aclose()
             container.mongo_client().close()
 
     return Litestar(
@@ -95,6 +109,8 @@ def create_app(container: Container) -> Litestar:
             RecordsController,
             DarajaCallbackController,
             OperatorController,
+            EventFeedController,
+            WebhookController,
             health,
             ready,
             metrics,

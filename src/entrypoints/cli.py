@@ -142,7 +142,7 @@ def prepare_b2c(container: "Container") -> None:
 
 @main.command(epilog=_ALL_SETTINGS)
 def worker() -> None:
-    """Send queued B2C withdrawals and reconcile overdue outcomes, without an HTTP listener.
+    """Send queued B2C withdrawals, reconcile overdue outcomes, relay events and deliver webhooks, without HTTP.
 
     MONGODB_URL and, with the simulator, DARAJA_BASE_URL must name what the gateways use. Runs until SIGTERM or
     Ctrl-C, finishing the withdrawal being sent."""
@@ -168,7 +168,7 @@ async def _run_worker(container: "Container") -> None:
     from migrations.runner import apply_migrations
 
     await apply_migrations(container.mongo_engine().database)
-    jobs = [container.worker(), container.reconciliation()]
+    jobs = [container.worker(), container.reconciliation(), container.event_relay(), container.webhook_delivery()]
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop_signal, lambda: [job.stop() for job in jobs])
@@ -176,6 +176,7 @@ async def _run_worker(container: "Container") -> None:
         await asyncio.gather(*(job.run() for job in jobs))
     finally:
         await container.http_client().aclose()
+        await container.webhook_http_client().aclose()
         container.mongo_client().close()
 
 

@@ -29,7 +29,10 @@ from adapters.mongo.api_key_store import MongoApiKeys
 from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import create_engine, create_mongo_client
 from adapters.mongo.daily_allowance import MongoDailyAllowance
+from adapters.mongo.event_log import MongoEventLog
+from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
+from adapters.mongo.leases import MongoLeases
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.prompt_locks import MongoPromptLocks
 from adapters.mongo.rate_limiter import MongoRateLimiter
@@ -37,17 +40,23 @@ from adapters.mongo.record_counts import MongoRecordCounts
 from adapters.mongo.record_search import MongoRecordSearch
 from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.stuck_records import MongoStuckRecords
+from adapters.mongo.webhook_deliveries import MongoWebhookDeliveries
+from adapters.mongo.webhook_endpoints import MongoWebhookEndpoints
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.clock import SystemClock
 from adapters.system.identifiers import RandomIdentifiers
 from adapters.system.key_material import RandomKeyMaterial
+from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from domain.ports import PayoutProvider
 from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
 from domain.success_confirmation import ConfirmStkSuccess
+from domain.use_cases.apply_webhook_configuration import ApplyWebhookConfiguration
 from domain.use_cases.authenticate_api_key import AuthenticateApiKey
 from domain.use_cases.catch_up import CatchUp
 from domain.use_cases.create_api_key import CreateApiKey
+from domain.use_cases.deliver_webhooks import DeliverWebhooks
+from domain.use_cases.enable_webhook import EnableWebhook
 from domain.use_cases.find_record import FindRecord
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
@@ -55,19 +64,28 @@ from domain.use_cases.handle_transaction_status_result import HandleTransactionS
 from domain.use_cases.journal_callback import JournalCallback
 from domain.use_cases.list_anomalies import ListAnomalies
 from domain.use_cases.list_api_keys import ListApiKeys
+from domain.use_cases.list_deliveries import ListDeliveries
 from domain.use_cases.list_records import ListRecords
 from domain.use_cases.list_stuck_records import ListStuckRecords
 from domain.use_cases.payment_status import PaymentStatusQuery
 from domain.use_cases.push_payment import PushPayment
+from domain.use_cases.read_event_feed import ReadEventFeed
 from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
 from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
+from domain.use_cases.register_webhook import RegisterWebhook
+from domain.use_cases.relay_events import RelayEvents
+from domain.use_cases.remove_webhook import RemoveWebhook
+from domain.use_cases.replay_events import ReplayEvents
 from domain.use_cases.request_withdrawal import RequestWithdrawal
 from domain.use_cases.revoke_api_key import RevokeApiKey
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
+from domain.use_cases.webhook_details import WebhookDetails
+from domain.webhook_retry import RetrySchedule
 from entrypoints.http.api_key_guard import ServerCredentials
 from entrypoints.http.callback_sources import CallbackSources
 from entrypoints.http.readiness import ReadinessChecks
 from entrypoints.metrics import GatewayMetrics
+from entrypoints.polling_loop import PollingLoop
 from entrypoints.reconciler import ReconciliationLoop
 from entrypoints.settings import (
     B2C_RESULT_PATH,
@@ -187,6 +205,23 @@ def reconciled_stk_counter(metrics: GatewayMetrics) -> Callable[[], None]:
     return lambda: metrics.settled_by_reconciliation("stk")
 
 
+def webhook_schedule(settings: Settings) -> RetrySchedule:
+    return RetrySchedule(
+        base=seconds(settings.webhook_retry_base_seconds),
+        maximum=seconds(settings.webhook_retry_max_seconds),
+        give_up_after=timedelta(hours=settings.webhook_retry_hours),
+    )
+
+
+def webhook_timeout(settings: Settings) -> httpx.Timeout:
+    # A receiver that does not answer within the time-out is a failed attempt, retried on the schedule.
+    return httpx.Timeout(settings.webhook_timeout_seconds, connect=min(5.0, settings.webhook_timeout_seconds))
+
+
+def webhook_limits(settings: Settings) -> httpx.Limits:
+    return httpx.Limits(max_connections=settings.webhook_concurrency, max_keepalive_connections=4)
+
+
 def daraja_timeout(settings: Settings) -> httpx.Timeout:
     # Connect fails fast (nothing sent yet, safe to call failed); read waits long (the push may be on the phone).
     return httpx.Timeout(settings.daraja_timeout, connect=5.0)
@@ -215,7 +250,8 @@ class Container(containers.DeclarativeContainer):
     # Metrics: one registry per process (never prometheus_client's global one), served at /metrics.
     metrics_registry = providers.Singleton(CollectorRegistry)
     record_counts = providers.Singleton(MongoRecordCounts, mongo_engine)
-    gateway_metrics = providers.Singleton(GatewayMetrics, metrics_registry, record_counts)
+    webhook_endpoints = providers.Singleton(MongoWebhookEndpoints, mongo_engine)
+    gateway_metrics = providers.Singleton(GatewayMetrics, metrics_registry, record_counts, webhook_endpoints)
     daraja_metrics = providers.Singleton(DarajaCallMetrics, metrics_registry)
     socket_limits = providers.Singleton(
         SocketLimits,
@@ -428,4 +464,76 @@ class Container(containers.DeclarativeContainer):
         settings.provided.b2c_max_amount,
         settings.provided.b2c_daily_limit,
         on_queued=worker.provided.wake,
+    )
+
+    # Events and webhooks: the relay numbers the records' state changes into the feed; the deliverer POSTs them.
+    events = providers.Singleton(MongoEventLog, mongo_engine)
+    event_outbox = providers.Singleton(MongoEventOutbox, mongo_engine)
+    leases = providers.Singleton(MongoLeases, mongo_engine)
+    webhook_deliveries = providers.Singleton(MongoWebhookDeliveries, mongo_engine)
+    # Its own client: merchants' receivers get short time-outs and never share Daraja's connection pool.
+    webhook_http_client = providers.Singleton(
+        httpx.AsyncClient,
+        timeout=providers.Callable(webhook_timeout, settings),
+        follow_redirects=False,
+        limits=providers.Callable(webhook_limits, settings),
+    )
+    webhook_sender = providers.Singleton(HttpxWebhookSender, webhook_http_client, clock)
+    background_identity = providers.Singleton(worker_identity)
+    read_event_feed = providers.Factory(ReadEventFeed, events)
+    register_webhook = providers.Factory(
+        RegisterWebhook,
+        webhook_endpoints,
+        events,
+        identifiers,
+        clock,
+        settings.provided.webhooks_allow_http.call(),
+    )
+    webhook_details = providers.Factory(WebhookDetails, webhook_endpoints)
+    remove_webhook = providers.Factory(RemoveWebhook, webhook_endpoints)
+    enable_webhook = providers.Factory(EnableWebhook, webhook_endpoints)
+    replay_events = providers.Factory(ReplayEvents, webhook_endpoints, events, identifiers, clock)
+    list_deliveries = providers.Factory(ListDeliveries, webhook_endpoints, webhook_deliveries)
+    apply_webhook_configuration = providers.Factory(
+        ApplyWebhookConfiguration, webhook_endpoints, events, clock, settings.provided.configured_webhooks.call()
+    )
+    relay_events = providers.Singleton(
+        RelayEvents,
+        event_outbox,
+        events,
+        leases,
+        clock,
+        background_identity,
+        settings.provided.worker_lease_seconds,
+    )
+    deliver_webhooks = providers.Singleton(
+        DeliverWebhooks,
+        webhook_endpoints,
+        events,
+        webhook_deliveries,
+        webhook_sender,
+        leases,
+        clock,
+        reconcile_random,
+        providers.Callable(webhook_schedule, settings),
+        owner=background_identity,
+        lease_seconds=settings.provided.worker_lease_seconds,
+        concurrency=settings.provided.webhook_concurrency,
+        on_attempt=gateway_metrics.provided.webhook_attempt,
+    )
+    event_relay = providers.Singleton(
+        PollingLoop,
+        "event_relay",
+        relay_events,
+        settings.provided.webhook_poll_seconds,
+        metrics=gateway_metrics,
+        after_last=relay_events.provided.step_down,
+    )
+    webhook_delivery = providers.Singleton(
+        PollingLoop,
+        "webhooks",
+        deliver_webhooks,
+        settings.provided.webhook_poll_seconds,
+        metrics=gateway_metrics,
+        before_first=apply_webhook_configuration,
     )

@@ -10,6 +10,9 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from domain.errors import StoreUnavailableError
 from domain.ports import RecordCounts
+from domain.ports.webhook_endpoints import WebhookEndpoints
+from domain.webhook_delivery import DeliveryAttempt
+from domain.webhook_endpoint import EndpointState
 
 logger = structlog.get_logger()
 
@@ -18,8 +21,13 @@ ENDPOINTS = ("stk", "b2c")
 
 
 class GatewayMetrics:
-    def __init__(self, registry: CollectorRegistry, record_counts: RecordCounts | None = None) -> None:
-        self.registry, self._record_counts = registry, record_counts
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        record_counts: RecordCounts | None = None,
+        webhook_endpoints: WebhookEndpoints | None = None,
+    ) -> None:
+        self.registry, self._record_counts, self._webhook_endpoints = registry, record_counts, webhook_endpoints
         self.open_sockets = Gauge(
             "mpesa_gateway_open_sockets", "Client sockets open now, by endpoint.", ["endpoint"], registry=registry
         )
@@ -79,6 +87,19 @@ class GatewayMetrics:
             registry=registry,
         )
 
+        self.webhook_attempts = Counter(
+            "mpesa_gateway_webhook_attempts",
+            "Webhook POSTs made by this process, by outcome (delivered, failed).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.webhook_endpoints = Gauge(
+            "mpesa_gateway_webhook_endpoints",
+            "Registered webhook endpoints by state (enabled, disabled), and those failing now (read at scrape time).",
+            ["state"],
+            registry=registry,
+        )
+
     # Sockets and messages.
     def socket_opened(self, endpoint: str) -> None:
         self.open_sockets.labels(endpoint=_endpoint(endpoint)).inc()
@@ -104,6 +125,9 @@ class GatewayMetrics:
     def withdrawal_sent(self, state: str) -> None:
         self.withdrawals_sent.labels(state=state).inc()
 
+    def webhook_attempt(self, attempt: DeliveryAttempt) -> None:
+        self.webhook_attempts.labels(outcome="delivered" if attempt.succeeded else "failed").inc()
+
     def loop_ran(self, loop: str) -> None:
         self.last_run.labels(loop=loop).set(time.time())
 
@@ -123,7 +147,21 @@ class GatewayMetrics:
                     self.payments.labels(state=state).set(count)
                 for state, count in withdrawals.items():
                     self.withdrawals.labels(state=state).set(count)
+        await self._count_webhook_endpoints()
         return generate_latest(self.registry)
+
+    async def _count_webhook_endpoints(self) -> None:
+        if self._webhook_endpoints is None:
+            return
+        try:
+            endpoints = await self._webhook_endpoints.all()
+        except Exception:
+            logger.exception("metrics_webhook_endpoints_failed")
+            self.store_count_failures.inc()
+            return
+        for state in EndpointState:
+            self.webhook_endpoints.labels(state=state.value).set(sum(e.state is state for e in endpoints))
+        self.webhook_endpoints.labels(state="failing").set(sum(e.failing_since is not None for e in endpoints))
 
 
 def _endpoint(endpoint: str) -> str:

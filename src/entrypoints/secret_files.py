@@ -12,6 +12,7 @@ SECRET_SETTINGS = (
     "b2c_initiator_password",
     "operator_token",
     "client_token_keys",
+    "webhook_endpoints",
 )
 
 

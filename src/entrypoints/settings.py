@@ -1,5 +1,6 @@
 """Configuration from environment variables, each with a documented default (README: Settings)."""
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -8,6 +9,10 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.capability_token import TokenKeys
+from domain.errors import ValidationError
+from domain.event_types import TypeFilter
+from domain.use_cases.apply_webhook_configuration import ConfiguredWebhook
+from domain.webhook_endpoint import checked_description, checked_url
 from entrypoints.http.callback_sources import SAFARICOM_CALLBACK_ADDRESSES, SourceCheck
 from entrypoints.secret_files import with_secret_files
 
@@ -124,6 +129,16 @@ class Settings(BaseSettings):
     api_keys_optional: bool = False
     api_key_cache_seconds: float = Field(5.0, ge=0, le=60)
 
+    # Events and webhooks (README: Events and webhooks).
+    webhook_endpoints: SecretStr | None = None  # JSON list of {"url", "secret", "event_types", "description"}
+    webhook_allow_http: bool | None = None  # unset: plain http only with the simulator
+    webhook_retry_hours: float = Field(72.0, gt=0)
+    webhook_retry_base_seconds: float = Field(10.0, gt=0)
+    webhook_retry_max_seconds: float = Field(3_600.0, gt=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    webhook_poll_seconds: float = Field(1.0, gt=0)
+    webhook_concurrency: int = Field(8, ge=1, le=100)
+
     @model_validator(mode="before")
     @classmethod
     def _secrets_from_files(cls, data: object) -> object:
@@ -191,6 +206,50 @@ class Settings(BaseSettings):
         if self.client_auth_mode() is ClientAuth.SIGNED and self.client_token_keys is None:
             raise ValueError("CLIENT_AUTH=signed needs CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE)")
         return self
+
+    @model_validator(mode="after")
+    def _webhook_endpoints_parse(self) -> "Settings":
+        self.configured_webhooks()
+        return self
+
+    def webhooks_allow_http(self) -> bool:
+        if self.webhook_allow_http is not None:
+            return self.webhook_allow_http
+        return self.mpesa_env is MpesaEnvironment.SIMULATOR
+
+    def configured_webhooks(self) -> list[ConfiguredWebhook]:
+        """WEBHOOK_ENDPOINTS, checked by the rules the API applies; ValueError naming the first fault."""
+        if self.webhook_endpoints is None:
+            return []
+        try:
+            listed = json.loads(self.webhook_endpoints.get_secret_value())
+        except ValueError:
+            raise ValueError("WEBHOOK_ENDPOINTS must be a JSON list of endpoints") from None
+        if not isinstance(listed, list) or not all(isinstance(entry, dict) for entry in listed):
+            raise ValueError("WEBHOOK_ENDPOINTS must be a JSON list of objects")
+        return [self._configured_webhook(number, entry) for number, entry in enumerate(listed)]
+
+    def _configured_webhook(self, number: int, entry: dict[str, object]) -> ConfiguredWebhook:
+        where = f"WEBHOOK_ENDPOINTS[{number}]"
+        if set(entry) - {"url", "secret", "event_types", "description"}:
+            raise ValueError(f"{where}: only url, secret, event_types and description are allowed")
+        url, secret = entry.get("url"), entry.get("secret")
+        types, description = entry.get("event_types", ["*"]), entry.get("description", "")
+        if not isinstance(url, str) or not isinstance(secret, str) or len(secret) < 24:
+            raise ValueError(f"{where}: needs a url and a secret of at least 24 characters")
+        if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+            raise ValueError(f"{where}: event_types must be a list of event types")
+        if not isinstance(description, str):
+            raise ValueError(f"{where}: description must be text")
+        try:
+            return ConfiguredWebhook(
+                checked_url(url, allow_http=self.webhooks_allow_http()),
+                secret,
+                TypeFilter.parse(types),
+                checked_description(description),
+            )
+        except ValidationError as fault:
+            raise ValueError(f"{where}: {fault.message}") from None
 
     @property
     def effective_callback_source_check(self) -> SourceCheck:

@@ -112,6 +112,25 @@ def test_http_push_and_withdraw_without_a_good_key_are_refused_and_change_nothin
     assert per_phone(simulator, push["phone"]) == 0
 
 
+def test_the_event_feed_and_webhook_management_refuse_requests_without_a_good_key(
+    keyed_gateway: Gateway, payments: Collection
+) -> None:
+    endpoints = payments.database["webhook_endpoints"]
+    url = f"http://127.0.0.1:9/{uuid.uuid4().hex}"
+    unknown = {"Authorization": "Bearer mgw_0000000000000000_" + "0" * 64}
+
+    with keyed_gateway.http() as client:
+        answers = (
+            [client.get("/api/v1/events", headers=headers) for headers in ({}, unknown)]
+            + [client.post("/api/v1/webhooks", json={"url": url}, headers=headers) for headers in ({}, unknown)]
+            + [client.get("/api/v1/webhooks"), client.post("/api/v1/webhooks/any/replay", json={})]
+        )
+
+    for answer in answers:
+        assert (answer.status_code, answer.json()["error"]["code"]) == (401, "UNAUTHORIZED")
+    assert endpoints.count_documents({"url": url}) == 0
+
+
 def test_a_refused_key_is_logged_by_its_id_never_whole(keyed_gateway: Gateway, workdir: Path) -> None:
     unknown = "mgw_00000000deadbeef_" + "ab" * 32
 

@@ -1,6 +1,7 @@
 """A history entry as stored: an embedded subdocument of its payment or withdrawal, written with it in one replace."""
 
 from datetime import datetime
+from typing import Any
 
 from odmantic import EmbeddedModel
 
@@ -13,13 +14,18 @@ class StatusChangeDocument(EmbeddedModel):
     status: str
     cause: str
     detail: str | None = None
+    # The record's client view right after the change: what its event carries (absent from older documents).
+    snapshot: dict[str, Any] | None = None
 
 
 def to_history_documents(history: list[StatusChange]) -> list[StatusChangeDocument]:
     return [
-        StatusChangeDocument(at=as_utc(c.at), status=c.status, cause=c.cause.value, detail=c.detail) for c in history
+        StatusChangeDocument(
+            at=as_utc(c.at), status=c.status, cause=c.cause.value, detail=c.detail, snapshot=c.snapshot
+        )
+        for c in history
     ]
 
 
 def to_history(documents: list[StatusChangeDocument]) -> list[StatusChange]:
-    return [StatusChange(as_utc(d.at), d.status, ChangeCause(d.cause), d.detail) for d in documents]
+    return [StatusChange(as_utc(d.at), d.status, ChangeCause(d.cause), d.detail, d.snapshot) for d in documents]

@@ -61,6 +61,9 @@ class WithdrawalDocument(Model):
     metadata: dict[str, Any] | None = None
     history: list[StatusChangeDocument] = Field(default_factory=list)
     version: int = 0
+    # The transactional outbox: every write (insert or replace) sets it, in the same single-document step as the
+    # history entries it announces; the event relay turns new history entries into events and clears it.
+    events_pending: bool = True
 
     model_config = ODMConfigDict(collection="b2c_withdrawals")
 

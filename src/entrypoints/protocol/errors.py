@@ -34,6 +34,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PROVIDER_ERROR: 502,
     ErrorCode.PROVIDER_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.WEBHOOK_NOT_FOUND: 404,
 }
 
 

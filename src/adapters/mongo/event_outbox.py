@@ -1,0 +1,65 @@
+"""The outbox is embedded in the records themselves: `events_pending`, set by every write of a payment or
+withdrawal (in the same single-document write as its new history entries), cleared by the relay."""
+
+from collections.abc import Callable
+from typing import Any
+
+from odmantic import AIOEngine
+from pymongo import ASCENDING
+
+from adapters.mongo import payment_document, withdrawal_document
+from adapters.mongo.store_errors import translates_store_errors
+from domain.event_types import B2C, STK
+from domain.ports.event_outbox import EventOutbox, OutboxRecord
+from domain.status_change import StatusChange
+
+_Load = Callable[[dict[str, Any]], OutboxRecord]
+
+
+def _payment(stored: dict[str, Any]) -> OutboxRecord:
+    payment = payment_document.from_stored(stored)
+    return OutboxRecord(STK, payment.id, payment.version, payment.history, payment.view())
+
+
+def _withdrawal(stored: dict[str, Any]) -> OutboxRecord:
+    withdrawal = withdrawal_document.from_stored(stored)
+    return OutboxRecord(B2C, withdrawal.id, withdrawal.version, withdrawal.history, withdrawal.view())
+
+
+class MongoEventOutbox(EventOutbox):
+    def __init__(self, engine: AIOEngine) -> None:
+        database = engine.database
+        # kind: (collection, id field, loader)
+        self._sources: dict[str, tuple[Any, str, _Load]] = {
+            STK: (database[payment_document.PaymentDocument.model_config["collection"]], "payment_id", _payment),
+            B2C: (
+                database[withdrawal_document.WithdrawalDocument.model_config["collection"]],
+                "withdrawal_id",
+                _withdrawal,
+            ),
+        }
+
+    @translates_store_errors
+    async def pending(self, limit: int) -> list[OutboxRecord]:
+        if limit <= 0:
+            return []
+        found: list[OutboxRecord] = []
+        for collection, _, load in self._sources.values():
+            cursor = collection.find({"events_pending": True}, sort=[("updated_at", ASCENDING)], limit=limit)
+            found.extend([load(stored) async for stored in cursor])
+        found.sort(key=_last_change)
+        return found[:limit]
+
+    @translates_store_errors
+    async def mark_relayed(self, record: OutboxRecord) -> None:
+        collection, id_field, _ = self._sources[record.record_kind]
+        # Only the version relayed: a write since then has new changes, and has set the mark again anyway. A
+        # boolean `$set` without a version change, so no writer of the record is ever refused because of the relay.
+        await collection.update_one(
+            {id_field: record.record_id, "version": record.version}, {"$set": {"events_pending": False}}
+        )
+
+
+def _last_change(record: OutboxRecord) -> tuple[str, str]:
+    latest: StatusChange | None = record.history[-1] if record.history else None
+    return (latest.at.isoformat() if latest else "", record.record_id)

@@ -1,0 +1,28 @@
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from domain.status_change import StatusChange
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """A payment or withdrawal written since the relay last looked: its whole history, as that write stored it."""
+
+    record_kind: str
+    record_id: str
+    version: int
+    history: list[StatusChange]
+    current_view: dict[str, Any]
+
+
+class EventOutbox(Protocol):
+    """Records whose latest write may hold state changes not yet in the event feed."""
+
+    @abstractmethod
+    async def pending(self, limit: int) -> list[OutboxRecord]:
+        """Up to `limit` such records, least recently written first."""
+
+    @abstractmethod
+    async def mark_relayed(self, record: OutboxRecord) -> None:
+        """Every change of `record` at `version` is in the feed; a later write marks it pending again."""

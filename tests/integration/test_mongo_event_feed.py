@@ -1,0 +1,137 @@
+"""The event feed and its outbox against the embedded store: dense numbers, each event once, nothing skipped."""
+
+import asyncio
+from datetime import timedelta
+
+from motor.motor_asyncio import AsyncIOMotorDatabase
+from odmantic import AIOEngine
+
+from adapters.mongo.event_log import MongoEventLog
+from adapters.mongo.event_outbox import MongoEventOutbox
+from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from domain.amount import Amount
+from domain.description import Description
+from domain.event import Event
+from domain.payment import Payment, StkPushAccepted
+from domain.phone import Phone
+from domain.withdrawal import Withdrawal
+from tests.integration.builders import CREATED_AT, HASH
+
+
+def event(number: int) -> Event:
+    return Event(f"evt_{number:04d}", "stk.pending", "stk", f"pay{number}", CREATED_AT, {"id": f"pay{number}"})
+
+
+def new_payment(payment_id: str) -> Payment:
+    return Payment.start(
+        payment_id=payment_id,
+        hash_=HASH,
+        phone=Phone("254712345678"),
+        amount=Amount(100),
+        description=Description("Goods"),
+        callback_token=f"token-{payment_id}",
+        now=CREATED_AT,
+    )
+
+
+async def test_events_are_numbered_densely_and_stored_once(engine: AIOEngine) -> None:
+    log = MongoEventLog(engine)
+
+    added = [await log.append(event(n)) for n in (1, 2, 3)]
+    again = await log.append(event(2))
+
+    stored = await log.after(0, 10)
+    assert added == [True, True, True] and again is False
+    assert [(e.sequence, e.id) for e in stored] == [(1, "evt_0001"), (2, "evt_0002"), (3, "evt_0003")]
+    assert stored[0].data == {"id": "pay1"} and stored[0].created == CREATED_AT
+    assert await log.last_sequence() == 3
+    assert [e.sequence for e in await log.after(1, 1)] == [2]
+
+
+async def test_relays_appending_at_once_never_share_or_skip_a_number(engine: AIOEngine) -> None:
+    relays = [MongoEventLog(engine) for _ in range(3)]
+
+    # Every relay tries every event: each is stored once, and the numbers are 1..30 without a gap.
+    await asyncio.gather(*(relay.append(event(n)) for n in range(30) for relay in relays))
+
+    stored = await relays[0].after(0, 100)
+    assert [e.sequence for e in stored] == list(range(1, 31))
+    assert sorted(e.id for e in stored) == sorted(event(n).id for n in range(30))
+
+
+async def test_the_feed_stops_before_a_number_not_visible_yet(
+    engine: AIOEngine, database: AsyncIOMotorDatabase
+) -> None:
+    log = MongoEventLog(engine)
+    for n in (1, 2):
+        await log.append(event(n))
+    # As a reader may see it while number 3 is being stored: number 4 is there already.
+    await database["events"].insert_one({**_raw(event(4)), "sequence": 4})
+
+    assert [e.sequence for e in await log.after(0, 10)] == [1, 2]
+    assert await log.after(2, 10) == []
+
+
+def _raw(e: Event) -> dict[str, object]:
+    return {
+        "event_id": e.id,
+        "type": e.type,
+        "record_kind": e.record_kind,
+        "record_id": e.record_id,
+        "created": e.created,
+        "data": e.data,
+    }
+
+
+async def test_every_write_of_a_record_puts_it_in_the_outbox_until_relayed(engine: AIOEngine) -> None:
+    payments, outbox = MongoPaymentRepository(engine), MongoEventOutbox(engine)
+    payment = new_payment("pay-outbox")
+    await payments.add(payment)
+
+    [added] = await outbox.pending(10)
+    await outbox.mark_relayed(added)
+    relayed = await outbox.pending(10)
+    payment.accept(StkPushAccepted("mr", "ws_CO_9"), CREATED_AT + timedelta(seconds=1))
+    await payments.save(payment)
+    [saved] = await outbox.pending(10)
+
+    assert added.record_kind == "stk" and added.record_id == "pay-outbox"
+    assert [change.snapshot["status"] for change in added.history if change.snapshot] == ["pending"]
+    assert relayed == []
+    assert len(saved.history) == 2 and saved.history[1].snapshot == payment.view()
+    assert saved.current_view == payment.view()
+
+
+async def test_a_relay_that_read_an_older_version_leaves_the_newer_write_pending(engine: AIOEngine) -> None:
+    payments, outbox = MongoPaymentRepository(engine), MongoEventOutbox(engine)
+    payment = new_payment("pay-race")
+    await payments.add(payment)
+    [read_by_relay] = await outbox.pending(10)
+    payment.accept(StkPushAccepted("mr", "ws_CO_8"), CREATED_AT + timedelta(seconds=1))
+    await payments.save(payment)
+
+    await outbox.mark_relayed(read_by_relay)
+
+    [still] = await outbox.pending(10)
+    assert still.version == 1 and len(still.history) == 2
+
+
+async def test_withdrawals_are_in_the_outbox_too(engine: AIOEngine) -> None:
+    withdrawals, outbox = MongoWithdrawalRepository(engine), MongoEventOutbox(engine)
+    withdrawal = Withdrawal.start(
+        withdrawal_id="wd-outbox",
+        hash_=HASH,
+        phone=Phone("254712345678"),
+        amount=Amount(500),
+        description=Description("Payout"),
+        originator_conversation_id="oc-1",
+        callback_token="token-wd",
+        now=CREATED_AT,
+    )
+    await withdrawals.add(withdrawal)
+
+    [pending] = await outbox.pending(10)
+
+    assert (pending.record_kind, pending.record_id) == ("b2c", "wd-outbox")
+    assert pending.history[0].snapshot == withdrawal.view()

@@ -1,0 +1,62 @@
+import pytest
+
+from domain.amount import Amount
+from domain.b2c_result_codes import WithdrawalStatus
+from domain.description import Description
+from domain.errors import ValidationError
+from domain.event import events_of
+from domain.event_types import EVENT_TYPES, TypeFilter, event_type
+from domain.payment import Payment, StkPushAccepted, StkResult
+from domain.phone import Phone
+from domain.result_codes import PaymentStatus
+from tests.unit.fakes import FixedClock
+
+
+def test_every_status_of_both_records_has_an_event_type() -> None:
+    stk = {event_type("stk", status.value) for status in PaymentStatus}
+    b2c = {event_type("b2c", status.value) for status in WithdrawalStatus}
+
+    assert stk | b2c == set(EVENT_TYPES)
+    assert "stk.succeeded" in stk and "b2c.failed" in b2c and "b2c.rejected" in b2c
+
+
+def test_filters_take_exact_types_a_kind_or_everything() -> None:
+    assert TypeFilter.parse(["stk.succeeded"]).wants("stk.succeeded")
+    assert not TypeFilter.parse(["stk.succeeded"]).wants("stk.failed")
+    assert TypeFilter.parse(["b2c.*"]).wants("b2c.timeout")
+    assert not TypeFilter.parse(["b2c.*"]).wants("stk.timeout")
+    assert TypeFilter.parse(["*"]).wants("stk.pending")
+
+
+@pytest.mark.parametrize("patterns", [[], ["stk.paid"], ["payments.*"], ["stk"], ["*.succeeded"], ["x"] * 40])
+def test_unknown_types_and_empty_lists_are_refused(patterns: list[str]) -> None:
+    with pytest.raises(ValidationError) as refused:
+        TypeFilter.parse(patterns)
+
+    assert refused.value.field == "event_types"
+
+
+def test_each_change_of_a_payment_becomes_an_event_carrying_the_payment_as_it_was_then() -> None:
+    clock = FixedClock()
+    payment = Payment.start(
+        payment_id="pay1",
+        hash_="h",
+        phone=Phone("254712345678"),
+        amount=Amount(100),
+        description=Description("Goods"),
+        callback_token="token",
+        now=clock.now(),
+    )
+    payment.accept(StkPushAccepted("mr1", "ws_CO_1"), clock.advance(seconds=1))
+    payment.settle(
+        StkResult("mr1", "ws_CO_1", "0", "ok", "RCPT1", 100, "254712345678", "20250314"), clock.advance(seconds=1)
+    )
+
+    events = events_of("stk", payment.id, payment.history, payment.view())
+
+    assert [e.type for e in events] == ["stk.pending", "stk.pending", "stk.succeeded"]
+    assert [e.data["checkout"] for e in events] == [None, "ws_CO_1", "ws_CO_1"]
+    assert events[-1].data == payment.view()
+    assert [e.created for e in events] == [change.at for change in payment.history]
+    assert len({e.id for e in events}) == 3
+    assert [e.id for e in events] == [e.id for e in events_of("stk", payment.id, payment.history, {})]
