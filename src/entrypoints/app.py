@@ -62,6 +62,13 @@ def _dependencies(container: Container) -> dict[str, Provide]:
     return {name: bridge(getattr(container, name)) for name in _BRIDGED}
 
 
+async def close_redis(container: Container) -> None:
+    """After the channels plugin stopped (its lifespan ends before this one): nothing uses Redis any more."""
+    redis = container.redis_client()
+    if redis is not None:
+        await redis.aclose()
+
+
 def create_app(container: Container) -> Litestar:
     settings = container.settings()
 
@@ -78,6 +85,7 @@ def create_app(container: Container) -> Litestar:
             await stop_background(background, tasks, settings.shutdown_grace_seconds)
             await container.http_client().aclose()
             container.mongo_client().close()
+            await close_redis(container)
 
     return Litestar(
         route_handlers=[
