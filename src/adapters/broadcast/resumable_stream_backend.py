@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 
 # A stream subscribed to now is read from this far back (Redis's clock may trail ours): an update may then come
 # twice (clients keep the latest `updated_at`), never not at all.
-_LOOKBACK_MS = 2_000
+LOOKBACK_SECONDS = 2.0
 
 
 class ResumableRedisStreamBackend(RedisChannelsStreamBackend):
@@ -24,6 +24,8 @@ class ResumableRedisStreamBackend(RedisChannelsStreamBackend):
         key_prefix: str,
         stream_ttl: timedelta,
         block_seconds: float,
+        lookback_seconds: float = LOOKBACK_SECONDS,
+        cap_streams_approximate: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(
@@ -32,14 +34,15 @@ class ResumableRedisStreamBackend(RedisChannelsStreamBackend):
             key_prefix=key_prefix,
             stream_ttl=stream_ttl,
             stream_sleep_no_subscriptions=max(1, int(block_seconds * 1000)),
+            cap_streams_approximate=cap_streams_approximate,
         )
         self._block_ms = max(1, int(block_seconds * 1000))
-        self._clock = clock
+        self._lookback_ms, self._clock = int(lookback_seconds * 1000), clock
         self._positions: dict[str, str] = {}
 
     async def subscribe(self, channels: Iterable[str]) -> None:
         channels = list(channels)
-        start = f"{max(0, int(self._clock() * 1000) - _LOOKBACK_MS)}-0"
+        start = f"{max(0, int(self._clock() * 1000) - self._lookback_ms)}-0"
         for channel in channels:
             self._positions.setdefault(self._make_key(channel), start)
         await super().subscribe(channels)
