@@ -1,0 +1,152 @@
+"""Two gateway processes behind one Redis and one store: an update produced on either reaches the clients of both,
+a client of a killed instance catches up on the other, losing Redis degrades without breaking, and withdrawals
+requested on both are each sent once."""
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pymongo
+import pytest
+
+from adapters.local_process import free_port
+from adapters.mongo.embedded_server import EmbeddedMongo
+from tests.support.phones import fresh_phone
+from tests.support.processes import Gateway, Simulator, start_gateway
+from tests.support.redis_server import RedisServer, redis_server
+from tests.support.socket_client import SocketClient
+
+# Daraja slow: the simulator answers the push after SIM_SLOW_SECONDS (1.5) and calls back after that.
+DARAJA_SLOW = 9300
+SETTLED_SECONDS = 20.0
+# How long cross-instance delivery may take to resume once Redis is back (its back-off is bounded at 5 s).
+RESUME_SECONDS = 30.0
+
+
+@pytest.fixture(scope="module")
+def redis(workdir: Path) -> Iterator[RedisServer]:
+    with redis_server(workdir) as server:
+        yield server
+
+
+@pytest.fixture
+def shared(store: EmbeddedMongo, simulator: Simulator, redis: RedisServer) -> dict[str, str]:
+    """What every instance of one deployment shares: the store (a database of this test's own), Daraja, Redis."""
+    return {
+        "MONGODB_URL": store.url,
+        "MONGODB_DATABASE": f"instances_{uuid.uuid4().hex[:8]}",
+        "DARAJA_BASE_URL": simulator.url,
+        "REDIS_URL": redis.url,
+    }
+
+
+@pytest.fixture
+def started(workdir: Path, tls_files: tuple[Path, Path]) -> Iterator[list[Gateway]]:
+    """Gateways a test starts, stopped (or found already killed) at its end."""
+    gateways: list[Gateway] = []
+    yield gateways
+    for gateway in gateways:
+        gateway.process.stop()
+
+
+def push(amount: int) -> dict[str, Any]:
+    return {"kind": "push", "payload": {"phone": fresh_phone(), "amount": amount, "description": "Scale out"}}
+
+
+async def until_sent_to_daraja(store: EmbeddedMongo, database: str, simulator: Simulator, pushes_before: int) -> str:
+    """The id of the slow push once it is stored and Daraja (the simulator) has it."""
+    deadline = time.monotonic() + SETTLED_SECONDS
+    while True:
+        with pymongo.MongoClient(store.url) as client:
+            document = client[database]["stk_payments"].find_one({"amount": DARAJA_SLOW})
+        if document is not None and simulator.stk_push_count() > pushes_before:
+            return str(document["payment_id"])
+        assert time.monotonic() < deadline, "the slow push never reached the simulator"
+        await asyncio.sleep(0.05)
+
+
+def stored_status(store: EmbeddedMongo, database: str, payment_id: str) -> str | None:
+    with pymongo.MongoClient(store.url) as client:
+        document = client[database]["stk_payments"].find_one({"payment_id": payment_id})
+    return None if document is None else str(document["status"])
+
+
+async def until_final_in_store(store: EmbeddedMongo, database: str, payment_id: str) -> str:
+    deadline = time.monotonic() + SETTLED_SECONDS
+    while (status := stored_status(store, database, payment_id)) in (None, "pending"):
+        assert time.monotonic() < deadline, f"payment {payment_id} still {status} after {SETTLED_SECONDS} s"
+        await asyncio.sleep(0.2)
+    assert status is not None
+    return status
+
+
+def readiness(gateway: Gateway) -> tuple[int, dict[str, Any]]:
+    with gateway.http() as client:
+        response = client.get("/ready")
+    return response.status_code, response.json()
+
+
+async def test_updates_cross_instances_survive_a_killed_instance_and_a_redis_restart(
+    workdir: Path,
+    tls_files: tuple[Path, Path],
+    store: EmbeddedMongo,
+    simulator: Simulator,
+    redis: RedisServer,
+    shared: dict[str, str],
+    started: list[Gateway],
+) -> None:
+    b = start_gateway(workdir, *tls_files, **shared)
+    started.append(b)
+    # As behind a load balancer: Daraja is handed an address that reaches the other instance.
+    a = start_gateway(workdir, *tls_files, port=free_port(), CALLBACK_BASE_URL=b.https, **shared)
+    started.append(a)
+    path = f"/mpesa/stk/instances-{uuid.uuid4().hex[:8]}"
+
+    # A client on A pushes; the simulator calls B back; the client on A gets the outcome.
+    async with await SocketClient.connect(f"{a.wss}{path}", a.tls) as on_a:
+        paid = await on_a.request(push(100))
+        settled = await on_a.final_update(paid["data"]["id"])
+        pushes_before = simulator.stk_push_count()
+        await on_a.connection.send(json.dumps(push(DARAJA_SLOW)))
+        in_flight = await until_sent_to_daraja(store, shared["MONGODB_DATABASE"], simulator, pushes_before)
+        # A dies while Daraja is still answering the push: its callback can only reach B.
+        a.process.kill()
+    final_status = await until_final_in_store(store, shared["MONGODB_DATABASE"], in_flight)
+
+    since = quote(settled["data"]["updated_at"])  # the last update the client saw
+    async with await SocketClient.connect(f"{b.wss}{path}?since={since}", b.tls) as on_b:
+        caught_up = await on_b.final_update(in_flight)
+        c = start_gateway(workdir, *tls_files, CALLBACK_BASE_URL=b.https, **shared)
+        started.append(c)
+        async with await SocketClient.connect(f"{c.wss}{path}", c.tls) as on_c:
+            redis.stop()
+            during = await on_b.request(push(100))
+            local = await on_b.final_update(during["data"]["id"])
+            ready_without_redis = readiness(b)
+            redis.start()
+            relayed_after_outage = await on_c.final_update(during["data"]["id"], timeout=RESUME_SECONDS)
+            after = await on_c.request(push(100))
+            # Only C publishes the pending payment (B publishes the outcome of the callback it receives).
+            from_c = await on_b.update_where(
+                lambda data: data["id"] == after["data"]["id"] and data["status"] == "pending", RESUME_SECONDS
+            )
+            from_b = await on_c.final_update(after["data"]["id"])
+
+    assert settled["data"]["status"] == "success"
+    assert final_status == "success"
+    assert caught_up["data"]["status"] == "success"
+    assert local["data"]["status"] == "success"
+    assert stored_status(store, shared["MONGODB_DATABASE"], during["data"]["id"]) == "success"
+    assert ready_without_redis == (
+        200,
+        {"status": "degraded", "checks": {"store": "up", "daraja": "up", "redis": "down"}},
+    )
+    assert relayed_after_outage["data"]["status"] == "success"
+    assert from_c["data"]["status"] == "pending"
+    assert from_b["data"]["status"] == "success"
+    assert readiness(b) == (200, {"status": "ready", "checks": {"store": "up", "daraja": "up", "redis": "up"}})
