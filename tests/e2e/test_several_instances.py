@@ -4,6 +4,9 @@ requested on both are each sent once."""
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,7 +20,7 @@ import pytest
 from adapters.local_process import free_port
 from adapters.mongo.embedded_server import EmbeddedMongo
 from tests.support.phones import fresh_phone
-from tests.support.processes import Gateway, Simulator, start_gateway
+from tests.support.processes import Gateway, Simulator, cli, start_gateway
 from tests.support.redis_server import RedisServer, redis_server
 from tests.support.socket_client import SocketClient
 
@@ -150,3 +153,68 @@ async def test_updates_cross_instances_survive_a_killed_instance_and_a_redis_res
     assert from_c["data"]["status"] == "pending"
     assert from_b["data"]["status"] == "success"
     assert readiness(b) == (200, {"status": "ready", "checks": {"store": "up", "daraja": "up", "redis": "up"}})
+
+
+async def test_fifty_withdrawals_requested_on_two_instances_are_each_sent_once_and_reach_every_client(
+    workdir: Path,
+    tls_files: tuple[Path, Path],
+    simulator: Simulator,
+    shared: dict[str, str],
+    started: list[Gateway],
+) -> None:
+    a = start_gateway(workdir, *tls_files, **shared)
+    started.append(a)
+    b = start_gateway(workdir, *tls_files, CALLBACK_BASE_URL=a.https, **shared)
+    started.append(b)
+    path = f"/mpesa/b2c/instances-{uuid.uuid4().hex[:8]}"
+
+    async with (
+        await SocketClient.connect(f"{a.wss}{path}", a.tls) as on_a,
+        await SocketClient.connect(f"{b.wss}{path}", b.tls) as on_b,
+    ):
+        acks = await asyncio.gather(*(client.request(withdraw()) for client in [on_a, on_b] * 25))
+        ids = [ack["data"]["id"] for ack in acks]
+        outcomes = [
+            await client.update_where(lambda data, wanted=wanted: data["id"] == wanted and data["status"] == "success")
+            for client in (on_a, on_b)
+            for wanted in ids
+        ]
+
+    assert all(ack["ok"] for ack in acks)
+    assert len(set(ids)) == 50
+    assert len(outcomes) == 100
+    assert [simulator.b2c_requests(ack["data"]["originator_conversation_id"]) for ack in acks] == [1] * 50
+
+
+async def test_a_standalone_worker_tells_the_gateways_clients_through_redis(
+    workdir: Path,
+    tls_files: tuple[Path, Path],
+    simulator: Simulator,
+    shared: dict[str, str],
+    started: list[Gateway],
+) -> None:
+    gateway = start_gateway(workdir, *tls_files, WORKER_ENABLED="false", **shared)
+    started.append(gateway)
+    path = f"/mpesa/b2c/instances-{uuid.uuid4().hex[:8]}"
+    environment = {**os.environ, **shared, "CALLBACK_BASE_URL": gateway.https, "WORKER_POLL_SECONDS": "0.2"}
+
+    with (workdir / "worker-redis.log").open("wb") as log:
+        worker = subprocess.Popen(cli("worker"), env=environment, stdout=log, stderr=subprocess.STDOUT)  # noqa: ASYNC220
+        try:
+            async with await SocketClient.connect(f"{gateway.wss}{path}", gateway.tls) as client:
+                ack = await client.request(withdraw())
+                submitted = await client.update_where(
+                    lambda data: data["id"] == ack["data"]["id"] and data["status"] == "submitted", SETTLED_SECONDS
+                )
+                await client.update_where(lambda data: data["id"] == ack["data"]["id"] and data["status"] == "success")
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(worker.wait, 20)
+
+    assert submitted["data"]["conversation_id"]
+    assert simulator.b2c_requests(ack["data"]["originator_conversation_id"]) == 1
+    assert worker.returncode == 0
+
+
+def withdraw() -> dict[str, Any]:
+    return {"kind": "withdraw", "payload": {"phone": fresh_phone(), "amount": 100, "description": "Scale out"}}
