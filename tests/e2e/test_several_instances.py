@@ -216,5 +216,26 @@ async def test_a_standalone_worker_tells_the_gateways_clients_through_redis(
     assert worker.returncode == 0
 
 
+async def test_message_limits_are_counted_across_instances(
+    workdir: Path, tls_files: tuple[Path, Path], shared: dict[str, str], started: list[Gateway]
+) -> None:
+    # A day-long window: no run of this test spans the end of one.
+    limits = {"WS_MESSAGES_PER_HASH": "3", "WS_MESSAGE_WINDOW_SECONDS": "86400"}
+    a = start_gateway(workdir, *tls_files, **limits, **shared)
+    started.append(a)
+    b = start_gateway(workdir, *tls_files, **limits, **shared)
+    started.append(b)
+    path = f"/mpesa/stk/instances-{uuid.uuid4().hex[:8]}"
+    status = {"kind": "status", "payload": {"checkout": "ws_CO_not_a_payment"}}
+
+    async with (
+        await SocketClient.connect(f"{a.wss}{path}", a.tls) as on_a,
+        await SocketClient.connect(f"{b.wss}{path}", b.tls) as on_b,
+    ):
+        answers = [await client.request(status) for client in (on_a, on_b, on_a, on_b)]
+
+    assert [answer["error"]["code"] for answer in answers] == ["NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "RATE_LIMITED"]
+
+
 def withdraw() -> dict[str, Any]:
     return {"kind": "withdraw", "payload": {"phone": fresh_phone(), "amount": 100, "description": "Scale out"}}
