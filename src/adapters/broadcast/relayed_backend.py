@@ -40,6 +40,8 @@ class RelayedChannelsBackend(ChannelsBackend):
 
     async def on_startup(self) -> None:
         self._tasks = [asyncio.create_task(self._relay_out()), asyncio.create_task(self._relay_in())]
+        for task in self._tasks:
+            task.add_done_callback(_report_stopped)
 
     async def on_shutdown(self) -> None:
         with contextlib.suppress(TimeoutError):
@@ -102,3 +104,9 @@ class RelayedChannelsBackend(ChannelsBackend):
                 origin, _, data = tagged.partition(_SEPARATOR)
                 if origin != self._origin:
                     self._inbox.put_nowait((channel, data))
+
+
+def _report_stopped(task: "asyncio.Task[None]") -> None:
+    """Redis errors are waited out inside the loops; anything else ending one must not pass unnoticed."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("broadcast_relay_stopped", exc_info=task.exception())
