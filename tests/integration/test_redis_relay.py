@@ -165,3 +165,18 @@ async def test_the_history_of_a_topic_is_bounded(connect: Callable[[], Redis]) -
 
     assert await backend.get_history(TOPIC) == [b"7", b"8", b"9"]
     assert 0 < await redis_client.pttl(f"{prefix}_{TOPIC.upper()}") <= 5 * 60 * 1000
+
+
+async def test_topics_differing_only_in_case_stay_apart(connect: Callable[[], Redis]) -> None:
+    async with (
+        instances(connect) as (a, b),
+        listening(b, "/mpesa/shop") as lower,
+        listening(b, "/mpesa/SHOP") as upper,
+    ):
+        a.publish(b'{"to": "upper"}', "/mpesa/SHOP")
+        a.publish(b'{"to": "lower"}', "/mpesa/shop")
+        await lower.hears(b'{"to": "lower"}')
+        await upper.hears(b'{"to": "upper"}')
+
+    assert lower.heard == [b'{"to": "lower"}']
+    assert upper.heard == [b'{"to": "upper"}']

@@ -50,8 +50,10 @@ class ResumableRedisStreamBackend(RedisChannelsStreamBackend):
     async def unsubscribe(self, channels: Iterable[str]) -> None:
         channels = list(channels)
         await super().unsubscribe(channels)
+        # Litestar's keys are upper-cased: `/mpesa/a` and `/mpesa/A` share a stream, and its position.
+        still_read = {self._make_key(channel) for channel in self._subscribed_channels}
         for channel in channels:
-            if channel not in self._subscribed_channels:
+            if self._make_key(channel) not in still_read:
                 self._positions.pop(self._make_key(channel), None)
 
     async def read(self) -> list[tuple[str, bytes]]:
