@@ -180,3 +180,19 @@ async def test_topics_differing_only_in_case_stay_apart(connect: Callable[[], Re
 
     assert lower.heard == [b'{"to": "lower"}']
     assert upper.heard == [b'{"to": "upper"}']
+
+
+async def test_leaving_one_spelling_of_a_topic_keeps_the_others_place_in_their_shared_stream(
+    connect: Callable[[], Redis],
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    writer, reader = stream_backend(connect(), prefix), stream_backend(connect(), prefix)
+    await reader.subscribe(["/mpesa/shop", "/mpesa/SHOP"])
+    await writer.publish(b"1", ["/mpesa/shop"])
+    first = await reader.read()
+
+    await reader.unsubscribe(["/mpesa/SHOP"])
+    await writer.publish(b"2", ["/mpesa/shop"])
+    second = await reader.read()
+
+    assert (first, second) == ([("/mpesa/shop", b"1")], [("/mpesa/shop", b"2")])
