@@ -196,3 +196,15 @@ async def test_leaving_one_spelling_of_a_topic_keeps_the_others_place_in_their_s
     second = await reader.read()
 
     assert (first, second) == ([("/mpesa/shop", b"1")], [("/mpesa/shop", b"2")])
+
+
+async def test_a_dropped_connection_neither_loses_nor_replays_updates(connect: Callable[[], Redis]) -> None:
+    async with instances(connect) as (a, b), listening(b) as on_b:
+        a.publish(b'{"n": 1}', TOPIC)
+        await on_b.hears(b'{"n": 1}')
+
+        await connect().client_kill_filter(_type="normal", skipme=True)
+        a.publish(b'{"n": 2}', TOPIC)
+        await on_b.hears(b'{"n": 2}')
+
+    assert on_b.heard == [b'{"n": 1}', b'{"n": 2}']
