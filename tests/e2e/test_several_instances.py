@@ -17,7 +17,6 @@ from urllib.parse import quote
 import pymongo
 import pytest
 
-from adapters.local_process import free_port
 from adapters.mongo.embedded_server import EmbeddedMongo
 from tests.support.phones import fresh_phone
 from tests.support.processes import Gateway, Simulator, cli, start_gateway
@@ -106,7 +105,7 @@ async def test_updates_cross_instances_survive_a_killed_instance_and_a_redis_res
     b = start_gateway(workdir, *tls_files, **shared)
     started.append(b)
     # As behind a load balancer: Daraja is handed an address that reaches the other instance.
-    a = start_gateway(workdir, *tls_files, port=free_port(), CALLBACK_BASE_URL=b.https, **shared)
+    a = start_gateway(workdir, *tls_files, CALLBACK_BASE_URL=b.https, **shared)
     started.append(a)
     path = f"/mpesa/stk/instances-{uuid.uuid4().hex[:8]}"
 
