@@ -34,7 +34,12 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-test: lint $(CHROMIUM)
+# The several-instances tests start their own redis-server (Debian's package; never the machine's Redis on 6379).
+REDIS_SERVER := /usr/bin/redis-server
+$(REDIS_SERVER):
+	DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server)
+
+test: lint $(CHROMIUM) $(REDIS_SERVER)
 	$(BIN)/python -m pytest
 
 clean:

@@ -105,6 +105,18 @@ class LocalProcess:
                 self._log.close()
                 self._log = None
 
+    def kill(self) -> None:
+        """SIGKILL at once, as a crash or a lost machine would end it: no shutdown of any kind."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            self._signal(process, signal.SIGKILL)
+        process.wait(self._stop_timeout)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
     def log_tail(self, lines: int = _LOG_TAIL_LINES) -> str:
         try:
             text = self.log_file.read_text(errors="replace")

@@ -78,6 +78,13 @@ def _dependencies(container: Container) -> dict[str, Provide]:
     return {name: bridge(getattr(container, name)) for name in _BRIDGED}
 
 
+async def close_redis(container: Container) -> None:
+    """After the channels plugin stopped (its lifespan ends before this one): nothing uses Redis any more."""
+    redis = container.redis_client()
+    if redis is not None:
+        await redis.aclose()
+
+
 def create_app(container: Container) -> Litestar:
     settings = container.settings()
 
@@ -99,6 +106,7 @@ def create_app(container: Container) -> Litestar:
             await container.http_client().aclose()
             await container.webhook_http_client().aclose()
             container.mongo_client().close()
+            await close_redis(container)
 
     return Litestar(
         route_handlers=[

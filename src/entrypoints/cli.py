@@ -158,13 +158,16 @@ def worker() -> None:
     if settings.mpesa_env is MpesaEnvironment.SIMULATOR and settings.daraja_base_url is None:
         raise click.ClickException("the worker needs DARAJA_BASE_URL: the simulator the gateways use")
     container = Container(settings=settings)
-    # Without sockets there is nobody to tell; the gateways publish what their callbacks settle.
-    container.broadcaster.override(providers.Singleton(NoSubscribersBroadcaster))
+    if settings.redis_url is None:
+        # Without sockets or Redis there is nobody to tell; the gateways publish what their callbacks settle.
+        container.broadcaster.override(providers.Singleton(NoSubscribersBroadcaster))
     prepare_b2c(container)
     asyncio.run(_run_worker(container))
 
 
 async def _run_worker(container: "Container") -> None:
+    from contextlib import AsyncExitStack
+
     from migrations.runner import apply_migrations
 
     await apply_migrations(container.mongo_engine().database)
@@ -172,12 +175,20 @@ async def _run_worker(container: "Container") -> None:
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop_signal, lambda: [job.stop() for job in jobs])
-    try:
-        await asyncio.gather(*(job.run() for job in jobs))
-    finally:
-        await container.http_client().aclose()
-        await container.webhook_http_client().aclose()
-        container.mongo_client().close()
+    redis = container.redis_client()
+    async with AsyncExitStack() as stack:
+        if redis is not None:
+            # With Redis, the worker's updates (`submitted`) reach the clients of every gateway through it.
+            await stack.enter_async_context(container.channels())
+        try:
+            await asyncio.gather(*(job.run() for job in jobs))
+        finally:
+            await stack.aclose()
+            await container.http_client().aclose()
+            await container.webhook_http_client().aclose()
+            container.mongo_client().close()
+            if redis is not None:
+                await redis.aclose()
 
 
 @main.command(epilog=_STORE_SETTINGS)

@@ -10,10 +10,14 @@ from datetime import timedelta
 import httpx
 from dependency_injector import containers, providers
 from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from prometheus_client import CollectorRegistry
+from redis.asyncio import Redis
 
 from adapters.broadcast.channels_broadcaster import ChannelsBroadcaster
+from adapters.broadcast.relayed_backend import RelayedChannelsBackend
+from adapters.broadcast.resumable_stream_backend import ResumableRedisStreamBackend
 from adapters.daraja.b2c_client import DarajaB2cClient
 from adapters.daraja.b2c_settings import B2cSettings
 from adapters.daraja.call_metrics import DarajaCallMetrics
@@ -43,11 +47,16 @@ from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.webhook_deliveries import MongoWebhookDeliveries
 from adapters.mongo.webhook_endpoints import MongoWebhookEndpoints
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from adapters.redis.client import READ_BLOCK_SECONDS, create_redis_client
+from adapters.redis.health import RedisHealth
+from adapters.redis.outage import RedisOutage
+from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.system.clock import SystemClock
 from adapters.system.identifiers import RandomIdentifiers
 from adapters.system.key_material import RandomKeyMaterial
+from adapters.system.memory_rate_limiter import MemoryRateLimiter
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
-from domain.ports import PayoutProvider
+from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
 from domain.success_confirmation import ConfirmStkSuccess
@@ -186,7 +195,7 @@ def b2c_success_confirmation(settings: Settings, provider: DarajaB2cClient) -> P
     return provider if settings.confirms_success_callbacks else None
 
 
-def socket_guard(settings: Settings) -> SocketGuard:
+def socket_guard(settings: Settings, counter: RateLimiter, clock: SystemClock) -> SocketGuard:
     return SocketGuard(
         max_sockets=settings.ws_max_sockets,
         max_per_hash=settings.ws_max_sockets_per_hash,
@@ -194,7 +203,38 @@ def socket_guard(settings: Settings) -> SocketGuard:
         messages_per_hash=settings.ws_messages_per_hash,
         messages_per_address=settings.ws_messages_per_address,
         window_seconds=settings.ws_message_window_seconds,
+        counter=counter,
+        clock=clock,
     )
+
+
+def channels_backend(settings: Settings, redis: Redis | None, outage: RedisOutage, instance: str) -> ChannelsBackend:
+    """In memory for one instance; with Redis, local delivery plus a relay to the other instances."""
+    if redis is None:
+        return MemoryChannelsBackend()
+    relay = ResumableRedisStreamBackend(
+        settings.redis_stream_history,
+        redis=redis,
+        key_prefix=f"{settings.redis_key_prefix}:channels",
+        stream_ttl=seconds(settings.redis_stream_ttl_seconds),
+        block_seconds=READ_BLOCK_SECONDS,
+    )
+    return RelayedChannelsBackend(relay, instance, outage)
+
+
+def message_counter(settings: Settings, redis: Redis | None, outage: RedisOutage) -> RateLimiter:
+    """Socket message limits: shared through Redis when there is one, counted in this process while it is away."""
+    if redis is None:
+        return MemoryRateLimiter()
+    return RedisRateLimiter(redis, settings.redis_key_prefix, MemoryRateLimiter(), outage)
+
+
+def readiness(store: StoreHealth, daraja: DarajaHealth, redis: Redis | None) -> ReadinessChecks:
+    checks = {"store": store.check, "daraja": daraja.check}
+    if redis is None:
+        return ReadinessChecks(checks)
+    # Without Redis the instance still takes payments and tells its own clients: reported, not unready.
+    return ReadinessChecks({**checks, "redis": RedisHealth(redis).check}, degrading=frozenset({"redis"}))
 
 
 def worker_identity() -> str:
@@ -241,8 +281,16 @@ class Container(containers.DeclarativeContainer):
         # A few keep-alive connections serve the one Daraja host; httpcore polls every idle one on each request.
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=8),
     )
+    # Several instances share Redis (unset: none, and everything stays in this process).
+    redis_client = providers.Singleton(
+        create_redis_client, settings.provided.redis_url, settings.provided.redis_timeout_seconds
+    )
+    redis_outage = providers.Singleton(RedisOutage)
+    instance_id = providers.Singleton(worker_identity)
     channels = providers.Singleton(
-        ChannelsPlugin, backend=providers.Singleton(MemoryChannelsBackend), arbitrary_channels_allowed=True
+        ChannelsPlugin,
+        backend=providers.Singleton(channels_backend, settings, redis_client, redis_outage, instance_id),
+        arbitrary_channels_allowed=True,
     )
     clock = providers.Singleton(SystemClock)
     client_authorisation = providers.Singleton(client_authorisation_of, settings, clock)
@@ -258,7 +306,12 @@ class Container(containers.DeclarativeContainer):
         idle_timeout=settings.provided.ws_idle_timeout,
         drain=providers.Singleton(SocketDrain),
         metrics=gateway_metrics,
-        guard=providers.Singleton(socket_guard, settings),
+        guard=providers.Singleton(
+            socket_guard,
+            settings,
+            providers.Singleton(message_counter, settings, redis_client, redis_outage),
+            clock,
+        ),
     )
 
     # Adapters behind the domain's ports.
@@ -345,9 +398,7 @@ class Container(containers.DeclarativeContainer):
         daraja.provided.consumer_key,
         daraja.provided.consumer_secret,
     )
-    readiness_checks = providers.Singleton(
-        ReadinessChecks, providers.Dict(store=store_health.provided.check, daraja=daraja_health.provided.check)
-    )
+    readiness_checks = providers.Singleton(readiness, store_health, daraja_health, redis_client)
 
     # Use-cases: stateless, built per request or per socket.
     push_payment = providers.Factory(
@@ -384,7 +435,7 @@ class Container(containers.DeclarativeContainer):
         daily_allowance,
         broadcaster,
         clock,
-        providers.Singleton(worker_identity),
+        instance_id,
         settings.provided.worker_lease_seconds,
         providers.Callable(seconds, settings.provided.b2c_first_check_seconds),
     )

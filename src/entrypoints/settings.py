@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     ws_idle_timeout: float = Field(960.0, gt=0)
     ws_compression: bool = True
     shutdown_grace_seconds: int = Field(10, ge=0)
-    # Limits against abuse (README: Limits). Socket limits are counted per process.
+    # Limits against abuse (README: Limits). Open sockets are counted per process, messages in Redis when set.
     ws_max_sockets: int = Field(10_000, ge=1)
     ws_max_sockets_per_hash: int = Field(100, ge=1)
     ws_max_sockets_per_address: int = Field(2_000, ge=1)
@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     mongodb_database: str = "mpesa_gateway"
     mongodb_timeout_seconds: float = Field(2.0, gt=0)
     data_dir: Path = Path("var")
+    # Several instances (README: Running several instances): unset, everything stays in this process.
+    redis_url: str | None = None
+    redis_key_prefix: str = Field("mpesa_gateway", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    redis_stream_history: int = Field(1_000, ge=1)
+    redis_stream_ttl_seconds: float = Field(3_600.0, gt=0)
+    redis_timeout_seconds: float = Field(1.0, gt=0)
 
     mpesa_env: MpesaEnvironment = MpesaEnvironment.SIMULATOR
     daraja_base_url: str | None = None

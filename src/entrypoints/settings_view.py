@@ -25,7 +25,7 @@ def describe(settings: Settings) -> list[str]:
             shown = HIDDEN
         elif isinstance(value, bool):
             shown = "true" if value else "false"
-        elif name == "mongodb_url":
+        elif name in ("mongodb_url", "redis_url"):
             shown = _without_password(str(value))
         else:
             shown = str(value.value if hasattr(value, "value") else value)
@@ -34,7 +34,7 @@ def describe(settings: Settings) -> list[str]:
 
 
 def _without_password(url: str) -> str:
-    """A MongoDB URL may carry `user:password@`: the password is hidden like any other secret."""
+    """A MongoDB or Redis URL may carry `user:password@`: the password is hidden like any other secret."""
     try:
         parts = urlsplit(url)
     except ValueError:

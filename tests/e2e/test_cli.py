@@ -59,6 +59,7 @@ def test_config_prints_every_setting_and_hides_secrets() -> None:
         B2C_INITIATOR_PASSWORD=SECRET,
         OPERATOR_TOKEN=SECRET,
         MONGODB_URL=f"mongodb://gateway:{SECRET}@db.example:27017/payments",
+        REDIS_URL=f"redis://:{SECRET}@cache.example:6379/0",
         APP_PORT="4443",
     )
 
@@ -69,6 +70,7 @@ def test_config_prints_every_setting_and_hides_secrets() -> None:
     assert lines["DARAJA_CONSUMER_SECRET"] == "********"
     assert lines["OPERATOR_TOKEN"] == "********"
     assert lines["MONGODB_URL"] == "mongodb://gateway:********@db.example:27017/payments"
+    assert lines["REDIS_URL"] == "redis://:********@cache.example:6379/0"
     assert lines["APP_PORT"] == "4443"
     assert lines["DARAJA_PASSKEY"].strip() == "# unset"
 

@@ -41,3 +41,15 @@ def test_a_process_that_never_listens_times_out_and_is_stopped(tmp_path: Path) -
         process.start()
 
     assert not process.running
+
+
+def test_a_killed_process_is_gone_at_once_without_its_shutdown(tmp_path: Path) -> None:
+    port = free_port()
+    server = LocalProcess([sys.executable, "-c", _SERVE.format(port=port)], port=port, log_file=tmp_path / "out.log")
+    server.start()
+
+    server.kill()
+
+    assert not server.running
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass

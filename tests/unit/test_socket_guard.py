@@ -1,18 +1,14 @@
+from datetime import timedelta
+
 import pytest
 
+from adapters.system.memory_rate_limiter import MemoryRateLimiter
 from domain.errors import RateLimitedError
 from entrypoints.ws.socket_guard import SocketGuard
+from tests.unit.fakes import FixedClock
 
 
-class Ticks:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def guard(clock: Ticks | None = None, **limits: int) -> SocketGuard:
+def guard(clock: FixedClock | None = None, **limits: int) -> SocketGuard:
     settings = {
         "max_sockets": 100,
         "max_per_hash": 100,
@@ -21,7 +17,7 @@ def guard(clock: Ticks | None = None, **limits: int) -> SocketGuard:
         "messages_per_address": 100,
         **limits,
     }
-    return SocketGuard(**settings, window_seconds=60.0, clock=clock or Ticks())
+    return SocketGuard(**settings, window_seconds=60.0, counter=MemoryRateLimiter(), clock=clock or FixedClock())
 
 
 @pytest.mark.parametrize(
@@ -43,24 +39,25 @@ def test_a_socket_past_a_cap_is_refused_until_one_closes(limits: dict[str, int],
     sockets.open(*second)
 
 
-def test_messages_past_the_hash_limit_are_refused_until_the_window_ends() -> None:
-    clock = Ticks()
+async def test_messages_past_the_hash_limit_are_refused_until_the_window_ends() -> None:
+    clock = FixedClock()
+    clock.set(clock.now().replace(second=40))
     messages = guard(clock, messages_per_hash=2)
-    messages.message("h1", "10.0.0.1")
-    messages.message("h1", "10.0.0.2")
+    await messages.message("h1", "10.0.0.1")
+    await messages.message("h1", "10.0.0.2")
 
     with pytest.raises(RateLimitedError) as refused:
-        messages.message("h1", "10.0.0.3")
-    messages.message("h2", "10.0.0.3")
-    clock.now = 1020.0
-    messages.message("h1", "10.0.0.1")
+        await messages.message("h1", "10.0.0.3")
+    await messages.message("h2", "10.0.0.3")
+    clock.set(clock.now() + timedelta(seconds=20))
+    await messages.message("h1", "10.0.0.1")
 
     assert refused.value.retry_after == 20
 
 
-def test_messages_past_the_address_limit_are_refused_whatever_the_hash() -> None:
+async def test_messages_past_the_address_limit_are_refused_whatever_the_hash() -> None:
     messages = guard(messages_per_address=1)
-    messages.message("h1", "10.0.0.1")
+    await messages.message("h1", "10.0.0.1")
 
     with pytest.raises(RateLimitedError):
-        messages.message("h2", "10.0.0.1")
+        await messages.message("h2", "10.0.0.1")

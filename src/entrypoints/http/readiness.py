@@ -15,10 +15,21 @@ _CHECK_TIMEOUT_SECONDS = 5.0
 
 
 class ReadinessChecks:
-    """Named checks (`{"store": store_health.check}`; later "daraja", "broker"), run together; a fault is "down"."""
+    """Named checks (`{"store": store_health.check, "daraja": …}`), run together; a fault is "down". A check named
+    in `degrading` (Redis) is reported but does not make the instance unready: it still serves without it."""
 
-    def __init__(self, checks: Mapping[str, Check], timeout_seconds: float = _CHECK_TIMEOUT_SECONDS) -> None:
-        self._checks, self._timeout = dict(checks), timeout_seconds
+    def __init__(
+        self,
+        checks: Mapping[str, Check],
+        timeout_seconds: float = _CHECK_TIMEOUT_SECONDS,
+        degrading: frozenset[str] = frozenset(),
+    ) -> None:
+        self._checks, self._timeout, self._degrading = dict(checks), timeout_seconds, degrading
+
+    def status(self, results: Mapping[str, bool]) -> str:
+        if not all(up for name, up in results.items() if name not in self._degrading):
+            return "not ready"
+        return "ready" if all(results.values()) else "degraded"
 
     async def run(self) -> dict[str, bool]:
         names = list(self._checks)
@@ -40,9 +51,6 @@ class ReadinessChecks:
 )
 async def ready(readiness_checks: NamedDependency[ReadinessChecks]) -> Response[dict[str, Any]]:
     results = await readiness_checks.run()
-    is_ready = all(results.values())
-    body = {
-        "status": "ready" if is_ready else "not ready",
-        "checks": {name: "up" if up else "down" for name, up in results.items()},
-    }
-    return Response(body, status_code=200 if is_ready else 503)
+    status = readiness_checks.status(results)
+    body = {"status": status, "checks": {name: "up" if up else "down" for name, up in results.items()}}
+    return Response(body, status_code=503 if status == "not ready" else 200)

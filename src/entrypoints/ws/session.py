@@ -140,7 +140,7 @@ async def _serve(
                         break
                     refusal: RateLimitedError | None = None
                     try:
-                        guard.message(topic, address)
+                        await guard.message(topic, address)
                     except RateLimitedError as error:
                         refusal = error
                     await slots.acquire()

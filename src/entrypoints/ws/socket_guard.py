@@ -1,12 +1,12 @@
-"""Limits on sockets and their messages, counted in this process (sharing them across instances is the scale-out
-issue's job): open sockets in all, per hash and per client address, and messages per hash and per address."""
+"""Limits on sockets and their messages: open sockets in all, per hash and per client address (counted in this
+process), and messages per hash and per address (counted by a RateLimiter: in Redis, across instances, when
+REDIS_URL is set; in this process otherwise)."""
 
 import math
-import time
-from collections import Counter
-from collections.abc import Callable
+from datetime import timedelta
 
 from domain.errors import RateLimitedError
+from domain.ports import Clock, RateLimiter
 
 CLOSE_TRY_AGAIN_LATER = 1013
 RATE_LIMITED_REASON = "RATE_LIMITED"
@@ -24,28 +24,30 @@ class SocketGuard:
         messages_per_hash: int,
         messages_per_address: int,
         window_seconds: float,
-        clock: Callable[[], float] = time.monotonic,
+        counter: RateLimiter,
+        clock: Clock,
     ) -> None:
         self._max_sockets, self._max_per_hash, self._max_per_address = max_sockets, max_per_hash, max_per_address
-        self._messages_per_hash, self._messages_per_address = messages_per_hash, messages_per_address
-        self._window, self._clock = window_seconds, clock
+        self._message_limits = (
+            ("hash", messages_per_hash, "too many messages on this hash"),
+            ("address", messages_per_address, "too many messages from this address"),
+        )
+        self._window, self._counter, self._clock = timedelta(seconds=window_seconds), counter, clock
         self._open = 0
-        self._open_per_hash: Counter[str] = Counter()
-        self._open_per_address: Counter[str] = Counter()
-        self._window_index = -1
-        self._messages: Counter[str] = Counter()
+        self._open_per_hash: dict[str, int] = {}
+        self._open_per_address: dict[str, int] = {}
 
     def open(self, hash_key: str, address: str) -> None:
         """Count a new socket, or raise RateLimitedError when it would pass a cap (nothing is counted then)."""
         if self._open >= self._max_sockets:
             raise RateLimitedError("too many open sockets", SOCKET_RETRY_AFTER_SECONDS)
-        if self._open_per_hash[hash_key] >= self._max_per_hash:
+        if self._open_per_hash.get(hash_key, 0) >= self._max_per_hash:
             raise RateLimitedError("too many open sockets on this hash", SOCKET_RETRY_AFTER_SECONDS)
-        if self._open_per_address[address] >= self._max_per_address:
+        if self._open_per_address.get(address, 0) >= self._max_per_address:
             raise RateLimitedError("too many open sockets from this address", SOCKET_RETRY_AFTER_SECONDS)
         self._open += 1
-        self._open_per_hash[hash_key] += 1
-        self._open_per_address[address] += 1
+        self._open_per_hash[hash_key] = self._open_per_hash.get(hash_key, 0) + 1
+        self._open_per_address[address] = self._open_per_address.get(address, 0) + 1
 
     def close(self, hash_key: str, address: str) -> None:
         self._open -= 1
@@ -54,31 +56,10 @@ class SocketGuard:
             if counts[key] <= 0:
                 del counts[key]
 
-    def message(self, hash_key: str, address: str) -> None:
+    async def message(self, hash_key: str, address: str) -> None:
         """Count one message in the current fixed window, or raise RateLimitedError past a limit."""
-        now = self._clock()
-        index = math.floor(now / self._window)
-        if index != self._window_index:
-            # A new window: the old counts go, so memory holds only the keys active in this window.
-            self._window_index, self._messages = index, Counter()
-        retry_after = max(1, math.ceil((index + 1) * self._window - now))
-        hash_count, address_count = f"hash:{hash_key}", f"address:{address}"
-        if self._messages[hash_count] >= self._messages_per_hash:
-            raise RateLimitedError("too many messages on this hash", retry_after)
-        if self._messages[address_count] >= self._messages_per_address:
-            raise RateLimitedError("too many messages from this address", retry_after)
-        self._messages[hash_count] += 1
-        self._messages[address_count] += 1
-
-
-def unlimited_guard() -> SocketGuard:
-    """For sessions built without configuration (tests of the session alone)."""
-    big = 1 << 30
-    return SocketGuard(
-        max_sockets=big,
-        max_per_hash=big,
-        max_per_address=big,
-        messages_per_hash=big,
-        messages_per_address=big,
-        window_seconds=60.0,
-    )
+        now = self._clock.now()
+        for (kind, limit, refusal), key in zip(self._message_limits, (hash_key, address), strict=True):
+            left = await self._counter.try_acquire(f"ws:{kind}:{key}", limit, self._window, now)
+            if left is not None:
+                raise RateLimitedError(refusal, max(1, math.ceil(left.total_seconds())))

@@ -1,8 +1,8 @@
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.ws.drain import SocketDrain
-from entrypoints.ws.socket_guard import SocketGuard, unlimited_guard
+from entrypoints.ws.socket_guard import SocketGuard
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,5 +12,5 @@ class SocketLimits:
 
     idle_timeout: float
     drain: SocketDrain
+    guard: SocketGuard
     metrics: GatewayMetrics | None = None
-    guard: SocketGuard = field(default_factory=unlimited_guard)

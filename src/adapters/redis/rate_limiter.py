@@ -1,0 +1,34 @@
+from datetime import UTC, datetime, timedelta
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from adapters.redis.outage import RedisOutage
+from domain.ports import RateLimiter
+
+
+class RedisRateLimiter(RateLimiter):
+    """Fixed windows counted in Redis, so every instance counts the same key in the same place: INCR and PEXPIREAT
+    in one MULTI transaction, so a counter never outlives its window. While Redis is unreachable, `fallback`
+    counts in this process instead (each instance then allows the limit on its own)."""
+
+    def __init__(self, redis: Redis, key_prefix: str, fallback: RateLimiter, outage: RedisOutage) -> None:
+        self._redis, self._prefix, self._fallback, self._outage = redis, key_prefix, fallback, outage
+
+    async def try_acquire(self, key: str, limit: int, window: timedelta, now: datetime) -> timedelta | None:
+        if not self._outage.should_try():
+            return await self._fallback.try_acquire(key, limit, window, now)
+        length = window.total_seconds()
+        index = int(now.timestamp() // length)
+        ends = datetime.fromtimestamp((index + 1) * length, UTC)
+        name = f"{self._prefix}:rate:{key}:{index}"
+        try:
+            async with self._redis.pipeline(transaction=True) as pipeline:
+                pipeline.incr(name)
+                pipeline.pexpireat(name, ends)
+                count, _ = await pipeline.execute()
+        except (RedisError, OSError) as error:
+            self._outage.failed(error)
+            return await self._fallback.try_acquire(key, limit, window, now)
+        self._outage.recovered()
+        return None if int(count) <= limit else ends - now
