@@ -56,6 +56,8 @@ def fuzzed(
         MONGODB_DATABASE=DATABASE,
         DARAJA_BASE_URL=simulator.url,
         OPERATOR_TOKEN=OPERATOR_TOKEN,  # so the operator endpoints are served and listed too
+        # Valid webhook registrations name made-up hosts: no deliverer may go looking for them (loopback only).
+        WORKER_ENABLED="false",
     )
     yield gateway
     gateway.process.stop()

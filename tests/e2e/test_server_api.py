@@ -15,14 +15,33 @@ import pymongo
 import pytest
 
 from adapters.mongo.embedded_server import EmbeddedMongo
-from tests.support.gateway_settings import DATABASE
 from tests.support.phones import fresh_phone
 from tests.support.processes import Gateway, Simulator, cli, start_gateway
 from tests.support.socket_client import SocketClient
 
 Collection = pymongo.collection.Collection  # type: ignore[type-arg]
 CACHE_SECONDS = 1
+# Its own database: a gateway's B2C worker on a shared one could claim this module's withdrawals and take their
+# results (and updates) to its own clients, as a second instance without Redis would.
+DATABASE = "e2e_server_api"
 METADATA = {"order_id": 1042, "customer": "c-77", "gift": False, "discount": 0.5, "note": None}
+
+
+@pytest.fixture(scope="module")
+def records(store: EmbeddedMongo) -> Iterator[pymongo.database.Database]:  # type: ignore[type-arg]
+    client: pymongo.MongoClient = pymongo.MongoClient(store.url, tz_aware=True)  # type: ignore[type-arg]
+    yield client[DATABASE]
+    client.close()
+
+
+@pytest.fixture
+def payments(records: pymongo.database.Database) -> Collection:  # type: ignore[type-arg]
+    return records["stk_payments"]
+
+
+@pytest.fixture
+def withdrawals(records: pymongo.database.Database) -> Collection:  # type: ignore[type-arg]
+    return records["b2c_withdrawals"]
 
 
 @pytest.fixture(scope="module")
