@@ -10,6 +10,7 @@ import contextlib
 import json
 import math
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pymongo
@@ -786,6 +788,10 @@ class Bench:
         ]
 
 
+def _exit_on_terminate(signum: int, _: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="the small run `make bench-smoke` and the tests use")
@@ -807,6 +813,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown phases: {', '.join(sorted(only - PHASES))}")
     name = arguments.name or ("smoke" if arguments.smoke else "latest")
     limit = raise_open_files_limit()  # children (gateway, baseline, load generators) inherit it
+    # A bench told to stop (SIGTERM, as `timeout` sends) unwinds like Ctrl-C, so it stops every process it started.
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
     workdir = Path(tempfile.mkdtemp(prefix="mpesa-bench-"))
     began, started_at = time.monotonic(), datetime.now(UTC)
     bench = Bench(plan, workdir, arguments.log_level, only)
