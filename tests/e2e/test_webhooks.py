@@ -267,9 +267,15 @@ def test_a_forged_or_stale_signature_fails_the_snippets_check(webhook_gateway: G
     assert node_results(cases, tmp_path) == expected
 
 
+def configured(endpoints: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a webhook request could change; delivery progress (attempts, errors) moves on its own meanwhile, as the
+    deliverer keeps retrying the endpoints of earlier tests whose receivers are gone."""
+    return [{key: e[key] for key in ("id", "url", "description", "event_types", "source")} for e in endpoints]
+
+
 def test_webhook_requests_with_bad_input_are_refused_and_change_nothing(webhook_gateway: Gateway) -> None:
     with webhook_gateway.http() as client:
-        before = client.get("/api/v1/webhooks").json()["data"]
+        before = configured(client.get("/api/v1/webhooks").json()["data"])
         bad_url = client.post("/api/v1/webhooks", json={"url": "ftp://example.com/hook"})
         bad_type = client.post("/api/v1/webhooks", json={"url": "https://example.com/h", "event_types": ["stk.paid"]})
         unknown_field = client.post("/api/v1/webhooks", json={"url": "https://example.com/h", "secret": "mine"})
@@ -282,7 +288,7 @@ def test_webhook_requests_with_bad_input_are_refused_and_change_nothing(webhook_
         bad_feed_type = client.get("/api/v1/events", params={"type": "stk.paid"})
         removed = client.delete(f"/api/v1/webhooks/{endpoint['id']}")
         removed_again = client.delete(f"/api/v1/webhooks/{endpoint['id']}")
-        after = client.get("/api/v1/webhooks").json()["data"]
+        after = configured(client.get("/api/v1/webhooks").json()["data"])
 
     for refused in (bad_url, bad_type, unknown_field, past_end, bad_feed_type):
         assert refused.status_code == 400, refused.text
