@@ -286,6 +286,7 @@ class Container(containers.DeclarativeContainer):
         create_redis_client, settings.provided.redis_url, settings.provided.redis_timeout_seconds
     )
     redis_outage = providers.Singleton(RedisOutage)
+    # One name per process: its B2C claims, event relay and webhook leases, and its Redis messages carry it.
     instance_id = providers.Singleton(worker_identity)
     channels = providers.Singleton(
         ChannelsPlugin,
@@ -530,7 +531,6 @@ class Container(containers.DeclarativeContainer):
         limits=providers.Callable(webhook_limits, settings),
     )
     webhook_sender = providers.Singleton(HttpxWebhookSender, webhook_http_client, clock)
-    background_identity = providers.Singleton(worker_identity)
     read_event_feed = providers.Factory(ReadEventFeed, events)
     register_webhook = providers.Factory(
         RegisterWebhook,
@@ -554,7 +554,7 @@ class Container(containers.DeclarativeContainer):
         events,
         leases,
         clock,
-        background_identity,
+        instance_id,
         settings.provided.worker_lease_seconds,
     )
     deliver_webhooks = providers.Singleton(
@@ -567,7 +567,7 @@ class Container(containers.DeclarativeContainer):
         clock,
         reconcile_random,
         providers.Callable(webhook_schedule, settings),
-        owner=background_identity,
+        owner=instance_id,
         lease_seconds=settings.provided.worker_lease_seconds,
         concurrency=settings.provided.webhook_concurrency,
         on_attempt=gateway_metrics.provided.webhook_attempt,
