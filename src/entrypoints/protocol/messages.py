@@ -23,7 +23,9 @@ StructT = TypeVar("StructT", bound=msgspec.Struct)
 _FIELD_IN_ERROR = re.compile(r"at `\$\.?([^`]*)`|field `([^`]+)`")
 
 
-class PushPayload(msgspec.Struct, forbid_unknown_fields=True):
+class _MoneyRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """What a push and a withdrawal both carry, over the socket and over HTTP."""
+
     phone: _Phone
     amount: int
     description: _Description
@@ -31,12 +33,12 @@ class PushPayload(msgspec.Struct, forbid_unknown_fields=True):
     metadata: _Metadata | None = None
 
 
-class WithdrawPayload(msgspec.Struct, forbid_unknown_fields=True):
-    phone: _Phone
-    amount: int
-    description: _Description
-    reference: _Reference | None = None
-    metadata: _Metadata | None = None
+class PushPayload(_MoneyRequest, forbid_unknown_fields=True):
+    pass
+
+
+class WithdrawPayload(_MoneyRequest, forbid_unknown_fields=True):
+    pass
 
 
 class StatusPayload(msgspec.Struct, forbid_unknown_fields=True):
@@ -46,22 +48,12 @@ class StatusPayload(msgspec.Struct, forbid_unknown_fields=True):
 _Hash = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 
-class HttpPushBody(msgspec.Struct, forbid_unknown_fields=True):
-    phone: _Phone
-    amount: int
-    description: _Description
+class HttpPushBody(_MoneyRequest, forbid_unknown_fields=True, kw_only=True):
     hash: _Hash
-    reference: _Reference | None = None
-    metadata: _Metadata | None = None
 
 
-class HttpWithdrawBody(msgspec.Struct, forbid_unknown_fields=True):
-    phone: _Phone
-    amount: int
-    description: _Description
+class HttpWithdrawBody(_MoneyRequest, forbid_unknown_fields=True, kw_only=True):
     hash: _Hash
-    reference: _Reference | None = None
-    metadata: _Metadata | None = None
 
 
 @dataclass(frozen=True, slots=True)
