@@ -150,13 +150,13 @@ def test_the_event_feed_and_webhook_management_refuse_requests_without_a_good_ke
     assert endpoints.count_documents({"url": url}) == 0
 
 
-def test_a_refused_key_is_logged_by_its_id_never_whole(keyed_gateway: Gateway, workdir: Path) -> None:
+def test_a_refused_key_is_logged_by_its_id_never_whole(keyed_gateway: Gateway) -> None:
     unknown = "mgw_00000000deadbeef_" + "ab" * 32
 
     with keyed_gateway.http() as client:
         client.post("/api/v1/mpesa/stk/push", json=push_body("logged"), headers=bearer(unknown))
 
-    log = (workdir / f"gateway-{keyed_gateway.port}.log").read_text()
+    log = keyed_gateway.process.log_file.read_text()
     assert "00000000deadbeef" in log and "ab" * 32 not in log
 
 
@@ -378,7 +378,7 @@ def test_the_openapi_document_describes_the_server_api(keyed_gateway: Gateway) -
 
 
 def test_keyless_mode_lets_requests_without_a_key_through_but_never_a_wrong_key(
-    gateway: Gateway, keyed_gateway: Gateway, workdir: Path
+    gateway: Gateway, keyed_gateway: Gateway
 ) -> None:
     wrong = "mgw_00000000deadbeef_" + "cd" * 32
 
@@ -387,5 +387,5 @@ def test_keyless_mode_lets_requests_without_a_key_through_but_never_a_wrong_key(
         with_a_wrong_key = client.get("/api/v1/payments?limit=1", headers=bearer(wrong))
 
     assert (keyless.status_code, with_a_wrong_key.status_code) == (200, 401)
-    assert "security_api_keys_optional" in (workdir / f"gateway-{gateway.port}.log").read_text()
-    assert "security_api_keys_optional" not in (workdir / f"gateway-{keyed_gateway.port}.log").read_text()
+    assert "security_api_keys_optional" in gateway.process.log_file.read_text()
+    assert "security_api_keys_optional" not in keyed_gateway.process.log_file.read_text()

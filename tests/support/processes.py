@@ -3,6 +3,7 @@
 import ssl
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,12 +77,17 @@ def client_tls(certfile: Path) -> ssl.SSLContext:
     return context
 
 
+def _log_file(workdir: Path, name: str) -> Path:
+    """A log of this process alone: ports are reused during a session, and a shared log would mix two processes."""
+    return workdir / f"{name}-{uuid.uuid4().hex[:8]}.log"
+
+
 def start_simulator(workdir: Path, **environment: str) -> Simulator:
     port = free_port()
     process = LocalProcess(
         cli("simulator", "--port", str(port)),
         port=port,
-        log_file=workdir / f"simulator-{port}.log",
+        log_file=_log_file(workdir, f"simulator-{port}"),
         env={"SIM_CALLBACK_DELAY": "0.2", "SIM_SLOW_SECONDS": "1.5", **environment},
     ).start()
     return Simulator(process, f"http://127.0.0.1:{port}")
@@ -109,7 +115,7 @@ def start_gateway(
     process = LocalProcess(
         cli("serve"),
         port=port,
-        log_file=workdir / f"gateway-{port}.log",
+        log_file=_log_file(workdir, f"gateway-{port}"),
         env=env,
         start_timeout=GATEWAY_START_TIMEOUT,
         stop_timeout=GATEWAY_STOP_TIMEOUT,
