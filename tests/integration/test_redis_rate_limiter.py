@@ -18,8 +18,16 @@ from adapters.system.memory_rate_limiter import MemoryRateLimiter
 from tests.support.redis_server import RedisServer, redis_server
 
 WINDOW = timedelta(hours=1)
-# The middle of an hour-long window: no test run here can reach its end.
-NOW = datetime.now(UTC).replace(minute=30, second=0, microsecond=0)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The middle of an hour-long window that ends at least ten minutes from now, taken when the test starts.
+
+    Redis expires each count at its window's real end: a window that ended while the suite ran (one taken at
+    import, say) would be gone before the test reads it.
+    """
+    return (datetime.now(UTC) + timedelta(minutes=10)).replace(minute=30, second=0, microsecond=0)
 
 
 @pytest.fixture
@@ -43,45 +51,45 @@ def limiter(client: Redis, retry_seconds: float = 0.1) -> RedisRateLimiter:
     return RedisRateLimiter(client, "test", MemoryRateLimiter(), outage)
 
 
-async def test_two_instances_share_one_count(clients: list[Redis]) -> None:
+async def test_two_instances_share_one_count(clients: list[Redis], now: datetime) -> None:
     a, b = limiter(clients[0]), limiter(clients[1])
     key = f"ws:hash:{uuid.uuid4().hex}"
 
-    answers = [await instance.try_acquire(key, 3, WINDOW, NOW) for instance in (a, b, a, b)]
+    answers = [await instance.try_acquire(key, 3, WINDOW, now) for instance in (a, b, a, b)]
 
     assert answers[:3] == [None, None, None]
     assert answers[3] == timedelta(minutes=30)
 
 
-async def test_of_many_uses_at_once_across_instances_only_the_limit_pass(clients: list[Redis]) -> None:
+async def test_of_many_uses_at_once_across_instances_only_the_limit_pass(clients: list[Redis], now: datetime) -> None:
     a, b = limiter(clients[0]), limiter(clients[1])
     key = f"ws:address:{uuid.uuid4().hex}"
 
-    answers = await asyncio.gather(*(instance.try_acquire(key, 5, WINDOW, NOW) for instance in [a, b] * 20))
+    answers = await asyncio.gather(*(instance.try_acquire(key, 5, WINDOW, now) for instance in [a, b] * 20))
 
     assert sum(answer is None for answer in answers) == 5
 
 
-async def test_a_count_ends_with_its_window(clients: list[Redis]) -> None:
+async def test_a_count_ends_with_its_window(clients: list[Redis], now: datetime) -> None:
     key = f"ws:hash:{uuid.uuid4().hex}"
 
-    await limiter(clients[0]).try_acquire(key, 3, WINDOW, NOW)
+    await limiter(clients[0]).try_acquire(key, 3, WINDOW, now)
 
     (name,) = await clients[0].keys(f"test:rate:{key}:*")
     expires_at_ms = await clients[0].pexpiretime(name)
-    assert expires_at_ms == int((NOW + timedelta(minutes=30)).timestamp() * 1000)
+    assert expires_at_ms == int((now + timedelta(minutes=30)).timestamp() * 1000)
 
 
 async def test_while_redis_is_away_each_instance_counts_on_its_own_and_shares_again_after(
-    redis: RedisServer, clients: list[Redis]
+    redis: RedisServer, clients: list[Redis], now: datetime
 ) -> None:
     a, b = limiter(clients[0]), limiter(clients[1])
     key = f"ws:hash:{uuid.uuid4().hex}"
     redis.stop()
 
-    during = [await instance.try_acquire(key, 1, WINDOW, NOW) for instance in (a, a, b)]
+    during = [await instance.try_acquire(key, 1, WINDOW, now) for instance in (a, a, b)]
     redis.start()
-    after = await retry_until_shared(a, b, key)
+    after = await retry_until_shared(a, b, key, now)
 
     assert during[0] is None
     assert during[1] is not None
@@ -89,12 +97,12 @@ async def test_while_redis_is_away_each_instance_counts_on_its_own_and_shares_ag
     assert after is not None
 
 
-async def retry_until_shared(a: RedisRateLimiter, b: RedisRateLimiter, key: str) -> timedelta | None:
+async def retry_until_shared(a: RedisRateLimiter, b: RedisRateLimiter, key: str, now: datetime) -> timedelta | None:
     """Once Redis answers again (bounded by its back-off), a count made on `a` is seen by `b`."""
     for _ in range(100):
         fresh = f"{key}:{uuid.uuid4().hex[:6]}"
-        await a.try_acquire(fresh, 1, WINDOW, NOW)
-        answer = await b.try_acquire(fresh, 1, WINDOW, NOW)
+        await a.try_acquire(fresh, 1, WINDOW, now)
+        answer = await b.try_acquire(fresh, 1, WINDOW, now)
         if answer is not None:
             return answer
         await asyncio.sleep(0.05)
