@@ -6,6 +6,7 @@ from odmantic import AIOEngine
 from pymongo import ASCENDING
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from domain.api_key import ApiKey
 from domain.errors import ConcurrentUpdateError
@@ -39,7 +40,7 @@ class MongoApiKeys(ApiKeys):
     async def save(self, key: ApiKey) -> None:
         read_version = key.version
         replaced = await self._keys.find_one_and_replace(
-            {"key_id": key.key_id, "version": read_version},
+            equal_to({"key_id": key.key_id, "version": read_version}),
             {**_document(key), "version": read_version + 1},
             projection={"_id": True},
         )

@@ -8,6 +8,7 @@ from odmantic import AIOEngine
 from pymongo import ASCENDING
 
 from adapters.mongo import payment_document, withdrawal_document
+from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from domain.event_types import B2C, STK
 from domain.ports.event_outbox import EventOutbox, OutboxRecord
@@ -45,7 +46,7 @@ class MongoEventOutbox(EventOutbox):
             return []
         found: list[OutboxRecord] = []
         for collection, _, load in self._sources.values():
-            cursor = collection.find({"events_pending": True}, sort=[("updated_at", ASCENDING)], limit=limit)
+            cursor = collection.find(equal_to({"events_pending": True}), sort=[("updated_at", ASCENDING)], limit=limit)
             found.extend([load(stored) async for stored in cursor])
         found.sort(key=_last_change)
         return found[:limit]
@@ -56,7 +57,7 @@ class MongoEventOutbox(EventOutbox):
         # Only the version relayed: a write since then has new changes, and has set the mark again anyway. A
         # boolean `$set` without a version change, so no writer of the record is ever refused because of the relay.
         await collection.update_one(
-            {id_field: record.record_id, "version": record.version}, {"$set": {"events_pending": False}}
+            equal_to({id_field: record.record_id, "version": record.version}), {"$set": {"events_pending": False}}
         )
 
 

@@ -5,6 +5,7 @@ from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
 from domain.idempotency import IDEMPOTENCY_WINDOW
@@ -43,19 +44,19 @@ class MongoIdempotencyKeys(IdempotencyKeys):
                 pass
             else:
                 return claimed
-            held = await self._keys.find_one(named)
+            held = await self._keys.find_one(equal_to(named))
             if held is None:
                 continue  # released, or expired and removed, since the insert: insert again
             holder = _claim(held)
             if now < as_utc(held["expires_at"]):
                 return holder
-            if await self._keys.find_one_and_replace({**named, "resource_id": holder.resource_id}, document):
+            if await self._keys.find_one_and_replace(equal_to({**named, "resource_id": holder.resource_id}), document):
                 return claimed
         raise ConcurrentUpdateError(f"idempotency key {key!r} of {hash_} kept changing while it was claimed")
 
     @translates_store_errors
     async def release(self, scope: str, hash_: str, key: str, resource_id: str) -> None:
-        await self._keys.delete_one({"scope": scope, "hash": hash_, "key": key, "resource_id": resource_id})
+        await self._keys.delete_one(equal_to({"scope": scope, "hash": hash_, "key": key, "resource_id": resource_id}))
 
 
 def _fields(claim: IdempotencyClaim) -> dict[str, Any]:

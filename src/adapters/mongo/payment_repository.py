@@ -4,6 +4,7 @@ from typing import Any
 from odmantic import AIOEngine
 from pymongo import ASCENDING
 
+from adapters.mongo.equality import equal_to
 from adapters.mongo.payment_document import (
     PaymentDocument,
     from_stored,
@@ -40,7 +41,7 @@ class MongoPaymentRepository(PaymentRepository):
         # `$set` as a string, which range queries on `updated_at` would then miss. MongoDB keeps `_id` either way.
         read_version = payment.version
         replaced = await self._collection.find_one_and_replace(
-            {"payment_id": payment.id, "version": read_version},
+            equal_to({"payment_id": payment.id, "version": read_version}),
             replacement_for(payment, read_version + 1),
             projection={"_id": True},
         )

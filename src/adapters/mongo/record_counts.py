@@ -2,6 +2,7 @@
 
 from odmantic import AIOEngine
 
+from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from domain.b2c_result_codes import WithdrawalStatus
 from domain.ports import RecordCounts
@@ -20,12 +21,13 @@ class MongoRecordCounts(RecordCounts):
     @translates_store_errors
     async def payments_by_status(self) -> dict[str, int]:
         return {
-            status.value: await self._payments.count_documents({"status": status.value}) for status in PaymentStatus
+            status.value: await self._payments.count_documents(equal_to({"status": status.value}))
+            for status in PaymentStatus
         }
 
     @translates_store_errors
     async def withdrawals_by_status(self) -> dict[str, int]:
         return {
-            status.value: await self._withdrawals.count_documents({"status": status.value})
+            status.value: await self._withdrawals.count_documents(equal_to({"status": status.value}))
             for status in WithdrawalStatus
         }

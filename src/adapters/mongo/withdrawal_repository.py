@@ -5,6 +5,7 @@ from typing import Any
 from odmantic import AIOEngine
 from pymongo import ASCENDING
 
+from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from adapters.mongo.withdrawal_document import (
     WithdrawalDocument,
@@ -109,7 +110,7 @@ class MongoWithdrawalRepository(WithdrawalRepository):
         """Replace the whole document if it is still at `read_version`; MongoDB keeps `_id` either way."""
         # A replacement rather than `$set`: nx-27017 stores a datetime given to `$set` as a string.
         replaced = await self._collection.find_one_and_replace(
-            {"withdrawal_id": withdrawal.id, "version": read_version},
+            equal_to({"withdrawal_id": withdrawal.id, "version": read_version}),
             replacement_for(withdrawal, read_version + 1),
             projection={"_id": True},
         )
