@@ -21,7 +21,6 @@ LIBRARIES = (
     "httptools",
     "msgspec",
     "odmantic",
-    "motor",
     "pymongo",
     "nx-27017",
     "neosqlite",

@@ -8,16 +8,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from migrations.steps import STEPS
 
 MIGRATIONS_COLLECTION = "schema_migrations"
 
-Database = AsyncIOMotorDatabase[dict[str, Any]]
-Collection = AsyncIOMotorCollection[dict[str, Any]]
+Database = AsyncDatabase[dict[str, Any]]
+Collection = AsyncCollection[dict[str, Any]]
 
 
 class MigrationStep(Protocol):

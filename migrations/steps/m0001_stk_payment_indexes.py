@@ -1,7 +1,7 @@
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
 
 VERSION = 1
 NAME = "stk_payment_indexes"
@@ -10,7 +10,7 @@ NAME = "stk_payment_indexes"
 _COLLECTION = "stk_payments"
 
 
-async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
+async def apply(database: AsyncDatabase[dict[str, Any]]) -> None:
     payments = database[_COLLECTION]
     await payments.create_index([("payment_id", ASCENDING)], unique=True)
     await payments.create_index([("callback_token", ASCENDING)], unique=True)

@@ -1,7 +1,7 @@
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
 
 VERSION = 2
 NAME = "b2c_indexes"
@@ -11,7 +11,7 @@ _WITHDRAWALS = "b2c_withdrawals"
 _DAILY_TOTALS = "b2c_daily_totals"
 
 
-async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
+async def apply(database: AsyncDatabase[dict[str, Any]]) -> None:
     withdrawals = database[_WITHDRAWALS]
     await withdrawals.create_index([("withdrawal_id", ASCENDING)], unique=True)
     await withdrawals.create_index([("originator_conversation_id", ASCENDING)], unique=True)

@@ -1,7 +1,7 @@
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
 
 VERSION = 3
 NAME = "idempotency_keys"
@@ -10,7 +10,7 @@ NAME = "idempotency_keys"
 _COLLECTION = "idempotency_keys"
 
 
-async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
+async def apply(database: AsyncDatabase[dict[str, Any]]) -> None:
     keys = database[_COLLECTION]
     # The first claim of a key inserts its document; every later one collides here.
     await keys.create_index([("scope", ASCENDING), ("hash", ASCENDING), ("key", ASCENDING)], unique=True)

@@ -1,8 +1,9 @@
 from datetime import timedelta
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 
 VERSION = 4
 NAME = "reconciliation_indexes"
@@ -14,7 +15,7 @@ _STK_FIRST_CHECK_AFTER = timedelta(seconds=30)
 _B2C_FIRST_CHECK_AFTER = timedelta(seconds=60)
 
 
-async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
+async def apply(database: AsyncDatabase[dict[str, Any]]) -> None:
     payments, withdrawals = database[_PAYMENTS], database[_WITHDRAWALS]
     # The reconcilers' scans (`due_for_check`) and the operator's list of records open too long (`stuck`).
     await payments.create_index([("status", ASCENDING), ("next_check_at", ASCENDING)])
@@ -30,7 +31,7 @@ async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
 
 
 async def _schedule_unscheduled(
-    collection: AsyncIOMotorCollection[dict[str, Any]], still_open: dict[str, Any], since: str, delay: timedelta
+    collection: AsyncCollection[dict[str, Any]], still_open: dict[str, Any], since: str, delay: timedelta
 ) -> None:
     async for stored in collection.find(still_open):
         if stored.get("next_check_at") is not None:

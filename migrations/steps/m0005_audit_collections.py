@@ -1,7 +1,7 @@
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
 
 VERSION = 5
 NAME = "audit_collections"
@@ -12,7 +12,7 @@ _ANOMALIES = "anomalies"
 _WITHDRAWALS = "b2c_withdrawals"
 
 
-async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
+async def apply(database: AsyncDatabase[dict[str, Any]]) -> None:
     # Ascending only: MongoDB walks an index either way for "newest first" (after an equality on `kind`, too).
     journal = database[_JOURNAL]
     await journal.create_index([("received_at", ASCENDING)])

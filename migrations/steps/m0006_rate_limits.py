@@ -1,7 +1,7 @@
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
 
 VERSION = 6
 NAME = "rate_limits"
@@ -11,7 +11,7 @@ _WINDOWS = "rate_limits"
 _PAYMENTS = "stk_payments"
 
 
-async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
+async def apply(database: AsyncDatabase[dict[str, Any]]) -> None:
     # Each window document carries its end; the TTL index removes it then (give or take the TTL monitor).
     await database[_WINDOWS].create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
     # "Is a prompt still pending on this phone?" is asked before every push.

@@ -1,7 +1,7 @@
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
 
 VERSION = 8
 NAME = "api_keys"
@@ -12,7 +12,7 @@ _PAYMENTS = "stk_payments"
 _WITHDRAWALS = "b2c_withdrawals"
 
 
-async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
+async def apply(database: AsyncDatabase[dict[str, Any]]) -> None:
     # Server credentials, looked up by the id every presented key carries.
     await database[_API_KEYS].create_index([("key_id", ASCENDING)], unique=True)
     # The read API lists every hash's records newest first (one hash's use the (hash, created_at) indexes of steps

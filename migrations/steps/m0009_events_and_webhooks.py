@@ -1,7 +1,7 @@
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
 
 VERSION = 9
 NAME = "events_and_webhooks"
@@ -17,7 +17,7 @@ _DELIVERIES = "webhook_deliveries"
 _ATTEMPTS = "webhook_attempts"
 
 
-async def apply(database: AsyncIOMotorDatabase[dict[str, Any]]) -> None:
+async def apply(database: AsyncDatabase[dict[str, Any]]) -> None:
     # The feed: an event is stored once (its id is derived from its record's history), and each number once.
     await database[_EVENTS].create_index([("event_id", ASCENDING)], unique=True)
     await database[_EVENTS].create_index([("sequence", ASCENDING)], unique=True)

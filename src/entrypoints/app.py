@@ -90,7 +90,7 @@ def create_app(container: Container) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        applied = await apply_migrations(container.mongo_engine().database)
+        applied = await apply_migrations(container.mongo_database())
         logger.info("migrations_applied", applied=applied)
         background = (
             [container.worker(), container.reconciliation(), container.event_relay(), container.webhook_delivery()]
@@ -105,7 +105,7 @@ def create_app(container: Container) -> Litestar:
             await stop_background(background, tasks, settings.shutdown_grace_seconds)
             await container.http_client().aclose()
             await container.webhook_http_client().aclose()
-            container.mongo_client().close()
+            await container.mongo_client().close()
             await close_redis(container)
 
     return Litestar(

@@ -170,7 +170,7 @@ async def _run_worker(container: "Container") -> None:
 
     from migrations.runner import apply_migrations
 
-    await apply_migrations(container.mongo_engine().database)
+    await apply_migrations(container.mongo_database())
     jobs = [container.worker(), container.reconciliation(), container.event_relay(), container.webhook_delivery()]
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
@@ -186,7 +186,7 @@ async def _run_worker(container: "Container") -> None:
             await stack.aclose()
             await container.http_client().aclose()
             await container.webhook_http_client().aclose()
-            container.mongo_client().close()
+            await container.mongo_client().close()
             if redis is not None:
                 await redis.aclose()
 
@@ -194,7 +194,7 @@ async def _run_worker(container: "Container") -> None:
 @main.command(epilog=_STORE_SETTINGS)
 def migrate() -> None:
     """Apply every MongoDB migration step not applied yet (the gateway also does this at start-up)."""
-    from adapters.mongo.client import create_engine, create_mongo_client
+    from adapters.mongo.client import create_mongo_client
     from entrypoints.local_services import local_store
     from migrations.runner import apply_migrations
 
@@ -204,9 +204,9 @@ def migrate() -> None:
     async def run(url: str) -> list[str]:
         client = create_mongo_client(url)
         try:
-            return await apply_migrations(create_engine(client, settings.mongodb_database).database)
+            return await apply_migrations(client[settings.mongodb_database])
         finally:
-            client.close()
+            await client.close()
 
     with local_store(settings) as resolved:
         applied = asyncio.run(run(str(resolved.mongodb_url)))
@@ -307,10 +307,10 @@ def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:
 
     async def run(container: "Container") -> T:
         try:
-            await apply_migrations(container.mongo_engine().database)
+            await apply_migrations(container.mongo_database())
             return await work(container)
         finally:
-            container.mongo_client().close()
+            await container.mongo_client().close()
 
     with local_store(settings) as resolved:
         try:

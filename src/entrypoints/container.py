@@ -31,7 +31,7 @@ from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.mongo.anomaly_log import MongoAnomalyLog
 from adapters.mongo.api_key_store import MongoApiKeys
 from adapters.mongo.callback_journal import MongoCallbackJournal
-from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.client import create_mongo_client, gateway_database
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.event_log import MongoEventLog
 from adapters.mongo.event_outbox import MongoEventOutbox
@@ -274,7 +274,7 @@ class Container(containers.DeclarativeContainer):
     mongo_client = providers.Singleton(
         create_mongo_client, settings.provided.mongodb_url, settings.provided.mongodb_timeout_seconds
     )
-    mongo_engine = providers.Singleton(create_engine, mongo_client, settings.provided.mongodb_database)
+    mongo_database = providers.Singleton(gateway_database, mongo_client, settings.provided.mongodb_database)
     http_client = providers.Singleton(
         httpx.AsyncClient,
         timeout=providers.Callable(daraja_timeout, settings),
@@ -298,8 +298,8 @@ class Container(containers.DeclarativeContainer):
     identifiers = providers.Singleton(RandomIdentifiers)
     # Metrics: one registry per process (never prometheus_client's global one), served at /metrics.
     metrics_registry = providers.Singleton(CollectorRegistry)
-    record_counts = providers.Singleton(MongoRecordCounts, mongo_engine)
-    webhook_endpoints = providers.Singleton(MongoWebhookEndpoints, mongo_engine)
+    record_counts = providers.Singleton(MongoRecordCounts, mongo_database)
+    webhook_endpoints = providers.Singleton(MongoWebhookEndpoints, mongo_database)
     gateway_metrics = providers.Singleton(GatewayMetrics, metrics_registry, record_counts, webhook_endpoints)
     daraja_metrics = providers.Singleton(DarajaCallMetrics, metrics_registry)
     socket_limits = providers.Singleton(
@@ -343,20 +343,20 @@ class Container(containers.DeclarativeContainer):
         query_retry=query_retry,
         metrics=daraja_metrics,
     )
-    payments = providers.Singleton(MongoPaymentRepository, mongo_engine)
-    withdrawals = providers.Singleton(MongoWithdrawalRepository, mongo_engine)
-    idempotency_keys = providers.Singleton(MongoIdempotencyKeys, mongo_engine)
-    rate_limiter = providers.Singleton(MongoRateLimiter, mongo_engine)
-    prompt_locks = providers.Singleton(MongoPromptLocks, mongo_engine)
+    payments = providers.Singleton(MongoPaymentRepository, mongo_database)
+    withdrawals = providers.Singleton(MongoWithdrawalRepository, mongo_database)
+    idempotency_keys = providers.Singleton(MongoIdempotencyKeys, mongo_database)
+    rate_limiter = providers.Singleton(MongoRateLimiter, mongo_database)
+    prompt_locks = providers.Singleton(MongoPromptLocks, mongo_database)
     prompt_gate = providers.Singleton(
         PromptGate, rate_limiter, prompt_locks, providers.Callable(prompt_limits, settings)
     )
-    daily_allowance = providers.Singleton(MongoDailyAllowance, mongo_engine)
+    daily_allowance = providers.Singleton(MongoDailyAllowance, mongo_database)
     broadcaster = providers.Singleton(ChannelsBroadcaster, channels)
-    callback_journal = providers.Singleton(MongoCallbackJournal, mongo_engine)
+    callback_journal = providers.Singleton(MongoCallbackJournal, mongo_database)
     callback_sources = providers.Singleton(callback_source_policy, settings)
-    anomaly_log = providers.Singleton(MongoAnomalyLog, mongo_engine)
-    stuck_records = providers.Singleton(MongoStuckRecords, mongo_engine)
+    anomaly_log = providers.Singleton(MongoAnomalyLog, mongo_database)
+    stuck_records = providers.Singleton(MongoStuckRecords, mongo_database)
     security_credential = providers.Singleton(initiator_credential, settings)
     payout_provider = providers.Singleton(
         DarajaB2cClient,
@@ -370,7 +370,7 @@ class Container(containers.DeclarativeContainer):
     )
 
     # Server credentials: API keys (hashed in the store); verified keys are cached briefly in each process.
-    api_keys = providers.Singleton(MongoApiKeys, mongo_engine)
+    api_keys = providers.Singleton(MongoApiKeys, mongo_database)
     authenticate_api_key = providers.Singleton(
         AuthenticateApiKey, api_keys, clock, providers.Callable(seconds, settings.provided.api_key_cache_seconds)
     )
@@ -382,8 +382,8 @@ class Container(containers.DeclarativeContainer):
     revoke_api_key = providers.Factory(RevokeApiKey, api_keys, clock)
 
     # The read API: payments and withdrawals as stored.
-    stk_records = providers.Singleton(MongoRecordSearch, mongo_engine, RecordKind.STK)
-    b2c_records = providers.Singleton(MongoRecordSearch, mongo_engine, RecordKind.B2C)
+    stk_records = providers.Singleton(MongoRecordSearch, mongo_database, RecordKind.STK)
+    b2c_records = providers.Singleton(MongoRecordSearch, mongo_database, RecordKind.B2C)
     find_record = providers.Factory(FindRecord, providers.List(stk_records, b2c_records))
     list_records = providers.Factory(
         ListRecords, providers.Dict({RecordKind.STK: stk_records, RecordKind.B2C: b2c_records})
@@ -519,10 +519,10 @@ class Container(containers.DeclarativeContainer):
     )
 
     # Events and webhooks: the relay numbers the records' state changes into the feed; the deliverer POSTs them.
-    events = providers.Singleton(MongoEventLog, mongo_engine)
-    event_outbox = providers.Singleton(MongoEventOutbox, mongo_engine)
-    leases = providers.Singleton(MongoLeases, mongo_engine)
-    webhook_deliveries = providers.Singleton(MongoWebhookDeliveries, mongo_engine)
+    events = providers.Singleton(MongoEventLog, mongo_database)
+    event_outbox = providers.Singleton(MongoEventOutbox, mongo_database)
+    leases = providers.Singleton(MongoLeases, mongo_database)
+    webhook_deliveries = providers.Singleton(MongoWebhookDeliveries, mongo_database)
     # Its own client: merchants' receivers get short time-outs and never share Daraja's connection pool.
     webhook_http_client = providers.Singleton(
         httpx.AsyncClient,

@@ -4,10 +4,8 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
-from odmantic import AIOEngine
 
-from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.client import MongoAsyncClient, MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from migrations import apply_migrations
@@ -20,14 +18,14 @@ def embedded_mongo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedde
 
 
 @pytest.fixture(scope="session")
-async def mongo_client(embedded_mongo: EmbeddedMongo) -> AsyncIterator[AsyncIOMotorClient]:
+async def mongo_client(embedded_mongo: EmbeddedMongo) -> AsyncIterator[MongoAsyncClient]:
     client = create_mongo_client(embedded_mongo.url)
     yield client
-    client.close()
+    await client.close()
 
 
 @pytest.fixture
-async def empty_database(mongo_client: AsyncIOMotorClient) -> AsyncIterator[AsyncIOMotorDatabase]:
+async def empty_database(mongo_client: MongoAsyncClient) -> AsyncIterator[MongoDatabase]:
     """A database no test has touched, without migrations."""
     name = f"test_{uuid.uuid4().hex[:16]}"
     yield mongo_client[name]
@@ -35,16 +33,12 @@ async def empty_database(mongo_client: AsyncIOMotorClient) -> AsyncIterator[Asyn
 
 
 @pytest.fixture
-async def database(empty_database: AsyncIOMotorDatabase) -> AsyncIOMotorDatabase:
+async def database(empty_database: MongoDatabase) -> MongoDatabase:
+    """A migrated database of its own, which the adapters under test are given."""
     await apply_migrations(empty_database)
     return empty_database
 
 
 @pytest.fixture
-def engine(mongo_client: AsyncIOMotorClient, database: AsyncIOMotorDatabase) -> AIOEngine:
-    return create_engine(mongo_client, database.name)
-
-
-@pytest.fixture
-def payments(engine: AIOEngine) -> MongoPaymentRepository:
-    return MongoPaymentRepository(engine)
+def payments(database: MongoDatabase) -> MongoPaymentRepository:
+    return MongoPaymentRepository(database)

@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from odmantic import AIOEngine
 
 from adapters.local_process import free_port
 from adapters.mongo.anomaly_log import MongoAnomalyLog
 from adapters.mongo.callback_journal import MongoCallbackJournal
-from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.stuck_records import MongoStuckRecords
 from domain.anomaly import Anomaly, AnomalyKind
 from domain.errors import StoreUnavailableError
@@ -21,29 +20,29 @@ TIMEOUT = 0.5
 REFUSED_WITHIN = TIMEOUT + 2.0
 NOW = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 
-OPERATIONS: dict[str, Callable[[AIOEngine], Awaitable[Any]]] = {
-    "journal.record": lambda engine: MongoCallbackJournal(engine).record(
+OPERATIONS: dict[str, Callable[[MongoDatabase], Awaitable[Any]]] = {
+    "journal.record": lambda database: MongoCallbackJournal(database).record(
         ReceivedCallback.arrived(CallbackKind.STK, "token", b"{}", [], None, NOW)
     ),
-    "anomalies.record": lambda engine: MongoAnomalyLog(engine).record(
+    "anomalies.record": lambda database: MongoAnomalyLog(database).record(
         Anomaly(AnomalyKind.REJECTED, CallbackKind.STK, "x", NOW)
     ),
-    "anomalies.recent": lambda engine: MongoAnomalyLog(engine).recent(10),
-    "stuck.updated_before": lambda engine: MongoStuckRecords(engine).updated_before(NOW, 10),
+    "anomalies.recent": lambda database: MongoAnomalyLog(database).recent(10),
+    "stuck.updated_before": lambda database: MongoStuckRecords(database).updated_before(NOW, 10),
 }
 
 
 @pytest.fixture
-async def nowhere() -> AsyncIterator[AIOEngine]:
-    """An engine on a port where no server listens."""
+async def nowhere() -> AsyncIterator[MongoDatabase]:
+    """A database on a port where no server listens."""
     client = create_mongo_client(f"mongodb://127.0.0.1:{free_port()}", TIMEOUT)
-    yield create_engine(client, "audit_unavailable")
-    client.close()
+    yield client["audit_unavailable"]
+    await client.close()
 
 
 @pytest.mark.parametrize("operation", OPERATIONS.values(), ids=OPERATIONS.keys())
 async def test_each_audit_operation_is_refused_promptly(
-    nowhere: AIOEngine, operation: Callable[[AIOEngine], Awaitable[Any]]
+    nowhere: MongoDatabase, operation: Callable[[MongoDatabase], Awaitable[Any]]
 ) -> None:
     started = time.monotonic()
 

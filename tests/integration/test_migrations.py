@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 
-from adapters.mongo.client import create_mongo_client
+from adapters.mongo.client import MongoAsyncClient, MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from migrations import MIGRATIONS_COLLECTION, MigrationInProgressError, apply_migrations
 from migrations.steps import STEPS
@@ -23,14 +22,14 @@ class RecordingStep:
     NAME: str
     fails: bool = False
 
-    async def apply(self, database: AsyncIOMotorDatabase) -> None:
+    async def apply(self, database: MongoDatabase) -> None:
         await database["step_runs"].insert_one({"version": self.VERSION})
         await asyncio.sleep(0.05)
         if self.fails:
             raise RuntimeError(f"step {self.NAME} broke")
 
 
-async def test_migrations_apply_once_and_are_recorded(empty_database: AsyncIOMotorDatabase) -> None:
+async def test_migrations_apply_once_and_are_recorded(empty_database: MongoDatabase) -> None:
     first = await apply_migrations(empty_database)
 
     second = await apply_migrations(empty_database)
@@ -43,7 +42,7 @@ async def test_migrations_apply_once_and_are_recorded(empty_database: AsyncIOMot
 
 
 async def test_concurrent_starts_apply_the_real_steps_once(
-    empty_database: AsyncIOMotorDatabase, embedded_mongo: EmbeddedMongo
+    empty_database: MongoDatabase, embedded_mongo: EmbeddedMongo
 ) -> None:
     async with _other_processes(embedded_mongo, 2) as (client_a, client_b):
         results = await asyncio.gather(
@@ -54,7 +53,7 @@ async def test_concurrent_starts_apply_the_real_steps_once(
 
 
 async def test_concurrent_starts_run_each_step_exactly_once(
-    empty_database: AsyncIOMotorDatabase, embedded_mongo: EmbeddedMongo
+    empty_database: MongoDatabase, embedded_mongo: EmbeddedMongo
 ) -> None:
     steps = [RecordingStep(1, "one"), RecordingStep(2, "two"), RecordingStep(3, "three")]
 
@@ -67,7 +66,7 @@ async def test_concurrent_starts_run_each_step_exactly_once(
     assert await empty_database[MIGRATIONS_COLLECTION].count_documents({"applied_at": {"$ne": None}}) == 3
 
 
-async def test_a_failing_step_is_retried_on_the_next_start(empty_database: AsyncIOMotorDatabase) -> None:
+async def test_a_failing_step_is_retried_on_the_next_start(empty_database: MongoDatabase) -> None:
     with pytest.raises(RuntimeError, match="broke"):
         await apply_migrations(empty_database, steps=[RecordingStep(1, "one"), RecordingStep(2, "two", fails=True)])
 
@@ -78,7 +77,7 @@ async def test_a_failing_step_is_retried_on_the_next_start(empty_database: Async
 
 
 async def test_a_step_left_unfinished_by_another_process_stops_the_start(
-    empty_database: AsyncIOMotorDatabase,
+    empty_database: MongoDatabase,
 ) -> None:
     await empty_database[MIGRATIONS_COLLECTION].insert_one(
         {
@@ -98,11 +97,11 @@ async def test_a_step_left_unfinished_by_another_process_stops_the_start(
 
 
 @asynccontextmanager
-async def _other_processes(server: EmbeddedMongo, count: int) -> AsyncIterator[list[AsyncIOMotorClient]]:
+async def _other_processes(server: EmbeddedMongo, count: int) -> AsyncIterator[list[MongoAsyncClient]]:
     """Separate clients, each with its own connections, standing in for gateway processes starting together."""
     clients = [create_mongo_client(server.url) for _ in range(count)]
     try:
         yield clients
     finally:
         for client in clients:
-            client.close()
+            await client.close()

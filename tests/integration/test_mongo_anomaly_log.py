@@ -3,10 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorDatabase
-from odmantic import AIOEngine
 
 from adapters.mongo.anomaly_log import MongoAnomalyLog
+from adapters.mongo.client import MongoDatabase
 from domain.anomaly import Anomaly, AnomalyKind
 from domain.received_callback import CallbackKind
 
@@ -15,8 +14,8 @@ AT = datetime(2025, 3, 14, 9, 26, 53, 125_000, tzinfo=UTC)
 
 
 @pytest.fixture
-def log(engine: AIOEngine) -> MongoAnomalyLog:
-    return MongoAnomalyLog(engine)
+def log(database: MongoDatabase) -> MongoAnomalyLog:
+    return MongoAnomalyLog(database)
 
 
 def late_success(at: datetime = AT) -> Anomaly:
@@ -36,7 +35,7 @@ def late_success(at: datetime = AT) -> Anomaly:
 
 
 async def test_an_anomaly_comes_back_as_recorded_and_is_stored_with_its_severity(
-    log: MongoAnomalyLog, database: AsyncIOMotorDatabase
+    log: MongoAnomalyLog, database: MongoDatabase
 ) -> None:
     await log.record(late_success())
 
@@ -78,7 +77,7 @@ async def test_anomalies_can_be_listed_by_kind(log: MongoAnomalyLog) -> None:
     assert disagreeing == []
 
 
-async def test_the_anomaly_indexes_exist(log: MongoAnomalyLog, database: AsyncIOMotorDatabase) -> None:
+async def test_the_anomaly_indexes_exist(log: MongoAnomalyLog, database: MongoDatabase) -> None:
     indexes = await database["anomalies"].index_information()
 
     assert {tuple(tuple(key) for key in index["key"]) for index in indexes.values()} >= {

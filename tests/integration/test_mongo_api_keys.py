@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 import pytest
-from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.api_key_store import MongoApiKeys
+from adapters.mongo.client import MongoDatabase
 from domain.api_key import ApiKey, secret_digest
 from domain.errors import ConcurrentUpdateError
 from tests.integration.builders import CREATED_AT
@@ -17,8 +17,8 @@ def key(key_id: str = "00000000000000a1", name: str = "shop backend") -> ApiKey:
 
 
 @pytest.fixture
-def api_keys(engine: AIOEngine) -> MongoApiKeys:
-    return MongoApiKeys(engine)
+def api_keys(database: MongoDatabase) -> MongoApiKeys:
+    return MongoApiKeys(database)
 
 
 async def test_a_key_round_trips_and_its_changes_are_kept(api_keys: MongoApiKeys) -> None:

@@ -5,10 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 from bson import ObjectId
-from motor.motor_asyncio import AsyncIOMotorDatabase
-from odmantic import AIOEngine
 
 from adapters.mongo.callback_journal import MongoCallbackJournal
+from adapters.mongo.client import MongoDatabase
 from domain.received_callback import CallbackKind, ReceivedCallback
 
 TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"
@@ -26,8 +25,8 @@ HEADERS = [
 
 
 @pytest.fixture
-def journal(engine: AIOEngine) -> MongoCallbackJournal:
-    return MongoCallbackJournal(engine)
+def journal(database: MongoDatabase) -> MongoCallbackJournal:
+    return MongoCallbackJournal(database)
 
 
 def received(body: bytes = BODY, kind: CallbackKind = CallbackKind.STK) -> ReceivedCallback:
@@ -35,7 +34,7 @@ def received(body: bytes = BODY, kind: CallbackKind = CallbackKind.STK) -> Recei
 
 
 async def test_a_callback_is_stored_as_received_with_its_token_hashed_and_credentials_left_out(
-    journal: MongoCallbackJournal, database: AsyncIOMotorDatabase
+    journal: MongoCallbackJournal, database: MongoDatabase
 ) -> None:
     journal_id = await journal.record(received())
 
@@ -59,7 +58,7 @@ async def test_a_callback_is_stored_as_received_with_its_token_hashed_and_creden
 
 
 async def test_a_body_that_is_not_text_comes_back_byte_for_byte(
-    journal: MongoCallbackJournal, database: AsyncIOMotorDatabase
+    journal: MongoCallbackJournal, database: MongoDatabase
 ) -> None:
     raw = bytes(range(256)) + b"\x00\xff{not json"
 
@@ -71,7 +70,7 @@ async def test_a_body_that_is_not_text_comes_back_byte_for_byte(
 
 
 async def test_the_same_callback_twice_is_journaled_twice(
-    journal: MongoCallbackJournal, database: AsyncIOMotorDatabase
+    journal: MongoCallbackJournal, database: MongoDatabase
 ) -> None:
     first = await journal.record(received())
     second = await journal.record(received())
@@ -80,7 +79,7 @@ async def test_the_same_callback_twice_is_journaled_twice(
     assert await database["callback_journal"].count_documents({"path_token_hash": received().path_token_hash}) == 2
 
 
-async def test_the_journal_indexes_exist(journal: MongoCallbackJournal, database: AsyncIOMotorDatabase) -> None:
+async def test_the_journal_indexes_exist(journal: MongoCallbackJournal, database: MongoDatabase) -> None:
     indexes = await database["callback_journal"].index_information()
 
     # By key, never by name: the embedded store names indexes its own way.

@@ -2,10 +2,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorDatabase
-from odmantic import AIOEngine
 
-from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.embedded_server import EmbeddedMongo
 from tests.integration.builders import HASH
@@ -15,25 +13,23 @@ LIMIT = 1_000
 
 
 @pytest.fixture
-def allowance(engine: AIOEngine) -> MongoDailyAllowance:
-    return MongoDailyAllowance(engine)
+def allowance(database: MongoDatabase) -> MongoDailyAllowance:
+    return MongoDailyAllowance(database)
 
 
 @pytest.fixture
-async def processes(
-    embedded_mongo: EmbeddedMongo, database: AsyncIOMotorDatabase
-) -> AsyncIterator[list[MongoDailyAllowance]]:
+async def processes(embedded_mongo: EmbeddedMongo, database: MongoDatabase) -> AsyncIterator[list[MongoDailyAllowance]]:
     """Four allowances on clients of their own, standing in for separate gateway processes."""
     clients = [create_mongo_client(embedded_mongo.url) for _ in range(4)]
     try:
-        yield [MongoDailyAllowance(create_engine(client, database.name)) for client in clients]
+        yield [MongoDailyAllowance(client[database.name]) for client in clients]
     finally:
         for client in clients:
-            client.close()
+            await client.close()
 
 
 async def test_a_reservation_within_the_limit_is_granted(
-    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+    allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
     granted = await allowance.reserve(HASH, DAY, 400, LIMIT)
 
@@ -42,7 +38,7 @@ async def test_a_reservation_within_the_limit_is_granted(
 
 
 async def test_reservations_may_reach_the_limit_exactly(
-    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+    allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
     await allowance.reserve(HASH, DAY, 600, LIMIT)
 
@@ -53,7 +49,7 @@ async def test_reservations_may_reach_the_limit_exactly(
 
 
 async def test_a_reservation_past_the_limit_is_refused_and_changes_nothing(
-    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+    allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
     await allowance.reserve(HASH, DAY, 600, LIMIT)
 
@@ -64,7 +60,7 @@ async def test_a_reservation_past_the_limit_is_refused_and_changes_nothing(
 
 
 async def test_a_first_reservation_larger_than_the_limit_is_refused(
-    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+    allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
     granted = await allowance.reserve(HASH, DAY, LIMIT + 1, LIMIT)
 
@@ -73,7 +69,7 @@ async def test_a_first_reservation_larger_than_the_limit_is_refused(
 
 
 async def test_concurrent_reservations_never_pass_the_limit_together(
-    processes: list[MongoDailyAllowance], database: AsyncIOMotorDatabase
+    processes: list[MongoDailyAllowance], database: MongoDatabase
 ) -> None:
     attempts = [processes[n % len(processes)].reserve(HASH, DAY, 100, LIMIT) for n in range(20)]
 
@@ -84,7 +80,7 @@ async def test_concurrent_reservations_never_pass_the_limit_together(
     assert await database["b2c_daily_totals"].count_documents({"hash": HASH}) == 1
 
 
-async def test_a_release_gives_the_amount_back(allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase) -> None:
+async def test_a_release_gives_the_amount_back(allowance: MongoDailyAllowance, database: MongoDatabase) -> None:
     await allowance.reserve(HASH, DAY, 700, LIMIT)
 
     await allowance.release(HASH, DAY, 500)
@@ -94,7 +90,7 @@ async def test_a_release_gives_the_amount_back(allowance: MongoDailyAllowance, d
 
 
 async def test_a_release_never_takes_the_total_below_nothing(
-    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+    allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
     await allowance.reserve(HASH, DAY, 300, LIMIT)
 
@@ -104,14 +100,14 @@ async def test_a_release_never_takes_the_total_below_nothing(
 
 
 async def test_a_release_for_a_day_without_reservations_changes_nothing(
-    allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase
+    allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
     await allowance.release(HASH, DAY, 500)
 
     assert await database["b2c_daily_totals"].count_documents({"hash": HASH}) == 0
 
 
-async def test_each_day_has_its_own_total(allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase) -> None:
+async def test_each_day_has_its_own_total(allowance: MongoDailyAllowance, database: MongoDatabase) -> None:
     await allowance.reserve(HASH, DAY, LIMIT, LIMIT)
 
     next_day = await allowance.reserve(HASH, "2025-03-15", LIMIT, LIMIT)
@@ -120,7 +116,7 @@ async def test_each_day_has_its_own_total(allowance: MongoDailyAllowance, databa
     assert await _total(database, HASH, DAY) == LIMIT
 
 
-async def test_each_hash_has_its_own_total(allowance: MongoDailyAllowance, database: AsyncIOMotorDatabase) -> None:
+async def test_each_hash_has_its_own_total(allowance: MongoDailyAllowance, database: MongoDatabase) -> None:
     other_hash = "f" * 32
     await allowance.reserve(HASH, DAY, LIMIT, LIMIT)
 
@@ -131,7 +127,7 @@ async def test_each_hash_has_its_own_total(allowance: MongoDailyAllowance, datab
     assert (await _total(database, HASH, DAY), await _total(database, other_hash, DAY)) == (LIMIT, 0)
 
 
-async def test_the_daily_total_index_exists(database: AsyncIOMotorDatabase) -> None:
+async def test_the_daily_total_index_exists(database: MongoDatabase) -> None:
     indexes = await database["b2c_daily_totals"].index_information()
 
     # By key, never by name: the embedded store names indexes its own way.
@@ -139,6 +135,6 @@ async def test_the_daily_total_index_exists(database: AsyncIOMotorDatabase) -> N
     assert ((("hash", 1), ("day", 1)), True) in keys
 
 
-async def _total(database: AsyncIOMotorDatabase, hash_: str, day: str) -> int:
+async def _total(database: MongoDatabase, hash_: str, day: str) -> int:
     stored = await database["b2c_daily_totals"].find_one({"hash": hash_, "day": day})
     return 0 if stored is None else int(stored["total"])

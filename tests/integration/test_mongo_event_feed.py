@@ -3,9 +3,7 @@
 import asyncio
 from datetime import timedelta
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
-from odmantic import AIOEngine
-
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.event_log import MongoEventLog
 from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.payment_repository import MongoPaymentRepository
@@ -35,8 +33,8 @@ def new_payment(payment_id: str) -> Payment:
     )
 
 
-async def test_events_are_numbered_densely_and_stored_once(engine: AIOEngine) -> None:
-    log = MongoEventLog(engine)
+async def test_events_are_numbered_densely_and_stored_once(database: MongoDatabase) -> None:
+    log = MongoEventLog(database)
 
     added = [await log.append(event(n)) for n in (1, 2, 3)]
     again = await log.append(event(2))
@@ -49,8 +47,8 @@ async def test_events_are_numbered_densely_and_stored_once(engine: AIOEngine) ->
     assert [e.sequence for e in await log.after(1, 1)] == [2]
 
 
-async def test_relays_appending_at_once_never_share_or_skip_a_number(engine: AIOEngine) -> None:
-    relays = [MongoEventLog(engine) for _ in range(3)]
+async def test_relays_appending_at_once_never_share_or_skip_a_number(database: MongoDatabase) -> None:
+    relays = [MongoEventLog(database) for _ in range(3)]
 
     # Every relay tries every event: each is stored once, and the numbers are 1..30 without a gap.
     await asyncio.gather(*(relay.append(event(n)) for n in range(30) for relay in relays))
@@ -60,10 +58,8 @@ async def test_relays_appending_at_once_never_share_or_skip_a_number(engine: AIO
     assert sorted(e.id for e in stored) == sorted(event(n).id for n in range(30))
 
 
-async def test_the_feed_stops_before_a_number_not_visible_yet(
-    engine: AIOEngine, database: AsyncIOMotorDatabase
-) -> None:
-    log = MongoEventLog(engine)
+async def test_the_feed_stops_before_a_number_not_visible_yet(database: MongoDatabase) -> None:
+    log = MongoEventLog(database)
     for n in (1, 2):
         await log.append(event(n))
     # As a reader may see it while number 3 is being stored: number 4 is there already.
@@ -84,8 +80,8 @@ def _raw(e: Event) -> dict[str, object]:
     }
 
 
-async def test_every_write_of_a_record_puts_it_in_the_outbox_until_relayed(engine: AIOEngine) -> None:
-    payments, outbox = MongoPaymentRepository(engine), MongoEventOutbox(engine)
+async def test_every_write_of_a_record_puts_it_in_the_outbox_until_relayed(database: MongoDatabase) -> None:
+    payments, outbox = MongoPaymentRepository(database), MongoEventOutbox(database)
     payment = new_payment("pay-outbox")
     await payments.add(payment)
 
@@ -103,8 +99,8 @@ async def test_every_write_of_a_record_puts_it_in_the_outbox_until_relayed(engin
     assert saved.current_view == payment.view()
 
 
-async def test_a_relay_that_read_an_older_version_leaves_the_newer_write_pending(engine: AIOEngine) -> None:
-    payments, outbox = MongoPaymentRepository(engine), MongoEventOutbox(engine)
+async def test_a_relay_that_read_an_older_version_leaves_the_newer_write_pending(database: MongoDatabase) -> None:
+    payments, outbox = MongoPaymentRepository(database), MongoEventOutbox(database)
     payment = new_payment("pay-race")
     await payments.add(payment)
     [read_by_relay] = await outbox.pending(10)
@@ -117,8 +113,8 @@ async def test_a_relay_that_read_an_older_version_leaves_the_newer_write_pending
     assert still.version == 1 and len(still.history) == 2
 
 
-async def test_withdrawals_are_in_the_outbox_too(engine: AIOEngine) -> None:
-    withdrawals, outbox = MongoWithdrawalRepository(engine), MongoEventOutbox(engine)
+async def test_withdrawals_are_in_the_outbox_too(database: MongoDatabase) -> None:
+    withdrawals, outbox = MongoWithdrawalRepository(database), MongoEventOutbox(database)
     withdrawal = Withdrawal.start(
         withdrawal_id="wd-outbox",
         hash_=HASH,

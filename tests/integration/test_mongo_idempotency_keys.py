@@ -4,11 +4,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorDatabase
-from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
-from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from domain.idempotency import IDEMPOTENCY_WINDOW
@@ -22,25 +20,25 @@ LATER = NOW + IDEMPOTENCY_WINDOW + timedelta(seconds=1)
 
 
 @pytest.fixture
-def keys(engine: AIOEngine) -> MongoIdempotencyKeys:
-    return MongoIdempotencyKeys(engine)
+def keys(database: MongoDatabase) -> MongoIdempotencyKeys:
+    return MongoIdempotencyKeys(database)
 
 
 @pytest.fixture
 async def processes(
-    embedded_mongo: EmbeddedMongo, database: AsyncIOMotorDatabase
+    embedded_mongo: EmbeddedMongo, database: MongoDatabase
 ) -> AsyncIterator[list[MongoIdempotencyKeys]]:
     """Key stores on clients of their own, standing in for separate gateway processes."""
     clients = [create_mongo_client(embedded_mongo.url) for _ in range(4)]
     try:
-        yield [MongoIdempotencyKeys(create_engine(client, database.name)) for client in clients]
+        yield [MongoIdempotencyKeys(client[database.name]) for client in clients]
     finally:
         for client in clients:
-            client.close()
+            await client.close()
 
 
 async def test_the_first_claim_of_a_key_is_new_and_stored_with_its_expiry(
-    keys: MongoIdempotencyKeys, database: AsyncIOMotorDatabase
+    keys: MongoIdempotencyKeys, database: MongoDatabase
 ) -> None:
     claim = await keys.claim("stk", HASH, KEY, "fp-1", "pay-1", NOW)
 
@@ -83,7 +81,7 @@ async def test_each_scope_and_hash_has_its_own_keys(keys: MongoIdempotencyKeys) 
 
 
 async def test_concurrent_claims_of_one_key_have_exactly_one_winner(
-    processes: list[MongoIdempotencyKeys], database: AsyncIOMotorDatabase
+    processes: list[MongoIdempotencyKeys], database: MongoDatabase
 ) -> None:
     claims = [processes[n % len(processes)].claim("stk", HASH, KEY, "fp-1", f"pay-{n}", NOW) for n in range(20)]
 
@@ -95,7 +93,7 @@ async def test_concurrent_claims_of_one_key_have_exactly_one_winner(
 
 
 async def test_an_expired_key_not_yet_removed_is_taken_over(
-    keys: MongoIdempotencyKeys, database: AsyncIOMotorDatabase
+    keys: MongoIdempotencyKeys, database: MongoDatabase
 ) -> None:
     await keys.claim("stk", HASH, KEY, "fp-1", "pay-1", NOW)
 
@@ -111,7 +109,7 @@ async def test_an_expired_key_not_yet_removed_is_taken_over(
 
 
 async def test_concurrent_claims_of_an_expired_key_have_exactly_one_winner(
-    keys: MongoIdempotencyKeys, processes: list[MongoIdempotencyKeys], database: AsyncIOMotorDatabase
+    keys: MongoIdempotencyKeys, processes: list[MongoIdempotencyKeys], database: MongoDatabase
 ) -> None:
     await keys.claim("stk", HASH, KEY, "fp-1", "pay-0", NOW)
     claims = [processes[n % len(processes)].claim("stk", HASH, KEY, "fp-1", f"pay-{n}", LATER) for n in range(1, 21)]
@@ -140,7 +138,7 @@ async def test_a_release_by_another_holder_changes_nothing(keys: MongoIdempotenc
     assert (await keys.claim("stk", HASH, KEY, "fp-1", "pay-3", NOW)).resource_id == "pay-1"
 
 
-async def test_the_idempotency_key_indexes_exist(database: AsyncIOMotorDatabase) -> None:
+async def test_the_idempotency_key_indexes_exist(database: MongoDatabase) -> None:
     indexes = await database["idempotency_keys"].index_information()
 
     # By key, never by name: the embedded store names indexes its own way.
@@ -149,7 +147,7 @@ async def test_the_idempotency_key_indexes_exist(database: AsyncIOMotorDatabase)
     assert ((("expires_at", 1),), False, 0) in described
 
 
-async def test_the_store_refuses_a_second_document_for_one_key(database: AsyncIOMotorDatabase) -> None:
+async def test_the_store_refuses_a_second_document_for_one_key(database: MongoDatabase) -> None:
     document = {"scope": "stk", "hash": HASH, "key": KEY}
     await database["idempotency_keys"].insert_one(dict(document))
 

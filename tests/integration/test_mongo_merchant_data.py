@@ -2,8 +2,7 @@
 
 from datetime import timedelta
 
-from odmantic import AIOEngine
-
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.merchant_data import MerchantReference, Metadata
@@ -27,8 +26,8 @@ async def test_a_payments_reference_and_metadata_survive_every_save(payments: Mo
     assert (found.view()["reference"], found.view()["metadata"]) == ("INV-1042", METADATA)
 
 
-async def test_a_withdrawals_reference_and_metadata_are_stored(engine: AIOEngine) -> None:
-    withdrawals = MongoWithdrawalRepository(engine)
+async def test_a_withdrawals_reference_and_metadata_are_stored(database: MongoDatabase) -> None:
+    withdrawals = MongoWithdrawalRepository(database)
     withdrawal = WithdrawalFactory.build(reference=MerchantReference("RF 77"), metadata=Metadata.parse({"t": "77"}))
     await withdrawals.add(withdrawal)
 
@@ -39,15 +38,15 @@ async def test_a_withdrawals_reference_and_metadata_are_stored(engine: AIOEngine
 
 
 async def test_records_stored_before_merchant_data_existed_load_without_it(
-    engine: AIOEngine, payments: MongoPaymentRepository
+    database: MongoDatabase, payments: MongoPaymentRepository
 ) -> None:
     payment, withdrawal = PaymentFactory.build(), WithdrawalFactory.build()
     await payments.add(payment)
-    withdrawals = MongoWithdrawalRepository(engine)
+    withdrawals = MongoWithdrawalRepository(database)
     await withdrawals.add(withdrawal)
     for collection in ("stk_payments", "b2c_withdrawals"):
-        await engine.database[collection].update_many({}, {"$unset": {"reference": "", "metadata": ""}})
-    assert await engine.database["stk_payments"].count_documents({"reference": {"$exists": True}}) == 0
+        await database[collection].update_many({}, {"$unset": {"reference": "", "metadata": ""}})
+    assert await database["stk_payments"].count_documents({"reference": {"$exists": True}}) == 0
 
     old_payment = await payments.by_callback_token(payment.callback_token)
     old_withdrawal = await withdrawals.by_id(HASH, withdrawal.id)

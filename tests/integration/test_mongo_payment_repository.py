@@ -2,8 +2,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorDatabase
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from domain.errors import ConcurrentUpdateError
 from domain.payment import StkResult
@@ -64,9 +64,7 @@ async def test_save_stores_the_changes_and_bumps_the_version(payments: MongoPaym
     )
 
 
-async def test_saved_times_are_stored_as_dates(
-    payments: MongoPaymentRepository, database: AsyncIOMotorDatabase
-) -> None:
+async def test_saved_times_are_stored_as_dates(payments: MongoPaymentRepository, database: MongoDatabase) -> None:
     payment = PaymentFactory.build()
     await payments.add(payment)
     payment.settle(_cancelled(payment.merchant_request, payment.checkout), LATER)

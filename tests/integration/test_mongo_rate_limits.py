@@ -1,9 +1,7 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
-from odmantic import AIOEngine
-
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.rate_limiter import MongoRateLimiter
 
 # A day: a window ending soon after NOW (taken at import) could be swept by the TTL monitor mid-test.
@@ -12,8 +10,8 @@ WINDOW = timedelta(days=1)
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-async def test_concurrent_uses_of_one_key_admit_exactly_the_limit(engine: AIOEngine) -> None:
-    limiter = MongoRateLimiter(engine)
+async def test_concurrent_uses_of_one_key_admit_exactly_the_limit(database: MongoDatabase) -> None:
+    limiter = MongoRateLimiter(database)
 
     answers = await asyncio.gather(*(limiter.try_acquire("stk-phone:1", 3, WINDOW, NOW) for _ in range(12)))
 
@@ -21,8 +19,8 @@ async def test_concurrent_uses_of_one_key_admit_exactly_the_limit(engine: AIOEng
     assert all(wait is not None and timedelta(0) < wait <= WINDOW for wait in answers if wait is not None)
 
 
-async def test_a_new_window_counts_from_zero_and_keys_do_not_share(engine: AIOEngine) -> None:
-    limiter = MongoRateLimiter(engine)
+async def test_a_new_window_counts_from_zero_and_keys_do_not_share(database: MongoDatabase) -> None:
+    limiter = MongoRateLimiter(database)
     await limiter.try_acquire("stk-phone:1", 1, WINDOW, NOW)
 
     refused = await limiter.try_acquire("stk-phone:1", 1, WINDOW, NOW)
@@ -33,10 +31,10 @@ async def test_a_new_window_counts_from_zero_and_keys_do_not_share(engine: AIOEn
     assert (other_key, next_window) == (None, None)
 
 
-async def test_window_documents_expire_by_a_ttl_index(engine: AIOEngine, database: AsyncIOMotorDatabase) -> None:
+async def test_window_documents_expire_by_a_ttl_index(database: MongoDatabase) -> None:
     # A day-long window from the real time: one that already ended (NOW is taken at import, minutes before this
     # runs) may be swept away by the TTL monitor before it can be read.
-    await MongoRateLimiter(engine).try_acquire("stk-phone:1", 1, timedelta(days=1), datetime.now(UTC))
+    await MongoRateLimiter(database).try_acquire("stk-phone:1", 1, timedelta(days=1), datetime.now(UTC))
 
     indexes = await database["rate_limits"].index_information()
     stored = await database["rate_limits"].find_one({"key": "stk-phone:1"})

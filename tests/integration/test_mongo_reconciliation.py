@@ -7,10 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorDatabase
-from odmantic import AIOEngine
 
-from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.payment_document import to_document as payment_document
 from adapters.mongo.payment_repository import MongoPaymentRepository
@@ -32,19 +30,19 @@ NOW = T0 + timedelta(minutes=10)
 
 
 @pytest.fixture
-def withdrawals(engine: AIOEngine) -> MongoWithdrawalRepository:
-    return MongoWithdrawalRepository(engine)
+def withdrawals(database: MongoDatabase) -> MongoWithdrawalRepository:
+    return MongoWithdrawalRepository(database)
 
 
 @pytest.fixture
-async def engines(embedded_mongo: EmbeddedMongo, database: AsyncIOMotorDatabase) -> AsyncIterator[list[AIOEngine]]:
-    """Four engines on clients of their own, standing in for separate reconciler processes."""
+async def databases(embedded_mongo: EmbeddedMongo, database: MongoDatabase) -> AsyncIterator[list[MongoDatabase]]:
+    """The test's database through four clients of their own, standing in for separate reconciler processes."""
     clients = [create_mongo_client(embedded_mongo.url) for _ in range(4)]
     try:
-        yield [create_engine(client, database.name) for client in clients]
+        yield [client[database.name] for client in clients]
     finally:
         for client in clients:
-            client.close()
+            await client.close()
 
 
 def pending(**overrides: Any) -> Payment:
@@ -105,15 +103,15 @@ async def test_due_withdrawals_are_the_submitted_and_timed_out_ones_whose_check_
 
 
 async def test_four_stk_reconcilers_claim_and_query_each_due_payment_once(
-    payments: MongoPaymentRepository, engines: list[AIOEngine]
+    payments: MongoPaymentRepository, databases: list[MongoDatabase]
 ) -> None:
     due = [pending() for _ in range(12)]
     for payment in due:
         await payments.add(payment)
     provider, clock = FakePaymentProvider(), FixedClock(NOW)
     reconcilers = [
-        ReconcileStkPayments(MongoPaymentRepository(engine), provider, FakeBroadcaster(), clock, FixedRandom())
-        for engine in engines
+        ReconcileStkPayments(MongoPaymentRepository(database), provider, FakeBroadcaster(), clock, FixedRandom())
+        for database in databases
     ]
 
     claimed = await asyncio.gather(*(reconcile(limit=20) for reconcile in reconcilers))
@@ -128,14 +126,15 @@ async def test_four_stk_reconcilers_claim_and_query_each_due_payment_once(
 
 
 async def test_four_b2c_reconcilers_claim_and_ask_about_each_due_withdrawal_once(
-    withdrawals: MongoWithdrawalRepository, engines: list[AIOEngine]
+    withdrawals: MongoWithdrawalRepository, databases: list[MongoDatabase]
 ) -> None:
     due = [at_daraja() for _ in range(12)]
     for withdrawal in due:
         await withdrawals.add(withdrawal)
     provider, clock = FakePayoutProvider(), FixedClock(NOW)
     reconcilers = [
-        ReconcileWithdrawals(MongoWithdrawalRepository(engine), provider, clock, FixedRandom()) for engine in engines
+        ReconcileWithdrawals(MongoWithdrawalRepository(database), provider, clock, FixedRandom())
+        for database in databases
     ]
 
     claimed = await asyncio.gather(*(reconcile(limit=20) for reconcile in reconcilers))
@@ -180,7 +179,7 @@ async def test_a_hash_s_waiting_and_recently_changed_withdrawals_are_what_a_clie
 
 
 async def test_a_payment_s_history_round_trips_with_real_dates(
-    payments: MongoPaymentRepository, database: AsyncIOMotorDatabase
+    payments: MongoPaymentRepository, database: MongoDatabase
 ) -> None:
     template = PaymentFactory.build()
     payment = Payment.start(
@@ -212,7 +211,7 @@ async def test_a_payment_s_history_round_trips_with_real_dates(
 
 
 async def test_a_withdrawal_s_history_and_schedule_round_trip_with_real_dates(
-    withdrawals: MongoWithdrawalRepository, database: AsyncIOMotorDatabase
+    withdrawals: MongoWithdrawalRepository, database: MongoDatabase
 ) -> None:
     withdrawal = at_daraja(lease_owner="worker-1", status=WithdrawalStatus.QUEUED, conversation_id=None)
     await withdrawals.add(withdrawal)
@@ -232,7 +231,7 @@ async def test_a_withdrawal_s_history_and_schedule_round_trip_with_real_dates(
 
 
 async def test_the_migration_schedules_records_left_open_before_reconciliation(
-    database: AsyncIOMotorDatabase, payments: MongoPaymentRepository, withdrawals: MongoWithdrawalRepository
+    database: MongoDatabase, payments: MongoPaymentRepository, withdrawals: MongoWithdrawalRepository
 ) -> None:
     legacy_payment = _legacy(payment_document(pending()).model_dump_doc())
     legacy_lost = _legacy(payment_document(pending(checkout=None, merchant_request=None)).model_dump_doc())

@@ -4,8 +4,8 @@
 from datetime import timedelta
 
 import pytest
-from odmantic import AIOEngine
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.record_search import MongoRecordSearch
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
@@ -27,14 +27,14 @@ def at(milliseconds: int) -> "timedelta":
 
 
 @pytest.fixture
-def searches(engine: AIOEngine) -> dict[RecordKind, MongoRecordSearch]:
-    return {kind: MongoRecordSearch(engine, kind) for kind in BOTH}
+def searches(database: MongoDatabase) -> dict[RecordKind, MongoRecordSearch]:
+    return {kind: MongoRecordSearch(database, kind) for kind in BOTH}
 
 
 @pytest.fixture
-async def stored(engine: AIOEngine) -> list[Payment | Withdrawal]:
+async def stored(database: MongoDatabase) -> list[Payment | Withdrawal]:
     """18 payments and 12 withdrawals, all but two within one second, some at the very same millisecond."""
-    payments, withdrawals = MongoPaymentRepository(engine), MongoWithdrawalRepository(engine)
+    payments, withdrawals = MongoPaymentRepository(database), MongoWithdrawalRepository(database)
     records: list[Payment | Withdrawal] = []
     for n in range(18):
         status = PaymentStatus.SUCCESS if n % 3 == 0 else PaymentStatus.PENDING

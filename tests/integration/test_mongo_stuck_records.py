@@ -4,8 +4,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from odmantic import AIOEngine
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
@@ -19,13 +19,13 @@ CUTOFF = CREATED_AT + timedelta(hours=1)
 
 
 @pytest.fixture
-def stuck(engine: AIOEngine) -> MongoStuckRecords:
-    return MongoStuckRecords(engine)
+def stuck(database: MongoDatabase) -> MongoStuckRecords:
+    return MongoStuckRecords(database)
 
 
 @pytest.fixture
-def withdrawals(engine: AIOEngine) -> MongoWithdrawalRepository:
-    return MongoWithdrawalRepository(engine)
+def withdrawals(database: MongoDatabase) -> MongoWithdrawalRepository:
+    return MongoWithdrawalRepository(database)
 
 
 def minutes(n: int) -> dict[str, object]:
@@ -102,7 +102,9 @@ async def test_a_stuck_record_shows_what_an_operator_needs_and_no_secret(
     assert payment.callback_token not in str(view)
 
 
-async def test_the_withdrawal_scan_has_its_index(withdrawals: MongoWithdrawalRepository, engine: AIOEngine) -> None:
-    indexes = await engine.database["b2c_withdrawals"].index_information()
+async def test_the_withdrawal_scan_has_its_index(
+    withdrawals: MongoWithdrawalRepository, database: MongoDatabase
+) -> None:
+    indexes = await database["b2c_withdrawals"].index_information()
 
     assert (("status", 1), ("updated_at", 1)) in {tuple(tuple(key) for key in i["key"]) for i in indexes.values()}

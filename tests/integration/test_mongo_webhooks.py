@@ -2,8 +2,7 @@
 
 from datetime import timedelta
 
-from odmantic import AIOEngine
-
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.leases import MongoLeases
 from adapters.mongo.webhook_deliveries import MongoWebhookDeliveries
 from adapters.mongo.webhook_endpoints import MongoWebhookEndpoints
@@ -30,8 +29,8 @@ def endpoint(endpoint_id: str = "we_1", source: EndpointSource = EndpointSource.
     )
 
 
-async def test_a_lease_has_one_holder_until_it_expires_or_is_released(engine: AIOEngine) -> None:
-    leases = MongoLeases(engine)
+async def test_a_lease_has_one_holder_until_it_expires_or_is_released(database: MongoDatabase) -> None:
+    leases = MongoLeases(database)
     until = CREATED_AT + timedelta(seconds=60)
 
     first = await leases.acquire("relay", "a", CREATED_AT, until)
@@ -44,8 +43,8 @@ async def test_a_lease_has_one_holder_until_it_expires_or_is_released(engine: AI
     assert (first, renewed, refused, taken_over, after_release) == (True, True, False, True, True)
 
 
-async def test_an_endpoint_round_trips_and_its_progress_is_saved(engine: AIOEngine) -> None:
-    endpoints = MongoWebhookEndpoints(engine)
+async def test_an_endpoint_round_trips_and_its_progress_is_saved(database: MongoDatabase) -> None:
+    endpoints = MongoWebhookEndpoints(database)
     registered = endpoint()
     await endpoints.add(registered)
     registered.passed(9)
@@ -59,8 +58,8 @@ async def test_an_endpoint_round_trips_and_its_progress_is_saved(engine: AIOEngi
     assert await endpoints.by_id("we_2") is None
 
 
-async def test_a_configured_endpoint_is_updated_but_keeps_its_progress(engine: AIOEngine) -> None:
-    endpoints = MongoWebhookEndpoints(engine)
+async def test_a_configured_endpoint_is_updated_but_keeps_its_progress(database: MongoDatabase) -> None:
+    endpoints = MongoWebhookEndpoints(database)
     configured = endpoint("we_cfg", EndpointSource.CONFIGURATION)
     await endpoints.put_configured(configured)
     configured.passed(20)
@@ -76,8 +75,8 @@ async def test_a_configured_endpoint_is_updated_but_keeps_its_progress(engine: A
     assert found.delivered_through == 20
 
 
-async def test_removing_an_endpoint_removes_its_replays(engine: AIOEngine) -> None:
-    endpoints = MongoWebhookEndpoints(engine)
+async def test_removing_an_endpoint_removes_its_replays(database: MongoDatabase) -> None:
+    endpoints = MongoWebhookEndpoints(database)
     await endpoints.add(endpoint())
     await endpoints.add_replay(Replay.of_range("rp_1", "we_1", 1, 5, 10, CREATED_AT))
 
@@ -86,8 +85,8 @@ async def test_removing_an_endpoint_removes_its_replays(engine: AIOEngine) -> No
     assert await endpoints.open_replay("we_1") is None
 
 
-async def test_replays_are_served_oldest_first_until_finished(engine: AIOEngine) -> None:
-    endpoints = MongoWebhookEndpoints(engine)
+async def test_replays_are_served_oldest_first_until_finished(database: MongoDatabase) -> None:
+    endpoints = MongoWebhookEndpoints(database)
     await endpoints.add_replay(Replay.of_range("rp_1", "we_1", 1, 2, 10, CREATED_AT))
     await endpoints.add_replay(Replay.of_range("rp_2", "we_1", 5, 6, 10, LATER))
 
@@ -100,8 +99,8 @@ async def test_replays_are_served_oldest_first_until_finished(engine: AIOEngine)
     assert second is not None and second.id == "rp_2" and second.next_sequence == 5
 
 
-async def test_the_delivery_log_keeps_every_attempt_of_each_delivery(engine: AIOEngine) -> None:
-    deliveries = MongoWebhookDeliveries(engine)
+async def test_the_delivery_log_keeps_every_attempt_of_each_delivery(database: MongoDatabase) -> None:
+    deliveries = MongoWebhookDeliveries(database)
     first = Event("evt_1", "stk.succeeded", "stk", "pay1", CREATED_AT, {}, sequence=1)
     second = Event("evt_2", "stk.failed", "stk", "pay2", CREATED_AT, {}, sequence=2)
     failed = DeliveryAttempt(CREATED_AT, None, 5002, "timed out (ReadTimeout)")

@@ -5,11 +5,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorDatabase
-from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
-from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.errors import ConcurrentUpdateError
@@ -22,21 +20,21 @@ LEASE_UNTIL = NOW + timedelta(seconds=30, microseconds=250_000)
 
 
 @pytest.fixture
-def withdrawals(engine: AIOEngine) -> MongoWithdrawalRepository:
-    return MongoWithdrawalRepository(engine)
+def withdrawals(database: MongoDatabase) -> MongoWithdrawalRepository:
+    return MongoWithdrawalRepository(database)
 
 
 @pytest.fixture
 async def workers(
-    embedded_mongo: EmbeddedMongo, database: AsyncIOMotorDatabase
+    embedded_mongo: EmbeddedMongo, database: MongoDatabase
 ) -> AsyncIterator[list[MongoWithdrawalRepository]]:
     """Four repositories on clients of their own, standing in for separate worker processes."""
     clients = [create_mongo_client(embedded_mongo.url) for _ in range(4)]
     try:
-        yield [MongoWithdrawalRepository(create_engine(client, database.name)) for client in clients]
+        yield [MongoWithdrawalRepository(client[database.name]) for client in clients]
     finally:
         for client in clients:
-            client.close()
+            await client.close()
 
 
 async def test_a_withdrawal_round_trips_with_every_field(withdrawals: MongoWithdrawalRepository) -> None:
@@ -96,9 +94,7 @@ async def test_save_stores_the_changes_and_bumps_the_version(withdrawals: MongoW
     )
 
 
-async def test_saved_times_are_stored_as_dates(
-    withdrawals: MongoWithdrawalRepository, database: AsyncIOMotorDatabase
-) -> None:
+async def test_saved_times_are_stored_as_dates(withdrawals: MongoWithdrawalRepository, database: MongoDatabase) -> None:
     withdrawal = WithdrawalFactory.build()
     await withdrawals.add(withdrawal)
     withdrawal.lease_expires_at = LATER
@@ -208,7 +204,7 @@ async def test_claim_next_gives_the_next_withdrawal_to_the_next_worker(
 
 
 async def test_a_claimed_lease_is_stored_as_a_date(
-    withdrawals: MongoWithdrawalRepository, database: AsyncIOMotorDatabase
+    withdrawals: MongoWithdrawalRepository, database: MongoDatabase
 ) -> None:
     withdrawal = WithdrawalFactory.build()
     await withdrawals.add(withdrawal)
@@ -299,7 +295,7 @@ async def test_concurrent_workers_claim_each_withdrawal_exactly_once(
         assert stored is not None and (stored.lease_owner, stored.version) == (worker, 1)
 
 
-async def test_the_withdrawal_indexes_exist(database: AsyncIOMotorDatabase) -> None:
+async def test_the_withdrawal_indexes_exist(database: MongoDatabase) -> None:
     indexes = await database["b2c_withdrawals"].index_information()
 
     # By key, never by name: the embedded store names indexes its own way.

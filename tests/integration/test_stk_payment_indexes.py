@@ -1,16 +1,16 @@
 from typing import Any
 
 import pytest
-from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_document import PaymentDocument
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from tests.integration.builders import PaymentFactory
 
 
-async def test_the_payment_indexes_exist(engine: AIOEngine) -> None:
-    collection = engine.get_collection(PaymentDocument)
+async def test_the_payment_indexes_exist(database: MongoDatabase) -> None:
+    collection = database[PaymentDocument.__collection__]
 
     indexes = await collection.index_information()
 

@@ -4,17 +4,15 @@ These tests run a server of their own: stopping the session's would break every 
 """
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo.errors import DuplicateKeyError
 
 from adapters.local_process import free_port
-from adapters.mongo.client import create_engine, create_mongo_client
+from adapters.mongo.client import MongoAsyncClient, create_mongo_client
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.payment_repository import MongoPaymentRepository
@@ -39,12 +37,12 @@ class Stores:
     health: MongoStoreHealth
 
 
-def _stores(client: AsyncIOMotorClient[dict[str, Any]]) -> Stores:
-    engine = create_engine(client, DATABASE)
+def _stores(client: MongoAsyncClient) -> Stores:
+    database = client[DATABASE]
     return Stores(
-        MongoPaymentRepository(engine),
-        MongoWithdrawalRepository(engine),
-        MongoDailyAllowance(engine),
+        MongoPaymentRepository(database),
+        MongoWithdrawalRepository(database),
+        MongoDailyAllowance(database),
         MongoStoreHealth(client, TIMEOUT),
     )
 
@@ -78,16 +76,16 @@ async def gone(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stores
         server.stop()
         yield stores
     finally:
-        client.close()
+        await client.close()
         server.stop()
 
 
 @pytest.fixture
-def never_reached() -> Iterator[Stores]:
+async def never_reached() -> AsyncIterator[Stores]:
     """Adapters whose client never found a server: nothing listens on its port."""
     client = create_mongo_client(f"mongodb://127.0.0.1:{free_port()}", timeout_seconds=TIMEOUT)
     yield _stores(client)
-    client.close()
+    await client.close()
 
 
 @pytest.mark.parametrize("operation", OPERATIONS.values(), ids=OPERATIONS.keys())
@@ -152,7 +150,7 @@ async def test_the_same_client_works_again_once_the_store_is_back(tmp_path: Path
         assert await stores.withdrawals.by_id(added.hash, added.id) == added
         assert await stores.health.check() is True
     finally:
-        client.close()
+        await client.close()
         server.stop()
 
 
@@ -168,4 +166,4 @@ async def test_a_duplicate_is_not_mistaken_for_an_unavailable_store(tmp_path: Pa
             with pytest.raises(DuplicateKeyError):
                 await payments.add(payment)
         finally:
-            client.close()
+            await client.close()

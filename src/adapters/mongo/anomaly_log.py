@@ -1,9 +1,9 @@
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo import DESCENDING
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
 from domain.anomaly import Anomaly, AnomalyKind
 from domain.ports import Anomalies
@@ -17,8 +17,8 @@ _NEWEST_FIRST = [("at", DESCENDING), ("_id", DESCENDING)]
 class MongoAnomalyLog(Anomalies):
     """One document per anomaly, inserted whole and never changed."""
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._anomalies = engine.database[_COLLECTION]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._anomalies = database[_COLLECTION]
 
     @translates_store_errors
     async def record(self, anomaly: Anomaly) -> None:

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo import ASCENDING
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from domain.api_key import ApiKey
@@ -19,8 +19,8 @@ _NO_ID = {"_id": False}
 class MongoApiKeys(ApiKeys):
     """Changes replace the whole document on condition of the version read (nx-27017 stores `$set` dates as strings)."""
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._keys = engine.database[API_KEYS_COLLECTION]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._keys = database[API_KEYS_COLLECTION]
 
     @translates_store_errors
     async def add(self, key: ApiKey) -> None:

@@ -1,9 +1,9 @@
 from typing import Any
 
 from bson import Binary
-from odmantic import AIOEngine
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
 from domain.ports import CallbackJournal
 from domain.received_callback import ReceivedCallback
@@ -18,8 +18,8 @@ class MongoCallbackJournal(CallbackJournal):
     than a sub-document: a caller chooses header names, and one such as `$where` or `a.b` is no valid field name.
     """
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._journal = engine.database[_COLLECTION]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._journal = database[_COLLECTION]
 
     @translates_store_errors
     async def record(self, callback: ReceivedCallback) -> str:

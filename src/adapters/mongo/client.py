@@ -1,22 +1,27 @@
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorClient
-from odmantic import AIOEngine
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 
 DEFAULT_TIMEOUT_SECONDS = 2.0
 
+MongoAsyncClient = AsyncMongoClient[dict[str, Any]]
+MongoDatabase = AsyncDatabase[dict[str, Any]]
+MongoCollection = AsyncCollection[dict[str, Any]]
 
-def create_mongo_client(
-    url: str, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
-) -> AsyncIOMotorClient[dict[str, Any]]:
-    """A Motor client that hands back timezone-aware UTC datetimes and gives up quickly on an absent server.
+
+def create_mongo_client(url: str, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> MongoAsyncClient:
+    """PyMongo's native asyncio client (no thread pool, unlike Motor), handing back timezone-aware UTC datetimes and
+    giving up quickly on an absent server.
 
     `timeout_seconds` bounds finding a server and connecting to it, so with the store down a request is refused
     (StoreUnavailableError) within about that long; the client reconnects by itself once the store is back.
     """
     timeout_ms = round(timeout_seconds * 1000)
-    return AsyncIOMotorClient(url, tz_aware=True, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
 
 
-def create_engine(client: AsyncIOMotorClient[dict[str, Any]], database: str) -> AIOEngine:
-    return AIOEngine(client=client, database=database)
+def gateway_database(client: MongoAsyncClient, name: str) -> MongoDatabase:
+    """The one database every adapter and migration of this gateway works in."""
+    return client[name]

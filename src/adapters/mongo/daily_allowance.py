@@ -1,8 +1,8 @@
 from contextlib import suppress
 
-from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
 from domain.ports import DailyAllowance
 
@@ -18,8 +18,8 @@ class MongoDailyAllowance(DailyAllowance):
     or several, can never pass the limit together; no transaction is needed.
     """
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._totals = engine.database[_COLLECTION]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._totals = database[_COLLECTION]
 
     @translates_store_errors
     async def reserve(self, hash_: str, day: str, amount: int, limit: int) -> bool:

@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
 from domain.event import Event
@@ -21,8 +21,8 @@ class MongoEventLog(EventLog):
     """Numbers are given by inserting at the last number plus one; the unique index on `sequence` refuses a second
     event at one number, so numbers are dense and each is stored only after the one before it (see RelayEvents)."""
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._events = engine.database[_COLLECTION]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._events = database[_COLLECTION]
 
     @translates_store_errors
     async def append(self, event: Event) -> bool:

@@ -4,10 +4,10 @@ withdrawal (in the same single-document write as its new history entries), clear
 from collections.abc import Callable
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo import ASCENDING
 
 from adapters.mongo import payment_document, withdrawal_document
+from adapters.mongo.client import MongoCollection, MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from domain.event_types import B2C, STK
@@ -28,13 +28,12 @@ def _withdrawal(stored: dict[str, Any]) -> OutboxRecord:
 
 
 class MongoEventOutbox(EventOutbox):
-    def __init__(self, engine: AIOEngine) -> None:
-        database = engine.database
+    def __init__(self, database: MongoDatabase) -> None:
         # kind: (collection, id field, loader)
-        self._sources: dict[str, tuple[Any, str, _Load]] = {
-            STK: (database[payment_document.PaymentDocument.model_config["collection"]], "payment_id", _payment),
+        self._sources: dict[str, tuple[MongoCollection, str, _Load]] = {
+            STK: (database[payment_document.PaymentDocument.__collection__], "payment_id", _payment),
             B2C: (
-                database[withdrawal_document.WithdrawalDocument.model_config["collection"]],
+                database[withdrawal_document.WithdrawalDocument.__collection__],
                 "withdrawal_id",
                 _withdrawal,
             ),

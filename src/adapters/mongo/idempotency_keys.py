@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
@@ -27,8 +27,8 @@ class MongoIdempotencyKeys(IdempotencyKeys):
     A store that cannot be reached raises StoreUnavailableError.
     """
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._keys = engine.database[_COLLECTION]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._keys = database[_COLLECTION]
 
     @translates_store_errors
     async def claim(

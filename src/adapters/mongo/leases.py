@@ -5,9 +5,9 @@ store a datetime given to `$set` as a string)."""
 
 from datetime import datetime
 
-from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
 from domain.ports.leases import Leases
 
@@ -19,8 +19,8 @@ def epoch_ms(moment: datetime) -> int:
 
 
 class MongoLeases(Leases):
-    def __init__(self, engine: AIOEngine) -> None:
-        self._leases = engine.database[_COLLECTION]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._leases = database[_COLLECTION]
 
     @translates_store_errors
     async def acquire(self, name: str, owner: str, now: datetime, until: datetime) -> bool:

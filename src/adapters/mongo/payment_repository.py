@@ -1,16 +1,15 @@
 from datetime import datetime
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo import ASCENDING
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.payment_document import (
     PaymentDocument,
     from_stored,
     replacement_for,
     to_document,
-    to_payment,
 )
 from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
@@ -27,9 +26,8 @@ class MongoPaymentRepository(PaymentRepository):
     A store that cannot be reached raises StoreUnavailableError from every method.
     """
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._engine = engine
-        self._collection = engine.get_collection(PaymentDocument)
+    def __init__(self, database: MongoDatabase) -> None:
+        self._collection = database[PaymentDocument.__collection__]
 
     @translates_store_errors
     async def add(self, payment: Payment) -> None:
@@ -53,16 +51,16 @@ class MongoPaymentRepository(PaymentRepository):
     async def by_checkout(self, hash_: str, checkout: str) -> Payment | None:
         # One unique field at a time, the hash checked here: the combined filter ran 50x slower on nx-27017 (an
         # unindexed fallback path), and each lookup alone is a unique-index hit on MongoDB too.
-        for field in (PaymentDocument.checkout, PaymentDocument.payment_id):
-            document = await self._engine.find_one(PaymentDocument, field == checkout)
-            if document is not None:
-                return to_payment(document) if document.hash == hash_ else None
+        for field in ("checkout", "payment_id"):
+            stored = await self._collection.find_one(equal_to({field: checkout}))
+            if stored is not None:
+                return from_stored(stored) if stored["hash"] == hash_ else None
         return None
 
     @translates_store_errors
     async def by_callback_token(self, token: str) -> Payment | None:
-        document = await self._engine.find_one(PaymentDocument, PaymentDocument.callback_token == token)
-        return None if document is None else to_payment(document)
+        stored = await self._collection.find_one(equal_to({"callback_token": token}))
+        return None if stored is None else from_stored(stored)
 
     @translates_store_errors
     async def due_for_check(self, now: datetime, limit: int) -> list[Payment]:

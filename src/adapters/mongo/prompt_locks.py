@@ -1,9 +1,9 @@
 from datetime import datetime
 
-from odmantic import AIOEngine
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
 from domain.phone import Phone
@@ -24,8 +24,8 @@ class MongoPromptLocks(PromptLocks):
     expiry is already past at once.
     """
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._locks = engine.database[_COLLECTION]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._locks = database[_COLLECTION]
 
     @translates_store_errors
     async def acquire(self, phone: Phone, holder: str, now: datetime, expires_at: datetime) -> datetime | None:

@@ -1,9 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
-from odmantic import AIOEngine
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
 from domain.ports import RateLimiter
@@ -20,8 +20,8 @@ class MongoRateLimiter(RateLimiter):
     inserted whole, because nx-27017 (the embedded store) keeps a datetime given to `$set` as a string.
     """
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._windows = engine.database[_COLLECTION]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._windows = database[_COLLECTION]
 
     @translates_store_errors
     async def try_acquire(self, key: str, limit: int, window: timedelta, now: datetime) -> timedelta | None:

@@ -1,7 +1,6 @@
 """Payments and withdrawals per state, for the /metrics gauges: one indexed count per state, read at scrape time."""
 
-from odmantic import AIOEngine
-
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from domain.b2c_result_codes import WithdrawalStatus
@@ -15,8 +14,8 @@ _WITHDRAWALS = "b2c_withdrawals"
 class MongoRecordCounts(RecordCounts):
     """Each count names its state (never a `None` filter, which nx-27017 mishandles) and uses the status index."""
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._payments, self._withdrawals = engine.database[_PAYMENTS], engine.database[_WITHDRAWALS]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._payments, self._withdrawals = database[_PAYMENTS], database[_WITHDRAWALS]
 
     @translates_store_errors
     async def payments_by_status(self) -> dict[str, int]:

@@ -4,11 +4,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo import DESCENDING
 
 from adapters.mongo import payment_document, withdrawal_document
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
 from domain.payment import Payment
 from domain.ports.record_search import RecordSearch
@@ -35,9 +35,9 @@ class MongoRecordSearch(RecordSearch):
     which MongoDB applies exactly) and the exact (created_at, id) bounds are applied here, on the sorted stream:
     what is skipped is at most the records of the bounds' own seconds."""
 
-    def __init__(self, engine: AIOEngine, kind: RecordKind) -> None:
+    def __init__(self, database: MongoDatabase, kind: RecordKind) -> None:
         self._kind, self._shape = kind, _SHAPES[kind]
-        self._records = engine.database[self._shape.collection]
+        self._records = database[self._shape.collection]
 
     @translates_store_errors
     async def by_id(self, record_id: str) -> ListedRecord | None:

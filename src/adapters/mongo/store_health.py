@@ -1,10 +1,8 @@
 import asyncio
-from typing import Any
 
 import structlog
-from motor.motor_asyncio import AsyncIOMotorClient
 
-from adapters.mongo.client import DEFAULT_TIMEOUT_SECONDS
+from adapters.mongo.client import DEFAULT_TIMEOUT_SECONDS, MongoAsyncClient
 from domain.ports import StoreHealth
 
 logger = structlog.get_logger()
@@ -13,9 +11,7 @@ logger = structlog.get_logger()
 class MongoStoreHealth(StoreHealth):
     """Pings the server; logs only when the answer changes, since readiness probes ask every few seconds."""
 
-    def __init__(
-        self, client: AsyncIOMotorClient[dict[str, Any]], timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
-    ) -> None:
+    def __init__(self, client: MongoAsyncClient, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> None:
         self._client, self._timeout = client, timeout_seconds
         self._was_up: bool | None = None
 

@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo import ASCENDING
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
 from domain.b2c_result_codes import WithdrawalStatus
 from domain.phone import Phone
@@ -26,8 +26,8 @@ _WITHDRAWAL_FIELDS = ["withdrawal_id", *_SHOWN, "originator_conversation_id", "c
 class MongoStuckRecords(StuckRecords):
     """Payments and withdrawals not final and unchanged since a cutoff; both scans use a (status, updated_at) index."""
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._payments, self._withdrawals = engine.database[_PAYMENTS], engine.database[_WITHDRAWALS]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._payments, self._withdrawals = database[_PAYMENTS], database[_WITHDRAWALS]
 
     @translates_store_errors
     async def updated_before(self, cutoff: datetime, limit: int) -> list[StuckRecord]:

@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo import ASCENDING, DESCENDING
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.leases import epoch_ms
 from adapters.mongo.store_errors import translates_store_errors
 from domain.event import Event
@@ -23,8 +23,8 @@ class MongoWebhookDeliveries(WebhookDeliveries):
     update that also sets other fields as JSON text.
     """
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._deliveries, self._attempts = engine.database[_DELIVERIES], engine.database[_ATTEMPTS]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._deliveries, self._attempts = database[_DELIVERIES], database[_ATTEMPTS]
 
     @translates_store_errors
     async def record(self, endpoint_id: str, event: Event, replay_id: str | None, attempt: DeliveryAttempt) -> None:

@@ -7,9 +7,9 @@ datetime given to `$set` as a string), and the deliverer writes an endpoint only
 from datetime import UTC, datetime
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo import ASCENDING
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.leases import epoch_ms
 from adapters.mongo.store_errors import translates_store_errors
 from domain.event_types import TypeFilter
@@ -22,8 +22,8 @@ _REPLAYS = "webhook_replays"
 
 
 class MongoWebhookEndpoints(WebhookEndpoints):
-    def __init__(self, engine: AIOEngine) -> None:
-        self._endpoints, self._replays = engine.database[_ENDPOINTS], engine.database[_REPLAYS]
+    def __init__(self, database: MongoDatabase) -> None:
+        self._endpoints, self._replays = database[_ENDPOINTS], database[_REPLAYS]
 
     @translates_store_errors
     async def add(self, endpoint: WebhookEndpoint) -> None:

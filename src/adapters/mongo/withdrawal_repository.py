@@ -2,9 +2,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from odmantic import AIOEngine
 from pymongo import ASCENDING
 
+from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from adapters.mongo.withdrawal_document import (
@@ -34,9 +34,8 @@ class MongoWithdrawalRepository(WithdrawalRepository):
     A store that cannot be reached raises StoreUnavailableError from every method.
     """
 
-    def __init__(self, engine: AIOEngine) -> None:
-        self._engine = engine
-        self._collection = engine.get_collection(WithdrawalDocument)
+    def __init__(self, database: MongoDatabase) -> None:
+        self._collection = database[WithdrawalDocument.__collection__]
 
     @translates_store_errors
     async def add(self, withdrawal: Withdrawal) -> None:
@@ -51,15 +50,13 @@ class MongoWithdrawalRepository(WithdrawalRepository):
 
     @translates_store_errors
     async def by_id(self, hash_: str, withdrawal_id: str) -> Withdrawal | None:
-        document = await self._engine.find_one(
-            WithdrawalDocument, WithdrawalDocument.hash == hash_, WithdrawalDocument.withdrawal_id == withdrawal_id
-        )
-        return None if document is None else to_withdrawal(document)
+        stored = await self._collection.find_one(equal_to({"hash": hash_, "withdrawal_id": withdrawal_id}))
+        return None if stored is None else from_stored(stored)
 
     @translates_store_errors
     async def by_callback_token(self, token: str) -> Withdrawal | None:
-        document = await self._engine.find_one(WithdrawalDocument, WithdrawalDocument.callback_token == token)
-        return None if document is None else to_withdrawal(document)
+        stored = await self._collection.find_one(equal_to({"callback_token": token}))
+        return None if stored is None else from_stored(stored)
 
     @translates_store_errors
     async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
