@@ -228,6 +228,15 @@ def test_the_event_feed_read_after_a_gap_returns_exactly_the_missing_events(webh
     assert len({e["id"] for e in caught_up}) == len(caught_up)
 
 
+def test_a_feed_position_beyond_what_the_store_can_number_is_a_validation_error(webhook_gateway: Gateway) -> None:
+    with webhook_gateway.http() as client:
+        largest = client.get("/api/v1/events", params={"after": 2**63 - 1})
+        beyond = client.get("/api/v1/events", params={"after": 2**63})
+
+    assert (largest.status_code, largest.json()["data"]) == (200, [])
+    assert (beyond.status_code, beyond.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
+
+
 def test_a_reader_paging_while_payments_settle_sees_every_event_once_in_order(webhook_gateway: Gateway) -> None:
     start = last_sequence(webhook_gateway)
     paying = {push(webhook_gateway)["id"] for _ in range(8)}

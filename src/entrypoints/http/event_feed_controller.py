@@ -10,6 +10,9 @@ from domain.event_types import TypeFilter
 from domain.use_cases.read_event_feed import MAXIMUM_PAGE, ReadEventFeed
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 
+# Sequence numbers are 64-bit integers in MongoDB: a larger `after` is a bad request, not a store error.
+_LARGEST_SEQUENCE = 2**63 - 1
+
 
 class EventFeedController(Controller):
     path = "/api/v1/events"
@@ -29,7 +32,7 @@ class EventFeedController(Controller):
     async def feed(
         self,
         read_event_feed: NamedDependency[ReadEventFeed],
-        after: Annotated[int, Parameter(ge=0)] = 0,
+        after: Annotated[int, Parameter(ge=0, le=_LARGEST_SEQUENCE)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=MAXIMUM_PAGE)] = 100,
         types: Annotated[list[str] | None, Parameter(query="type")] = None,
     ) -> dict[str, Any]:
