@@ -194,7 +194,7 @@ async def _run_worker(container: "Container") -> None:
 @main.command(epilog=_STORE_SETTINGS)
 def migrate() -> None:
     """Apply every MongoDB migration step not applied yet (the gateway also does this at start-up)."""
-    from adapters.mongo.client import create_mongo_client
+    from adapters.mongo.client import create_mongo_client, gateway_database
     from entrypoints.local_services import local_store
     from migrations.runner import apply_migrations
 
@@ -204,7 +204,7 @@ def migrate() -> None:
     async def run(url: str) -> list[str]:
         client = create_mongo_client(url)
         try:
-            return await apply_migrations(client[settings.mongodb_database])
+            return await apply_migrations(gateway_database(client, settings.mongodb_database))
         finally:
             await client.close()
 
