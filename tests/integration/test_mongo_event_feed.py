@@ -58,6 +58,29 @@ async def test_relays_appending_at_once_never_share_or_skip_a_number(database: M
     assert sorted(e.id for e in stored) == sorted(event(n).id for n in range(30))
 
 
+async def test_relays_taking_turns_number_on_from_each_other_and_store_nothing_twice(
+    database: MongoDatabase,
+) -> None:
+    first, second = MongoEventLog(database), MongoEventLog(database)
+
+    # `first` last gave number 2; `second` then gives 3 and 4; `first` must not reuse 3, nor store twice what
+    # `second` stored, nor what it stored itself.
+    turns = [
+        await first.append(event(1)),
+        await first.append(event(2)),
+        await second.append(event(3)),
+        await second.append(event(4)),
+        await first.append(event(5)),
+        await first.append(event(3)),
+        await second.append(event(1)),
+        await second.append(event(5)),
+    ]
+
+    stored = await first.after(0, 10)
+    assert turns == [True, True, True, True, True, False, False, False]
+    assert [(e.sequence, e.id) for e in stored] == [(n, event(n).id) for n in (1, 2, 3, 4, 5)]
+
+
 async def test_the_feed_stops_before_a_number_not_visible_yet(database: MongoDatabase) -> None:
     log = MongoEventLog(database)
     for n in (1, 2):

@@ -1,5 +1,6 @@
 """The event feed in MongoDB: the `events` collection, unique on `event_id` and on `sequence` (migration 9)."""
 
+from collections import OrderedDict
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -7,6 +8,7 @@ from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
+from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
 from domain.errors import ConcurrentUpdateError
 from domain.event import Event
@@ -15,26 +17,50 @@ from domain.ports.event_log import EventLog
 _COLLECTION = "events"
 # Rounds of `append` before giving up: each lost round means another relay numbered an event in between.
 _ROUNDS = 20
+# The newest event ids this process saw stored: a few minutes of a busy relay's output.
+_REMEMBERED_EVENTS = 50_000
 
 
 class MongoEventLog(EventLog):
     """Numbers are given by inserting at the last number plus one; the unique index on `sequence` refuses a second
-    event at one number, so numbers are dense and each is stored only after the one before it (see RelayEvents)."""
+    event at one number, so numbers are dense and each is stored only after the one before it (see RelayEvents).
+
+    The relay re-offers a record's older events each time the record changes, so this log remembers what it has
+    seen stored (events are never deleted, so that stays true) and the last number it gave: the common append is
+    one insert, not a look-up, a read of the last number and an insert. A remembered number that another relay has
+    since used only costs a refused insert and a fresh read; an unused one is still the last, because numbers are
+    dense.
+    """
 
     def __init__(self, database: MongoDatabase) -> None:
         self._events = database[_COLLECTION]
+        self._stored: OrderedDict[str, None] = OrderedDict()
+        self._last_given: int | None = None
 
     @translates_store_errors
     async def append(self, event: Event) -> bool:
+        if event.id in self._stored:
+            return False
         for _ in range(_ROUNDS):
-            if await self._events.find_one({"event_id": event.id}, projection={"_id": True}) is not None:
-                return False
+            last = self._last_given if self._last_given is not None else await self._last()
             try:
-                await self._events.insert_one(_document(event, await self._last() + 1))
+                await self._events.insert_one(_document(event, last + 1))
             except DuplicateKeyError:
-                continue  # that number, or this very event, was stored meanwhile: look again
+                # That number was given meanwhile, or this very event is stored already: tell which.
+                self._last_given = None
+                if await self._events.find_one(equal_to({"event_id": event.id}), projection={"_id": True}):
+                    self._remember(event.id)
+                    return False
+                continue
+            self._last_given = max(last + 1, self._last_given or 0)
+            self._remember(event.id)
             return True
         raise ConcurrentUpdateError(f"event {event.id} could not be numbered: the feed keeps moving")
+
+    def _remember(self, event_id: str) -> None:
+        self._stored[event_id] = None
+        if len(self._stored) > _REMEMBERED_EVENTS:
+            self._stored.popitem(last=False)
 
     @translates_store_errors
     async def after(self, sequence: int, limit: int) -> list[Event]:
