@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from adapters.broadcast.channels_broadcaster import ChannelsBroadcaster
+from adapters.broadcast.on_demand_subscriber import OnDemandSubscriber
 from adapters.broadcast.relayed_backend import RelayedChannelsBackend
 from adapters.broadcast.resumable_stream_backend import ResumableRedisStreamBackend
 from adapters.daraja.b2c_client import DarajaB2cClient
@@ -292,6 +293,8 @@ class Container(containers.DeclarativeContainer):
         ChannelsPlugin,
         backend=providers.Singleton(channels_backend, settings, redis_client, redis_outage, instance_id),
         arbitrary_channels_allowed=True,
+        # An idle socket holds no queue and runs no task: the sockets held per process depend on it.
+        subscriber_class=OnDemandSubscriber,
     )
     clock = providers.Singleton(SystemClock)
     client_authorisation = providers.Singleton(client_authorisation_of, settings, clock)

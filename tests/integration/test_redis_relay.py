@@ -12,6 +12,7 @@ import pytest
 from litestar.channels import ChannelsPlugin
 from redis.asyncio import Redis
 
+from adapters.broadcast.on_demand_subscriber import OnDemandSubscriber
 from adapters.broadcast.relayed_backend import RelayedChannelsBackend
 from adapters.broadcast.resumable_stream_backend import ResumableRedisStreamBackend
 from adapters.redis.client import create_redis_client
@@ -80,7 +81,8 @@ async def instances(connect: Callable[[], Redis], count: int = 2) -> AsyncIterat
             backend = RelayedChannelsBackend(
                 stream_backend(connect(), prefix), f"instance-{number}", RedisOutage(max_retry_seconds=0.3)
             )
-            plugins.append(await stack.enter_async_context(ChannelsPlugin(backend, arbitrary_channels_allowed=True)))
+            plugin = ChannelsPlugin(backend, arbitrary_channels_allowed=True, subscriber_class=OnDemandSubscriber)
+            plugins.append(await stack.enter_async_context(plugin))
         yield plugins
 
 
