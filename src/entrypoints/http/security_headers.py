@@ -11,7 +11,8 @@ from entrypoints.ws.origin_check import OriginAllowList
 HSTS = "max-age=31536000"
 
 
-def add_hsts(message: Message, scope: Scope) -> None:
+async def add_hsts(message: Message, scope: Scope) -> None:
+    # async: Litestar runs a synchronous hook in a worker thread, once for every message sent, socket frames included.
     if scope["type"] == "http" and message["type"] == "http.response.start":
         MutableScopeHeaders.from_message(message)["strict-transport-security"] = HSTS
 
