@@ -1,10 +1,10 @@
 """A channels subscriber that costs an idle socket almost nothing.
 
 Litestar's `Subscriber` gives every socket an `asyncio.Queue` and a sender task that waits on it for the socket's
-whole life: about 8 KiB of resident memory per socket (measured with the bench's idle-sockets ramp), for sockets
-that receive an update or two in their 960 s. This one keeps its events in a deque made by the first event, and
-runs a sender task only while events wait to be sent; the task ends when they are sent. Order is kept: one sender
-at a time, first in first out.
+whole life, though most sockets receive an update or two in their 960 s. This one keeps a socket's events in a
+deque made by the first event, and runs a sender task only while events wait to be sent; the task ends when they
+are sent. Order is kept: one sender at a time, first in first out. The bench's idle-sockets ramp measured 57.5 KiB
+of resident memory per socket with it, 64.1 KiB with Litestar's.
 """
 
 import asyncio
@@ -108,8 +108,7 @@ class OnDemandSubscriber(Subscriber):
     async def stop(self, join: bool = False) -> None:
         if join:
             while (sending := self._task) is not None:
-                with suppress(Exception):
-                    await asyncio.shield(sending)
+                await asyncio.wait([sending])  # whatever its outcome: a failed send must not fail the stop
         self._on_event = None
         sending, self._task = self._task, None
         if sending is not None:
