@@ -58,7 +58,7 @@ def updates(count: int, prefix: str = "u") -> list[bytes]:
     return [f"{prefix}{number}".encode() for number in range(count)]
 
 
-async def delivered(channels: ChannelsPlugin) -> None:
+async def delivered() -> None:
     """Until the plugin has handed every published update to its subscribers (the in-memory backend's two hops)."""
     for _ in range(20):
         await asyncio.sleep(0)
@@ -80,7 +80,7 @@ async def test_updates_published_while_a_send_is_slow_wait_their_turn(channels: 
     async with channels.start_subscription([TOPIC]) as subscriber, subscriber.run_in_background(socket.send):
         for update in updates(5):
             channels.publish(update, TOPIC)
-        await delivered(channels)
+        await delivered()
         assert subscriber.qsize == 4  # the first is being sent
         socket.release()
         await socket.receives(5)
@@ -110,7 +110,7 @@ async def test_an_update_that_arrives_before_sending_starts_is_sent_when_it_does
     socket = Socket()
     async with channels.start_subscription([TOPIC]) as subscriber:
         channels.publish(b"early", TOPIC)
-        await delivered(channels)
+        await delivered()
         assert subscriber.qsize == 1
         async with subscriber.run_in_background(socket.send):
             await socket.receives(1)
@@ -139,7 +139,7 @@ async def test_leaving_with_join_sends_what_waits_first(channels: ChannelsPlugin
     ):
         for update in updates(3):
             channels.publish(update, TOPIC)
-        await delivered(channels)
+        await delivered()
         asyncio.get_running_loop().call_later(0.05, socket.release)
 
     assert socket.received == updates(3)
@@ -154,7 +154,7 @@ async def test_an_iterating_consumer_reads_every_update_until_it_unsubscribes(ch
         return [event async for event in subscriber.iter_events()]
 
     reading = asyncio.create_task(read())
-    await delivered(channels)
+    await delivered()
     await channels.unsubscribe(subscriber)
 
     assert await asyncio.wait_for(reading, WAIT_SECONDS) == updates(3)
@@ -170,7 +170,7 @@ async def test_a_full_backlog_keeps_the_newest_or_refuses_the_newest_as_configur
     ):
         for update in updates(4):
             channels.publish(update, TOPIC)
-        await delivered(channels)
+        await delivered()
         socket = Socket()
         async with subscriber.run_in_background(socket.send):
             await socket.receives(2)

@@ -28,8 +28,6 @@ class OnDemandSubscriber(Subscriber):
     ) -> None:
         # Subscriber.__init__ is not called: all it does is make the queue this class does without.
         self._task: asyncio.Task[None] | None = None
-        self._plugin = plugin
-        self._backend = plugin._backend
         self._max_backlog = max_backlog or 0
         self._drops_oldest = backlog_strategy == "dropleft"
         self._events: deque[bytes] | None = None
