@@ -9,16 +9,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from adapters.mongo.client import MongoCollection, MongoDatabase
 from migrations.steps import STEPS
 
 MIGRATIONS_COLLECTION = "schema_migrations"
-
-Database = AsyncDatabase[dict[str, Any]]
-Collection = AsyncCollection[dict[str, Any]]
 
 
 class MigrationStep(Protocol):
@@ -27,7 +23,7 @@ class MigrationStep(Protocol):
     VERSION: int
     NAME: str
 
-    async def apply(self, database: Database) -> None: ...
+    async def apply(self, database: MongoDatabase) -> None: ...
 
 
 class MigrationInProgressError(RuntimeError):
@@ -39,7 +35,7 @@ class MigrationHistoryError(RuntimeError):
 
 
 async def apply_migrations(
-    database: Database,
+    database: MongoDatabase,
     *,
     steps: Sequence[MigrationStep] | None = None,
     wait_timeout: float = 60.0,
@@ -63,9 +59,9 @@ async def apply_migrations(
 
 
 async def _apply_or_wait(
-    records: Collection,
+    records: MongoCollection,
     step: MigrationStep,
-    database: Database,
+    database: MongoDatabase,
     wait_timeout: float,
     poll_interval: float,
 ) -> bool:
@@ -90,7 +86,7 @@ async def _apply_or_wait(
         await asyncio.sleep(poll_interval)
 
 
-async def _apply_if_claimed(records: Collection, step: MigrationStep, database: Database) -> bool:
+async def _apply_if_claimed(records: MongoCollection, step: MigrationStep, database: MongoDatabase) -> bool:
     claim = uuid.uuid4().hex
     record = {
         "version": step.VERSION,
