@@ -199,7 +199,7 @@ def migrate() -> None:
     from migrations.runner import apply_migrations
 
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, stream=sys.stderr)
 
     async def run(url: str) -> list[str]:
         client = create_mongo_client(url)
@@ -208,7 +208,7 @@ def migrate() -> None:
         finally:
             await client.close()
 
-    with local_store(settings) as resolved:
+    with local_store(settings, join_running=True) as resolved:
         applied = asyncio.run(run(str(resolved.mongodb_url)))
     click.echo("\n".join(applied) if applied else "nothing to apply")
 
@@ -303,7 +303,7 @@ def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:
     from migrations.runner import apply_migrations
 
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, stream=sys.stderr)
 
     async def run(container: "Container") -> T:
         try:
@@ -312,7 +312,7 @@ def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:
         finally:
             await container.mongo_client().close()
 
-    with local_store(settings) as resolved:
+    with local_store(settings, join_running=True) as resolved:
         try:
             return asyncio.run(run(Container(settings=resolved)))
         except DomainError as error:

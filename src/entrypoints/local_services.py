@@ -15,12 +15,21 @@ logger = structlog.get_logger()
 
 
 @contextmanager
-def local_store(settings: Settings) -> Iterator[Settings]:
-    """With MONGODB_URL unset, run the embedded MongoDB-compatible store until the block ends."""
+def local_store(settings: Settings, *, join_running: bool = False) -> Iterator[Settings]:
+    """With MONGODB_URL unset, run the embedded MongoDB-compatible store until the block ends.
+
+    `join_running` (the CLI's one-shot commands): use the store a gateway already runs on DATA_DIR, if any, rather
+    than refusing; `serve` never joins, since the store would stop under it when its owner exits."""
     if settings.mongodb_url is not None:
         yield settings
         return
-    with EmbeddedMongo(settings.data_dir / "mongo") as mongo:
+    embedded = EmbeddedMongo(settings.data_dir / "mongo")
+    running = embedded.running_url() if join_running else None
+    if running is not None:
+        logger.info("embedded_store_joined", url=running)
+        yield settings.model_copy(update={"mongodb_url": running})
+        return
+    with embedded as mongo:
         logger.info("embedded_store_started", url=mongo.url)
         yield settings.model_copy(update={"mongodb_url": mongo.url})
 

@@ -1,7 +1,9 @@
-"""structlog configured once: JSON lines on stdout, stdlib (uvicorn) routed through the same renderer."""
+"""structlog configured once: JSON lines on stdout (stderr for the CLI's one-shot commands, whose stdout is their
+result), stdlib (uvicorn) routed through the same renderer."""
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 
@@ -14,14 +16,14 @@ _SHARED_PROCESSORS: list[structlog.types.Processor] = [
 ]
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", *, stream: TextIO = sys.stdout) -> None:
     structlog.configure(
         processors=[*_SHARED_PROCESSORS, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(stream),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=_SHARED_PROCESSORS,

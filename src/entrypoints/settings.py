@@ -150,6 +150,11 @@ class Settings(BaseSettings):
     def _secrets_from_files(cls, data: object) -> object:
         return with_secret_files(data)
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_any_case(cls, level: object) -> object:
+        return level.upper() if isinstance(level, str) else level
+
     @field_validator("client_token_keys")
     @classmethod
     def _token_keys_parse(cls, keys: SecretStr | None) -> SecretStr | None:

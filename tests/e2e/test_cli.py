@@ -1,11 +1,13 @@
-"""The command line a newcomer meets: --help lists every command, each names the variables it reads, and
-`config` prints the effective settings with secrets hidden."""
+"""The command line a newcomer meets: --help lists every command, each names the variables it reads, `config`
+prints the effective settings with secrets hidden, and the one-shot commands work beside a running gateway."""
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
+from adapters.mongo.embedded_server import EmbeddedMongo
 from entrypoints.cli import main
 from entrypoints.settings import Settings
 from tests.support.processes import cli
@@ -80,3 +82,26 @@ def test_config_refuses_a_bad_value_like_serve() -> None:
 
     assert result.returncode != 0
     assert "APP_PORT" in result.stderr
+
+
+def test_log_level_is_read_in_any_case() -> None:
+    result = run("config", LOG_LEVEL="debug")
+
+    assert result.returncode == 0, result.stderr
+    assert "LOG_LEVEL=DEBUG" in result.stdout.splitlines()
+
+
+def test_apikey_create_beside_a_running_gateway_joins_its_store_and_prints_only_the_key(tmp_path: Path) -> None:
+    # What `make run` leaves running: the embedded store on DATA_DIR, owned by the gateway process.
+    with EmbeddedMongo(tmp_path / "mongo") as store:
+        environment = {"DATA_DIR": str(tmp_path), "MONGODB_DATABASE": "cli_beside_gateway"}
+        created = run("apikey", "create", "--name", "checkout-backend", **environment)
+        listed = run("apikey", "list", **environment)
+        assert store.running  # the command used the gateway's store and left it running
+
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.splitlines() == [created.stdout.strip()]  # the key alone: logs go to stderr
+    assert "embedded_store_joined" in created.stderr
+    assert "Traceback" not in created.stderr
+    assert listed.returncode == 0, listed.stderr
+    assert "checkout-backend" in listed.stdout

@@ -1,5 +1,6 @@
 """nx-27017, the embedded MongoDB-wire-compatible server backed by SQLite, run as a local child process."""
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ from typing import Self
 
 from pymongo import MongoClient
 
-from adapters.local_process import LocalProcess, free_port
+from adapters.local_process import LocalProcess, free_port, port_accepts
 
 _EXECUTABLE = "nx-27017"
 _HOST = "127.0.0.1"
@@ -75,12 +76,32 @@ class EmbeddedMongo:
         except BaseException:
             self.stop()
             raise
+        # Read by running_url(): a CLI command run beside the gateway joins this server instead of failing.
+        self._port_file.write_text(str(port))
         return self
 
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:
+            self._port_file.unlink(missing_ok=True)
             process.stop()
+
+    def running_url(self) -> str | None:
+        """The URL of a server another process already runs on `data_dir`, or None when there is none.
+
+        nx-27017 refuses to start a second server on the same files, so this is how a second process shares them."""
+        try:
+            pid = int((self.data_dir / "nx-27017.pid").read_text().strip())
+            port = int(self._port_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        if not _alive(pid) or not port_accepts(_HOST, port):
+            return None
+        return f"mongodb://{_HOST}:{port}"
+
+    @property
+    def _port_file(self) -> Path:
+        return self.data_dir / "port"
 
     def __enter__(self) -> Self:
         return self.start()
@@ -99,3 +120,13 @@ class EmbeddedMongo:
             client.admin.command("ping")
         finally:
             client.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
