@@ -25,6 +25,7 @@ from entrypoints.http.operator_controller import OperatorController
 from entrypoints.http.readiness import ready
 from entrypoints.http.records_controller import RecordsController
 from entrypoints.http.request_context import request_context
+from entrypoints.http.root import SCHEMA_PATH, root_route
 from entrypoints.http.security_headers import strict_transport_security, transport_security
 from entrypoints.http.stk_controller import StkPushController
 from entrypoints.http.webhook_controller import WebhookController
@@ -122,6 +123,7 @@ def create_app(container: Container) -> Litestar:
             health,
             ready,
             metrics,
+            root_route(demo=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
             *demo_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
         ],
         dependencies=_dependencies(container),
@@ -133,7 +135,7 @@ def create_app(container: Container) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="mpesa-gateway",
             version="0.1.0",
-            path="/schema",
+            path=SCHEMA_PATH,
             components=Components(security_schemes={API_KEY_SCHEME: API_KEY_SECURITY_SCHEME}),
         ),
         logging_config=None,

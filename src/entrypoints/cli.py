@@ -63,6 +63,9 @@ def serve() -> None:
     """Serve wss:// and https:// on APP_HOST:APP_PORT (starts the embedded store and simulator when unset)."""
     from entrypoints.app import create_app
     from entrypoints.container import Container
+    from entrypoints.head_requests import answer_head_like_get
+    from entrypoints.http.demo import DEMO_PATH
+    from entrypoints.http.root import SCHEMA_PATH
     from entrypoints.local_services import local_services
     from entrypoints.serving import DrainingServer
 
@@ -77,6 +80,7 @@ def serve() -> None:
     with local_services(settings) as resolved:
         container = Container(settings=resolved)
         prepare_b2c(container)
+        address = f"{'https' if resolved.tls else 'http'}://{resolved.app_host}:{resolved.app_port}"
         logger.info(
             "gateway_starting",
             host=resolved.app_host,
@@ -84,9 +88,11 @@ def serve() -> None:
             mpesa_env=resolved.mpesa_env.value,
             daraja=resolved.resolved_daraja_base_url(),
             tls=resolved.tls,
+            schema_url=f"{address}{SCHEMA_PATH}",
+            **({"demo_url": f"{address}{DEMO_PATH}"} if resolved.mpesa_env is MpesaEnvironment.SIMULATOR else {}),
         )
         config = uvicorn.Config(
-            create_app(container),
+            answer_head_like_get(create_app(container)),
             host=resolved.app_host,
             port=resolved.app_port,
             ssl_certfile=str(resolved.ssl_certfile) if resolved.tls else None,

@@ -4,6 +4,7 @@ Playwright drives /usr/bin/chromium (installed with apt-get when it is missing; 
 Screenshots land in test-artifacts/ so a person can see what the page showed.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -152,11 +153,26 @@ def test_the_page_is_served_with_the_simulators_scenarios(demo_gateway: Gateway)
         scenarios = client.get("/demo/scenarios.json")
 
     assert page.status_code == 200
-    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert scenarios.json() == scenario_options()
     assert [row["name"] for row in scenarios.json()["stk"]] == _scenario_names(Api.STK_PUSH)
     assert [row["name"] for row in scenarios.json()["b2c"]] == _scenario_names(Api.B2C)
+
+
+def test_the_root_leads_to_the_demo_and_head_answers_where_get_does(demo_gateway: Gateway) -> None:
+    with demo_gateway.http() as client:
+        root = client.get("/", follow_redirects=False)
+        page = client.head("/demo")
+        health = client.head("/health")
+
+    assert (root.status_code, root.headers["location"]) == (302, "/demo")
+    assert (page.status_code, page.headers["content-type"], page.content) == (200, "text/html; charset=utf-8", b"")
+    assert int(page.headers["content-length"]) > 0  # what GET would send, without sending it
+    assert (health.status_code, health.content) == (200, b"")
+    starting = next(line for line in demo_gateway.process.log_file.read_text().splitlines() if "gateway_starting" in line)
+    assert json.loads(starting)["demo_url"] == f"{demo_gateway.https}/demo"
+    assert json.loads(starting)["schema_url"] == f"{demo_gateway.https}/schema"
 
 
 def test_a_person_pays_and_withdraws_on_a_phone(page: Page) -> None:
@@ -263,6 +279,12 @@ def test_the_demo_is_absent_outside_simulator_mode(
     try:
         with gateway.http() as client:
             assert client.get("/health").status_code == 200
+            assert client.get("/").json() == {
+                "service": "mpesa-gateway",
+                "health": "/health",
+                "ready": "/ready",
+                "schema": "/schema",
+            }
             assert [client.get(path).status_code for path in ("/demo", "/demo/demo.js", "/demo/scenarios.json")] == [
                 404,
                 404,

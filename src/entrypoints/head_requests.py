@@ -1,0 +1,15 @@
+"""HEAD answered wherever GET is (RFC 9110 §9.3.2), for every route at once rather than route by route."""
+
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+
+def answer_head_like_get(app: ASGIApp) -> ASGIApp:
+    """Hand HEAD requests to `app` as GET. uvicorn keeps its own copy of the scope, still saying HEAD, and so sends
+    the headers (Content-Length included) without the body."""
+
+    async def with_head(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}  # type: ignore[assignment]
+        await app(scope, receive, send)
+
+    return with_head
