@@ -170,9 +170,10 @@ def test_the_root_leads_to_the_demo_and_head_answers_where_get_does(demo_gateway
     assert (page.status_code, page.headers["content-type"], page.content) == (200, "text/html; charset=utf-8", b"")
     assert int(page.headers["content-length"]) > 0  # what GET would send, without sending it
     assert (health.status_code, health.content) == (200, b"")
-    starting = next(line for line in demo_gateway.process.log_file.read_text().splitlines() if "gateway_starting" in line)
-    assert json.loads(starting)["demo_url"] == f"{demo_gateway.https}/demo"
-    assert json.loads(starting)["schema_url"] == f"{demo_gateway.https}/schema"
+    log = demo_gateway.process.log_file.read_text().splitlines()
+    starting = json.loads(next(line for line in log if "gateway_starting" in line))
+    assert starting["demo_url"] == f"{demo_gateway.https}/demo"
+    assert starting["schema_url"] == f"{demo_gateway.https}/schema"
 
 
 def test_a_person_pays_and_withdraws_on_a_phone(page: Page) -> None:
