@@ -67,6 +67,7 @@ def serve() -> None:
     from entrypoints.http.demo import DEMO_PATH
     from entrypoints.http.root import SCHEMA_PATH
     from entrypoints.local_services import local_services
+    from entrypoints.preflight import listener_problems, store_reachability_problem, store_url_problem
     from entrypoints.serving import DrainingServer
 
     settings = load_settings()
@@ -74,10 +75,18 @@ def serve() -> None:
     in_development = settings.tls and settings.mpesa_env is MpesaEnvironment.SIMULATOR
     if in_development and ensure_dev_certificate(settings.ssl_certfile, settings.ssl_keyfile, settings.app_host):
         logger.info("dev_certificate_created", certfile=str(settings.ssl_certfile))
+    _refuse_to_start_on(
+        [*listener_problems(settings), *filter(None, [store_url_problem(settings.mongodb_url)])]
+    )
     # uvicorn re-raises the signal that stopped it; as SystemExit, it unwinds through local_services, which then
     # stops the embedded store and the simulator instead of leaving them orphaned.
     signal.signal(signal.SIGTERM, _exit_quietly)
     with local_services(settings) as resolved:
+        _refuse_to_start_on(
+            [problem]
+            if (problem := store_reachability_problem(str(resolved.mongodb_url), resolved.mongodb_timeout_seconds))
+            else []
+        )
         container = Container(settings=resolved)
         prepare_b2c(container)
         address = f"{'https' if resolved.tls else 'http'}://{resolved.app_host}:{resolved.app_port}"
@@ -132,6 +141,13 @@ def log_client_security(settings: Settings) -> None:
         )
     if not settings.tls:
         logger.warning("security_plaintext_listener", message="TLS=false: serve only behind a TLS-terminating proxy")
+
+
+def _refuse_to_start_on(problems: list[str]) -> None:
+    if len(problems) == 1:
+        raise click.ClickException(f"cannot start: {problems[0]}")
+    if problems:
+        raise click.ClickException("cannot start:\n" + "\n".join(f"  - {problem}" for problem in problems))
 
 
 def _exit_quietly(_signal: int, _frame: object) -> None:
@@ -233,7 +249,7 @@ def simulator(host: str, port: int) -> None:
 
 @main.command("dev-cert", epilog=_CERT_SETTINGS)
 def dev_cert() -> None:
-    """Write a self-signed certificate for localhost to SSL_CERTFILE / SSL_KEYFILE unless both exist."""
+    """Write a self-signed certificate for localhost to SSL_CERTFILE / SSL_KEYFILE when neither exists."""
     settings = load_settings()
     written = ensure_dev_certificate(settings.ssl_certfile, settings.ssl_keyfile, settings.app_host)
     click.echo(f"{'wrote' if written else 'kept'} {settings.ssl_certfile} and {settings.ssl_keyfile}")

@@ -13,8 +13,11 @@ _VALID_FOR = datetime.timedelta(days=365)
 
 
 def ensure_dev_certificate(certfile: Path, keyfile: Path, host: str = "localhost") -> bool:
-    """Write a certificate and key for localhost unless both exist; True when new ones were written."""
-    if certfile.exists() and keyfile.exists():
+    """Write a certificate and key for localhost when neither exists; True when new ones were written.
+
+    With only one of the two present nothing is written: a new key would no longer match a certificate someone
+    kept (start-up then says which file is missing)."""
+    if certfile.exists() or keyfile.exists():
         return False
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])

@@ -26,14 +26,14 @@ def describe(settings: Settings) -> list[str]:
         elif isinstance(value, bool):
             shown = "true" if value else "false"
         elif name in ("mongodb_url", "redis_url"):
-            shown = _without_password(str(value))
+            shown = without_password(str(value))
         else:
             shown = str(value.value if hasattr(value, "value") else value)
         lines.append(f"{name.upper()}={shown}")
     return lines
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
     """A MongoDB or Redis URL may carry `user:password@`: the password is hidden like any other secret."""
     try:
         parts = urlsplit(url)
