@@ -25,7 +25,8 @@ from entrypoints.http.operator_controller import OperatorController
 from entrypoints.http.readiness import ready
 from entrypoints.http.records_controller import RecordsController
 from entrypoints.http.request_context import request_context
-from entrypoints.http.root import SCHEMA_PATH, root_route
+from entrypoints.http.root import root_route
+from entrypoints.http.schema_viewer import SCHEMA_PATH, schema_viewer, schema_viewer_assets
 from entrypoints.http.security_headers import strict_transport_security, transport_security
 from entrypoints.http.stk_controller import StkPushController
 from entrypoints.http.webhook_controller import WebhookController
@@ -124,6 +125,7 @@ def create_app(container: Container) -> Litestar:
             ready,
             metrics,
             root_route(demo=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
+            schema_viewer_assets(),
             *demo_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
         ],
         dependencies=_dependencies(container),
@@ -136,6 +138,7 @@ def create_app(container: Container) -> Litestar:
             title="mpesa-gateway",
             version="0.1.0",
             path=SCHEMA_PATH,
+            render_plugins=[schema_viewer()],
             components=Components(security_schemes={API_KEY_SCHEME: API_KEY_SECURITY_SCHEME}),
         ),
         logging_config=None,

@@ -65,7 +65,7 @@ def serve() -> None:
     from entrypoints.container import Container
     from entrypoints.head_requests import answer_head_like_get
     from entrypoints.http.demo import DEMO_PATH
-    from entrypoints.http.root import SCHEMA_PATH
+    from entrypoints.http.schema_viewer import SCHEMA_PATH
     from entrypoints.local_services import local_services
     from entrypoints.preflight import listener_problems, store_reachability_problem, store_url_problem
     from entrypoints.serving import DrainingServer

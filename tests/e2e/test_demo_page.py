@@ -176,6 +176,17 @@ def test_the_root_leads_to_the_demo_and_head_answers_where_get_does(demo_gateway
     assert starting["schema_url"] == f"{demo_gateway.https}/schema"
 
 
+def test_the_schema_browser_loads_nothing_from_elsewhere(demo_gateway: Gateway) -> None:
+    with demo_gateway.http() as client:
+        viewer = client.get("/schema")
+        loaded = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", viewer.text)
+        assets = {url: client.get(url) for url in loaded}
+
+    assert viewer.status_code == 200 and "swagger" in viewer.text.lower()
+    assert loaded and all(url.startswith("/schema/") for url in loaded), loaded
+    assert {url: response.status_code for url, response in assets.items()} == dict.fromkeys(loaded, 200)
+
+
 def test_a_person_pays_and_withdraws_on_a_phone(page: Page) -> None:
     stk = page.locator("#panel-stk")
     expect(stk.locator(".connection")).to_have_attribute("data-state", "open")

@@ -6,8 +6,7 @@ from litestar import Response, get
 from litestar.response import Redirect
 
 from entrypoints.http.demo import DEMO_PATH
-
-SCHEMA_PATH = "/schema"
+from entrypoints.http.schema_viewer import SCHEMA_PATH
 
 
 def root_route(*, demo: bool) -> Any:
