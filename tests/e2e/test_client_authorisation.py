@@ -1,10 +1,14 @@
 """Signed mode over wss://: only capability tokens open sockets, the topic is the token's subject, claims are kept."""
 
+import asyncio
+import base64
+import json
 import os
 import shutil
 import ssl
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,6 +22,7 @@ import websockets
 from adapters.mongo.embedded_server import EmbeddedMongo
 from domain.capability import Capability
 from domain.capability_token import TokenKeys, mint_token
+from entrypoints.ws.authorisation import EXPIRED_REASON
 from tests.support.gateway_settings import DATABASE
 from tests.support.phones import fresh_phone
 from tests.support.processes import Gateway, Simulator, cli, start_gateway
@@ -135,6 +140,34 @@ async def test_the_topic_is_the_same_across_token_renewals(signed_gateway: Gatew
         seen_by_old = await old.final_update(reply["data"]["checkout"])
 
     assert seen_by_old["topic"] == f"/mpesa/{subject}"
+
+
+def expiry_of(minted: str) -> int:
+    """The token's `exp`, read without checking it (the claims are the second part from the end in both formats)."""
+    claims = minted.split(".")[-2]
+    return int(json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["exp"])
+
+
+async def test_a_socket_is_closed_when_its_token_expires_and_a_lasting_one_is_not(signed_gateway: Gateway) -> None:
+    subject = f"expiring-{fresh_phone()}"
+    lasting = token("--subject", subject, "--scope", "stk", "--ttl", "3600")
+    expiring = token("--subject", subject, "--scope", "stk", "--ttl", "4")
+
+    async with (
+        await SocketClient.connect(f"{signed_gateway.wss}/mpesa/stk/{expiring}", signed_gateway.tls) as short,
+        await SocketClient.connect(f"{signed_gateway.wss}/mpesa/stk/{lasting}", signed_gateway.tls) as long,
+    ):
+        before_expiry = await short.request(push(fresh_phone()))
+        await asyncio.wait_for(short.connection.wait_closed(), timeout=15)
+        closed_at = time.time()
+        reply = await long.request(push(fresh_phone()))
+        final = await long.final_update(reply["data"]["checkout"])
+
+    assert before_expiry["ok"] is True, before_expiry
+    assert (short.connection.close_code, short.connection.close_reason) == (1008, EXPIRED_REASON)
+    assert expiry_of(expiring) - 0.1 <= closed_at <= expiry_of(expiring) + 1.5
+    assert final["data"]["status"] == "success"
+    assert not [update for update in short.updates if update["data"].get("id") == reply["data"]["id"]]
 
 
 async def test_withdrawals_need_the_b2c_scope(signed_gateway: Gateway) -> None:

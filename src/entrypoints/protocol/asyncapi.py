@@ -33,6 +33,7 @@ from domain.merchant_data import (
 from domain.result_codes import PaymentStatus
 from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, PushPayload, StatusPayload, WithdrawPayload
 from entrypoints.settings import Settings
+from entrypoints.ws.authorisation import EXPIRED_REASON
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
 from entrypoints.ws.session import CLOSE_NORMAL, CLOSE_UNSUPPORTED_DATA
 from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
@@ -71,6 +72,12 @@ CLOSE_CODES: tuple[tuple[int, str, str], ...] = (
         "The hash is not a valid, unexpired capability token granting this endpoint's scope (stk or b2c), or is a "
         "plain hash where tokens are required (CLIENT_AUTH=signed; B2C without OPEN_WITHDRAWALS); sent right after "
         "the handshake. A browser upgrade from an Origin not allowed is refused with HTTP 403 instead.",
+    ),
+    (
+        CLOSE_POLICY_VIOLATION,
+        EXPIRED_REASON,
+        "The socket's capability token expired while it was open: sent at the token's expiry, after which the socket "
+        "gets nothing more. Reconnect with a fresh token (and `since`).",
     ),
     (
         CLOSE_TRY_AGAIN_LATER,

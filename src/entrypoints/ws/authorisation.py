@@ -14,6 +14,8 @@ from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
 logger = structlog.get_logger()
 
 UNAUTHORIZED_REASON = "UNAUTHORIZED"
+# Why a socket is closed (1008) the moment its token expires; the same words as a refused expired token.
+EXPIRED_REASON = f"{UNAUTHORIZED_REASON}: the token has expired: reconnect with a fresh one"
 
 
 class ClientAuthorisation:
@@ -45,6 +47,12 @@ class ClientAuthorisation:
 
     def permit_read(self, capability: Capability) -> None:
         capability.require_live(self._clock.now())
+
+    def seconds_left(self, capability: Capability) -> float | None:
+        """How long a socket opened with `capability` may stay open; None when it never expires (open mode)."""
+        if capability.expires_at is None:
+            return None
+        return max(0.0, (capability.expires_at - self._clock.now()).total_seconds())
 
 
 async def refuse_unauthorised(socket: WebSocket, path_hash: str, error: UnauthorizedError) -> None:
