@@ -35,8 +35,9 @@ MINIMUM_SECRET_BYTES = 32
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _INVALID = "invalid token"
 _MALFORMED = f"{_INVALID}: a claim is malformed (sub, exp, scope, nbf, max_withdrawal or phone)"
-# A JWT is three base64url parts; its header is a JSON object, so it starts with `{"`: "eyJ".
-_JWT = re.compile(r"^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+# A JWT is three base64url parts (an unsigned one has an empty third, and must still be refused as a token); its
+# header is a JSON object, so it starts with `{"`: "eyJ".
+_JWT = re.compile(r"^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,6 +123,7 @@ def test_an_unsigned_jwt_is_refused() -> None:
 
     assert "HS256" in refusal(none)
     assert "HS256" in refusal(by_pyjwt)
+    assert looks_like_token(none) and looks_like_token(by_pyjwt)
 
 
 def test_another_hmac_with_the_right_secret_is_refused() -> None:
