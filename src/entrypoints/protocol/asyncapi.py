@@ -20,6 +20,7 @@ from msgspec import Meta
 
 from domain.amount import STK_MINIMUM, TRANSACTION_MAXIMUM
 from domain.b2c_result_codes import WithdrawalStatus
+from domain.capability_token import V1_ACCEPTED_UNTIL
 from domain.description import MAXIMUM_LENGTH as DESCRIPTION_MAXIMUM
 from domain.error_codes import ERROR_CATALOGUE, ErrorCode
 from domain.merchant_data import (
@@ -400,8 +401,9 @@ def _channel(address: str, title: str, description: str, messages: dict[str, typ
             "hash": {
                 "description": (
                     "Names the connection: every socket on the same hash gets the same updates, and `status` finds "
-                    "only payments of its own hash. A signed capability token (`v1.<kid>.<claims>.<mac>`, see "
-                    "SECURITY.md) is replaced by its subject, which is then the hash."
+                    "only payments of its own hash. A signed capability token (a JWT signed with HS256, `kid` in "
+                    f"its header; or, deprecated until {V1_ACCEPTED_UNTIL.isoformat()}, `v1.<kid>.<claims>.<mac>`; "
+                    "see SECURITY.md) is replaced by its subject, which is then the hash."
                 )
             }
         },
