@@ -219,7 +219,7 @@ async def test_a_socket_is_closed_when_its_token_expires_and_a_lasting_one_is_no
     if token_format == "jwt":  # honoured for the leeway past its `exp`
         expiring, closes_at = token("--subject", subject, "--scope", "stk", "--ttl", "4"), LEEWAY.total_seconds()
     else:
-        short_lived = Capability(subject, frozenset({"stk"}), datetime.now(UTC) + timedelta(seconds=3))
+        short_lived = Capability(subject, frozenset({"stk"}), datetime.now(UTC) + timedelta(seconds=4))
         expiring, closes_at = mint_v1_token(TokenKeys.parse(KEYS), short_lived), 0.0
     closes_at += expiry_of(expiring)
 
