@@ -1,29 +1,21 @@
-"""Mint an mpesa-gateway client token in a merchant's backend: the Python standard library only.
+"""Mint an mpesa-gateway client token in a merchant's backend with PyJWT (`pip install pyjwt`).
 
     python mint_token.py <key-id> <secret> <subject> <scopes, e.g. stk,b2c> [ttl-seconds]
 """
 
-import base64
-import hashlib
-import hmac
-import json
 import sys
 import time
 
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+import jwt
 
 
 def mint_token(key_id, secret, subject, scopes, ttl=3600, max_withdrawal=None, phone=None):
-    claims = {"sub": subject, "exp": int(time.time()) + ttl, "scope": list(scopes)}
+    claims = {"sub": subject, "exp": int(time.time()) + ttl, "scope": " ".join(scopes)}
     if max_withdrawal is not None:
         claims["max_withdrawal"] = max_withdrawal
     if phone is not None:
         claims["phone"] = phone
-    signed = f"v1.{key_id}.{b64url(json.dumps(claims).encode())}"
-    mac = hmac.new(secret.encode(), signed.encode(), hashlib.sha256).digest()
-    return f"{signed}.{b64url(mac)}"
+    return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": key_id})
 
 
 if __name__ == "__main__":

@@ -262,7 +262,8 @@ def dev_cert() -> None:
 @click.option("--max-withdrawal", type=click.IntRange(min=1), help="the largest withdrawal it allows (KES)")
 @click.option("--phone", help="the only phone it may push to or withdraw for")
 def token(subject: str, scopes: tuple[str, ...], ttl: int, max_withdrawal: int | None, phone: str | None) -> None:
-    """Mint a client capability token with the first of CLIENT_TOKEN_KEYS (what a merchant's backend does)."""
+    """Mint a client capability token (a JWT, HS256) with the first of CLIENT_TOKEN_KEYS (what a merchant's backend
+    does with its own JWT library)."""
     from datetime import UTC, datetime, timedelta
 
     from domain.capability import Capability, valid_subject

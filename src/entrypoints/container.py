@@ -158,12 +158,13 @@ def operator_token_of(settings: Settings) -> str | None:
     return None if settings.operator_token is None else settings.operator_token.get_secret_value()
 
 
-def client_authorisation_of(settings: Settings, clock: SystemClock) -> ClientAuthorisation:
+def client_authorisation_of(settings: Settings, clock: SystemClock, metrics: GatewayMetrics) -> ClientAuthorisation:
     return ClientAuthorisation(
         signed=settings.client_auth_mode() is ClientAuth.SIGNED,
         keys=settings.token_keys(),
         open_withdrawals=settings.open_withdrawals,
         clock=clock,
+        on_v1_token=metrics.v1_token_admitted,
     )
 
 
@@ -297,7 +298,6 @@ class Container(containers.DeclarativeContainer):
         subscriber_class=OnDemandSubscriber,
     )
     clock = providers.Singleton(SystemClock)
-    client_authorisation = providers.Singleton(client_authorisation_of, settings, clock)
     identifiers = providers.Singleton(RandomIdentifiers)
     # Metrics: one registry per process (never prometheus_client's global one), served at /metrics.
     metrics_registry = providers.Singleton(CollectorRegistry)
@@ -305,6 +305,7 @@ class Container(containers.DeclarativeContainer):
     webhook_endpoints = providers.Singleton(MongoWebhookEndpoints, mongo_database)
     gateway_metrics = providers.Singleton(GatewayMetrics, metrics_registry, record_counts, webhook_endpoints)
     daraja_metrics = providers.Singleton(DarajaCallMetrics, metrics_registry)
+    client_authorisation = providers.Singleton(client_authorisation_of, settings, clock, gateway_metrics)
     socket_limits = providers.Singleton(
         SocketLimits,
         idle_timeout=settings.provided.ws_idle_timeout,

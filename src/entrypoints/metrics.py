@@ -33,6 +33,11 @@ class GatewayMetrics:
         )
         for endpoint in ENDPOINTS:
             self.open_sockets.labels(endpoint=endpoint)
+        self.v1_tokens = Counter(
+            "mpesa_gateway_v1_tokens",
+            "Sockets admitted with a deprecated v1 capability token (README: Client authorisation).",
+            registry=registry,
+        )
         self.messages = Counter(
             "mpesa_gateway_messages",
             "Client messages answered, by kind and outcome (ok, or the error code).",
@@ -106,6 +111,9 @@ class GatewayMetrics:
 
     def socket_closed(self, endpoint: str) -> None:
         self.open_sockets.labels(endpoint=_endpoint(endpoint)).dec()
+
+    def v1_token_admitted(self) -> None:
+        self.v1_tokens.inc()
 
     def message_answered(self, kind: str, outcome: str) -> None:
         self.messages.labels(kind=kind, outcome=outcome).inc()

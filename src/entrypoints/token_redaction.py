@@ -1,13 +1,15 @@
-"""Capability tokens travel in socket paths, and uvicorn logs paths: this filter takes them out of every stdlib line."""
+"""Capability tokens travel in socket paths, and uvicorn logs paths: this filter takes them out of every stdlib line.
+A JWT keeps its header (algorithm and key id, nothing secret), a v1 token its key id."""
 
 import logging
 import re
 
-_TOKEN = re.compile(r"v1\.([A-Za-z0-9_-]{1,32})\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+_V1_TOKEN = re.compile(r"v1\.([A-Za-z0-9_-]{1,32})\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+_JWT = re.compile(r"(eyJ[A-Za-z0-9_-]*)\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 def redact_tokens(text: str) -> str:
-    return _TOKEN.sub(r"v1.\1.<redacted>", text)
+    return _JWT.sub(r"\1.<redacted>", _V1_TOKEN.sub(r"v1.\1.<redacted>", text))
 
 
 class RedactTokens(logging.Filter):

@@ -1,3 +1,6 @@
+import json
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,6 +11,8 @@ from adapters.mongo.embedded_server import EmbeddedMongo
 from entrypoints.dev_certificate import ensure_dev_certificate
 from tests.support.gateway_settings import B2C_DAILY_LIMIT, DATABASE
 from tests.support.processes import Gateway, Simulator, start_gateway, start_simulator
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +68,20 @@ def withdrawals(store: EmbeddedMongo) -> Iterator[pymongo.collection.Collection]
     client: pymongo.MongoClient = pymongo.MongoClient(store.url, tz_aware=True)  # type: ignore[type-arg]
     yield client[DATABASE]["b2c_withdrawals"]
     client.close()
+
+
+@pytest.fixture(scope="session")
+def node_examples() -> Path:
+    """Node.js, with the examples' packages (`ws` for Node 20, which has no WebSocket; `jose` for minting) installed
+    into examples/node_modules from the committed lock file."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    assert node is not None and npm is not None, "Node.js and npm are needed to run the JavaScript examples"
+    packages = json.loads((EXAMPLES / "package.json").read_text())["dependencies"]
+    if not all((EXAMPLES / "node_modules" / name / "package.json").exists() for name in packages):
+        subprocess.run(
+            [npm, "ci", "--prefix", str(EXAMPLES), "--no-audit", "--no-fund"],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    return Path(node)

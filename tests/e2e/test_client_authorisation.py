@@ -1,23 +1,28 @@
 """Signed mode over wss://: only capability tokens open sockets, the topic is the token's subject, claims are kept."""
 
+import asyncio
+import base64
+import json
 import os
-import shutil
 import ssl
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import jwt
 import pymongo
 import pytest
 import websockets
 
 from adapters.mongo.embedded_server import EmbeddedMongo
 from domain.capability import Capability
-from domain.capability_token import TokenKeys, mint_token
+from domain.capability_token import LEEWAY, TokenKeys, mint_v1_token
+from entrypoints.ws.authorisation import EXPIRED_REASON
 from tests.support.gateway_settings import DATABASE
 from tests.support.phones import fresh_phone
 from tests.support.processes import Gateway, Simulator, cli, start_gateway
@@ -85,15 +90,17 @@ async def test_a_plain_hash_is_refused_in_signed_mode(signed_gateway: Gateway, e
     assert reason.startswith("UNAUTHORIZED")
 
 
-async def test_a_forged_or_expired_token_is_refused(signed_gateway: Gateway) -> None:
-    expired = mint_token(
+async def test_a_forged_or_expired_v1_token_is_refused(signed_gateway: Gateway) -> None:
+    expired = mint_v1_token(
         TokenKeys.parse(KEYS), Capability("user123", frozenset({"stk"}), datetime.now(UTC) - timedelta(seconds=1))
     )
-    retired = mint_token(
+    retired = mint_v1_token(
         TokenKeys.parse("retired:" + "r" * 40),
         Capability("user123", frozenset({"stk"}), datetime.now(UTC) + timedelta(hours=1)),
     )
-    good = token("--subject", "user123", "--scope", "stk")
+    good = mint_v1_token(
+        TokenKeys.parse(KEYS), Capability("user123", frozenset({"stk"}), datetime.now(UTC) + timedelta(hours=1))
+    )
     tampered = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
 
     for bad in (expired, retired, tampered, "v1.current.e30.AAAA"):
@@ -101,6 +108,41 @@ async def test_a_forged_or_expired_token_is_refused(signed_gateway: Gateway) -> 
         assert code == 1008, bad
         assert reason.startswith("UNAUTHORIZED")
     assert "expired" in (await refused_with(f"{signed_gateway.wss}/mpesa/stk/{expired}", signed_gateway))[1]
+
+
+def jwt_of(payload: dict[str, object], secret: str = "c" * 40, algorithm: str = "HS256", kid: str = "current") -> str:
+    """What a merchant's backend mints with its JWT library."""
+    return jwt.encode(payload, secret, algorithm=algorithm, headers={"kid": kid})
+
+
+async def test_a_forged_or_expired_jwt_is_refused(signed_gateway: Gateway) -> None:
+    hour = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
+    claims = {"sub": "user123", "exp": hour, "scope": "stk"}
+    good = jwt_of(claims)
+    header, _, signature = good.split(".")
+    widened = jwt.utils.base64url_encode(json.dumps({**claims, "sub": "someone-else"}).encode()).decode()
+    refused = {
+        "expired": jwt_of({**claims, "exp": int((datetime.now(UTC) - LEEWAY).timestamp()) - 1}),
+        "unsigned": jwt.encode(claims, None, algorithm="none", headers={"kid": "current"}),
+        "HS512": jwt_of(claims, secret="c" * 64, algorithm="HS512"),
+        "unknown kid": jwt_of(claims, kid="retired"),
+        "another secret": jwt_of(claims, secret="x" * 40),
+        "another hash": f"{header}.{widened}.{signature}",
+        "no exp": jwt_of({"sub": "user123", "scope": "stk"}),
+    }
+
+    reasons = {}
+    for name, bad in refused.items():
+        code, reasons[name] = await refused_with(f"{signed_gateway.wss}/mpesa/stk/{bad}", signed_gateway)
+        assert (code, reasons[name].split(":")[0]) == (1008, "UNAUTHORIZED"), name
+    async with await SocketClient.connect(f"{signed_gateway.wss}/mpesa/stk/{good}", signed_gateway.tls) as client:
+        await client.connection.ping()
+
+    assert "expired" in reasons["expired"]
+    assert "HS256" in reasons["unsigned"] and "HS256" in reasons["HS512"]
+    assert "kid" in reasons["unknown kid"]
+    assert "signature" in reasons["another secret"] and "signature" in reasons["another hash"]
+    assert "exp" in reasons["no exp"]
 
 
 async def test_a_good_token_opens_the_socket_and_its_subject_is_the_topic_and_the_stored_hash(
@@ -119,7 +161,32 @@ async def test_a_good_token_opens_the_socket_and_its_subject_is_the_topic_and_th
     assert final["topic"] == f"/mpesa/{subject}"
     assert final["data"]["status"] == "success"
     assert payments.count_documents({"hash": subject}) == 1
-    assert secret_token.split(".")[3] not in signed_gateway.process.log_file.read_text()
+    assert jwt.get_unverified_header(secret_token)["alg"] == "HS256"
+    assert secret_token.split(".", 1)[1] not in signed_gateway.process.log_file.read_text()
+
+
+async def test_a_v1_token_still_opens_the_socket_and_is_logged_and_counted(signed_gateway: Gateway) -> None:
+    subject = f"legacy-{fresh_phone()}"
+    legacy = mint_v1_token(
+        TokenKeys.parse(KEYS), Capability(subject, frozenset({"stk"}), datetime.now(UTC) + timedelta(hours=1))
+    )
+    with signed_gateway.http() as http:
+        before = v1_tokens_counted(http.get("/metrics").text)
+
+    async with await SocketClient.connect(f"{signed_gateway.wss}/mpesa/stk/{legacy}", signed_gateway.tls) as client:
+        reply = await client.request(push(fresh_phone()))
+        update = await client.update_where(lambda data: data.get("id") == reply["data"]["id"])
+    with signed_gateway.http() as http:
+        after = v1_tokens_counted(http.get("/metrics").text)
+
+    assert update["topic"] == f"/mpesa/{subject}"
+    assert after == before + 1
+    assert '"deprecated_v1_token"' in signed_gateway.process.log_file.read_text()
+
+
+def v1_tokens_counted(metrics: str) -> float:
+    samples = (line.split() for line in metrics.splitlines())
+    return next(float(sample[1]) for sample in samples if sample and sample[0] == "mpesa_gateway_v1_tokens_total")
 
 
 async def test_the_topic_is_the_same_across_token_renewals(signed_gateway: Gateway) -> None:
@@ -135,6 +202,42 @@ async def test_the_topic_is_the_same_across_token_renewals(signed_gateway: Gatew
         seen_by_old = await old.final_update(reply["data"]["checkout"])
 
     assert seen_by_old["topic"] == f"/mpesa/{subject}"
+
+
+def expiry_of(minted: str) -> int:
+    """The token's `exp`, read without checking it (the claims are the second part from the end in both formats)."""
+    claims = minted.split(".")[-2]
+    return int(json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["exp"])
+
+
+@pytest.mark.parametrize("token_format", ["jwt", "v1"])
+async def test_a_socket_is_closed_when_its_token_expires_and_a_lasting_one_is_not(
+    signed_gateway: Gateway, token_format: str
+) -> None:
+    subject = f"expiring-{fresh_phone()}"
+    lasting = token("--subject", subject, "--scope", "stk", "--ttl", "3600")
+    if token_format == "jwt":  # honoured for the leeway past its `exp`
+        expiring, closes_at = token("--subject", subject, "--scope", "stk", "--ttl", "4"), LEEWAY.total_seconds()
+    else:
+        short_lived = Capability(subject, frozenset({"stk"}), datetime.now(UTC) + timedelta(seconds=4))
+        expiring, closes_at = mint_v1_token(TokenKeys.parse(KEYS), short_lived), 0.0
+    closes_at += expiry_of(expiring)
+
+    async with (
+        await SocketClient.connect(f"{signed_gateway.wss}/mpesa/stk/{expiring}", signed_gateway.tls) as short,
+        await SocketClient.connect(f"{signed_gateway.wss}/mpesa/stk/{lasting}", signed_gateway.tls) as long,
+    ):
+        before_expiry = await short.request(push(fresh_phone()))
+        await asyncio.wait_for(short.connection.wait_closed(), timeout=15)
+        closed_at = time.time()
+        reply = await long.request(push(fresh_phone()))
+        final = await long.final_update(reply["data"]["checkout"])
+
+    assert before_expiry["ok"] is True, before_expiry
+    assert (short.connection.close_code, short.connection.close_reason) == (1008, EXPIRED_REASON)
+    assert closes_at - 0.1 <= closed_at <= closes_at + 1.5
+    assert final["data"]["status"] == "success"
+    assert not [update for update in short.updates if update["data"].get("id") == reply["data"]["id"]]
 
 
 async def test_withdrawals_need_the_b2c_scope(signed_gateway: Gateway) -> None:
@@ -167,29 +270,25 @@ async def test_a_bound_phone_and_a_maximum_withdrawal_are_enforced(signed_gatewa
     assert too_much["error"]["code"] == "LIMIT_EXCEEDED"
 
 
-@pytest.mark.parametrize(
-    "minter",
-    [
-        [sys.executable, str(EXAMPLES / "mint_token.py")],
-        pytest.param(
-            ["node", str(EXAMPLES / "mint_token.mjs")],
-            marks=pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed"),
-        ),
-    ],
-    ids=["python", "node"],
-)
-async def test_the_readme_minting_examples_make_tokens_the_gateway_accepts(
-    signed_gateway: Gateway, minter: list[str]
+@pytest.mark.parametrize("language", ["python", "node"])
+async def test_the_readme_minting_examples_make_jwts_the_gateway_accepts(
+    signed_gateway: Gateway, language: str, node_examples: Path
 ) -> None:
     subject = f"example-{fresh_phone()}"
+    minter = {
+        "python": [sys.executable, str(EXAMPLES / "mint_token.py")],
+        "node": [str(node_examples), str(EXAMPLES / "mint_token.mjs")],
+    }[language]
     # Minted with the second, older key: both active keys are accepted.
-    arguments = [*minter, "previous", "p" * 40, subject, "stk,b2c", "300"]
-    minted = run_minter(arguments)
+    minted = run_minter([*minter, "previous", "p" * 40, subject, "stk,b2c", "300"])
 
     async with await SocketClient.connect(f"{signed_gateway.wss}/mpesa/stk/{minted}", signed_gateway.tls) as client:
         reply = await client.request(push(fresh_phone()))
         update = await client.update_where(lambda data: data.get("id") == reply["data"]["id"])
 
+    assert jwt.get_unverified_header(minted) == {"alg": "HS256", "kid": "previous"} | (
+        {"typ": "JWT"} if language == "python" else {}
+    )
     assert reply["ok"] is True
     assert update["topic"] == f"/mpesa/{subject}"
 

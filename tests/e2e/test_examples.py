@@ -1,12 +1,9 @@
 """The README's client examples (examples/pay.py and examples/pay.mjs) run against a real gateway and pay."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from tests.support.phones import fresh_phone
 from tests.support.processes import Gateway
@@ -31,21 +28,6 @@ def test_the_python_example_pays(gateway: Gateway, tls_files: tuple[Path, Path])
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1].startswith("payment success: ")
     assert '"status": "success"' in result.stdout
-
-
-@pytest.fixture(scope="session")
-def node_examples() -> Path:
-    """`ws` installed into examples/node_modules from the committed lock file (Node 20 has no WebSocket)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    assert node is not None and npm is not None, "Node.js and npm are needed to run the JavaScript example"
-    if not (EXAMPLES / "node_modules" / "ws" / "package.json").exists():
-        subprocess.run(
-            [npm, "ci", "--prefix", str(EXAMPLES), "--no-audit", "--no-fund"],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-    return Path(node)
 
 
 def test_the_javascript_example_pays(gateway: Gateway, tls_files: tuple[Path, Path], node_examples: Path) -> None:

@@ -1,4 +1,5 @@
-"""Capability tokens: minted and read back, refused when tampered, expired, out of scope or signed by a retired key."""
+"""Capability tokens: minted and read back, refused when tampered, expired, out of scope or signed by a retired key.
+JWTs are the format; v1 tokens are read during their deprecation window (the `v1` tests below)."""
 
 import base64
 import json
@@ -7,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.capability import B2C, STK, Capability
-from domain.capability_token import TokenKeys, looks_like_token, mint_token, read_token
+from domain.capability_token import TokenKeys, looks_like_token, mint_v1_token, read_token
 from domain.errors import LimitExceededError, UnauthorizedError
 from domain.phone import Phone
 
@@ -25,11 +26,11 @@ def capability(**changes: object) -> Capability:
     return Capability(**{**fields, **changes})  # type: ignore[arg-type]
 
 
-def test_a_minted_token_reads_back_as_its_claims() -> None:
+def test_a_minted_v1_token_reads_back_as_its_claims() -> None:
     keys = TokenKeys.parse(OLD)
     claims = capability(scopes=frozenset({STK, B2C}), max_withdrawal=500, phone=Phone.parse("0712345678"))
 
-    token = mint_token(keys, claims)
+    token = mint_v1_token(keys, claims)
 
     assert read_token(token, keys, NOW) == claims
     assert looks_like_token(token)
@@ -37,32 +38,32 @@ def test_a_minted_token_reads_back_as_its_claims() -> None:
     assert "=" not in token and "/" not in token and "+" not in token
 
 
-def test_a_token_is_read_with_any_active_key_and_minted_with_the_first() -> None:
-    before_rotation = mint_token(TokenKeys.parse(OLD), capability())
+def test_a_v1_token_is_read_with_any_active_key_and_minted_with_the_first() -> None:
+    before_rotation = mint_v1_token(TokenKeys.parse(OLD), capability())
     rotated = TokenKeys.parse(f"{NEW},{OLD}")
 
     assert read_token(before_rotation, rotated, NOW).subject == "user123"
-    assert mint_token(rotated, capability()).startswith("v1.new.")
+    assert mint_v1_token(rotated, capability()).startswith("v1.new.")
 
 
-def test_a_token_of_a_retired_key_is_refused() -> None:
-    token = mint_token(TokenKeys.parse(OLD), capability())
+def test_a_v1_token_of_a_retired_key_is_refused() -> None:
+    token = mint_v1_token(TokenKeys.parse(OLD), capability())
 
     with pytest.raises(UnauthorizedError):
         read_token(token, TokenKeys.parse(NEW), NOW)
 
 
-def test_an_expired_token_is_refused() -> None:
+def test_an_expired_v1_token_is_refused() -> None:
     keys = TokenKeys.parse(OLD)
-    token = mint_token(keys, capability(expires_at=NOW))
+    token = mint_v1_token(keys, capability(expires_at=NOW))
 
     with pytest.raises(UnauthorizedError, match="expired"):
         read_token(token, keys, NOW)
 
 
-def test_a_token_with_changed_claims_is_refused() -> None:
+def test_a_v1_token_with_changed_claims_is_refused() -> None:
     keys = TokenKeys.parse(OLD)
-    version, kid, claims, mac = mint_token(keys, capability()).split(".")
+    version, kid, claims, mac = mint_v1_token(keys, capability()).split(".")
     widened = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
     widened["scope"] = ["stk", "b2c"]
     forged = base64.urlsafe_b64encode(json.dumps(widened).encode()).rstrip(b"=").decode()
@@ -82,9 +83,9 @@ def test_a_token_with_changed_claims_is_refused() -> None:
         lambda token: "v1.old.é.é",
     ],
 )
-def test_a_damaged_token_is_refused(damage: object) -> None:
+def test_a_damaged_v1_token_is_refused(damage: object) -> None:
     keys = TokenKeys.parse(OLD)
-    token = mint_token(keys, capability())
+    token = mint_v1_token(keys, capability())
 
     with pytest.raises(UnauthorizedError):
         read_token(damage(token), keys, NOW)  # type: ignore[operator]

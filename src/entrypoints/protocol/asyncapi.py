@@ -20,6 +20,7 @@ from msgspec import Meta
 
 from domain.amount import STK_MINIMUM, TRANSACTION_MAXIMUM
 from domain.b2c_result_codes import WithdrawalStatus
+from domain.capability_token import V1_ACCEPTED_UNTIL
 from domain.description import MAXIMUM_LENGTH as DESCRIPTION_MAXIMUM
 from domain.error_codes import ERROR_CATALOGUE, ErrorCode
 from domain.merchant_data import (
@@ -33,6 +34,7 @@ from domain.merchant_data import (
 from domain.result_codes import PaymentStatus
 from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, PushPayload, StatusPayload, WithdrawPayload
 from entrypoints.settings import Settings
+from entrypoints.ws.authorisation import EXPIRED_REASON
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
 from entrypoints.ws.session import CLOSE_NORMAL, CLOSE_UNSUPPORTED_DATA
 from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
@@ -71,6 +73,12 @@ CLOSE_CODES: tuple[tuple[int, str, str], ...] = (
         "The hash is not a valid, unexpired capability token granting this endpoint's scope (stk or b2c), or is a "
         "plain hash where tokens are required (CLIENT_AUTH=signed; B2C without OPEN_WITHDRAWALS); sent right after "
         "the handshake. A browser upgrade from an Origin not allowed is refused with HTTP 403 instead.",
+    ),
+    (
+        CLOSE_POLICY_VIOLATION,
+        EXPIRED_REASON,
+        "The socket's capability token expired while it was open: sent at the token's expiry, after which the socket "
+        "gets nothing more. Reconnect with a fresh token (and `since`).",
     ),
     (
         CLOSE_TRY_AGAIN_LATER,
@@ -393,8 +401,9 @@ def _channel(address: str, title: str, description: str, messages: dict[str, typ
             "hash": {
                 "description": (
                     "Names the connection: every socket on the same hash gets the same updates, and `status` finds "
-                    "only payments of its own hash. A signed capability token (`v1.<kid>.<claims>.<mac>`, see "
-                    "SECURITY.md) is replaced by its subject, which is then the hash."
+                    "only payments of its own hash. A signed capability token (a JWT signed with HS256, `kid` in "
+                    f"its header; or, deprecated until {V1_ACCEPTED_UNTIL.isoformat()}, `v1.<kid>.<claims>.<mac>`; "
+                    "see SECURITY.md) is replaced by its subject, which is then the hash."
                 )
             }
         },

@@ -1,12 +1,13 @@
 """Who may open a socket, and what it may ask: a signed capability token in the path, or a plain hash in open mode."""
 
 import hashlib
+from collections.abc import Callable
 
 import structlog
 from litestar import WebSocket
 
 from domain.capability import B2C, STK, Capability
-from domain.capability_token import TokenKeys, looks_like_token, read_token
+from domain.capability_token import V1_ACCEPTED_UNTIL, TokenKeys, is_v1_token, looks_like_token, read_token
 from domain.errors import UnauthorizedError
 from domain.ports import Clock
 from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
@@ -14,13 +15,24 @@ from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
 logger = structlog.get_logger()
 
 UNAUTHORIZED_REASON = "UNAUTHORIZED"
+# Why a socket is closed (1008) the moment its token expires; the same words as a refused expired token.
+EXPIRED_REASON = f"{UNAUTHORIZED_REASON}: the token has expired: reconnect with a fresh one"
 
 
 class ClientAuthorisation:
     """`signed`: only tokens. Open: plain hashes too (STK always; B2C only with `open_withdrawals`)."""
 
-    def __init__(self, *, signed: bool, keys: TokenKeys | None, open_withdrawals: bool, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        signed: bool,
+        keys: TokenKeys | None,
+        open_withdrawals: bool,
+        clock: Clock,
+        on_v1_token: Callable[[], None] | None = None,
+    ) -> None:
         self._signed, self._keys, self._open_withdrawals, self._clock = signed, keys, open_withdrawals, clock
+        self._on_v1_token = on_v1_token
 
     def admit(self, path_hash: str, scope: str) -> Capability:
         """The capability for a socket on `/mpesa/<scope>/<path_hash>`; UnauthorizedError when there is none."""
@@ -28,6 +40,8 @@ class ClientAuthorisation:
             if self._keys is None:
                 raise UnauthorizedError("tokens are not accepted: the gateway has no CLIENT_TOKEN_KEYS")
             capability = read_token(path_hash, self._keys, self._clock.now())
+            if is_v1_token(path_hash):
+                self._note_v1_token(path_hash)
         elif self._signed:
             raise UnauthorizedError("a signed capability token is required")
         elif scope == B2C and not self._open_withdrawals:
@@ -37,6 +51,14 @@ class ClientAuthorisation:
         capability.require_scope(scope)
         return capability
 
+    def _note_v1_token(self, token: str) -> None:
+        """Counted and logged with its key id, so an operator can tell which backend still mints the old format."""
+        logger.warning(
+            "deprecated_v1_token", kid=token.split(".")[1], accepted_until=V1_ACCEPTED_UNTIL.isoformat()
+        )
+        if self._on_v1_token is not None:
+            self._on_v1_token()
+
     def permit_push(self, capability: Capability, phone: object) -> None:
         capability.permit_push(phone, self._clock.now())
 
@@ -45,6 +67,12 @@ class ClientAuthorisation:
 
     def permit_read(self, capability: Capability) -> None:
         capability.require_live(self._clock.now())
+
+    def seconds_left(self, capability: Capability) -> float | None:
+        """How long a socket opened with `capability` may stay open; None when it never expires (open mode)."""
+        if capability.expires_at is None:
+            return None
+        return max(0.0, (capability.expires_at - self._clock.now()).total_seconds())
 
 
 async def refuse_unauthorised(socket: WebSocket, path_hash: str, error: UnauthorizedError) -> None:

@@ -64,4 +64,5 @@ async def b2c_socket(
         channels,
         socket_limits,
         missed=lambda: b2c_catch_up(subject, last_seen),
+        lifetime=client_authorisation.seconds_left(capability),
     )

@@ -15,7 +15,9 @@ from domain.errors import DomainError, RateLimitedError
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
 from entrypoints.protocol.messages import ClientMessage, decode_document, read_envelope, usable_ref
+from entrypoints.ws.authorisation import EXPIRED_REASON
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
+from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
 from entrypoints.ws.socket_guard import CLOSE_TRY_AGAIN_LATER, RATE_LIMITED_REASON, SocketGuard
 from entrypoints.ws.socket_limits import SocketLimits
 
@@ -64,8 +66,10 @@ async def run_session(
     channels: ChannelsPlugin,
     limits: SocketLimits,
     missed: Callable[[], Awaitable[list[dict[str, Any]]]],
+    lifetime: float | None = None,
 ) -> None:
-    """Serve one client: subscribe it to `topic`, send it what it `missed`, then answer its frames until it leaves."""
+    """Serve one client: subscribe it to `topic`, send it what it `missed`, then answer its frames until it leaves
+    (or, after `lifetime` seconds, its token expires)."""
     drain = limits.drain
     if drain.draining:
         await socket.close(code=CLOSE_GOING_AWAY, reason="server shutting down")
@@ -78,7 +82,7 @@ async def run_session(
         return
     try:
         await socket.accept()
-        await _serve(socket, topic, handlers, channels, limits, missed, guard, address)
+        await _serve(socket, topic, handlers, channels, limits, missed, guard, address, lifetime)
     finally:
         guard.close(topic, address)
 
@@ -100,6 +104,7 @@ async def _serve(
     missed: Callable[[], Awaitable[list[dict[str, Any]]]],
     guard: SocketGuard,
     address: str,
+    lifetime: float | None = None,
 ) -> None:
     drain = limits.drain
     client = ClientSocket(socket)
@@ -114,6 +119,7 @@ async def _serve(
         metrics.socket_opened(endpoint)
     with structlog.contextvars.bound_contextvars(connection=uuid.uuid4().hex[:12], topic=topic):
         logger.info("ws_connected")
+        expiry = _close_at_expiry(client, lifetime)
         try:
             async with (
                 channels.start_subscription([topic]) as subscriber,
@@ -149,11 +155,30 @@ async def _serve(
                     drain.track(task)
                     task.add_done_callback(lambda _: slots.release())
         finally:
+            if expiry is not None:
+                expiry.cancel()
             client.open = False
             drain.unregister(client)
             if metrics is not None:
                 metrics.socket_closed(endpoint)
             logger.info("ws_closed", code=close_code, duration_s=round(time.perf_counter() - started, 3))
+
+
+# The closes begun by expiry timers: the loop keeps only weak references to tasks.
+_expiring: set[asyncio.Task[None]] = set()
+
+
+def _close_at_expiry(client: ClientSocket, lifetime: float | None) -> asyncio.TimerHandle | None:
+    """Close the socket with 1008 the moment its token expires, so it hears nothing after. Until then it costs one
+    timer handle on the event loop's own heap (about 260 bytes, no task): idle sockets stay cheap."""
+    return None if lifetime is None else asyncio.get_running_loop().call_later(lifetime, _expire, client)
+
+
+def _expire(client: ClientSocket) -> None:
+    logger.info("ws_token_expired")
+    task = asyncio.get_running_loop().create_task(client.close(CLOSE_POLICY_VIOLATION, EXPIRED_REASON))
+    _expiring.add(task)
+    task.add_done_callback(_expiring.discard)
 
 
 async def _send_missed(client: ClientSocket, topic: str, missed: Callable[[], Awaitable[list[dict[str, Any]]]]) -> None:

@@ -70,4 +70,5 @@ async def stk_socket(
         channels,
         socket_limits,
         missed=lambda: stk_catch_up(subject, last_seen),
+        lifetime=client_authorisation.seconds_left(capability),
     )
