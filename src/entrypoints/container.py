@@ -431,7 +431,12 @@ class Container(containers.DeclarativeContainer):
     )
     journal_callback = providers.Factory(JournalCallback, callback_journal, clock)
     list_anomalies = providers.Factory(ListAnomalies, anomaly_log)
-    list_stuck_records = providers.Factory(ListStuckRecords, stuck_records, clock)
+    list_stuck_records = providers.Factory(
+        ListStuckRecords,
+        stuck_records,
+        clock,
+        providers.Callable(seconds, settings.provided.stk_outcome_unknown_after_seconds),
+    )
     operator_token = providers.Callable(operator_token_of, settings)
     submit_withdrawal = providers.Factory(
         SubmitNextWithdrawal,
@@ -463,6 +468,7 @@ class Container(containers.DeclarativeContainer):
         clock,
         providers.Callable(seconds, settings.provided.catch_up_window_seconds),
         settings.provided.catch_up_limit,
+        providers.Callable(seconds, settings.provided.stk_outcome_unknown_after_seconds),
     )
     b2c_catch_up = providers.Factory(
         CatchUp,

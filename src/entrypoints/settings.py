@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = Field(60.0, gt=0)
     worker_poll_seconds: float = Field(1.0, gt=0)
     stk_first_check_seconds: float = Field(30.0, gt=0)
+    # A pending push still without Daraja's CheckoutRequestID after this is shown as outcome unknown (README).
+    stk_outcome_unknown_after_seconds: float = Field(120.0, gt=0)
     b2c_first_check_seconds: float = Field(60.0, gt=0)
     reconcile_max_delay_seconds: float = Field(300.0, gt=0)
     reconcile_poll_seconds: float = Field(5.0, gt=0)
