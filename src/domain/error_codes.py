@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
+    WEBHOOK_DESTINATION_NOT_ALLOWED = "WEBHOOK_DESTINATION_NOT_ALLOWED"
 
 
 ERROR_CATALOGUE: dict[ErrorCode, str] = {
@@ -47,4 +48,8 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
     ErrorCode.CALLBACK_REJECTED: "A callback that matches no payment, or contradicts the one it names (HTTP only).",
     ErrorCode.INTERNAL_ERROR: "An unexpected fault in the gateway; nothing about it is shown to the client.",
     ErrorCode.WEBHOOK_NOT_FOUND: "No webhook endpoint with that id (HTTP only).",
+    ErrorCode.WEBHOOK_DESTINATION_NOT_ALLOWED: (
+        "The webhook URL's host is localhost or a loopback, private, link-local or other non-public address, which "
+        "this gateway does not deliver to; nothing was registered (HTTP only)."
+    ),
 }

@@ -105,3 +105,13 @@ class WebhookNotFoundError(DomainError):
 
     def __init__(self, endpoint_id: str) -> None:
         super().__init__(f"no webhook endpoint {endpoint_id}")
+
+
+class WebhookDestinationNotAllowedError(DomainError):
+    """A webhook URL names a loopback, private, link-local or otherwise non-public address (SECURITY.md)."""
+
+    code = ErrorCode.WEBHOOK_DESTINATION_NOT_ALLOWED
+
+    def __init__(self) -> None:
+        rule = "the host is not a public address (WEBHOOK_ALLOW_PRIVATE_NETWORKS, WEBHOOK_ALLOWED_NETWORKS)"
+        super().__init__(f"url: {rule}", [{"field": "url", "message": rule}])

@@ -2,7 +2,9 @@
 
 Every change of state is appended to `history` with its cause. While it is pending with a CheckoutRequestID, the
 reconciler queries it from `next_check_at` on (DARAJA.md §3); a push whose answer was lost has no CheckoutRequestID,
-cannot be queried, and waits for its callback.
+cannot be queried, and waits for its callback. So does a push whose process died between recording it and Daraja's
+answer: nothing stored says so, so once it is older than any push can take (`UNANSWERED_PUSH_AFTER`) it is shown
+as `outcome_unknown` (`view_as_of`), never sent again.
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +22,9 @@ from domain.status_change import ChangeCause, StatusChange
 from domain.stk_query import StkQueryAnswer
 
 RECEIPT_NOT_QUERIED = "receipt not reported by STK query"
+# Longer than a push can wait for Daraja's answer (DARAJA_TIMEOUT, 30 s, plus the token request): a pending payment
+# still without a CheckoutRequestID after this is not a push in flight (STK_OUTCOME_UNKNOWN_AFTER_SECONDS).
+UNANSWERED_PUSH_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +230,20 @@ class Payment:
         elif held is not None:
             detail = f"{detail} (refutes the callback's success, receipt {held.receipt})"
         self._finish(status, answer.result_code, description, now, cause, detail)
+
+    def unanswered(self, now: datetime, after: timedelta = UNANSWERED_PUSH_AFTER) -> bool:
+        """Pending, with no CheckoutRequestID, for `after` or longer: Daraja's answer to the push was lost, or its
+        process died before recording it. No query can settle it; only Daraja's callback can."""
+        return self.status is PaymentStatus.PENDING and self.checkout is None and now - self.created_at >= after
+
+    def view_as_of(self, now: datetime, unanswered_after: timedelta = UNANSWERED_PUSH_AFTER) -> dict[str, Any]:
+        """`view` as read at `now`: a pending payment carries its `age_seconds`, and one `unanswered` is shown as
+        `outcome_unknown` though nothing recorded it (updates and history keep `view`, which does not age)."""
+        view = self.view()
+        if self.status is PaymentStatus.PENDING:
+            view["age_seconds"] = max(0, int((now - self.created_at).total_seconds()))
+            view["outcome_unknown"] = self.outcome_unknown or self.unanswered(now, unanswered_after)
+        return view
 
     def history_view(self) -> list[dict[str, Any]]:
         """Every change of state, oldest first, for the operator (clients see `view`)."""

@@ -4,6 +4,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+# All a refused delivery records: no status, no latency, no connect error that would describe the internal network.
+DESTINATION_NOT_ALLOWED = "destination not allowed"
+
 
 @dataclass(frozen=True, slots=True)
 class DeliveryAttempt:
@@ -13,6 +16,15 @@ class DeliveryAttempt:
     status_code: int | None
     latency_ms: int
     error: str | None = None
+
+    @classmethod
+    def not_allowed(cls, at: datetime) -> "DeliveryAttempt":
+        """Nothing was sent: the host resolved to no address the destination policy allows."""
+        return cls(at, None, 0, DESTINATION_NOT_ALLOWED)
+
+    @property
+    def destination_refused(self) -> bool:
+        return self.error == DESTINATION_NOT_ALLOWED
 
     @property
     def succeeded(self) -> bool:

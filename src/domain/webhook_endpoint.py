@@ -13,9 +13,10 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from domain.errors import ValidationError
+from domain.errors import ValidationError, WebhookDestinationNotAllowedError
 from domain.event_types import TypeFilter
 from domain.ports.random_source import RandomSource
+from domain.webhook_destination import DestinationPolicy
 from domain.webhook_retry import RetrySchedule
 
 MAXIMUM_URL_LENGTH = 2048
@@ -32,8 +33,9 @@ class EndpointSource(StrEnum):
     CONFIGURATION = "configuration"
 
 
-def checked_url(url: str, *, allow_http: bool) -> str:
-    """An absolute https URL (http too when allowed: the simulator, or WEBHOOK_ALLOW_HTTP), without credentials."""
+def checked_url(url: str, *, allow_http: bool, destinations: DestinationPolicy) -> str:
+    """An absolute https URL (http too when allowed: the simulator, or WEBHOOK_ALLOW_HTTP), without credentials,
+    whose host is not `localhost` or a literal address the policy refuses."""
     if len(url) > MAXIMUM_URL_LENGTH:
         raise ValidationError("url", f"at most {MAXIMUM_URL_LENGTH} characters")
     parts = urlsplit(url)
@@ -42,6 +44,8 @@ def checked_url(url: str, *, allow_http: bool) -> str:
         raise ValidationError("url", f"the scheme must be {' or '.join(schemes)}")
     if not parts.hostname:
         raise ValidationError("url", "a host is needed")
+    if not destinations.allows_host(parts.hostname):
+        raise WebhookDestinationNotAllowedError()
     if parts.username is not None or parts.password is not None:
         raise ValidationError("url", "credentials in the URL are not allowed: the signature authenticates us")
     if parts.fragment:
@@ -95,6 +99,14 @@ class WebhookEndpoint:
             return True
         self.next_attempt_at = now + schedule.wait(self.failed_attempts, random)
         return False
+
+    def destination_refused(self, now: datetime, error: str) -> None:
+        """Its host resolved to no allowed address: disabled at once rather than retried (every try would be
+        refused alike, and each would probe the network again); enabling it tries again, nothing is dropped."""
+        self.failing_since = self.failing_since or now
+        self.failed_attempts += 1
+        self.last_error = error
+        self.state, self.disabled_at, self.next_attempt_at = EndpointState.DISABLED, now, None
 
     def enable(self) -> None:
         """Try again now; the held event and everything after it are still to be delivered."""

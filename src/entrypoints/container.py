@@ -56,6 +56,7 @@ from adapters.system.clock import SystemClock
 from adapters.system.identifiers import RandomIdentifiers
 from adapters.system.key_material import RandomKeyMaterial
 from adapters.system.memory_rate_limiter import MemoryRateLimiter
+from adapters.webhooks.guarded_network import GuardedTransport
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
 from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
@@ -431,7 +432,12 @@ class Container(containers.DeclarativeContainer):
     )
     journal_callback = providers.Factory(JournalCallback, callback_journal, clock)
     list_anomalies = providers.Factory(ListAnomalies, anomaly_log)
-    list_stuck_records = providers.Factory(ListStuckRecords, stuck_records, clock)
+    list_stuck_records = providers.Factory(
+        ListStuckRecords,
+        stuck_records,
+        clock,
+        providers.Callable(seconds, settings.provided.stk_outcome_unknown_after_seconds),
+    )
     operator_token = providers.Callable(operator_token_of, settings)
     submit_withdrawal = providers.Factory(
         SubmitNextWithdrawal,
@@ -463,6 +469,7 @@ class Container(containers.DeclarativeContainer):
         clock,
         providers.Callable(seconds, settings.provided.catch_up_window_seconds),
         settings.provided.catch_up_limit,
+        providers.Callable(seconds, settings.provided.stk_outcome_unknown_after_seconds),
     )
     b2c_catch_up = providers.Factory(
         CatchUp,
@@ -527,12 +534,16 @@ class Container(containers.DeclarativeContainer):
     event_outbox = providers.Singleton(MongoEventOutbox, mongo_database)
     leases = providers.Singleton(MongoLeases, mongo_database)
     webhook_deliveries = providers.Singleton(MongoWebhookDeliveries, mongo_database)
-    # Its own client: merchants' receivers get short time-outs and never share Daraja's connection pool.
+    # Its own client: merchants' receivers get short time-outs and never share Daraja's connection pool, and every
+    # connection goes only to an address the destination policy allows (SECURITY.md: webhook destinations).
+    webhook_destinations = settings.provided.webhook_destinations.call()
     webhook_http_client = providers.Singleton(
         httpx.AsyncClient,
         timeout=providers.Callable(webhook_timeout, settings),
         follow_redirects=False,
-        limits=providers.Callable(webhook_limits, settings),
+        transport=providers.Singleton(
+            GuardedTransport, webhook_destinations, providers.Callable(webhook_limits, settings)
+        ),
     )
     webhook_sender = providers.Singleton(HttpxWebhookSender, webhook_http_client, clock)
     read_event_feed = providers.Factory(ReadEventFeed, events)
@@ -543,6 +554,7 @@ class Container(containers.DeclarativeContainer):
         identifiers,
         clock,
         settings.provided.webhooks_allow_http.call(),
+        webhook_destinations,
     )
     webhook_details = providers.Factory(WebhookDetails, webhook_endpoints)
     remove_webhook = providers.Factory(RemoveWebhook, webhook_endpoints)

@@ -9,9 +9,10 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.capability_token import TokenKeys
-from domain.errors import ValidationError
+from domain.errors import DomainError
 from domain.event_types import TypeFilter
 from domain.use_cases.apply_webhook_configuration import ConfiguredWebhook
+from domain.webhook_destination import DestinationPolicy
 from domain.webhook_endpoint import checked_description, checked_url
 from entrypoints.http.callback_sources import SAFARICOM_CALLBACK_ADDRESSES, SourceCheck
 from entrypoints.secret_files import with_secret_files
@@ -112,6 +113,8 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = Field(60.0, gt=0)
     worker_poll_seconds: float = Field(1.0, gt=0)
     stk_first_check_seconds: float = Field(30.0, gt=0)
+    # A pending push still without Daraja's CheckoutRequestID after this is shown as outcome unknown (README).
+    stk_outcome_unknown_after_seconds: float = Field(120.0, gt=0)
     b2c_first_check_seconds: float = Field(60.0, gt=0)
     reconcile_max_delay_seconds: float = Field(300.0, gt=0)
     reconcile_poll_seconds: float = Field(5.0, gt=0)
@@ -138,6 +141,9 @@ class Settings(BaseSettings):
     # Events and webhooks (README: Events and webhooks).
     webhook_endpoints: SecretStr | None = None  # JSON list of {"url", "secret", "event_types", "description"}
     webhook_allow_http: bool | None = None  # unset: plain http only with the simulator
+    # Unset: every address with the simulator (the tests' receivers are on 127.0.0.1), public ones only elsewhere.
+    webhook_allow_private_networks: bool | None = None
+    webhook_allowed_networks: str = ""  # comma-separated CIDRs allowed although not public (SECURITY.md)
     webhook_retry_hours: float = Field(72.0, gt=0)
     webhook_retry_base_seconds: float = Field(10.0, gt=0)
     webhook_retry_max_seconds: float = Field(3_600.0, gt=0)
@@ -220,6 +226,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _webhook_endpoints_parse(self) -> "Settings":
+        self.webhook_destinations()
         self.configured_webhooks()
         return self
 
@@ -227,6 +234,13 @@ class Settings(BaseSettings):
         if self.webhook_allow_http is not None:
             return self.webhook_allow_http
         return self.mpesa_env is MpesaEnvironment.SIMULATOR
+
+    def webhook_destinations(self) -> DestinationPolicy:
+        """Where webhooks may go; ValueError for a WEBHOOK_ALLOWED_NETWORKS entry that is not a CIDR."""
+        allow_private = self.webhook_allow_private_networks
+        if allow_private is None:
+            allow_private = self.mpesa_env is MpesaEnvironment.SIMULATOR
+        return DestinationPolicy.parse(allow_private, self.webhook_allowed_networks)
 
     def configured_webhooks(self) -> list[ConfiguredWebhook]:
         """WEBHOOK_ENDPOINTS, checked by the rules the API applies; ValueError naming the first fault."""
@@ -254,12 +268,12 @@ class Settings(BaseSettings):
             raise ValueError(f"{where}: description must be text")
         try:
             return ConfiguredWebhook(
-                checked_url(url, allow_http=self.webhooks_allow_http()),
+                checked_url(url, allow_http=self.webhooks_allow_http(), destinations=self.webhook_destinations()),
                 secret,
                 TypeFilter.parse(types),
                 checked_description(description),
             )
-        except ValidationError as fault:
+        except DomainError as fault:
             raise ValueError(f"{where}: {fault.message}") from None
 
     @property

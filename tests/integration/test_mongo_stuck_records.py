@@ -96,6 +96,7 @@ async def test_a_stuck_record_shows_what_an_operator_needs_and_no_secret(
         "created_at": CREATED_AT.isoformat(),
         "updated_at": CREATED_AT.isoformat(),
         "outcome_unknown": True,
+        "age_seconds": None,  # known only as of a moment: ListStuckRecords adds it
         "checkout": None,
         "merchant_request": None,
     }

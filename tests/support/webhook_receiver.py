@@ -30,8 +30,8 @@ class Received:
 
 
 class WebhookReceiver:
-    def __init__(self, port: int | None = None, answers: list[int] | None = None) -> None:
-        self.port = port or free_port()
+    def __init__(self, port: int | None = None, answers: list[int] | None = None, host: str = "127.0.0.1") -> None:
+        self.host, self.port = host, port or free_port()
         self.received: list[Received] = []
         self._answers = list(answers or [])
         self._lock = threading.Lock()
@@ -39,7 +39,7 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
+        return f"http://{self.host}:{self.port}/hooks"
 
     def start(self) -> "WebhookReceiver":
         receiver = self
@@ -59,7 +59,7 @@ class WebhookReceiver:
             def log_message(self, *_: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -96,8 +96,10 @@ class WebhookReceiver:
 
 
 @contextmanager
-def running_receiver(port: int | None = None, answers: list[int] | None = None) -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver(port, answers).start()
+def running_receiver(
+    port: int | None = None, answers: list[int] | None = None, host: str = "127.0.0.1"
+) -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver(port, answers, host).start()
     try:
         yield receiver
     finally:

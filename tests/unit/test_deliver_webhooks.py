@@ -220,3 +220,40 @@ def test_a_replay_range_outside_the_feed_is_refused(first: int, last: int, field
         Replay.of_range("rp", "we", first, last, 5, CREATED)
 
     assert refused.value.field == field
+
+
+async def test_a_refused_destination_is_logged_generically_and_disabled_at_once_keeping_its_events() -> None:
+    world = World()
+    await world.endpoint()
+    world.sender.refused.add("https://merchant.example/we_1")
+    await world.happen("stk.succeeded", "stk.failed")
+
+    refused_at = world.clock.now()
+    await world.deliver()
+    world.clock.advance(hours=5)
+    await world.deliver()
+
+    endpoint = world.stored()
+    [delivery] = await world.deliveries.of_endpoint("we_1", 10)
+    assert [attempt.view() for attempt in delivery.attempts] == [
+        {"at": refused_at.isoformat(), "status_code": None, "latency_ms": 0, "error": "destination not allowed"}
+    ]
+    assert endpoint.state is EndpointState.DISABLED and endpoint.last_error == "destination not allowed"
+    assert endpoint.delivered_through == 0 and world.sender.posted == []
+
+
+async def test_an_endpoint_refused_then_enabled_once_its_destination_is_allowed_gets_every_held_event() -> None:
+    world = World()
+    await world.endpoint()
+    world.sender.refused.add("https://merchant.example/we_1")
+    await world.happen("stk.succeeded", "stk.failed")
+    await world.deliver()
+    world.sender.refused.clear()
+    endpoint = world.stored()
+    endpoint.enable()
+    await world.endpoints.save(endpoint)
+
+    await world.deliver()
+
+    assert world.sent_sequences() == [1, 2]
+    assert world.stored().state is EndpointState.ENABLED

@@ -266,3 +266,42 @@ def test_view_of_a_pending_payment_has_no_result_yet() -> None:
 
     assert view["status"] == "pending"
     assert [view[key] for key in ("result_code", "result_desc", "receipt", "message")] == [None] * 4
+
+
+def test_a_push_without_darajas_ids_is_shown_as_outcome_unknown_only_once_no_answer_can_still_come() -> None:
+    payment = Payment.start(
+        payment_id="pay_1",
+        hash_="h",
+        phone=Phone.parse("254708374149"),
+        amount=Amount.parse(10, maximum=1000),
+        description=Description.parse("Order"),
+        callback_token="t",
+        now=CREATED_AT,
+    )
+    after = timedelta(minutes=2)
+
+    in_flight = payment.view_as_of(CREATED_AT + timedelta(seconds=119), after)
+    unanswered = payment.view_as_of(CREATED_AT + timedelta(seconds=120), after)
+
+    assert (in_flight["outcome_unknown"], in_flight["age_seconds"]) == (False, 119)
+    assert (unanswered["outcome_unknown"], unanswered["age_seconds"]) == (True, 120)
+    assert payment.view()["outcome_unknown"] is False and "age_seconds" not in payment.view()
+    assert not payment.queryable
+
+
+def test_an_accepted_or_final_push_is_never_shown_as_outcome_unknown_by_age() -> None:
+    payment = Payment.start(
+        payment_id="pay_1",
+        hash_="h",
+        phone=Phone.parse("254708374149"),
+        amount=Amount.parse(10, maximum=1000),
+        description=Description.parse("Order"),
+        callback_token="t",
+        now=CREATED_AT,
+    )
+    payment.accept(StkPushAccepted("mr", "ws_CO_1"), CREATED_AT)
+    accepted = payment.view_as_of(CREATED_AT + timedelta(hours=1))
+    payment.reject("1", "refused", CREATED_AT + timedelta(hours=1))
+
+    assert (accepted["outcome_unknown"], accepted["age_seconds"]) == (False, 3600)
+    assert "age_seconds" not in payment.view_as_of(CREATED_AT + timedelta(hours=2))

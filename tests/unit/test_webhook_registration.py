@@ -12,6 +12,7 @@ from domain.use_cases.apply_webhook_configuration import ApplyWebhookConfigurati
 from domain.use_cases.enable_webhook import EnableWebhook
 from domain.use_cases.register_webhook import RegisterWebhook, WebhookRegistration
 from domain.use_cases.replay_events import ReplayEvents
+from domain.webhook_destination import DestinationPolicy
 from domain.webhook_endpoint import EndpointSource, EndpointState
 from entrypoints.settings import Settings
 from tests.unit.fakes import FixedClock, SequentialIdentifiers
@@ -24,7 +25,8 @@ async def world(allow_http: bool = False) -> tuple[RegisterWebhook, FakeWebhookE
     endpoints, events, clock = FakeWebhookEndpoints(), FakeEventLog(), FixedClock()
     for number in (1, 2):
         await events.append(Event(f"evt_{number}", "stk.pending", "stk", "p", clock.now(), {}))
-    return RegisterWebhook(endpoints, events, SequentialIdentifiers(), clock, allow_http), endpoints, events
+    register = RegisterWebhook(endpoints, events, SequentialIdentifiers(), clock, allow_http, DestinationPolicy())
+    return register, endpoints, events
 
 
 async def test_a_registered_endpoint_gets_a_secret_and_starts_after_the_last_event() -> None:
@@ -63,7 +65,7 @@ async def test_bad_urls_are_refused_and_nothing_is_registered(url: str, allow_ht
 async def test_plain_http_is_allowed_where_the_setting_allows_it() -> None:
     register, _, _ = await world(allow_http=True)
 
-    assert (await register(WebhookRegistration("http://127.0.0.1:9000/hooks", ["*"]))).url.startswith("http://")
+    assert (await register(WebhookRegistration("http://shop.example:9000/hooks", ["*"]))).url.startswith("http://")
 
 
 async def test_replay_and_enable_name_an_existing_endpoint() -> None:

@@ -122,14 +122,18 @@ class Posted:
 
 
 class FakeWebhookSender:
-    """Answers from a script of statuses (then 200); None in the script is a connection that failed."""
+    """Answers from a script of statuses (then 200); None in the script is a connection that failed. A URL in
+    `refused` resolves to no allowed address: nothing is posted there."""
 
     def __init__(self, clock: FixedClock, *script: int | None) -> None:
         self.posted: list[Posted] = []
+        self.refused: set[str] = set()
         self._script = list(script)
         self._clock = clock
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> DeliveryAttempt:
+        if url in self.refused:
+            return DeliveryAttempt.not_allowed(self._clock.now())
         self.posted.append(Posted(url, body, dict(headers)))
         status = self._script.pop(0) if self._script else 200
         now = self._clock.now()

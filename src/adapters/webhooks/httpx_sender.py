@@ -1,9 +1,14 @@
-"""Webhook POSTs over httpx: one try each, short time-outs, redirects never followed, the answer's body not read."""
+"""Webhook POSTs over httpx: one try each, short time-outs, redirects never followed, the answer's body not read.
+
+The client is expected to connect through `GuardedTransport`: a refused destination is an attempt that says only
+"destination not allowed".
+"""
 
 import time
 
 import httpx
 
+from adapters.webhooks.guarded_network import DestinationNotAllowedError
 from domain.ports.clock import Clock
 from domain.ports.webhook_sender import WebhookSender
 from domain.webhook_delivery import DeliveryAttempt
@@ -21,6 +26,8 @@ class HttpxWebhookSender(WebhookSender):
                 "POST", url, content=body, headers=headers, follow_redirects=False
             ) as answer:
                 status = answer.status_code
+        except DestinationNotAllowedError:
+            return DeliveryAttempt.not_allowed(at)
         except httpx.TimeoutException as fault:
             return DeliveryAttempt(at, None, _since(started), f"timed out ({type(fault).__name__})")
         except httpx.HTTPError as fault:

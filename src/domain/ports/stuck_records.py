@@ -1,6 +1,6 @@
 from abc import abstractmethod
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -26,6 +26,18 @@ class StuckRecord:
     updated_at: datetime
     outcome_unknown: bool
     daraja_ids: tuple[tuple[str, str | None], ...]
+    age_seconds: int | None = None
+
+    def as_of(self, now: datetime, unanswered_after: timedelta) -> "StuckRecord":
+        """With its age at `now`; a push still without a CheckoutRequestID after `unanswered_after` is shown as
+        outcome unknown (its answer was lost or its process died before recording it: only its callback settles it)."""
+        unanswered = (
+            self.kind is RecordKind.STK
+            and dict(self.daraja_ids).get("checkout") is None
+            and now - self.created_at >= unanswered_after
+        )
+        age = max(0, int((now - self.created_at).total_seconds()))
+        return replace(self, outcome_unknown=self.outcome_unknown or unanswered, age_seconds=age)
 
     def view(self) -> dict[str, Any]:
         """What an operator sees: the phone masked, no callback token."""
@@ -39,6 +51,7 @@ class StuckRecord:
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "outcome_unknown": self.outcome_unknown,
+            "age_seconds": self.age_seconds,
             **dict(self.daraja_ids),
         }
 

@@ -146,6 +146,12 @@ class DeliverWebhooks:
         return await self._sender.post(endpoint.url, body, headers)
 
     def _failed(self, endpoint: WebhookEndpoint, event: Event, attempt: DeliveryAttempt) -> None:
+        if attempt.destination_refused:
+            endpoint.destination_refused(self._clock.now(), attempt.failure)
+            logger.error(
+                "security_webhook_destination_refused", endpoint_id=endpoint.id, event_id=event.id, url=endpoint.url
+            )
+            return
         disabled = endpoint.delivery_failed(self._clock.now(), attempt.failure, self._schedule, self._random)
         facts = {
             "endpoint_id": endpoint.id,

@@ -7,6 +7,7 @@ from domain.ports.clock import Clock
 from domain.ports.event_log import EventLog
 from domain.ports.identifiers import Identifiers
 from domain.ports.webhook_endpoints import WebhookEndpoints
+from domain.webhook_destination import DestinationPolicy
 from domain.webhook_endpoint import EndpointSource, WebhookEndpoint, checked_description, checked_url
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
@@ -30,14 +31,15 @@ class RegisterWebhook:
         identifiers: Identifiers,
         clock: Clock,
         allow_http: bool,
+        destinations: DestinationPolicy,
     ) -> None:
         self._endpoints, self._events, self._identifiers, self._clock = endpoints, events, identifiers, clock
-        self._allow_http = allow_http
+        self._allow_http, self._destinations = allow_http, destinations
 
     async def __call__(self, registration: WebhookRegistration) -> WebhookEndpoint:
         endpoint = WebhookEndpoint(
             id=f"we_{self._identifiers.new_id()[:24]}",
-            url=checked_url(registration.url, allow_http=self._allow_http),
+            url=checked_url(registration.url, allow_http=self._allow_http, destinations=self._destinations),
             secret=f"{SECRET_PREFIX}{self._identifiers.new_secret()}",
             types=TypeFilter.parse(registration.event_types),
             description=checked_description(registration.description),

@@ -35,6 +35,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PROVIDER_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.WEBHOOK_NOT_FOUND: 404,
+    ErrorCode.WEBHOOK_DESTINATION_NOT_ALLOWED: 400,
 }
 
 
