@@ -4,6 +4,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -16,6 +17,7 @@ from entrypoints.metrics import GatewayMetrics
 from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
 from entrypoints.protocol.messages import ClientMessage, decode_document, read_envelope, usable_ref
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
+from entrypoints.ws.sent_versions import SentVersions
 from entrypoints.ws.socket_guard import CLOSE_TRY_AGAIN_LATER, RATE_LIMITED_REASON, SocketGuard
 from entrypoints.ws.socket_limits import SocketLimits
 
@@ -36,6 +38,7 @@ class ClientSocket:
     def __init__(self, socket: WebSocket) -> None:
         self._socket, self._lock = socket, asyncio.Lock()
         self.open = True
+        self._sent_versions: SentVersions | None = None  # made by the first update: an idle socket has none
 
     async def send(self, frame: bytes) -> None:
         if not self.open:
@@ -45,6 +48,13 @@ class ClientSocket:
                 await self._socket.send_data(frame, mode="text")
             except Exception:  # the peer went away between the check and the write: nothing left to tell it
                 self.open = False
+
+    async def send_update(self, frame: bytes) -> None:
+        """Send an update of a record unless this socket was already sent that state of it or a newer one."""
+        if self._sent_versions is None:
+            self._sent_versions = SentVersions()
+        if self._sent_versions.admit(frame):
+            await self.send(frame)
 
     async def close(self, code: int, reason: str) -> None:
         if not self.open:
@@ -104,6 +114,8 @@ async def _serve(
     drain = limits.drain
     client = ClientSocket(socket)
     drain.register(client)
+    # After a Redis outage the store is read again: what crossed instances through Redis may have been lost.
+    limits.resync.register(client, partial(_send_missed, client, topic, missed))
     kinds = frozenset(handlers)
     slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
     started = time.perf_counter()
@@ -117,7 +129,7 @@ async def _serve(
         try:
             async with (
                 channels.start_subscription([topic]) as subscriber,
-                subscriber.run_in_background(client.send, join=False),
+                subscriber.run_in_background(client.send_update, join=False),
             ):
                 # Subscribed first, so nothing that changes while the missed updates are read can slip between.
                 await _send_missed(client, topic, missed)
@@ -151,6 +163,7 @@ async def _serve(
         finally:
             client.open = False
             drain.unregister(client)
+            limits.resync.unregister(client)
             if metrics is not None:
                 metrics.socket_closed(endpoint)
             logger.info("ws_closed", code=close_code, duration_s=round(time.perf_counter() - started, 3))
@@ -164,7 +177,7 @@ async def _send_missed(client: ClientSocket, topic: str, missed: Callable[[], Aw
         logger.warning("ws_catch_up_skipped", code=error.code.value)
         return
     for data in records:
-        await client.send(_encoder.encode({"kind": "update", "topic": topic, "data": data}))
+        await client.send_update(_encoder.encode({"kind": "update", "topic": topic, "data": data}))
     logger.info("ws_catch_up", updates=len(records))
 
 
