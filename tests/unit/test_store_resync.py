@@ -1,63 +1,69 @@
 """After a Redis outage every open socket reads its catch-up again, a few at a time, each once per pass."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from entrypoints.ws.store_resync import StoreResync
 
 
-class CatchUps:
-    def __init__(self) -> None:
-        self.done: list[str] = []
-        self.at_once = self.most_at_once = 0
+class Socket:
+    """Counts its catch-ups, and how many sockets read at once."""
 
-    def of(self, socket: str, fails: bool = False) -> Callable[[], Awaitable[None]]:
-        async def catch_up() -> None:
-            self.at_once += 1
-            self.most_at_once = max(self.most_at_once, self.at_once)
-            await asyncio.sleep(0)
-            self.at_once -= 1
-            if fails:
-                raise RuntimeError("store read failed")
-            self.done.append(socket)
+    reading = most_reading = 0
 
-        return catch_up
+    def __init__(self, name: str, fails: bool = False, meanwhile: Callable[[], None] | None = None) -> None:
+        self.name, self.fails, self.meanwhile = name, fails, meanwhile
+        self.caught_up = 0
+
+    async def catch_up_again(self) -> None:
+        Socket.reading += 1
+        Socket.most_reading = max(Socket.most_reading, Socket.reading)
+        if self.meanwhile is not None and not self.caught_up:
+            self.meanwhile()
+        await asyncio.sleep(0)
+        Socket.reading -= 1
+        if self.fails:
+            raise RuntimeError("store read failed")
+        self.caught_up += 1
 
 
 async def test_every_open_socket_catches_up_once_a_few_at_a_time() -> None:
-    resync, catch_ups = StoreResync(concurrent_reads=2), CatchUps()
-    for socket in ("a", "b", "c", "d", "e"):
-        resync.register(socket, catch_ups.of(socket, fails=socket == "b"))
-    resync.unregister("c")
+    resync = StoreResync(concurrent_reads=2)
+    sockets = {name: Socket(name, fails=name == "b") for name in "abcde"}
+    for socket in sockets.values():
+        resync.register(socket)
+    resync.unregister(sockets["c"])
+    Socket.most_reading = 0
 
     resync.catch_up_all()
     await resync.wait()
 
-    assert sorted(catch_ups.done) == ["a", "d", "e"]  # b's failure stopped nobody else's
-    assert catch_ups.most_at_once == 2
+    # b's failure stopped nobody else's; c had closed.
+    assert {name: socket.caught_up for name, socket in sockets.items()} == {"a": 1, "b": 0, "c": 0, "d": 1, "e": 1}
+    assert Socket.most_reading == 2
 
 
 async def test_a_recovery_during_a_pass_gets_a_pass_of_its_own() -> None:
-    resync, catch_ups = StoreResync(), CatchUps()
-    first = catch_ups.of("a")
+    resync = StoreResync()
 
-    async def recovering_again() -> None:
-        if not catch_ups.done:
-            resync.catch_up_all()  # Redis went and came back while this pass reads
-            resync.catch_up_all()
-        await first()
+    def recovered_again() -> None:  # Redis went and came back while this pass reads
+        resync.catch_up_all()
+        resync.catch_up_all()
 
-    resync.register("a", recovering_again)
+    socket = Socket("a", meanwhile=recovered_again)
+    resync.register(socket)
     resync.catch_up_all()
     await resync.wait()
 
-    assert catch_ups.done == ["a", "a"]
+    assert socket.caught_up == 2
 
 
 def test_without_an_event_loop_it_starts_nothing_and_raises_nothing() -> None:
     resync = StoreResync()
-    resync.register("a", CatchUps().of("a"))
+    socket = Socket("a")
+    resync.register(socket)
 
     resync.catch_up_all()
 
     asyncio.run(asyncio.wait_for(resync.wait(), 1))
+    assert socket.caught_up == 0

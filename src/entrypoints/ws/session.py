@@ -4,7 +4,6 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from functools import partial
 from typing import Any
 
 import msgspec
@@ -24,6 +23,7 @@ from entrypoints.ws.socket_limits import SocketLimits
 logger = structlog.get_logger()
 
 Handler = Callable[[ClientMessage], Awaitable[dict[str, Any]]]
+Missed = Callable[[], Awaitable[list[dict[str, Any]]]]
 
 CLOSE_NORMAL = 1000
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -39,6 +39,7 @@ class ClientSocket:
         self._socket, self._lock = socket, asyncio.Lock()
         self.open = True
         self._sent_versions: SentVersions | None = None  # made by the first update: an idle socket has none
+        self._topic, self._missed = "", _nothing_missed  # its catch-up, read again after a Redis outage
 
     async def send(self, frame: bytes) -> None:
         if not self.open:
@@ -55,6 +56,13 @@ class ClientSocket:
             self._sent_versions = SentVersions()
         if self._sent_versions.admit(frame):
             await self.send(frame)
+
+    def catch_up_on(self, topic: str, missed: Missed) -> None:
+        self._topic, self._missed = topic, missed
+
+    async def catch_up_again(self) -> None:
+        """Send what the socket's catch-up reads now from the store that it was not sent yet (StoreResync)."""
+        await _send_missed(self, self._topic, self._missed)
 
     async def close(self, code: int, reason: str) -> None:
         if not self.open:
@@ -115,7 +123,8 @@ async def _serve(
     client = ClientSocket(socket)
     drain.register(client)
     # After a Redis outage the store is read again: what crossed instances through Redis may have been lost.
-    limits.resync.register(client, partial(_send_missed, client, topic, missed))
+    client.catch_up_on(topic, missed)
+    limits.resync.register(client)
     kinds = frozenset(handlers)
     slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
     started = time.perf_counter()
@@ -179,6 +188,10 @@ async def _send_missed(client: ClientSocket, topic: str, missed: Callable[[], Aw
     for data in records:
         await client.send_update(_encoder.encode({"kind": "update", "topic": topic, "data": data}))
     logger.info("ws_catch_up", updates=len(records))
+
+
+async def _nothing_missed() -> list[dict[str, Any]]:
+    return []
 
 
 def _endpoint_of(socket: WebSocket) -> str:

@@ -8,7 +8,7 @@ still relayed late is dropped as older than that.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
+from typing import Protocol
 
 import structlog
 
@@ -18,18 +18,22 @@ logger = structlog.get_logger()
 CONCURRENT_READS = 4
 
 
+class ResyncableSocket(Protocol):
+    async def catch_up_again(self) -> None: ...
+
+
 class StoreResync:
     def __init__(self, concurrent_reads: int = CONCURRENT_READS) -> None:
-        self._catch_ups: dict[Hashable, Callable[[], Awaitable[None]]] = {}
+        self._sockets: set[ResyncableSocket] = set()
         self._concurrent_reads = concurrent_reads
         self._running: asyncio.Task[None] | None = None
         self._again = False
 
-    def register(self, socket: Hashable, catch_up: Callable[[], Awaitable[None]]) -> None:
-        self._catch_ups[socket] = catch_up
+    def register(self, socket: ResyncableSocket) -> None:
+        self._sockets.add(socket)
 
-    def unregister(self, socket: Hashable) -> None:
-        self._catch_ups.pop(socket, None)
+    def unregister(self, socket: ResyncableSocket) -> None:
+        self._sockets.discard(socket)
 
     def catch_up_all(self) -> None:
         """Start every open socket's catch-up (one pass at a time: asked during a pass, another pass follows)."""
@@ -57,17 +61,17 @@ class StoreResync:
             self._running = None
 
     async def _catch_up_every_socket(self) -> None:
-        waiting = iter(list(self._catch_ups.items()))
+        waiting = iter(list(self._sockets))
 
         async def reader() -> None:
-            for socket, catch_up in waiting:
-                if socket not in self._catch_ups:  # closed since the pass began
+            for socket in waiting:
+                if socket not in self._sockets:  # closed since the pass began
                     continue
                 try:
-                    await catch_up()
+                    await socket.catch_up_again()
                 except Exception:
                     logger.exception("ws_resync_failed")
 
-        sockets = len(self._catch_ups)
+        sockets = len(self._sockets)
         await asyncio.gather(*(reader() for _ in range(min(self._concurrent_reads, sockets))))
         logger.info("ws_resync", sockets=sockets)
