@@ -269,6 +269,8 @@ class Payment:
             "message": stk_result_meaning(self.result_code).message if self.result_code is not None else None,
             "reference": None if self.reference is None else self.reference.text,
             "metadata": None if self.metadata is None else self.metadata.as_dict(),
+            # Bumped by every stored change: of two states of the record, the higher version is the newer.
+            "version": self.version,
         }
 
     def _finish(
@@ -286,7 +288,10 @@ class Payment:
         self._record(now, cause, detail if detail is not None else f"{code}: {description}")
 
     def _record(self, now: datetime, cause: ChangeCause, detail: str | None = None) -> None:
-        self.history.append(StatusChange(now, self.status.value, cause, detail, self.view()))
+        # Not its `version`: that is given by the save that stores this change (events are ordered by `sequence`).
+        snapshot = self.view()
+        del snapshot["version"]
+        self.history.append(StatusChange(now, self.status.value, cause, detail, snapshot))
 
     def _ensure_pending(self) -> None:
         if self.status.is_final:

@@ -333,6 +333,8 @@ class Withdrawal:
             "message": self._message(),
             "reference": None if self.reference is None else self.reference.text,
             "metadata": None if self.metadata is None else self.metadata.as_dict(),
+            # Bumped by every stored change: of two states of the record, the higher version is the newer.
+            "version": self.version,
         }
 
     def _message(self) -> str | None:
@@ -377,7 +379,10 @@ class Withdrawal:
         self.next_check_at, self.check_attempts = at, 0
 
     def _record(self, now: datetime, cause: ChangeCause, detail: str | None = None) -> None:
-        self.history.append(StatusChange(now, self.status.value, cause, detail, self.view()))
+        # Not its `version`: that is given by the save that stores this change (events are ordered by `sequence`).
+        snapshot = self.view()
+        del snapshot["version"]
+        self.history.append(StatusChange(now, self.status.value, cause, detail, snapshot))
 
     def _record_result(self, result: B2cResult) -> None:
         self.conversation_id = self.conversation_id or result.conversation_id

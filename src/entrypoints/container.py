@@ -113,6 +113,7 @@ from entrypoints.ws.authorisation import ClientAuthorisation
 from entrypoints.ws.drain import SocketDrain
 from entrypoints.ws.socket_guard import SocketGuard
 from entrypoints.ws.socket_limits import SocketLimits
+from entrypoints.ws.store_resync import StoreResync
 
 
 def daraja_settings(settings: Settings) -> DarajaSettings:
@@ -288,7 +289,9 @@ class Container(containers.DeclarativeContainer):
     redis_client = providers.Singleton(
         create_redis_client, settings.provided.redis_url, settings.provided.redis_timeout_seconds
     )
-    redis_outage = providers.Singleton(RedisOutage)
+    # Once Redis is back, every socket here re-reads its catch-up from the store (relayed updates may have been lost).
+    store_resync = providers.Singleton(StoreResync)
+    redis_outage = providers.Singleton(RedisOutage, on_recovery=store_resync.provided.catch_up_all)
     # One name per process: its B2C claims, event relay and webhook leases, and its Redis messages carry it.
     instance_id = providers.Singleton(worker_identity)
     channels = providers.Singleton(
@@ -311,6 +314,7 @@ class Container(containers.DeclarativeContainer):
         SocketLimits,
         idle_timeout=settings.provided.ws_idle_timeout,
         drain=providers.Singleton(SocketDrain),
+        resync=store_resync,
         metrics=gateway_metrics,
         guard=providers.Singleton(
             socket_guard,

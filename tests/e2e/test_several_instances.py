@@ -25,6 +25,8 @@ from tests.support.socket_client import SocketClient
 
 # Daraja slow: the simulator answers the push after SIM_SLOW_SECONDS (1.5) and calls back after that.
 DARAJA_SLOW = 9300
+# Callback lost: the simulator never calls back, so only the instance that took the push ever publishes it.
+CALLBACK_LOST = 9100
 SETTLED_SECONDS = 20.0
 # How long cross-instance delivery may take to resume once Redis is back (its back-off is bounded at 5 s).
 RESUME_SECONDS = 30.0
@@ -132,12 +134,11 @@ async def test_updates_cross_instances_survive_a_killed_instance_and_a_redis_res
             ready_without_redis = readiness(b)
             redis.start()
             relayed_after_outage = await on_c.final_update(during["data"]["id"], timeout=RESUME_SECONDS)
-            after = await on_c.request(push(100))
-            # Only C publishes the pending payment (B publishes the outcome of the callback it receives).
+            # Only C ever publishes this payment: a success B publishes first would rightly drop C's pending.
+            after = await on_c.request(push(CALLBACK_LOST))
             from_c = await on_b.update_where(
                 lambda data: data["id"] == after["data"]["id"] and data["status"] == "pending", RESUME_SECONDS
             )
-            from_b = await on_c.final_update(after["data"]["id"])
 
     assert settled["data"]["status"] == "success"
     assert final_status == "success"
@@ -150,8 +151,70 @@ async def test_updates_cross_instances_survive_a_killed_instance_and_a_redis_res
     )
     assert relayed_after_outage["data"]["status"] == "success"
     assert from_c["data"]["status"] == "pending"
-    assert from_b["data"]["status"] == "success"
     assert readiness(b) == (200, {"status": "ready", "checks": {"store": "up", "daraja": "up", "redis": "up"}})
+
+
+async def until_logged(gateway: Gateway, event: str, after_line: int, timeout: float = RESUME_SECONDS) -> int:
+    """The number of lines of the gateway's log once a line after `after_line` names `event`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = gateway.process.log_file.read_text(errors="replace").splitlines()
+        if any(f'"{event}"' in line for line in lines[after_line:]):
+            return len(lines)
+        assert time.monotonic() < deadline, f"{event} not logged within {timeout} s"
+        await asyncio.sleep(0.1)
+
+
+def log_length(gateway: Gateway) -> int:
+    return len(gateway.process.log_file.read_text(errors="replace").splitlines())
+
+
+def statuses_of(client: SocketClient, record_id: str) -> list[str]:
+    return [update["data"]["status"] for update in client.updates if update["data"]["id"] == record_id]
+
+
+async def test_after_a_redis_outage_no_client_sees_an_older_state_nor_misses_what_the_relay_lost(
+    workdir: Path,
+    tls_files: tuple[Path, Path],
+    redis: RedisServer,
+    shared: dict[str, str],
+    started: list[Gateway],
+) -> None:
+    # No reconciler: a push whose callback is lost stays pending, and only its own instance ever publishes it.
+    b = start_gateway(workdir, *tls_files, WORKER_ENABLED="false", **shared)
+    started.append(b)
+    a = start_gateway(workdir, *tls_files, CALLBACK_BASE_URL=b.https, WORKER_ENABLED="false", **shared)
+    started.append(a)
+    path = f"/mpesa/stk/instances-{uuid.uuid4().hex[:8]}"
+
+    async with (
+        await SocketClient.connect(f"{a.wss}{path}", a.tls) as on_a,
+        await SocketClient.connect(f"{b.wss}{path}", b.tls) as on_b,
+    ):
+        # A takes the push and holds its pending for Redis; B takes the callback and tells its client at once.
+        redis.stop()
+        settled = (await on_a.request(push(100)))["data"]["id"]
+        await on_b.final_update(settled, SETTLED_SECONDS)
+        logged = log_length(b)
+        redis.start()
+        await until_logged(b, "redis_recovered", logged)
+        await until_logged(b, "ws_resync", logged)
+        # B has re-read the store: this one reaches its client only through A's relay, after A's held pending.
+        marker = (await on_a.request(push(CALLBACK_LOST)))["data"]["id"]
+        await on_b.update_where(lambda data: data["id"] == marker, RESUME_SECONDS)
+
+        # A takes a push during an outage and dies before Redis returns: its relay's backlog dies with it.
+        redis.stop()
+        lost = (await on_a.request(push(CALLBACK_LOST)))["data"]["id"]
+        await on_a.update_where(lambda data: data["id"] == lost)
+        a.process.kill()
+        redis.start()
+        from_the_store = await on_b.update_where(lambda data: data["id"] == lost, RESUME_SECONDS)
+
+    assert statuses_of(on_b, settled) == ["success"]  # A's pending came after it, and was dropped
+    assert statuses_of(on_b, marker) == ["pending"]
+    assert from_the_store["data"]["status"] == "pending"
+    assert statuses_of(on_b, lost) == ["pending"]
 
 
 async def test_fifty_withdrawals_requested_on_two_instances_are_each_sent_once_and_reach_every_client(

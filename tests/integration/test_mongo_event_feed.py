@@ -92,6 +92,11 @@ async def test_the_feed_stops_before_a_number_not_visible_yet(database: MongoDat
     assert await log.after(2, 10) == []
 
 
+def unversioned(view: dict[str, object]) -> dict[str, object]:
+    """A change's snapshot is the record's view less its version, which only the save that stores it gives."""
+    return {key: value for key, value in view.items() if key != "version"}
+
+
 def _raw(e: Event) -> dict[str, object]:
     return {
         "event_id": e.id,
@@ -118,7 +123,7 @@ async def test_every_write_of_a_record_puts_it_in_the_outbox_until_relayed(datab
     assert added.record_kind == "stk" and added.record_id == "pay-outbox"
     assert [change.snapshot["status"] for change in added.history if change.snapshot] == ["pending"]
     assert relayed == []
-    assert len(saved.history) == 2 and saved.history[1].snapshot == payment.view()
+    assert len(saved.history) == 2 and saved.history[1].snapshot == unversioned(payment.view())
     assert saved.current_view == payment.view()
 
 
@@ -153,4 +158,4 @@ async def test_withdrawals_are_in_the_outbox_too(database: MongoDatabase) -> Non
     [pending] = await outbox.pending(10)
 
     assert (pending.record_kind, pending.record_id) == ("b2c", "wd-outbox")
-    assert pending.history[0].snapshot == withdrawal.view()
+    assert pending.history[0].snapshot == unversioned(withdrawal.view())

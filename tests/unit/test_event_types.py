@@ -56,7 +56,8 @@ def test_each_change_of_a_payment_becomes_an_event_carrying_the_payment_as_it_wa
 
     assert [e.type for e in events] == ["stk.pending", "stk.pending", "stk.succeeded"]
     assert [e.data["checkout"] for e in events] == [None, "ws_CO_1", "ws_CO_1"]
-    assert events[-1].data == payment.view()
+    # The record as it was, less its version: only the save gives that.
+    assert events[-1].data == {key: value for key, value in payment.view().items() if key != "version"}
     assert [e.created for e in events] == [change.at for change in payment.history]
     assert len({e.id for e in events}) == 3
     assert [e.id for e in events] == [e.id for e in events_of("stk", payment.id, payment.history, {})]

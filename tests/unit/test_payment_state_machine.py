@@ -233,6 +233,7 @@ def test_view_is_what_every_client_sees() -> None:
         updated_at=created,
         reference=MerchantReference("INV-42"),
         metadata=Metadata.stored({"order": 42, "gift": False}),
+        version=3,
     )
     payment.settle(success_for(payment, receipt="NLJ7RT61SV", transaction_date="20250314120215"), LATER)
 
@@ -256,6 +257,7 @@ def test_view_is_what_every_client_sees() -> None:
         "message": "Payment received.",
         "reference": "INV-42",
         "metadata": {"order": 42, "gift": False},
+        "version": 3,
     }
 
 

@@ -23,3 +23,28 @@ def test_the_wait_between_attempts_doubles_up_to_its_bound_and_ends_with_recover
     assert (waiting, due) == (False, True)
     assert not outage.down
     assert outage.failed(ConnectionError("refused")) == 0.5
+
+
+def test_its_listener_hears_each_recovery_once_and_only_after_an_outage() -> None:
+    recoveries: list[bool] = []
+    outage = RedisOutage(on_recovery=lambda: recoveries.append(outage.down))
+
+    outage.recovered()
+    outage.failed(ConnectionError("refused"))
+    outage.failed(ConnectionError("refused"))
+    outage.recovered()
+    outage.recovered()
+
+    assert recoveries == [False]  # once, and told after the outage is over
+
+
+def test_a_failing_listener_does_not_fail_the_call_that_noticed_the_recovery() -> None:
+    def broken() -> None:
+        raise RuntimeError("listener bug")
+
+    outage = RedisOutage(on_recovery=broken)
+    outage.failed(ConnectionError("refused"))
+
+    outage.recovered()
+
+    assert not outage.down

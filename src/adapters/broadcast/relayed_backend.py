@@ -12,8 +12,8 @@ from adapters.redis.outage import RedisOutage
 
 logger = structlog.get_logger()
 
-# Updates waiting for Redis to come back, per process; past this the oldest are dropped (clients still catch up
-# from MongoDB on reconnect, and `status` reads any payment).
+# Updates waiting for Redis to come back, per process; past this the oldest are dropped (every socket catches up
+# from MongoDB when Redis is back, and on reconnect; `status` reads any payment).
 RELAY_BACKLOG = 10_000
 # How long a stopping instance tries to hand its last updates to Redis.
 _FLUSH_SECONDS = 2.0

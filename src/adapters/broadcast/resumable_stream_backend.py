@@ -6,7 +6,7 @@ from litestar.channels.backends.redis import RedisChannelsStreamBackend
 from redis.asyncio import Redis
 
 # A stream subscribed to now is read from this far back (Redis's clock may trail ours): an update may then come
-# twice (clients keep the latest `updated_at`), never not at all.
+# twice (each socket drops the second: it is no newer than the first), never not at all.
 LOOKBACK_SECONDS = 2.0
 
 

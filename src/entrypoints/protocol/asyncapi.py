@@ -196,6 +196,16 @@ class PaymentView(msgspec.Struct, forbid_unknown_fields=True):
         dict[str, str | int | float | bool | None] | None,
         _note("The merchant's metadata from the request, as given; null when none was given."),
     ]
+    version: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description=(
+                "Counts the record's stored changes: of two states of one record (in updates and replies alike) "
+                "the higher version is the newer. Updates never go back to a lower one (see the update message)."
+            ),
+        ),
+    ]
 
 
 class WithdrawalView(msgspec.Struct, forbid_unknown_fields=True):
@@ -226,6 +236,16 @@ class WithdrawalView(msgspec.Struct, forbid_unknown_fields=True):
     metadata: Annotated[
         dict[str, str | int | float | bool | None] | None,
         _note("The merchant's metadata from the request, as given; null when none was given."),
+    ]
+    version: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description=(
+                "Counts the record's stored changes: of two states of one record (in updates and replies alike) "
+                "the higher version is the newer. Updates never go back to a lower one (see the update message)."
+            ),
+        ),
     ]
 
 
@@ -323,8 +343,10 @@ class B2cErrorReply(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PaymentUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    """A payment of the hash was created, accepted or settled; also sent on connecting (the catch-up). A client
-    may get the same state twice and keeps the one with the latest `updated_at`."""
+    """A payment of the hash was created, accepted or settled; also sent on connecting (the catch-up) and again
+    after a Redis outage (read from the store). Never older than what the socket was sent: the gateway drops a
+    state whose `data.version` is not above the last it sent this socket of that record (it remembers the
+    socket's 32 most recently updated records)."""
 
     kind: Literal["update"]
     topic: Annotated[str, Meta(pattern=r"^/mpesa/[^/]+$", description="/mpesa/{hash}")]
@@ -332,8 +354,10 @@ class PaymentUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class WithdrawalUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    """A withdrawal of the hash changed; also sent on connecting (the catch-up). A client may get the same state
-    twice and keeps the one with the latest `updated_at`."""
+    """A withdrawal of the hash changed; also sent on connecting (the catch-up) and again after a Redis outage
+    (read from the store). Never older than what the socket was sent: the gateway drops a state whose
+    `data.version` is not above the last it sent this socket of that record (it remembers the socket's 32 most
+    recently updated records)."""
 
     kind: Literal["update"]
     topic: Annotated[str, Meta(pattern=r"^/mpesa/b2c/[^/]+$", description="/mpesa/b2c/{hash}")]

@@ -17,6 +17,7 @@ from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
 from entrypoints.protocol.messages import ClientMessage, decode_document, read_envelope, usable_ref
 from entrypoints.ws.authorisation import EXPIRED_REASON
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
+from entrypoints.ws.sent_versions import SentVersions
 from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
 from entrypoints.ws.socket_guard import CLOSE_TRY_AGAIN_LATER, RATE_LIMITED_REASON, SocketGuard
 from entrypoints.ws.socket_limits import SocketLimits
@@ -24,6 +25,7 @@ from entrypoints.ws.socket_limits import SocketLimits
 logger = structlog.get_logger()
 
 Handler = Callable[[ClientMessage], Awaitable[dict[str, Any]]]
+Missed = Callable[[], Awaitable[list[dict[str, Any]]]]
 
 CLOSE_NORMAL = 1000
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -38,6 +40,8 @@ class ClientSocket:
     def __init__(self, socket: WebSocket) -> None:
         self._socket, self._lock = socket, asyncio.Lock()
         self.open = True
+        self._sent_versions: SentVersions | None = None  # made by the first update: an idle socket has none
+        self._topic, self._missed = "", _nothing_missed  # its catch-up, read again after a Redis outage
 
     async def send(self, frame: bytes) -> None:
         if not self.open:
@@ -47,6 +51,20 @@ class ClientSocket:
                 await self._socket.send_data(frame, mode="text")
             except Exception:  # the peer went away between the check and the write: nothing left to tell it
                 self.open = False
+
+    async def send_update(self, frame: bytes) -> None:
+        """Send an update of a record unless this socket was already sent that state of it or a newer one."""
+        if self._sent_versions is None:
+            self._sent_versions = SentVersions()
+        if self._sent_versions.admit(frame):
+            await self.send(frame)
+
+    def catch_up_on(self, topic: str, missed: Missed) -> None:
+        self._topic, self._missed = topic, missed
+
+    async def catch_up_again(self) -> None:
+        """Send what the socket's catch-up reads now from the store that it was not sent yet (StoreResync)."""
+        await _send_missed(self, self._topic, self._missed)
 
     async def close(self, code: int, reason: str) -> None:
         if not self.open:
@@ -109,6 +127,9 @@ async def _serve(
     drain = limits.drain
     client = ClientSocket(socket)
     drain.register(client)
+    # After a Redis outage the store is read again: what crossed instances through Redis may have been lost.
+    client.catch_up_on(topic, missed)
+    limits.resync.register(client)
     kinds = frozenset(handlers)
     slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
     started = time.perf_counter()
@@ -123,7 +144,7 @@ async def _serve(
         try:
             async with (
                 channels.start_subscription([topic]) as subscriber,
-                subscriber.run_in_background(client.send, join=False),
+                subscriber.run_in_background(client.send_update, join=False),
             ):
                 # Subscribed first, so nothing that changes while the missed updates are read can slip between.
                 await _send_missed(client, topic, missed)
@@ -159,6 +180,7 @@ async def _serve(
                 expiry.cancel()
             client.open = False
             drain.unregister(client)
+            limits.resync.unregister(client)
             if metrics is not None:
                 metrics.socket_closed(endpoint)
             logger.info("ws_closed", code=close_code, duration_s=round(time.perf_counter() - started, 3))
@@ -189,8 +211,12 @@ async def _send_missed(client: ClientSocket, topic: str, missed: Callable[[], Aw
         logger.warning("ws_catch_up_skipped", code=error.code.value)
         return
     for data in records:
-        await client.send(_encoder.encode({"kind": "update", "topic": topic, "data": data}))
+        await client.send_update(_encoder.encode({"kind": "update", "topic": topic, "data": data}))
     logger.info("ws_catch_up", updates=len(records))
+
+
+async def _nothing_missed() -> list[dict[str, Any]]:
+    return []
 
 
 def _endpoint_of(socket: WebSocket) -> str:
