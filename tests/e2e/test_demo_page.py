@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,7 @@ def demo_gateway(
         MONGODB_URL=store.url,
         MONGODB_DATABASE=DATABASE,
         DARAJA_BASE_URL=simulator.url,
+        STK_ONE_PENDING_PER_PHONE="true",  # as `make run` serves the page: one open prompt per phone
     )
     yield gateway
     gateway.process.stop()
@@ -202,6 +204,9 @@ def test_a_person_pays_and_withdraws_on_a_phone(page: Page) -> None:
     expect(paid).to_have_attribute("data-status", "success", timeout=SETTLES_WITHIN_MS)
     expect(paid.locator(".receipt")).to_have_text(RECEIPT)
     expect(paid.locator(".who")).to_contain_text("Demo lunch")
+    mpesa_time = paid.locator("dt:text-is('M-PESA time') + dd")
+    expect(mpesa_time).to_contain_text(str(datetime.now(UTC).year))
+    expect(mpesa_time).not_to_have_text(re.compile(r"^\d{14}$"))  # Daraja's raw form, read as the local time
     timeline = paid.locator(".timeline .what")
     expect(timeline.first).to_have_text("Push sent")
     expect(timeline.filter(has_text="Accepted")).to_have_count(1)
@@ -218,6 +223,25 @@ def test_a_person_pays_and_withdraws_on_a_phone(page: Page) -> None:
     failed = stk.locator(".payment").first
     expect(failed).to_have_attribute("data-status", "failed", timeout=SETTLES_WITHIN_MS)
     expect(failed.locator(".outcome")).to_have_text(stk_result_meaning("2001").message)
+
+    # Daraja failing leaves a payment whose outcome is unknown: it is not shown as waiting for the customer.
+    picker.select_option(label="Daraja fails (KES 9500)")
+    stk.locator("input[name=phone]").fill(fresh_phone())
+    stk.get_by_role("button", name="Pay KES 9500").click()
+    unknown = stk.locator(".payment").first
+    expect(unknown).to_have_attribute("data-status", "unknown", timeout=SETTLES_WITHIN_MS)
+    expect(unknown.locator(".outcome")).to_contain_text("Outcome unknown")
+
+    # A phone with a prompt still open is refused, and the page says how long to wait.
+    busy_phone = fresh_phone()
+    picker.select_option(label="callback lost (KES 9100)")
+    stk.locator("input[name=phone]").fill(busy_phone)
+    stk.get_by_role("button", name="Pay KES 9100").click()
+    expect(stk.locator(".payment").first).to_have_attribute("data-status", "pending", timeout=SETTLES_WITHIN_MS)
+    stk.get_by_role("button", name="Pay KES 9100").click()
+    busy = stk.locator(".payment").first
+    expect(busy).to_have_attribute("data-status", "refused", timeout=SETTLES_WITHIN_MS)
+    expect(busy.locator(".outcome")).to_contain_text(re.compile(r"RATE_LIMITED: .* Try again in \d+ s\."))
 
     # Bad input is refused by code, and names the field.
     stk.locator("input[name=phone]").fill("12345")

@@ -54,6 +54,26 @@
     return Date.parse(a) > Date.parse(b);
   }
 
+  // Daraja's times are Nairobi time (EAT, UTC+3) without a zone: 20261203141501 (STK, Transaction Status) or
+  // 03.12.2026 14:15:01 (B2C). Shown in the reader's own time zone; anything else as it came.
+  function darajaTime(text) {
+    const compact = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
+    const dotted = /^(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
+    const [year, month, day, hour, minute, second] = compact
+      ? compact.slice(1)
+      : dotted
+        ? [dotted[3], dotted[2], dotted[1], dotted[4], dotted[5], dotted[6]]
+        : [];
+    const moment = year ? new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}+03:00`) : null;
+    if (!moment || Number.isNaN(moment.getTime())) return String(text);
+    return moment.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  }
+
+  function retryAfter(error) {
+    const wait = (error.details || []).find((detail) => Number.isInteger(detail.retry_after));
+    return wait ? ` Try again in ${wait.retry_after} s.` : '';
+  }
+
   function chip(status) {
     const node = element('span', 'chip', status);
     node.dataset.status = status;
@@ -116,7 +136,9 @@
     render() {
       const data = this.latest;
       const request = this.request || {};
-      const status = data ? data.status : this.refused ? 'refused' : 'sent';
+      // A payment the gateway kept but could not confirm (Daraja failed or went silent) is not shown as waiting.
+      const shown = data && data.outcome_unknown && data.status === 'pending' ? 'unknown' : data && data.status;
+      const status = data ? shown : this.refused ? 'refused' : 'sent';
       this.node.dataset.status = status;
       if (data) this.node.dataset.id = data.id;
       if (this.ask) this.ask.hidden = !data; // `status` needs a payment to ask about
@@ -127,11 +149,13 @@
       this.head.replaceChildren(chip(status), element('span', 'amount', `KES ${amount ?? '?'}`), element('span', 'who', who));
 
       if (this.refused && !data) {
-        this.outcome.textContent = `${this.refused.code}: ${this.refused.message}`;
+        const { code, message } = this.refused;
+        this.outcome.textContent = `${code}: ${message}${message.endsWith('.') ? '' : '.'}${retryAfter(this.refused)}`;
       } else if (data) {
         const sentence = data.message || STATUS_TEXT[data.status] || data.result_desc || '';
         this.outcome.textContent = data.outcome_unknown
-          ? `${sentence} (outcome unknown: M-PESA's own answer will settle it)`
+          ? `${this.refused ? `${this.refused.code}: ` : ''}Outcome unknown: M-PESA's own answer will settle it; ` +
+            'the payment is never sent twice.'
           : sentence;
       } else {
         this.outcome.textContent = STATUS_TEXT.sent;
@@ -141,17 +165,21 @@
       if (data) {
         if (data.receipt) facts.push(['Receipt', data.receipt, 'receipt']);
         if (data.recipient_name) facts.push(['Paid to', data.recipient_name]);
-        if (data.completed_at) facts.push(['Completed', data.completed_at]);
-        if (data.transaction_date) facts.push(['M-PESA time', data.transaction_date]);
+        if (data.completed_at) facts.push(['Completed', darajaTime(data.completed_at)]);
+        if (data.transaction_date) facts.push(['M-PESA time', darajaTime(data.transaction_date)]);
         if (data.result_code !== null && data.result_code !== undefined) {
           facts.push(['Result', `${data.result_code}${data.result_desc ? ` · ${data.result_desc}` : ''}`]);
         }
-        if (data.checkout) facts.push(['Checkout', data.checkout]);
-        if (data.conversation_id) facts.push(['Conversation', data.conversation_id]);
-        facts.push(['Id', data.id]);
+        if (data.checkout) facts.push(['Checkout', data.checkout, 'id']);
+        if (data.conversation_id) facts.push(['Conversation', data.conversation_id, 'id']);
+        facts.push(['Id', data.id, 'id']);
       }
       this.facts.replaceChildren(
-        ...facts.flatMap(([term, value, className]) => [element('dt', null, term), element('dd', className, value)]),
+        ...facts.flatMap(([term, value, className]) => {
+          const description = element('dd', className, value);
+          if (className === 'id') description.title = value; // cut to the width with an ellipsis; whole on hover
+          return [element('dt', null, term), description];
+        }),
       );
     }
 
@@ -301,7 +329,9 @@
       const withPayment = (error.details || []).find((detail) => detail.payment);
       if (withPayment) activity.apply(withPayment.payment);
       else activity.refuse(error);
-      activity.event('refused', `Refused: ${error.code}`, fields.length ? fields.join('; ') : error.message);
+      const said = fields.length ? fields.join('; ') : error.message;
+      const wait = retryAfter(error);
+      activity.event('refused', `Refused: ${error.code}`, wait ? `${said}${said.endsWith('.') ? '' : '.'}${wait}` : said);
     }
 
     acknowledgement(kind, data) {
@@ -316,8 +346,6 @@
       if (data.recipient_name) parts.push(`paid to ${data.recipient_name}`);
       if (data.message) parts.push(data.message);
       else if (STATUS_TEXT[data.status]) parts.push(STATUS_TEXT[data.status]);
-      if (this.kind === 'push' && data.checkout && data.status === 'pending') parts.push(`checkout ${data.checkout}`);
-      if (data.conversation_id && data.status === 'submitted') parts.push(`conversation ${data.conversation_id}`);
       if (data.outcome_unknown) parts.push('outcome unknown');
       return parts.join(' · ');
     }

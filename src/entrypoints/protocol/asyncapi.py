@@ -206,6 +206,16 @@ class PaymentView(msgspec.Struct, forbid_unknown_fields=True):
             ),
         ),
     ]
+    age_seconds: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description=(
+                "Only in a socket's catch-up, on a pending payment: seconds since it was created. A pending push "
+                "with no `checkout` older than STK_OUTCOME_UNKNOWN_AFTER_SECONDS is shown with outcome_unknown."
+            ),
+        ),
+    ] | msgspec.UnsetType = msgspec.UNSET
 
 
 class WithdrawalView(msgspec.Struct, forbid_unknown_fields=True):
