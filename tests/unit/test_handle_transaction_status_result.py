@@ -285,3 +285,16 @@ async def test_an_answer_on_the_right_secret_naming_another_payout_is_refused_an
 
     assert outcome is StatusResultOutcome.SETTLED
     assert withdrawals.get(withdrawal.id).status is WithdrawalStatus.SUCCESS
+
+
+async def test_a_time_out_notice_counts_only_on_the_open_query_s_secret(
+    handle: HandleTransactionStatusResult, withdrawals: FakeWithdrawalRepository, allowance: FakeDailyAllowance
+) -> None:
+    withdrawal = submitted_withdrawal()
+    token = await stored(withdrawals, allowance, withdrawal)
+
+    await handle.query_timed_out(token)
+    with pytest.raises(CallbackRejectedError):
+        await handle.query_timed_out(withdrawal.callback_token)
+
+    assert withdrawals.get(withdrawal.id) == withdrawal

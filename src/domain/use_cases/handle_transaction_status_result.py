@@ -93,6 +93,14 @@ class HandleTransactionStatusResult:
             return StatusResultOutcome.SETTLED
         raise ConcurrentUpdateError("withdrawal with status URL token kept changing under its status answer")
 
+    async def query_timed_out(self, query_token: str) -> None:
+        """Daraja's time-out notice for a query (its QueueTimeOutURL): nothing changes, and the reconciler asks again
+        at its next check. Raises CallbackRejectedError unless `query_token` is the secret of a query still open."""
+        withdrawal = await self._withdrawals.by_status_query(status_token_digest(query_token))
+        if withdrawal is None:
+            raise CallbackRejectedError("no open Transaction Status query has this time-out URL")
+        logger.info("b2c_status_query_timed_out", withdrawal_id=withdrawal.id, status=withdrawal.status.value)
+
     async def _saved(self, withdrawal: Withdrawal) -> bool:
         """Store the answer (its query closed with it); False if the withdrawal changed since it was read."""
         try:
