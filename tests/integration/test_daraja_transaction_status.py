@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,7 @@ async def test_a_status_query_sends_the_receipt_as_transaction_id_when_known(
 ) -> None:
     app, receiver_url = receiver
     client = client_for(http, simulator, credential, receiver_url)
-    payout = payout_request()
+    payout = replace(payout_request(), callback_token=uuid.uuid4().hex)
     await client.send_b2c(payout)
     [paid] = await app.wait_for(f"/api/v1/hooks/b2c/result/{payout.callback_token}")
     receipt = paid["Result"]["TransactionID"]
