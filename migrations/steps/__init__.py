@@ -10,6 +10,7 @@ from migrations.steps import (
     m0007_prompt_locks,
     m0008_api_keys,
     m0009_events_and_webhooks,
+    m0010_status_query_index,
 )
 
 STEPS = (
@@ -22,4 +23,5 @@ STEPS = (
     m0007_prompt_locks,
     m0008_api_keys,
     m0009_events_and_webhooks,
+    m0010_status_query_index,
 )

@@ -6,7 +6,8 @@ reconciliation, which may still settle it as success or failed. Nothing ever goe
 have the request.
 
 Every change of state is appended to `history` with its cause. While it is submitted or timed out, the reconciler
-asks Daraja's Transaction Status (DARAJA.md §4.6) from `next_check_at` on; the answer settles it.
+asks Daraja's Transaction Status (DARAJA.md §4.6) from `next_check_at` on; the answer settles it. Each query is opened
+on the withdrawal with its own single-use secret (`status_query`), and only the answer to the query still open counts.
 """
 
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from domain.errors import CallbackRejectedError, PaymentFinalError
 from domain.merchant_data import MerchantReference, Metadata
 from domain.phone import Phone
 from domain.status_change import ChangeCause, StatusChange
+from domain.status_query import OpenStatusQuery, StatusQueryRequest, status_token_digest
 from domain.transaction_status import TransactionStatusResult
 
 # Kenya keeps East Africa Time all year, so a fixed offset needs no time-zone database.
@@ -104,6 +106,8 @@ class Withdrawal:
     # When the reconciler may ask Transaction Status next, and how often it has: scheduling, not state.
     next_check_at: datetime | None = None
     check_attempts: int = 0
+    # The Transaction Status query asked and not yet answered, if any; a newer one replaces it.
+    status_query: OpenStatusQuery | None = None
     # The merchant's own: `reference` is sent to Daraja as Occasion, `metadata` never leaves the gateway.
     reference: MerchantReference | None = None
     metadata: Metadata | None = None
@@ -280,6 +284,27 @@ class Withdrawal:
         """The reconciler takes its turn now and will look again at `at` (stored before it asks Daraja)."""
         self._ensure_awaiting_reconciliation()
         self.next_check_at, self.check_attempts = at, self.check_attempts + 1
+
+    def open_status_query(self, token: str, now: datetime) -> StatusQueryRequest:
+        """A Transaction Status query is about to be asked with the new secret `token` (stored before it is asked):
+        from here on only its answer counts, and that of any query before it no longer does."""
+        self._ensure_awaiting_reconciliation()
+        self.status_query = OpenStatusQuery(status_token_digest(token), now)
+        held = self.unconfirmed_success
+        receipt = self.receipt or (None if held is None else held.receipt)
+        return StatusQueryRequest(self.originator_conversation_id, token, receipt)
+
+    def take_status_answer(self, token: str, result: TransactionStatusResult) -> None:
+        """Close the open query whose secret is `token` with its answer, before the answer is applied.
+
+        Raises CallbackRejectedError, changing nothing, when no open query has this secret (never asked, already
+        answered, or superseded by a newer one) or the answer names another payout than the one asked about.
+        """
+        if self.status_query is None or not self.status_query.is_named_by(token):
+            raise CallbackRejectedError("no open Transaction Status query has this status URL")
+        if result.originator_conversation_id != self.originator_conversation_id:
+            raise CallbackRejectedError("the status answer does not name the payout the query asked about")
+        self.status_query = None
 
     def settle_from_status(
         self, result: TransactionStatusResult, now: datetime, *, cause: ChangeCause = ChangeCause.RECONCILER

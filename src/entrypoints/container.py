@@ -462,6 +462,7 @@ class Container(containers.DeclarativeContainer):
         clock,
         anomaly_log,
         confirm=providers.Callable(b2c_success_confirmation, settings, payout_provider),
+        identifiers=identifiers,
         recheck_after=providers.Callable(seconds, settings.provided.b2c_first_check_seconds),
     )
     handle_transaction_status_result = providers.Factory(
@@ -504,6 +505,7 @@ class Container(containers.DeclarativeContainer):
         payout_provider,
         clock,
         reconcile_random,
+        identifiers,
         initial_delay_seconds=settings.provided.b2c_first_check_seconds,
         max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
     )

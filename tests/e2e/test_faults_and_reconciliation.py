@@ -31,13 +31,15 @@ DARAJA_SLOW = 9300  # the synchronous answer comes after SIM_SLOW_SECONDS
 SETTLE_SECONDS = 30.0
 FINAL_STK = {"success", "failed", "cancelled", "timeout"}
 FINAL_B2C = {"success", "failed", "rejected"}
-# Quick reconciliation, and a breaker that opens after three failures and tries again after a second.
+# Quick reconciliation, and a breaker that opens after three failures and tries again after a second. Checks back
+# off up to 8 s: a Transaction Status answer counts only while its query is the open one, so some query must stay
+# open longer than the simulator takes to answer (SIM_CALLBACK_DELAY, up to 5 s here).
 FAST = {
     "MONGODB_DATABASE": DATABASE,
     "STK_FIRST_CHECK_SECONDS": "1",
     "B2C_FIRST_CHECK_SECONDS": "1",
     "RECONCILE_POLL_SECONDS": "0.3",
-    "RECONCILE_MAX_DELAY_SECONDS": "2",
+    "RECONCILE_MAX_DELAY_SECONDS": "8",
     "WORKER_POLL_SECONDS": "0.2",
     "DARAJA_BREAKER_FAILURES": "3",
     "DARAJA_BREAKER_RESET_SECONDS": "1",

@@ -91,6 +91,7 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
     lease_owner = None
     lease_expires_at = None
     next_check_at = None
+    status_query = None
     check_attempts = 0
     reference = None
     metadata = None

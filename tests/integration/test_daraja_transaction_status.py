@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from domain.amount import Amount
 from domain.description import Description
 from domain.errors import ProviderRejectedError, ProviderUnavailableError
 from domain.phone import Phone
+from domain.status_query import StatusQueryRequest
 from domain.withdrawal import B2cRequest
 from entrypoints.settings import SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.simulator.fault_controls import clear_faults, requests_to, set_faults
@@ -104,7 +106,7 @@ async def test_a_status_query_is_accepted_and_its_result_posted_to_the_status_ur
     await app.wait_for(f"/api/v1/hooks/b2c/result/{payout.callback_token}")  # settled
     token = uuid.uuid4().hex
 
-    await client.request_transaction_status(payout.originator_conversation_id, token)
+    await client.request_transaction_status(StatusQueryRequest(payout.originator_conversation_id, token))
 
     [result] = await app.wait_for(f"/api/v1/hooks/b2c/status/{token}")
     found = parameters(result)
@@ -120,6 +122,25 @@ async def test_a_status_query_is_accepted_and_its_result_posted_to_the_status_ur
     }
 
 
+async def test_a_status_query_sends_the_receipt_as_transaction_id_when_known(
+    http: httpx.AsyncClient, simulator: Simulator, credential: str, receiver: tuple[CallbackReceiver, str]
+) -> None:
+    app, receiver_url = receiver
+    client = client_for(http, simulator, credential, receiver_url)
+    payout = replace(payout_request(), callback_token=uuid.uuid4().hex)
+    await client.send_b2c(payout)
+    [paid] = await app.wait_for(f"/api/v1/hooks/b2c/result/{payout.callback_token}")
+    receipt = paid["Result"]["TransactionID"]
+    token = uuid.uuid4().hex
+
+    # An OriginatorConversationID Daraja never saw: only the receipt can find the payout.
+    await client.request_transaction_status(StatusQueryRequest(str(uuid.uuid4()), token, receipt))
+
+    [result] = await app.wait_for(f"/api/v1/hooks/b2c/status/{token}")
+    found = parameters(result)
+    assert (found["ReceiptNo"], found["OriginatorConversationID"]) == (receipt, payout.originator_conversation_id)
+
+
 async def test_a_status_query_is_retried_through_unavailable_answers(
     http: httpx.AsyncClient, simulator: Simulator, credential: str, receiver: tuple[CallbackReceiver, str]
 ) -> None:
@@ -131,7 +152,7 @@ async def test_a_status_query_is_retried_through_unavailable_answers(
     set_faults(simulator.url, path=TRANSACTION_STATUS_PATH, fail_next=2, status=503)
     token = uuid.uuid4().hex
 
-    await client.request_transaction_status(payout.originator_conversation_id, token)
+    await client.request_transaction_status(StatusQueryRequest(payout.originator_conversation_id, token))
 
     assert requests_to(simulator.url, TRANSACTION_STATUS_PATH) == before + 3
     [result] = await app.wait_for(f"/api/v1/hooks/b2c/status/{token}")
@@ -146,7 +167,7 @@ async def test_a_status_query_gives_up_as_unavailable_after_its_attempts(
     set_faults(simulator.url, path=TRANSACTION_STATUS_PATH, fail_next=5, malformed=True)
 
     with pytest.raises(ProviderUnavailableError):
-        await client.request_transaction_status(str(uuid.uuid4()), uuid.uuid4().hex)
+        await client.request_transaction_status(StatusQueryRequest(str(uuid.uuid4()), uuid.uuid4().hex))
 
 
 async def test_a_status_query_daraja_refuses_is_not_retried(
@@ -156,7 +177,7 @@ async def test_a_status_query_daraja_refuses_is_not_retried(
     before = requests_to(simulator.url, TRANSACTION_STATUS_PATH)
 
     with pytest.raises(ProviderRejectedError) as refusal:
-        await client.request_transaction_status(str(uuid.uuid4()), uuid.uuid4().hex)
+        await client.request_transaction_status(StatusQueryRequest(str(uuid.uuid4()), uuid.uuid4().hex))
 
     assert refusal.value.provider_code == "400.002.02"
     assert requests_to(simulator.url, TRANSACTION_STATUS_PATH) == before + 1

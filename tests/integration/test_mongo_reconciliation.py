@@ -14,9 +14,11 @@ from adapters.mongo.payment_document import to_document as payment_document
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_document import to_document as withdrawal_document
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from adapters.system.identifiers import RandomIdentifiers
 from domain.payment import Payment, StkPushAccepted, StkResult
 from domain.result_codes import PaymentStatus
 from domain.status_change import ChangeCause
+from domain.status_query import status_token_digest
 from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
 from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.withdrawal import Withdrawal, WithdrawalStatus
@@ -133,7 +135,7 @@ async def test_four_b2c_reconcilers_claim_and_ask_about_each_due_withdrawal_once
         await withdrawals.add(withdrawal)
     provider, clock = FakePayoutProvider(), FixedClock(NOW)
     reconcilers = [
-        ReconcileWithdrawals(MongoWithdrawalRepository(database), provider, clock, FixedRandom())
+        ReconcileWithdrawals(MongoWithdrawalRepository(database), provider, clock, FixedRandom(), RandomIdentifiers())
         for database in databases
     ]
 
@@ -141,6 +143,9 @@ async def test_four_b2c_reconcilers_claim_and_ask_about_each_due_withdrawal_once
 
     assert sum(claimed) == 12
     assert sorted(provider.status_queried_ids()) == sorted(w.originator_conversation_id for w in due)
+    for query in provider.status_requests:  # each asked with the secret of the query its withdrawal has open
+        found = await withdrawals.by_status_query(status_token_digest(query.callback_token))
+        assert found is not None and found.originator_conversation_id == query.originator_conversation_id
     assert await withdrawals.due_for_check(NOW, limit=20) == []
     assert await withdrawals.due_for_check(NOW + timedelta(seconds=61), limit=20) != []
 
@@ -255,6 +260,6 @@ async def test_the_migration_schedules_records_left_open_before_reconciliation(
 
 def _legacy(document: dict[str, Any]) -> dict[str, Any]:
     """The document as the code before reconciliation wrote it."""
-    for field in ("next_check_at", "check_attempts", "history"):
-        del document[field]
+    for field in ("next_check_at", "check_attempts", "history", "status_query_digest", "status_query_asked_at"):
+        document.pop(field, None)
     return document

@@ -11,6 +11,8 @@ from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.errors import ConcurrentUpdateError
+from domain.status_query import OpenStatusQuery, status_token_digest
+from domain.transaction_status import TransactionStatusResult
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 from tests.integration.builders import CREATED_AT, HASH, WithdrawalFactory
 
@@ -50,6 +52,7 @@ async def test_a_withdrawal_round_trips_with_every_field(withdrawals: MongoWithd
         outcome_unknown=True,
         lease_owner="worker-1",
         lease_expires_at=LEASE_UNTIL,
+        status_query=OpenStatusQuery(status_token_digest("query-secret"), LATER),
         version=7,
     )
     await withdrawals.add(withdrawal)
@@ -164,6 +167,78 @@ async def test_by_callback_token_finds_only_its_withdrawal(withdrawals: MongoWit
 
     assert found is not None and found.id == withdrawal.id
     assert unknown is None
+
+
+def asking(token: str, **fields: Any) -> Withdrawal:
+    withdrawal = WithdrawalFactory.build(status=WithdrawalStatus.SUBMITTED, **fields)
+    withdrawal.open_status_query(token, LATER)
+    return withdrawal
+
+
+async def test_by_status_query_finds_the_withdrawal_whose_open_query_has_that_secret(
+    withdrawals: MongoWithdrawalRepository,
+) -> None:
+    withdrawal = asking("query-secret-a")
+    await withdrawals.add(withdrawal)
+    await withdrawals.add(asking("query-secret-b"))
+    await withdrawals.add(WithdrawalFactory.build(status=WithdrawalStatus.SUBMITTED))  # no query open
+
+    found = await withdrawals.by_status_query(status_token_digest("query-secret-a"))
+    by_payout_token = await withdrawals.by_status_query(status_token_digest(withdrawal.callback_token))
+
+    assert found is not None and found.id == withdrawal.id
+    assert found.status_query == OpenStatusQuery(status_token_digest("query-secret-a"), LATER)
+    assert by_payout_token is None
+
+
+async def test_a_superseded_or_answered_query_is_no_longer_found(withdrawals: MongoWithdrawalRepository) -> None:
+    withdrawal = asking("first-query")
+    await withdrawals.add(withdrawal)
+    withdrawal.open_status_query("second-query", NOW)
+    await withdrawals.save(withdrawal)
+    superseded = await withdrawals.by_status_query(status_token_digest("first-query"))
+    current = await withdrawals.by_status_query(status_token_digest("second-query"))
+    assert current is not None
+
+    current.take_status_answer("second-query", TransactionStatusResult("0", "ok", current.originator_conversation_id))
+    await withdrawals.save(current)
+
+    assert superseded is None
+    assert await withdrawals.by_status_query(status_token_digest("second-query")) is None
+    stored = await withdrawals.by_callback_token(withdrawal.callback_token)
+    assert stored is not None and stored.status_query is None
+
+
+async def test_no_open_query_is_stored_as_an_absent_field_and_many_coexist(
+    withdrawals: MongoWithdrawalRepository, database: MongoDatabase
+) -> None:
+    for _ in range(2):
+        await withdrawals.add(WithdrawalFactory.build())
+
+    raw = await database["b2c_withdrawals"].find({}).to_list(None)
+
+    assert all("status_query_digest" not in document for document in raw)
+
+
+async def test_two_withdrawals_never_share_an_open_query_secret(withdrawals: MongoWithdrawalRepository) -> None:
+    await withdrawals.add(asking("same-secret"))
+
+    with pytest.raises(DuplicateKeyError):
+        await withdrawals.add(asking("same-secret"))
+
+
+async def test_a_withdrawal_stored_before_queries_had_secrets_reads_as_no_query_open(
+    withdrawals: MongoWithdrawalRepository, database: MongoDatabase
+) -> None:
+    withdrawal = WithdrawalFactory.build(status=WithdrawalStatus.SUBMITTED)
+    await withdrawals.add(withdrawal)
+    await database["b2c_withdrawals"].update_one(
+        {"withdrawal_id": withdrawal.id}, {"$unset": {"status_query_digest": "", "status_query_asked_at": ""}}
+    )
+
+    found = await withdrawals.by_callback_token(withdrawal.callback_token)
+
+    assert found is not None and found.status_query is None
 
 
 async def test_claim_next_leases_the_oldest_queued_withdrawal(withdrawals: MongoWithdrawalRepository) -> None:

@@ -58,6 +58,7 @@ OPERATIONS: dict[str, Operation] = {
     "withdrawals.save": lambda s: s.withdrawals.save(WithdrawalFactory.build()),
     "withdrawals.by_id": lambda s: s.withdrawals.by_id(HASH, "w-1"),
     "withdrawals.by_callback_token": lambda s: s.withdrawals.by_callback_token("token"),
+    "withdrawals.by_status_query": lambda s: s.withdrawals.by_status_query("digest"),
     "withdrawals.claim_next": lambda s: s.withdrawals.claim_next("worker-1", CREATED_AT, CREATED_AT),
     "allowance.reserve": lambda s: s.allowance.reserve(HASH, DAY, 100, 1_000),
     "allowance.release": lambda s: s.allowance.release(HASH, DAY, 100),

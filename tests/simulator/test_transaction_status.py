@@ -65,6 +65,22 @@ async def test_a_status_query_by_receipt_finds_the_same_payout(daraja: Daraja) -
     assert _parameters(envelope)["ReceiptNo"] == receipt
 
 
+async def test_a_status_query_by_both_receipt_and_conversation_id_finds_the_payout(daraja: Daraja) -> None:
+    payout_path, status_path = daraja.callback_path(), daraja.callback_path()
+    payout = await daraja.b2c_request(payout_path)
+    await daraja.pay_out(payout)
+    [paid] = await daraja.receiver.wait_for(payout_path)
+    receipt = paid["Result"]["TransactionID"]
+    both = {"TransactionID": receipt, "OriginalConversationID": payout["OriginatorConversationID"]}
+
+    query = await daraja.post(QUERY_PATH, await _status_query(daraja, status_path, **both))
+    [envelope] = await daraja.receiver.wait_for(status_path)
+
+    assert query.status_code == 200
+    found = _parameters(envelope)
+    assert (found["ReceiptNo"], found["OriginatorConversationID"]) == (receipt, payout["OriginatorConversationID"])
+
+
 async def test_a_payout_that_timed_out_in_the_queue_is_reported_not_completed(daraja: Daraja) -> None:
     payout_path, status_path = daraja.callback_path(), daraja.callback_path()
     payout = await daraja.b2c_request(payout_path, amount=9408)

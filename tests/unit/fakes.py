@@ -19,6 +19,7 @@ from domain.ports import IdempotencyClaim, RecordKind, StuckRecord
 from domain.received_callback import ReceivedCallback
 from domain.record_listing import ListedRecord, PagePosition, RecordFilter
 from domain.result_codes import PaymentStatus
+from domain.status_query import StatusQueryRequest
 from domain.stk_query import StkQueryAnswer
 from domain.withdrawal import B2cAccepted, B2cRequest, Withdrawal, WithdrawalStatus
 
@@ -223,6 +224,10 @@ class FakeWithdrawalRepository:
         await asyncio.sleep(0)
         return self._first(lambda w: w.callback_token == token)
 
+    async def by_status_query(self, token_digest: str) -> Withdrawal | None:
+        await asyncio.sleep(0)
+        return self._first(lambda w: w.status_query is not None and w.status_query.token_digest == token_digest)
+
     async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
         await asyncio.sleep(0)
         claimable = [
@@ -280,8 +285,8 @@ class FakePayoutProvider:
 
     def __init__(self, during_request: Callable[[B2cRequest], Awaitable[None]] | None = None) -> None:
         self.requests: list[B2cRequest] = []
-        # (OriginatorConversationID, callback token) of each Transaction Status query M-PESA accepted.
-        self.status_requests: list[tuple[str, str]] = []
+        # Each Transaction Status query M-PESA accepted.
+        self.status_requests: list[StatusQueryRequest] = []
         self._status_script: deque[Exception | None] = deque()
         self._script: deque[str | Exception] = deque()
         self._serial = count(1)
@@ -310,15 +315,15 @@ class FakePayoutProvider:
         """The next Transaction Status queries raise these errors, in order (None: accepted)."""
         self._status_script.extend(errors)
 
-    async def request_transaction_status(self, originator_conversation_id: str, callback_token: str) -> None:
+    async def request_transaction_status(self, query: StatusQueryRequest) -> None:
         await asyncio.sleep(0)
         error = self._status_script.popleft() if self._status_script else None
         if error is not None:
             raise error
-        self.status_requests.append((originator_conversation_id, callback_token))
+        self.status_requests.append(query)
 
     def status_queried_ids(self) -> list[str]:
-        return [originator_conversation_id for originator_conversation_id, _ in self.status_requests]
+        return [query.originator_conversation_id for query in self.status_requests]
 
 
 class FakeDailyAllowance:

@@ -21,6 +21,7 @@ from tests.unit.fakes import (
     FakeWithdrawalRepository,
     FixedClock,
     FixedRandom,
+    SequentialIdentifiers,
 )
 
 RECHECK = timedelta(seconds=60)
@@ -47,9 +48,17 @@ def handle_result(
     clock: FixedClock,
     anomalies: FakeAnomalies,
     payout_provider: FakePayoutProvider,
+    identifiers: SequentialIdentifiers,
 ) -> HandleB2cResult:
     return HandleB2cResult(
-        withdrawals, allowance, broadcaster, clock, anomalies, confirm=payout_provider, recheck_after=RECHECK
+        withdrawals,
+        allowance,
+        broadcaster,
+        clock,
+        anomalies,
+        confirm=payout_provider,
+        identifiers=identifiers,
+        recheck_after=RECHECK,
     )
 
 
@@ -77,6 +86,11 @@ def status_says(withdrawal: Withdrawal, status: str, receipt: str = RECEIPT) -> 
     )
 
 
+def asked(payout_provider: FakePayoutProvider) -> str:
+    """The secret of the last status query asked: the one its answer must come to."""
+    return payout_provider.status_requests[-1].callback_token
+
+
 def reserved(allowance: FakeDailyAllowance, withdrawal: Withdrawal) -> int:
     return allowance.reserved(withdrawal.hash, withdrawal.allowance_day)
 
@@ -97,7 +111,10 @@ async def test_a_success_result_is_held_and_transaction_status_is_asked(
     assert (stored.status, stored.receipt) == (WithdrawalStatus.SUBMITTED, None)
     assert stored.unconfirmed_success is not None and stored.unconfirmed_success.receipt == RECEIPT
     assert stored.next_check_at == clock.now() + RECHECK
-    assert payout_provider.status_requests == [(withdrawal.originator_conversation_id, token)]
+    [query] = payout_provider.status_requests
+    assert (query.originator_conversation_id, query.receipt) == (withdrawal.originator_conversation_id, RECEIPT)
+    assert query.callback_token != token  # the query's own secret, never the payout's
+    assert stored.status_query is not None and stored.status_query.is_named_by(query.callback_token)
     assert payout_provider.requests == []  # asked about, never sent again
     assert broadcaster.published == []
 
@@ -109,12 +126,13 @@ async def test_completed_confirms_the_held_success_with_the_results_own_details(
     allowance: FakeDailyAllowance,
     withdrawal: Withdrawal,
     token: str,
+    payout_provider: FakePayoutProvider,
     anomalies: FakeAnomalies,
 ) -> None:
     result = b2c_success_for(withdrawal)
     await handle_result(token, result, queue_timeout=False)
 
-    outcome = await handle_status(token, status_says(withdrawal, "Completed"))
+    outcome = await handle_status(asked(payout_provider), status_says(withdrawal, "Completed"))
 
     stored = withdrawals.get(withdrawal.id)
     assert outcome is StatusResultOutcome.SETTLED
@@ -136,12 +154,13 @@ async def test_a_not_completed_answer_refutes_the_held_success_and_gives_the_all
     allowance: FakeDailyAllowance,
     withdrawal: Withdrawal,
     token: str,
+    payout_provider: FakePayoutProvider,
     anomalies: FakeAnomalies,
     status: str,
 ) -> None:
     await handle_result(token, b2c_success_for(withdrawal), queue_timeout=False)
 
-    await handle_status(token, status_says(withdrawal, status))
+    await handle_status(asked(payout_provider), status_says(withdrawal, status))
 
     stored = withdrawals.get(withdrawal.id)
     assert (stored.status, stored.receipt, stored.unconfirmed_success) == (WithdrawalStatus.FAILED, None, None)
@@ -155,10 +174,11 @@ async def test_a_pending_answer_keeps_the_success_held(
     withdrawals: FakeWithdrawalRepository,
     withdrawal: Withdrawal,
     token: str,
+    payout_provider: FakePayoutProvider,
 ) -> None:
     await handle_result(token, b2c_success_for(withdrawal), queue_timeout=False)
 
-    outcome = await handle_status(token, status_says(withdrawal, "Pending"))
+    outcome = await handle_status(asked(payout_provider), status_says(withdrawal, "Pending"))
 
     stored = withdrawals.get(withdrawal.id)
     assert outcome is StatusResultOutcome.STILL_OPEN
@@ -172,12 +192,13 @@ async def test_with_daraja_unreachable_the_success_stays_held_and_the_reconciler
     token: str,
     payout_provider: FakePayoutProvider,
     clock: FixedClock,
+    identifiers: SequentialIdentifiers,
 ) -> None:
     payout_provider.status_query_raises(ProviderUnavailableError("Daraja did not answer"))
 
     outcome = await handle_result(token, b2c_success_for(withdrawal), queue_timeout=False)
     clock.advance(seconds=RECHECK.total_seconds())
-    await ReconcileWithdrawals(withdrawals, payout_provider, clock, FixedRandom())(limit=10)
+    await ReconcileWithdrawals(withdrawals, payout_provider, clock, FixedRandom(), identifiers)(limit=10)
 
     assert outcome is CallbackOutcome.HELD
     assert withdrawals.get(withdrawal.id).unconfirmed_success is not None

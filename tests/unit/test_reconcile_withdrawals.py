@@ -13,20 +13,29 @@ from tests.unit.factories import (
     queue_timeout_for,
     submitted_withdrawal,
 )
-from tests.unit.fakes import FakePayoutProvider, FakeWithdrawalRepository, FixedClock, FixedRandom
+from tests.unit.fakes import (
+    FakePayoutProvider,
+    FakeWithdrawalRepository,
+    FixedClock,
+    FixedRandom,
+    SequentialIdentifiers,
+)
 
 FIRST_CHECK = CREATED_AT + timedelta(seconds=60)
 
 
 @pytest.fixture
 def reconcile(
-    withdrawals: FakeWithdrawalRepository, payout_provider: FakePayoutProvider, clock: FixedClock
+    withdrawals: FakeWithdrawalRepository,
+    payout_provider: FakePayoutProvider,
+    clock: FixedClock,
+    identifiers: SequentialIdentifiers,
 ) -> ReconcileWithdrawals:
     clock.set(FIRST_CHECK)
-    return ReconcileWithdrawals(withdrawals, payout_provider, clock, FixedRandom())
+    return ReconcileWithdrawals(withdrawals, payout_provider, clock, FixedRandom(), identifiers)
 
 
-async def test_a_due_withdrawal_is_asked_about_by_its_payout_id_and_status_url(
+async def test_a_due_withdrawal_is_asked_about_by_its_payout_id_with_a_query_secret_of_its_own(
     reconcile: ReconcileWithdrawals, withdrawals: FakeWithdrawalRepository, payout_provider: FakePayoutProvider
 ) -> None:
     withdrawal = submitted_withdrawal()
@@ -34,8 +43,12 @@ async def test_a_due_withdrawal_is_asked_about_by_its_payout_id_and_status_url(
 
     assert await reconcile(limit=10) == 1
 
-    assert payout_provider.status_requests == [(withdrawal.originator_conversation_id, withdrawal.callback_token)]
+    [query] = payout_provider.status_requests
+    assert (query.originator_conversation_id, query.receipt) == (withdrawal.originator_conversation_id, None)
+    assert query.callback_token != withdrawal.callback_token
     stored = withdrawals.get(withdrawal.id)
+    assert stored.status_query is not None and stored.status_query.is_named_by(query.callback_token)
+    assert stored.status_query.asked_at == FIRST_CHECK
     assert (stored.status, stored.check_attempts) == (WithdrawalStatus.SUBMITTED, 1)
     assert stored.next_check_at == FIRST_CHECK + timedelta(seconds=60)
     assert payout_provider.requests == []  # asked about, never sent again
@@ -61,6 +74,39 @@ async def test_an_unanswered_withdrawal_is_asked_about_again_with_growing_capped
 
     assert delays == [60, 120, 240, 300, 300]
     assert len(payout_provider.status_requests) == 5
+
+
+async def test_each_query_has_a_fresh_secret_and_only_the_newest_stays_open(
+    reconcile: ReconcileWithdrawals,
+    withdrawals: FakeWithdrawalRepository,
+    payout_provider: FakePayoutProvider,
+    clock: FixedClock,
+) -> None:
+    withdrawal = submitted_withdrawal()
+    await withdrawals.add(withdrawal)
+    await reconcile(limit=10)
+    clock.advance(seconds=60)
+
+    await reconcile(limit=10)
+
+    first, second = (query.callback_token for query in payout_provider.status_requests)
+    stored = withdrawals.get(withdrawal.id).status_query
+    assert first != second
+    assert stored is not None and stored.is_named_by(second) and not stored.is_named_by(first)
+
+
+async def test_the_receipt_a_held_success_reported_is_asked_about_too(
+    reconcile: ReconcileWithdrawals, withdrawals: FakeWithdrawalRepository, payout_provider: FakePayoutProvider
+) -> None:
+    withdrawal = submitted_withdrawal()
+    success = b2c_success_for(withdrawal)
+    withdrawal.hold_unconfirmed_success(success, CREATED_AT, recheck_at=FIRST_CHECK)
+    await withdrawals.add(withdrawal)
+
+    await reconcile(limit=10)
+
+    [query] = payout_provider.status_requests
+    assert (query.originator_conversation_id, query.receipt) == (withdrawal.originator_conversation_id, success.receipt)
 
 
 async def test_a_queue_time_out_is_asked_about_at_once(
@@ -116,13 +162,18 @@ async def test_a_withdrawal_settled_after_it_was_found_due_is_not_asked_about(
 
 
 async def test_two_reconcilers_ask_about_each_due_withdrawal_once_per_round(
-    withdrawals: FakeWithdrawalRepository, payout_provider: FakePayoutProvider, clock: FixedClock
+    withdrawals: FakeWithdrawalRepository,
+    payout_provider: FakePayoutProvider,
+    clock: FixedClock,
+    identifiers: SequentialIdentifiers,
 ) -> None:
     due = [submitted_withdrawal() for _ in range(6)]
     for withdrawal in due:
         await withdrawals.add(withdrawal)
     clock.set(FIRST_CHECK)
-    first, second = (ReconcileWithdrawals(withdrawals, payout_provider, clock, FixedRandom()) for _ in range(2))
+    first, second = (
+        ReconcileWithdrawals(withdrawals, payout_provider, clock, FixedRandom(), identifiers) for _ in range(2)
+    )
 
     claimed = await asyncio.gather(first(limit=10), second(limit=10))
 

@@ -9,6 +9,7 @@ from adapters.daraja.json_body import json_object
 from adapters.daraja.retry_policy import RetryPolicy
 from domain.errors import DuplicatePayoutError, ProviderOutcomeUnknownError
 from domain.ports import PayoutProvider
+from domain.status_query import StatusQueryRequest
 from domain.withdrawal import B2cAccepted, B2cRequest
 
 B2C_PAYMENT_PATH = "/mpesa/b2c/v3/paymentrequest"
@@ -83,20 +84,25 @@ class DarajaB2cClient(PayoutProvider):
             )
         raise refusal_error(response, answer)
 
-    async def request_transaction_status(self, originator_conversation_id: str, callback_token: str) -> None:
+    async def request_transaction_status(self, query: StatusQueryRequest) -> None:
+        # The URLs carry the query's own single-use secret, never the payout's result token (which Daraja, and
+        # anyone who saw the payout's callbacks, already knows).
         body: dict[str, object] = {
             "Initiator": self._settings.initiator_name,
             "SecurityCredential": self._security_credential,
             "CommandID": "TransactionStatusQuery",
-            "OriginalConversationID": originator_conversation_id,
+            "OriginalConversationID": query.originator_conversation_id,
             "PartyA": self._settings.shortcode,
             "IdentifierType": _ORGANISATION_SHORTCODE,
-            "ResultURL": _url(self._settings.status_result_base_url, callback_token),
-            "QueueTimeOutURL": _url(self._settings.status_timeout_base_url, callback_token),
+            "ResultURL": _url(self._settings.status_result_base_url, query.callback_token),
+            "QueueTimeOutURL": _url(self._settings.status_timeout_base_url, query.callback_token),
             "Remarks": "Payout status",
             # Echoed back in the Result's ReferenceData: one more way to tie the answer to its payout.
-            "Occasion": originator_conversation_id[:_OCCASION_LIMIT],
+            "Occasion": query.originator_conversation_id[:_OCCASION_LIMIT],
         }
+        if query.receipt is not None:
+            # Daraja's field table takes the receipt as TransactionID, with or instead of OriginalConversationID.
+            body["TransactionID"] = query.receipt
 
         async def attempt() -> None:
             response = await self._post(TRANSACTION_STATUS_PATH, body)

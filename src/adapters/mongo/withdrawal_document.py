@@ -13,7 +13,10 @@ from domain.amount import Amount
 from domain.description import Description
 from domain.merchant_data import MerchantReference, Metadata
 from domain.phone import Phone
+from domain.status_query import OpenStatusQuery
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
+
+_ABSENT_WHEN_NONE = ("status_query_digest", "status_query_asked_at")
 
 
 class B2cResultDocument(EmbeddedModel):
@@ -56,6 +59,11 @@ class WithdrawalDocument(Model):
     # Absent from documents written before reconciliation existed: the defaults read them as never scheduled.
     next_check_at: datetime | None = None
     check_attempts: int = 0
+    # The open Transaction Status query (the digest of its secret, and when it was asked). Left out of the document,
+    # never stored as null, while there is none: its unique index is partial on `$exists`, which a null would match.
+    # Absent from documents written before queries had their own secret: read as no query open.
+    status_query_digest: str | None = None
+    status_query_asked_at: datetime | None = None
     # Absent from documents written before merchants could attach them: read as none given.
     reference: str | None = None
     metadata: dict[str, Any] | None = None
@@ -70,6 +78,7 @@ class WithdrawalDocument(Model):
 
 def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
     """The document for a new withdrawal (a fresh `_id`); BSON keeps milliseconds, so finer time is truncated."""
+    query = withdrawal.status_query
     return WithdrawalDocument(
         withdrawal_id=withdrawal.id,
         hash=withdrawal.hash,
@@ -93,6 +102,8 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
         lease_expires_at=None if withdrawal.lease_expires_at is None else as_utc(withdrawal.lease_expires_at),
         next_check_at=None if withdrawal.next_check_at is None else as_utc(withdrawal.next_check_at),
         check_attempts=withdrawal.check_attempts,
+        status_query_digest=None if query is None else query.token_digest,
+        status_query_asked_at=None if query is None else as_utc(query.asked_at),
         reference=None if withdrawal.reference is None else withdrawal.reference.text,
         metadata=None if withdrawal.metadata is None else withdrawal.metadata.as_dict(),
         history=to_history_documents(withdrawal.history),
@@ -100,9 +111,18 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
     )
 
 
+def new_document(withdrawal: Withdrawal) -> dict[str, Any]:
+    """What is inserted for a new withdrawal: its document, with no open query's fields written as null."""
+    stored = to_document(withdrawal).model_dump_doc()
+    for name in _ABSENT_WHEN_NONE:
+        if stored[name] is None:
+            del stored[name]
+    return stored
+
+
 def replacement_for(withdrawal: Withdrawal, version: int) -> dict[str, Any]:
     """The whole stored document of `withdrawal` at `version`, without `_id`, which a replacement keeps."""
-    stored = to_document(withdrawal).model_dump_doc()
+    stored = new_document(withdrawal)
     del stored["_id"]
     return {**stored, "version": version}
 
@@ -137,11 +157,19 @@ def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:
         lease_expires_at=None if document.lease_expires_at is None else as_utc(document.lease_expires_at),
         next_check_at=None if document.next_check_at is None else as_utc(document.next_check_at),
         check_attempts=document.check_attempts,
+        status_query=_to_query(document),
         reference=None if document.reference is None else MerchantReference(document.reference),
         metadata=None if document.metadata is None else Metadata.stored(document.metadata),
         history=to_history(document.history),
         version=document.version,
     )
+
+
+def _to_query(document: WithdrawalDocument) -> OpenStatusQuery | None:
+    if document.status_query_digest is None:
+        return None
+    asked_at = document.status_query_asked_at or document.updated_at
+    return OpenStatusQuery(document.status_query_digest, as_utc(asked_at))
 
 
 def _to_result(documents: list[B2cResultDocument]) -> B2cResult | None:

@@ -10,6 +10,7 @@ from adapters.mongo.store_errors import translates_store_errors
 from adapters.mongo.withdrawal_document import (
     WithdrawalDocument,
     from_stored,
+    new_document,
     replacement_for,
     to_document,
     to_withdrawal,
@@ -39,7 +40,7 @@ class MongoWithdrawalRepository(WithdrawalRepository):
 
     @translates_store_errors
     async def add(self, withdrawal: Withdrawal) -> None:
-        await self._collection.insert_one(to_document(withdrawal).model_dump_doc())
+        await self._collection.insert_one(new_document(withdrawal))
 
     @translates_store_errors
     async def save(self, withdrawal: Withdrawal) -> None:
@@ -56,6 +57,11 @@ class MongoWithdrawalRepository(WithdrawalRepository):
     @translates_store_errors
     async def by_callback_token(self, token: str) -> Withdrawal | None:
         stored = await self._collection.find_one(equal_to({"callback_token": token}))
+        return None if stored is None else from_stored(stored)
+
+    @translates_store_errors
+    async def by_status_query(self, token_digest: str) -> Withdrawal | None:
+        stored = await self._collection.find_one(equal_to({"status_query_digest": token_digest}))
         return None if stored is None else from_stored(stored)
 
     @translates_store_errors

@@ -1,6 +1,7 @@
 from abc import abstractmethod
 from typing import Protocol
 
+from domain.status_query import StatusQueryRequest
 from domain.withdrawal import B2cAccepted, B2cRequest
 
 
@@ -16,11 +17,11 @@ class PayoutProvider(Protocol):
         """
 
     @abstractmethod
-    async def request_transaction_status(self, originator_conversation_id: str, callback_token: str) -> None:
-        """Ask M-PESA how the payout with this OriginatorConversationID stands.
+    async def request_transaction_status(self, query: StatusQueryRequest) -> None:
+        """Ask M-PESA how the payout with this OriginatorConversationID (and receipt, when known) stands.
 
         Returns once M-PESA has accepted the query; its answer (a TransactionStatusResult) arrives later at the
-        status URL named by `callback_token`. Harmless to repeat (at worst two answers arrive), so the provider
-        retries it itself while M-PESA is in trouble. Raises ProviderRejectedError when M-PESA refuses the query
-        and ProviderUnavailableError when it could not be asked.
+        status URLs named by the query's own `callback_token`. Harmless to repeat (at worst two answers arrive, and
+        only the first counts), so the provider retries it itself while M-PESA is in trouble. Raises
+        ProviderRejectedError when M-PESA refuses the query and ProviderUnavailableError when it could not be asked.
         """

@@ -26,6 +26,10 @@ class WithdrawalRepository(Protocol):
         """The withdrawal whose ResultURL / QueueTimeOutURL carries this secret token."""
 
     @abstractmethod
+    async def by_status_query(self, token_digest: str) -> Withdrawal | None:
+        """The withdrawal whose open Transaction Status query has a secret with this digest."""
+
+    @abstractmethod
     async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
         """Atomically lease the oldest queued withdrawal whose lease is free or has ended, for `worker`.
 

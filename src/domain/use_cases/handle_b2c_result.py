@@ -9,7 +9,16 @@ from domain.callback_anomalies import b2c_anomaly, b2c_disagreement
 from domain.callback_outcome import CallbackOutcome
 from domain.check_schedule import B2C_FIRST_CHECK_AFTER
 from domain.errors import CallbackRejectedError, ConcurrentUpdateError, DomainError, PaymentFinalError
-from domain.ports import Anomalies, Broadcaster, Clock, DailyAllowance, PayoutProvider, WithdrawalRepository
+from domain.ports import (
+    Anomalies,
+    Broadcaster,
+    Clock,
+    DailyAllowance,
+    Identifiers,
+    PayoutProvider,
+    WithdrawalRepository,
+)
+from domain.status_query import StatusQueryRequest
 from domain.topics import b2c_topic
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 
@@ -38,11 +47,14 @@ class HandleB2cResult:
         anomalies: Anomalies,
         *,
         confirm: PayoutProvider | None = None,
+        identifiers: Identifiers | None = None,
         recheck_after: timedelta = B2C_FIRST_CHECK_AFTER,
     ) -> None:
+        if confirm is not None and identifiers is None:
+            raise ValueError("confirming successes opens status queries, whose secrets need identifiers")
         self._withdrawals, self._allowance, self._broadcaster = withdrawals, allowance, broadcaster
         self._clock, self._anomalies = clock, anomalies
-        self._confirm, self._recheck_after = confirm, recheck_after
+        self._confirm, self._identifiers, self._recheck_after = confirm, identifiers, recheck_after
 
     async def __call__(
         self, callback_token: str, result: B2cResult, queue_timeout: bool, journal_id: str | None = None
@@ -53,11 +65,13 @@ class HandleB2cResult:
                 await self._refuse("no withdrawal has this result URL", None, result, queue_timeout, journal_id)
             now = self._clock.now()
             held = self._needs_confirmation(result, queue_timeout)
+            query: StatusQueryRequest | None = None
             try:
                 if queue_timeout:
                     withdrawal.time_out(result, now)
                 elif held:
                     withdrawal.hold_unconfirmed_success(result, now, recheck_at=now + self._recheck_after)
+                    query = withdrawal.open_status_query(self._new_secret(), now)
                 else:
                     withdrawal.settle(result, now)
             except PaymentFinalError:
@@ -68,8 +82,8 @@ class HandleB2cResult:
                 await self._withdrawals.save(withdrawal)
             except ConcurrentUpdateError:
                 continue
-            if held:
-                await self._ask_transaction_status(withdrawal)
+            if query is not None:
+                await self._ask_transaction_status(withdrawal, query)
                 return CallbackOutcome.HELD
             if withdrawal.status is WithdrawalStatus.FAILED:
                 await self._allowance.release(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings)
@@ -95,7 +109,11 @@ class HandleB2cResult:
         paid = b2c_result_meaning(result.result_code).status is WithdrawalStatus.SUCCESS
         return self._confirm is not None and paid and not queue_timeout
 
-    async def _ask_transaction_status(self, withdrawal: Withdrawal) -> None:
+    def _new_secret(self) -> str:
+        assert self._identifiers is not None
+        return self._identifiers.new_secret()
+
+    async def _ask_transaction_status(self, withdrawal: Withdrawal, query: StatusQueryRequest) -> None:
         """Ask now; if Daraja cannot be asked, the held success waits for the reconciler's check."""
         assert self._confirm is not None
         logger.info(
@@ -107,9 +125,7 @@ class HandleB2cResult:
         )
         try:
             with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.hash):
-                await self._confirm.request_transaction_status(
-                    withdrawal.originator_conversation_id, withdrawal.callback_token
-                )
+                await self._confirm.request_transaction_status(query)
         except DomainError as error:
             logger.warning("b2c_confirmation_deferred", withdrawal_id=withdrawal.id, reason=error.message)
 

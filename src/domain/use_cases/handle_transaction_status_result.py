@@ -7,6 +7,7 @@ from domain.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentF
 from domain.ports import Anomalies, Broadcaster, Clock, DailyAllowance, WithdrawalRepository
 from domain.received_callback import CallbackKind
 from domain.status_change import ChangeCause
+from domain.status_query import status_token_digest
 from domain.topics import b2c_topic
 from domain.transaction_status import TransactionStatusResult
 from domain.withdrawal import Withdrawal, WithdrawalStatus
@@ -25,7 +26,11 @@ class StatusResultOutcome(StrEnum):
 
 
 class HandleTransactionStatusResult:
-    """Settle the withdrawal a Transaction Status answer is about, named by the secret token in its status URL.
+    """Settle the withdrawal a Transaction Status answer is about, named by the secret of the one query it has open.
+
+    The secret is the query's own (never the payout's result token) and works once: an answer to a query never
+    asked, already answered or superseded by a newer one, or naming another payout, is refused and changes nothing,
+    so a forged "Completed" cannot mark an unpaid payout paid nor a forged "Failed" give the daily allowance back.
 
     A success Result held unconfirmed is confirmed by "Completed" and refuted by a not-completed answer (kept as an
     anomaly); the payout is never sent again either way, and a refuted one gives its daily allowance back.
@@ -42,17 +47,24 @@ class HandleTransactionStatusResult:
         self._withdrawals, self._allowance, self._broadcaster, self._clock = withdrawals, allowance, broadcaster, clock
         self._anomalies = anomalies
 
-    async def __call__(self, callback_token: str, result: TransactionStatusResult) -> StatusResultOutcome:
-        """Raises CallbackRejectedError when no withdrawal has this token, or the answer names another payout."""
+    async def __call__(self, query_token: str, result: TransactionStatusResult) -> StatusResultOutcome:
+        """Raises CallbackRejectedError, changing nothing, unless `query_token` is the secret of a query still open and
+        the answer names the payout it asked about; every answer applied closes its query."""
         for _ in range(_ATTEMPTS):
-            withdrawal = await self._withdrawals.by_callback_token(callback_token)
+            withdrawal = await self._withdrawals.by_status_query(status_token_digest(query_token))
             if withdrawal is None:
-                raise CallbackRejectedError("no withdrawal has this status URL")
-            before, held = withdrawal.status, withdrawal.unconfirmed_success
+                raise CallbackRejectedError("no open Transaction Status query has this status URL")
+            withdrawal.take_status_answer(query_token, result)
+            before = withdrawal.status
+            held = withdrawal.unconfirmed_success
             try:
                 withdrawal.settle_from_status(result, self._clock.now(), cause=ChangeCause.RECONCILER)
             except PaymentFinalError:
+                if not await self._saved(withdrawal):
+                    continue
                 return self._already_final(withdrawal, result)
+            if not await self._saved(withdrawal):
+                continue
             if withdrawal.status is before:
                 logger.info(
                     "b2c_status_still_open",
@@ -63,10 +75,6 @@ class HandleTransactionStatusResult:
                     transaction_status=result.status,
                 )
                 return StatusResultOutcome.STILL_OPEN
-            try:
-                await self._withdrawals.save(withdrawal)
-            except ConcurrentUpdateError:
-                continue
             if withdrawal.status is WithdrawalStatus.FAILED:
                 await self._allowance.release(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings)
             await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
@@ -84,6 +92,22 @@ class HandleTransactionStatusResult:
             )
             return StatusResultOutcome.SETTLED
         raise ConcurrentUpdateError("withdrawal with status URL token kept changing under its status answer")
+
+    async def query_timed_out(self, query_token: str) -> None:
+        """Daraja's time-out notice for a query (its QueueTimeOutURL): nothing changes, and the reconciler asks again
+        at its next check. Raises CallbackRejectedError unless `query_token` is the secret of a query still open."""
+        withdrawal = await self._withdrawals.by_status_query(status_token_digest(query_token))
+        if withdrawal is None:
+            raise CallbackRejectedError("no open Transaction Status query has this time-out URL")
+        logger.info("b2c_status_query_timed_out", withdrawal_id=withdrawal.id, status=withdrawal.status.value)
+
+    async def _saved(self, withdrawal: Withdrawal) -> bool:
+        """Store the answer (its query closed with it); False if the withdrawal changed since it was read."""
+        try:
+            await self._withdrawals.save(withdrawal)
+        except ConcurrentUpdateError:
+            return False
+        return True
 
     async def _refuted(self, withdrawal: Withdrawal, receipt: str | None, result: TransactionStatusResult) -> None:
         reason = f"Transaction Status says {result.status}, not the success a Result reported (receipt {receipt})"

@@ -10,7 +10,8 @@ from domain.errors import (
     ProviderUnavailableError,
     StoreUnavailableError,
 )
-from domain.ports import Clock, PayoutProvider, RandomSource, WithdrawalRepository
+from domain.ports import Clock, Identifiers, PayoutProvider, RandomSource, WithdrawalRepository
+from domain.status_query import StatusQueryRequest
 from domain.withdrawal import Withdrawal
 
 logger = structlog.get_logger()
@@ -19,9 +20,10 @@ logger = structlog.get_logger()
 class ReconcileWithdrawals:
     """Ask Daraja's Transaction Status (DARAJA.md §4.6) about withdrawals still submitted or timed out; never resend.
 
-    Each due withdrawal is first claimed: its next check is pushed back (capped exponential back-off with jitter) in
-    a save conditional on the version read, so of several reconcilers exactly one asks about it this round. The
-    answer arrives later at the status URL its callback token names, for HandleTransactionStatusResult.
+    Each due withdrawal is first claimed: its next check is pushed back (capped exponential back-off with jitter) and
+    a new status query opened with a fresh secret, in a save conditional on the version read, so of several
+    reconcilers exactly one asks about it this round. The answer arrives later at the status URL that secret names,
+    for HandleTransactionStatusResult; the secret of any earlier query stops working with the claim.
     """
 
     def __init__(
@@ -30,6 +32,7 @@ class ReconcileWithdrawals:
         provider: PayoutProvider,
         clock: Clock,
         random: RandomSource,
+        identifiers: Identifiers,
         *,
         initial_delay_seconds: float = B2C_FIRST_CHECK_AFTER.total_seconds(),
         max_delay_seconds: float = MAX_CHECK_DELAY.total_seconds(),
@@ -37,6 +40,7 @@ class ReconcileWithdrawals:
         jitter: float = JITTER,
     ) -> None:
         self._withdrawals, self._provider, self._clock, self._random = withdrawals, provider, clock, random
+        self._identifiers = identifiers
         self._schedule = CheckSchedule(
             timedelta(seconds=initial_delay_seconds), timedelta(seconds=max_delay_seconds), backoff_factor, jitter
         )
@@ -46,14 +50,13 @@ class ReconcileWithdrawals:
         is unavailable (the rest stay due); StoreUnavailableError stops it too and propagates."""
         claimed_count = 0
         for withdrawal in await self._withdrawals.due_for_check(self._clock.now(), limit):
-            if not await self._claim(withdrawal):
+            query = await self._claim(withdrawal)
+            if query is None:
                 continue
             claimed_count += 1
             try:
                 with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.hash):
-                    await self._provider.request_transaction_status(
-                        withdrawal.originator_conversation_id, withdrawal.callback_token
-                    )
+                    await self._provider.request_transaction_status(query)
             except ProviderUnavailableError as error:
                 logger.warning("b2c_reconcile_paused", withdrawal_id=withdrawal.id, reason=error.message)
                 return claimed_count
@@ -73,13 +76,15 @@ class ReconcileWithdrawals:
             )
         return claimed_count
 
-    async def _claim(self, withdrawal: Withdrawal) -> bool:
+    async def _claim(self, withdrawal: Withdrawal) -> StatusQueryRequest | None:
+        """The query to ask, stored open on the withdrawal; None when it is not ours to ask about this round."""
         now = self._clock.now()
         spread = self._random.uniform(-1.0, 1.0)
         try:
             withdrawal.schedule_check(self._schedule.next_check(now, withdrawal.check_attempts, spread))
+            query = withdrawal.open_status_query(self._identifiers.new_secret(), now)
             await self._withdrawals.save(withdrawal)
         except (ConcurrentUpdateError, PaymentFinalError):
             # Another reconciler claimed it, or a Result settled it, since it was read: not ours this round.
-            return False
-        return True
+            return None
+        return query

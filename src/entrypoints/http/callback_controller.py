@@ -138,7 +138,7 @@ class DarajaCallbackController(Controller):
     async def b2c_status_result(
         self,
         request: Request[Any, Any, Any],
-        hash: str,  # the per-withdrawal secret the gateway put in the status query's ResultURL
+        hash: str,  # the single-use secret of one status query, which the gateway put in its ResultURL
         handle_transaction_status_result: NamedDependency[HandleTransactionStatusResult],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
@@ -159,13 +159,15 @@ class DarajaCallbackController(Controller):
     async def b2c_status_timeout(
         self,
         request: Request[Any, Any, Any],
-        hash: str,  # the per-withdrawal secret the gateway put in the status query's QueueTimeOutURL
+        hash: str,  # the single-use secret of one status query, which the gateway put in its QueueTimeOutURL
+        handle_transaction_status_result: NamedDependency[HandleTransactionStatusResult],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
         callback_sources: NamedDependency[CallbackSources],
     ) -> DarajaAnswer:
         async def ignore(_result: bytes, _journal_id: str) -> str:
             # The query itself timed out in Daraja's queue: the reconciler simply asks again at its next check.
+            await handle_transaction_status_result.query_timed_out(hash)
             return "ignored"
 
         arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_timeout")
