@@ -8,8 +8,8 @@ import json
 import os
 import re
 import subprocess
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
