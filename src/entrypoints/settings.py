@@ -237,10 +237,12 @@ class Settings(BaseSettings):
 
     def webhook_destinations(self) -> DestinationPolicy:
         """Where webhooks may go; ValueError for a WEBHOOK_ALLOWED_NETWORKS entry that is not a CIDR."""
-        allow_private = self.webhook_allow_private_networks
-        if allow_private is None:
-            allow_private = self.mpesa_env is MpesaEnvironment.SIMULATOR
-        return DestinationPolicy.parse(allow_private, self.webhook_allowed_networks)
+        return DestinationPolicy.parse(self.webhook_allow_private_networks_in_effect(), self.webhook_allowed_networks)
+
+    def webhook_allow_private_networks_in_effect(self) -> bool:
+        if self.webhook_allow_private_networks is not None:
+            return self.webhook_allow_private_networks
+        return self.mpesa_env is MpesaEnvironment.SIMULATOR
 
     def configured_webhooks(self) -> list[ConfiguredWebhook]:
         """WEBHOOK_ENDPOINTS, checked by the rules the API applies; ValueError naming the first fault."""

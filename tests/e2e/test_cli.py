@@ -74,7 +74,10 @@ def test_config_prints_every_setting_and_hides_secrets() -> None:
     assert lines["MONGODB_URL"] == "mongodb://gateway:********@db.example:27017/payments"
     assert lines["REDIS_URL"] == "redis://:********@cache.example:6379/0"
     assert lines["APP_PORT"] == "4443"
-    assert lines["DARAJA_PASSKEY"].strip() == "# unset"
+    # Unset, but in effect: the simulator's public passkey (hidden like any secret), and open clients by default.
+    assert lines["DARAJA_PASSKEY"] == "********  # unset: the simulator's own public value, in effect"
+    assert lines["CLIENT_AUTH"] == "open  # unset: the default with MPESA_ENV=simulator"
+    assert lines["CLIENT_TOKEN_KEYS"].strip() == "# unset"
 
 
 def test_config_refuses_a_bad_value_like_serve() -> None:
