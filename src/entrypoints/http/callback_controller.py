@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import structlog
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
-from litestar.exceptions import RequestEntityTooLarge
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from domain.errors import CallbackRejectedError, DomainError, StoreUnavailableError, UnknownCallbackTokenError
 from domain.payment import StkResult
