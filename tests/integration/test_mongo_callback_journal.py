@@ -85,7 +85,9 @@ async def test_an_entry_made_after_its_id_is_stored_under_that_id(
     journal_id = journal.new_id()
 
     assert await journal.record(received(), journal_id) == journal_id
-    assert await database["callback_journal"].count_documents({"_id": ObjectId(journal_id)}) == 1
+    stored = await database["callback_journal"].find_one({"_id": ObjectId(journal_id)})
+    assert stored is not None
+    assert stored["body"] == BODY
 
 
 async def test_a_digest_is_stored_without_body_or_headers(
