@@ -6,6 +6,8 @@ passed, announced or chunked, before the rest is read. What is journaled depends
 (raw body, headers, source, time) only a callback from an admitted sender to a URL whose token names a record;
 anything else only as a digest (the body's SHA-256 and size, kind, token hash, source, time), within a per-process
 budget, so that no one without a token can fill the store. Every callback is counted in the metrics either way.
+(With CALLBACK_SOURCE_CHECK=log an unlisted sender's callback is still applied, so it is journaled as an admitted
+one would be: whatever changed a record is kept whole.)
 
 The genuine callback is journaled once its use case found the record by its token (its journal id is made first,
 without the store, so anomalies can name it): that costs the genuine path no store command beyond the journal entry
