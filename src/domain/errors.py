@@ -86,6 +86,10 @@ class CallbackRejectedError(DomainError):
     code = ErrorCode.CALLBACK_REJECTED
 
 
+class UnknownCallbackTokenError(CallbackRejectedError):
+    """Refused because no record has the callback URL's token: the journal then keeps only a digest of it."""
+
+
 class PaymentFinalError(DomainError):
     """A final payment was asked to change; callers treat this as a duplicate, never as a new outcome."""
 

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 # Credentials a caller may send: an operator-visible store must never show them.
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+# An address is at most 45 characters; a sender named by a proxy's X-Forwarded-For may be any text.
+_SOURCE_CHARACTERS = 64
 
 
 class CallbackKind(StrEnum):
@@ -47,3 +49,40 @@ class ReceivedCallback:
     ) -> "ReceivedCallback":
         kept = tuple((name, value) for name, value in headers if name.lower() not in _SECRET_HEADERS)
         return cls(kind, token_digest(path_token), body, kept, source, received_at)
+
+
+class DigestReason(StrEnum):
+    """Why a callback was kept only as a digest, not in full."""
+
+    SENDER_REFUSED = "sender_refused"  # from an address the enforcing sender check refused
+    UNKNOWN_TOKEN = "unknown_token"  # noqa: S105 (a reason, no secret): its URL token names no record
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackDigest:
+    """What is kept of a callback that may not fill the store: a few fixed-size fields, whatever the request held.
+
+    The body's SHA-256 and size let an operator match it against a copy (a sender's own log) without storing it.
+    """
+
+    kind: CallbackKind
+    path_token_hash: str
+    body_sha256: str
+    body_size: int
+    source: str | None
+    received_at: datetime
+    reason: DigestReason
+
+    @classmethod
+    def of(
+        cls,
+        kind: CallbackKind,
+        path_token: str,
+        body: bytes,
+        source: str | None,
+        received_at: datetime,
+        reason: DigestReason,
+    ) -> "CallbackDigest":
+        body_sha256 = hashlib.sha256(body).hexdigest()
+        kept_source = None if source is None else source[:_SOURCE_CHARACTERS]
+        return cls(kind, token_digest(path_token), body_sha256, len(body), kept_source, received_at, reason)

@@ -64,6 +64,7 @@ from domain.prompt_limits import PromptGate, PromptLimits
 from domain.success_confirmation import ConfirmStkSuccess
 from domain.use_cases.apply_webhook_configuration import ApplyWebhookConfiguration
 from domain.use_cases.authenticate_api_key import AuthenticateApiKey
+from domain.use_cases.callback_token_known import CallbackTokenKnown, OpenStatusQueries
 from domain.use_cases.catch_up import CatchUp
 from domain.use_cases.create_api_key import CreateApiKey
 from domain.use_cases.deliver_webhooks import DeliverWebhooks
@@ -72,7 +73,7 @@ from domain.use_cases.find_record import FindRecord
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
 from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult
-from domain.use_cases.journal_callback import JournalCallback
+from domain.use_cases.journal_callback import DigestBudget, JournalCallback
 from domain.use_cases.list_anomalies import ListAnomalies
 from domain.use_cases.list_api_keys import ListApiKeys
 from domain.use_cases.list_deliveries import ListDeliveries
@@ -434,7 +435,14 @@ class Container(containers.DeclarativeContainer):
         recheck_after=providers.Callable(seconds, settings.provided.stk_first_check_seconds),
         prompts=prompt_gate,
     )
-    journal_callback = providers.Factory(JournalCallback, callback_journal, clock)
+    # One digest budget per process: see DIGESTS_PER_MINUTE.
+    journal_callback = providers.Factory(JournalCallback, callback_journal, clock, providers.Singleton(DigestBudget))
+    # Which records each callback URL's token may name (the status URLs: the withdrawal's own, for now).
+    stk_callback_token_known = providers.Singleton(CallbackTokenKnown, payments)
+    b2c_callback_token_known = providers.Singleton(CallbackTokenKnown, withdrawals)
+    status_callback_token_known = providers.Singleton(
+        CallbackTokenKnown, providers.Singleton(OpenStatusQueries, withdrawals)
+    )
     list_anomalies = providers.Factory(ListAnomalies, anomaly_log)
     list_stuck_records = providers.Factory(
         ListStuckRecords,

@@ -5,6 +5,7 @@ import ipaddress
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
@@ -49,3 +50,21 @@ def ensure_dev_certificate(certfile: Path, keyfile: Path, host: str = "localhost
     keyfile.chmod(0o600)
     certfile.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     return True
+
+
+def self_signed_subject(certfile: Path) -> str | None:
+    """The subject of the certificate in `certfile` if it signed itself (as `dev-cert` makes them), else None.
+
+    None too when the file is missing or no PEM certificate: serving then fails on its own, with uvicorn's message.
+    """
+    try:
+        certificate = x509.load_pem_x509_certificate(certfile.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if certificate.issuer != certificate.subject:
+        return None
+    try:
+        certificate.verify_directly_issued_by(certificate)
+    except (ValueError, TypeError, InvalidSignature):
+        return None
+    return certificate.subject.rfc4514_string()

@@ -50,6 +50,12 @@ class GatewayMetrics:
             ["kind", "result"],
             registry=registry,
         )
+        self.callbacks_journaled = Counter(
+            "mpesa_gateway_callbacks_journaled",
+            "Daraja callbacks by what the journal kept: full, digest (SHA-256 and size only) or none (counted only).",
+            ["kind", "kept"],
+            registry=registry,
+        )
         self.payments = Gauge(
             "mpesa_gateway_payments",
             "Stored STK payments by state (read at scrape time).",
@@ -121,6 +127,9 @@ class GatewayMetrics:
     # Callbacks.
     def callback(self, kind: str, *, accepted: bool) -> None:
         self.callbacks.labels(kind=kind, result="accepted" if accepted else "rejected").inc()
+
+    def callback_journaled(self, kind: str, kept: str) -> None:
+        self.callbacks_journaled.labels(kind=kind, kept=kept).inc()
 
     # Background loops.
     def reconciled(self, kind: str, checked: int) -> None:

@@ -14,6 +14,7 @@ from domain.event_types import TypeFilter
 from domain.use_cases.apply_webhook_configuration import ConfiguredWebhook
 from domain.webhook_destination import DestinationPolicy
 from domain.webhook_endpoint import checked_description, checked_url
+from entrypoints.dev_certificate import self_signed_subject
 from entrypoints.http.callback_sources import SAFARICOM_CALLBACK_ADDRESSES, SourceCheck
 from entrypoints.secret_files import with_secret_files
 
@@ -216,13 +217,44 @@ class Settings(BaseSettings):
     # After the credentials check, so a bare sandbox or production configuration is told what Daraja needs first.
     @model_validator(mode="after")
     def _clients_are_authorised(self) -> "Settings":
-        if self.open_withdrawals and self.mpesa_env is not MpesaEnvironment.SIMULATOR:
-            raise ValueError(f"OPEN_WITHDRAWALS=true is refused with MPESA_ENV={self.mpesa_env.value}")
-        if self.api_keys_optional and self.mpesa_env is not MpesaEnvironment.SIMULATOR:
-            raise ValueError(f"API_KEYS_OPTIONAL=true is refused with MPESA_ENV={self.mpesa_env.value}")
+        problems = self.client_exposure_problems()
         if self.client_auth_mode() is ClientAuth.SIGNED and self.client_token_keys is None:
-            raise ValueError("CLIENT_AUTH=signed needs CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE)")
+            problems.append("CLIENT_AUTH=signed needs CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE)")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    def client_exposure_problems(self) -> list[str]:
+        """What would open the gateway to anyone outside simulator mode, each with what to set instead.
+
+        Sandbox is real Safaricom (real phones get prompts, with test money), so it refuses what production refuses,
+        except that it may leave ALLOWED_ORIGINS unset (signed mode then admits the gateway's own origin only, never
+        any) and run on the dev certificate. Simulator mode (`make run`) refuses none of these.
+        """
+        env = self.mpesa_env
+        if env is MpesaEnvironment.SIMULATOR:
+            return []
+        refused = f"is refused with MPESA_ENV={env.value}"
+        problems = []
+        if self.open_withdrawals:
+            problems.append(f"OPEN_WITHDRAWALS=true {refused}")
+        if self.api_keys_optional:
+            problems.append(f"API_KEYS_OPTIONAL=true {refused}")
+        if self.client_auth is ClientAuth.OPEN:
+            problems.append(f"CLIENT_AUTH=open {refused}: use CLIENT_AUTH=signed with CLIENT_TOKEN_KEYS")
+        if env is MpesaEnvironment.PRODUCTION:
+            origins = {origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()}
+            if not origins or "*" in origins:
+                problems.append(
+                    f"ALLOWED_ORIGINS {'*' if origins else 'unset'} {refused}: list the https origins of your pages"
+                )
+            dev_certificate = self.tls and self_signed_subject(self.ssl_certfile)
+            if dev_certificate:
+                problems.append(
+                    f"SSL_CERTFILE is a self-signed certificate ({dev_certificate}, such as `mpesa-gateway dev-cert` "
+                    f"makes) {refused}: use one a CA issued, or TLS=false behind a TLS-terminating proxy"
+                )
+        return problems
 
     @model_validator(mode="after")
     def _webhook_endpoints_parse(self) -> "Settings":

@@ -1,5 +1,6 @@
-"""The audit trail: every callback is journaled as received before it is read; forged, late and disagreeing
-callbacks are kept as anomalies an operator lists, behind the operator's bearer token.
+"""The audit trail: every callback to a URL that names a record is journaled as received, anything else only as a
+digest (its SHA-256 and size); bodies over 64 KiB are refused unread; forged, late and disagreeing callbacks are kept
+as anomalies an operator lists, behind the operator's bearer token.
 
 The gateway here runs with OPERATOR_TOKEN and a database of its own, so the session's gateway stays as it is.
 """
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import bson
 import pymongo
 import pytest
 
@@ -148,7 +150,7 @@ async def test_every_callback_the_simulator_sends_is_journaled_raw_before_it_is_
     assert sorted(line["outcome"] for line in logged) == ["applied", "duplicate"]
 
 
-async def test_a_forged_callback_is_refused_journaled_and_listed_as_an_anomaly(
+async def test_a_forged_callback_to_a_guessed_url_is_refused_kept_as_a_digest_and_listed_as_an_anomaly(
     audited_gateway: Gateway,
     audit_store: pymongo.database.Database,  # type: ignore[type-arg]
 ) -> None:
@@ -163,11 +165,92 @@ async def test_a_forged_callback_is_refused_journaled_and_listed_as_an_anomaly(
     [anomaly] = [a for a in anomalies(audited_gateway, kind="rejected") if a["checkout"] == "ws_CO_forged"]
 
     assert (refused.status_code, unreadable.status_code) == (403, 400)
-    assert [entry["body"] for entry in entries] == [forged, malformed]
-    assert all(header["name"] != "authorization" for header in entries[0]["headers"])
+    assert [(entry["body_sha256"], entry["body_size"]) for entry in entries] == [
+        (hashlib.sha256(body).hexdigest(), len(body)) for body in (forged, malformed)
+    ]
+    assert [entry["digest_reason"] for entry in entries] == ["unknown_token", "unknown_token"]
+    assert all("body" not in entry and "headers" not in entry for entry in entries)
     assert (anomaly["kind"], anomaly["callback"], anomaly["payment_id"]) == ("rejected", "stk", None)
     assert anomaly["journal_id"] == str(entries[0]["_id"])
     assert anomaly["reason"] == "no payment has this callback URL"
+
+
+async def test_a_large_body_to_a_guessed_url_leaves_only_a_digest_of_a_few_hundred_bytes(
+    audited_gateway: Gateway,
+    audit_store: pymongo.database.Database,  # type: ignore[type-arg]
+) -> None:
+    guessed = secrets.token_urlsafe(32)
+    large = json.dumps({"Body": {"stkCallback": {"padding": "x" * (60 * 1024)}}}).encode()
+
+    with audited_gateway.http() as http:
+        refused = http.post(f"/api/v1/hooks/b2c/result/{guessed}", content=large)
+    [entry] = await journaled(audit_store["callback_journal"], guessed, count=1)
+
+    assert refused.status_code == 400  # no B2C Result at all: malformed, and to no withdrawal
+    assert (entry["kind"], entry["body_size"], entry["digest_reason"]) == ("b2c_result", len(large), "unknown_token")
+    assert len(bson.encode(entry)) < 400
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["announced", "chunked"])
+async def test_a_mebibyte_to_a_guessed_url_is_refused_unread_and_stores_nothing(
+    audited_gateway: Gateway,
+    audit_store: pymongo.database.Database,  # type: ignore[type-arg]
+    chunked: bool,
+) -> None:
+    guessed = secrets.token_urlsafe(32)
+    mebibyte = b'{"Body": "' + b"x" * (1024 * 1024) + b'"}'
+
+    answer = await post_large(audited_gateway, f"/api/v1/hooks/stk/{guessed}", mebibyte, chunked)
+    await asyncio.sleep(0.5)  # anything the gateway was going to store, it has by now
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert audit_store["callback_journal"].count_documents({"path_token_hash": digest(guessed)}) == 0
+
+
+async def test_an_oversize_body_to_a_real_url_is_refused_and_applies_nothing(
+    audited_gateway: Gateway,
+    audit_store: pymongo.database.Database,  # type: ignore[type-arg]
+) -> None:
+    client, payment = await push(audited_gateway, CALLBACK_LOST, "audit-oversize")
+    await client.close()
+    stored = audit_store["stk_payments"].find_one({"payment_id": payment["id"]})
+    success = stk_success_body(payment["checkout"], payment["merchant_request"], CALLBACK_LOST, stored["phone"])
+    success["padding"] = "x" * (64 * 1024)  # a genuine result, made too large to be read
+
+    answer = await post_large(
+        audited_gateway, f"/api/v1/hooks/stk/{stored['callback_token']}", json.dumps(success).encode(), chunked=True
+    )
+    await asyncio.sleep(0.5)
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert audit_store["stk_payments"].find_one({"payment_id": payment["id"]})["status"] == "pending"
+    assert audit_store["callback_journal"].count_documents({"path_token_hash": digest(stored["callback_token"])}) == 0
+
+
+async def post_large(gateway: Gateway, path: str, body: bytes, chunked: bool) -> bytes:
+    """POST over a raw TLS connection (announced or chunked) and answer the status line and headers that came back.
+
+    Raw, because the gateway answers 413 before reading the body and closes: a client still sending may see a reset.
+    """
+    host, port = gateway.https.removeprefix("https://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port), ssl=gateway.tls)
+    framing = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % len(body)
+    writer.write(b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n%s\r\n\r\n" % (
+        path.encode(), host.encode(), framing
+    ))
+    try:
+        for start in range(0, len(body), 16 * 1024):
+            piece = body[start : start + 16 * 1024]
+            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            await writer.drain()
+        writer.write(b"0\r\n\r\n" if chunked else b"")
+        await writer.drain()
+    except ConnectionError:
+        pass  # refused before the whole body was sent: the answer is already there to read
+    try:
+        return await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT_SECONDS)
+    finally:
+        writer.close()
 
 
 async def test_a_success_after_the_payment_was_cancelled_changes_nothing_and_is_a_late_success(

@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +44,48 @@ def test_an_unsafe_client_security_setting_stops_the_gateway(environment: dict[s
     assert len(result.stderr.strip().splitlines()) == 1
     assert named in result.stderr
     assert "s" * 32 not in result.stderr
+
+
+@pytest.mark.parametrize("environment", ["sandbox", "production"])
+def test_open_client_auth_stops_the_gateway_outside_the_simulator(environment: str) -> None:
+    settings = {**SANDBOX, "MPESA_ENV": environment, "CLIENT_AUTH": "open", "ALLOWED_ORIGINS": "https://shop.example"}
+
+    result = subprocess.run(
+        cli("serve"), env={**os.environ, **settings}, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert f"CLIENT_AUTH=open is refused with MPESA_ENV={environment}" in line
+
+
+def test_production_with_open_auth_any_origin_and_the_dev_certificate_is_refused_with_one_line_naming_each(
+    tmp_path: Path,
+) -> None:
+    certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(
+        cli("dev-cert"),
+        env={**os.environ, "SSL_CERTFILE": str(certfile), "SSL_KEYFILE": str(keyfile)},
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    settings = {
+        **SANDBOX,
+        "MPESA_ENV": "production",
+        "CLIENT_AUTH": "open",
+        "SSL_CERTFILE": str(certfile),
+        "SSL_KEYFILE": str(keyfile),
+    }
+
+    result = subprocess.run(
+        cli("serve"), env={**os.environ, **settings}, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert made.returncode == 0
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert "CLIENT_AUTH=open is refused with MPESA_ENV=production" in line
+    assert "ALLOWED_ORIGINS unset is refused with MPESA_ENV=production" in line
+    assert "SSL_CERTFILE is a self-signed certificate (CN=localhost" in line
+    assert "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ from bson import ObjectId
 
 from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import MongoDatabase
-from domain.received_callback import CallbackKind, ReceivedCallback
+from domain.received_callback import CallbackDigest, CallbackKind, DigestReason, ReceivedCallback
 
 TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"
 # Whole milliseconds: BSON dates keep no finer time.
@@ -77,6 +77,40 @@ async def test_the_same_callback_twice_is_journaled_twice(
 
     assert first != second
     assert await database["callback_journal"].count_documents({"path_token_hash": received().path_token_hash}) == 2
+
+
+async def test_an_entry_made_after_its_id_is_stored_under_that_id(
+    journal: MongoCallbackJournal, database: MongoDatabase
+) -> None:
+    journal_id = journal.new_id()
+
+    assert await journal.record(received(), journal_id) == journal_id
+    stored = await database["callback_journal"].find_one({"_id": ObjectId(journal_id)})
+    assert stored is not None
+    assert stored["body"] == BODY
+
+
+async def test_a_digest_is_stored_without_body_or_headers(
+    journal: MongoCallbackJournal, database: MongoDatabase
+) -> None:
+    body = b"x" * 50_000
+    digest = CallbackDigest.of(
+        CallbackKind.B2C_STATUS, TOKEN, body, "203.0.113.9", RECEIVED_AT, DigestReason.SENDER_REFUSED
+    )
+
+    journal_id = await journal.record_digest(digest, journal.new_id())
+
+    stored = await database["callback_journal"].find_one({"_id": ObjectId(journal_id)})
+    assert stored is not None
+    assert {key: value for key, value in stored.items() if key != "_id"} == {
+        "kind": "b2c_status",
+        "path_token_hash": hashlib.sha256(TOKEN.encode()).hexdigest(),
+        "body_sha256": hashlib.sha256(body).hexdigest(),
+        "body_size": 50_000,
+        "digest_reason": "sender_refused",
+        "source": "203.0.113.9",
+        "received_at": RECEIVED_AT,
+    }
 
 
 async def test_the_journal_indexes_exist(journal: MongoCallbackJournal, database: MongoDatabase) -> None:

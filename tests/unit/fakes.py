@@ -16,7 +16,7 @@ from domain.idempotency import IDEMPOTENCY_WINDOW
 from domain.payment import Payment, StkPushAccepted, StkPushRequest
 from domain.phone import Phone
 from domain.ports import IdempotencyClaim, RecordKind, StuckRecord
-from domain.received_callback import ReceivedCallback
+from domain.received_callback import CallbackDigest, ReceivedCallback
 from domain.record_listing import ListedRecord, PagePosition, RecordFilter
 from domain.result_codes import PaymentStatus
 from domain.status_query import StatusQueryRequest
@@ -382,16 +382,27 @@ class FakeCallbackJournal:
 
     def __init__(self) -> None:
         self.entries: list[ReceivedCallback] = []
-        self._store_down = False
+        self.digests: list[CallbackDigest] = []
+        self._store_down, self._ids = False, 0
 
     def store_goes_down(self) -> None:
         self._store_down = True
 
-    async def record(self, callback: ReceivedCallback) -> str:
+    def new_id(self) -> str:
+        self._ids += 1
+        return f"journal-{self._ids}"
+
+    async def record(self, callback: ReceivedCallback, journal_id: str | None = None) -> str:
         if self._store_down:
             raise StoreUnavailableError("the database cannot be reached")
         self.entries.append(callback)
-        return f"journal-{len(self.entries)}"
+        return journal_id or self.new_id()
+
+    async def record_digest(self, digest: CallbackDigest, journal_id: str) -> str:
+        if self._store_down:
+            raise StoreUnavailableError("the database cannot be reached")
+        self.digests.append(digest)
+        return journal_id
 
 
 class FakeAnomalies:

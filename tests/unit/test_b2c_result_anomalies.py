@@ -7,7 +7,7 @@ import pytest
 from domain.amount import Amount
 from domain.anomaly import AnomalyKind, Severity
 from domain.callback_outcome import CallbackOutcome
-from domain.errors import CallbackRejectedError
+from domain.errors import CallbackRejectedError, UnknownCallbackTokenError
 from domain.received_callback import CallbackKind
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.withdrawal import Withdrawal, WithdrawalStatus
@@ -113,7 +113,7 @@ async def test_a_result_for_an_unknown_token_is_recorded_as_rejected(
     withdrawal = submitted_withdrawal()
     await stored(withdrawals, withdrawal)
 
-    with pytest.raises(CallbackRejectedError):
+    with pytest.raises(UnknownCallbackTokenError):
         await handle("not-a-token", b2c_success_for(withdrawal), queue_timeout=False, journal_id=JOURNAL_ID)
 
     [anomaly] = anomalies.recorded

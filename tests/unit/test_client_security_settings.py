@@ -1,14 +1,19 @@
 """Client authorisation settings: modes by environment, secrets from files, and the settings that refuse to start."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pydantic
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from domain.capability import B2C, STK, Capability
 from domain.capability_token import TokenKeys, mint_token
 from domain.errors import UnauthorizedError
+from entrypoints.dev_certificate import ensure_dev_certificate
 from entrypoints.settings import ClientAuth, Settings
 from entrypoints.ws.authorisation import ClientAuthorisation
 from tests.unit.fakes import FixedClock
@@ -94,3 +99,90 @@ def test_signed_mode_takes_only_tokens_and_the_subject_names_the_socket() -> Non
     with pytest.raises(UnauthorizedError):
         authorisation(signed=True, open_withdrawals=True).admit("user123", STK)
     assert authorisation(signed=True).admit(token, STK).subject == "shop-user-7"
+
+
+PRODUCTION = {**SANDBOX, "mpesa_env": "production", "client_token_keys": KEYS}
+SHOP = "https://shop.example"
+
+
+def ca_issued_certificate(path: Path) -> Path:
+    """A leaf certificate signed by a CA of its own: what a public gateway serves, not self-signed."""
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
+    leaf_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gateway.example")])
+    now = datetime.now(UTC)
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(leaf_name)
+        .issuer_name(ca_name)
+        .public_key(leaf_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=30))
+        .sign(ca_key, hashes.SHA256())
+    )
+    path.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def refusal(**settings: object) -> str:
+    with pytest.raises(pydantic.ValidationError) as refused:
+        Settings(**settings)  # type: ignore[arg-type]
+    [error] = refused.value.errors()
+    return str(error["msg"])
+
+
+@pytest.mark.parametrize("environment", ["sandbox", "production"])
+def test_open_client_auth_is_refused_outside_the_simulator(environment: str) -> None:
+    message = refusal(**{**PRODUCTION, "mpesa_env": environment}, client_auth="open", allowed_origins=SHOP, tls=False)
+
+    assert f"CLIENT_AUTH=open is refused with MPESA_ENV={environment}" in message
+
+
+@pytest.mark.parametrize("origins", ["", "*", f"{SHOP}, *"], ids=["unset", "any", "any-among-others"])
+def test_production_needs_its_origins_listed(origins: str) -> None:
+    assert "ALLOWED_ORIGINS" in refusal(**PRODUCTION, allowed_origins=origins, tls=False)
+
+
+def test_sandbox_may_leave_origins_unset_which_admits_only_its_own(tmp_path: Path) -> None:
+    ensure_dev_certificate(tmp_path / "cert.pem", tmp_path / "key.pem")
+    sandbox = Settings(**SANDBOX, client_token_keys=KEYS, ssl_certfile=tmp_path / "cert.pem")  # type: ignore[arg-type]
+
+    assert sandbox.origin_allow_list() == frozenset({"https://gateway.example"})
+
+
+def test_production_refuses_the_dev_certificate(tmp_path: Path) -> None:
+    ensure_dev_certificate(tmp_path / "cert.pem", tmp_path / "key.pem")
+
+    message = refusal(**PRODUCTION, allowed_origins=SHOP, ssl_certfile=tmp_path / "cert.pem")
+
+    assert "SSL_CERTFILE is a self-signed certificate (CN=localhost" in message
+
+
+def test_production_takes_a_ca_issued_certificate_or_none_behind_a_proxy(tmp_path: Path) -> None:
+    certificate = ca_issued_certificate(tmp_path / "cert.pem")
+    ensure_dev_certificate(tmp_path / "dev.pem", tmp_path / "dev-key.pem")
+
+    assert Settings(**PRODUCTION, allowed_origins=SHOP, ssl_certfile=certificate).client_exposure_problems() == []  # type: ignore[arg-type]
+    assert Settings(**PRODUCTION, allowed_origins=SHOP, tls=False, ssl_certfile=tmp_path / "dev.pem")  # type: ignore[arg-type]
+
+
+def test_every_problem_is_named_in_one_message(tmp_path: Path) -> None:
+    ensure_dev_certificate(tmp_path / "cert.pem", tmp_path / "key.pem")
+
+    message = refusal(
+        **PRODUCTION,
+        client_auth="open",
+        open_withdrawals=True,
+        api_keys_optional=True,
+        ssl_certfile=tmp_path / "cert.pem",
+    )
+
+    named = ["OPEN_WITHDRAWALS=true", "API_KEYS_OPTIONAL=true", "CLIENT_AUTH=open", "ALLOWED_ORIGINS unset"]
+    named.append("SSL_CERTFILE")
+    assert [name for name in named if name in message] == named
+    assert len(message.split("; ")) == len(named)
+
+
+def test_the_simulator_refuses_none_of_them() -> None:
+    assert Settings(client_auth="open", open_withdrawals=True, api_keys_optional=True).client_exposure_problems() == []  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import pytest
 from domain.amount import Amount
 from domain.anomaly import AnomalyKind, Severity
 from domain.callback_outcome import CallbackOutcome
-from domain.errors import CallbackRejectedError
+from domain.errors import CallbackRejectedError, UnknownCallbackTokenError
 from domain.payment import Payment
 from domain.received_callback import CallbackKind
 from domain.result_codes import PaymentStatus
@@ -96,7 +96,7 @@ async def test_a_success_after_a_final_failure_is_a_late_success_of_the_highest_
 async def test_a_callback_with_an_unknown_token_is_recorded_as_rejected(
     handle: HandleStkCallback, payment: Payment, anomalies: FakeAnomalies
 ) -> None:
-    with pytest.raises(CallbackRejectedError):
+    with pytest.raises(UnknownCallbackTokenError):  # the controller then journals only a digest, with no lookup
         await handle("token-guessed", success_for(payment), JOURNAL_ID)
 
     [anomaly] = anomalies.recorded
@@ -123,13 +123,14 @@ async def test_a_callback_contradicting_its_payment_is_recorded_as_rejected_with
     contradiction: dict[str, object],
     reason: str,
 ) -> None:
-    with pytest.raises(CallbackRejectedError):
+    with pytest.raises(CallbackRejectedError) as refusal:
         await handle(TOKEN, success_for(payment, **contradiction), JOURNAL_ID)
 
     [anomaly] = anomalies.recorded
     assert (anomaly.kind, anomaly.payment_id, anomaly.stored_status) == (AnomalyKind.REJECTED, payment.id, "pending")
     assert reason in anomaly.reason
     assert payments.get(payment.id).status is PaymentStatus.PENDING
+    assert not isinstance(refusal.value, UnknownCallbackTokenError)  # its token names a payment: kept in full
 
 
 async def test_a_callback_naming_other_ids_for_a_final_payment_is_rejected_and_changes_nothing(

@@ -1,12 +1,12 @@
 from typing import Any
 
-from bson import Binary
+from bson import Binary, ObjectId
 
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
 from domain.ports import CallbackJournal
-from domain.received_callback import ReceivedCallback
+from domain.received_callback import CallbackDigest, ReceivedCallback
 
 _COLLECTION = "callback_journal"
 
@@ -16,15 +16,28 @@ class MongoCallbackJournal(CallbackJournal):
 
     The body is kept as BSON binary, byte for byte, whatever it holds. Headers are a list of name/value pairs rather
     than a sub-document: a caller chooses header names, and one such as `$where` or `a.b` is no valid field name.
+    A digest entry has `body_sha256`, `body_size` and `digest_reason` instead of `body` and `headers`.
     """
 
     def __init__(self, database: MongoDatabase) -> None:
         self._journal = database[_COLLECTION]
 
+    def new_id(self) -> str:
+        return str(ObjectId())
+
     @translates_store_errors
-    async def record(self, callback: ReceivedCallback) -> str:
-        inserted = await self._journal.insert_one(_document(callback))
+    async def record(self, callback: ReceivedCallback, journal_id: str | None = None) -> str:
+        inserted = await self._journal.insert_one(_with_id(_document(callback), journal_id))
         return str(inserted.inserted_id)
+
+    @translates_store_errors
+    async def record_digest(self, digest: CallbackDigest, journal_id: str) -> str:
+        inserted = await self._journal.insert_one(_with_id(_digest_document(digest), journal_id))
+        return str(inserted.inserted_id)
+
+
+def _with_id(document: dict[str, Any], journal_id: str | None) -> dict[str, Any]:
+    return document if journal_id is None else {"_id": ObjectId(journal_id), **document}
 
 
 def _document(callback: ReceivedCallback) -> dict[str, Any]:
@@ -35,4 +48,16 @@ def _document(callback: ReceivedCallback) -> dict[str, Any]:
         "headers": [{"name": name, "value": value} for name, value in callback.headers],
         "source": callback.source,
         "received_at": as_utc(callback.received_at),
+    }
+
+
+def _digest_document(digest: CallbackDigest) -> dict[str, Any]:
+    return {
+        "kind": digest.kind.value,
+        "path_token_hash": digest.path_token_hash,
+        "body_sha256": digest.body_sha256,
+        "body_size": digest.body_size,
+        "digest_reason": digest.reason.value,
+        "source": digest.source,
+        "received_at": as_utc(digest.received_at),
     }

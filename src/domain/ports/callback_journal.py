@@ -1,12 +1,22 @@
 from abc import abstractmethod
 from typing import Protocol
 
-from domain.received_callback import ReceivedCallback
+from domain.received_callback import CallbackDigest, ReceivedCallback
 
 
 class CallbackJournal(Protocol):
     """Every callback as received, append-only: entries are added, never changed or removed."""
 
     @abstractmethod
-    async def record(self, callback: ReceivedCallback) -> str:
-        """Append the callback and return its journal id; StoreUnavailableError when the store cannot be reached."""
+    def new_id(self) -> str:
+        """A fresh journal id, made without the store: a callback's id is known before its entry is written."""
+
+    @abstractmethod
+    async def record(self, callback: ReceivedCallback, journal_id: str | None = None) -> str:
+        """Append the callback (under `journal_id`, or a new id) and return its journal id; StoreUnavailableError
+        when the store cannot be reached."""
+
+    @abstractmethod
+    async def record_digest(self, digest: CallbackDigest, journal_id: str) -> str:
+        """Append a callback's digest, without its body or headers, under `journal_id`; StoreUnavailableError as
+        `record`."""

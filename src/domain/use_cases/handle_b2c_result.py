@@ -8,7 +8,13 @@ from domain.b2c_result_codes import b2c_result_meaning
 from domain.callback_anomalies import b2c_anomaly, b2c_disagreement
 from domain.callback_outcome import CallbackOutcome
 from domain.check_schedule import B2C_FIRST_CHECK_AFTER
-from domain.errors import CallbackRejectedError, ConcurrentUpdateError, DomainError, PaymentFinalError
+from domain.errors import (
+    CallbackRejectedError,
+    ConcurrentUpdateError,
+    DomainError,
+    PaymentFinalError,
+    UnknownCallbackTokenError,
+)
 from domain.ports import (
     Anomalies,
     Broadcaster,
@@ -167,4 +173,4 @@ class HandleB2cResult:
         await self._anomalies.record(
             b2c_anomaly(AnomalyKind.REJECTED, reason, withdrawal, result, queue_timeout, at, journal_id)
         )
-        raise CallbackRejectedError(reason)
+        raise CallbackRejectedError(reason) if withdrawal is not None else UnknownCallbackTokenError(reason)

@@ -7,7 +7,7 @@ from domain.anomaly import AnomalyKind, Severity
 from domain.callback_anomalies import stk_anomaly, stk_disagreement
 from domain.callback_outcome import CallbackOutcome
 from domain.check_schedule import STK_FIRST_CHECK_AFTER
-from domain.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError
+from domain.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError, UnknownCallbackTokenError
 from domain.payment import Payment, StkResult
 from domain.ports import Anomalies, Broadcaster, Clock, PaymentRepository
 from domain.prompt_limits import PromptGate
@@ -167,4 +167,4 @@ class HandleStkCallback:
     ) -> NoReturn:
         anomaly = stk_anomaly(kind, reason, payment, result, self._clock.now(), journal_id)
         await self._anomalies.record(anomaly)
-        raise CallbackRejectedError(reason)
+        raise CallbackRejectedError(reason) if payment is not None else UnknownCallbackTokenError(reason)

@@ -1,21 +1,35 @@
 """Daraja's callbacks. Each URL carries the payment's own secret token; Daraja gets a 200 for anything applied or
 already applied, so it never retries a settled callback, and a 4xx for anything that matches nothing.
 
-Every request is journaled as received (raw body, headers, source, time) before it is read at all; with the journal
-out of reach it is refused with a 503, and logged in full instead."""
+A body over CALLBACK_MAX_BODY_BYTES (64 KiB; Daraja's are a few KiB) is refused with 413 as soon as the limit is
+passed, announced or chunked, before the rest is read. What is journaled depends on who may have sent it: in full
+(raw body, headers, source, time) only a callback from an admitted sender to a URL whose token names a record;
+anything else only as a digest (the body's SHA-256 and size, kind, token hash, source, time), within a per-process
+budget, so that no one without a token can fill the store. Every callback is counted in the metrics either way.
+(With CALLBACK_SOURCE_CHECK=log an unlisted sender's callback is still applied, so it is journaled as an admitted
+one would be: whatever changed a record is kept whole.)
+
+The genuine callback is journaled once its use case found the record by its token (its journal id is made first,
+without the store, so anomalies can name it): that costs the genuine path no store command beyond the journal entry
+it always had. The price: a process killed between applying and journaling loses the raw callback, not its effect,
+which the record's history keeps. Only the rare paths (a malformed body, a refused callback) ask the route's own
+"does this token name a record" lookup. With the store out of reach a callback is refused with a 503 and logged in
+full instead."""
 
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 import structlog
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
-from domain.errors import CallbackRejectedError, DomainError, StoreUnavailableError
+from domain.errors import CallbackRejectedError, DomainError, StoreUnavailableError, UnknownCallbackTokenError
 from domain.payment import StkResult
-from domain.received_callback import CallbackKind
+from domain.received_callback import CallbackKind, DigestReason
 from domain.transaction_status import TransactionStatusResult
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
@@ -28,6 +42,7 @@ from entrypoints.http.daraja_callback_body import StkCallbackEnvelope, parse_stk
 from entrypoints.http.daraja_status_body import StatusResultEnvelope, parse_transaction_status
 from entrypoints.http.openapi_bodies import json_body
 from entrypoints.metrics import GatewayMetrics
+from entrypoints.protocol.json_bounds import MAXIMUM_DOCUMENT_BYTES
 from entrypoints.settings import (
     B2C_RESULT_PATH,
     B2C_STATUS_PATH,
@@ -42,15 +57,21 @@ logger = structlog.get_logger()
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 DarajaAnswer = Response[dict[str, Any]]
 ResultT = TypeVar("ResultT")
+# The parsers refuse a larger document anyway; refusing it at the route keeps it from being read at all.
+CALLBACK_MAX_BODY_BYTES = MAXIMUM_DOCUMENT_BYTES
+# Whether a callback URL's token names a record (a payment, a withdrawal, a status query): one lookup per route.
+NamesRecord = Callable[[str], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
 class Arrival:
-    """Which URL a callback came to: its kind, the secret token in the path, and the log event that names it."""
+    """Which URL a callback came to: its kind, the secret token in the path, the log event that names it, and the
+    lookup that tells whether the token names a record."""
 
     kind: CallbackKind
     token: str
     event: str
+    names_record: NamesRecord
 
 
 def _refusal(status: int, reason: str) -> DarajaAnswer:
@@ -59,6 +80,7 @@ def _refusal(status: int, reason: str) -> DarajaAnswer:
 
 class DarajaCallbackController(Controller):
     tags = ["Daraja callbacks"]
+    request_max_body_size = CALLBACK_MAX_BODY_BYTES
 
     @post(
         ["/api/v1/mpesa/stk/callback/{hash:str}", STK_CALLBACK_PATH + "/{hash:str}"],
@@ -71,6 +93,7 @@ class DarajaCallbackController(Controller):
         request: Request[Any, Any, Any],
         hash: str,  # the per-payment secret the gateway put in the CallBackURL
         handle_stk_callback: NamedDependency[HandleStkCallback],
+        stk_callback_token_known: NamedDependency[NamesRecord],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
         callback_sources: NamedDependency[CallbackSources],
@@ -78,7 +101,7 @@ class DarajaCallbackController(Controller):
         async def apply(result: StkResult, journal_id: str) -> str:
             return (await handle_stk_callback(hash, result, journal_id)).value
 
-        arrival = Arrival(CallbackKind.STK, hash, "stk_callback")
+        arrival = Arrival(CallbackKind.STK, hash, "stk_callback", stk_callback_token_known)
         return await _receive(
             request, arrival, parse_stk_callback, apply, journal_callback, gateway_metrics, callback_sources
         )
@@ -94,6 +117,7 @@ class DarajaCallbackController(Controller):
         request: Request[Any, Any, Any],
         hash: str,  # the per-withdrawal secret the gateway put in the ResultURL
         handle_b2c_result: NamedDependency[HandleB2cResult],
+        b2c_callback_token_known: NamedDependency[NamesRecord],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
         callback_sources: NamedDependency[CallbackSources],
@@ -101,7 +125,7 @@ class DarajaCallbackController(Controller):
         async def apply(result: B2cResult, journal_id: str) -> str:
             return (await handle_b2c_result(hash, result, queue_timeout=False, journal_id=journal_id)).value
 
-        arrival = Arrival(CallbackKind.B2C_RESULT, hash, "b2c_result")
+        arrival = Arrival(CallbackKind.B2C_RESULT, hash, "b2c_result", b2c_callback_token_known)
         return await _receive(
             request, arrival, parse_b2c_result, apply, journal_callback, gateway_metrics, callback_sources
         )
@@ -117,6 +141,7 @@ class DarajaCallbackController(Controller):
         request: Request[Any, Any, Any],
         hash: str,  # the per-withdrawal secret the gateway put in the QueueTimeOutURL
         handle_b2c_result: NamedDependency[HandleB2cResult],
+        b2c_callback_token_known: NamedDependency[NamesRecord],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
         callback_sources: NamedDependency[CallbackSources],
@@ -124,7 +149,7 @@ class DarajaCallbackController(Controller):
         async def apply(result: B2cResult, journal_id: str) -> str:
             return (await handle_b2c_result(hash, result, queue_timeout=True, journal_id=journal_id)).value
 
-        arrival = Arrival(CallbackKind.B2C_TIMEOUT, hash, "b2c_queue_timeout")
+        arrival = Arrival(CallbackKind.B2C_TIMEOUT, hash, "b2c_queue_timeout", b2c_callback_token_known)
         return await _receive(
             request, arrival, parse_b2c_result, apply, journal_callback, gateway_metrics, callback_sources
         )
@@ -140,6 +165,7 @@ class DarajaCallbackController(Controller):
         request: Request[Any, Any, Any],
         hash: str,  # the single-use secret of one status query, which the gateway put in its ResultURL
         handle_transaction_status_result: NamedDependency[HandleTransactionStatusResult],
+        status_callback_token_known: NamedDependency[NamesRecord],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
         callback_sources: NamedDependency[CallbackSources],
@@ -150,7 +176,7 @@ class DarajaCallbackController(Controller):
                 gateway_metrics.settled_by_reconciliation("b2c")
             return outcome.value
 
-        arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_result")
+        arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_result", status_callback_token_known)
         return await _receive(
             request, arrival, parse_transaction_status, apply, journal_callback, gateway_metrics, callback_sources
         )
@@ -161,6 +187,7 @@ class DarajaCallbackController(Controller):
         request: Request[Any, Any, Any],
         hash: str,  # the single-use secret of one status query, which the gateway put in its QueueTimeOutURL
         handle_transaction_status_result: NamedDependency[HandleTransactionStatusResult],
+        status_callback_token_known: NamedDependency[NamesRecord],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
         callback_sources: NamedDependency[CallbackSources],
@@ -170,7 +197,7 @@ class DarajaCallbackController(Controller):
             await handle_transaction_status_result.query_timed_out(hash)
             return "ignored"
 
-        arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_timeout")
+        arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_timeout", status_callback_token_known)
         return await _receive(request, arrival, bytes, ignore, journal_callback, gateway_metrics, callback_sources)
 
 
@@ -183,7 +210,7 @@ async def _receive(
     metrics: GatewayMetrics,
     callback_sources: CallbackSources,
 ) -> DarajaAnswer:
-    answer = await _answer_callback(request, arrival, parse, apply, journal_callback, callback_sources)
+    answer = await _answer_callback(request, arrival, parse, apply, journal_callback, metrics, callback_sources)
     metrics.callback(arrival.kind.value, accepted=answer.status_code == 200)
     return answer
 
@@ -194,41 +221,93 @@ async def _answer_callback(
     parse: Callable[[bytes], ResultT],
     apply: Callable[[ResultT, str], Awaitable[str]],
     journal_callback: JournalCallback,
+    metrics: GatewayMetrics,
     callback_sources: CallbackSources,
 ) -> DarajaAnswer:
     peer = request.client.host if request.client else None
     source = callback_sources.sender(peer, request.headers.get("x-forwarded-for"))
     started = time.perf_counter()
-    body = await request.body()
-    # The headers as they came off the wire (ASGI keeps them as latin-1 bytes, in order, repeats included).
-    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.scope["headers"]]
-    try:
-        journal_id = await journal_callback(arrival.kind, arrival.token, body, headers, source)
-    except StoreUnavailableError:
-        return _refusal(503, "temporarily unavailable")  # JournalCallback logged all of it
     event = arrival.event
-    with structlog.contextvars.bound_contextvars(journal_id=journal_id):
+    try:
+        body = await request.body()  # at most CALLBACK_MAX_BODY_BYTES, whether announced or chunked
+    except RequestEntityTooLarge:
+        logger.warning("security_callback_too_large", callback=event, source=source, limit=CALLBACK_MAX_BODY_BYTES)
+        metrics.callback_journaled(arrival.kind.value, "none")
+        return _refusal(413, "body too large")
+    journal = _Journal(request, arrival, body, source, journal_callback, metrics)
+    with structlog.contextvars.bound_contextvars(journal_id=journal.id):
         if not callback_sources.admits(source):
-            # Journaled above either way: the evidence of a forged sender is kept.
             logger.warning(
                 "security_callback_source_refused", callback=event, source=source, mode=callback_sources.mode.value
             )
             if callback_sources.mode is SourceCheck.ENFORCE:
+                await journal.digest(DigestReason.SENDER_REFUSED)  # the evidence of a forged sender, in brief
                 return _refusal(403, "sender not allowed")
         try:
             result = parse(body)
         except DomainError as error:
             logger.warning("callback_malformed", callback=event, source=source, reason=error.message)
+            await journal.in_full_if_named()
             return _refusal(400, "malformed callback body")
         try:
-            outcome = await apply(result, journal_id)
+            outcome = await apply(result, journal.id)
+        except UnknownCallbackTokenError as error:
+            logger.warning("security_callback_rejected", callback=event, source=source, reason=error.message)
+            await journal.digest(DigestReason.UNKNOWN_TOKEN)
+            return _refusal(403, "no such payment")
         except CallbackRejectedError as error:
             logger.warning("security_callback_rejected", callback=event, source=source, reason=error.message)
+            await journal.in_full_if_named()  # a real token with a body that disagrees: kept whole, as evidence
             return _refusal(403, "no such payment")
         except StoreUnavailableError:
             # Daraja may never send this again: keep everything it said in the log, for reconciliation by hand.
             logger.error("callback_unrecorded", callback=event, source=source, result=asdict(result))  # type: ignore[call-overload]
+            await journal.in_full_if_named()  # the raw callback too, in the store if it is back, else in the log
             return _refusal(503, "temporarily unavailable")
+        # Applied (or acknowledged): the use case found the record by its token, so this is kept whole. Should the
+        # store fail just now, the callback is logged in full, and Daraja still gets its 200: it was applied.
+        await journal.in_full()
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         logger.info(event, source=source, outcome=outcome, duration_ms=duration_ms)
     return Response(ACCEPTED, status_code=200)
+
+
+class _Journal:
+    """One callback's journal entry: its id is made up front, the entry written once it is known what to keep."""
+
+    def __init__(
+        self,
+        request: Request[Any, Any, Any],
+        arrival: Arrival,
+        body: bytes,
+        source: str | None,
+        journal_callback: JournalCallback,
+        metrics: GatewayMetrics,
+    ) -> None:
+        self._request, self._arrival, self._body, self._source = request, arrival, body, source
+        self._journal_callback, self._metrics = journal_callback, metrics
+        self.id = journal_callback.new_id()
+
+    async def in_full(self) -> None:
+        # The headers as they came off the wire (ASGI keeps them as latin-1 bytes, in order, repeats included).
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self._request.scope["headers"]]
+        kind = self._arrival.kind
+        self._metrics.callback_journaled(kind.value, "full")
+        with suppress(StoreUnavailableError):  # JournalCallback logged all of it
+            await self._journal_callback(kind, self._arrival.token, self._body, headers, self._source, self.id)
+
+    async def in_full_if_named(self) -> None:
+        try:
+            named = await self._arrival.names_record(self._arrival.token)
+        except StoreUnavailableError:
+            named = True  # cannot tell: the store is out of reach, so JournalCallback logs it in full instead
+        if named:
+            await self.in_full()
+        else:
+            await self.digest(DigestReason.UNKNOWN_TOKEN)
+
+    async def digest(self, reason: DigestReason) -> None:
+        kind = self._arrival.kind
+        token, body = self._arrival.token, self._body
+        stored = await self._journal_callback.digest(kind, token, body, self._source, reason, self.id)
+        self._metrics.callback_journaled(kind.value, "digest" if stored else "none")
