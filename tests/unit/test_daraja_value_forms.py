@@ -16,9 +16,9 @@ ACCEPTED = {"MerchantRequestID": "m-1", "CheckoutRequestID": "ws_CO_1"}
 @pytest.mark.parametrize("amount", ["1,000", " 300", "300 ", "+300", "-5", "1e3", "3OO", "", "10.5", 10.5, True, [10],
                                     {"Amount": 10}, -5])  # fmt: skip
 def test_an_amount_that_is_no_number_of_whole_shillings_refuses_the_body(amount: object) -> None:
+    metadata = {"Item": [{"Name": "Amount", "Value": amount}]}
     stk = {"Body": {"stkCallback": {"MerchantRequestID": "m", "CheckoutRequestID": "c", "ResultCode": 0,
-                                    "ResultDesc": "ok", "CallbackMetadata": {"Item": [{"Name": "Amount",
-                                                                                       "Value": amount}]}}}}  # fmt: skip
+                                    "ResultDesc": "ok", "CallbackMetadata": metadata}}}  # fmt: skip
     b2c = {"Result": {"ResultCode": 0, "ResultDesc": "ok", "OriginatorConversationID": "o", "ConversationID": "c",
                       "ResultParameters": [{"Key": "TransactionAmount", "Value": amount}]}}  # fmt: skip
     status = {"Result": {"ResultCode": 0, "ResultDesc": "ok",
