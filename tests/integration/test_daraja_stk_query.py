@@ -202,9 +202,10 @@ async def test_a_token_that_expires_mid_flight_is_refreshed_once_for_a_query(
 def unpublished_forms(simulator: Simulator) -> Iterator[None]:
     """The simulator answers ResponseCode 0 (a number) and the pending query with PascalCase keys (docs/daraja.md)."""
     forms = f"{simulator.url}/simulator/body-forms"
+    before = httpx.get(forms, timeout=5).json()
     httpx.post(forms, json={"response_code": "number", "pending_keys": "pascal"}, timeout=5).raise_for_status()
     yield
-    httpx.post(forms, json={"response_code": "text", "pending_keys": "camel"}, timeout=5).raise_for_status()
+    httpx.post(forms, json=before, timeout=5).raise_for_status()
 
 
 @pytest.mark.usefixtures("unpublished_forms")
