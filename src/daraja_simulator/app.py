@@ -1,5 +1,6 @@
 """The simulator as one Litestar app: Daraja's paths, plus test controls under /simulator/."""
 
+import random
 from typing import Any
 
 import structlog
@@ -7,6 +8,7 @@ from litestar import Litestar, Request, Response
 from litestar.di import Provide
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 
+from daraja_simulator.body_forms import BodyFormPicker
 from daraja_simulator.callbacks import CallbackSender
 from daraja_simulator.config import SimulatorConfig
 from daraja_simulator.control import CONTROL_HANDLERS
@@ -24,11 +26,16 @@ logger = structlog.get_logger(__name__)
 
 def create_app(config: SimulatorConfig) -> Litestar:
     ledger = Ledger()
+    varied = config.body_forms == "varied"
+    seed = config.body_seed if config.body_seed is not None else random.SystemRandom().randrange(2**32)
+    if varied:
+        logger.info("simulator_body_forms", forms="varied", seed=seed)  # SIM_BODY_SEED=seed replays the draws
     simulator = SimulatorState(
         config=config,
         ledger=ledger,
         credentials=load_credentials(config),
         sender=CallbackSender(ledger, verify_tls=config.verify_tls),
+        forms=BodyFormPicker(varied=varied, seed=seed),
     )
 
     async def provide_simulator() -> SimulatorState:

@@ -28,6 +28,14 @@ class SimulatorConfig:
     # Both set: use this key pair for SecurityCredential instead of one generated per process.
     cert_file: str | None = None
     key_file: str | None = None
+    # "published": every body in the form Safaricom's pages show; "varied": each body in any form seen in the wild,
+    # drawn with body_seed (None: a fresh seed, logged). See daraja_simulator.body_forms.
+    body_forms: str = "published"
+    body_seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.body_forms not in ("published", "varied"):
+            raise ValueError(f"SIM_BODY_FORMS must be published or varied, not {self.body_forms!r}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "SimulatorConfig":
@@ -47,6 +55,8 @@ class SimulatorConfig:
             verify_tls=_flag(env, "SIM_VERIFY_TLS", defaults.verify_tls),
             cert_file=env.get("SIM_CERT_FILE") or None,
             key_file=env.get("SIM_KEY_FILE") or None,
+            body_forms=env.get("SIM_BODY_FORMS", defaults.body_forms).strip().lower(),
+            body_seed=int(env["SIM_BODY_SEED"]) if env.get("SIM_BODY_SEED") else None,
         )
 
 

@@ -8,6 +8,10 @@
 * `POST /simulator/reset`: forgets transactions, payouts, counters, scheduled callbacks and faults; tokens stay
   valid.
 * `GET /simulator/certificate`: PEM of the certificate B2C SecurityCredentials must be encrypted with.
+* `POST /simulator/body-forms` with `{"<dimension>": "<form>" or ["<form>", ...], ...}`: the forms the bodies sent
+  from now on may take, per dimension named (the others stay as they are); several forms are drawn from at random
+  with the run's seed. 400 for an unknown dimension or form. `GET /simulator/body-forms` shows them all. Reset
+  restores what SIM_BODY_FORMS set. Dimensions and forms: `daraja_simulator.body_forms.DIMENSIONS`.
 
 Faults on Daraja's paths (OAuth, STK push and query, B2C, Transaction Status; never /simulator/*):
 
@@ -75,6 +79,7 @@ async def expire_tokens(simulator: NamedDependency[SimulatorState]) -> dict[str,
 async def reset(simulator: NamedDependency[SimulatorState]) -> dict[str, str]:
     simulator.sender.cancel_all()
     simulator.ledger.reset()
+    simulator.forms.reset()
     await simulator.faults.clear()
     return {"status": "reset"}
 
@@ -105,4 +110,31 @@ async def clear_faults(simulator: NamedDependency[SimulatorState]) -> dict[str, 
     return simulator.faults.describe()
 
 
-CONTROL_HANDLERS = [health, stats, expire_tokens, reset, certificate, set_faults, show_faults, clear_faults]
+@post("/simulator/body-forms", status_code=200)
+async def set_body_forms(
+    data: JSONBody[dict[str, Any]], simulator: NamedDependency[SimulatorState]
+) -> dict[str, list[str]]:
+    try:
+        simulator.forms.allow(data)
+    except ValueError as error:
+        raise ValidationException(detail=str(error)) from None
+    return simulator.forms.describe()
+
+
+@get("/simulator/body-forms")
+async def show_body_forms(simulator: NamedDependency[SimulatorState]) -> dict[str, list[str]]:
+    return simulator.forms.describe()
+
+
+CONTROL_HANDLERS = [
+    health,
+    stats,
+    expire_tokens,
+    reset,
+    certificate,
+    set_faults,
+    show_faults,
+    clear_faults,
+    set_body_forms,
+    show_body_forms,
+]

@@ -5,6 +5,7 @@ lists that callers must index by name."""
 from datetime import datetime
 from typing import Any
 
+from daraja_simulator.body_forms import BodyForms
 from daraja_simulator.clock import b2c_completed_time, compact_timestamp
 from daraja_simulator.ledger import PAYOUT_FEE_CENTS, Funds, Payout, StkTransaction
 
@@ -35,17 +36,21 @@ def public_name(msisdn: str) -> str:
     return f"{msisdn} - {_NAMES[int(msisdn) % len(_NAMES)]}"
 
 
-def stk_accepted(transaction: StkTransaction) -> dict[str, str]:
+def response_code(forms: BodyForms) -> str | int:
+    return 0 if forms.response_code == "number" else "0"
+
+
+def stk_accepted(transaction: StkTransaction, forms: BodyForms) -> dict[str, object]:
     return {
         "MerchantRequestID": transaction.merchant_request_id,
         "CheckoutRequestID": transaction.checkout_request_id,
-        "ResponseCode": "0",
+        "ResponseCode": response_code(forms),
         "ResponseDescription": ACCEPTED_STK,
         "CustomerMessage": ACCEPTED_STK,
     }
 
 
-def stk_callback(transaction: StkTransaction, receipt: str, moment: datetime) -> dict[str, Any]:
+def stk_callback(transaction: StkTransaction, receipt: str, moment: datetime, forms: BodyForms) -> dict[str, Any]:
     scenario = transaction.scenario
     callback: dict[str, Any] = {
         "MerchantRequestID": transaction.merchant_request_id,
@@ -54,21 +59,22 @@ def stk_callback(transaction: StkTransaction, receipt: str, moment: datetime) ->
         "ResultDesc": scenario.result_desc,
     }
     if scenario.result_code == 0:  # metadata only ever comes with success
-        callback["CallbackMetadata"] = {
-            "Item": [
-                {"Name": "Amount", "Value": transaction.amount},
-                {"Name": "MpesaReceiptNumber", "Value": receipt},
-                {"Name": "Balance"},  # real callbacks often carry it without a Value
-                {"Name": "TransactionDate", "Value": compact_timestamp(moment)},
-                {"Name": "PhoneNumber", "Value": int(transaction.phone)},
-            ]
-        }
+        items: list[dict[str, Any]] = [
+            {"Name": "Amount", "Value": _amount(transaction.amount, forms)},
+            {"Name": "MpesaReceiptNumber", "Value": receipt},
+            {"Name": "Balance"},  # real callbacks often carry it without a Value
+            {"Name": "TransactionDate", "Value": compact_timestamp(moment)},
+            {"Name": "PhoneNumber", "Value": int(transaction.phone)},
+        ]
+        if forms.balance_item == "absent":
+            items = [item for item in items if item["Name"] != "Balance"]
+        callback["CallbackMetadata"] = {"Item": items}
     return {"Body": {"stkCallback": callback}}
 
 
-def stk_query_final(transaction: StkTransaction) -> dict[str, str]:
+def stk_query_final(transaction: StkTransaction, forms: BodyForms) -> dict[str, object]:
     return {
-        "ResponseCode": "0",
+        "ResponseCode": response_code(forms),
         "ResponseDescription": QUERY_ACCEPTED,
         "MerchantRequestID": transaction.merchant_request_id,
         "CheckoutRequestID": transaction.checkout_request_id,
@@ -77,17 +83,19 @@ def stk_query_final(transaction: StkTransaction) -> dict[str, str]:
     }
 
 
-def b2c_accepted(conversation_id: str, originator_conversation_id: str) -> dict[str, str]:
-    """Also the synchronous answer to a Transaction Status query."""
+def b2c_accepted(
+    conversation_id: str, originator_conversation_id: str, forms: BodyForms | None = None
+) -> dict[str, object]:
+    """Also the synchronous answer to a Transaction Status query, which keeps Safaricom's "0" (forms None)."""
     return {
         "ConversationID": conversation_id,
         "OriginatorConversationID": originator_conversation_id,
-        "ResponseCode": "0",
+        "ResponseCode": response_code(forms) if forms is not None else "0",
         "ResponseDescription": ACCEPTED_B2C,
     }
 
 
-def b2c_result(payout: Payout, funds: Funds, moment: datetime) -> dict[str, Any]:
+def b2c_result(payout: Payout, funds: Funds, moment: datetime, forms: BodyForms) -> dict[str, Any]:
     scenario = payout.scenario
     result: dict[str, Any] = {
         "ResultType": 0,
@@ -98,18 +106,23 @@ def b2c_result(payout: Payout, funds: Funds, moment: datetime) -> dict[str, Any]
         "TransactionID": payout.receipt,  # present on failures too
     }
     if scenario.result_code == 0:
-        result["ResultParameters"] = {
-            "ResultParameter": [
-                {"Key": "TransactionAmount", "Value": payout.amount},
-                {"Key": "TransactionReceipt", "Value": payout.receipt},
-                {"Key": "ReceiverPartyPublicName", "Value": public_name(payout.recipient)},
-                {"Key": "TransactionCompletedDateTime", "Value": b2c_completed_time(moment)},
-                {"Key": "B2CUtilityAccountAvailableFunds", "Value": funds.utility},
-                {"Key": "B2CWorkingAccountAvailableFunds", "Value": funds.working},
-                {"Key": "B2CRecipientIsRegisteredCustomer", "Value": "Y"},
-                {"Key": "B2CChargesPaidAccountAvailableFunds", "Value": funds.charges_paid},
-            ]
-        }
+        parameters: list[dict[str, Any]] = [
+            {"Key": "TransactionAmount", "Value": _amount(payout.amount, forms)},
+            {"Key": "TransactionReceipt", "Value": payout.receipt},
+            {"Key": "ReceiverPartyPublicName", "Value": public_name(payout.recipient)},
+            {"Key": "TransactionCompletedDateTime", "Value": b2c_completed_time(moment)},
+            {"Key": "B2CUtilityAccountAvailableFunds", "Value": funds.utility},
+            {"Key": "B2CWorkingAccountAvailableFunds", "Value": funds.working},
+            {"Key": "B2CRecipientIsRegisteredCustomer", "Value": "Y"},
+            {"Key": "B2CChargesPaidAccountAvailableFunds", "Value": funds.charges_paid},
+        ]
+        if forms.b2c_parameters == "bare_list":
+            result["ResultParameters"] = parameters
+        elif forms.b2c_parameters == "single_object":
+            # One object holds one parameter: the amount; the receipt is left to TransactionID.
+            result["ResultParameters"] = {"ResultParameter": parameters[0]}
+        else:
+            result["ResultParameters"] = {"ResultParameter": parameters}
     result["ReferenceData"] = {"ReferenceItem": dict(_INTERNAL_QUEUE_REFERENCE)}
     return {"Result": result}
 
@@ -136,6 +149,7 @@ def transaction_status_result(
     occasion: str,
     payout: Payout | None,
     credentials_valid: bool,
+    forms: BodyForms,
 ) -> dict[str, Any]:
     """The Result posted for a Transaction Status query.
 
@@ -156,15 +170,20 @@ def transaction_status_result(
     elif payout is None:
         result.update(ResultCode=TRANSACTION_NOT_FOUND_CODE, ResultDesc=TRANSACTION_NOT_FOUND)
     else:
-        result["ResultParameters"] = {"ResultParameter": _status_parameters(payout)}
+        result["ResultParameters"] = {"ResultParameter": _status_parameters(payout, forms)}
     result["ReferenceData"] = {"ReferenceItem": {"Key": "Occasion", "Value": occasion}}
     return {"Result": result}
 
 
-def _status_parameters(payout: Payout) -> list[dict[str, Any]]:
+def _status_parameters(payout: Payout, forms: BodyForms) -> list[dict[str, Any]]:
+
+    def value(number: int) -> int | str:
+        # Strings in Safaricom's sample ("300", "20180223054112"); numbers in other clients' fixtures.
+        return str(number) if forms.status_values == "text" else number
+
     completed = payout.status == "Completed"
     finalised = (
-        {"Key": "FinalisedTime", "Value": compact_timestamp(payout.settled_at)}
+        {"Key": "FinalisedTime", "Value": value(compact_timestamp(payout.settled_at))}
         if payout.settled_at is not None
         else {"Key": "FinalisedTime"}
     )
@@ -173,14 +192,18 @@ def _status_parameters(payout: Payout) -> list[dict[str, Any]]:
         {"Key": "DebitPartyName", "Value": f"{payout.party_a} - Daraja Simulator"},
         {"Key": "CreditPartyName", "Value": public_name(payout.recipient)},
         {"Key": "OriginatorConversationID", "Value": payout.originator_conversation_id},
-        {"Key": "InitiatedTime", "Value": compact_timestamp(payout.initiated_at)},
+        {"Key": "InitiatedTime", "Value": value(compact_timestamp(payout.initiated_at))},
         {"Key": "DebitAccountType", "Value": "Utility Account"},
         {"Key": "DebitPartyCharges", "Value": charges},
         {"Key": "TransactionReason"},
         {"Key": "ReasonType", "Value": _REASON_TYPES.get(payout.command_id, "Business Payment to Customer via API")},
         {"Key": "TransactionStatus", "Value": payout.status},
         finalised,
-        {"Key": "Amount", "Value": payout.amount},
+        {"Key": "Amount", "Value": value(payout.amount)},
         {"Key": "ConversationID", "Value": payout.conversation_id},
         {"Key": "ReceiptNo", "Value": payout.receipt},
     ]
+
+
+def _amount(shillings: int, forms: BodyForms) -> int | float:
+    return float(shillings) if forms.amount == "decimal" else shillings

@@ -13,8 +13,12 @@ class DarajaError(Exception):
     error_message: str
     # Usually a fresh id; the STK query's "being processed" answer echoes the CheckoutRequestID instead.
     request_id: str = field(default_factory=request_id)
+    # The key spelling one SDK's fixtures record for the STK query's "being processed" answer (docs/daraja.md).
+    pascal_case: bool = False
 
     def body(self) -> dict[str, str]:
+        if self.pascal_case:
+            return {"RequestID": self.request_id, "ErrorCode": self.error_code, "ErrorMessage": self.error_message}
         return {"requestId": self.request_id, "errorCode": self.error_code, "errorMessage": self.error_message}
 
 
@@ -49,8 +53,8 @@ def subscriber_locked() -> DarajaError:
     )
 
 
-def still_processing(checkout_request_id: str) -> DarajaError:
-    return DarajaError(500, "500.001.1001", "The transaction is being processed", checkout_request_id)
+def still_processing(checkout_request_id: str, pascal_case: bool = False) -> DarajaError:
+    return DarajaError(500, "500.001.1001", "The transaction is being processed", checkout_request_id, pascal_case)
 
 
 def duplicate_originator_conversation_id() -> DarajaError:

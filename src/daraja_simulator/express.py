@@ -32,7 +32,7 @@ TRANSACTION_TYPES = frozenset({"CustomerPayBillOnline", "CustomerBuyGoodsOnline"
 @post("/mpesa/stkpush/v1/processrequest", status_code=200)
 async def stk_push(
     request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
-) -> Response[dict[str, str]]:
+) -> Response[dict[str, object]]:
     config, ledger = simulator.config, simulator.ledger
     body = await _authorised_json(request, simulator)
     phone_sent = body.get("PhoneNumber")
@@ -70,7 +70,8 @@ async def stk_push(
     def settle() -> list[Post]:
         settled_at = eat_now()
         ledger.settle_stk(transaction.checkout_request_id)
-        callback = Post.json(callback_url, envelopes.stk_callback(transaction, receipt_number(settled_at), settled_at))
+        body = envelopes.stk_callback(transaction, receipt_number(settled_at), settled_at, simulator.forms.pick())
+        callback = Post.json(callback_url, body)
         return {Delivery.NEVER: [], Delivery.TWICE: [callback, callback]}.get(scenario.delivery, [callback])
 
     slow = scenario.answer is Answer.SLOW
@@ -78,13 +79,13 @@ async def stk_push(
     simulator.sender.schedule(config.callback_delay + (config.slow_seconds if slow else 0.0), settle)
     if slow:
         await asyncio.sleep(config.slow_seconds)
-    return Response(envelopes.stk_accepted(transaction), status_code=200)
+    return Response(envelopes.stk_accepted(transaction, simulator.forms.pick()), status_code=200)
 
 
 @post("/mpesa/stkpushquery/v1/query", status_code=200)
 async def stk_query(
     request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
-) -> Response[dict[str, str]]:
+) -> Response[dict[str, object]]:
     body = await _authorised_json(request, simulator)
     business_shortcode = rules.shortcode(body, "BusinessShortCode")
     password = _password(body)
@@ -92,11 +93,12 @@ async def stk_query(
     checkout = rules.text(body, "CheckoutRequestID", max_length=64)
     _check_password(business_shortcode, password, timestamp, simulator)
     transaction = simulator.ledger.stk(checkout)
+    forms = simulator.forms.pick()
     if transaction is None:
         raise invalid_field("CheckoutRequestID")
     if not transaction.settled:
-        raise still_processing(checkout)
-    return Response(envelopes.stk_query_final(transaction), status_code=200)
+        raise still_processing(checkout, pascal_case=forms.pending_keys == "pascal")
+    return Response(envelopes.stk_query_final(transaction, forms), status_code=200)
 
 
 async def _authorised_json(request: Request[Any, Any, Any], simulator: SimulatorState) -> dict[str, object]:

@@ -16,7 +16,7 @@ from daraja_simulator.state import SimulatorState
 @get("/oauth/v1/generate")
 async def generate_token(
     request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
-) -> Response[dict[str, str]]:
+) -> Response[dict[str, object]]:
     scheme, _, encoded = (request.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "basic" or not encoded.strip():
         raise DarajaError(400, "400.008.01", "Invalid Authentication passed")
@@ -27,8 +27,10 @@ async def generate_token(
         raise DarajaError(400, "400.003.02", "Bad Request")
     token = access_token()
     simulator.ledger.issue_token(token, simulator.config.token_ttl)
-    # expires_in is a string in practice, though the official sample shows a number.
-    return Response({"access_token": token, "expires_in": str(simulator.config.token_ttl)}, status_code=200)
+    # expires_in is a string in practice, though the official sample shows a number: both forms can be sent.
+    ttl = simulator.config.token_ttl
+    expires_in = ttl if simulator.forms.pick().expires_in == "number" else str(ttl)
+    return Response({"access_token": token, "expires_in": expires_in}, status_code=200)
 
 
 def _is_known_app(encoded: str, simulator: SimulatorState) -> bool:

@@ -31,20 +31,20 @@ IDENTIFIER_TYPES = frozenset({"1", "2", "4"})  # MSISDN, till, organisation shor
 @post("/mpesa/b2c/v1/paymentrequest", status_code=200)
 async def b2c_v1(
     request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
-) -> Response[dict[str, str]]:
+) -> Response[dict[str, object]]:
     return await _payment_request(request, simulator, carries_originator_id=False)
 
 
 @post("/mpesa/b2c/v3/paymentrequest", status_code=200)
 async def b2c_v3(
     request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
-) -> Response[dict[str, str]]:
+) -> Response[dict[str, object]]:
     return await _payment_request(request, simulator, carries_originator_id=True)
 
 
 async def _payment_request(
     request: Request[Any, Any, Any], simulator: SimulatorState, carries_originator_id: bool
-) -> Response[dict[str, str]]:
+) -> Response[dict[str, object]]:
     config, ledger = simulator.config, simulator.ledger
     body = await _authorised_json(request, simulator)
     sent_id = body.get("OriginatorConversationID") if carries_originator_id else None
@@ -97,7 +97,7 @@ async def _payment_request(
         funds = ledger.settle_payout(payout, settled_at)
         if effective.delivery is Delivery.QUEUE_TIMEOUT:
             return [Post.json(queue_url, envelopes.b2c_queue_timeout(payout))]
-        result = Post.json(result_url, envelopes.b2c_result(payout, funds, settled_at))
+        result = Post.json(result_url, envelopes.b2c_result(payout, funds, settled_at, simulator.forms.pick()))
         return {Delivery.NEVER: [], Delivery.TWICE: [result, result]}.get(effective.delivery, [result])
 
     slow = scenario.answer is Answer.SLOW
@@ -105,13 +105,14 @@ async def _payment_request(
     simulator.sender.schedule(config.callback_delay + (config.slow_seconds if slow else 0.0), settle)
     if slow:
         await asyncio.sleep(config.slow_seconds)
-    return Response(envelopes.b2c_accepted(payout.conversation_id, originator_id), status_code=200)
+    accepted = envelopes.b2c_accepted(payout.conversation_id, originator_id, simulator.forms.pick())
+    return Response(accepted, status_code=200)
 
 
 @post("/mpesa/transactionstatus/v1/query", status_code=200)
 async def transaction_status(
     request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
-) -> Response[dict[str, str]]:
+) -> Response[dict[str, object]]:
     config, ledger = simulator.config, simulator.ledger
     body = await _authorised_json(request, simulator)
     initiator = rules.text(body, "Initiator", max_length=100)
@@ -147,6 +148,7 @@ async def transaction_status(
             occasion=occasion,
             payout=payout,
             credentials_valid=credentials_valid,
+            forms=simulator.forms.pick(),
         )
         return [Post.json(result_url, result)]
 

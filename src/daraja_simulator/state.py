@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from daraja_simulator.body_forms import BodyFormPicker
 from daraja_simulator.callbacks import CallbackSender
 from daraja_simulator.config import SimulatorConfig
 from daraja_simulator.credentials import SimulatorCredentials
@@ -17,6 +18,7 @@ class SimulatorState:
     credentials: SimulatorCredentials
     sender: CallbackSender
     faults: Faults = field(default_factory=Faults)
+    forms: BodyFormPicker = field(default_factory=BodyFormPicker)
 
     def token_from(self, authorization: str | None) -> tuple[str, bool]:
         """The bearer token sent (or "") and whether it is one this simulator issued and has not expired."""

@@ -1,7 +1,7 @@
 """Daraja's answer to a B2C Transaction Status query, posted later to the query's ResultURL (DARAJA.md §4.6).
 
-Where each field comes from in the posted `{"Result": {...}}` (as the bundled simulator sends it; `P[Key]` is the
-`Value` of the item with that `Key` in `Result.ResultParameters.ResultParameter`):
+Where each field comes from in the posted `{"Result": {...}}` (as Safaricom's sample and the bundled simulator send
+it; `P[Key]` is the `Value` of the item with that `Key` in `Result.ResultParameters.ResultParameter`):
 
 - result_code, result_desc: `Result.ResultCode` (a number: normalise to str) and `Result.ResultDesc`. They say
   whether the *query* worked ("0"), not how the payout ended: 2001 = wrong initiator credentials; the simulator
@@ -12,9 +12,10 @@ Where each field comes from in the posted `{"Result": {...}}` (as the bundled si
 - status: `P[TransactionStatus]`: "Completed", "Failed", "Expired" (queue time-out) or "Pending" in the simulator;
   real Daraja may use other words, so it stays text.
 - receipt: `P[ReceiptNo]`; present for failed payouts too, so only a Completed status makes it a payment receipt.
-- amount: `P[Amount]` (a number).
+- amount: `P[Amount]`: the string "300" in Safaricom's sample, a number elsewhere (docs/daraja.md).
 - conversation_id: `P[ConversationID]`, the payout's ConversationID (`Result.ConversationID` is the query's).
-- finalised_time: `P[FinalisedTime]`, YYYYMMDDHHmmss as a number; an item without `Value` while pending.
+- finalised_time: `P[FinalisedTime]`, YYYYMMDDHHmmss as a string or a number; an item without `Value` while
+  pending.
 
 The result names no result code of the payout itself: a "Failed" status does not say why.
 """

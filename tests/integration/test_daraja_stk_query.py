@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
+from adapters.daraja.circuit_breaker import CircuitState, DarajaCircuitBreaker
 from adapters.daraja.retry_policy import RetryPolicy
 from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_client import STK_QUERY_PATH, DarajaStkClient
@@ -49,7 +49,9 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def client_for(http: httpx.AsyncClient, simulator: Simulator) -> DarajaStkClient:
+def client_for(
+    http: httpx.AsyncClient, simulator: Simulator, breaker: DarajaCircuitBreaker | None = None
+) -> DarajaStkClient:
     settings = DarajaSettings(
         base_url=simulator.url,
         consumer_key=SIMULATOR_CONSUMER_KEY,
@@ -65,7 +67,7 @@ def client_for(http: httpx.AsyncClient, simulator: Simulator) -> DarajaStkClient
         auth,
         settings,
         SystemClock(),
-        breaker=DarajaCircuitBreaker(failure_threshold=100),
+        breaker=breaker or DarajaCircuitBreaker(failure_threshold=100),
         query_retry=QUICK_RETRY,
     )
 
@@ -194,3 +196,30 @@ async def test_a_token_that_expires_mid_flight_is_refreshed_once_for_a_query(
     assert answer.checkout == checkout
     assert simulator.stats()["oauth_tokens_issued"] == tokens_before + 1  # type: ignore[operator]
     assert requests_to(simulator.url, STK_QUERY_PATH) == queries_before + 2  # refused once, then answered
+
+
+@pytest.fixture
+def unpublished_forms(simulator: Simulator) -> Iterator[None]:
+    """The simulator answers ResponseCode 0 (a number) and the pending query with PascalCase keys (docs/daraja.md)."""
+    forms = f"{simulator.url}/simulator/body-forms"
+    before = httpx.get(forms, timeout=5).json()
+    httpx.post(forms, json={"response_code": "number", "pending_keys": "pascal"}, timeout=5).raise_for_status()
+    yield
+    httpx.post(forms, json=before, timeout=5).raise_for_status()
+
+
+@pytest.mark.usefixtures("unpublished_forms")
+async def test_a_numeric_response_code_and_a_pascal_case_pending_answer_are_read_as_such(
+    http: httpx.AsyncClient, simulator: Simulator
+) -> None:
+    breaker = DarajaCircuitBreaker(failure_threshold=1)  # one answer taken for trouble would open it
+    client = client_for(http, simulator, breaker)
+    checkout = await pushed(client)  # accepted with ResponseCode 0
+    before = requests_to(simulator.url, STK_QUERY_PATH)
+
+    pending = await client.query_stk(checkout)
+
+    assert pending == StkQueryAnswer.pending_for(checkout)
+    assert requests_to(simulator.url, STK_QUERY_PATH) == before + 1  # not retried ...
+    assert breaker.state is CircuitState.CLOSED  # ... nor counted against the breaker
+    assert (await final_answer(client, checkout)).result_code == "0"

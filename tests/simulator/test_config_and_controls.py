@@ -37,12 +37,19 @@ def test_every_setting_is_read_from_its_sim_variable() -> None:
             "SIM_VERIFY_TLS": "true",
             "SIM_CERT_FILE": "/c.pem",
             "SIM_KEY_FILE": "/k.pem",
+            "SIM_BODY_FORMS": "varied",
+            "SIM_BODY_SEED": "21",
         }
     )
 
     assert config == SimulatorConfig(
-        "k", "s", "123456", "p", "600111", "api-op", "pw", 0.5, 7.0, 60, True, "/c.pem", "/k.pem"
+        "k", "s", "123456", "p", "600111", "api-op", "pw", 0.5, 7.0, 60, True, "/c.pem", "/k.pem", "varied", 21
     )  # fmt: skip
+
+
+def test_body_forms_other_than_published_or_varied_are_refused() -> None:
+    with pytest.raises(ValueError, match="SIM_BODY_FORMS"):
+        SimulatorConfig.from_env({"SIM_BODY_FORMS": "random"})
 
 
 def test_a_verify_tls_value_that_is_not_a_boolean_is_refused() -> None:

@@ -46,11 +46,12 @@ async def test_a_status_query_for_a_paid_payout_reports_it_completed_with_its_id
     parameters = _parameters(envelope)
     assert parameters["TransactionStatus"] == "Completed"
     assert parameters["ReceiptNo"] == paid["Result"]["TransactionID"]
-    assert parameters["Amount"] == 75
+    assert parameters["Amount"] == "75"  # Safaricom's sample has "300": a string, as are the times
     assert parameters["OriginatorConversationID"] == payout["OriginatorConversationID"]
     assert parameters["ConversationID"] == conversation_id
     assert parameters["CreditPartyName"].startswith("254705912645 - ")
-    assert isinstance(parameters["FinalisedTime"], int)
+    assert parameters["FinalisedTime"].isdigit() and len(parameters["FinalisedTime"]) == 14
+    assert parameters["InitiatedTime"].isdigit() and len(parameters["InitiatedTime"]) == 14
 
 
 async def test_a_status_query_by_receipt_finds_the_same_payout(daraja: Daraja) -> None:

@@ -88,7 +88,9 @@ def start_simulator(workdir: Path, **environment: str) -> Simulator:
         cli("simulator", "--port", str(port)),
         port=port,
         log_file=_log_file(workdir, f"simulator-{port}"),
-        env={"SIM_CALLBACK_DELAY": "0.2", "SIM_SLOW_SECONDS": "1.5", **environment},
+        # Varied: every body in any form seen in the wild (docs/daraja.md), drawn from a seed the simulator logs;
+        # SIM_BODY_SEED in the environment replays a run's draws.
+        env={"SIM_CALLBACK_DELAY": "0.2", "SIM_SLOW_SECONDS": "1.5", "SIM_BODY_FORMS": "varied", **environment},
     ).start()
     return Simulator(process, f"http://127.0.0.1:{port}")
 

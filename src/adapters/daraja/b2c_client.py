@@ -1,5 +1,6 @@
 import httpx
 
+from adapters.daraja.answer_fields import error_code, error_message, says_accepted
 from adapters.daraja.b2c_settings import B2cSettings
 from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
@@ -69,7 +70,7 @@ class DarajaB2cClient(PayoutProvider):
             body["Occassion"] = request.occasion[:_OCCASION_LIMIT]
         response = await self._post(B2C_PAYMENT_PATH, body)
         answer = json_object(response)
-        if response.status_code == 200 and answer.get("ResponseCode") == "0":
+        if response.status_code == 200 and says_accepted(answer):
             conversation_id = answer.get("ConversationID")
             if not isinstance(conversation_id, str) or not conversation_id:
                 # Accepted, so the money may move; without Daraja's id only a status query can tell.
@@ -131,9 +132,9 @@ def _remarks(description: str) -> str:
 
 def _is_duplicate(answer: dict[str, object]) -> bool:
     # 500.002.1001 is also seen as "System internal error." (DARAJA.md §7): only the duplicate wording counts.
-    message = answer.get("errorMessage")
+    message = error_message(answer)
     return (
-        answer.get("errorCode") == _DUPLICATE_CODE
+        error_code(answer) == _DUPLICATE_CODE
         and isinstance(message, str)
         and "duplicate originatorconversationid" in message.lower()
     )

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import structlog
 
+from adapters.daraja.answer_fields import ResponseCodeReading, error_code, error_message, read_response_code
 from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import CircuitOpenError, DarajaCircuitBreaker
 from adapters.daraja.json_body import json_object
@@ -91,7 +92,7 @@ def is_troubled(response: httpx.Response, answer: dict[str, object]) -> bool:
     if status == 429:
         return True
     if status >= 500:
-        code, message = answer.get("errorCode"), answer.get("errorMessage")
+        code, message = error_code(answer), error_message(answer)
         if code == _HEALTHY_ON_500:
             return False
         return not (code == _DUPLICATE_ON_500 and isinstance(message, str) and "duplicate" in message.lower())
@@ -100,14 +101,19 @@ def is_troubled(response: httpx.Response, answer: dict[str, object]) -> bool:
 
 def refusal_error(response: httpx.Response, answer: dict[str, object]) -> Exception:
     """The domain error for an answer that is not an acceptance: a refusal only when Daraja said so plainly."""
-    code, message = answer.get("errorCode"), answer.get("errorMessage")
+    code, message = error_code(answer), error_message(answer)
     if response.status_code == 429:
         # Throttled in front of Daraja: the request was turned away before anything started.
         return ProviderUnreachableError("Daraja is throttling requests (HTTP 429); nothing was started")
     if response.status_code < 500 and isinstance(code, str):
         return ProviderRejectedError(code, str(message or "Daraja refused the request"))
     if response.status_code == 200 and "ResponseCode" in answer:
-        return ProviderRejectedError(str(answer["ResponseCode"]), str(answer.get("ResponseDescription", "")))
+        reading = read_response_code(answer["ResponseCode"])
+        if reading is ResponseCodeReading.REFUSED:
+            return ProviderRejectedError(str(answer["ResponseCode"]), str(answer.get("ResponseDescription", "")))
+        # Accepted but missing what the caller needs, or a code that is no form of refusal seen: the request may
+        # have been started, so only Daraja's later word (callback, query) can settle it.
+        return ProviderOutcomeUnknownError(f"Daraja answered ResponseCode {answer['ResponseCode']!r} ({reading.value})")
     if code in DEFINITE_REFUSALS_ON_500 and isinstance(message, str) and "being processed" not in message:
         return ProviderRejectedError(str(code), message)
     return ProviderOutcomeUnknownError(f"Daraja answered HTTP {response.status_code} without a usable body")

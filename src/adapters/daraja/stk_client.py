@@ -1,5 +1,6 @@
 import httpx
 
+from adapters.daraja.answer_fields import error_code, error_message, says_accepted
 from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_post import post_to_daraja, refusal_error
@@ -58,7 +59,7 @@ class DarajaStkClient(PaymentProvider):
         }
         response = await self._post(STK_PUSH_PATH, body)
         answer = json_object(response)
-        if response.status_code == 200 and answer.get("ResponseCode") == "0" and answer.get("CheckoutRequestID"):
+        if response.status_code == 200 and says_accepted(answer) and answer.get("CheckoutRequestID"):
             return StkPushAccepted(
                 merchant_request=str(answer.get("MerchantRequestID", "")), checkout=str(answer["CheckoutRequestID"])
             )
@@ -87,11 +88,11 @@ class DarajaStkClient(PaymentProvider):
 
 
 def _query_answer(response: httpx.Response, answer: dict[str, object], checkout: str) -> StkQueryAnswer:
-    message = answer.get("errorMessage")
-    if answer.get("errorCode") == _PENDING_CODE and isinstance(message, str) and "being processed" in message.lower():
+    message = error_message(answer)
+    if error_code(answer) == _PENDING_CODE and isinstance(message, str) and "being processed" in message.lower():
         return StkQueryAnswer.pending_for(checkout)
     result_code = answer.get("ResultCode")
-    if response.status_code == 200 and answer.get("ResponseCode") == "0" and result_code not in (None, ""):
+    if response.status_code == 200 and says_accepted(answer) and result_code not in (None, ""):
         merchant_request = answer.get("MerchantRequestID")
         return StkQueryAnswer(
             checkout=str(answer.get("CheckoutRequestID") or checkout),

@@ -16,7 +16,7 @@ class ResultParameterItem(msgspec.Struct):
 
 
 class ResultParameterList(msgspec.Struct):
-    # Daraja sends a list; a lone object has been seen in similar APIs, so both are read.
+    # Daraja sends a list; a lone object is read too (docs/daraja.md).
     ResultParameter: list[ResultParameterItem] | ResultParameterItem = msgspec.field(default_factory=list)
 
 
@@ -27,7 +27,8 @@ class B2cResultBody(msgspec.Struct):
     ConversationID: str
     ResultType: int | str | None = None
     TransactionID: str | None = None
-    ResultParameters: ResultParameterList | None = None
+    # Safaricom wraps the items in {"ResultParameter": [...]}; mpesakit's schema has them as a bare list.
+    ResultParameters: ResultParameterList | list[ResultParameterItem] | None = None
 
 
 class B2cResultEnvelope(msgspec.Struct):
@@ -43,18 +44,24 @@ def parse_b2c_result(raw: bytes) -> B2cResult:
         result = _decoder.decode(raw).Result
     except msgspec.DecodeError as fault:  # includes ValidationError
         raise ValidationError("Result", str(fault)) from fault
-    listed = result.ResultParameters.ResultParameter if result.ResultParameters else []
-    parameters = {item.Key: item.Value for item in (listed if isinstance(listed, list) else [listed])}
+    parameters = {item.Key: item.Value for item in _items(result.ResultParameters)}
     return B2cResult(
         originator_conversation_id=result.OriginatorConversationID,
         conversation_id=result.ConversationID,
         result_code=str(result.ResultCode),
         result_desc=result.ResultDesc,
         receipt=_text(parameters.get("TransactionReceipt")) or result.TransactionID,
-        amount=whole_shillings(parameters.get("TransactionAmount")),
+        amount=whole_shillings(parameters.get("TransactionAmount"), "Result.ResultParameters.TransactionAmount"),
         recipient_name=_text(parameters.get("ReceiverPartyPublicName")),
         completed_at=_text(parameters.get("TransactionCompletedDateTime")),
     )
+
+
+def _items(parameters: ResultParameterList | list[ResultParameterItem] | None) -> list[ResultParameterItem]:
+    if parameters is None:
+        return []
+    listed = parameters if isinstance(parameters, list) else parameters.ResultParameter
+    return listed if isinstance(listed, list) else [listed]
 
 
 def _text(value: object) -> str | None:

@@ -51,7 +51,7 @@ def parse_stk_callback(raw: bytes) -> StkResult:
         result_code=str(callback.ResultCode),
         result_desc=callback.ResultDesc,
         receipt=_text(items.get("MpesaReceiptNumber")),
-        amount=whole_shillings(items.get("Amount")),
+        amount=whole_shillings(items.get("Amount"), "Body.stkCallback.CallbackMetadata.Amount"),
         phone=_text(items.get("PhoneNumber")),
         transaction_date=_text(items.get("TransactionDate")),
     )

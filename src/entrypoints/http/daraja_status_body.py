@@ -30,7 +30,7 @@ class StatusReferences(msgspec.Struct):
 class StatusResultBody(msgspec.Struct):
     ResultCode: int | str
     ResultDesc: str
-    ResultParameters: StatusParameters | None = None
+    ResultParameters: StatusParameters | list[KeyValue] | None = None  # a bare list read too, as for B2C
     ReferenceData: StatusReferences | None = None
 
 
@@ -54,7 +54,8 @@ def parse_transaction_status(raw: bytes) -> TransactionStatusResult:
 
 
 def _status_result(result: StatusResultBody) -> TransactionStatusResult:
-    parameters = _by_key(result.ResultParameters.ResultParameter if result.ResultParameters else [])
+    listed = result.ResultParameters
+    parameters = _by_key(listed if isinstance(listed, list) else listed.ResultParameter if listed else [])
     references = _by_key(result.ReferenceData.ReferenceItem if result.ReferenceData else [])
     return TransactionStatusResult(
         result_code=str(result.ResultCode),
@@ -63,7 +64,7 @@ def _status_result(result: StatusResultBody) -> TransactionStatusResult:
         or _text(references.get("Occasion")),
         status=_text(parameters.get("TransactionStatus")),
         receipt=_text(parameters.get("ReceiptNo")),
-        amount=whole_shillings(parameters.get("Amount")),
+        amount=whole_shillings(parameters.get("Amount"), "Result.ResultParameters.Amount"),
         conversation_id=_text(parameters.get("ConversationID")),
         finalised_time=None if parameters.get("FinalisedTime") is None else str(parameters["FinalisedTime"]),
     )
