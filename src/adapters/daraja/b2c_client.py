@@ -108,7 +108,7 @@ class DarajaB2cClient(PayoutProvider):
         async def attempt() -> None:
             response = await self._post(TRANSACTION_STATUS_PATH, body)
             answer = json_object(response)
-            if response.status_code == 200 and answer.get("ResponseCode") == "0":
+            if response.status_code == 200 and says_accepted(answer):
                 return
             raise_if_troubled(response, answer)
             raise refusal_error(response, answer)
