@@ -11,6 +11,7 @@ from migrations.steps import (
     m0008_api_keys,
     m0009_events_and_webhooks,
     m0010_status_query_index,
+    m0011_change_order,
 )
 
 STEPS = (
@@ -24,4 +25,5 @@ STEPS = (
     m0008_api_keys,
     m0009_events_and_webhooks,
     m0010_status_query_index,
+    m0011_change_order,
 )
