@@ -19,8 +19,10 @@ import pytest
 
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.payment_document import to_document
+from adapters.mongo.withdrawal_document import new_document as withdrawal_document
 from domain.result_codes import PaymentStatus
-from tests.integration.builders import PaymentFactory
+from domain.withdrawal import WithdrawalStatus
+from tests.integration.builders import PaymentFactory, WithdrawalFactory
 from tests.support.gateway_settings import DATABASE
 from tests.support.phones import fresh_phone
 from tests.support.processes import Gateway, Simulator, start_gateway
@@ -32,6 +34,7 @@ QUIET_SECONDS = 0.5
 WAIT_SECONDS = 15.0
 PAGE_SIZE = 7
 SETTLE_SECONDS = 1.0
+CAP = 50
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +49,24 @@ def small_pages(
         MONGODB_DATABASE=DATABASE,
         DARAJA_BASE_URL=simulator.url,
         CATCH_UP_LIMIT=str(PAGE_SIZE),
+        CATCH_UP_SETTLE_SECONDS=str(SETTLE_SECONDS),
+    )
+    yield gateway
+    gateway.process.stop()
+
+
+@pytest.fixture(scope="module")
+def capped(
+    workdir: Path, tls_files: tuple[Path, Path], store: EmbeddedMongo, simulator: Simulator
+) -> Iterator[Gateway]:
+    """A gateway that sends one connection's catch-up at most 50 updates."""
+    gateway = start_gateway(
+        workdir,
+        *tls_files,
+        MONGODB_URL=store.url,
+        MONGODB_DATABASE=DATABASE,
+        DARAJA_BASE_URL=simulator.url,
+        CATCH_UP_MAX_UPDATES=str(CAP),
         CATCH_UP_SETTLE_SECONDS=str(SETTLE_SECONDS),
     )
     yield gateway
@@ -162,6 +183,72 @@ async def test_120_missed_updates_come_in_order_across_pages_and_a_resume_from_t
     assert caught_up["data"] == {"cursor": caught_up["data"]["cursor"], "updates": 120, "complete": True}
     assert again.updates == []
     assert nothing_new["data"]["updates"] == 0 and nothing_new["data"]["complete"] is True
+
+
+async def test_a_b2c_client_resuming_after_its_cursor_gets_every_withdrawal_paid_in_the_same_second(
+    gateway: Gateway, withdrawals: Collection
+) -> None:
+    hash_ = f"b2c-same-second-{uuid.uuid4().hex[:8]}"
+    url = f"{gateway.wss}/mpesa/b2c/{hash_}"
+    async with await SocketClient.connect(f"{url}?after=", gateway.tls) as client:
+        cursor = (await client.next_caught_up())["data"]["cursor"]
+    at_cursor = datetime.fromtimestamp(int(cursor.split("-")[0]) / 1000, UTC)
+    paid = [
+        withdrawal_document(
+            WithdrawalFactory.build(
+                hash=hash_,
+                created_at=at - timedelta(seconds=5),
+                updated_at=at,
+                status=WithdrawalStatus.SUCCESS,
+                result_code="0",
+                receipt="TST" + uuid.uuid4().hex[:7].upper(),
+            )
+        )
+        for at in same_second_as(at_cursor, 30)
+    ]
+    withdrawals.insert_many(paid)
+
+    async with await SocketClient.connect(f"{url}?after={cursor}", gateway.tls) as resumed:
+        caught_up = await resumed.next_caught_up()
+
+    by_change = sorted(paid, key=lambda d: (d["updated_at"], d["withdrawal_id"]))
+    assert [update["data"]["id"] for update in resumed.updates] == [d["withdrawal_id"] for d in by_change]
+    assert (caught_up["data"]["updates"], caught_up["data"]["complete"]) == (30, True)
+
+
+async def test_a_catch_up_cut_short_says_so_and_its_cursor_continues_until_all_120_came(
+    capped: Gateway, payments: Collection
+) -> None:
+    url = f"{capped.wss}/mpesa/stk/cut-short-{uuid.uuid4().hex[:8]}"
+    async with await SocketClient.connect(f"{url}?after=", capped.tls) as client:
+        cursor = (await client.next_caught_up())["data"]["cursor"]
+    left_at = datetime.fromtimestamp(int(cursor.split("-")[0]) / 1000, UTC)
+    missed = [settled(last_seen_hash(url), left_at + timedelta(milliseconds=1 + i // 4)) for i in range(120)]
+    payments.insert_many(missed)
+    await asyncio.sleep(SETTLE_SECONDS)
+
+    sent: list[dict[str, Any]] = []
+    ends: list[dict[str, Any]] = []
+    while not ends or not ends[-1]["complete"]:
+        async with await SocketClient.connect(f"{url}?after={cursor}", capped.tls) as resumed:
+            ends.append((await resumed.next_caught_up())["data"])
+            sent.extend(update["data"] for update in resumed.updates)
+        cursor = ends[-1]["cursor"]
+        assert len(ends) <= 4, ends
+
+    assert ids(sent) == in_change_order(missed)
+    assert [(end["updates"], end["complete"]) for end in ends] == [(CAP, False), (CAP, False), (20, True)]
+
+
+async def test_a_since_client_is_told_when_its_catch_up_was_cut_short(capped: Gateway, payments: Collection) -> None:
+    url = f"{capped.wss}/mpesa/stk/cut-short-since-{uuid.uuid4().hex[:8]}"
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    payments.insert_many([settled(last_seen_hash(url), since + timedelta(milliseconds=i)) for i in range(CAP + 1)])
+
+    async with await SocketClient.connect(f"{url}?since={quote(since.isoformat())}", capped.tls) as resumed:
+        end = (await resumed.next_caught_up())["data"]
+
+    assert (end["updates"], end["complete"]) == (CAP, False)
 
 
 async def test_an_after_that_is_not_a_cursor_closes_the_socket_with_1008(gateway: Gateway) -> None:
