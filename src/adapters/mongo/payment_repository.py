@@ -3,7 +3,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from adapters.mongo.change_order import change_order, placed_after, placed_not_after
+from adapters.mongo.change_order import read_in_change_order
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.payment_document import (
@@ -73,19 +73,12 @@ class MongoPaymentRepository(PaymentRepository):
 
     @translates_store_errors
     async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Payment]:
-        changed = {"$and": [equal_to({"hash": hash_}), placed_after(after, "payment_id")]}
-        return await self._find(changed, change_order("payment_id"), limit)
+        return await read_in_change_order(self._find, equal_to({"hash": hash_}), "payment_id", after, None, limit)
 
     @translates_store_errors
     async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
-        still_open = {
-            "$and": [
-                equal_to({"hash": hash_, "status": _PENDING}),
-                placed_after(after, "payment_id"),
-                placed_not_after(until, "payment_id"),
-            ]
-        }
-        return await self._find(still_open, change_order("payment_id"), limit)
+        still_open = equal_to({"hash": hash_, "status": _PENDING})
+        return await read_in_change_order(self._find, still_open, "payment_id", after, until, limit)
 
     async def _find(self, condition: dict[str, Any], sort: list[tuple[str, int]], limit: int) -> list[Payment]:
         if limit <= 0:

@@ -4,7 +4,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from adapters.mongo.change_order import change_order, placed_after, placed_not_after
+from adapters.mongo.change_order import read_in_change_order
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
@@ -98,18 +98,14 @@ class MongoWithdrawalRepository(WithdrawalRepository):
 
     @translates_store_errors
     async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
-        changed = _all_of(equal_to({"hash": hash_}), placed_after(after, "withdrawal_id"))
-        return await self._find(changed, change_order("withdrawal_id"), limit)
+        return await read_in_change_order(self._find, equal_to({"hash": hash_}), "withdrawal_id", after, None, limit)
 
     @translates_store_errors
-    async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Withdrawal]:
-        still_open = _all_of(
-            equal_to({"hash": hash_}),
-            {"status": {"$in": _NOT_FINAL}},
-            placed_after(after, "withdrawal_id"),
-            placed_not_after(until, "withdrawal_id"),
-        )
-        return await self._find(still_open, change_order("withdrawal_id"), limit)
+    async def open_between(
+        self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int
+    ) -> list[Withdrawal]:
+        still_open = {**equal_to({"hash": hash_}), "status": {"$in": _NOT_FINAL}}
+        return await read_in_change_order(self._find, still_open, "withdrawal_id", after, until, limit)
 
     async def _find(self, condition: dict[str, Any], sort: list[tuple[str, int]], limit: int) -> list[Withdrawal]:
         if limit <= 0:
