@@ -24,9 +24,7 @@ from entrypoints.websocket_transport import StatelessDeflateProtocol
 logger = structlog.get_logger()
 T = TypeVar("T")
 
-_SEE_CONFIG = (
-    "Run `mpesa-gateway config` to see every setting with its value; the README's Settings table explains each."
-)
+_SEE_CONFIG = "Run `mpesa-gateway config` to see every setting with its value; docs/configuration.md explains each."
 # Every setting's variable, for the --help of the commands that read them all.
 _ALL_SETTINGS = f"Environment: {', '.join(environment_names())}. {_SEE_CONFIG}"
 _STORE_SETTINGS = (
@@ -75,9 +73,7 @@ def serve() -> None:
     in_development = settings.tls and settings.mpesa_env is MpesaEnvironment.SIMULATOR
     if in_development and ensure_dev_certificate(settings.ssl_certfile, settings.ssl_keyfile, settings.app_host):
         logger.info("dev_certificate_created", certfile=str(settings.ssl_certfile))
-    _refuse_to_start_on(
-        [*listener_problems(settings), *filter(None, [store_url_problem(settings.mongodb_url)])]
-    )
+    _refuse_to_start_on([*listener_problems(settings), *filter(None, [store_url_problem(settings.mongodb_url)])])
     # uvicorn re-raises the signal that stopped it; as SystemExit, it unwinds through local_services, which then
     # stops the embedded store and the simulator instead of leaving them orphaned.
     signal.signal(signal.SIGTERM, _exit_quietly)
@@ -343,11 +339,21 @@ def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:
 
 
 @main.command(epilog=_ALL_SETTINGS)
-def config() -> None:
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="Print docs/configuration.md instead: every setting's form, default and meaning (reads no environment).",
+)
+def config(markdown: bool) -> None:
     """Print the effective configuration: every setting as ENVIRONMENT_VARIABLE=value, secrets shown as ********.
 
     Values are read and checked as `serve` reads them (a bad value stops it with the same one line); settings
-    left unset are marked `# unset` and take the default the README documents."""
+    left unset are marked `# unset` and take the default docs/configuration.md documents."""
+    if markdown:
+        from entrypoints.settings_doc import render_markdown
+
+        click.echo(render_markdown(), nl=False)
+        return
     for line in describe(load_settings()):
         click.echo(line)
 
