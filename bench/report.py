@@ -11,6 +11,16 @@ from typing import Any
 from bench.measure import spread
 
 README = Path(__file__).resolve().parent / "README.md"
+PERFORMANCE_PAGE = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+COMMANDS_START, COMMANDS_END = "<!-- commands:start -->", "<!-- commands:end -->"
+# (key in the run's "commands", label, target, the bound the figure must not exceed)
+COMMAND_FIGURES = (
+    ("push_to_success", "STK push → success callback → final `update`", "≤ 5", 5.0),
+    ("withdrawal_to_success", "B2C withdrawal → Result → final `update`", "≤ 7", 7.0),
+    ("status", "`status` of a stored payment", "1", 1.0),
+    ("socket_open", "socket open (its catch-up), and close", "≤ 1", 1.0),
+)
+IDLE_TARGET = 1.0
 TABLE_START, TABLE_END = "<!-- latest:start -->", "<!-- latest:end -->"
 TARGETS = ("gateway", "baseline")
 
@@ -195,9 +205,70 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         measured = entry["gateway"]["median"] is not None
         entry["met"] = figure.met(entry) if figure.met and measured else None
         summary[figure.key] = entry
+    summary["commands"] = _commands_summary(runs)
     summary["lost"] = sum(_dig(run, "callbacks", target, "lost") or 0 for run in runs for target in TARGETS)
     summary["cpu"] = _cpu_summary(runs)
     return summary
+
+
+def _commands_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Commands per operation and per idle second (median across runs), with the first run's breakdown."""
+    measured = [run["commands"] for run in runs if run.get("commands")]
+    if not measured:
+        return {}
+    summary: dict[str, Any] = {}
+    for key, label, target, bound in COMMAND_FIGURES:
+        values = spread([one[key]["per_operation"] for one in measured])
+        summary[key] = {
+            "label": label,
+            "per_operation": values,
+            "target": target,
+            "met": values["median"] is not None and values["median"] <= bound,
+            "breakdown": measured[0][key]["breakdown"],
+            "operations": measured[0][key]["operations"],
+        }
+    idle = spread([one["idle"]["per_second"] for one in measured])
+    summary["idle"] = {
+        "label": "an idle process, per second",
+        "per_second": idle,
+        "target": "≤ 1 /s",
+        "met": idle["median"] is not None and idle["median"] <= IDLE_TARGET,
+        "breakdown": measured[0]["idle"]["breakdown_per_second"],
+        "window_seconds": measured[0]["idle"]["window_seconds"],
+        "settle_seconds": measured[0]["idle"]["settle_seconds"],
+    }
+    return summary
+
+
+def commands_markdown(results: dict[str, Any]) -> list[str]:
+    summary = results["summary"].get("commands")
+    if not summary:
+        return []
+    runs, judged = len(results["runs"]), results["plan"]["name"] != "smoke"
+
+    def breakdown(parts: dict[str, float]) -> str:
+        return "; ".join(f"{name} {_number(count, 2)}" for name, count in parts.items()) or "–"
+
+    idle = summary["idle"]
+    lines = [
+        f"Store commands per operation (each made {summary['push_to_success']['operations']} times at once; counted "
+        "by the gateway's driver, STORE_COMMAND_METRICS) and per second of an idle process (every setting at its "
+        f"default, {_number(idle['window_seconds'], 0)} s after {_number(idle['settle_seconds'], 0)} s of start-up):",
+        "",
+        "| operation | store commands | target | met | by command and collection (per operation) |",
+        "|---|---|---|---|---|",
+    ]
+    for key, *_ in COMMAND_FIGURES:
+        entry = summary[key]
+        met = ("yes" if entry["met"] else "**no**") if judged else ""
+        cell = _cell(entry["per_operation"], 1, "", runs)
+        lines.append(f"| {entry['label']} | {cell} | {entry['target']} | {met} | {breakdown(entry['breakdown'])} |")
+    met = ("yes" if idle["met"] else "**no**") if judged else ""
+    lines.append(
+        f"| {idle['label']} | {_cell(idle['per_second'], 2, '', runs)} | {idle['target']} | {met} | "
+        f"{breakdown(idle['breakdown'])} |"
+    )
+    return lines
 
 
 def _cpu_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -262,10 +333,14 @@ def markdown(results: dict[str, Any]) -> str:
         "simulator, baseline, load generators) shares these cores.",
         "",
         *(["Smoke sizes: the targets are shown, not judged.", ""] if plan["name"] == "smoke" else []),
-        "| figure | gateway | bare baseline | gateway ÷ baseline | target | met |",
-        "|---|---|---|---|---|---|",
     ]
-    for figure in figures(plan):
+    measured = [figure for figure in figures(plan) if summary[figure.key]["gateway"]["median"] is not None]
+    if measured:
+        lines += [
+            "| figure | gateway | bare baseline | gateway ÷ baseline | target | met |",
+            "|---|---|---|---|---|---|",
+        ]
+    for figure in measured:
         entry = summary[figure.key]
         ratio = _number(entry["ratio"]["median"], 2)
         met = {True: "yes", False: "**no**", None: ""}[entry["met"]] if plan["name"] != "smoke" else ""
@@ -275,6 +350,9 @@ def markdown(results: dict[str, Any]) -> str:
             gateway_cell += _ramp_top(results, "gateway")
             baseline_cell += _ramp_top(results, "baseline")
         lines.append(f"| {figure.label} | {gateway_cell} | {baseline_cell} | {ratio} | {entry['target']} | {met} |")
+    commands = commands_markdown(results)
+    if commands:
+        lines += ["", *commands] if measured else commands
     if summary["cpu"]:
         lines += [
             "",
@@ -308,11 +386,26 @@ def write_results(results: dict[str, Any], directory: Path, name: str) -> tuple[
 
 def update_readme(table: str, readme: Path = README) -> bool:
     """Put the latest table between the markers of bench/README.md; False when the markers are missing."""
-    if not readme.exists():
+    return _between_markers(readme, TABLE_START, TABLE_END, table)
+
+
+def update_performance_page(results: dict[str, Any], page: Path = PERFORMANCE_PAGE) -> bool:
+    """The latest commands table, with when and on what it was measured, into docs/performance.md."""
+    lines = commands_markdown(results)
+    if not lines:
         return False
-    text = readme.read_text()
-    pattern = re.compile(re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), re.DOTALL)
+    git = results["machine"]["git"]
+    commit = (git["commit"] or "unknown")[:10] + (" + uncommitted changes in src/" if git["dirty"] else "")
+    head = f"**{results['plan']['name']} run, {results['started_at']}**, commit {commit}."
+    return _between_markers(page, COMMANDS_START, COMMANDS_END, "\n".join([head, "", *lines]) + "\n")
+
+
+def _between_markers(path: Path, start: str, end: str, table: str) -> bool:
+    if not path.exists():
+        return False
+    text = path.read_text()
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(text):
         return False
-    readme.write_text(pattern.sub(lambda _: f"{TABLE_START}\n{table}{TABLE_END}", text))
+    path.write_text(pattern.sub(lambda _: f"{start}\n{table}{end}", text))
     return True
