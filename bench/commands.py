@@ -38,6 +38,7 @@ QUIET_INTERVAL = 0.4
 REPLY_TIMEOUT = 30.0
 FINAL_STK = frozenset({"success", "failed", "cancelled", "timeout"})
 FINAL_B2C = frozenset({"success", "failed", "rejected"})
+CPU_SETTLE_SECONDS = 1.0
 WITHDRAWAL_AMOUNT = 100  # the simulator's default B2C scenario: a successful Result
 
 # Loops that look only when woken: an operation's window holds its own commands and nothing else.
@@ -94,12 +95,20 @@ def per_operation(before: Counts, after: Counts, operations: int, seconds: float
     }
 
 
-async def _measured(meter: CommandMeter, operations: int, work: Callable[[], Awaitable[None]]) -> dict[str, Any]:
+async def _measured(
+    meter: CommandMeter, operations: int, work: Callable[[], Awaitable[None]], cpu: Callable[[], float]
+) -> dict[str, Any]:
+    """The commands of `operations` operations, and the gateway's CPU time for them: from the start of the work
+    to a second after it (the relay and deliverer it woke), before the counts are read again."""
     before = await meter.quiet()
-    began = time.monotonic()
+    began, cpu_before = time.monotonic(), cpu()
     await work()
+    await asyncio.sleep(CPU_SETTLE_SECONDS)
+    cpu_used = cpu() - cpu_before
     after = await meter.quiet()
-    return per_operation(before, after, operations, time.monotonic() - began)
+    result = per_operation(before, after, operations, time.monotonic() - began)
+    result["gateway_cpu_ms_per_operation"] = cpu_used * 1000 / operations
+    return result
 
 
 async def _next_update(connection: ClientConnection, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
@@ -127,6 +136,7 @@ async def operations(
     phone_base: int,
     tokens: Callable[[list[str]], Awaitable[dict[str, str]]],
     success_body: Callable[[str, str, float, str], dict[str, Any]],
+    cpu: Callable[[], float],
 ) -> dict[str, Any]:
     """Commands per operation on a gateway whose loops look only when woken (WOKEN_ONLY)."""
     wss = f"wss://127.0.0.1:{port}"
@@ -207,10 +217,10 @@ async def operations(
 
         return {
             "count": count,
-            "push_to_success": await _measured(meter, count, push_and_settle),
-            "status": await _measured(meter, count, statuses),
-            "socket_open": await _measured(meter, count, socket_opens),
-            "withdrawal_to_success": await _measured(meter, count, withdrawals),
+            "push_to_success": await _measured(meter, count, push_and_settle, cpu),
+            "status": await _measured(meter, count, statuses, cpu),
+            "socket_open": await _measured(meter, count, socket_opens, cpu),
+            "withdrawal_to_success": await _measured(meter, count, withdrawals, cpu),
         }
     finally:
         for connection in stk + b2c:

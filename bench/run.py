@@ -421,6 +421,7 @@ class Bench:
                     phone_base=self.phones.take(),
                     tokens=tokens,
                     success_body=success_body,
+                    cpu=lambda: cpu_seconds(gateway.pid),
                 )
                 self.check_alive(gateway, phase="commands")
             except Exception:
