@@ -11,6 +11,8 @@ from migrations.steps import (
     m0008_api_keys,
     m0009_events_and_webhooks,
     m0010_status_query_index,
+    m0011_change_order,
+    m0014_c2b_collections,
 )
 
 STEPS = (
@@ -24,4 +26,6 @@ STEPS = (
     m0008_api_keys,
     m0009_events_and_webhooks,
     m0010_status_query_index,
+    m0011_change_order,
+    m0014_c2b_collections,
 )

@@ -512,6 +512,8 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(seconds, settings.provided.catch_up_window_seconds),
         settings.provided.catch_up_limit,
         providers.Callable(seconds, settings.provided.stk_outcome_unknown_after_seconds),
+        max_updates=settings.provided.catch_up_max_updates,
+        writes_land_within=providers.Callable(seconds, settings.provided.catch_up_settle_seconds),
     )
     b2c_catch_up = providers.Factory(
         CatchUp,
@@ -519,6 +521,8 @@ class Container(containers.DeclarativeContainer):
         clock,
         providers.Callable(seconds, settings.provided.catch_up_window_seconds),
         settings.provided.catch_up_limit,
+        max_updates=settings.provided.catch_up_max_updates,
+        writes_land_within=providers.Callable(seconds, settings.provided.catch_up_settle_seconds),
     )
 
     # Reconciliation: payments and withdrawals whose outcome is overdue are asked about, never re-sent.

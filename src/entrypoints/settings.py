@@ -73,7 +73,11 @@ class Settings(BaseSettings):
     stk_prompts_per_phone: int = Field(5, ge=0)
     stk_prompt_window_seconds: float = Field(3_600.0, gt=0)
     catch_up_window_seconds: float = Field(900.0, ge=0)
-    catch_up_limit: int = Field(100, ge=0, le=1000)
+    # The catch-up reads CATCH_UP_LIMIT records at a time (a page), until none is left or it sent the most a
+    # connection may be sent; a client sent that many reconnects from the cursor it was given for the rest.
+    catch_up_limit: int = Field(100, ge=1, le=1000)
+    catch_up_max_updates: int = Field(10_000, ge=1)
+    catch_up_settle_seconds: float = Field(5.0, ge=0)
 
     mongodb_url: str | None = None
     mongodb_database: str = "mpesa_gateway"

@@ -14,10 +14,12 @@ from domain.b2c_result_codes import WithdrawalStatus
 from domain.error_codes import ERROR_CATALOGUE, ErrorCode
 from domain.errors import ProviderRejectedError, ValidationError
 from domain.result_codes import PaymentStatus
+from domain.resume_cursor import BEGINNING, ResumeCursor
 from domain.topics import b2c_topic, stk_topic
+from domain.use_cases.catch_up import CaughtUp
 from entrypoints.protocol import asyncapi, messages
 from entrypoints.protocol.errors import UnknownKindError, error_reply, internal_error, ok_reply
-from entrypoints.ws import drain, session, since, socket_guard
+from entrypoints.ws import drain, resume_point, session, socket_guard
 from tests.unit.factories import PaymentFactory, WithdrawalFactory
 
 ROOT = Path(__file__).parents[2]
@@ -65,7 +67,7 @@ def test_every_close_code_the_sockets_use_is_documented_on_both_channels(documen
         session.CLOSE_NORMAL,
         session.CLOSE_UNSUPPORTED_DATA,
         drain.CLOSE_GOING_AWAY,
-        since.CLOSE_POLICY_VIOLATION,
+        resume_point.CLOSE_POLICY_VIOLATION,
         asyncapi.CLOSE_MESSAGE_TOO_BIG,
         socket_guard.CLOSE_TRY_AGAIN_LATER,
     }
@@ -215,6 +217,12 @@ def test_replies_and_updates_are_what_the_server_builds() -> None:
     msgspec.convert(
         _json({"kind": "update", "topic": b2c_topic("user456"), "data": withdrawal}), asyncapi.WithdrawalUpdate
     )
+    # The frame the socket sends once its catch-up is done.
+    for caught_up in (CaughtUp(ResumeCursor(1_741_942_807_250, payment["id"]), 3, True), CaughtUp(BEGINNING, 0, False)):
+        msgspec.convert(_json(session.caught_up_message(stk_topic("user123"), caught_up)), asyncapi.PaymentsCaughtUp)
+        msgspec.convert(
+            _json(session.caught_up_message(b2c_topic("user456"), caught_up)), asyncapi.WithdrawalsCaughtUp
+        )
 
 
 def test_request_envelopes_accept_what_the_server_accepts() -> None:

@@ -48,9 +48,20 @@ RECEIPT = re.compile(r"^[A-Z0-9]{10}$")
 # What the AsyncAPI document says each endpoint's frames are, by direction.
 DOCUMENTED: dict[tuple[str, str], tuple[type[msgspec.Struct], ...]] = {
     ("stk", "sent"): (asyncapi.PushRequest, asyncapi.StatusRequest),
-    ("stk", "received"): (asyncapi.PushReply, asyncapi.StatusReply, asyncapi.StkErrorReply, asyncapi.PaymentUpdate),
+    ("stk", "received"): (
+        asyncapi.PushReply,
+        asyncapi.StatusReply,
+        asyncapi.StkErrorReply,
+        asyncapi.PaymentUpdate,
+        asyncapi.PaymentsCaughtUp,
+    ),
     ("b2c", "sent"): (asyncapi.WithdrawRequest,),
-    ("b2c", "received"): (asyncapi.WithdrawReply, asyncapi.B2cErrorReply, asyncapi.WithdrawalUpdate),
+    ("b2c", "received"): (
+        asyncapi.WithdrawReply,
+        asyncapi.B2cErrorReply,
+        asyncapi.WithdrawalUpdate,
+        asyncapi.WithdrawalsCaughtUp,
+    ),
 }
 
 
@@ -116,6 +127,9 @@ def page(browser: Browser, demo_gateway: Gateway) -> Iterator[Page]:
     assert {(endpoint, direction) for endpoint, direction, _ in frames} == set(DOCUMENTED)
     for endpoint, direction, frame in frames:
         assert _documented(frame, DOCUMENTED[endpoint, direction]), (endpoint, direction, frame)
+    # The page resumes by cursor (`?after=`), so each socket is told where its catch-up ended.
+    caught_up = {endpoint for endpoint, _, frame in frames if isinstance(frame, str) and '"kind":"caught_up"' in frame}
+    assert caught_up == {"stk", "b2c"}
 
 
 def _record_frames(socket: WebSocket, frames: list[tuple[str, str, str | bytes]]) -> None:

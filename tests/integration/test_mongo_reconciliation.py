@@ -150,39 +150,6 @@ async def test_four_b2c_reconcilers_claim_and_ask_about_each_due_withdrawal_once
     assert await withdrawals.due_for_check(NOW + timedelta(seconds=61), limit=20) != []
 
 
-async def test_a_hash_s_open_and_recently_changed_payments_are_what_a_client_missed(
-    payments: MongoPaymentRepository,
-) -> None:
-    open_old = pending(hash="missed-hash")
-    # Changed recently, but on another hash: a filter whose $or compares dates once let these through on nx-27017.
-    recent_elsewhere = pending(hash="another-hash", status=PaymentStatus.CANCELLED, result_code="1032", updated_at=NOW)
-    settled_recently = pending(hash="missed-hash", status=PaymentStatus.CANCELLED, result_code="1032", updated_at=NOW)
-    settled_long_ago = pending(hash="missed-hash", status=PaymentStatus.CANCELLED, result_code="1032")
-    elsewhere = pending(hash="another-hash")
-    for payment in (open_old, settled_recently, settled_long_ago, elsewhere, recent_elsewhere):
-        await payments.add(payment)
-
-    missed = await payments.open_or_changed_since("missed-hash", NOW - timedelta(minutes=5), limit=10)
-
-    assert [p.id for p in missed] == [open_old.id, settled_recently.id]
-
-
-async def test_a_hash_s_waiting_and_recently_changed_withdrawals_are_what_a_client_missed(
-    withdrawals: MongoWithdrawalRepository,
-) -> None:
-    queued = WithdrawalFactory.build(created_at=T0, updated_at=T0, hash="missed-hash")
-    paid_recently = at_daraja(hash="missed-hash", status=WithdrawalStatus.SUCCESS, updated_at=NOW)
-    paid_long_ago = at_daraja(hash="missed-hash", status=WithdrawalStatus.SUCCESS)
-    elsewhere = at_daraja(hash="another-hash")
-    recent_elsewhere = at_daraja(hash="another-hash", status=WithdrawalStatus.SUCCESS, updated_at=NOW)
-    for withdrawal in (queued, paid_recently, paid_long_ago, elsewhere, recent_elsewhere):
-        await withdrawals.add(withdrawal)
-
-    missed = await withdrawals.open_or_changed_since("missed-hash", NOW - timedelta(minutes=5), limit=10)
-
-    assert [w.id for w in missed] == [queued.id, paid_recently.id]
-
-
 async def test_a_payment_s_history_round_trips_with_real_dates(
     payments: MongoPaymentRepository, database: MongoDatabase
 ) -> None:

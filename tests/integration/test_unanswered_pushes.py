@@ -3,6 +3,7 @@ way it is shown as outcome unknown, with its age, to the operator and to a recon
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
@@ -48,7 +49,13 @@ async def test_a_reconnecting_client_is_shown_it_as_outcome_unknown_with_its_age
     clock = FixedClock(CREATED_AT + timedelta(minutes=10))
     catch_up = CatchUp(payments, clock, timedelta(minutes=15), 100, UNANSWERED_AFTER)
 
-    shown = {view["id"]: view for view in await catch_up(HASH, None)}
+    sent: list[dict[str, Any]] = []
+
+    async def send(view: dict[str, Any]) -> None:
+        sent.append(view)
+
+    await catch_up(HASH, send)
+    shown = {view["id"]: view for view in sent}
 
     assert (shown[killed]["status"], shown[killed]["outcome_unknown"], shown[killed]["age_seconds"]) == (
         "pending",

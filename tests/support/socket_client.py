@@ -1,4 +1,4 @@
-"""A test client for the gateway's sockets that keeps replies and topic updates apart."""
+"""A test client for the gateway's sockets that keeps replies, topic updates and `caught_up` messages apart."""
 
 import asyncio
 import json
@@ -16,7 +16,9 @@ class SocketClient:
         self.connection = connection
         self.replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.updates: list[dict[str, Any]] = []
+        self.caught_up: list[dict[str, Any]] = []
         self._update_arrived = asyncio.Condition()
+        self._caught_up_taken = 0
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
@@ -27,9 +29,9 @@ class SocketClient:
     async def _read(self) -> None:
         async for frame in self.connection:
             message = json.loads(frame)
-            if message.get("kind") == "update":
+            if message.get("kind") in ("update", "caught_up"):
                 async with self._update_arrived:
-                    self.updates.append(message)
+                    (self.updates if message["kind"] == "update" else self.caught_up).append(message)
                     self._update_arrived.notify_all()
             else:
                 await self.replies.put(message)
@@ -55,6 +57,32 @@ class SocketClient:
                     await self._update_arrived.wait()
 
         return await asyncio.wait_for(first_match(), timeout)
+
+    async def updates_counted(self, count: int, timeout: float = WAIT_SECONDS) -> bool:
+        """Whether `count` topic updates came within `timeout`."""
+
+        async def counted() -> None:
+            async with self._update_arrived:
+                await self._update_arrived.wait_for(lambda: len(self.updates) >= count)
+
+        try:
+            await asyncio.wait_for(counted(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def next_caught_up(self, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+        """The next `caught_up` message (the first, then the second, ...), waiting a bounded time for it."""
+        taken = self._caught_up_taken
+
+        async def arrived() -> dict[str, Any]:
+            async with self._update_arrived:
+                await self._update_arrived.wait_for(lambda: len(self.caught_up) > taken)
+                return self.caught_up[taken]
+
+        message = await asyncio.wait_for(arrived(), timeout)
+        self._caught_up_taken += 1
+        return message
 
     async def final_update(self, checkout_or_id: str, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
         return await self.update_where(

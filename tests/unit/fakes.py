@@ -19,6 +19,7 @@ from domain.ports import IdempotencyClaim, RecordKind, StuckRecord
 from domain.received_callback import CallbackDigest, ReceivedCallback
 from domain.record_listing import ListedRecord, PagePosition, RecordFilter
 from domain.result_codes import PaymentStatus
+from domain.resume_cursor import ResumeCursor
 from domain.status_query import StatusQueryRequest
 from domain.stk_query import StkQueryAnswer
 from domain.withdrawal import B2cAccepted, B2cRequest, Withdrawal, WithdrawalStatus
@@ -67,14 +68,23 @@ class FakePaymentRepository:
         ]
         return [copy.deepcopy(p) for p in sorted(due, key=lambda p: (p.next_check_at, p.id))[:limit]]
 
-    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Payment]:
+    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Payment]:
         await asyncio.sleep(0)
-        missed = [
+        return self._in_change_order([p for p in self._by_id.values() if p.hash == hash_], after, limit)
+
+    async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
+        await asyncio.sleep(0)
+        still_open = [
             p
             for p in self._by_id.values()
-            if p.hash == hash_ and (p.status is PaymentStatus.PENDING or p.updated_at > since)
+            if p.hash == hash_ and p.status is PaymentStatus.PENDING and ResumeCursor.of(p) <= until
         ]
-        return [copy.deepcopy(p) for p in sorted(missed, key=lambda p: (p.updated_at, p.id))[:limit]]
+        return self._in_change_order(still_open, after, limit)
+
+    @staticmethod
+    def _in_change_order(found: list[Payment], after: ResumeCursor, limit: int) -> list[Payment]:
+        placed = sorted((p for p in found if ResumeCursor.of(p) > after), key=ResumeCursor.of)
+        return [copy.deepcopy(p) for p in placed[:limit]]
 
     def get(self, payment_id: str) -> Payment:
         """The stored state, as a copy, for assertions."""
@@ -251,12 +261,25 @@ class FakeWithdrawalRepository:
         ]
         return [copy.deepcopy(w) for w in sorted(due, key=lambda w: (w.next_check_at, w.id))[:limit]]
 
-    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Withdrawal]:
+    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
         await asyncio.sleep(0)
-        missed = [
-            w for w in self._by_id.values() if w.hash == hash_ and (not w.status.is_final or w.updated_at > since)
+        return self._in_change_order([w for w in self._by_id.values() if w.hash == hash_], after, limit)
+
+    async def open_between(
+        self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int
+    ) -> list[Withdrawal]:
+        await asyncio.sleep(0)
+        still_open = [
+            w
+            for w in self._by_id.values()
+            if w.hash == hash_ and not w.status.is_final and ResumeCursor.of(w) <= until
         ]
-        return [copy.deepcopy(w) for w in sorted(missed, key=lambda w: (w.updated_at, w.id))[:limit]]
+        return self._in_change_order(still_open, after, limit)
+
+    @staticmethod
+    def _in_change_order(found: list[Withdrawal], after: ResumeCursor, limit: int) -> list[Withdrawal]:
+        placed = sorted((w for w in found if ResumeCursor.of(w) > after), key=ResumeCursor.of)
+        return [copy.deepcopy(w) for w in placed[:limit]]
 
     def get(self, withdrawal_id: str) -> Withdrawal:
         """The stored state, as a copy, for assertions."""

@@ -15,6 +15,7 @@ from domain.merchant_data import MerchantReference, Metadata
 from domain.payment import Payment, StkResult
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
+from domain.resume_cursor import epoch_ms
 
 
 class StkResultDocument(EmbeddedModel):
@@ -41,6 +42,10 @@ class PaymentDocument(Model):
     callback_token: str = Field(unique=True)
     created_at: datetime
     updated_at: datetime
+    # `updated_at` in whole milliseconds since 1970, set by every write: the catch-up's order and its cursor
+    # (`ResumeCursor`) compare it, because the embedded store compares dates only to the whole second. Filled in
+    # for documents stored before it existed by migration m0011.
+    updated_ms: int = 0
     status: str
     checkout: str | None = None
     merchant_request: str | None = None
@@ -77,6 +82,7 @@ def to_document(payment: Payment) -> PaymentDocument:
         callback_token=payment.callback_token,
         created_at=as_utc(payment.created_at),
         updated_at=as_utc(payment.updated_at),
+        updated_ms=epoch_ms(as_utc(payment.updated_at)),
         status=payment.status.value,
         checkout=payment.checkout,
         merchant_request=payment.merchant_request,

@@ -3,6 +3,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
+from adapters.mongo.change_order import read_in_change_order
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.payment_document import (
@@ -16,6 +17,7 @@ from domain.errors import ConcurrentUpdateError
 from domain.payment import Payment
 from domain.ports import PaymentRepository
 from domain.result_codes import PaymentStatus
+from domain.resume_cursor import ResumeCursor
 
 _PENDING = PaymentStatus.PENDING.value
 
@@ -70,10 +72,13 @@ class MongoPaymentRepository(PaymentRepository):
         return await self._find(due, [("next_check_at", ASCENDING), ("payment_id", ASCENDING)], limit)
 
     @translates_store_errors
-    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Payment]:
-        # Spelled out as $and: nx-27017 drops the other top-level conditions of a filter whose $or compares dates.
-        missed = {"$and": [{"hash": hash_}, {"$or": [{"status": _PENDING}, {"updated_at": {"$gt": since}}]}]}
-        return await self._find(missed, [("updated_at", ASCENDING), ("payment_id", ASCENDING)], limit)
+    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Payment]:
+        return await read_in_change_order(self._find, equal_to({"hash": hash_}), "payment_id", after, None, limit)
+
+    @translates_store_errors
+    async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
+        still_open = equal_to({"hash": hash_, "status": _PENDING})
+        return await read_in_change_order(self._find, still_open, "payment_id", after, until, limit)
 
     async def _find(self, condition: dict[str, Any], sort: list[tuple[str, int]], limit: int) -> list[Payment]:
         if limit <= 0:

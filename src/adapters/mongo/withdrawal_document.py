@@ -13,6 +13,7 @@ from domain.amount import Amount
 from domain.description import Description
 from domain.merchant_data import MerchantReference, Metadata
 from domain.phone import Phone
+from domain.resume_cursor import epoch_ms
 from domain.status_query import OpenStatusQuery
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 
@@ -44,6 +45,10 @@ class WithdrawalDocument(Model):
     callback_token: str = Field(unique=True)
     created_at: datetime
     updated_at: datetime
+    # `updated_at` in whole milliseconds since 1970, set by every write: the catch-up's order and its cursor
+    # (`ResumeCursor`) compare it, because the embedded store compares dates only to the whole second. Filled in
+    # for documents stored before it existed by migration m0011.
+    updated_ms: int = 0
     status: str
     conversation_id: str | None = None
     result_code: str | None = None
@@ -89,6 +94,7 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
         callback_token=withdrawal.callback_token,
         created_at=as_utc(withdrawal.created_at),
         updated_at=as_utc(withdrawal.updated_at),
+        updated_ms=epoch_ms(as_utc(withdrawal.updated_at)),
         status=withdrawal.status.value,
         conversation_id=withdrawal.conversation_id,
         result_code=withdrawal.result_code,

@@ -4,6 +4,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
+from adapters.mongo.change_order import read_in_change_order
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
@@ -17,6 +18,7 @@ from adapters.mongo.withdrawal_document import (
 )
 from domain.errors import ConcurrentUpdateError
 from domain.ports import WithdrawalRepository
+from domain.resume_cursor import ResumeCursor
 from domain.withdrawal import Withdrawal, WithdrawalStatus
 
 # Candidates read per round of `claim_next`, and rounds before giving up until the worker's next poll. Every lost
@@ -95,9 +97,15 @@ class MongoWithdrawalRepository(WithdrawalRepository):
         return await self._find(due, _CHECK_ORDER, limit)
 
     @translates_store_errors
-    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Withdrawal]:
-        missed = _all_of({"hash": hash_}, {"$or": [{"status": {"$in": _NOT_FINAL}}, {"updated_at": {"$gt": since}}]})
-        return await self._find(missed, [("updated_at", ASCENDING), ("withdrawal_id", ASCENDING)], limit)
+    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
+        return await read_in_change_order(self._find, equal_to({"hash": hash_}), "withdrawal_id", after, None, limit)
+
+    @translates_store_errors
+    async def open_between(
+        self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int
+    ) -> list[Withdrawal]:
+        still_open = {**equal_to({"hash": hash_}), "status": {"$in": _NOT_FINAL}}
+        return await read_in_change_order(self._find, still_open, "withdrawal_id", after, until, limit)
 
     async def _find(self, condition: dict[str, Any], sort: list[tuple[str, int]], limit: int) -> list[Withdrawal]:
         if limit <= 0:

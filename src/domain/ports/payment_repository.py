@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.payment import Payment
+from domain.resume_cursor import ResumeCursor
 
 
 class PaymentRepository(Protocol):
@@ -31,5 +32,11 @@ class PaymentRepository(Protocol):
         the longest-waiting first."""
 
     @abstractmethod
-    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Payment]:
-        """The hash's pending payments and those changed after `since`, oldest change first, at most `limit`."""
+    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Payment]:
+        """The hash's payments whose last change is placed after `after` (see `ResumeCursor`), in that order,
+        the first `limit`."""
+
+    @abstractmethod
+    async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
+        """The hash's pending payments whose last change is placed after `after` and not after `until`, in
+        that order, the first `limit`."""

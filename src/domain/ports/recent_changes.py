@@ -3,15 +3,31 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from domain.resume_cursor import ResumeCursor
 
-class Viewable(Protocol):
+
+class Missable(Protocol):
+    """A payment or withdrawal as a catch-up sends it: placed by its id and last change, shown by its view."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
     def view(self) -> dict[str, Any]: ...
 
 
 class RecentChanges(Protocol):
-    """What a reconnecting client of a hash has to catch up on."""
+    """What a reconnecting client of a hash has to catch up on, read in the order of `ResumeCursor`."""
 
     @abstractmethod
-    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> Sequence[Viewable]:
-        """Every record of the hash that is not final, and those changed after `since`; oldest change first,
-        at most `limit`."""
+    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> Sequence[Missable]:
+        """The hash's records whose last change is placed after `after`, in that order, the first `limit`."""
+
+    @abstractmethod
+    async def open_between(
+        self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int
+    ) -> Sequence[Missable]:
+        """The hash's records not yet final whose last change is placed after `after` and not after `until`, in
+        that order, the first `limit`."""

@@ -2,6 +2,7 @@ from abc import abstractmethod
 from datetime import datetime
 from typing import Protocol
 
+from domain.resume_cursor import ResumeCursor
 from domain.withdrawal import Withdrawal
 
 
@@ -42,6 +43,11 @@ class WithdrawalRepository(Protocol):
         longest-waiting first."""
 
     @abstractmethod
-    async def open_or_changed_since(self, hash_: str, since: datetime, limit: int) -> list[Withdrawal]:
-        """The hash's withdrawals not yet final and those changed after `since`, oldest change first, at most
-        `limit`."""
+    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
+        """The hash's withdrawals whose last change is placed after `after` (see `ResumeCursor`), in that order,
+        the first `limit`."""
+
+    @abstractmethod
+    async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Withdrawal]:
+        """The hash's withdrawals not yet final whose last change is placed after `after` and not after `until`, in
+        that order, the first `limit`."""

@@ -190,7 +190,7 @@
     }
   }
 
-  // One endpoint: its socket (reconnecting, catching up with ?since=), its form and its activity list.
+  // One endpoint: its socket (reconnecting, catching up with ?after=<cursor>), its form and its activity list.
   class Endpoint {
     constructor(panel, hash, scenarios) {
       this.panel = panel;
@@ -201,7 +201,7 @@
       this.byRef = new Map();
       this.byId = new Map();
       this.outbox = [];
-      this.since = null;
+      this.cursor = ''; // the last caught_up's cursor: empty until the first one comes
       this.retryMs = 500;
       this.connection = panel.querySelector('.connection');
       this.list = panel.querySelector('.activity');
@@ -213,7 +213,7 @@
 
     get address() {
       const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-      const query = this.since ? `?since=${encodeURIComponent(this.since)}` : '';
+      const query = `?after=${encodeURIComponent(this.cursor)}`;
       return `${scheme}//${location.host}/mpesa/${this.name}/${encodeURIComponent(this.hash)}${query}`;
     }
 
@@ -281,12 +281,18 @@
         return;
       }
       if (message.kind === 'update') this.update(message);
+      else if (message.kind === 'caught_up') this.caughtUp(message.data);
       else this.reply(message);
+    }
+
+    caughtUp(data) {
+      this.cursor = data.cursor;
+      // Cut short at CATCH_UP_MAX_UPDATES: reconnecting from the cursor sends the rest.
+      if (!data.complete) this.socket.close(1000, 'catching up on the rest');
     }
 
     update(message) {
       const data = message.data;
-      if (later(data.updated_at, this.since)) this.since = data.updated_at;
       let activity = this.byId.get(data.id);
       if (!activity) {
         activity = new Activity(this, null);

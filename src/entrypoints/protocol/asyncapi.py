@@ -36,8 +36,8 @@ from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, PushPayload, Statu
 from entrypoints.settings import Settings
 from entrypoints.ws.authorisation import EXPIRED_REASON
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
+from entrypoints.ws.resume_point import AFTER_REFUSED, BOTH_REFUSED, CLOSE_POLICY_VIOLATION, SINCE_REFUSED
 from entrypoints.ws.session import CLOSE_NORMAL, CLOSE_UNSUPPORTED_DATA
-from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
 from entrypoints.ws.socket_guard import CLOSE_TRY_AGAIN_LATER
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -59,14 +59,22 @@ CLOSE_CODES: tuple[tuple[int, str, str], ...] = (
     (
         CLOSE_GOING_AWAY,
         "server shutting down",
-        "The gateway is stopping (SIGTERM). Requests already in flight still finish; reconnect with `since`.",
+        "The gateway is stopping (SIGTERM). Requests already in flight still finish; reconnect with `after` (the "
+        "cursor of the last `caught_up`) or `since`.",
     ),
     (CLOSE_UNSUPPORTED_DATA, "only text JSON frames are accepted", "The client sent a binary frame."),
     (
         CLOSE_POLICY_VIOLATION,
-        "since must be an ISO 8601 time",
+        SINCE_REFUSED,
         "The `since` query parameter is not an ISO 8601 time; sent right after the handshake.",
     ),
+    (
+        CLOSE_POLICY_VIOLATION,
+        AFTER_REFUSED,
+        "The `after` query parameter is neither empty nor a cursor the gateway handed out; sent right after the "
+        "handshake.",
+    ),
+    (CLOSE_POLICY_VIOLATION, BOTH_REFUSED, "The URL has both `after` and `since`; sent right after the handshake."),
     (
         CLOSE_POLICY_VIOLATION,
         "UNAUTHORIZED: …",
@@ -78,7 +86,7 @@ CLOSE_CODES: tuple[tuple[int, str, str], ...] = (
         CLOSE_POLICY_VIOLATION,
         EXPIRED_REASON,
         "The socket's capability token expired while it was open: sent at the token's expiry, after which the socket "
-        "gets nothing more. Reconnect with a fresh token (and `since`).",
+        "gets nothing more. Reconnect with a fresh token (and `after` or `since`).",
     ),
     (
         CLOSE_TRY_AGAIN_LATER,
@@ -374,6 +382,56 @@ class WithdrawalUpdate(msgspec.Struct, forbid_unknown_fields=True):
     data: WithdrawalView
 
 
+# ---- Server → client, after the catch-up sent on connecting: where to resume from next time.
+
+_CAUGHT_UP = (
+    "Sent once the catch-up is done, to a socket whose URL has `after` (empty on a first connection), and to any "
+    "socket whose catch-up stopped at CATCH_UP_MAX_UPDATES with more left; again after a Redis outage, once the "
+    "store was read again. Reconnecting with `?after=<data.cursor>` sends every change after it, exactly: none "
+    "lost to ties of time or to a page size, on any store."
+)
+
+
+class CaughtUpData(msgspec.Struct, forbid_unknown_fields=True):
+    cursor: Annotated[
+        str,
+        Meta(
+            pattern=r"^\d{15}-[0-9A-Za-z_]{0,64}$",
+            description=(
+                "Opaque: pass it back as `after`. Of two cursors the later is the greater string. It stays "
+                "CATCH_UP_SETTLE_SECONDS (5) behind the read, so a change still being stored is not passed over: "
+                "a resume may send again a change this socket was sent (the same `version`: keep the highest)."
+            ),
+        ),
+    ]
+    updates: Annotated[int, Meta(ge=0, description="How many records the catch-up read and sent (or had sent).")]
+    complete: Annotated[
+        bool,
+        Meta(
+            description=(
+                "false when the catch-up stopped at CATCH_UP_MAX_UPDATES with more left: reconnect with "
+                "`after` set to this cursor for the rest."
+            )
+        ),
+    ]
+
+
+class PaymentsCaughtUp(msgspec.Struct, forbid_unknown_fields=True):
+    __doc__ = f"The catch-up of payments is done. {_CAUGHT_UP}"
+
+    kind: Literal["caught_up"]
+    topic: Annotated[str, Meta(pattern=r"^/mpesa/[^/]+$", description="/mpesa/{hash}")]
+    data: CaughtUpData
+
+
+class WithdrawalsCaughtUp(msgspec.Struct, forbid_unknown_fields=True):
+    __doc__ = f"The catch-up of withdrawals is done. {_CAUGHT_UP}"
+
+    kind: Literal["caught_up"]
+    topic: Annotated[str, Meta(pattern=r"^/mpesa/b2c/[^/]+$", description="/mpesa/b2c/{hash}")]
+    data: CaughtUpData
+
+
 # Each channel's messages by name (the name is the message's `name`; its Struct names its schema).
 STK_MESSAGES: dict[str, type[msgspec.Struct]] = {
     "push": PushRequest,
@@ -382,12 +440,14 @@ STK_MESSAGES: dict[str, type[msgspec.Struct]] = {
     "statusReply": StatusReply,
     "errorReply": StkErrorReply,
     "update": PaymentUpdate,
+    "caughtUp": PaymentsCaughtUp,
 }
 B2C_MESSAGES: dict[str, type[msgspec.Struct]] = {
     "withdraw": WithdrawRequest,
     "withdrawReply": WithdrawReply,
     "errorReply": B2cErrorReply,
     "update": WithdrawalUpdate,
+    "caughtUp": WithdrawalsCaughtUp,
 }
 # The request kinds each endpoint serves, with the payload Struct the listener converts it with.
 STK_KINDS: dict[str, type[msgspec.Struct]] = {"push": PushPayload, "status": StatusPayload}
@@ -447,16 +507,29 @@ def _channel(address: str, title: str, description: str, messages: dict[str, typ
                 "query": {
                     "type": "object",
                     "properties": {
+                        "after": {
+                            "type": "string",
+                            "description": (
+                                "The `cursor` of the last `caught_up` message the client got; empty on its first "
+                                "connection. The catch-up sent on connecting is then every change after it, "
+                                "exactly, however old, followed by a `caught_up` with the cursor for next time "
+                                "(without a cursor: what changed in the last CATCH_UP_WINDOW_SECONDS). Anything "
+                                f"else: closed with {CLOSE_POLICY_VIOLATION}. Not with `since`."
+                            ),
+                        },
                         "since": {
                             "type": "string",
                             "format": "date-time",
                             "description": (
-                                "ISO 8601 (UTC when it names no zone): the `updated_at` of the last update the "
-                                "client saw. The catch-up sent on connecting is then what changed after it (at most "
-                                "24 hours back) instead of the last CATCH_UP_WINDOW_SECONDS. Not a time: closed "
-                                f"with {CLOSE_POLICY_VIOLATION}."
+                                "The older way, without a cursor. ISO 8601 (UTC when it names no zone): the "
+                                "`updated_at` of the last update the client saw. The catch-up sent on connecting is "
+                                "then what changed from its millisecond on (at most 24 hours back), instead of the "
+                                "last CATCH_UP_WINDOW_SECONDS: that last update comes again, with any other change "
+                                "of the same millisecond. A change still being stored when the client was sent that "
+                                "update can be missed; `after` cannot miss it. Not a time: closed with "
+                                f"{CLOSE_POLICY_VIOLATION}."
                             ),
-                        }
+                        },
                     },
                     "additionalProperties": False,
                 },
@@ -529,10 +602,16 @@ def asyncapi_document() -> dict[str, Any]:
                 "stk", "receive", "status", "Read a payment's stored state.", ["statusReply", "errorReply"]
             ),
             "paymentUpdates": _operation("stk", "send", "update", "Every change of a payment of the hash.", None),
+            "paymentsCaughtUp": _operation(
+                "stk", "send", "caughtUp", "The catch-up is done: the cursor to resume after.", None
+            ),
             "withdraw": _operation(
                 "b2c", "receive", "withdraw", "Request a B2C payout.", ["withdrawReply", "errorReply"]
             ),
             "withdrawalUpdates": _operation("b2c", "send", "update", "Every change of a withdrawal of the hash.", None),
+            "withdrawalsCaughtUp": _operation(
+                "b2c", "send", "caughtUp", "The catch-up is done: the cursor to resume after.", None
+            ),
         },
         "components": {
             "schemas": _schemas(),

@@ -10,7 +10,7 @@ from domain.capability import B2C, STK, Capability
 from domain.capability_token import V1_ACCEPTED_UNTIL, TokenKeys, is_v1_token, looks_like_token, read_token
 from domain.errors import UnauthorizedError
 from domain.ports import Clock
-from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
+from entrypoints.ws.resume_point import CLOSE_POLICY_VIOLATION
 
 logger = structlog.get_logger()
 

@@ -6,13 +6,14 @@ from litestar.di import NamedDependency
 
 from domain.capability import B2C
 from domain.errors import UnauthorizedError
+from domain.resume_cursor import ResumeCursor
 from domain.topics import b2c_topic
-from domain.use_cases.catch_up import CatchUp
+from domain.use_cases.catch_up import CatchUp, CaughtUp, SendUpdate
 from domain.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
 from entrypoints.protocol.messages import ClientMessage, WithdrawPayload, convert
 from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
+from entrypoints.ws.resume_point import ResumePointError, parse_resume_point, refuse_resume_point
 from entrypoints.ws.session import run_session
-from entrypoints.ws.since import parse_since, refuse_since
 from entrypoints.ws.socket_limits import SocketLimits
 
 
@@ -26,9 +27,11 @@ async def b2c_socket(
     b2c_catch_up: NamedDependency[CatchUp],
     client_authorisation: NamedDependency[ClientAuthorisation],
     since: str | None = None,
+    after: str | None = None,
 ) -> None:
-    """`hash`: a signed capability token with the b2c scope, or (open withdrawals only) a plain hash. Query `since`
-    (ISO 8601, the `updated_at` of the last update the client saw) narrows the catch-up."""
+    """`hash`: a signed capability token with the b2c scope, or (open withdrawals only) a plain hash. Query `after`
+    (the cursor of the last `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at`
+    of the last update the client saw): where the catch-up resumes (README: Catching up after a reconnect)."""
     try:
         capability = client_authorisation.admit(hash, B2C)
     except UnauthorizedError as error:
@@ -53,16 +56,21 @@ async def b2c_socket(
         return (await request_withdrawal(command)).view()
 
     try:
-        last_seen = parse_since(since)
-    except ValueError:
-        await refuse_since(socket)
+        resume = parse_resume_point(after, since)
+    except ResumePointError as error:
+        await refuse_resume_point(socket, error)
         return
+
+    async def missed(send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
+        return await b2c_catch_up(subject, send, after=cursor or resume.after, since=resume.since)
+
     await run_session(
         socket,
         b2c_topic(subject),
         {"withdraw": withdraw},
         channels,
         socket_limits,
-        missed=lambda: b2c_catch_up(subject, last_seen),
+        missed=missed,
         lifetime=client_authorisation.seconds_left(capability),
+        tells_cursor=resume.wants_cursor,
     )

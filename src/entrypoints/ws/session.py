@@ -12,20 +12,24 @@ from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 
 from domain.errors import DomainError, RateLimitedError
+from domain.resume_cursor import BEGINNING, ResumeCursor
+from domain.use_cases.catch_up import CaughtUp, SendUpdate
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
 from entrypoints.protocol.messages import ClientMessage, decode_document, read_envelope, usable_ref
 from entrypoints.ws.authorisation import EXPIRED_REASON
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
+from entrypoints.ws.resume_point import CLOSE_POLICY_VIOLATION
 from entrypoints.ws.sent_versions import SentVersions
-from entrypoints.ws.since import CLOSE_POLICY_VIOLATION
 from entrypoints.ws.socket_guard import CLOSE_TRY_AGAIN_LATER, RATE_LIMITED_REASON, SocketGuard
 from entrypoints.ws.socket_limits import SocketLimits
 
 logger = structlog.get_logger()
 
 Handler = Callable[[ClientMessage], Awaitable[dict[str, Any]]]
-Missed = Callable[[], Awaitable[list[dict[str, Any]]]]
+# The socket's catch-up: sends each missed update through the callable it is given, resuming after the cursor the
+# socket's previous catch-up handed back (None for its first).
+Missed = Callable[[SendUpdate, ResumeCursor | None], Awaitable[CaughtUp]]
 
 CLOSE_NORMAL = 1000
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -41,7 +45,9 @@ class ClientSocket:
         self._socket, self._lock = socket, asyncio.Lock()
         self.open = True
         self._sent_versions: SentVersions | None = None  # made by the first update: an idle socket has none
-        self._topic, self._missed = "", _nothing_missed  # its catch-up, read again after a Redis outage
+        # Its catch-up, read again after a Redis outage from where the last one left off.
+        self._topic, self._missed, self._tells_cursor = "", _nothing_missed, False
+        self._cursor: ResumeCursor | None = None
 
     async def send(self, frame: bytes) -> None:
         if not self.open:
@@ -59,12 +65,31 @@ class ClientSocket:
         if self._sent_versions.admit(frame):
             await self.send(frame)
 
-    def catch_up_on(self, topic: str, missed: Missed) -> None:
-        self._topic, self._missed = topic, missed
+    def catch_up_on(self, topic: str, missed: Missed, tells_cursor: bool) -> None:
+        self._topic, self._missed, self._tells_cursor = topic, missed, tells_cursor
+
+    async def catch_up(self) -> None:
+        """Send what the socket's catch-up reads from the store, then (to a client that resumes by cursor, or
+        whenever more was left than one connection is sent) a `caught_up` with the cursor to resume after."""
+        topic = self._topic
+
+        async def send(data: dict[str, Any]) -> None:
+            await self.send_update(_encoder.encode({"kind": "update", "topic": topic, "data": data}))
+
+        try:
+            caught_up = await self._missed(send, self._cursor)
+        except DomainError as error:
+            # The socket still works without its catch-up (the store may be down); `status` reads any payment later.
+            logger.warning("ws_catch_up_skipped", code=error.code.value)
+            return
+        self._cursor = caught_up.cursor
+        if self._tells_cursor or not caught_up.complete:
+            await self.send(_encoder.encode(caught_up_message(topic, caught_up)))
+        logger.info("ws_catch_up", updates=caught_up.updates, complete=caught_up.complete)
 
     async def catch_up_again(self) -> None:
         """Send what the socket's catch-up reads now from the store that it was not sent yet (StoreResync)."""
-        await _send_missed(self, self._topic, self._missed)
+        await self.catch_up()
 
     async def close(self, code: int, reason: str) -> None:
         if not self.open:
@@ -83,11 +108,12 @@ async def run_session(
     handlers: Mapping[str, Handler],
     channels: ChannelsPlugin,
     limits: SocketLimits,
-    missed: Callable[[], Awaitable[list[dict[str, Any]]]],
+    missed: Missed,
     lifetime: float | None = None,
+    tells_cursor: bool = False,
 ) -> None:
-    """Serve one client: subscribe it to `topic`, send it what it `missed`, then answer its frames until it leaves
-    (or, after `lifetime` seconds, its token expires)."""
+    """Serve one client: subscribe it to `topic`, send it what it `missed` (and, if it `tells_cursor`, where to
+    resume after), then answer its frames until it leaves (or, after `lifetime` seconds, its token expires)."""
     drain = limits.drain
     if drain.draining:
         await socket.close(code=CLOSE_GOING_AWAY, reason="server shutting down")
@@ -100,7 +126,7 @@ async def run_session(
         return
     try:
         await socket.accept()
-        await _serve(socket, topic, handlers, channels, limits, missed, guard, address, lifetime)
+        await _serve(socket, topic, handlers, channels, limits, missed, guard, address, lifetime, tells_cursor)
     finally:
         guard.close(topic, address)
 
@@ -119,16 +145,17 @@ async def _serve(
     handlers: Mapping[str, Handler],
     channels: ChannelsPlugin,
     limits: SocketLimits,
-    missed: Callable[[], Awaitable[list[dict[str, Any]]]],
+    missed: Missed,
     guard: SocketGuard,
     address: str,
     lifetime: float | None = None,
+    tells_cursor: bool = False,
 ) -> None:
     drain = limits.drain
     client = ClientSocket(socket)
     drain.register(client)
     # After a Redis outage the store is read again: what crossed instances through Redis may have been lost.
-    client.catch_up_on(topic, missed)
+    client.catch_up_on(topic, missed, tells_cursor)
     limits.resync.register(client)
     kinds = frozenset(handlers)
     slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
@@ -147,7 +174,7 @@ async def _serve(
                 subscriber.run_in_background(client.send_update, join=False),
             ):
                 # Subscribed first, so nothing that changes while the missed updates are read can slip between.
-                await _send_missed(client, topic, missed)
+                await client.catch_up()
                 while True:
                     try:
                         # asyncio.timeout, not wait_for: on 3.11 wait_for wraps every receive in a task of its own.
@@ -203,20 +230,13 @@ def _expire(client: ClientSocket) -> None:
     task.add_done_callback(_expiring.discard)
 
 
-async def _send_missed(client: ClientSocket, topic: str, missed: Callable[[], Awaitable[list[dict[str, Any]]]]) -> None:
-    try:
-        records = await missed()
-    except DomainError as error:
-        # The socket still works without its catch-up (the store may be down); `status` reads any payment later.
-        logger.warning("ws_catch_up_skipped", code=error.code.value)
-        return
-    for data in records:
-        await client.send_update(_encoder.encode({"kind": "update", "topic": topic, "data": data}))
-    logger.info("ws_catch_up", updates=len(records))
+def caught_up_message(topic: str, caught_up: CaughtUp) -> dict[str, Any]:
+    data = {"cursor": caught_up.cursor.encode(), "updates": caught_up.updates, "complete": caught_up.complete}
+    return {"kind": "caught_up", "topic": topic, "data": data}
 
 
-async def _nothing_missed() -> list[dict[str, Any]]:
-    return []
+async def _nothing_missed(_: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
+    return CaughtUp(cursor or BEGINNING, 0, complete=True)
 
 
 def _endpoint_of(socket: WebSocket) -> str:

@@ -6,14 +6,15 @@ from litestar.di import NamedDependency
 
 from domain.capability import STK
 from domain.errors import UnauthorizedError
+from domain.resume_cursor import ResumeCursor
 from domain.topics import stk_topic
-from domain.use_cases.catch_up import CatchUp
+from domain.use_cases.catch_up import CatchUp, CaughtUp, SendUpdate
 from domain.use_cases.payment_status import PaymentStatusQuery
 from domain.use_cases.push_payment import PushCommand, PushPayment
 from entrypoints.protocol.messages import ClientMessage, PushPayload, StatusPayload, convert
 from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
+from entrypoints.ws.resume_point import ResumePointError, parse_resume_point, refuse_resume_point
 from entrypoints.ws.session import run_session
-from entrypoints.ws.since import parse_since, refuse_since
 from entrypoints.ws.socket_limits import SocketLimits
 
 
@@ -28,9 +29,11 @@ async def stk_socket(
     stk_catch_up: NamedDependency[CatchUp],
     client_authorisation: NamedDependency[ClientAuthorisation],
     since: str | None = None,
+    after: str | None = None,
 ) -> None:
-    """`hash`: a signed capability token, or (open mode) a plain hash. Query `since` (ISO 8601, the `updated_at`
-    of the last update the client saw) narrows the catch-up."""
+    """`hash`: a signed capability token, or (open mode) a plain hash. Query `after` (the cursor of the last
+    `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at` of the last update the
+    client saw): where the catch-up resumes (README: Catching up after a reconnect)."""
     try:
         capability = client_authorisation.admit(hash, STK)
     except UnauthorizedError as error:
@@ -59,16 +62,21 @@ async def stk_socket(
         return (await payment_status(subject, convert(message.payload, StatusPayload).checkout)).view()
 
     try:
-        last_seen = parse_since(since)
-    except ValueError:
-        await refuse_since(socket)
+        resume = parse_resume_point(after, since)
+    except ResumePointError as error:
+        await refuse_resume_point(socket, error)
         return
+
+    async def missed(send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
+        return await stk_catch_up(subject, send, after=cursor or resume.after, since=resume.since)
+
     await run_session(
         socket,
         stk_topic(subject),
         {"push": push, "status": status},
         channels,
         socket_limits,
-        missed=lambda: stk_catch_up(subject, last_seen),
+        missed=missed,
         lifetime=client_authorisation.seconds_left(capability),
+        tells_cursor=resume.wants_cursor,
     )

@@ -1,0 +1,80 @@
+"""C2B payments as stored: one document per M-PESA receipt (TransID, unique since migration m0014)."""
+
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from adapters.mongo.c2b_request_document import from_ms
+from adapters.mongo.client import MongoDatabase
+from adapters.mongo.equality import equal_to
+from adapters.mongo.store_errors import translates_store_errors
+from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
+from domain.c2b.payer import Payer
+from domain.c2b.ports import C2bPayments
+from domain.resume_cursor import epoch_ms
+
+COLLECTION = "c2b_payments"
+
+
+class MongoC2bPayments(C2bPayments):
+    def __init__(self, database: MongoDatabase) -> None:
+        self._collection = database[COLLECTION]
+
+    @translates_store_errors
+    async def record(self, payment: C2bPayment) -> bool:
+        try:
+            await self._collection.insert_one(_to_document(payment))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    @translates_store_errors
+    async def by_trans_id(self, trans_id: str) -> C2bPayment | None:
+        stored = await self._collection.find_one(equal_to({"trans_id": trans_id}))
+        return None if stored is None else _from_document(stored)
+
+
+def _to_document(payment: C2bPayment) -> dict[str, Any]:
+    t = payment.transaction
+    return {
+        "trans_id": t.trans_id,
+        "amount": t.amount,
+        "shortcode": t.shortcode,
+        "bill_reference": t.bill_reference,
+        "reference": t.reference,
+        "payer": t.payer.msisdn,
+        "payer_form": t.payer.form.value,
+        "trans_time": t.trans_time,
+        "transaction_type": t.transaction_type,
+        "first_name": t.first_name,
+        "org_account_balance": t.org_account_balance,
+        "third_party_trans_id": t.third_party_trans_id,
+        "received_ms": epoch_ms(payment.received_at),
+        "match": payment.match.value,
+        "request_id": payment.request_id,
+        "hash": payment.hash,
+        "source": payment.source,
+    }
+
+
+def _from_document(stored: dict[str, Any]) -> C2bPayment:
+    transaction = C2bTransaction(
+        trans_id=stored["trans_id"],
+        amount=stored["amount"],
+        shortcode=stored["shortcode"],
+        bill_reference=stored["bill_reference"],
+        payer=Payer(stored["payer"]),
+        trans_time=stored["trans_time"],
+        transaction_type=stored["transaction_type"],
+        first_name=stored["first_name"],
+        org_account_balance=stored["org_account_balance"],
+        third_party_trans_id=stored["third_party_trans_id"],
+    )
+    return C2bPayment(
+        transaction,
+        from_ms(stored["received_ms"]),
+        PaymentMatch(stored["match"]),
+        request_id=stored["request_id"],
+        hash=stored["hash"],
+        source=stored["source"],
+    )

@@ -1,0 +1,79 @@
+"""One C2B payment as Daraja reports it (validation or confirmation body), and how it was matched when stored."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from domain.c2b.account_reference import AccountReference
+from domain.c2b.payer import Payer
+
+
+@dataclass(frozen=True, slots=True)
+class C2bTransaction:
+    """The fields of Daraja's validation and confirmation bodies the gateway relies on, in domain words.
+
+    `trans_id` is the M-PESA receipt (TransID), the key a payment is stored once by; it is empty on a validation
+    request, where the money has not moved yet. `bill_reference` is the account number as the customer typed it.
+    """
+
+    trans_id: str
+    amount: int
+    shortcode: str
+    bill_reference: str
+    payer: Payer
+    trans_time: str = ""
+    transaction_type: str = ""
+    first_name: str = ""
+    org_account_balance: str = ""
+    third_party_trans_id: str = ""
+
+    @property
+    def reference(self) -> str:
+        return AccountReference.normalised(self.bill_reference)
+
+
+class PaymentMatch(StrEnum):
+    """How a confirmation met the payment requests: applied to one, or kept unmatched with the reason."""
+
+    APPLIED = "applied"
+    UNKNOWN_REFERENCE = "unknown_reference"
+    REQUEST_CLOSED = "request_closed"
+
+    @property
+    def matched(self) -> bool:
+        return self is PaymentMatch.APPLIED
+
+
+@dataclass(slots=True)
+class C2bPayment:
+    """A confirmed payment, stored once per TransID whether or not a request expected it; never dropped."""
+
+    transaction: C2bTransaction
+    received_at: datetime
+    match: PaymentMatch
+    request_id: str | None = None
+    hash: str | None = None
+    source: str = "confirmation"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trans_id(self) -> str:
+        return self.transaction.trans_id
+
+    def view(self) -> dict[str, Any]:
+        t = self.transaction
+        return {
+            "trans_id": t.trans_id,
+            "amount": t.amount,
+            "shortcode": t.shortcode,
+            "account_reference": t.bill_reference,
+            "payer": t.payer.msisdn,
+            "payer_form": t.payer.form.value,
+            "first_name": t.first_name,
+            "trans_time": t.trans_time,
+            "received_at": self.received_at.isoformat(),
+            "match": self.match.value,
+            "request_id": self.request_id,
+            "source": self.source,
+        }

@@ -1,0 +1,154 @@
+"""A payment the merchant expects (an invoice): open until it is paid, overpaid, underpaid at expiry, or expired.
+
+Confirmations are summed per TransID (a receipt counts once, however often Daraja repeats it). How the sum settles
+the request depends on its amount rule: EXACT wants the amount (less is partial, more is overpaid), MINIMUM wants at
+least the amount, OPEN takes any payment. A final request never changes; a payment that reaches it later is kept
+unmatched (PaymentMatch.REQUEST_CLOSED) so no shilling disappears.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from domain.c2b.account_reference import AccountReference
+from domain.c2b.confirmation import C2bTransaction
+from domain.errors import DomainError, ValidationError
+from domain.merchant_data import Metadata
+
+# Daraja's validation call comes before its confirmation: a payment validated just before expiry still counts when
+# its confirmation lands this long after.
+CONFIRMATION_GRACE = timedelta(minutes=2)
+LONGEST_EXPIRY = timedelta(days=90)
+
+
+class AmountRule(StrEnum):
+    EXACT = "exact"
+    MINIMUM = "minimum"
+    OPEN = "open"
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    OVERPAID = "overpaid"
+    UNDERPAID = "underpaid"
+    EXPIRED = "expired"
+
+    @property
+    def final(self) -> bool:
+        return self is not RequestStatus.OPEN
+
+
+class RequestFinalError(DomainError):
+    """A final payment request was asked to take money or expire again."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedConfirmation:
+    trans_id: str
+    amount: int
+    at: datetime
+
+
+@dataclass(slots=True)
+class PaymentRequest:
+    id: str
+    hash: str
+    reference: AccountReference
+    rule: AmountRule
+    amount: int | None
+    expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    metadata: Metadata = field(default_factory=lambda: Metadata(()))
+    status: RequestStatus = RequestStatus.OPEN
+    confirmations: dict[str, AppliedConfirmation] = field(default_factory=dict)
+    version: int = 0
+
+    @classmethod
+    def create(
+        cls,
+        request_id: str,
+        hash_: str,
+        reference: AccountReference,
+        rule: AmountRule,
+        amount: int | None,
+        expires_at: datetime,
+        now: datetime,
+        metadata: Metadata | None = None,
+    ) -> "PaymentRequest":
+        if (rule is AmountRule.OPEN) != (amount is None):
+            raise ValidationError("amount", "is required for an exact or minimum amount and must be left out for open")
+        if not now < expires_at <= now + LONGEST_EXPIRY:
+            raise ValidationError("expires_at", f"must be in the future, at most {LONGEST_EXPIRY.days} days ahead")
+        return cls(request_id, hash_, reference, rule, amount, expires_at, now, now, metadata or Metadata(()))
+
+    @property
+    def received(self) -> int:
+        return sum(c.amount for c in self.confirmations.values())
+
+    @property
+    def outstanding(self) -> int:
+        """What is still owed (0 for an open amount, or once the amount is reached)."""
+        return max((self.amount or 0) - self.received, 0)
+
+    def accepts_at(self, now: datetime) -> bool:
+        return self.status is RequestStatus.OPEN and now < self.expires_at + CONFIRMATION_GRACE
+
+    def amount_fits(self, amount: int) -> bool:
+        """Whether a payment of `amount` is what the request asks for next (validation's exact-amount rule)."""
+        if self.rule is AmountRule.EXACT:
+            return amount == self.outstanding
+        if self.rule is AmountRule.MINIMUM:
+            return amount >= self.outstanding
+        return amount > 0
+
+    def apply(self, transaction: C2bTransaction, now: datetime) -> bool:
+        """Count a confirmed payment once; False when this TransID was counted already."""
+        if transaction.trans_id in self.confirmations:
+            return False
+        if not self.accepts_at(now):
+            raise RequestFinalError(f"payment request {self.id} is {self.status.value}")
+        self.confirmations[transaction.trans_id] = AppliedConfirmation(transaction.trans_id, transaction.amount, now)
+        self.status = self._settled_status()
+        self.updated_at = now
+        return True
+
+    def expire(self, now: datetime) -> None:
+        if self.status.final:
+            raise RequestFinalError(f"payment request {self.id} is {self.status.value}")
+        self.status = RequestStatus.UNDERPAID if self.confirmations else RequestStatus.EXPIRED
+        self.updated_at = now
+
+    def _settled_status(self) -> RequestStatus:
+        received = self.received
+        if self.rule is AmountRule.OPEN:
+            return RequestStatus.PAID
+        assert self.amount is not None  # EXACT and MINIMUM carry an amount
+        if received < self.amount:
+            return RequestStatus.OPEN
+        if received > self.amount and self.rule is AmountRule.EXACT:
+            return RequestStatus.OVERPAID
+        return RequestStatus.PAID
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": "c2b_request",
+            "account_reference": self.reference.text,
+            "amount_rule": self.rule.value,
+            "amount": self.amount,
+            "received": self.received,
+            "outstanding": self.outstanding,
+            "status": self.status.value,
+            "expires_at": self.expires_at.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "metadata": self.metadata.as_dict(),
+            "confirmations": [
+                {"trans_id": c.trans_id, "amount": c.amount, "at": c.at.isoformat()}
+                for c in sorted(self.confirmations.values(), key=lambda c: (c.at, c.trans_id))
+            ],
+            "version": self.version,
+        }

@@ -1,0 +1,32 @@
+import structlog
+
+from domain.c2b.payment_request import CONFIRMATION_GRACE, PaymentRequest
+from domain.c2b.ports import PaymentRequests
+from domain.c2b.topic import c2b_topic
+from domain.errors import ConcurrentUpdateError
+from domain.ports import Broadcaster, Clock
+
+logger = structlog.get_logger()
+
+
+class ExpirePaymentRequests:
+    """Close open requests past their expiry (and its grace): underpaid if some money came, expired if none."""
+
+    def __init__(self, requests: PaymentRequests, broadcaster: Broadcaster, clock: Clock, batch: int = 100) -> None:
+        self._requests, self._broadcaster, self._clock, self._batch = requests, broadcaster, clock, batch
+
+    async def __call__(self) -> list[PaymentRequest]:
+        now = self._clock.now()
+        expired: list[PaymentRequest] = []
+        for request in await self._requests.due_to_expire(now - CONFIRMATION_GRACE, self._batch):
+            request.expire(now)
+            try:
+                await self._requests.save(request)
+            except ConcurrentUpdateError:
+                continue  # a confirmation counted meanwhile; the next round sees it
+            await self._broadcaster.publish(c2b_topic(request.hash), request.view())
+            logger.info(
+                "c2b_request_closed", request_id=request.id, status=request.status.value, received=request.received
+            )
+            expired.append(request)
+        return expired

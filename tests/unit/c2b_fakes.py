@@ -1,0 +1,64 @@
+"""In-memory stand-ins for the C2B ports: copies in and out, so only `save` and `record` change what is stored."""
+
+import asyncio
+import copy
+from datetime import datetime
+
+from domain.c2b.confirmation import C2bPayment
+from domain.c2b.errors import ReferenceTakenError
+from domain.c2b.payment_request import PaymentRequest, RequestStatus
+from domain.errors import ConcurrentUpdateError
+
+
+class FakePaymentRequests:
+    def __init__(self) -> None:
+        self._by_id: dict[str, PaymentRequest] = {}
+        self.slow: asyncio.Event | None = None
+
+    def answers_only_when(self, released: asyncio.Event) -> None:
+        """From now on, reads wait for `released`, as a store that has stopped answering."""
+        self.slow = released
+
+    async def add(self, request: PaymentRequest) -> None:
+        if any(r.reference == request.reference and r.status is RequestStatus.OPEN for r in self._by_id.values()):
+            raise ReferenceTakenError()
+        self._by_id[request.id] = copy.deepcopy(request)
+
+    async def by_reference(self, reference: str) -> PaymentRequest | None:
+        if self.slow is not None:
+            await self.slow.wait()
+        found = [r for r in self._by_id.values() if r.reference.text == reference]
+        return copy.deepcopy(max(found, key=lambda r: r.created_at)) if found else None
+
+    async def by_id(self, hash_: str, request_id: str) -> PaymentRequest | None:
+        found = self._by_id.get(request_id)
+        return copy.deepcopy(found) if found is not None and found.hash == hash_ else None
+
+    async def save(self, request: PaymentRequest) -> None:
+        stored = self._by_id[request.id]
+        if stored.version != request.version:
+            raise ConcurrentUpdateError(f"request {request.id} is at version {stored.version}")
+        request.version += 1
+        self._by_id[request.id] = copy.deepcopy(request)
+
+    async def due_to_expire(self, expired_before: datetime, limit: int) -> list[PaymentRequest]:
+        due = [r for r in self._by_id.values() if r.status is RequestStatus.OPEN and r.expires_at < expired_before]
+        return [copy.deepcopy(r) for r in sorted(due, key=lambda r: r.expires_at)[:limit]]
+
+    def get(self, request_id: str) -> PaymentRequest:
+        return copy.deepcopy(self._by_id[request_id])
+
+
+class FakeC2bPayments:
+    def __init__(self) -> None:
+        self.by_id: dict[str, C2bPayment] = {}
+
+    async def record(self, payment: C2bPayment) -> bool:
+        if payment.trans_id in self.by_id:
+            return False
+        self.by_id[payment.trans_id] = copy.deepcopy(payment)
+        return True
+
+    async def by_trans_id(self, trans_id: str) -> C2bPayment | None:
+        found = self.by_id.get(trans_id)
+        return copy.deepcopy(found) if found is not None else None
