@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     b2c_first_check_seconds: float = Field(60.0, gt=0)
     reconcile_max_delay_seconds: float = Field(300.0, gt=0)
     reconcile_poll_seconds: float = Field(5.0, gt=0)
+    # A loop that finds nothing waits longer each time, up to this: the most work queued by another instance (or
+    # a due check) waits before this process looks (docs/performance.md: the idle process).
+    idle_poll_max_seconds: float = Field(10.0, gt=0)
 
     simulator_callback_delay: float = Field(2.0, ge=0)
     stk_max_amount: int = Field(250_000, ge=1, le=250_000)
@@ -133,6 +136,8 @@ class Settings(BaseSettings):
     callback_allowed_networks: str = ",".join(SAFARICOM_CALLBACK_ADDRESSES)
     trusted_proxies: str = ""
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    # Count store commands by name and collection in /metrics (docs/performance.md); off: the driver builds no events.
+    store_command_metrics: bool = False
 
     # Client authorisation and transport (SECURITY.md).
     client_auth: ClientAuth | None = None  # unset: open with the simulator, signed with sandbox and production
