@@ -195,6 +195,11 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Longest wait between two checks of one record (the delay doubles, with jitter)."
     )
     reconcile_poll_seconds: float = Field(5.0, gt=0, description="Seconds between the reconciler's looks.")
+    # A loop that finds nothing waits longer each time, up to this: the most work queued by another instance (or
+    # a due check) waits before this process looks (docs/performance.md: the idle process).
+    idle_poll_max_seconds: float = Field(
+        10.0, gt=0, description="Longest wait of an idle background loop between two looks at the store."
+    )
 
     simulator_callback_delay: float = Field(
         2.0, ge=0, description="Seconds the bundled simulator waits before sending its callback."
@@ -219,6 +224,8 @@ class Settings(BaseSettings):
     log_level: str = Field(
         "INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Least severe log line written (any case)."
     )
+    # Count store commands by name and collection in /metrics (docs/performance.md); off: the driver builds no events.
+    store_command_metrics: bool = Field(False, description="Count store commands by name and collection in /metrics.")
 
     # Client authorisation and transport (SECURITY.md).
     client_auth: ClientAuth | None = Field(
