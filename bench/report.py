@@ -11,6 +11,18 @@ from typing import Any
 from bench.measure import spread
 
 README = Path(__file__).resolve().parent / "README.md"
+PERFORMANCE_PAGE = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+COMMANDS_START, COMMANDS_END = "<!-- commands:start -->", "<!-- commands:end -->"
+# (key in the run's "commands", label, target, the bound the figure must not exceed)
+COMMAND_FIGURES = (
+    ("push_to_success", "STK push → success callback → final `update`", "≤ 5", 5.0),
+    ("withdrawal_to_success", "B2C withdrawal → Result → final `update`", "≤ 7", 7.0),
+    ("status", "`status` of a stored payment", "1", 1.0),
+    ("socket_open", "socket open (its catch-up), and close", "≤ 1", 1.0),
+)
+# Gateway CPU per operation (issue 15, item 5): push and callback together make "push → success".
+CPU_TARGETS = {"push_to_success": "≤ 2.2 ms (push 1.2 + callback 1.0)", "status": "≤ 0.3 ms"}
+IDLE_TARGET = 1.0
 TABLE_START, TABLE_END = "<!-- latest:start -->", "<!-- latest:end -->"
 TARGETS = ("gateway", "baseline")
 
@@ -51,6 +63,20 @@ def _gateway_at_most(bound: float) -> Callable[[dict[str, Any]], bool]:
     return lambda summary: summary["gateway"]["median"] is not None and summary["gateway"]["median"] <= bound
 
 
+def _cpu_ms_per(*path: str, rate: str = "rate") -> Getter:
+    """The target's CPU during a timed window ÷ the operations it did per second there, in ms per operation
+    (process CPU time from /proc: robust on a shared machine, unlike wall time)."""
+
+    def get(run: dict[str, Any], target: str) -> float | None:
+        window = _dig(run, path[0], target, *path[1:])
+        cores, done = _dig(window, "cpu_cores", target), _dig(window, rate)
+        if cores is None or not done:
+            return None
+        return float(cores) * 1000 / float(done)
+
+    return get
+
+
 def figures(plan: dict[str, Any]) -> list[Figure]:
     listed = [
         Figure(
@@ -81,6 +107,15 @@ def figures(plan: dict[str, Any]) -> list[Figure]:
         Figure("status.p50", "`status` p50", _at("status", "latency_ms", "p50"), "ms", 1),
         Figure("status.p99", "`status` p99", _at("status", "latency_ms", "p99"), "ms", 1),
         Figure("status.max", "`status` max", _at("status", "latency_ms", "max"), "ms", 1),
+        Figure(
+            "status.cpu_ms",
+            "… CPU per `status` (process CPU ÷ answers)",
+            _cpu_ms_per("status"),
+            "ms",
+            2,
+            "≤ 0.3 ms",
+            _gateway_at_most(0.3),
+        ),
     ]
     for phase, label in (
         ("push", f"WSS `push` ({plan['push_sockets']} sockets)"),
@@ -103,6 +138,15 @@ def figures(plan: dict[str, Any]) -> list[Figure]:
             ),
             Figure(
                 f"{phase}.saturation.max", "… max at saturation", _at(phase, "saturation", "latency_ms", "max"), "ms", 1
+            ),
+            Figure(
+                f"{phase}.saturation.cpu_ms",
+                "… CPU per push at saturation (process CPU ÷ acknowledged)",
+                _cpu_ms_per(phase, "saturation"),
+                "ms",
+                2,
+                "≤ 1.2 ms",
+                _gateway_at_most(1.2),
             ),
             Figure(
                 f"{phase}.paced.offered",
@@ -144,6 +188,15 @@ def figures(plan: dict[str, Any]) -> list[Figure]:
                 _gateway_at_most(20) if is_target else None,
             ),
             Figure(f"callbacks.{rate}.max", f"… at {rate}/s: max", _at(*level, "latency_ms", "max"), "ms", 1),
+            Figure(
+                f"callbacks.{rate}.cpu_ms",
+                f"… at {rate}/s: CPU per callback (process CPU ÷ updates arrived)",
+                _cpu_ms_per(*level, rate="achieved_rate"),
+                "ms",
+                2,
+                "≤ 1.0 ms",
+                _gateway_at_most(1.0),
+            ),
             Figure(f"callbacks.{rate}.achieved", f"… at {rate}/s: rate achieved", _at(*level, "achieved_rate"), "/s"),
             Figure(
                 f"callbacks.{rate}.lost",
@@ -195,9 +248,81 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         measured = entry["gateway"]["median"] is not None
         entry["met"] = figure.met(entry) if figure.met and measured else None
         summary[figure.key] = entry
+    summary["commands"] = _commands_summary(runs)
     summary["lost"] = sum(_dig(run, "callbacks", target, "lost") or 0 for run in runs for target in TARGETS)
     summary["cpu"] = _cpu_summary(runs)
     return summary
+
+
+def _commands_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Commands per operation and per idle second (median across runs), with the first run's breakdown."""
+    measured = [run["commands"] for run in runs if run.get("commands")]
+    if not measured:
+        return {}
+    summary: dict[str, Any] = {}
+    for key, label, target, bound in COMMAND_FIGURES:
+        values = spread([one[key]["per_operation"] for one in measured])
+        summary[key] = {
+            "label": label,
+            "per_operation": values,
+            "target": target,
+            "met": values["median"] is not None and values["median"] <= bound,
+            "breakdown": measured[0][key]["breakdown"],
+            "operations": measured[0][key]["operations"],
+            "cpu_ms": spread([one[key].get("gateway_cpu_ms_per_operation") for one in measured]),
+            "cpu_target": CPU_TARGETS.get(key, ""),
+        }
+    idle = spread([one["idle"]["per_second"] for one in measured])
+    summary["idle"] = {
+        "label": "an idle process, per second",
+        "per_second": idle,
+        "target": "≤ 1 /s",
+        "met": idle["median"] is not None and idle["median"] <= IDLE_TARGET,
+        "breakdown": measured[0]["idle"]["breakdown_per_second"],
+        "window_seconds": measured[0]["idle"]["window_seconds"],
+        "settle_seconds": measured[0]["idle"]["settle_seconds"],
+    }
+    return summary
+
+
+def commands_markdown(results: dict[str, Any]) -> list[str]:
+    summary = results["summary"].get("commands")
+    if not summary:
+        return []
+    runs, judged = len(results["runs"]), results["plan"]["name"] != "smoke"
+
+    def breakdown(parts: dict[str, float]) -> str:
+        return "; ".join(f"{name} {_number(count, 2)}" for name, count in parts.items()) or "–"
+
+    idle = summary["idle"]
+    lines = [
+        f"Store commands per operation (each made {summary['push_to_success']['operations']} times at once; counted "
+        "by the gateway's driver, STORE_COMMAND_METRICS) and per second of an idle process (every setting at its "
+        f"default, {_number(idle['window_seconds'], 0)} s after {_number(idle['settle_seconds'], 0)} s of start-up):",
+        "",
+        "| operation | store commands | target | met | gateway CPU per operation | target | by command and collection "
+        "(per operation) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, *_ in COMMAND_FIGURES:
+        entry = summary[key]
+        met = ("yes" if entry["met"] else "**no**") if judged else ""
+        cell, cpu = _cell(entry["per_operation"], 1, "", runs), _cell(entry["cpu_ms"], 2, "ms", runs)
+        lines.append(
+            f"| {entry['label']} | {cell} | {entry['target']} | {met} | {cpu} | {entry['cpu_target']} | "
+            f"{breakdown(entry['breakdown'])} |"
+        )
+    met = ("yes" if idle["met"] else "**no**") if judged else ""
+    lines.append(
+        f"| {idle['label']} | {_cell(idle['per_second'], 2, '', runs)} | {idle['target']} | {met} | | | "
+        f"{breakdown(idle['breakdown'])} |"
+    )
+    return [
+        *lines,
+        "",
+        "Gateway CPU per operation: the gateway process's CPU time (/proc) from the start of the N operations to a "
+        "second after them, ÷ N, with the command counter on; operations made N at once, not at saturation.",
+    ]
 
 
 def _cpu_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -262,10 +387,14 @@ def markdown(results: dict[str, Any]) -> str:
         "simulator, baseline, load generators) shares these cores.",
         "",
         *(["Smoke sizes: the targets are shown, not judged.", ""] if plan["name"] == "smoke" else []),
-        "| figure | gateway | bare baseline | gateway ÷ baseline | target | met |",
-        "|---|---|---|---|---|---|",
     ]
-    for figure in figures(plan):
+    measured = [figure for figure in figures(plan) if summary[figure.key]["gateway"]["median"] is not None]
+    if measured:
+        lines += [
+            "| figure | gateway | bare baseline | gateway ÷ baseline | target | met |",
+            "|---|---|---|---|---|---|",
+        ]
+    for figure in measured:
         entry = summary[figure.key]
         ratio = _number(entry["ratio"]["median"], 2)
         met = {True: "yes", False: "**no**", None: ""}[entry["met"]] if plan["name"] != "smoke" else ""
@@ -275,6 +404,9 @@ def markdown(results: dict[str, Any]) -> str:
             gateway_cell += _ramp_top(results, "gateway")
             baseline_cell += _ramp_top(results, "baseline")
         lines.append(f"| {figure.label} | {gateway_cell} | {baseline_cell} | {ratio} | {entry['target']} | {met} |")
+    commands = commands_markdown(results)
+    if commands:
+        lines += ["", *commands] if measured else commands
     if summary["cpu"]:
         lines += [
             "",
@@ -308,11 +440,26 @@ def write_results(results: dict[str, Any], directory: Path, name: str) -> tuple[
 
 def update_readme(table: str, readme: Path = README) -> bool:
     """Put the latest table between the markers of bench/README.md; False when the markers are missing."""
-    if not readme.exists():
+    return _between_markers(readme, TABLE_START, TABLE_END, table)
+
+
+def update_performance_page(results: dict[str, Any], page: Path = PERFORMANCE_PAGE) -> bool:
+    """The latest commands table, with when and on what it was measured, into docs/performance.md."""
+    lines = commands_markdown(results)
+    if not lines:
         return False
-    text = readme.read_text()
-    pattern = re.compile(re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), re.DOTALL)
+    git = results["machine"]["git"]
+    commit = (git["commit"] or "unknown")[:10] + (" + uncommitted changes in src/" if git["dirty"] else "")
+    head = f"**{results['plan']['name']} run, {results['started_at']}**, commit {commit}."
+    return _between_markers(page, COMMANDS_START, COMMANDS_END, "\n".join([head, "", *lines]) + "\n")
+
+
+def _between_markers(path: Path, start: str, end: str, table: str) -> bool:
+    if not path.exists():
+        return False
+    text = path.read_text()
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(text):
         return False
-    readme.write_text(pattern.sub(lambda _: f"{TABLE_START}\n{table}{TABLE_END}", text))
+    path.write_text(pattern.sub(lambda _: f"{start}\n{table}{end}", text))
     return True

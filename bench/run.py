@@ -11,6 +11,7 @@ import json
 import math
 import shutil
 import signal
+import ssl
 import sys
 import tempfile
 import time
@@ -26,6 +27,7 @@ import pymongo.errors
 
 from adapters.local_process import LocalProcess, free_port
 from adapters.mongo.embedded_server import EmbeddedMongo
+from bench import commands
 from bench.control import Controller
 from bench.measure import (
     cpu_seconds,
@@ -35,7 +37,7 @@ from bench.measure import (
     raise_open_files_limit,
     rss_bytes,
 )
-from bench.report import summarise, update_readme, write_results
+from bench.report import summarise, update_performance_page, update_readme, write_results
 from entrypoints.dev_certificate import ensure_dev_certificate
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -52,6 +54,7 @@ PHASE_NAMES = {
     "push": "WSS pushes",
     "http_push": "HTTP pushes",
     "callbacks": "callbacks to clients",
+    "commands": "store commands per operation",
 }
 PHASES = frozenset(PHASE_NAMES)
 
@@ -76,6 +79,9 @@ class Plan:
     ladder_rates: tuple[int, ...]  # tried in order for the highest sustained callback rate
     ladder_seconds: float
     sustained_p99_ms: float  # a callback rate is sustained when none is lost, it is kept up, and p99 ≤ this
+    commands_operations: int = 50  # each operation made this many times at once, for its commands
+    idle_settle_seconds: float = 15.0  # the idle gateway's loops have backed off by then
+    idle_window_seconds: float = 45.0
     active_loadgens: int = 2
     callback_connections: int = 32
 
@@ -119,6 +125,9 @@ SMOKE = Plan(
     ladder_rates=(),
     ladder_seconds=2,
     sustained_p99_ms=100.0,
+    commands_operations=3,
+    idle_settle_seconds=2.0,
+    idle_window_seconds=4.0,
 )
 
 
@@ -267,7 +276,8 @@ class Bench:
             cwd=REPOSITORY,
         )
 
-    def start_gateway(self, rep: str) -> Target:
+    def start_gateway(self, rep: str, extra: dict[str, str] | None = None) -> Target:
+        """`extra`: settings on top of the bench's; "{port}" in a value is the gateway's port."""
         assert self.store is not None
         port = free_port()
         environment = {
@@ -287,6 +297,7 @@ class Bench:
             "WS_MAX_SOCKETS": str(max(self.plan.held_steps) + 1000),
             # HTTP pushes without an API key, as under `make run`: the bare baseline checks no credential either.
             "API_KEYS_OPTIONAL": "true",
+            **{name: value.replace("{port}", str(port)) for name, value in (extra or {}).items()},
         }
         process = LocalProcess(
             [sys.executable, "-m", "entrypoints.cli", "serve"],
@@ -336,7 +347,7 @@ class Bench:
         """Every figure once. Each phase gets a fresh store, simulator, gateway and baseline: the embedded store's
         writes slow down as its collections grow (bench/README.md), so no figure depends on the phases before it."""
         phases: dict[str, Any] = {}
-        for phase in ("held", "status", "push", "http_push", "callbacks"):
+        for phase in ("commands", "held", "status", "push", "http_push", "callbacks"):
             if phase not in self.only:
                 continue
             for attempt in range(MAX_ATTEMPTS):
@@ -355,6 +366,8 @@ class Bench:
 
     async def one_phase(self, rep: int, phase: str, label: str) -> dict[str, Any]:
         self.backend_died = None
+        if phase == "commands":
+            return await self.commands(rep, label)
         with contextlib.ExitStack() as stack:
             await asyncio.to_thread(self.start_backends, stack, f"{rep}-{label}")
             gateway = await asyncio.to_thread(self.start_gateway, f"{rep}-{label}")
@@ -380,6 +393,51 @@ class Bench:
             context["stored_payments_at_end"] = self.stored_payments()
             await asyncio.to_thread(stack.close)
         return {**result, "context": context}
+
+    async def commands(self, rep: int, label: str) -> dict[str, Any]:
+        """Store commands per operation (bench/commands.py): no baseline, the gateway counts its own commands."""
+        tls = ssl.create_default_context(cafile=str(self.certfile))
+        counted = {"STORE_COMMAND_METRICS": "true"}
+        with contextlib.ExitStack() as stack:
+            await asyncio.to_thread(self.start_backends, stack, f"{rep}-{label}")
+            extra = {
+                **counted,
+                **commands.WOKEN_ONLY,
+                "OPEN_WITHDRAWALS": "true",
+                "CALLBACK_BASE_URL": "https://127.0.0.1:{port}",
+            }
+            gateway = await asyncio.to_thread(self.start_gateway, f"{rep}-{label}-operations", extra)
+            stack.callback(gateway.process.stop)
+
+            async def tokens(checkouts: list[str]) -> dict[str, str]:
+                return await asyncio.to_thread(self._tokens, checkouts)
+
+            try:
+                measured = await commands.operations(
+                    port=gateway.port,
+                    tls=tls,
+                    count=self.plan.commands_operations,
+                    prefix=f"cmd-r{rep}",
+                    phone_base=self.phones.take(),
+                    tokens=tokens,
+                    success_body=success_body,
+                    cpu=lambda: cpu_seconds(gateway.pid),
+                )
+                self.check_alive(gateway, phase="commands")
+            except Exception:
+                self.backend_died = self.dead_backend()
+                raise
+            await asyncio.to_thread(gateway.process.stop)
+            idle_gateway = await asyncio.to_thread(self.start_gateway, f"{rep}-{label}-idle", counted)
+            stack.callback(idle_gateway.process.stop)
+            measured["idle"] = await commands.idle(
+                port=idle_gateway.port,
+                tls=tls,
+                settle_seconds=self.plan.idle_settle_seconds,
+                window_seconds=self.plan.idle_window_seconds,
+            )
+            await asyncio.to_thread(stack.close)
+        return measured
 
     def dead_backend(self) -> str | None:
         """The store or simulator, if it is no longer running (something outside the bench stopped it)."""
@@ -811,7 +869,8 @@ def main(argv: list[str] | None = None) -> int:
     only = frozenset(arguments.only.split(",")) if arguments.only else PHASES
     if not only <= PHASES:
         parser.error(f"unknown phases: {', '.join(sorted(only - PHASES))}")
-    name = arguments.name or ("smoke" if arguments.smoke else "latest")
+    # Commands alone are a run of their own (bench/results/commands.*), not the latest full table.
+    name = arguments.name or ("smoke" if arguments.smoke else "commands" if only == {"commands"} else "latest")
     limit = raise_open_files_limit()  # children (gateway, baseline, load generators) inherit it
     # A bench told to stop (SIGTERM, as `timeout` sends) unwinds like Ctrl-C, so it stops every process it started.
     signal.signal(signal.SIGTERM, _exit_on_terminate)
@@ -846,6 +905,8 @@ def main(argv: list[str] | None = None) -> int:
     table = markdown_path.read_text()
     if name == "latest" and arguments.results_dir.resolve() == RESULTS.resolve():
         update_readme(table)
+    if not arguments.smoke and arguments.results_dir.resolve() == RESULTS.resolve():
+        update_performance_page(results)
     print(table, flush=True)
     print(f"wrote {json_path} and {markdown_path}", flush=True)
     return 0

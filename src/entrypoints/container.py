@@ -19,6 +19,7 @@ from adapters.broadcast.channels_broadcaster import ChannelsBroadcaster
 from adapters.broadcast.on_demand_subscriber import OnDemandSubscriber
 from adapters.broadcast.relayed_backend import RelayedChannelsBackend
 from adapters.broadcast.resumable_stream_backend import ResumableRedisStreamBackend
+from adapters.broadcast.waking_broadcaster import WakingBroadcaster
 from adapters.daraja.b2c_client import DarajaB2cClient
 from adapters.daraja.b2c_settings import B2cSettings
 from adapters.daraja.call_metrics import DarajaCallMetrics
@@ -33,6 +34,7 @@ from adapters.mongo.anomaly_log import MongoAnomalyLog
 from adapters.mongo.api_key_store import MongoApiKeys
 from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import create_mongo_client, gateway_database
+from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.event_log import MongoEventLog
 from adapters.mongo.event_outbox import MongoEventOutbox
@@ -52,6 +54,7 @@ from adapters.redis.client import READ_BLOCK_SECONDS, create_redis_client
 from adapters.redis.health import RedisHealth
 from adapters.redis.outage import RedisOutage
 from adapters.redis.rate_limiter import RedisRateLimiter
+from adapters.renewing_leases import RenewingLeases
 from adapters.system.clock import SystemClock
 from adapters.system.identifiers import RandomIdentifiers
 from adapters.system.key_material import RandomKeyMaterial
@@ -96,6 +99,7 @@ from domain.webhook_retry import RetrySchedule
 from entrypoints.http.api_key_guard import ServerCredentials
 from entrypoints.http.callback_sources import CallbackSources
 from entrypoints.http.readiness import ReadinessChecks
+from entrypoints.idle_pause import IdlePause
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.polling_loop import PollingLoop
 from entrypoints.reconciler import ReconciliationLoop
@@ -242,6 +246,14 @@ def readiness(store: StoreHealth, daraja: DarajaHealth, redis: Redis | None) -> 
     return ReadinessChecks({**checks, "redis": RedisHealth(redis).check}, degrading=frozenset({"redis"}))
 
 
+def store_command_counter_of(settings: Settings) -> StoreCommandCounter | None:
+    return StoreCommandCounter() if settings.store_command_metrics else None
+
+
+def listeners_of(counter: StoreCommandCounter | None) -> list[StoreCommandCounter]:
+    return [] if counter is None else [counter]
+
+
 def worker_identity() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
@@ -276,8 +288,13 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     # Infrastructure: one of each per process, closed by the app's lifespan.
+    # Counted only when STORE_COMMAND_METRICS is on: a listener makes the driver build an event per command.
+    store_command_counter = providers.Singleton(store_command_counter_of, settings)
     mongo_client = providers.Singleton(
-        create_mongo_client, settings.provided.mongodb_url, settings.provided.mongodb_timeout_seconds
+        create_mongo_client,
+        settings.provided.mongodb_url,
+        settings.provided.mongodb_timeout_seconds,
+        providers.Callable(listeners_of, store_command_counter),
     )
     mongo_database = providers.Singleton(gateway_database, mongo_client, settings.provided.mongodb_database)
     http_client = providers.Singleton(
@@ -308,7 +325,9 @@ class Container(containers.DeclarativeContainer):
     metrics_registry = providers.Singleton(CollectorRegistry)
     record_counts = providers.Singleton(MongoRecordCounts, mongo_database)
     webhook_endpoints = providers.Singleton(MongoWebhookEndpoints, mongo_database)
-    gateway_metrics = providers.Singleton(GatewayMetrics, metrics_registry, record_counts, webhook_endpoints)
+    gateway_metrics = providers.Singleton(
+        GatewayMetrics, metrics_registry, record_counts, webhook_endpoints, store_command_counter
+    )
     daraja_metrics = providers.Singleton(DarajaCallMetrics, metrics_registry)
     client_authorisation = providers.Singleton(client_authorisation_of, settings, clock, gateway_metrics)
     socket_limits = providers.Singleton(
@@ -362,7 +381,17 @@ class Container(containers.DeclarativeContainer):
         PromptGate, rate_limiter, prompt_locks, providers.Callable(prompt_limits, settings)
     )
     daily_allowance = providers.Singleton(MongoDailyAllowance, mongo_database)
-    broadcaster = providers.Singleton(ChannelsBroadcaster, channels)
+    # The event relay's and webhook deliverer's waits between looks: every stored state change is published, and
+    # wakes the relay (its events wait in the outbox); the relay wakes the deliverer when it numbered events.
+    event_relay_pause = providers.Singleton(
+        IdlePause, settings.provided.webhook_poll_seconds, settings.provided.idle_poll_max_seconds
+    )
+    webhook_pause = providers.Singleton(
+        IdlePause, settings.provided.webhook_poll_seconds, settings.provided.idle_poll_max_seconds
+    )
+    broadcaster = providers.Singleton(
+        WakingBroadcaster, providers.Singleton(ChannelsBroadcaster, channels), event_relay_pause.provided.wake
+    )
     callback_journal = providers.Singleton(MongoCallbackJournal, mongo_database)
     callback_sources = providers.Singleton(callback_source_policy, settings)
     anomaly_log = providers.Singleton(MongoAnomalyLog, mongo_database)
@@ -527,11 +556,16 @@ class Container(containers.DeclarativeContainer):
         settings.provided.reconcile_poll_seconds,
         metrics=gateway_metrics,
         kinds=["stk", "b2c"],
+        max_idle_seconds=settings.provided.idle_poll_max_seconds,
     )
 
     # The B2C worker: one per process; a queued withdrawal wakes it at once.
     worker = providers.Singleton(
-        WithdrawalWorker, submit_withdrawal, settings.provided.worker_poll_seconds, metrics=gateway_metrics
+        WithdrawalWorker,
+        submit_withdrawal,
+        settings.provided.worker_poll_seconds,
+        metrics=gateway_metrics,
+        max_idle_seconds=settings.provided.idle_poll_max_seconds,
     )
     request_withdrawal = providers.Factory(
         RequestWithdrawal,
@@ -550,7 +584,8 @@ class Container(containers.DeclarativeContainer):
     # Events and webhooks: the relay numbers the records' state changes into the feed; the deliverer POSTs them.
     events = providers.Singleton(MongoEventLog, mongo_database)
     event_outbox = providers.Singleton(MongoEventOutbox, mongo_database)
-    leases = providers.Singleton(MongoLeases, mongo_database)
+    # A held lease is renewed at a third of its life, not on every step of its holder (adapters.renewing_leases).
+    leases = providers.Singleton(RenewingLeases, providers.Singleton(MongoLeases, mongo_database))
     webhook_deliveries = providers.Singleton(MongoWebhookDeliveries, mongo_database)
     # Its own client: merchants' receivers get short time-outs and never share Daraja's connection pool, and every
     # connection goes only to an address the destination policy allows (SECURITY.md: webhook destinations).
@@ -610,15 +645,16 @@ class Container(containers.DeclarativeContainer):
         PollingLoop,
         "event_relay",
         relay_events,
-        settings.provided.webhook_poll_seconds,
+        event_relay_pause,
         metrics=gateway_metrics,
         after_last=relay_events.provided.step_down,
+        on_work=webhook_pause.provided.wake,
     )
     webhook_delivery = providers.Singleton(
         PollingLoop,
         "webhooks",
         deliver_webhooks,
-        settings.provided.webhook_poll_seconds,
+        webhook_pause,
         metrics=gateway_metrics,
         before_first=apply_webhook_configuration,
     )

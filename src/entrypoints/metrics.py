@@ -2,11 +2,17 @@
 so several apps can live in one test process). Every label set is bounded: endpoint, kind, outcome, state; never a
 hash, phone, token or id."""
 
+import contextlib
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
+from typing import Protocol
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector
 
 from domain.errors import StoreUnavailableError
 from domain.ports import RecordCounts
@@ -15,6 +21,19 @@ from domain.webhook_delivery import DeliveryAttempt
 from domain.webhook_endpoint import EndpointState
 
 logger = structlog.get_logger()
+
+
+class StoreCommandCounts(Protocol):
+    """What the driver's command counter (adapters.mongo.command_counter) shows the metrics."""
+
+    @property
+    def counts(self) -> Mapping[tuple[str, str], int]: ...
+
+    @property
+    def while_scraping(self) -> int: ...
+
+    def scraping(self) -> AbstractContextManager[None]: ...
+
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 ENDPOINTS = ("stk", "b2c")
@@ -26,8 +45,12 @@ class GatewayMetrics:
         registry: CollectorRegistry,
         record_counts: RecordCounts | None = None,
         webhook_endpoints: WebhookEndpoints | None = None,
+        store_commands: StoreCommandCounts | None = None,
     ) -> None:
         self.registry, self._record_counts, self._webhook_endpoints = registry, record_counts, webhook_endpoints
+        self._store_commands = store_commands
+        if store_commands is not None:
+            registry.register(_StoreCommands(store_commands))
         self.open_sockets = Gauge(
             "mpesa_gateway_open_sockets", "Client sockets open now, by endpoint.", ["endpoint"], registry=registry
         )
@@ -149,7 +172,13 @@ class GatewayMetrics:
         self.last_run.labels(loop=loop).set(time.time())
 
     async def scrape(self) -> bytes:
-        """The exposition text; the state gauges are read from the store now (a few indexed counts)."""
+        """The exposition text; the state gauges are read from the store now (a few indexed counts), and those
+        reads are not counted in mpesa_store_commands_total."""
+        with self._store_commands.scraping() if self._store_commands is not None else contextlib.nullcontext():
+            await self._read_store_gauges()
+        return generate_latest(self.registry)
+
+    async def _read_store_gauges(self) -> None:
         if self._record_counts is not None:
             try:
                 payments = await self._record_counts.payments_by_status()
@@ -165,7 +194,6 @@ class GatewayMetrics:
                 for state, count in withdrawals.items():
                     self.withdrawals.labels(state=state).set(count)
         await self._count_webhook_endpoints()
-        return generate_latest(self.registry)
 
     async def _count_webhook_endpoints(self) -> None:
         if self._webhook_endpoints is None:
@@ -179,6 +207,28 @@ class GatewayMetrics:
         for state in EndpointState:
             self.webhook_endpoints.labels(state=state.value).set(sum(e.state is state for e in endpoints))
         self.webhook_endpoints.labels(state="failing").set(sum(e.failing_since is not None for e in endpoints))
+
+
+class _StoreCommands(Collector):
+    """The driver's command counts, read at scrape time (counting itself touches no Prometheus object)."""
+
+    def __init__(self, counter: StoreCommandCounts) -> None:
+        self._counter = counter
+
+    def collect(self) -> Iterator[Metric]:
+        commands = CounterMetricFamily(
+            "mpesa_store_commands",
+            "Store commands this process sent, by command name and collection (STORE_COMMAND_METRICS).",
+            labels=["command", "collection"],
+        )
+        for (command, collection), count in sorted(self._counter.counts.items()):
+            commands.add_metric([command, collection], count)
+        yield commands
+        scraping = CounterMetricFamily(
+            "mpesa_store_scrape_commands", "Store commands sent to read the gauges of /metrics (not counted above)."
+        )
+        scraping.add_metric([], self._counter.while_scraping)
+        yield scraping
 
 
 def _endpoint(endpoint: str) -> str:

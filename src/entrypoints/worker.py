@@ -1,7 +1,6 @@
 """The B2C worker loop: sends queued withdrawals one at a time, inside `serve` or alone as `mpesa-gateway worker`."""
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -9,6 +8,7 @@ import structlog
 
 from domain.errors import StoreUnavailableError
 from domain.withdrawal import Withdrawal
+from entrypoints.idle_pause import IdlePause
 from entrypoints.metrics import GatewayMetrics
 
 logger = structlog.get_logger()
@@ -17,53 +17,54 @@ _BACKOFF_AFTER_FAULT_SECONDS = 2.0
 
 
 class WithdrawalWorker:
-    """Runs `submit_next` until the queue is empty, then waits for a wake-up or the next poll."""
+    """Runs `submit_next` until the queue is empty, then waits for a wake-up or the next look (from `poll_seconds`
+    up to `max_idle_seconds` while the queue stays empty: a withdrawal queued by another instance waits that long
+    at most)."""
 
     def __init__(
         self,
         submit_next: Callable[[], Awaitable[Withdrawal | None]],
         poll_seconds: float,
         metrics: GatewayMetrics | None = None,
+        max_idle_seconds: float | None = None,
     ) -> None:
-        self._submit_next, self._poll_seconds, self._metrics = submit_next, poll_seconds, metrics
-        self._wake = asyncio.Event()
+        self._submit_next, self._metrics = submit_next, metrics
+        self._pause = IdlePause(poll_seconds, max_idle_seconds if max_idle_seconds is not None else poll_seconds)
         self._stopping = asyncio.Event()
 
     def wake(self) -> None:
         """A withdrawal was just queued in this process: look now rather than at the next poll."""
-        self._wake.set()
+        self._pause.wake()
 
     def stop(self) -> None:
         self._stopping.set()
-        self._wake.set()
+        self._pause.wake()
 
     async def run(self) -> None:
         logger.info("worker_started")
         while not self._stopping.is_set():
-            # Cleared before looking, so a wake-up that arrives while a withdrawal is being sent is not lost.
-            self._wake.clear()
+            # Before looking, so a wake-up that arrives while a withdrawal is being sent is not lost.
+            self._pause.looking()
             try:
                 sent = await self._submit_next()
             except StoreUnavailableError:
                 logger.warning("worker_waiting_for_store")
-                await self._pause(_BACKOFF_AFTER_FAULT_SECONDS)
+                await self._pause.wait(_BACKOFF_AFTER_FAULT_SECONDS)
                 continue
             except Exception:
                 # A store or provider fault must not kill the loop; the withdrawal's lease lets another worker retry.
                 logger.exception("worker_step_failed")
-                await self._pause(_BACKOFF_AFTER_FAULT_SECONDS)
+                await self._pause.wait(_BACKOFF_AFTER_FAULT_SECONDS)
                 continue
             if self._metrics is not None:
                 self._metrics.loop_ran("worker")
                 if sent is not None:
                     self._metrics.withdrawal_sent(sent.status.value)
             if sent is None:
-                await self._pause(self._poll_seconds)
+                await self._pause.idle()
+            else:
+                self._pause.found_work()
         logger.info("worker_stopped")
-
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
 
 
 class BackgroundJob(Protocol):

@@ -42,3 +42,9 @@ def test_the_smoke_bench_completes_writes_its_results_and_loses_nothing(tmp_path
             assert level["lost"] == 0
             assert level["statuses"] == {"200": level["sent"]}
     assert results["summary"]["lost"] == 0
+    operations = run["commands"]
+    for operation in ("push_to_success", "withdrawal_to_success", "status", "socket_open"):
+        assert operations[operation]["operations"] == operations["count"]
+        assert operations[operation]["commands"] > 0, operations[operation]  # the gateway's counter was read
+    assert operations["idle"]["window_seconds"] > 0
+    assert "| `status` of a stored payment |" in (tmp_path / "smoke.md").read_text()

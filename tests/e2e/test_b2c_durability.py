@@ -126,6 +126,7 @@ async def test_two_workers_over_one_store_send_each_of_fifty_withdrawals_exactly
         "DARAJA_BASE_URL": simulator.url,
         "CALLBACK_BASE_URL": gateway.https,
         "WORKER_POLL_SECONDS": "0.2",
+        "IDLE_POLL_MAX_SECONDS": "1",
     }
     logs = [(workdir / f"worker-{number}.log").open("wb") for number in (1, 2)]
     workers = [

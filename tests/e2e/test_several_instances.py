@@ -258,7 +258,13 @@ async def test_a_standalone_worker_tells_the_gateways_clients_through_redis(
     gateway = start_gateway(workdir, *tls_files, WORKER_ENABLED="false", **shared)
     started.append(gateway)
     path = f"/mpesa/b2c/instances-{uuid.uuid4().hex[:8]}"
-    environment = {**os.environ, **shared, "CALLBACK_BASE_URL": gateway.https, "WORKER_POLL_SECONDS": "0.2"}
+    environment = {
+        **os.environ,
+        **shared,
+        "CALLBACK_BASE_URL": gateway.https,
+        "WORKER_POLL_SECONDS": "0.2",
+        "IDLE_POLL_MAX_SECONDS": "1",
+    }
 
     with (workdir / "worker-redis.log").open("wb") as log:
         worker = subprocess.Popen(cli("worker"), env=environment, stdout=log, stderr=subprocess.STDOUT)  # noqa: ASYNC220

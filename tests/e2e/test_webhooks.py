@@ -421,6 +421,7 @@ def test_a_standalone_worker_relays_and_delivers_for_gateways_running_none(
         "MONGODB_DATABASE": database,
         "DARAJA_BASE_URL": simulator.url,
         "WEBHOOK_POLL_SECONDS": "0.1",
+        "IDLE_POLL_MAX_SECONDS": "1",
     }
     try:
         with running_receiver() as receiver:

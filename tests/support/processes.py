@@ -112,6 +112,9 @@ def start_gateway(
         "API_KEYS_OPTIONAL": "true" if environment.get("MPESA_ENV", "simulator") == "simulator" else "false",
         # The suite pushes to a few phones from one address all session: abuse limits are tested where asked for.
         **UNLIMITED,
+        # Idle loops back off to this at most: work another process made (a due check, a second instance's
+        # withdrawal) is looked for within a second, as the tests' short poll intervals expect.
+        "IDLE_POLL_MAX_SECONDS": "1",
         **environment,
     }
     process = LocalProcess(
