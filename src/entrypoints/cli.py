@@ -24,9 +24,7 @@ from entrypoints.websocket_transport import StatelessDeflateProtocol
 logger = structlog.get_logger()
 T = TypeVar("T")
 
-_SEE_CONFIG = (
-    "Run `mpesa-gateway config` to see every setting with its value; the README's Settings table explains each."
-)
+_SEE_CONFIG = "Run `mpesa-gateway config` to see every setting with its value; docs/configuration.md explains each."
 # Every setting's variable, for the --help of the commands that read them all.
 _ALL_SETTINGS = f"Environment: {', '.join(environment_names())}. {_SEE_CONFIG}"
 _STORE_SETTINGS = (
@@ -239,7 +237,7 @@ def migrate() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8300, show_default=True, type=int)
 def simulator(host: str, port: int) -> None:
-    """Run the bundled Daraja simulator (SIM_* variables configure it; see the README's scenario table)."""
+    """Run the bundled Daraja simulator (SIM_* variables configure it; see the scenario table in docs/simulator.md)."""
     from daraja_simulator.config import SimulatorConfig
     from daraja_simulator.server import run
 
@@ -343,11 +341,21 @@ def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:
 
 
 @main.command(epilog=_ALL_SETTINGS)
-def config() -> None:
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="Print docs/configuration.md instead: every setting's form, default and meaning (reads no environment).",
+)
+def config(markdown: bool) -> None:
     """Print the effective configuration: every setting as ENVIRONMENT_VARIABLE=value, secrets shown as ********.
 
     Values are read and checked as `serve` reads them (a bad value stops it with the same one line); settings
-    left unset are marked `# unset` and take the default the README documents."""
+    left unset are marked `# unset` and take the default docs/configuration.md documents."""
+    if markdown:
+        from entrypoints.settings_doc import render_markdown
+
+        click.echo(render_markdown(), nl=False)
+        return
     for line in describe(load_settings()):
         click.echo(line)
 

@@ -52,114 +52,225 @@ class ClientAuth(StrEnum):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", frozen=True)
 
-    app_host: str = "localhost"
-    app_port: int = Field(3000, ge=1, le=65535)
-    tls: bool = True
-    ssl_certfile: Path = Path("ssl/cert.pem")
-    ssl_keyfile: Path = Path("ssl/key.pem")
-    ws_max_message_bytes: int = Field(16 * 1024 * 1024, ge=1024)
-    ws_idle_timeout: float = Field(960.0, gt=0)
-    ws_compression: bool = True
-    shutdown_grace_seconds: int = Field(10, ge=0)
+    app_host: str = Field("localhost", description="Address the gateway listens on.")
+    app_port: int = Field(3000, ge=1, le=65535, description="TCP port of the wss:// and https:// listener.")
+    tls: bool = Field(True, description="Serve TLS itself; false only behind a TLS-terminating proxy.")
+    ssl_certfile: Path = Field(
+        Path("ssl/cert.pem"), description="PEM certificate; with the simulator a self-signed one is made if missing."
+    )
+    ssl_keyfile: Path = Field(Path("ssl/key.pem"), description="PEM private key of SSL_CERTFILE.")
+    ws_max_message_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Largest WebSocket message a client may send, in bytes."
+    )
+    ws_idle_timeout: float = Field(960.0, gt=0, description="Seconds a socket may stay silent before it is closed.")
+    ws_compression: bool = Field(True, description="Offer permessage-deflate compression on WebSockets.")
+    shutdown_grace_seconds: int = Field(
+        10, ge=0, description="Seconds a stopping gateway lets open requests and sockets finish."
+    )
     # Limits against abuse (README: Limits). Open sockets are counted per process, messages in Redis when set.
-    ws_max_sockets: int = Field(10_000, ge=1)
-    ws_max_sockets_per_hash: int = Field(100, ge=1)
-    ws_max_sockets_per_address: int = Field(2_000, ge=1)
-    ws_messages_per_hash: int = Field(6_000, ge=1)
-    ws_messages_per_address: int = Field(60_000, ge=1)
-    ws_message_window_seconds: float = Field(60.0, gt=0)
-    stk_one_pending_per_phone: bool = True
-    stk_prompt_lifetime_seconds: float = Field(120.0, gt=0)
-    stk_prompts_per_phone: int = Field(5, ge=0)
-    stk_prompt_window_seconds: float = Field(3_600.0, gt=0)
-    catch_up_window_seconds: float = Field(900.0, ge=0)
+    ws_max_sockets: int = Field(10_000, ge=1, description="Open sockets one gateway process accepts in all.")
+    ws_max_sockets_per_hash: int = Field(100, ge=1, description="Open sockets per client hash and endpoint.")
+    ws_max_sockets_per_address: int = Field(2_000, ge=1, description="Open sockets per client IP address.")
+    ws_messages_per_hash: int = Field(
+        6_000, ge=1, description="Messages one client hash may send per WS_MESSAGE_WINDOW_SECONDS."
+    )
+    ws_messages_per_address: int = Field(
+        60_000, ge=1, description="Messages one IP address may send per WS_MESSAGE_WINDOW_SECONDS."
+    )
+    ws_message_window_seconds: float = Field(60.0, gt=0, description="Window of the per-hash and per-address counts.")
+    stk_one_pending_per_phone: bool = Field(
+        True, description="Refuse a new STK push to a phone that still has one pending."
+    )
+    stk_prompt_lifetime_seconds: float = Field(
+        120.0, gt=0, description="Longest the per-phone pending lock of STK_ONE_PENDING_PER_PHONE holds."
+    )
+    stk_prompts_per_phone: int = Field(
+        5, ge=0, description="STK prompts one phone may get per STK_PROMPT_WINDOW_SECONDS; 0 for no limit."
+    )
+    stk_prompt_window_seconds: float = Field(3_600.0, gt=0, description="Window of STK_PROMPTS_PER_PHONE.")
+    catch_up_window_seconds: float = Field(
+        900.0, ge=0, description="Without after or since, how far back a connecting client is sent changed payments."
+    )
     # The catch-up reads CATCH_UP_LIMIT records at a time (a page), until none is left or it sent the most a
     # connection may be sent; a client sent that many reconnects from the cursor it was given for the rest.
-    catch_up_limit: int = Field(100, ge=1, le=1000)
-    catch_up_max_updates: int = Field(10_000, ge=1)
-    catch_up_settle_seconds: float = Field(5.0, ge=0)
-
-    mongodb_url: str | None = None
-    mongodb_database: str = "mpesa_gateway"
-    mongodb_timeout_seconds: float = Field(2.0, gt=0)
-    data_dir: Path = Path("var")
-    # Several instances (README: Running several instances): unset, everything stays in this process.
-    redis_url: str | None = None
-    redis_key_prefix: str = Field("mpesa_gateway", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
-    redis_stream_history: int = Field(1_000, ge=1)
-    redis_stream_ttl_seconds: float = Field(3_600.0, gt=0)
-    redis_timeout_seconds: float = Field(1.0, gt=0)
-
-    mpesa_env: MpesaEnvironment = MpesaEnvironment.SIMULATOR
-    daraja_base_url: str | None = None
-    daraja_consumer_key: SecretStr | None = None
-    daraja_consumer_secret: SecretStr | None = None
-    daraja_shortcode: str | None = None
-    daraja_passkey: SecretStr | None = None
-    daraja_transaction_type: str = Field(
-        "CustomerPayBillOnline", pattern="^(CustomerPayBillOnline|CustomerBuyGoodsOnline)$"
+    catch_up_limit: int = Field(100, ge=1, le=1000, description="Records the catch-up reads per page.")
+    catch_up_max_updates: int = Field(
+        10_000, ge=1, description="Most catch-up updates one connection is sent; the rest follow from its cursor."
     )
-    daraja_party_b: str | None = None
-    daraja_timeout: float = Field(30.0, gt=0)
-    daraja_breaker_failures: int = Field(5, ge=1)
-    daraja_breaker_reset_seconds: float = Field(30.0, gt=0)
-    daraja_query_attempts: int = Field(3, ge=1, le=10)
-    callback_base_url: str | None = None
+    catch_up_settle_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How far behind the read a caught_up cursor stays, so a change still being stored is not missed.",
+    )
 
-    b2c_shortcode: str = "600996"
-    b2c_initiator_name: str = "testapi"
-    b2c_initiator_password: SecretStr | None = None
-    b2c_command_id: str = Field("BusinessPayment", pattern="^(BusinessPayment|SalaryPayment|PromotionPayment)$")
-    daraja_certificate_file: Path | None = None
-    b2c_min_amount: int = Field(10, ge=10, le=250_000)
-    b2c_max_amount: int = Field(250_000, ge=10, le=250_000)
-    b2c_daily_limit: int = Field(500_000, ge=10)
-    worker_enabled: bool = True
-    worker_lease_seconds: float = Field(60.0, gt=0)
-    worker_poll_seconds: float = Field(1.0, gt=0)
-    stk_first_check_seconds: float = Field(30.0, gt=0)
+    mongodb_url: str | None = Field(
+        None, description="MongoDB URL (mongodb:// or mongodb+srv://); unset starts the embedded store."
+    )
+    mongodb_database: str = Field("mpesa_gateway", description="Database name in the store.")
+    mongodb_timeout_seconds: float = Field(
+        2.0, gt=0, description="Seconds finding and connecting to the store may take."
+    )
+    data_dir: Path = Field(Path("var"), description="Where the embedded store and the simulator keep files and logs.")
+    # Several instances (README: Running several instances): unset, everything stays in this process.
+    redis_url: str | None = Field(
+        None, description="Redis URL shared by several gateways; unset keeps sockets and limits in this process."
+    )
+    redis_key_prefix: str = Field(
+        "mpesa_gateway", pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="Prefix of every Redis key and channel."
+    )
+    redis_stream_history: int = Field(
+        1_000, ge=1, description="Updates kept per topic in its Redis stream (trimmed approximately)."
+    )
+    redis_stream_ttl_seconds: float = Field(
+        3_600.0, gt=0, description="Seconds after a topic's last update its Redis stream is removed."
+    )
+    redis_timeout_seconds: float = Field(1.0, gt=0, description="Seconds to wait for Redis before a command fails.")
+
+    mpesa_env: MpesaEnvironment = Field(
+        MpesaEnvironment.SIMULATOR,
+        description="Which Daraja: the bundled simulator, Safaricom's sandbox, or production.",
+    )
+    daraja_base_url: str | None = Field(None, description="Daraja's base URL, to override the one MPESA_ENV implies.")
+    daraja_consumer_key: SecretStr | None = Field(None, description="Daraja app's consumer key.")
+    daraja_consumer_secret: SecretStr | None = Field(None, description="Daraja app's consumer secret.")
+    daraja_shortcode: str | None = Field(None, description="Paybill or till number STK pushes are paid to.")
+    daraja_passkey: SecretStr | None = Field(None, description="Lipa Na M-PESA Online passkey of the shortcode.")
+    daraja_transaction_type: str = Field(
+        "CustomerPayBillOnline",
+        pattern="^(CustomerPayBillOnline|CustomerBuyGoodsOnline)$",
+        description="STK TransactionType: paybill or buy goods (till).",
+    )
+    daraja_party_b: str | None = Field(
+        None, description="STK PartyB, the receiving code (the till with CustomerBuyGoodsOnline)."
+    )
+    daraja_timeout: float = Field(30.0, gt=0, description="Seconds to wait for a Daraja answer.")
+    daraja_breaker_failures: int = Field(
+        5, ge=1, description="Consecutive Daraja failures that open the circuit breaker."
+    )
+    daraja_breaker_reset_seconds: float = Field(
+        30.0, gt=0, description="Seconds the open circuit waits before one trial call is let through."
+    )
+    daraja_query_attempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Attempts of Daraja calls harmless to repeat (OAuth, queries); pushes and payouts are sent once.",
+    )
+    callback_base_url: str | None = Field(
+        None, description="Public https address Daraja sends callbacks to (required with sandbox and production)."
+    )
+
+    b2c_shortcode: str = Field("600996", description="Shortcode B2C withdrawals are paid from.")
+    b2c_initiator_name: str = Field("testapi", description="Daraja API operator (initiator) name for B2C.")
+    b2c_initiator_password: SecretStr | None = Field(
+        None, description="Initiator's password, encrypted into the B2C SecurityCredential."
+    )
+    b2c_command_id: str = Field(
+        "BusinessPayment",
+        pattern="^(BusinessPayment|SalaryPayment|PromotionPayment)$",
+        description="B2C CommandID of every withdrawal.",
+    )
+    daraja_certificate_file: Path | None = Field(
+        None, description="Safaricom's public certificate (PEM) that encrypts the initiator password."
+    )
+    b2c_min_amount: int = Field(10, ge=10, le=250_000, description="Smallest withdrawal, in KES.")
+    b2c_max_amount: int = Field(250_000, ge=10, le=250_000, description="Largest withdrawal, in KES.")
+    b2c_daily_limit: int = Field(500_000, ge=10, description="Most KES one hash may withdraw per Nairobi day.")
+    worker_enabled: bool = Field(True, description="Run the B2C worker and the reconciler inside serve.")
+    worker_lease_seconds: float = Field(
+        60.0, gt=0, description="Seconds a worker's claim lasts before another worker may take it over."
+    )
+    worker_poll_seconds: float = Field(1.0, gt=0, description="Seconds between the worker's looks for queued work.")
+    stk_first_check_seconds: float = Field(
+        30.0, gt=0, description="Seconds after Daraja accepted a push before the reconciler first asks about it."
+    )
     # A pending push still without Daraja's CheckoutRequestID after this is shown as outcome unknown (README).
-    stk_outcome_unknown_after_seconds: float = Field(120.0, gt=0)
-    b2c_first_check_seconds: float = Field(60.0, gt=0)
-    reconcile_max_delay_seconds: float = Field(300.0, gt=0)
-    reconcile_poll_seconds: float = Field(5.0, gt=0)
+    stk_outcome_unknown_after_seconds: float = Field(
+        120.0, gt=0, description="Age at which a pending push with no CheckoutRequestID shows as outcome_unknown."
+    )
+    b2c_first_check_seconds: float = Field(
+        60.0, gt=0, description="Seconds after a withdrawal was submitted before Transaction Status is first asked."
+    )
+    reconcile_max_delay_seconds: float = Field(
+        300.0, gt=0, description="Longest wait between two checks of one record (the delay doubles, with jitter)."
+    )
+    reconcile_poll_seconds: float = Field(5.0, gt=0, description="Seconds between the reconciler's looks.")
     # A loop that finds nothing waits longer each time, up to this: the most work queued by another instance (or
     # a due check) waits before this process looks (docs/performance.md: the idle process).
-    idle_poll_max_seconds: float = Field(10.0, gt=0)
+    idle_poll_max_seconds: float = Field(
+        10.0, gt=0, description="Longest wait of an idle background loop between two looks at the store."
+    )
 
-    simulator_callback_delay: float = Field(2.0, ge=0)
-    stk_max_amount: int = Field(250_000, ge=1, le=250_000)
-    operator_token: SecretStr | None = Field(None, min_length=32)
-    callback_source_check: SourceCheck | None = None
+    simulator_callback_delay: float = Field(
+        2.0, ge=0, description="Seconds the bundled simulator waits before sending its callback."
+    )
+    stk_max_amount: int = Field(250_000, ge=1, le=250_000, description="Largest STK push, in KES.")
+    operator_token: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description="Bearer token (32+ characters) of the read-only operator endpoints; unset, they are not served.",
+    )
+    callback_source_check: SourceCheck | None = Field(
+        None, description="What to do with callbacks from outside CALLBACK_ALLOWED_NETWORKS: off, log, enforce."
+    )
     # Unset: on with sandbox and production, off with the simulator (whose callbacks the tests forge on purpose).
-    confirm_success_callbacks: bool | None = None
-    callback_allowed_networks: str = ",".join(SAFARICOM_CALLBACK_ADDRESSES)
-    trusted_proxies: str = ""
-    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    confirm_success_callbacks: bool | None = Field(
+        None, description="Confirm each success callback with Daraja's own query before settling it."
+    )
+    callback_allowed_networks: str = Field(
+        ",".join(SAFARICOM_CALLBACK_ADDRESSES), description="Comma-separated CIDRs Daraja's callbacks come from."
+    )
+    trusted_proxies: str = Field("", description="Comma-separated proxy addresses whose X-Forwarded-For is believed.")
+    log_level: str = Field(
+        "INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Least severe log line written (any case)."
+    )
     # Count store commands by name and collection in /metrics (docs/performance.md); off: the driver builds no events.
-    store_command_metrics: bool = False
+    store_command_metrics: bool = Field(False, description="Count store commands by name and collection in /metrics.")
 
     # Client authorisation and transport (SECURITY.md).
-    client_auth: ClientAuth | None = None  # unset: open with the simulator, signed with sandbox and production
-    client_token_keys: SecretStr | None = None
-    open_withdrawals: bool = False
-    allowed_origins: str = ""
+    client_auth: ClientAuth | None = Field(
+        None, description="open: any client by hash; signed: clients need a capability token."
+    )
+    client_token_keys: SecretStr | None = Field(
+        None,
+        description="Capability token keys, kid:secret,kid:secret (secrets 32+ bytes); the first mints, all verify.",
+    )
+    open_withdrawals: bool = Field(
+        False, description="Let any client withdraw on a plain hash without a token (simulator only)."
+    )
+    allowed_origins: str = Field("", description="Comma-separated browser origins that may open sockets; * for any.")
     # Server credentials (README: Server API): API keys on every server-to-server endpoint.
-    api_keys_optional: bool = False
-    api_key_cache_seconds: float = Field(5.0, ge=0, le=60)
+    api_keys_optional: bool = Field(
+        False, description="Let server requests without an Authorization header through (simulator only)."
+    )
+    api_key_cache_seconds: float = Field(
+        5.0, ge=0, le=60, description="Seconds a checked API key is trusted before the store is read again."
+    )
 
     # Events and webhooks (README: Events and webhooks).
-    webhook_endpoints: SecretStr | None = None  # JSON list of {"url", "secret", "event_types", "description"}
-    webhook_allow_http: bool | None = None  # unset: plain http only with the simulator
+    webhook_endpoints: SecretStr | None = Field(
+        None, description='JSON list of {"url", "secret", "event_types", "description"} webhook endpoints.'
+    )
+    webhook_allow_http: bool | None = Field(None, description="Allow plain http:// webhook URLs.")
     # Unset: every address with the simulator (the tests' receivers are on 127.0.0.1), public ones only elsewhere.
-    webhook_allow_private_networks: bool | None = None
-    webhook_allowed_networks: str = ""  # comma-separated CIDRs allowed although not public (SECURITY.md)
-    webhook_retry_hours: float = Field(72.0, gt=0)
-    webhook_retry_base_seconds: float = Field(10.0, gt=0)
-    webhook_retry_max_seconds: float = Field(3_600.0, gt=0)
-    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
-    webhook_poll_seconds: float = Field(1.0, gt=0)
-    webhook_concurrency: int = Field(8, ge=1, le=100)
+    webhook_allow_private_networks: bool | None = Field(
+        None, description="Allow webhooks to private, loopback and link-local addresses."
+    )
+    webhook_allowed_networks: str = Field(
+        "", description="Comma-separated CIDRs webhooks may reach although not public."
+    )
+    webhook_retry_hours: float = Field(
+        72.0, gt=0, description="Hours an endpoint's held event is retried before the endpoint is disabled."
+    )
+    webhook_retry_base_seconds: float = Field(
+        10.0, gt=0, description="The first retry's longest wait, doubling with each failure."
+    )
+    webhook_retry_max_seconds: float = Field(3_600.0, gt=0, description="Longest delay between two retries.")
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Seconds a webhook receiver has to answer.")
+    webhook_poll_seconds: float = Field(
+        1.0, gt=0, description="Seconds between idle looks of the event relay and the webhook deliverer."
+    )
+    webhook_concurrency: int = Field(8, ge=1, le=100, description="Webhook POSTs in flight at once per process.")
 
     @model_validator(mode="before")
     @classmethod
