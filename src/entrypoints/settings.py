@@ -180,7 +180,12 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = Field(
         60.0, gt=0, description="Seconds a worker's claim lasts before another worker may take it over."
     )
-    worker_poll_seconds: float = Field(1.0, gt=0, description="Seconds between the worker's looks for queued work.")
+    worker_poll_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="Seconds the worker first waits when it finds no queued work (longer while idle, up to "
+        "IDLE_POLL_MAX_SECONDS).",
+    )
     stk_first_check_seconds: float = Field(
         30.0, gt=0, description="Seconds after Daraja accepted a push before the reconciler first asks about it."
     )
@@ -194,11 +199,19 @@ class Settings(BaseSettings):
     reconcile_max_delay_seconds: float = Field(
         300.0, gt=0, description="Longest wait between two checks of one record (the delay doubles, with jitter)."
     )
-    reconcile_poll_seconds: float = Field(5.0, gt=0, description="Seconds between the reconciler's looks.")
+    reconcile_poll_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds the reconciler first waits when nothing is due (longer while idle, up to "
+        "IDLE_POLL_MAX_SECONDS).",
+    )
     # A loop that finds nothing waits longer each time, up to this: the most work queued by another instance (or
     # a due check) waits before this process looks (docs/performance.md: the idle process).
     idle_poll_max_seconds: float = Field(
-        10.0, gt=0, description="Longest wait of an idle background loop between two looks at the store."
+        10.0,
+        gt=0,
+        description="Longest wait of an idle background loop between two looks at the store: the most work made "
+        "by another instance waits (work made in this process wakes the loop at once).",
     )
 
     simulator_callback_delay: float = Field(
@@ -268,7 +281,10 @@ class Settings(BaseSettings):
     webhook_retry_max_seconds: float = Field(3_600.0, gt=0, description="Longest delay between two retries.")
     webhook_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Seconds a webhook receiver has to answer.")
     webhook_poll_seconds: float = Field(
-        1.0, gt=0, description="Seconds between idle looks of the event relay and the webhook deliverer."
+        1.0,
+        gt=0,
+        description="Seconds the event relay and the webhook deliverer first wait when idle (longer while idle, up "
+        "to IDLE_POLL_MAX_SECONDS).",
     )
     webhook_concurrency: int = Field(8, ge=1, le=100, description="Webhook POSTs in flight at once per process.")
 
