@@ -1,7 +1,9 @@
-"""The README's first payment, as written there: its Python client and its curl command run against a real gateway
-served as `make run` serves it (simulator, no API key), with only the address, certificate and phone replaced."""
+"""The README's first payment, as written there: its Python and JavaScript clients and its curl command run against
+a real gateway served as `make run` serves it (simulator, no API key), with only the address, certificate and phone
+replaced."""
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -10,7 +12,9 @@ from pathlib import Path
 from tests.support.phones import fresh_phone
 from tests.support.processes import Gateway
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+EXAMPLES = ROOT / "examples"
 RUN_TIMEOUT = 60
 
 
@@ -86,3 +90,35 @@ def test_the_curl_command_pushes_without_an_api_key(gateway: Gateway, tls_files:
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"ok":true' in result.stdout.replace(" ", "")
     assert f'"phone":"{phone}"' in result.stdout.replace(" ", "")
+
+
+def test_the_browser_client_waits_for_its_own_payments_outcome(
+    gateway: Gateway, tls_files: tuple[Path, Path], node_examples: Path
+) -> None:
+    certfile, _ = tls_files
+    with gateway.http() as client:
+        earlier = client.post(
+            "/api/v1/mpesa/stk/push",
+            json={"phone": fresh_phone(), "amount": 1032, "description": "an earlier payment", "hash": "user123"},
+        )
+    assert earlier.status_code == 201, earlier.text
+    phone = fresh_phone()
+    snippet = as_run_here(fenced_block("javascript", "mpesa/stk/user123"), gateway, certfile, phone)
+    # Node 20 has no global WebSocket, as a browser and Node 22 have: the examples' `ws` package stands in for it;
+    # every message is printed as JSON so that the test can read the last.
+    print_as_json = "console.log = (value) => process.stdout.write(JSON.stringify(value) + '\\n');"
+    script = f"globalThis.WebSocket = require('ws');\n{print_as_json}\n{snippet}"
+
+    result = subprocess.run(
+        [str(node_examples), "-e", script],
+        env={**os.environ, "NODE_EXTRA_CA_CERTS": str(certfile), "NODE_PATH": str(EXAMPLES / "node_modules")},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    last = json.loads(result.stdout.splitlines()[-1])
+    assert last["kind"] == "update"
+    assert (last["data"]["phone"], last["data"]["status"]) == (phone, "success")
