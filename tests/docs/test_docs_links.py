@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+# The manual, and the other Markdown files a reader opens from it.
+PAGES = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").rglob("*.md")),
+    ROOT / "SECURITY.md",
+    ROOT / "deploy" / "README.md",
+    ROOT / "bench" / "README.md",
+]
 # Pages the manual announces that work in progress writes: a link to one may dangle until the page lands.
 ANNOUNCED = {"docs/c2b.md"}
 
