@@ -234,7 +234,7 @@ def migrate() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8300, show_default=True, type=int)
 def simulator(host: str, port: int) -> None:
-    """Run the bundled Daraja simulator (SIM_* variables configure it; see the README's scenario table)."""
+    """Run the bundled Daraja simulator (SIM_* variables configure it; see the scenario table in docs/simulator.md)."""
     from daraja_simulator.config import SimulatorConfig
     from daraja_simulator.server import run
 

@@ -1,4 +1,4 @@
-"""Configuration from environment variables, each with a documented default (README: Settings)."""
+"""Configuration from environment variables, each with a documented default (docs/configuration.md)."""
 
 import json
 from enum import StrEnum
@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(
         10, ge=0, description="Seconds a stopping gateway lets open requests and sockets finish."
     )
-    # Limits against abuse (README: Limits). Open sockets are counted per process, messages in Redis when set.
+    # Limits against abuse (docs/protocol.md: Limits). Open sockets are counted per process, messages in Redis when set.
     ws_max_sockets: int = Field(10_000, ge=1, description="Open sockets one gateway process accepts in all.")
     ws_max_sockets_per_hash: int = Field(100, ge=1, description="Open sockets per client hash and endpoint.")
     ws_max_sockets_per_address: int = Field(2_000, ge=1, description="Open sockets per client IP address.")
@@ -115,7 +115,7 @@ class Settings(BaseSettings):
         2.0, gt=0, description="Seconds finding and connecting to the store may take."
     )
     data_dir: Path = Field(Path("var"), description="Where the embedded store and the simulator keep files and logs.")
-    # Several instances (README: Running several instances): unset, everything stays in this process.
+    # Several instances (docs/operations.md): unset, everything stays in this process.
     redis_url: str | None = Field(
         None, description="Redis URL shared by several gateways; unset keeps sockets and limits in this process."
     )
@@ -184,11 +184,16 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = Field(
         60.0, gt=0, description="Seconds a worker's claim lasts before another worker may take it over."
     )
-    worker_poll_seconds: float = Field(1.0, gt=0, description="Seconds between the worker's looks for queued work.")
+    worker_poll_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="Seconds the worker first waits when it finds no queued work (longer while idle, up to "
+        "IDLE_POLL_MAX_SECONDS).",
+    )
     stk_first_check_seconds: float = Field(
         30.0, gt=0, description="Seconds after Daraja accepted a push before the reconciler first asks about it."
     )
-    # A pending push still without Daraja's CheckoutRequestID after this is shown as outcome unknown (README).
+    # A pending push still without Daraja's CheckoutRequestID after this is shown as outcome unknown.
     stk_outcome_unknown_after_seconds: float = Field(
         120.0, gt=0, description="Age at which a pending push with no CheckoutRequestID shows as outcome_unknown."
     )
@@ -198,11 +203,19 @@ class Settings(BaseSettings):
     reconcile_max_delay_seconds: float = Field(
         300.0, gt=0, description="Longest wait between two checks of one record (the delay doubles, with jitter)."
     )
-    reconcile_poll_seconds: float = Field(5.0, gt=0, description="Seconds between the reconciler's looks.")
+    reconcile_poll_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds the reconciler first waits when nothing is due (longer while idle, up to "
+        "IDLE_POLL_MAX_SECONDS).",
+    )
     # A loop that finds nothing waits longer each time, up to this: the most work queued by another instance (or
     # a due check) waits before this process looks (docs/performance.md: the idle process).
     idle_poll_max_seconds: float = Field(
-        10.0, gt=0, description="Longest wait of an idle background loop between two looks at the store."
+        10.0,
+        gt=0,
+        description="Longest wait of an idle background loop between two looks at the store: the most work made "
+        "by another instance waits (work made in this process wakes the loop at once).",
     )
 
     simulator_callback_delay: float = Field(
@@ -243,7 +256,7 @@ class Settings(BaseSettings):
         False, description="Let any client withdraw on a plain hash without a token (simulator only)."
     )
     allowed_origins: str = Field("", description="Comma-separated browser origins that may open sockets; * for any.")
-    # Server credentials (README: Server API): API keys on every server-to-server endpoint.
+    # Server credentials (docs/http-api.md): API keys on every server-to-server endpoint.
     api_keys_optional: bool = Field(
         False, description="Let server requests without an Authorization header through (simulator only)."
     )
@@ -251,7 +264,7 @@ class Settings(BaseSettings):
         5.0, ge=0, le=60, description="Seconds a checked API key is trusted before the store is read again."
     )
 
-    # Events and webhooks (README: Events and webhooks).
+    # Events and webhooks (docs/webhooks-and-events.md).
     webhook_endpoints: SecretStr | None = Field(
         None, description='JSON list of {"url", "secret", "event_types", "description"} webhook endpoints.'
     )
@@ -272,7 +285,10 @@ class Settings(BaseSettings):
     webhook_retry_max_seconds: float = Field(3_600.0, gt=0, description="Longest delay between two retries.")
     webhook_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Seconds a webhook receiver has to answer.")
     webhook_poll_seconds: float = Field(
-        1.0, gt=0, description="Seconds between idle looks of the event relay and the webhook deliverer."
+        1.0,
+        gt=0,
+        description="Seconds the event relay and the webhook deliverer first wait when idle (longer while idle, up "
+        "to IDLE_POLL_MAX_SECONDS).",
     )
     webhook_concurrency: int = Field(8, ge=1, le=100, description="Webhook POSTs in flight at once per process.")
 
