@@ -44,6 +44,10 @@ B2C_STATUS_PATH = "/api/v1/hooks/b2c/status"
 B2C_STATUS_TIMEOUT_PATH = "/api/v1/hooks/b2c/status-timeout"
 
 
+# Between the problems of one ValueError from the settings' checks, so a reader can list them one a line.
+PROBLEM_SEPARATOR = "\n"
+
+
 class ClientAuth(StrEnum):
     OPEN = "open"
     SIGNED = "signed"
@@ -324,41 +328,51 @@ class Settings(BaseSettings):
         return listed or frozenset({own_origin(self.public_base_url)})
 
     @model_validator(mode="after")
-    def _limits_are_ordered(self) -> "Settings":
-        if self.b2c_min_amount > self.b2c_max_amount:
-            raise ValueError("B2C_MIN_AMOUNT must not exceed B2C_MAX_AMOUNT")
-        return self
-
-    @model_validator(mode="after")
-    def _real_daraja_needs_real_credentials(self) -> "Settings":
-        if self.mpesa_env is MpesaEnvironment.SIMULATOR:
-            return self
-        missing = [
-            name
-            for name in (
-                "daraja_consumer_key",
-                "daraja_consumer_secret",
-                "daraja_shortcode",
-                "daraja_passkey",
-                "b2c_initiator_password",
-            )
-            if getattr(self, name) is None
-        ]
-        if missing:
-            raise ValueError(f"MPESA_ENV={self.mpesa_env.value} needs {', '.join(n.upper() for n in missing)}")
-        if self.callback_base_url is None:
-            raise ValueError(f"MPESA_ENV={self.mpesa_env.value} needs CALLBACK_BASE_URL, the public https address")
-        return self
-
-    # After the credentials check, so a bare sandbox or production configuration is told what Daraja needs first.
-    @model_validator(mode="after")
-    def _clients_are_authorised(self) -> "Settings":
-        problems = self.client_exposure_problems()
-        if self.client_auth_mode() is ClientAuth.SIGNED and self.client_token_keys is None:
-            problems.append("CLIENT_AUTH=signed needs CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE)")
+    def _combinations_are_valid(self) -> "Settings":
+        problems = self.combination_problems()
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(PROBLEM_SEPARATOR.join(problems))
         return self
+
+    def combination_problems(self) -> list[str]:
+        """What no single setting can say wrong by itself, every problem at once, each naming what to set.
+
+        The credentials come first, so a bare sandbox or production configuration is told what Daraja needs first.
+        """
+        problems = []
+        if self.b2c_min_amount > self.b2c_max_amount:
+            problems.append("B2C_MIN_AMOUNT must not exceed B2C_MAX_AMOUNT")
+        problems += self._real_daraja_problems()
+        problems += self.client_exposure_problems()
+        if self.client_auth_mode() is ClientAuth.SIGNED and self.client_token_keys is None:
+            problems.append(
+                "CLIENT_AUTH=signed needs CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE): kid:secret,kid:secret, "
+                "secrets of 32+ bytes"
+            )
+        try:
+            self.webhook_destinations()
+            self.configured_webhooks()
+        except ValueError as fault:
+            problems.append(str(fault))
+        return problems
+
+    def _real_daraja_problems(self) -> list[str]:
+        if self.mpesa_env is MpesaEnvironment.SIMULATOR:
+            return []
+        needed = (
+            "daraja_consumer_key",
+            "daraja_consumer_secret",
+            "daraja_shortcode",
+            "daraja_passkey",
+            "b2c_initiator_password",
+        )
+        missing = [name for name in needed if getattr(self, name) is None]
+        problems = []
+        if missing:
+            problems.append(f"MPESA_ENV={self.mpesa_env.value} needs {', '.join(n.upper() for n in missing)}")
+        if self.callback_base_url is None:
+            problems.append(f"MPESA_ENV={self.mpesa_env.value} needs CALLBACK_BASE_URL, the public https address")
+        return problems
 
     def client_exposure_problems(self) -> list[str]:
         """What would open the gateway to anyone outside simulator mode, each with what to set instead.
@@ -391,12 +405,6 @@ class Settings(BaseSettings):
                     f"makes) {refused}: use one a CA issued, or TLS=false behind a TLS-terminating proxy"
                 )
         return problems
-
-    @model_validator(mode="after")
-    def _webhook_endpoints_parse(self) -> "Settings":
-        self.webhook_destinations()
-        self.configured_webhooks()
-        return self
 
     def webhooks_allow_http(self) -> bool:
         if self.webhook_allow_http is not None:
