@@ -31,7 +31,7 @@ async def b2c_socket(
 ) -> None:
     """`hash`: a signed capability token with the b2c scope, or (open withdrawals only) a plain hash. Query `after`
     (the cursor of the last `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at`
-    of the last update the client saw): where the catch-up resumes (README: Catching up after a reconnect)."""
+    of the last update the client saw): where the catch-up resumes (docs/protocol.md: catching up)."""
     try:
         capability = client_authorisation.admit(hash, B2C)
     except UnauthorizedError as error:
