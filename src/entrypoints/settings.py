@@ -35,8 +35,8 @@ SIMULATOR_CONSUMER_SECRET = "simulator-consumer-secret"  # noqa: S105
 SIMULATOR_INITIATOR_PASSWORD = "Safaricom999!*!"  # noqa: S105
 SANDBOX_SHORTCODE = "174379"
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
-# Daraja refuses callback URLs containing "mpesa" (DARAJA.md §6.4), so the gateway hands it these paths;
-# the seed's /api/v1/mpesa/... callback paths are served too.
+# Daraja refuses callback URLs containing "mpesa" (docs/daraja.md#callback-url-rules), so the gateway hands it these
+# paths; the older /api/v1/mpesa/... callback paths, which existing deployments registered, are served too.
 STK_CALLBACK_PATH = "/api/v1/hooks/stk"
 B2C_RESULT_PATH = "/api/v1/hooks/b2c/result"
 B2C_TIMEOUT_PATH = "/api/v1/hooks/b2c/timeout"
