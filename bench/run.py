@@ -215,6 +215,7 @@ class Bench:
         self.notes: list[str] = []
         self.began = time.monotonic()
         self.backend_died: str | None = None
+        self.profile_seconds = 0
 
     # Processes ------------------------------------------------------------------------------------------------
 
@@ -299,8 +300,15 @@ class Bench:
             "API_KEYS_OPTIONAL": "true",
             **{name: value.replace("{port}", str(port)) for name, value in (extra or {}).items()},
         }
+        command = [sys.executable, "-m", "entrypoints.cli", "serve"]
+        if self.profile_seconds:
+            # py-spy samples the gateway from its start for that long, then lets it run on (bench/README.md).
+            spy = Path(sys.executable).parent / "py-spy"
+            output = self.workdir / f"gateway-{rep}.py-spy.txt"
+            command = [str(spy), "record", "--format", "raw", "-r", "200", "-d", str(self.profile_seconds),
+                       "-o", str(output), "--", *command]  # fmt: skip
         process = LocalProcess(
-            [sys.executable, "-m", "entrypoints.cli", "serve"],
+            command,
             port=port,
             log_file=self.workdir / f"gateway-{rep}.log",
             env=environment,
@@ -860,6 +868,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, store) afterwards")
     parser.add_argument("--only", help=f"comma-separated phases to run (default all: {','.join(sorted(PHASES))})")
     parser.add_argument("--held-steps", help="comma-separated idle socket counts for the sockets ramp")
+    parser.add_argument(
+        "--profile-seconds",
+        type=int,
+        default=0,
+        help="run each gateway under py-spy for its first N seconds (raw samples in the work directory; --keep); "
+        "its CPU figures are then py-spy's, so profile and measure in separate runs",
+    )
     arguments = parser.parse_args(argv)
     plan = SMOKE if arguments.smoke else FULL
     if arguments.repeats:
@@ -877,6 +892,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="mpesa-bench-"))
     began, started_at = time.monotonic(), datetime.now(UTC)
     bench = Bench(plan, workdir, arguments.log_level, only)
+    bench.profile_seconds = arguments.profile_seconds
     print(f"bench {plan.name}: {plan.repeats} run(s); work directory {workdir}", flush=True)
     succeeded = False
     try:

@@ -4,7 +4,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# Safaricom's public sandbox passkey for shortcode 174379 (DARAJA.md §0): not a secret.
+# Safaricom's public sandbox passkey for shortcode 174379 (docs/daraja.md#environments): not a secret.
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
 
 _TRUE = frozenset({"1", "true", "yes", "on"})

@@ -1,4 +1,4 @@
-"""The simulator's stand-in for Safaricom's SecurityCredential certificate (DARAJA.md §5).
+"""The simulator's stand-in for Safaricom's SecurityCredential certificate (docs/daraja.md#security-credential).
 
 Real Daraja decrypts the B2C SecurityCredential with the private key behind its published certificate. The
 simulator cannot have that key, so it holds its own RSA 2048 key pair and a self-signed certificate; the

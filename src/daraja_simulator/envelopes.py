@@ -1,4 +1,4 @@
-"""The JSON bodies Daraja answers with and posts back, field for field as DARAJA.md shows them: PascalCase,
+"""The JSON bodies Daraja answers with and posts back, field for field as docs/daraja.md shows them: PascalCase,
 ResultCode a number in callbacks and a string in synchronous answers, metadata as Name/Value or Key/Value
 lists that callers must index by name."""
 
@@ -128,7 +128,8 @@ def b2c_result(payout: Payout, funds: Funds, moment: datetime, forms: BodyForms)
 
 
 def b2c_queue_timeout(payout: Payout) -> dict[str, Any]:
-    """Simulator-only shape (DARAJA.md §4.4 has no published sample): the Result envelope, no TransactionID."""
+    """Simulator-only shape (docs/daraja.md#b2c-queue-time-out has no published sample): the Result envelope, no
+    TransactionID."""
     return {
         "Result": {
             "ResultType": 0,

@@ -1,4 +1,5 @@
-"""Daraja's synchronous error answers: camelCase {"requestId","errorCode","errorMessage"} (DARAJA.md §7),
+"""Daraja's synchronous error answers: camelCase {"requestId","errorCode","errorMessage"}
+(docs/daraja.md#error-answers),
 raised anywhere in a handler and turned into a response in one place."""
 
 from dataclasses import dataclass, field

@@ -1,4 +1,4 @@
-"""M-PESA Express: STK push and STK push query (DARAJA.md §2, §3)."""
+"""M-PESA Express: STK push and STK push query (docs/daraja.md#stk-push, #stk-push-query)."""
 
 import asyncio
 import hmac
@@ -47,7 +47,7 @@ async def stk_push(
     rules.shortcode(body, "PartyB")
     phone = rules.msisdn(body, "PhoneNumber")
     callback_url = rules.url(body, "CallBackURL", forbid_words=True)
-    # Required for paybills; tills may leave it out (DARAJA.md §2.1).
+    # Required for paybills; tills may leave it out (docs/daraja.md#stk-push-request).
     if transaction_type == "CustomerPayBillOnline" or "AccountReference" in body:
         rules.text(body, "AccountReference", max_length=12)
     rules.optional_text(body, "TransactionDesc", max_length=13)  # the one optional field
@@ -105,7 +105,8 @@ async def _authorised_json(request: Request[Any, Any, Any], simulator: Simulator
     _, valid = simulator.token_from(request.headers.get("authorization"))
     if not valid:
         raise invalid_stk_token()
-    # Without the JSON content type Daraja cannot read the body and names its first field (DARAJA.md §10.6).
+    # Without the JSON content type Daraja cannot read the body and names its first field
+    # (docs/daraja.md#missing-content-type).
     if not (request.headers.get("content-type") or "").lower().startswith("application/json"):
         raise invalid_field("BusinessShortCode")
     return rules.json_object(await request.body())

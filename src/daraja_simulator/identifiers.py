@@ -1,5 +1,5 @@
-"""Identifiers in the shapes Daraja issues them (DARAJA.md §2.2, §4.2, §2.3), so the gateway's parsers and
-storage meet realistic values offline."""
+"""Identifiers in the shapes Daraja issues them (docs/daraja.md#stk-push-answer, #b2c-answer, #stk-push-callback), so
+the gateway's parsers and storage meet realistic values offline."""
 
 import secrets
 import string

@@ -1,4 +1,4 @@
-"""Daraja's Authorization API: client-credentials tokens over HTTP Basic (DARAJA.md §1)."""
+"""Daraja's Authorization API: client-credentials tokens over HTTP Basic (docs/daraja.md#authorization-tokens)."""
 
 import base64
 import binascii
@@ -23,7 +23,8 @@ async def generate_token(
     if request.query_params.get("grant_type") != "client_credentials":
         raise DarajaError(400, "400.008.02", "Invalid grant type passed")
     if not _is_known_app(encoded.strip(), simulator):
-        # Real Daraja answers HTTP 400 here with an undocumented body (§1); the generic error shape stands in.
+        # Real Daraja answers HTTP 400 here with an undocumented body (docs/daraja.md#authorization-tokens); the
+        # generic error shape stands in.
         raise DarajaError(400, "400.003.02", "Bad Request")
     token = access_token()
     simulator.ledger.issue_token(token, simulator.config.token_ttl)

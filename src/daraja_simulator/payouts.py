@@ -1,4 +1,5 @@
-"""B2C payment requests (v1 and v3) and the Transaction Status query that reconciles them (DARAJA.md §4)."""
+"""B2C payment requests (v1 and v3) and the Transaction Status query that reconciles them
+(docs/daraja.md#b2c-payment-request)."""
 
 import asyncio
 from typing import Any

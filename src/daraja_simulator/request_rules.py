@@ -1,5 +1,6 @@
-"""Daraja's rules for request fields (DARAJA.md §2.1, §3, §4.1, §4.6, §6.4, §8). Each rule returns the field's
-value in a normal form or raises Daraja's `400.002.02 Bad Request - Invalid <Field>`."""
+"""Daraja's rules for request fields (docs/daraja.md: #stk-push-request, #stk-push-query, #b2c-request,
+#transaction-status, #callback-url-rules, #field-limits). Each rule returns the field's value in a
+normal form or raises Daraja's `400.002.02 Bad Request - Invalid <Field>`."""
 
 import base64
 import re
@@ -17,7 +18,8 @@ _WHOLE = re.compile(r"^\d+(?:\.0+)?$")
 # Safaricom lines only: 2547XXXXXXXX, and the newer 2541XXXXXXXX ranges.
 _MSISDN = re.compile(r"^254[17]\d{8}$")
 _TIMESTAMP = re.compile(r"^\d{14}$")
-# Daraja refuses callback URLs containing these words, in any case (§6.4); "exe" also covers "exec".
+# Daraja refuses callback URLs containing these words, in any case (docs/daraja.md#callback-url-rules); "exe" also
+# covers "exec".
 _FORBIDDEN_URL_WORDS = ("mpesa", "m-pesa", "safaricom", "exe", "cmd", "sql", "query")
 
 Body = Mapping[str, Any]
@@ -85,7 +87,8 @@ def timestamp(body: Body, name: str = "Timestamp") -> str:
     if not isinstance(value, str) or not _TIMESTAMP.match(value):
         raise invalid_field(name)
     try:
-        datetime.strptime(value, "%Y%m%d%H%M%S")  # a real date; the zone is not checked (§2.1)
+        # A real date; the zone is not checked (docs/daraja.md#stk-push-request).
+        datetime.strptime(value, "%Y%m%d%H%M%S")
     except ValueError:
         raise invalid_field(name) from None
     return value
@@ -128,7 +131,7 @@ def url(body: Body, name: str, forbid_words: bool = False) -> str:
 
 
 def stk_password(business_shortcode: str, passkey: str, timestamp_text: str) -> str:
-    """base64(shortcode + passkey + timestamp): plain concatenation, no hashing (§2.1)."""
+    """base64(shortcode + passkey + timestamp): plain concatenation, no hashing (docs/daraja.md#stk-push-request)."""
     return base64.b64encode(f"{business_shortcode}{passkey}{timestamp_text}".encode()).decode()
 
 

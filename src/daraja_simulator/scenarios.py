@@ -65,7 +65,8 @@ class Scenario:
 _PROCESSED = "The service request is processed successfully."
 _INSUFFICIENT = "The balance is insufficient for the transaction."
 _INVALID_INITIATOR = "The initiator information is invalid."
-# Simulator-only: Daraja publishes no QueueTimeOutURL payload (DARAJA.md §4.4); code and text are invented.
+# Simulator-only: Daraja publishes no QueueTimeOutURL payload (docs/daraja.md#b2c-queue-time-out); code and text are
+# invented.
 _QUEUE_TIMED_OUT = "The service request has timed out."
 
 SCENARIOS: tuple[Scenario, ...] = (

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from domain.errors import ValidationError
 
 STK_MINIMUM = 1
-# Daraja's per-transaction ceiling (DARAJA.md §8); regulator-driven, so a setting can lower it.
+# Daraja's per-transaction ceiling (docs/daraja.md#field-limits); regulator-driven, so a setting can lower it.
 TRANSACTION_MAXIMUM = 250_000
 
 

@@ -1,5 +1,5 @@
-"""What each B2C result code means for a withdrawal (DARAJA.md §4.5): the one dictionary the result handler,
-the reconciler and the simulator share."""
+"""What each B2C result code means for a withdrawal (docs/daraja.md#b2c-result-codes): the one dictionary the result
+handler, the reconciler and the simulator share."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -61,8 +61,8 @@ REJECTED_MESSAGE = "M-PESA refused the withdrawal request; no money was sent."
 # A Transaction Status answer says a payout failed or expired but not why: no result code, this message.
 NOT_COMPLETED_MESSAGE = "M-PESA reports that the withdrawal was not completed; no money was sent."
 
-# Transaction Status words that mean the payout ended without paying (DARAJA.md §4.6; "Expired" is a queue
-# time-out). Any other word but "Completed" ("Pending", or one real Daraja may use) settles nothing.
+# Transaction Status words that mean the payout ended without paying (docs/daraja.md#transaction-status; "Expired" is a
+# queue time-out). Any other word but "Completed" ("Pending", or one real Daraja may use) settles nothing.
 _NOT_COMPLETED_STATUSES = frozenset({"failed", "expired"})
 
 

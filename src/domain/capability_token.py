@@ -1,4 +1,4 @@
-"""Signed capability tokens (README "Client authorisation", SECURITY.md).
+"""Signed capability tokens (docs/security.md "Client authorisation", SECURITY.md).
 
 A token is a JWT (RFC 7519) signed with HS256 under one of the shared keys, named by `kid` in its header, so any
 backend mints it with its own JWT library. Claims: `sub` (the subject), `exp` (required), `scope` (space-separated,

@@ -2,12 +2,12 @@
 
 The defaults are the documented starting points the settings override:
 
-- STK: Daraja suggests a first query ~20–30 s after the push, then back-off (DARAJA.md §3); the prompt's lifetime is
-  undocumented (§12), so the query, not a guessed expiry, decides. First check 30 s after the push, then 30 s, 60 s,
-  120 s, … capped at 5 min, each ±20 %.
+- STK: Daraja suggests a first query ~20–30 s after the push, then back-off (docs/daraja.md#stk-push-query); the
+  prompt's lifetime is undocumented (same section), so the query, not a guessed expiry, decides. First check 30 s
+  after the push, then 30 s, 60 s, 120 s, … capped at 5 min, each ±20 %.
 - B2C: a Result normally arrives within seconds; a Transaction Status query is only worth its Daraja call once that
   has had time. First check 60 s after the submission was recorded, or at once after a queue time-out notice (the
-  outcome is unknown, DARAJA.md §4.4), then 60 s, 120 s, … capped at 5 min, each ±20 %.
+  outcome is unknown, docs/daraja.md#b2c-queue-time-out), then 60 s, 120 s, … capped at 5 min, each ±20 %.
 - STUCK_AFTER: a record still open 15 min after it was created has had six STK queries (at 0.5, 1, 2, 4, 8 and
   13 min) or five Transaction Status queries without a final answer, far beyond any prompt lifetime seen or a normal
   B2C round trip: an operator should look at it. Records no query can settle (an STK push whose answer was lost,

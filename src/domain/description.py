@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from domain.errors import ValidationError
 
-# B2C Remarks allow 2–100 characters (DARAJA.md §8); STK's TransactionDesc allows only 13, so the
+# B2C Remarks allow 2–100 characters (docs/daraja.md#field-limits); STK's TransactionDesc allows only 13, so the
 # Daraja adapter shortens it on the wire while the gateway keeps and returns the full text.
 MAXIMUM_LENGTH = 100
 

@@ -47,7 +47,9 @@ class TypeFilter:
             raise ValidationError(field, f"at most {MAXIMUM_PATTERNS} event types")
         for pattern in patterns:
             if not _PATTERN.match(pattern) or (not pattern.endswith("*") and pattern not in EVENT_TYPES):
-                raise ValidationError(field, f"{pattern!r} is not an event type (see README: event types), nor `*`")
+                raise ValidationError(
+                    field, f"{pattern!r} is not an event type (see docs/webhooks-and-events.md), nor `*`"
+                )
         return cls(tuple(dict.fromkeys(patterns)))
 
     @classmethod

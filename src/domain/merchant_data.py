@@ -1,8 +1,9 @@
 """What a merchant attaches to a payment or withdrawal: a short `reference` Daraja carries, and bounded `metadata`.
 
-The reference becomes the STK push's AccountReference (at most 12 characters, DARAJA.md §2.1) or the B2C request's
-Occasion (at most 100, DARAJA.md §4.1). Daraja is reported to fail silently on characters such as `@ # &`, so only
-letters, digits, spaces and `- _ . /` are taken. Metadata stays with the gateway: it is never sent to Daraja.
+The reference becomes the STK push's AccountReference (at most 12 characters, docs/daraja.md#stk-push-request) or the
+B2C request's Occasion (at most 100, docs/daraja.md#b2c-request). Daraja is reported to fail silently on characters
+such as `@ # &` (docs/daraja.md#field-limits), so only letters, digits, spaces and `- _ . /` are taken. Metadata stays
+with the gateway: it is never sent to Daraja.
 """
 
 import json

@@ -1,10 +1,10 @@
 """An STK payment and its state machine: pending → success | failed | cancelled | timeout, final once left.
 
 Every change of state is appended to `history` with its cause. While it is pending with a CheckoutRequestID, the
-reconciler queries it from `next_check_at` on (DARAJA.md §3); a push whose answer was lost has no CheckoutRequestID,
-cannot be queried, and waits for its callback. So does a push whose process died between recording it and Daraja's
-answer: nothing stored says so, so once it is older than any push can take (`UNANSWERED_PUSH_AFTER`) it is shown
-as `outcome_unknown` (`view_as_of`), never sent again.
+reconciler queries it from `next_check_at` on (docs/daraja.md#stk-push-query); a push whose answer was lost has no
+CheckoutRequestID, cannot be queried, and waits for its callback. So does a push whose process died between
+recording it and Daraja's answer: nothing stored says so, so once it is older than any push can take
+(`UNANSWERED_PUSH_AFTER`) it is shown as `outcome_unknown` (`view_as_of`), never sent again.
 """
 
 from dataclasses import dataclass, field

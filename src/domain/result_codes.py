@@ -1,5 +1,5 @@
 """What each M-PESA result code means for a payment: the one dictionary the callback handler,
-the reconciler and the simulator share (DARAJA.md §2.4)."""
+the reconciler and the simulator share (docs/daraja.md#stk-result-codes)."""
 
 from dataclasses import dataclass
 from enum import StrEnum

@@ -26,7 +26,7 @@ class StatusChange:
     cause: ChangeCause
     detail: str | None = None
     # The record as every client saw it right after this change: the `data` of the event this change becomes
-    # (README: Events and webhooks). None for entries stored before events existed.
+    # (docs/webhooks-and-events.md). None for entries stored before events existed.
     snapshot: dict[str, Any] | None = field(default=None, compare=False)
 
     def view(self) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Daraja's answer to an STK Push Query (DARAJA.md §3): still pending, or final with a result code."""
+"""Daraja's answer to an STK Push Query (docs/daraja.md#stk-push-query): still pending, or final with a result code."""
 
 from dataclasses import dataclass
 

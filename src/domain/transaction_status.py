@@ -1,4 +1,5 @@
-"""Daraja's answer to a B2C Transaction Status query, posted later to the query's ResultURL (DARAJA.md §4.6).
+"""Daraja's answer to a B2C Transaction Status query, posted later to the query's ResultURL
+(docs/daraja.md#transaction-status).
 
 Where each field comes from in the posted `{"Result": {...}}` (as Safaricom's sample and the bundled simulator send
 it; `P[Key]` is the `Value` of the item with that `Key` in `Result.ResultParameters.ResultParameter`):

@@ -6,8 +6,9 @@ reconciliation, which may still settle it as success or failed. Nothing ever goe
 have the request.
 
 Every change of state is appended to `history` with its cause. While it is submitted or timed out, the reconciler
-asks Daraja's Transaction Status (DARAJA.md §4.6) from `next_check_at` on; the answer settles it. Each query is opened
-on the withdrawal with its own single-use secret (`status_query`), and only the answer to the query still open counts.
+asks Daraja's Transaction Status (docs/daraja.md#transaction-status) from `next_check_at` on; the answer settles it.
+Each query is opened on the withdrawal with its own single-use secret (`status_query`), and only the answer to the query
+still open counts.
 """
 
 from dataclasses import dataclass, field

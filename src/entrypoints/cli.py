@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import click
-import pydantic
 import structlog
 import uvicorn
 
@@ -39,14 +38,12 @@ _SIM_SETTINGS = (
 
 
 def load_settings() -> Settings:
-    try:
-        return Settings()
-    except pydantic.ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in issue['loc']).upper() or 'settings'}: {issue['msg']}"
-            for issue in error.errors()
-        )
-        raise click.ClickException(f"bad configuration: {problems}") from None
+    from entrypoints.settings_problems import settings_or_refusal
+
+    settings = settings_or_refusal()
+    if isinstance(settings, str):
+        raise click.ClickException(settings)
+    return settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -237,7 +234,7 @@ def migrate() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8300, show_default=True, type=int)
 def simulator(host: str, port: int) -> None:
-    """Run the bundled Daraja simulator (SIM_* variables configure it; see the README's scenario table)."""
+    """Run the bundled Daraja simulator (SIM_* variables configure it; see the scenario table in docs/simulator.md)."""
     from daraja_simulator.config import SimulatorConfig
     from daraja_simulator.server import run
 

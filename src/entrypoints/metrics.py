@@ -58,7 +58,7 @@ class GatewayMetrics:
             self.open_sockets.labels(endpoint=endpoint)
         self.v1_tokens = Counter(
             "mpesa_gateway_v1_tokens",
-            "Sockets admitted with a deprecated v1 capability token (README: Client authorisation).",
+            "Sockets admitted with a deprecated v1 capability token (docs/security.md: Client authorisation).",
             registry=registry,
         )
         self.messages = Counter(

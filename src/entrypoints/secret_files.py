@@ -17,18 +17,23 @@ SECRET_SETTINGS = (
 
 
 def with_secret_files(data: Any) -> Any:
-    """`data` (the raw settings) with each secret given as NAME_FILE read in; ValueError when both or unreadable."""
+    """`data` (the raw settings) with each secret given as NAME_FILE read in; ValueError naming every NAME_FILE
+    set together with NAME or unreadable, one a line."""
     if not isinstance(data, dict):
         return data
     merged = dict(data)
+    problems = []
     for name in SECRET_SETTINGS:
         path = os.environ.get(f"{name.upper()}_FILE")
         if not path:
             continue
         if any(key.lower() == name for key in data):
-            raise ValueError(f"set {name.upper()} or {name.upper()}_FILE, not both")
+            problems.append(f"set {name.upper()} or {name.upper()}_FILE, not both")
+            continue
         try:
             merged[name] = Path(path).read_text().strip()
         except OSError as error:
-            raise ValueError(f"{name.upper()}_FILE: cannot read {path}: {error.strerror}") from None
+            problems.append(f"{name.upper()}_FILE: cannot read {path}: {error.strerror}")
+    if problems:
+        raise ValueError("\n".join(problems))
     return merged

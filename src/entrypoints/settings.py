@@ -1,4 +1,4 @@
-"""Configuration from environment variables, each with a documented default (README: Settings)."""
+"""Configuration from environment variables, each with a documented default (docs/configuration.md)."""
 
 import json
 from enum import StrEnum
@@ -35,13 +35,17 @@ SIMULATOR_CONSUMER_SECRET = "simulator-consumer-secret"  # noqa: S105
 SIMULATOR_INITIATOR_PASSWORD = "Safaricom999!*!"  # noqa: S105
 SANDBOX_SHORTCODE = "174379"
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
-# Daraja refuses callback URLs containing "mpesa" (DARAJA.md §6.4), so the gateway hands it these paths;
-# the seed's /api/v1/mpesa/... callback paths are served too.
+# Daraja refuses callback URLs containing "mpesa" (docs/daraja.md#callback-url-rules), so the gateway hands it these
+# paths; the older /api/v1/mpesa/... callback paths, which existing deployments registered, are served too.
 STK_CALLBACK_PATH = "/api/v1/hooks/stk"
 B2C_RESULT_PATH = "/api/v1/hooks/b2c/result"
 B2C_TIMEOUT_PATH = "/api/v1/hooks/b2c/timeout"
 B2C_STATUS_PATH = "/api/v1/hooks/b2c/status"
 B2C_STATUS_TIMEOUT_PATH = "/api/v1/hooks/b2c/status-timeout"
+
+
+# Between the problems of one ValueError from the settings' checks, so a reader can list them one a line.
+PROBLEM_SEPARATOR = "\n"
 
 
 class ClientAuth(StrEnum):
@@ -67,7 +71,7 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(
         10, ge=0, description="Seconds a stopping gateway lets open requests and sockets finish."
     )
-    # Limits against abuse (README: Limits). Open sockets are counted per process, messages in Redis when set.
+    # Limits against abuse (docs/protocol.md: Limits). Open sockets are counted per process, messages in Redis when set.
     ws_max_sockets: int = Field(10_000, ge=1, description="Open sockets one gateway process accepts in all.")
     ws_max_sockets_per_hash: int = Field(100, ge=1, description="Open sockets per client hash and endpoint.")
     ws_max_sockets_per_address: int = Field(2_000, ge=1, description="Open sockets per client IP address.")
@@ -114,7 +118,7 @@ class Settings(BaseSettings):
         2.0, gt=0, description="Seconds finding and connecting to the store may take."
     )
     data_dir: Path = Field(Path("var"), description="Where the embedded store and the simulator keep files and logs.")
-    # Several instances (README: Running several instances): unset, everything stays in this process.
+    # Several instances (docs/operations.md): unset, everything stays in this process.
     redis_url: str | None = Field(
         None, description="Redis URL shared by several gateways; unset keeps sockets and limits in this process."
     )
@@ -183,11 +187,16 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = Field(
         60.0, gt=0, description="Seconds a worker's claim lasts before another worker may take it over."
     )
-    worker_poll_seconds: float = Field(1.0, gt=0, description="Seconds between the worker's looks for queued work.")
+    worker_poll_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="Seconds the worker first waits when it finds no queued work (longer while idle, up to "
+        "IDLE_POLL_MAX_SECONDS).",
+    )
     stk_first_check_seconds: float = Field(
         30.0, gt=0, description="Seconds after Daraja accepted a push before the reconciler first asks about it."
     )
-    # A pending push still without Daraja's CheckoutRequestID after this is shown as outcome unknown (README).
+    # A pending push still without Daraja's CheckoutRequestID after this is shown as outcome unknown.
     stk_outcome_unknown_after_seconds: float = Field(
         120.0, gt=0, description="Age at which a pending push with no CheckoutRequestID shows as outcome_unknown."
     )
@@ -197,11 +206,19 @@ class Settings(BaseSettings):
     reconcile_max_delay_seconds: float = Field(
         300.0, gt=0, description="Longest wait between two checks of one record (the delay doubles, with jitter)."
     )
-    reconcile_poll_seconds: float = Field(5.0, gt=0, description="Seconds between the reconciler's looks.")
+    reconcile_poll_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds the reconciler first waits when nothing is due (longer while idle, up to "
+        "IDLE_POLL_MAX_SECONDS).",
+    )
     # A loop that finds nothing waits longer each time, up to this: the most work queued by another instance (or
     # a due check) waits before this process looks (docs/performance.md: the idle process).
     idle_poll_max_seconds: float = Field(
-        10.0, gt=0, description="Longest wait of an idle background loop between two looks at the store."
+        10.0,
+        gt=0,
+        description="Longest wait of an idle background loop between two looks at the store: the most work made "
+        "by another instance waits (work made in this process wakes the loop at once).",
     )
 
     simulator_callback_delay: float = Field(
@@ -242,7 +259,7 @@ class Settings(BaseSettings):
         False, description="Let any client withdraw on a plain hash without a token (simulator only)."
     )
     allowed_origins: str = Field("", description="Comma-separated browser origins that may open sockets; * for any.")
-    # Server credentials (README: Server API): API keys on every server-to-server endpoint.
+    # Server credentials (docs/http-api.md): API keys on every server-to-server endpoint.
     api_keys_optional: bool = Field(
         False, description="Let server requests without an Authorization header through (simulator only)."
     )
@@ -250,7 +267,7 @@ class Settings(BaseSettings):
         5.0, ge=0, le=60, description="Seconds a checked API key is trusted before the store is read again."
     )
 
-    # Events and webhooks (README: Events and webhooks).
+    # Events and webhooks (docs/webhooks-and-events.md).
     webhook_endpoints: SecretStr | None = Field(
         None, description='JSON list of {"url", "secret", "event_types", "description"} webhook endpoints.'
     )
@@ -271,7 +288,10 @@ class Settings(BaseSettings):
     webhook_retry_max_seconds: float = Field(3_600.0, gt=0, description="Longest delay between two retries.")
     webhook_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Seconds a webhook receiver has to answer.")
     webhook_poll_seconds: float = Field(
-        1.0, gt=0, description="Seconds between idle looks of the event relay and the webhook deliverer."
+        1.0,
+        gt=0,
+        description="Seconds the event relay and the webhook deliverer first wait when idle (longer while idle, up "
+        "to IDLE_POLL_MAX_SECONDS).",
     )
     webhook_concurrency: int = Field(8, ge=1, le=100, description="Webhook POSTs in flight at once per process.")
 
@@ -311,41 +331,51 @@ class Settings(BaseSettings):
         return listed or frozenset({own_origin(self.public_base_url)})
 
     @model_validator(mode="after")
-    def _limits_are_ordered(self) -> "Settings":
-        if self.b2c_min_amount > self.b2c_max_amount:
-            raise ValueError("B2C_MIN_AMOUNT must not exceed B2C_MAX_AMOUNT")
-        return self
-
-    @model_validator(mode="after")
-    def _real_daraja_needs_real_credentials(self) -> "Settings":
-        if self.mpesa_env is MpesaEnvironment.SIMULATOR:
-            return self
-        missing = [
-            name
-            for name in (
-                "daraja_consumer_key",
-                "daraja_consumer_secret",
-                "daraja_shortcode",
-                "daraja_passkey",
-                "b2c_initiator_password",
-            )
-            if getattr(self, name) is None
-        ]
-        if missing:
-            raise ValueError(f"MPESA_ENV={self.mpesa_env.value} needs {', '.join(n.upper() for n in missing)}")
-        if self.callback_base_url is None:
-            raise ValueError(f"MPESA_ENV={self.mpesa_env.value} needs CALLBACK_BASE_URL, the public https address")
-        return self
-
-    # After the credentials check, so a bare sandbox or production configuration is told what Daraja needs first.
-    @model_validator(mode="after")
-    def _clients_are_authorised(self) -> "Settings":
-        problems = self.client_exposure_problems()
-        if self.client_auth_mode() is ClientAuth.SIGNED and self.client_token_keys is None:
-            problems.append("CLIENT_AUTH=signed needs CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE)")
+    def _combinations_are_valid(self) -> "Settings":
+        problems = self.combination_problems()
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(PROBLEM_SEPARATOR.join(problems))
         return self
+
+    def combination_problems(self) -> list[str]:
+        """What no single setting can say wrong by itself, every problem at once, each naming what to set.
+
+        The credentials come first, so a bare sandbox or production configuration is told what Daraja needs first.
+        """
+        problems = []
+        if self.b2c_min_amount > self.b2c_max_amount:
+            problems.append("B2C_MIN_AMOUNT must not exceed B2C_MAX_AMOUNT")
+        problems += self._real_daraja_problems()
+        problems += self.client_exposure_problems()
+        if self.client_auth_mode() is ClientAuth.SIGNED and self.client_token_keys is None:
+            problems.append(
+                "CLIENT_AUTH=signed needs CLIENT_TOKEN_KEYS (or CLIENT_TOKEN_KEYS_FILE): kid:secret,kid:secret, "
+                "secrets of 32+ bytes"
+            )
+        try:
+            self.webhook_destinations()
+            self.configured_webhooks()
+        except ValueError as fault:
+            problems.append(str(fault))
+        return problems
+
+    def _real_daraja_problems(self) -> list[str]:
+        if self.mpesa_env is MpesaEnvironment.SIMULATOR:
+            return []
+        needed = (
+            "daraja_consumer_key",
+            "daraja_consumer_secret",
+            "daraja_shortcode",
+            "daraja_passkey",
+            "b2c_initiator_password",
+        )
+        missing = [name for name in needed if getattr(self, name) is None]
+        problems = []
+        if missing:
+            problems.append(f"MPESA_ENV={self.mpesa_env.value} needs {', '.join(n.upper() for n in missing)}")
+        if self.callback_base_url is None:
+            problems.append(f"MPESA_ENV={self.mpesa_env.value} needs CALLBACK_BASE_URL, the public https address")
+        return problems
 
     def client_exposure_problems(self) -> list[str]:
         """What would open the gateway to anyone outside simulator mode, each with what to set instead.
@@ -378,12 +408,6 @@ class Settings(BaseSettings):
                     f"makes) {refused}: use one a CA issued, or TLS=false behind a TLS-terminating proxy"
                 )
         return problems
-
-    @model_validator(mode="after")
-    def _webhook_endpoints_parse(self) -> "Settings":
-        self.webhook_destinations()
-        self.configured_webhooks()
-        return self
 
     def webhooks_allow_http(self) -> bool:
         if self.webhook_allow_http is not None:

@@ -4,7 +4,8 @@ uvicorn's own deflate keeps a zlib compressor and decompressor alive for every s
 takeover): tens of KiB each, for sockets that are idle nearly all the time. Negotiating `server_no_context_takeover`
 and `client_no_context_takeover` makes both ends compress each message on its own, so a socket only holds zlib state
 while a message is being (de)compressed. The gateway's messages are small, self-contained JSON documents: a shared
-window gains them little. This is the nearest equivalent of uWebSockets' shared compressor, which the seed used.
+window gains them little. This is the nearest equivalent of uWebSockets' shared compressor, which the gateway's
+earlier uWebSockets-based server used.
 """
 
 import logging

@@ -25,7 +25,7 @@ from tests.unit.factories import PaymentFactory, WithdrawalFactory
 ROOT = Path(__file__).parents[2]
 COMMITTED = ROOT / "docs" / "asyncapi.json"
 LISTENERS = ROOT / "src" / "entrypoints" / "ws"
-README = (ROOT / "README.md").read_text()
+PROTOCOL = (ROOT / "docs" / "protocol.md").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +71,9 @@ def test_every_close_code_the_sockets_use_is_documented_on_both_channels(documen
         asyncapi.CLOSE_MESSAGE_TOO_BIG,
         socket_guard.CLOSE_TRY_AGAIN_LATER,
     }
-    in_readme = {int(code) for code in re.findall(r"`(1\d{3})`", README.split("Close codes:")[1].split("\n\n")[0])}
+    documented = {int(code) for code in re.findall(r"`(1\d{3})`", PROTOCOL.split("Close codes:")[1].split("\n\n")[0])}
 
-    assert used == in_readme == {1000, 1001, 1003, 1008, 1009, 1013}
+    assert used == documented == {1000, 1001, 1003, 1008, 1009, 1013}
     for channel in document["channels"].values():
         assert {row["code"] for row in channel["x-close-codes"]} == used
         for code in used:

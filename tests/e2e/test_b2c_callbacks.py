@@ -1,4 +1,5 @@
-"""Daraja's B2C Result and queue time-out callbacks at the seed's paths: applied once, forgeries change nothing."""
+"""Daraja's B2C Result and queue time-out callbacks at the older /api/v1/mpesa/... paths: applied once, forgeries
+change nothing."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Client-security settings that must stop start-up, with one line naming them."""
+"""Client-security settings that must stop start-up, with one line naming them (a block when several)."""
 
 import os
 import subprocess
@@ -25,7 +25,13 @@ KEYS = "k1:" + "s" * 32
     [
         ({**SANDBOX, "CLIENT_TOKEN_KEYS": KEYS, "OPEN_WITHDRAWALS": "true"}, "OPEN_WITHDRAWALS"),
         (
-            {**SANDBOX, "MPESA_ENV": "production", "CLIENT_TOKEN_KEYS": KEYS, "OPEN_WITHDRAWALS": "true"},
+            {
+                **SANDBOX,
+                "MPESA_ENV": "production",
+                "ALLOWED_ORIGINS": "https://shop.example",
+                "CLIENT_TOKEN_KEYS": KEYS,
+                "OPEN_WITHDRAWALS": "true",
+            },
             "OPEN_WITHDRAWALS",
         ),
         ({**SANDBOX, "CLIENT_TOKEN_KEYS": KEYS, "API_KEYS_OPTIONAL": "true"}, "API_KEYS_OPTIONAL"),
@@ -59,7 +65,7 @@ def test_open_client_auth_stops_the_gateway_outside_the_simulator(environment: s
     assert f"CLIENT_AUTH=open is refused with MPESA_ENV={environment}" in line
 
 
-def test_production_with_open_auth_any_origin_and_the_dev_certificate_is_refused_with_one_line_naming_each(
+def test_production_with_open_auth_any_origin_and_the_dev_certificate_is_refused_with_one_block_naming_each(
     tmp_path: Path,
 ) -> None:
     certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
@@ -84,8 +90,9 @@ def test_production_with_open_auth_any_origin_and_the_dev_certificate_is_refused
 
     assert made.returncode == 0
     assert result.returncode != 0
-    [line] = result.stderr.strip().splitlines()
-    assert "CLIENT_AUTH=open is refused with MPESA_ENV=production" in line
-    assert "ALLOWED_ORIGINS unset is refused with MPESA_ENV=production" in line
-    assert "SSL_CERTFILE is a self-signed certificate (CN=localhost" in line
+    heading, *lines = result.stderr.strip().splitlines()
+    assert heading == "Error: bad configuration, 3 problems:"
+    assert lines[0].startswith("  - CLIENT_AUTH=open is refused with MPESA_ENV=production")
+    assert lines[1].startswith("  - ALLOWED_ORIGINS unset is refused with MPESA_ENV=production")
+    assert lines[2].startswith("  - SSL_CERTFILE is a self-signed certificate (CN=localhost")
     assert "Traceback" not in result.stderr

@@ -16,7 +16,6 @@ from tests.support.processes import cli
     [
         ({"APP_PORT": "not-a-port"}, "APP_PORT"),
         ({"MPESA_ENV": "staging"}, "MPESA_ENV"),
-        ({"MPESA_ENV": "production"}, "DARAJA_CONSUMER_KEY"),
         ({"B2C_MIN_AMOUNT": "5000", "B2C_MAX_AMOUNT": "100"}, "B2C_MIN_AMOUNT"),
     ],
 )
@@ -28,6 +27,37 @@ def test_a_bad_setting_stops_the_gateway_with_one_line_naming_it(environment: di
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1
     assert named in result.stderr
+
+
+def test_every_bad_setting_is_named_at_once_with_its_accepted_form() -> None:
+    # Two values no field accepts, and a sandbox missing what it needs: one attempt names them all.
+    environment = {**os.environ, "APP_PORT": "not-a-port", "LOG_LEVEL": "loud", "MPESA_ENV": "sandbox"}
+    for name in ("CALLBACK_BASE_URL", "CLIENT_TOKEN_KEYS", "DARAJA_CONSUMER_KEY", "CLIENT_AUTH"):
+        environment.pop(name, None)
+
+    result = subprocess.run(cli("serve"), env=environment, capture_output=True, text=True, timeout=60, check=False)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "Error: bad configuration, 5 problems:"
+    said = "\n".join(lines[1:])
+    assert "APP_PORT=not-a-port" in said and "accepted: whole number, 1 to 65535" in said
+    assert "LOG_LEVEL=LOUD" in said and "`DEBUG`, `INFO`, `WARNING` or `ERROR`" in said
+    assert "MPESA_ENV=sandbox needs DARAJA_CONSUMER_KEY" in said
+    assert "CALLBACK_BASE_URL" in said
+    assert "CLIENT_TOKEN_KEYS" in said and "kid:secret" in said
+
+
+def test_a_bare_production_configuration_is_told_everything_it_lacks() -> None:
+    result = subprocess.run(
+        cli("serve"), env={**os.environ, "MPESA_ENV": "production"}, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    for needed in ("DARAJA_CONSUMER_KEY", "B2C_INITIATOR_PASSWORD", "CALLBACK_BASE_URL", "ALLOWED_ORIGINS"):
+        assert needed in result.stderr
 
 
 def serve(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:

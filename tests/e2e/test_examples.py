@@ -1,4 +1,4 @@
-"""The README's client examples (examples/pay.py and examples/pay.mjs) run against a real gateway and pay."""
+"""The README's runnable client examples (examples/pay.py and examples/pay.mjs) run against a real gateway and pay."""
 
 import os
 import subprocess

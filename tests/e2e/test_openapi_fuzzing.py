@@ -40,7 +40,7 @@ FUZZ = settings(
     suppress_health_check=list(HealthCheck),
 )
 LEAKS = ("Traceback", 'File "', "pymongo", "msgspec.", "litestar.", "odmantic")
-# What valid input may fairly get from a Daraja in trouble (README: error codes).
+# What valid input may fairly get from a Daraja in trouble (docs/protocol.md: error codes).
 DARAJA_TROUBLE = {"PROVIDER_ERROR", "PROVIDER_UNAVAILABLE"}
 OPERATOR_TOKEN = "o" * 40
 

@@ -1,4 +1,4 @@
-"""Every STK scenario of the simulator ends in the state the README's scenario table documents."""
+"""Every STK scenario of the simulator ends in the state docs/simulator.md's scenario table documents."""
 
 import asyncio
 from collections.abc import Iterator

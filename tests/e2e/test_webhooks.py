@@ -1,5 +1,5 @@
 """Signed webhooks and the event feed, end to end: a real gateway (its own database, tiny back-off) POSTs to a small
-receiver the test runs; the README's verification snippets check every signature."""
+receiver the test runs; the verification snippets of docs/webhooks-and-events.md check every signature."""
 
 import itertools
 import os

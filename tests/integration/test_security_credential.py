@@ -1,4 +1,5 @@
-"""SecurityCredential generation (DARAJA.md §5) and the Safaricom certificates shipped with the package."""
+"""SecurityCredential generation (docs/daraja.md#security-credential) and the Safaricom certificates shipped with the
+package."""
 
 import base64
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from cryptography.x509.oid import NameOID
 from adapters.daraja.security_credential import bundled_certificate, security_credential
 
 PASSWORD = "Safaricom999!*!"
-# DARAJA.md §5's table.
+# docs/daraja.md#safaricom-certificates.
 FINGERPRINTS = {
     "sandbox": "A5:42:C3:C6:7B:59:8A:33:7A:1C:C7:41:E5:43:4C:70:DE:56:50:81:E5:C8:53:E0:5A:51:C8:43:76:47:66:F0",
     "production": "94:17:91:52:12:AC:70:8D:3A:C8:2B:71:0E:71:D9:76:FA:0E:B7:83:F4:67:B1:59:C1:5A:D7:21:6E:F2:C1:6B",

@@ -88,7 +88,8 @@ async def serve(app: Any, lifespan: str) -> RunningServer:
 
 
 def security_credential(password: str, certificate_pem: bytes) -> str:
-    """What the gateway's B2C adapter does (DARAJA.md §5): RSA PKCS#1 v1.5 of the raw password, base64."""
+    """What the gateway's B2C adapter does (docs/daraja.md#security-credential): RSA PKCS#1 v1.5 of the raw password,
+    base64."""
     public_key = x509.load_pem_x509_certificate(certificate_pem).public_key()
     return base64.b64encode(public_key.encrypt(password.encode(), padding.PKCS1v15())).decode()  # type: ignore[union-attr]
 

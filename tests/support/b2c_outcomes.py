@@ -1,4 +1,4 @@
-"""What a gateway client sees for each B2C scenario of the simulator; the README shows the same table."""
+"""What a gateway client sees for each B2C scenario of the simulator; docs/simulator.md shows the same table."""
 
 # Scenario name → the withdrawal's state the client ends up seeing.
 B2C_GATEWAY_OUTCOMES = {

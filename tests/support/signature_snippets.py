@@ -1,5 +1,5 @@
-"""Run the README's signature-verification snippets (examples/webhooks/) on deliveries a test's receiver captured:
-the Python one in-process, the Node.js one under `node`, both on the same cases."""
+"""Run the signature-verification snippets (examples/webhooks/, shown in docs/webhooks-and-events.md) on deliveries
+a test's receiver captured: the Python one in-process, the Node.js one under `node`, both on the same cases."""
 
 import base64
 import importlib.util

@@ -1,4 +1,4 @@
-"""What a gateway client sees for each STK scenario of the simulator; the README shows the same table."""
+"""What a gateway client sees for each STK scenario of the simulator; docs/simulator.md shows the same table."""
 
 # Scenario name → (the push's reply code or None when accepted, the payment's state the client ends up seeing).
 GATEWAY_OUTCOMES = {

@@ -14,7 +14,7 @@ from domain.capability import B2C, STK, Capability
 from domain.capability_token import TokenKeys, mint_token
 from domain.errors import UnauthorizedError
 from entrypoints.dev_certificate import ensure_dev_certificate
-from entrypoints.settings import ClientAuth, Settings
+from entrypoints.settings import PROBLEM_SEPARATOR, ClientAuth, Settings
 from entrypoints.ws.authorisation import ClientAuthorisation
 from tests.unit.fakes import FixedClock
 
@@ -64,6 +64,20 @@ def test_a_secret_given_twice_is_refused(tmp_path: Path, monkeypatch: pytest.Mon
 
     with pytest.raises(pydantic.ValidationError, match="not both"):
         Settings()
+
+
+def test_every_secret_file_problem_is_named_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "passkey").write_text("from-a-file")
+    monkeypatch.setenv("DARAJA_PASSKEY_FILE", str(tmp_path / "passkey"))
+    monkeypatch.setenv("DARAJA_PASSKEY", "from-the-environment")
+    monkeypatch.setenv("OPERATOR_TOKEN_FILE", str(tmp_path / "missing"))
+
+    with pytest.raises(pydantic.ValidationError) as refused:
+        Settings()
+
+    said = str(refused.value)
+    assert "set DARAJA_PASSKEY or DARAJA_PASSKEY_FILE, not both" in said
+    assert f"OPERATOR_TOKEN_FILE: cannot read {tmp_path / 'missing'}" in said
 
 
 def test_origins_any_in_open_mode_and_the_gateways_own_in_signed_mode() -> None:
@@ -181,7 +195,7 @@ def test_every_problem_is_named_in_one_message(tmp_path: Path) -> None:
     named = ["OPEN_WITHDRAWALS=true", "API_KEYS_OPTIONAL=true", "CLIENT_AUTH=open", "ALLOWED_ORIGINS unset"]
     named.append("SSL_CERTFILE")
     assert [name for name in named if name in message] == named
-    assert len(message.split("; ")) == len(named)
+    assert len(message.split(PROBLEM_SEPARATOR)) == len(named)
 
 
 def test_the_simulator_refuses_none_of_them() -> None:

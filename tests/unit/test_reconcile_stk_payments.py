@@ -139,7 +139,8 @@ async def test_a_success_its_callback_recorded_during_the_query_is_never_overwri
 ) -> None:
     payment = PaymentFactory.build()
     await payments.add(payment)
-    # Sandbox queries have been seen to answer a failure for a push its callback reported paid (DARAJA.md §3).
+    # Sandbox queries have been seen to answer a failure for a push its callback reported paid
+    # (docs/daraja.md#stk-push-query).
     provider.will_answer_query(payment.checkout or "", answer(payment, "1032"))
     provider.during_query = lambda _: payments.write_behind_your_back(
         payment.id, lambda stored: stored.settle(success_for(stored), clock.now())

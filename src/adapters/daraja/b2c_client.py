@@ -15,12 +15,12 @@ from domain.withdrawal import B2cAccepted, B2cRequest
 
 B2C_PAYMENT_PATH = "/mpesa/b2c/v3/paymentrequest"
 TRANSACTION_STATUS_PATH = "/mpesa/transactionstatus/v1/query"
-# Daraja's Remarks take 2–100 characters, Occasion up to 100 (DARAJA.md §4.1).
+# Daraja's Remarks take 2–100 characters, Occasion up to 100 (docs/daraja.md#b2c-request).
 _REMARKS_LIMIT = 100
 _REMARKS_MINIMUM = 2
 _OCCASION_LIMIT = 100
 _DUPLICATE_CODE = "500.002.1001"
-_ORGANISATION_SHORTCODE = "4"  # Transaction Status IdentifierType (DARAJA.md §4.6)
+_ORGANISATION_SHORTCODE = "4"  # Transaction Status IdentifierType (docs/daraja.md#transaction-status)
 
 
 class DarajaB2cClient(PayoutProvider):
@@ -66,7 +66,7 @@ class DarajaB2cClient(PayoutProvider):
             "ResultURL": _url(self._settings.result_base_url, request.callback_token),
         }
         if request.occasion is not None:
-            # Daraja's own spelling (DARAJA.md §4.1); the merchant's reference was checked to fit.
+            # Daraja's own spelling (docs/daraja.md#b2c-request); the merchant's reference was checked to fit.
             body["Occassion"] = request.occasion[:_OCCASION_LIMIT]
         response = await self._post(B2C_PAYMENT_PATH, body)
         answer = json_object(response)
@@ -131,7 +131,8 @@ def _remarks(description: str) -> str:
 
 
 def _is_duplicate(answer: dict[str, object]) -> bool:
-    # 500.002.1001 is also seen as "System internal error." (DARAJA.md §7): only the duplicate wording counts.
+    # 500.002.1001 is also seen as "System internal error." (docs/daraja.md#error-answers): only the duplicate wording
+    # counts.
     message = error_message(answer)
     return (
         error_code(answer) == _DUPLICATE_CODE

@@ -6,7 +6,7 @@ class B2cSettings:
     """What the B2C adapter sends besides the payout itself; the initiator's credential is passed separately.
 
     The Transaction Status URLs default to siblings of `result_base_url`: ".../b2c/result" gives ".../b2c/status"
-    and ".../b2c/status-timeout". (Daraja refuses callback URLs containing "query", DARAJA.md §6.4.)
+    and ".../b2c/status-timeout". (Daraja refuses callback URLs containing "query", docs/daraja.md#callback-url-rules.)
     """
 
     base_url: str

@@ -20,8 +20,10 @@ from domain.errors import (
 
 logger = structlog.get_logger()
 
-# Codes with which Daraja says plainly that it did not start the transaction, even on an HTTP 500 (DARAJA.md §2.2,
-# §7). 500.001.1001 is overloaded: "The transaction is being processed" means the opposite, so the message decides.
+# Codes with which Daraja says plainly that it did not start the transaction, even on an HTTP 500
+# (docs/daraja.md#stk-push-answer,
+# #error-answers). 500.001.1001 is overloaded: "The transaction is being processed" means the opposite, so the message
+# decides.
 DEFINITE_REFUSALS_ON_500 = frozenset({"500.001.1001", "500.003.02", "500.003.03"})
 # On an HTTP 500 these are answers from a working Daraja (wrong credentials, subscriber locked, query pending,
 # duplicate OriginatorConversationID); everything else there, throttling included, says Daraja is in trouble.

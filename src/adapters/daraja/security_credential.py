@@ -1,4 +1,4 @@
-"""Daraja's SecurityCredential: the initiator password encrypted for M-PESA (DARAJA.md §5)."""
+"""Daraja's SecurityCredential: the initiator password encrypted for M-PESA (docs/daraja.md#security-credential)."""
 
 import base64
 from importlib.resources import files
@@ -28,7 +28,8 @@ def security_credential(password: str, certificate: bytes) -> str:
 
 
 def bundled_certificate(environment: DarajaEnvironment) -> bytes:
-    """Safaricom's public certificate for the environment, as shipped with the package (DARAJA.md Appendix A)."""
+    """Safaricom's public certificate for the environment, as shipped with the package
+    (docs/daraja.md#safaricom-certificates)."""
     if environment not in ("sandbox", "production"):
         raise ValueError(f"no bundled certificate for {environment!r}")
     return files("adapters.daraja").joinpath("certificates", f"{environment}.cer").read_bytes()

@@ -15,10 +15,12 @@ from domain.stk_query import StkQueryAnswer
 
 STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
 STK_QUERY_PATH = "/mpesa/stkpushquery/v1/query"
-# Daraja's field limits (DARAJA.md §2.1): the gateway keeps the full description, Daraja gets what fits.
+# Daraja's field limits (docs/daraja.md#stk-push-request): the gateway keeps the full description, Daraja gets what
+# fits.
 _TRANSACTION_DESC_LIMIT = 13
 _ACCOUNT_REFERENCE_LIMIT = 12
-# The query's "still waiting for the customer" answer shares its code with real refusals (DARAJA.md §3).
+# The query's "still waiting for the customer" answer shares its code with real refusals
+# (docs/daraja.md#stk-push-query).
 _PENDING_CODE = "500.001.1001"
 
 
@@ -67,7 +69,8 @@ class DarajaStkClient(PaymentProvider):
 
     async def query_stk(self, checkout: str) -> StkQueryAnswer:
         async def attempt() -> StkQueryAnswer:
-            # A fresh timestamp and password per attempt, as Daraja expects of each request (DARAJA.md §3).
+            # A fresh timestamp and password per attempt, as Daraja expects of each request
+            # (docs/daraja.md#stk-push-query).
             response = await self._post(STK_QUERY_PATH, {**self._credentials(), "CheckoutRequestID": checkout})
             return _query_answer(response, json_object(response), checkout)
 

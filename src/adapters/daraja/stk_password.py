@@ -1,4 +1,4 @@
-"""Daraja's STK `Password` and `Timestamp` (DARAJA.md §2.1)."""
+"""Daraja's STK `Password` and `Timestamp` (docs/daraja.md#stk-push-request)."""
 
 import base64
 from datetime import datetime, timedelta, timezone

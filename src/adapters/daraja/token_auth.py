@@ -11,7 +11,7 @@ from domain.errors import ProviderRejectedError, ProviderUnreachableError
 
 logger = structlog.get_logger()
 
-# Daraja's answers for an expired or revoked token, by API family (DARAJA.md §7, pitfall 7).
+# Daraja's answers for an expired or revoked token, by API family (docs/daraja.md#expired-tokens).
 INVALID_TOKEN_CODES = frozenset({"404.001.03", "401.002.01", "400.003.01"})
 OAUTH_PATH = "/oauth/v1/generate"
 _REFRESH_MARGIN_SECONDS = 60
@@ -92,7 +92,7 @@ class DarajaTokenAuth(httpx.Auth):
 
 
 def _lifetime(expires_in: object) -> int:
-    # A string in practice, a number in the official sample (DARAJA.md §1).
+    # A string in practice, a number in the official sample (docs/daraja.md#authorization-tokens).
     try:
         return int(str(expires_in))
     except ValueError:

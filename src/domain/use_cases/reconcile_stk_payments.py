@@ -27,7 +27,8 @@ _ATTEMPTS = 3
 
 
 class ReconcileStkPayments:
-    """Settle, by STK query, pending payments whose callback has not come (DARAJA.md §3); never push again.
+    """Settle, by STK query, pending payments whose callback has not come (docs/daraja.md#stk-push-query); never push
+    again.
 
     Each due payment is first claimed: its next check is pushed back (capped exponential back-off with jitter) in a
     save conditional on the version read, so of several reconcilers, in one process or many, exactly one queries it

@@ -18,7 +18,8 @@ logger = structlog.get_logger()
 
 
 class ReconcileWithdrawals:
-    """Ask Daraja's Transaction Status (DARAJA.md §4.6) about withdrawals still submitted or timed out; never resend.
+    """Ask Daraja's Transaction Status (docs/daraja.md#transaction-status) about withdrawals still submitted or timed
+    out; never resend.
 
     Each due withdrawal is first claimed: its next check is pushed back (capped exponential back-off with jitter) and
     a new status query opened with a fresh secret, in a save conditional on the version read, so of several

@@ -15,7 +15,7 @@ from domain.withdrawal import Withdrawal
 
 logger = structlog.get_logger()
 
-# Daraja's Remarks take 2–100 characters (DARAJA.md §8); Description already caps the length.
+# Daraja's Remarks take 2–100 characters (docs/daraja.md#field-limits); Description already caps the length.
 _SHORTEST_REMARKS = 2
 
 

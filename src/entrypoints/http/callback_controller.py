@@ -53,7 +53,8 @@ from entrypoints.settings import (
 
 logger = structlog.get_logger()
 
-# Daraja only needs a quick 200; this body is the convention its own samples use (DARAJA.md §2.3, §4.3).
+# Daraja only needs a quick 200; this body is the convention its own samples use (docs/daraja.md#stk-push-callback,
+# #b2c-result).
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 DarajaAnswer = Response[dict[str, Any]]
 ResultT = TypeVar("ResultT")
@@ -86,7 +87,7 @@ class DarajaCallbackController(Controller):
         ["/api/v1/mpesa/stk/callback/{hash:str}", STK_CALLBACK_PATH + "/{hash:str}"],
         status_code=200,
         summary="Daraja's STK push result (CallBackURL)",
-        operation_class=json_body(StkCallbackEnvelope, "Daraja's STK callback (DARAJA.md §2.3)"),
+        operation_class=json_body(StkCallbackEnvelope, "Daraja's STK callback (docs/daraja.md#stk-push-callback)"),
     )
     async def stk_callback(
         self,
@@ -110,7 +111,7 @@ class DarajaCallbackController(Controller):
         ["/api/v1/mpesa/b2c/withdraw/{hash:str}", B2C_RESULT_PATH + "/{hash:str}"],
         status_code=200,
         summary="Daraja's B2C result (ResultURL)",
-        operation_class=json_body(B2cResultEnvelope, "Daraja's B2C Result (DARAJA.md §4.3)"),
+        operation_class=json_body(B2cResultEnvelope, "Daraja's B2C Result (docs/daraja.md#b2c-result)"),
     )
     async def b2c_result(
         self,
@@ -158,7 +159,9 @@ class DarajaCallbackController(Controller):
         B2C_STATUS_PATH + "/{hash:str}",
         status_code=200,
         summary="Daraja's Transaction Status answer (ResultURL)",
-        operation_class=json_body(StatusResultEnvelope, "Daraja's Transaction Status Result (DARAJA.md §4.6)"),
+        operation_class=json_body(
+            StatusResultEnvelope, "Daraja's Transaction Status Result (docs/daraja.md#transaction-status)"
+        ),
     )
     async def b2c_status_result(
         self,

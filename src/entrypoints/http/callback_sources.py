@@ -1,7 +1,8 @@
 """Who may deliver Daraja's callbacks: a configurable allow-list of sender addresses.
 
-Safaricom publishes no list; the default is the one circulating in client libraries (DARAJA.md §6.2). Behind a
-proxy, the sender is read from X-Forwarded-For, but only when the connection comes from a trusted proxy.
+Safaricom publishes no list; the default is the one circulating in client libraries
+(docs/daraja.md#callback-source-addresses). Behind a proxy, the sender is read from X-Forwarded-For, but only when the
+connection comes from a trusted proxy.
 """
 
 import ipaddress

@@ -1,4 +1,5 @@
-"""Daraja's B2C Result body (DARAJA.md §4.3), also used for its queue time-out notice (§4.4)."""
+"""Daraja's B2C Result body (docs/daraja.md#b2c-result), also used for its queue time-out notice
+(#b2c-queue-time-out)."""
 
 from typing import Any
 

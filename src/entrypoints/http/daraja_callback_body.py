@@ -1,4 +1,4 @@
-"""Daraja's STK callback body (DARAJA.md §2.3), read leniently: types vary and new fields appear."""
+"""Daraja's STK callback body (docs/daraja.md#stk-push-callback), read leniently: types vary and new fields appear."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Daraja's Transaction Status answer, posted to the status ResultURL (DARAJA.md §4.6).
+"""Daraja's Transaction Status answer, posted to the status ResultURL (docs/daraja.md#transaction-status).
 
 `Result.OriginatorConversationID` is the query's own id; the payout it reports on is named inside
 `ResultParameters`, or failing that by the `Occasion` the gateway sent, echoed in `ReferenceData`.

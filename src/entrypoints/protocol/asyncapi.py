@@ -231,7 +231,7 @@ class WithdrawalView(msgspec.Struct, forbid_unknown_fields=True):
     rejected by Daraja outright. A timeout is never re-sent: only reconciliation settles it."""
 
     id: Annotated[str, _note("The gateway's withdrawal id.")]
-    status: Annotated[WithdrawalStatus, _note("See the B2C status table in the README.")]
+    status: Annotated[WithdrawalStatus, _note("See the B2C status table in docs/protocol.md.")]
     phone: Msisdn
     amount: Shillings
     description: Annotated[str, _note("As stored; sent to Daraja as Remarks.")]

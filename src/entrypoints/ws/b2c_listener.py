@@ -20,7 +20,7 @@ from entrypoints.ws.socket_limits import SocketLimits
 @websocket("/mpesa/b2c/{hash:str}")
 async def b2c_socket(
     socket: WebSocket,
-    hash: str,  # the seed's name for the connection's identifier
+    hash: str,  # the protocol's name for the connection's identifier (docs/asyncapi.json)
     request_withdrawal: NamedDependency[RequestWithdrawal],
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
@@ -31,7 +31,7 @@ async def b2c_socket(
 ) -> None:
     """`hash`: a signed capability token with the b2c scope, or (open withdrawals only) a plain hash. Query `after`
     (the cursor of the last `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at`
-    of the last update the client saw): where the catch-up resumes (README: Catching up after a reconnect)."""
+    of the last update the client saw): where the catch-up resumes (docs/protocol.md: catching up)."""
     try:
         capability = client_authorisation.admit(hash, B2C)
     except UnauthorizedError as error:

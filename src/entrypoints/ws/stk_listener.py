@@ -33,7 +33,7 @@ async def stk_socket(
 ) -> None:
     """`hash`: a signed capability token, or (open mode) a plain hash. Query `after` (the cursor of the last
     `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at` of the last update the
-    client saw): where the catch-up resumes (README: Catching up after a reconnect)."""
+    client saw): where the catch-up resumes (docs/protocol.md: catching up)."""
     try:
         capability = client_authorisation.admit(hash, STK)
     except UnauthorizedError as error:
