@@ -12,6 +12,7 @@ from migrations.steps import (
     m0009_events_and_webhooks,
     m0010_status_query_index,
     m0011_change_order,
+    m0012_rate_limits_off_the_store,
     m0014_c2b_collections,
 )
 
@@ -27,5 +28,6 @@ STEPS = (
     m0009_events_and_webhooks,
     m0010_status_query_index,
     m0011_change_order,
+    m0012_rate_limits_off_the_store,
     m0014_c2b_collections,
 )

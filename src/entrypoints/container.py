@@ -42,7 +42,6 @@ from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.leases import MongoLeases
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.prompt_locks import MongoPromptLocks
-from adapters.mongo.rate_limiter import MongoRateLimiter
 from adapters.mongo.record_counts import MongoRecordCounts
 from adapters.mongo.record_search import MongoRecordSearch
 from adapters.mongo.store_health import MongoStoreHealth
@@ -231,6 +230,15 @@ def channels_backend(settings: Settings, redis: Redis | None, outage: RedisOutag
     return RelayedChannelsBackend(relay, instance, outage)
 
 
+def prompt_counter(settings: Settings, redis: Redis | None, outage: RedisOutage) -> RateLimiter:
+    """Prompts per phone: shared through Redis when there is one; without it, each instance counts its own prompts
+    (several instances without Redis then allow STK_PROMPTS_PER_PHONE each). The one-open-prompt lock stays in the
+    store, so it holds across instances either way."""
+    if redis is None:
+        return MemoryRateLimiter()
+    return RedisRateLimiter(redis, settings.redis_key_prefix, MemoryRateLimiter(), outage)
+
+
 def message_counter(settings: Settings, redis: Redis | None, outage: RedisOutage) -> RateLimiter:
     """Socket message limits: shared through Redis when there is one, counted in this process while it is away."""
     if redis is None:
@@ -375,7 +383,8 @@ class Container(containers.DeclarativeContainer):
     payments = providers.Singleton(MongoPaymentRepository, mongo_database)
     withdrawals = providers.Singleton(MongoWithdrawalRepository, mongo_database)
     idempotency_keys = providers.Singleton(MongoIdempotencyKeys, mongo_database)
-    rate_limiter = providers.Singleton(MongoRateLimiter, mongo_database)
+    # Counted in Redis when there is one, else in this process: a store command per push saved (docs/store-shape.md).
+    rate_limiter = providers.Singleton(prompt_counter, settings, redis_client, redis_outage)
     prompt_locks = providers.Singleton(MongoPromptLocks, mongo_database)
     prompt_gate = providers.Singleton(
         PromptGate, rate_limiter, prompt_locks, providers.Callable(prompt_limits, settings)

@@ -89,7 +89,10 @@ class Settings(BaseSettings):
         120.0, gt=0, description="Longest the per-phone pending lock of STK_ONE_PENDING_PER_PHONE holds."
     )
     stk_prompts_per_phone: int = Field(
-        5, ge=0, description="STK prompts one phone may get per STK_PROMPT_WINDOW_SECONDS; 0 for no limit."
+        5,
+        ge=0,
+        description="STK prompts one phone may get per STK_PROMPT_WINDOW_SECONDS; 0 for no limit. Counted in Redis "
+        "with REDIS_URL (one count for every instance), otherwise by each instance in its own memory.",
     )
     stk_prompt_window_seconds: float = Field(3_600.0, gt=0, description="Window of STK_PROMPTS_PER_PHONE.")
     catch_up_window_seconds: float = Field(

@@ -2,7 +2,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -105,3 +105,16 @@ async def _other_processes(server: EmbeddedMongo, count: int) -> AsyncIterator[l
     finally:
         for client in clients:
             await client.close()
+
+
+async def test_a_store_counting_prompts_in_rate_limits_loses_that_collection(empty_database: MongoDatabase) -> None:
+    before_m0012 = [step for step in STEPS if step.VERSION < 12]
+    await apply_migrations(empty_database, steps=before_m0012)
+    window = {"_id": "stk-phone:254708374149@1764806400", "key": "stk-phone:254708374149", "count": 3}
+    await empty_database["rate_limits"].insert_one({**window, "expires_at": datetime.now(UTC) + timedelta(hours=1)})
+    assert await empty_database["rate_limits"].count_documents({}) == 1
+
+    applied = await apply_migrations(empty_database)
+
+    assert "rate_limits_off_the_store" in applied
+    assert "rate_limits" not in await empty_database.list_collection_names()
