@@ -12,7 +12,7 @@ still open counts.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from domain.amount import Amount
@@ -354,7 +354,7 @@ class Withdrawal:
             "result_desc": self.result_desc,
             "receipt": self.receipt,
             "recipient_name": self.recipient_name,
-            "completed_at": self.completed_at,
+            "completed_at": _wire_time(self.completed_at),
             "outcome_unknown": self.outcome_unknown,
             "message": self._message(),
             "reference": None if self.reference is None else self.reference.text,
@@ -443,9 +443,25 @@ class Withdrawal:
             raise CallbackRejectedError("a successful result must carry a receipt number")
 
 
+# Daraja's times are Kenyan local time, which has no daylight saving (docs/daraja.md#b2c-result).
+_KENYAN_TIME = timezone(timedelta(hours=3), "EAT")
+
+
+def _wire_time(completed_at: str | None) -> str | None:
+    """Daraja's DD.MM.YYYY HH:mm:ss as ISO 8601 in UTC, like every other time clients see. A value in no form Daraja
+    is known to use stays in the record for operators but is not shown: clients get null rather than a guess."""
+    if completed_at is None:
+        return None
+    try:
+        moment = datetime.strptime(completed_at, "%d.%m.%Y %H:%M:%S").replace(tzinfo=_KENYAN_TIME)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).isoformat()
+
+
 def _completed_at(finalised_time: str | None) -> str | None:
-    """Transaction Status gives YYYYMMDDHHmmss; the Result's TransactionCompletedDateTime, which clients already
-    see, reads DD.MM.YYYY HH:mm:ss: keep one shape. Anything else is kept as Daraja sent it."""
+    """Transaction Status gives YYYYMMDDHHmmss; the Result's TransactionCompletedDateTime reads DD.MM.YYYY
+    HH:mm:ss: the record keeps the latter shape (`_wire_time` reads it). Anything else is kept as Daraja sent it."""
     if finalised_time is None or len(finalised_time) != 14 or not finalised_time.isdigit():
         return finalised_time
     t = finalised_time

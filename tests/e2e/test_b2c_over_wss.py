@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pymongo
@@ -51,7 +52,7 @@ async def test_seed_withdrawal_is_queued_submitted_and_paid(gateway: Gateway, si
     assert final["data"]["receipt"]
     assert final["data"]["amount"] == 500
     assert final["data"]["recipient_name"]
-    assert final["data"]["completed_at"]
+    assert datetime.fromisoformat(final["data"]["completed_at"]).utcoffset() == timedelta(0)
     assert statuses_of(client, withdrawal_id) == ["queued", "submitted", "success"]
     assert simulator.b2c_requests(ack["data"]["originator_conversation_id"]) == 1
 

@@ -156,6 +156,8 @@ def test_completed_settles_as_success_with_the_receipt(make: Any) -> None:
     assert (withdrawal.result_code, withdrawal.result_desc) == ("0", "Transaction Status: Completed")
     assert (withdrawal.outcome_unknown, withdrawal.lease_owner, withdrawal.updated_at) == (False, None, LATER)
     assert withdrawal.view()["message"] == "The money was sent to the customer."
+    # FinalisedTime 20250314124852 is Kenyan time (UTC+3): clients see it in ISO 8601, in UTC.
+    assert withdrawal.view()["completed_at"] == "2025-03-14T09:48:52+00:00"
 
 
 def test_a_timed_out_withdrawal_is_settled_too() -> None:

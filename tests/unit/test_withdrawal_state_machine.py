@@ -245,6 +245,23 @@ def test_a_request_that_never_reached_daraja_goes_back_to_the_queue_unclaimed() 
 SETTLEABLE = ["queued", "claimed", "in flight", "submitted", "answer lost", "timeout"]
 
 
+@pytest.mark.parametrize(
+    ("daraja_time", "shown"),
+    [
+        ("14.03.2025 12:48:52", "2025-03-14T09:48:52+00:00"),  # Kenyan time, UTC+3
+        ("01.01.2025 01:00:00", "2024-12-31T22:00:00+00:00"),  # the day and the year roll back too
+        ("2025-03-14 12:48", None),  # no form Daraja is known to use: null, not a guess
+    ],
+)
+def test_clients_see_the_completion_time_in_iso_8601_utc(daraja_time: str, shown: str | None) -> None:
+    withdrawal = STATES["submitted"]()
+
+    withdrawal.settle(b2c_success_for(withdrawal, receipt="SG632NMUAB", completed_at=daraja_time), LATER)
+
+    assert withdrawal.view()["completed_at"] == shown
+    assert withdrawal.completed_at == daraja_time  # the record keeps what Daraja said
+
+
 @pytest.mark.parametrize("state", SETTLEABLE)
 def test_a_success_result_settles_with_receipt_amount_recipient_and_time(state: str) -> None:
     withdrawal = STATES[state]()

@@ -69,6 +69,13 @@
     return moment.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
   }
 
+  // The gateway's own times (created_at, completed_at, …) are ISO 8601 in UTC.
+  function localTime(text) {
+    const moment = new Date(text);
+    if (Number.isNaN(moment.getTime())) return String(text);
+    return moment.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  }
+
   function retryAfter(error) {
     const wait = (error.details || []).find((detail) => Number.isInteger(detail.retry_after));
     return wait ? ` Try again in ${wait.retry_after} s.` : '';
@@ -165,7 +172,7 @@
       if (data) {
         if (data.receipt) facts.push(['Receipt', data.receipt, 'receipt']);
         if (data.recipient_name) facts.push(['Paid to', data.recipient_name]);
-        if (data.completed_at) facts.push(['Completed', darajaTime(data.completed_at)]);
+        if (data.completed_at) facts.push(['Completed', localTime(data.completed_at)]);
         if (data.transaction_date) facts.push(['M-PESA time', darajaTime(data.transaction_date)]);
         if (data.result_code !== null && data.result_code !== undefined) {
           facts.push(['Result', `${data.result_code}${data.result_desc ? ` · ${data.result_desc}` : ''}`]);

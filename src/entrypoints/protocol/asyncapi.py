@@ -245,9 +245,18 @@ class WithdrawalView(msgspec.Struct, forbid_unknown_fields=True):
     result_desc: Annotated[str | None, _note("Daraja's Result description once known.")]
     receipt: Annotated[str | None, _note("On success: the M-PESA receipt (TransactionReceipt).")]
     recipient_name: Annotated[str | None, _note("On success: ReceiverPartyPublicName, as Daraja reports it.")]
-    completed_at: Annotated[
-        str | None, _note("On success: TransactionCompletedDateTime, as Daraja reports it (DD.MM.YYYY HH:mm:ss).")
-    ]
+    completed_at: (
+        Annotated[
+            datetime,
+            Meta(
+                tz=True,
+                description="On success: when M-PESA completed the payout, ISO 8601 in UTC (Daraja's "
+                "TransactionCompletedDateTime, or the Transaction Status FinalisedTime, read as Kenyan time). "
+                "null before, on failure, or if Daraja's value was in no known form.",
+            ),
+        ]
+        | None
+    )
     outcome_unknown: Annotated[bool, _note("true while the gateway cannot know whether the money moved.")]
     message: Annotated[str | None, _note("A sentence for the outcome, fit to show a customer.")]
     reference: Annotated[str | None, _note("The merchant's reference from the request; null when none was given.")]
