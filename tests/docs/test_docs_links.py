@@ -16,7 +16,7 @@ PAGES = [
     ROOT / "bench" / "README.md",
 ]
 # Pages the manual announces that work in progress writes: a link to one may dangle until the page lands.
-ANNOUNCED = {"docs/c2b.md"}
+ANNOUNCED: set[str] = set()
 
 _FENCED = re.compile(r"^```.*?^```", flags=re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
