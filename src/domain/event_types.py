@@ -38,7 +38,8 @@ MAXIMUM_PATTERNS = 32
 
 @dataclass(frozen=True, slots=True)
 class TypeFilter:
-    """Which event types an endpoint or a feed reader wants: exact types, `stk.*` / `b2c.*` / `balance.*`, or `*` for all."""
+    """Which event types an endpoint or a feed reader wants: exact types, `stk.*` / `b2c.*` / `balance.*`, or `*`
+    for all."""
 
     patterns: tuple[str, ...]
 

@@ -1,8 +1,7 @@
 import structlog
 
-from domain.balances.balance_check import BalanceCheck, CheckTrigger
+from domain.balances.balance_check import BalanceCheck, BalanceQueryAccepted, CheckTrigger
 from domain.balances.ports import BalanceChecks, BalanceProvider
-from domain.balances.balance_check import BalanceQueryAccepted
 from domain.errors import ConcurrentUpdateError, ProviderRejectedError, ProviderUnavailableError
 from domain.ports import Clock, Identifiers
 

@@ -81,9 +81,8 @@ class HandleBalanceResult:
             except ConcurrentUpdateError:
                 continue
             if state.low and state.history and state.history[-1].at == now:
-                logger.warning(
-                    "balance_low", account=balance.name, available=str(balance.available), threshold=str(self._threshold)
-                )
+                available, threshold = str(balance.available), str(self._threshold)
+                logger.warning("balance_low", account=balance.name, available=available, threshold=threshold)
             return
         raise ConcurrentUpdateError(f"account {balance.name!r} kept changing while its balance was stored")
 
