@@ -8,6 +8,8 @@ from litestar import Litestar, Request, Response
 from litestar.di import Provide
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 
+from daraja_simulator.account_balance import account_balance
+from daraja_simulator.balances import SimulatedBalances
 from daraja_simulator.body_forms import BodyFormPicker
 from daraja_simulator.callbacks import CallbackSender
 from daraja_simulator.config import SimulatorConfig
@@ -25,7 +27,7 @@ logger = structlog.get_logger(__name__)
 
 
 def create_app(config: SimulatorConfig) -> Litestar:
-    ledger = Ledger()
+    ledger = Ledger(balances=SimulatedBalances(config.opening_balances()))
     varied = config.body_forms == "varied"
     seed = config.body_seed if config.body_seed is not None else random.SystemRandom().randrange(2**32)
     if varied:
@@ -49,6 +51,7 @@ def create_app(config: SimulatorConfig) -> Litestar:
             b2c_v1,
             b2c_v3,
             transaction_status,
+            account_balance,
             *CONTROL_HANDLERS,
         ],
         dependencies={"simulator": Provide(provide_simulator)},

@@ -3,9 +3,23 @@
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from daraja_simulator.balances import OPENING_CENTS, UTILITY
 
 # Safaricom's public sandbox passkey for shortcode 174379 (docs/daraja.md#environments): not a secret.
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
+
+def kes_cents(text: object, name: str) -> int:
+    """An amount of KES given as text or a number ("5000", "5000.50"), in cents."""
+    try:
+        amount = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise ValueError(f"{name} must be an amount in KES, not {text!r}") from None
+    if not amount.is_finite() or abs(amount) >= 10**12 or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"{name} must be an amount in KES with at most two decimals, not {text!r}")
+    return int(amount * 100)
+
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -32,10 +46,20 @@ class SimulatorConfig:
     # drawn with body_seed (None: a fresh seed, logged). See daraja_simulator.body_forms.
     body_forms: str = "published"
     body_seed: int | None = None
+    # The Utility Account's opening balance in KES (None: 10,000,000.00); a low one shows the balance.low path.
+    utility_balance: str | None = None
 
     def __post_init__(self) -> None:
         if self.body_forms not in ("published", "varied"):
             raise ValueError(f"SIM_BODY_FORMS must be published or varied, not {self.body_forms!r}")
+        if self.utility_balance is not None:
+            kes_cents(self.utility_balance, "SIM_UTILITY_BALANCE")
+
+    def opening_balances(self) -> dict[str, int]:
+        opening = dict(OPENING_CENTS)
+        if self.utility_balance is not None:
+            opening[UTILITY] = kes_cents(self.utility_balance, "SIM_UTILITY_BALANCE")
+        return opening
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "SimulatorConfig":
@@ -57,6 +81,7 @@ class SimulatorConfig:
             key_file=env.get("SIM_KEY_FILE") or None,
             body_forms=env.get("SIM_BODY_FORMS", defaults.body_forms).strip().lower(),
             body_seed=int(env["SIM_BODY_SEED"]) if env.get("SIM_BODY_SEED") else None,
+            utility_balance=env.get("SIM_UTILITY_BALANCE") or None,
         )
 
 
