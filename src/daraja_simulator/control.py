@@ -5,8 +5,8 @@
   requests a fault answered count too), STK pushes (total, per PhoneNumber), B2C payment requests (total, per
   OriginatorConversationID), callbacks sent / failed / still scheduled, and the faults applied so far.
 * `POST /simulator/tokens/expire`: every issued token stops working at once ("token expires mid-flight").
-* `POST /simulator/reset`: forgets transactions, payouts, counters, scheduled callbacks and faults; tokens stay
-  valid.
+* `POST /simulator/reset`: forgets transactions, payouts, C2B registrations and payments, counters, scheduled callbacks
+  and faults; tokens stay valid.
 * `GET /simulator/certificate`: PEM of the certificate B2C SecurityCredentials must be encrypted with.
 * `POST /simulator/body-forms` with `{"<dimension>": "<form>" or ["<form>", ...], ...}`: the forms the bodies sent
   from now on may take, per dimension named (the others stay as they are); several forms are drawn from at random
@@ -66,6 +66,7 @@ async def stats(simulator: NamedDependency[SimulatorState]) -> dict[str, Any]:
     return {
         **simulator.ledger.stats(scheduled_deliveries=simulator.sender.scheduled),
         "faults": dict(simulator.faults.counts),
+        "c2b": simulator.c2b.stats(),
     }
 
 
@@ -79,6 +80,7 @@ async def expire_tokens(simulator: NamedDependency[SimulatorState]) -> dict[str,
 async def reset(simulator: NamedDependency[SimulatorState]) -> dict[str, str]:
     simulator.sender.cancel_all()
     simulator.ledger.reset()
+    simulator.c2b.reset()
     simulator.forms.reset()
     await simulator.faults.clear()
     return {"status": "reset"}
