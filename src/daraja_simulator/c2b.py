@@ -44,12 +44,15 @@ async def _register(request: Request[Any, Any, Any], simulator: SimulatorState, 
     validation = rules.url(body, "ValidationURL", forbid_words=True)
     if shortcode == _STK_ONLY_SHORTCODE:
         fault = "Execution of ServiceCallout SCO-AddURLVault failed. Reason: ResponseCode 409 is treated as error"
-        return Response({"Envelope": {"Body": {"Fault": {"faultcode": "soap:Server", "faultstring": fault}}}}, status_code=500)
+        return Response(
+            {"Envelope": {"Body": {"Fault": {"faultcode": "soap:Server", "faultstring": fault}}}}, status_code=500
+        )
     if simulator.config.c2b_mode == "production" and shortcode in simulator.c2b.urls:
         raise DarajaError(500, "500.003.1001", "Urls are already registered")
     simulator.c2b.urls[shortcode] = UrlSet(shortcode, version, response_type, confirmation, validation)
     return Response(
-        {"OriginatorCoversationID": request_id(), "ResponseCode": "0", "ResponseDescription": "Success"}, status_code=200
+        {"OriginatorCoversationID": request_id(), "ResponseCode": "0", "ResponseDescription": "Success"},
+        status_code=200,
     )
 
 

@@ -76,4 +76,3 @@ async def registrations(simulator: NamedDependency[SimulatorState]) -> dict[str,
 
 
 C2B_CONTROL_HANDLERS = [pay, payments, registrations]
-

@@ -47,9 +47,7 @@ async def pull_query(request: Request[Any, Any, Any], simulator: NamedDependency
 
 
 @get("/pulltransactions/v1/query", status_code=200)
-async def pull_query_get(
-    request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]
-) -> Response[Any]:
+async def pull_query_get(request: Request[Any, Any, Any], simulator: NamedDependency[SimulatorState]) -> Response[Any]:
     # Safaricom's page calls the query a GET while its sample sends a JSON body: both are answered.
     return await _query(request, simulator)
 

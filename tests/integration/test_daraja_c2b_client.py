@@ -198,7 +198,7 @@ async def test_pull_pages_through_every_payment(
         await small_pages.running.stop()
 
     assert sorted(t.amount for t in pulled) == [10, 20, 30, 40, 50]
-    assert queries == 3  # 2 + 2 + 1 rows, the short page ends it
+    assert queries == 4  # 2 + 2 + 1 rows, then the empty page (1001) that ends it
 
 
 async def test_pull_before_registration_is_refused(sandbox: Sim, http: httpx.AsyncClient) -> None:
@@ -222,8 +222,12 @@ async def test_dynamic_qr_is_a_png_of_the_size_asked(sandbox: Sim, http: httpx.A
 
 async def test_a_qr_with_an_unknown_trx_code_is_refused(sandbox: Sim, http: httpx.AsyncClient) -> None:
     auth_client = client_for(http, sandbox.url)
-    token = (await http.get(f"{sandbox.url}/oauth/v1/generate?grant_type=client_credentials", auth=(
-        SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET))).json()["access_token"]
+    token = (
+        await http.get(
+            f"{sandbox.url}/oauth/v1/generate?grant_type=client_credentials",
+            auth=(SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET),
+        )
+    ).json()["access_token"]
 
     answer = await http.post(
         f"{sandbox.url}/mpesa/qrcode/v1/generate",
