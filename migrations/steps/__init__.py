@@ -14,6 +14,7 @@ from migrations.steps import (
     m0011_change_order,
     m0012_rate_limits_off_the_store,
     m0014_c2b_collections,
+    m0017_balances,
 )
 
 STEPS = (
@@ -30,4 +31,5 @@ STEPS = (
     m0011_change_order,
     m0012_rate_limits_off_the_store,
     m0014_c2b_collections,
+    m0017_balances,
 )

@@ -8,6 +8,8 @@ from litestar import Litestar, Request, Response
 from litestar.di import Provide
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 
+from daraja_simulator.account_balance import account_balance
+from daraja_simulator.balances import SimulatedBalances
 from daraja_simulator.body_forms import BodyFormPicker
 from daraja_simulator.c2b import register_v1, register_v2, simulate_v1, simulate_v2
 from daraja_simulator.c2b_control import C2B_CONTROL_HANDLERS
@@ -29,7 +31,7 @@ logger = structlog.get_logger(__name__)
 
 
 def create_app(config: SimulatorConfig) -> Litestar:
-    ledger = Ledger()
+    ledger = Ledger(balances=SimulatedBalances(config.opening_balances()))
     varied = config.body_forms == "varied"
     seed = config.body_seed if config.body_seed is not None else random.SystemRandom().randrange(2**32)
     if varied:
@@ -61,6 +63,7 @@ def create_app(config: SimulatorConfig) -> Litestar:
             pull_query,
             pull_query_get,
             generate_qr,
+            account_balance,
             *CONTROL_HANDLERS,
             *C2B_CONTROL_HANDLERS,
         ],

@@ -3,9 +3,23 @@
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from daraja_simulator.balances import OPENING_CENTS, UTILITY
 
 # Safaricom's public sandbox passkey for shortcode 174379 (docs/daraja.md#environments): not a secret.
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
+
+def kes_cents(text: object, name: str) -> int:
+    """An amount of KES given as text or a number ("5000", "5000.50"), in cents."""
+    try:
+        amount = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise ValueError(f"{name} must be an amount in KES, not {text!r}") from None
+    if not amount.is_finite() or abs(amount) >= 10**12 or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"{name} must be an amount in KES with at most two decimals, not {text!r}")
+    return int(amount * 100)
+
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
@@ -43,6 +57,8 @@ class SimulatorConfig:
     # The C2B product the Daraja app holds: "any", or "v1"/"v2" (the other Register URL path answers 401.003.01).
     c2b_product: str = "any"
     pull_page_size: int = 100
+    # The Utility Account's opening balance in KES (None: 10,000,000.00); a low one shows the balance.low path.
+    utility_balance: str | None = None
 
     def __post_init__(self) -> None:
         if self.body_forms not in ("published", "varied"):
@@ -53,6 +69,14 @@ class SimulatorConfig:
             raise ValueError(f"SIM_C2B_MSISDN_FORM must be auto, plain, masked or sha256, not {self.c2b_msisdn_form!r}")
         if self.c2b_product not in ("any", "v1", "v2"):
             raise ValueError(f"SIM_C2B_PRODUCT must be any, v1 or v2, not {self.c2b_product!r}")
+        if self.utility_balance is not None:
+            kes_cents(self.utility_balance, "SIM_UTILITY_BALANCE")
+
+    def opening_balances(self) -> dict[str, int]:
+        opening = dict(OPENING_CENTS)
+        if self.utility_balance is not None:
+            opening[UTILITY] = kes_cents(self.utility_balance, "SIM_UTILITY_BALANCE")
+        return opening
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "SimulatorConfig":
@@ -80,6 +104,7 @@ class SimulatorConfig:
             c2b_msisdn_form=env.get("SIM_C2B_MSISDN_FORM", defaults.c2b_msisdn_form).strip().lower(),
             c2b_product=env.get("SIM_C2B_PRODUCT", defaults.c2b_product).strip().lower(),
             pull_page_size=int(env.get("SIM_PULL_PAGE_SIZE", defaults.pull_page_size)),
+            utility_balance=env.get("SIM_UTILITY_BALANCE") or None,
         )
 
 

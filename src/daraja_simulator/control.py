@@ -7,6 +7,10 @@
 * `POST /simulator/tokens/expire`: every issued token stops working at once ("token expires mid-flight").
 * `POST /simulator/reset`: forgets transactions, payouts, C2B registrations and payments, counters, scheduled callbacks
   and faults; tokens stay valid.
+* `GET /simulator/balances`: the simulated accounts' available balances in KES (what an Account Balance query
+  reports). `POST /simulator/balances` with `{"<account name>": "<KES>", ...}` sets those accounts (e.g.
+  `{"Utility Account": "500.00"}` for a low balance); 400 for an amount that is not KES with at most two decimals.
+  Reset restores the opening balances (SIM_UTILITY_BALANCE sets the Utility Account's).
 * `GET /simulator/certificate`: PEM of the certificate B2C SecurityCredentials must be encrypted with.
 * `POST /simulator/body-forms` with `{"<dimension>": "<form>" or ["<form>", ...], ...}`: the forms the bodies sent
   from now on may take, per dimension named (the others stay as they are); several forms are drawn from at random
@@ -52,6 +56,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 
+from daraja_simulator.config import kes_cents
 from daraja_simulator.fault_plan import FaultPlan
 from daraja_simulator.state import SimulatorState
 
@@ -128,7 +133,25 @@ async def show_body_forms(simulator: NamedDependency[SimulatorState]) -> dict[st
     return simulator.forms.describe()
 
 
+@get("/simulator/balances")
+async def show_balances(simulator: NamedDependency[SimulatorState]) -> dict[str, str]:
+    return simulator.ledger.balances.view()
+
+
+@post("/simulator/balances", status_code=200)
+async def set_balances(data: JSONBody[dict[str, Any]], simulator: NamedDependency[SimulatorState]) -> dict[str, str]:
+    try:
+        amounts = {str(name)[:64]: kes_cents(value, str(name)) for name, value in data.items()}
+    except ValueError as error:
+        raise ValidationException(detail=str(error)) from None
+    for name, cents in amounts.items():
+        simulator.ledger.balances.set(name, cents)
+    return simulator.ledger.balances.view()
+
+
 CONTROL_HANDLERS = [
+    show_balances,
+    set_balances,
     health,
     stats,
     expire_tokens,

@@ -10,12 +10,10 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from daraja_simulator.balances import CHARGES_PAID, UTILITY, WORKING, SimulatedBalances
 from daraja_simulator.scenarios import Delivery, Scenario
 
-# Opening balances of the B2C shortcode, in cents; payouts draw the utility account down so results look live.
-_OPENING_UTILITY_CENTS = 10_000_000_00
-_WORKING_CENTS = 1_199_371_00
-_OPENING_CHARGES_CENTS = -1_980_00
+# What a payout costs the shortcode, in cents: drawn from the Charges Paid Account.
 PAYOUT_FEE_CENTS = 22_40
 
 
@@ -68,8 +66,8 @@ class Ledger:
     _locked_phones: dict[str, str] = field(default_factory=dict)  # phone → CheckoutRequestID still pending
     _payouts: dict[str, Payout] = field(default_factory=dict)
     _payouts_by_receipt: dict[str, Payout] = field(default_factory=dict)
-    _utility_cents: int = _OPENING_UTILITY_CENTS
-    _charges_cents: int = _OPENING_CHARGES_CENTS
+    # The accounts an Account Balance query reports; payments and payouts move them (daraja_simulator.balances).
+    balances: SimulatedBalances = field(default_factory=SimulatedBalances)
     stk_pushes_total: int = 0
     stk_pushes_per_phone: Counter[str] = field(default_factory=Counter)
     b2c_requests_total: int = 0
@@ -122,6 +120,8 @@ class Ledger:
         if transaction is None:  # forgotten by a reset meanwhile
             return
         transaction.settled = True
+        if transaction.scenario.money_moves:
+            self.balances.move(WORKING, transaction.amount * 100)
         if self._locked_phones.get(transaction.phone) == checkout_request_id:
             del self._locked_phones[transaction.phone]
 
@@ -155,16 +155,17 @@ class Ledger:
         if payout.settled_at is None:
             payout.settled_at = moment
             if payout.scenario.money_moves:
-                self._utility_cents -= payout.amount * 100
-                self._charges_cents -= PAYOUT_FEE_CENTS
-        return Funds(self._utility_cents / 100, _WORKING_CENTS / 100, self._charges_cents / 100)
+                self.balances.move(UTILITY, -payout.amount * 100)
+                self.balances.move(CHARGES_PAID, -PAYOUT_FEE_CENTS)
+        balances = self.balances
+        return Funds(balances.shillings(UTILITY), balances.shillings(WORKING), balances.shillings(CHARGES_PAID))
 
     # Control ----------------------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forgets transactions, payouts and counters. Tokens survive, so a running gateway stays logged in;
-        use expire_tokens() for that."""
-        fresh = Ledger(_tokens=self._tokens)
+        """Forgets transactions, payouts and counters; balances go back to their opening amounts. Tokens survive, so
+        a running gateway stays logged in; use expire_tokens() for that."""
+        fresh = Ledger(_tokens=self._tokens, balances=SimulatedBalances(dict(self.balances.opening)))
         for each in fields(self):
             setattr(self, each.name, getattr(fresh, each.name))
 

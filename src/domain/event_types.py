@@ -12,12 +12,15 @@ from domain.errors import ValidationError
 
 STK = "stk"
 B2C = "b2c"
+BALANCE = "balance"
 
 _STATUS_WORDS = {"success": "succeeded"}
 
 STK_STATUSES = ("pending", "success", "failed", "cancelled", "timeout")
 B2C_STATUSES = ("queued", "submitted", "success", "failed", "rejected", "timeout")
-RECORD_KINDS = {STK: STK_STATUSES, B2C: B2C_STATUSES}
+# An account's balance crossing the low-balance threshold, one way or the other (domain.balances.account_state).
+BALANCE_STATUSES = ("low", "recovered")
+RECORD_KINDS = {STK: STK_STATUSES, B2C: B2C_STATUSES, BALANCE: BALANCE_STATUSES}
 
 
 def event_type(kind: str, status: str) -> str:
@@ -29,13 +32,14 @@ def event_type(kind: str, status: str) -> str:
 
 EVENT_TYPES = tuple(event_type(kind, status) for kind, statuses in RECORD_KINDS.items() for status in statuses)
 
-_PATTERN = re.compile(r"^(\*|(stk|b2c)\.(\*|[a-z_]+))$")
+_PATTERN = re.compile(r"^(\*|(stk|b2c|balance)\.(\*|[a-z_]+))$")
 MAXIMUM_PATTERNS = 32
 
 
 @dataclass(frozen=True, slots=True)
 class TypeFilter:
-    """Which event types an endpoint or a feed reader wants: exact types, `stk.*` / `b2c.*`, or `*` for all."""
+    """Which event types an endpoint or a feed reader wants: exact types, `stk.*` / `b2c.*` / `balance.*`, or `*`
+    for all."""
 
     patterns: tuple[str, ...]
 

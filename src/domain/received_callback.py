@@ -19,6 +19,8 @@ class CallbackKind(StrEnum):
     B2C_RESULT = "b2c_result"
     B2C_TIMEOUT = "b2c_timeout"
     B2C_STATUS = "b2c_status"
+    BALANCE_RESULT = "balance_result"
+    BALANCE_TIMEOUT = "balance_timeout"
 
 
 def token_digest(token: str) -> str:

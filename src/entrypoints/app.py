@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components
 from entrypoints.container import Container
 from entrypoints.http.api_key_guard import API_KEY_SCHEME, API_KEY_SECURITY_SCHEME, SERVER_CREDENTIALS_STATE
 from entrypoints.http.b2c_controller import B2cWithdrawController
+from entrypoints.http.balances_controller import BalancesController
 from entrypoints.http.callback_controller import DarajaCallbackController
 from entrypoints.http.demo import demo_routes
 from entrypoints.http.error_responses import EXCEPTION_HANDLERS
@@ -70,6 +71,10 @@ _BRIDGED = (
     "enable_webhook",
     "replay_events",
     "list_deliveries",
+    "handle_balance_result",
+    "balance_callback_token_known",
+    "check_balance",
+    "show_balances",
 )
 
 
@@ -90,6 +95,19 @@ async def close_redis(container: Container) -> None:
         await redis.aclose()
 
 
+def background_jobs(container: Container) -> list[Any]:
+    """What runs beside the HTTP server (WORKER_ENABLED) and in `mpesa-gateway worker`."""
+    jobs: list[Any] = [
+        container.worker(),
+        container.reconciliation(),
+        container.event_relay(),
+        container.webhook_delivery(),
+    ]
+    if container.settings().balance_check_interval_seconds > 0:
+        jobs.append(container.balance_schedule())
+    return jobs
+
+
 def create_app(container: Container) -> Litestar:
     settings = container.settings()
 
@@ -97,11 +115,7 @@ def create_app(container: Container) -> Litestar:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         applied = await apply_migrations(container.mongo_database())
         logger.info("migrations_applied", applied=applied)
-        background = (
-            [container.worker(), container.reconciliation(), container.event_relay(), container.webhook_delivery()]
-            if settings.worker_enabled
-            else []
-        )
+        background = background_jobs(container) if settings.worker_enabled else []
         tasks = [asyncio.create_task(job.run()) for job in background]
         try:
             yield
@@ -120,6 +134,7 @@ def create_app(container: Container) -> Litestar:
             StkPushController,
             B2cWithdrawController,
             RecordsController,
+            BalancesController,
             DarajaCallbackController,
             OperatorController,
             EventFeedController,

@@ -185,10 +185,11 @@ def worker() -> None:
 async def _run_worker(container: "Container") -> None:
     from contextlib import AsyncExitStack
 
+    from entrypoints.app import background_jobs
     from migrations.runner import apply_migrations
 
     await apply_migrations(container.mongo_database())
-    jobs = [container.worker(), container.reconciliation(), container.event_relay(), container.webhook_delivery()]
+    jobs = background_jobs(container)
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop_signal, lambda: [job.stop() for job in jobs])
@@ -310,6 +311,40 @@ def apikey_revoke(key_id: str) -> None:
     """Revoke a key for good; gateways refuse it within API_KEY_CACHE_SECONDS."""
     key = _with_container(lambda container: container.revoke_api_key()(key_id))
     click.echo(f"revoked {key.key_id} ({key.name}) at {key.revoked_at.isoformat() if key.revoked_at else '-'}")
+
+
+@main.group(epilog=_ALL_SETTINGS)
+def balance() -> None:
+    """Ask Daraja for the B2C shortcode's account balance, or show the balances last reported."""
+
+
+@balance.command("check", epilog=_ALL_SETTINGS)
+def balance_check() -> None:
+    """Send an Account Balance query now. Daraja answers at the gateway's callback URL, so a gateway must be serving
+    CALLBACK_BASE_URL for the balances to arrive; `balance show` then shows them."""
+    from domain.balances.balance_check import CheckTrigger
+
+    check = _with_container(lambda container: container.check_balance()(CheckTrigger.OPERATOR))
+    view = check.view()
+    click.echo(f"balance check {view['id']}: {view['status']}")
+    if view["result_code"] is not None:
+        click.echo(f"Daraja refused it: {view['result_code']} {view['result_desc']}", err=True)
+        raise SystemExit(1)
+
+
+@balance.command("show", epilog=_STORE_SETTINGS)
+def balance_show() -> None:
+    """The latest balance of every account as stored: account, currency, available, current, reported at."""
+    overview = _with_container(lambda container: container.show_balances()()).view()
+    click.echo("account\tcurrency\tavailable\tcurrent\treserved\tuncleared\tchecked_at\tlow")
+    columns = ("account", "currency", "available", "current", "reserved", "uncleared", "checked_at", "low")
+    for account in overview["accounts"]:
+        click.echo("\t".join(str(account[column]) for column in columns))
+    last = overview["last_check"]
+    if last is None:
+        click.echo("no balance check yet", err=True)
+    else:
+        click.echo(f"last check {last['id']} at {last['requested_at']}: {last['status']}", err=True)
 
 
 def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:

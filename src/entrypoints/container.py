@@ -6,6 +6,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 
 import httpx
 from dependency_injector import containers, providers
@@ -22,6 +23,7 @@ from adapters.broadcast.resumable_stream_backend import ResumableRedisStreamBack
 from adapters.broadcast.waking_broadcaster import WakingBroadcaster
 from adapters.daraja.b2c_client import DarajaB2cClient
 from adapters.daraja.b2c_settings import B2cSettings
+from adapters.daraja.balance_client import BalanceSettings, DarajaBalanceClient
 from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_health import DarajaHealth
@@ -32,6 +34,7 @@ from adapters.daraja.stk_client import DarajaStkClient
 from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.mongo.anomaly_log import MongoAnomalyLog
 from adapters.mongo.api_key_store import MongoApiKeys
+from adapters.mongo.balances import MongoAccountStates, MongoBalanceChecks
 from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import create_mongo_client, gateway_database
 from adapters.mongo.command_counter import StoreCommandCounter
@@ -60,6 +63,10 @@ from adapters.system.key_material import RandomKeyMaterial
 from adapters.system.memory_rate_limiter import MemoryRateLimiter
 from adapters.webhooks.guarded_network import GuardedTransport
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
+from domain.balances.use_cases.check_balance import CheckBalance
+from domain.balances.use_cases.check_when_due import CheckBalanceWhenDue
+from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
+from domain.balances.use_cases.show_balances import ShowBalances
 from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
@@ -95,6 +102,7 @@ from domain.use_cases.revoke_api_key import RevokeApiKey
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from domain.use_cases.webhook_details import WebhookDetails
 from domain.webhook_retry import RetrySchedule
+from entrypoints.balance_schedule import BalanceSchedule
 from entrypoints.http.api_key_guard import ServerCredentials
 from entrypoints.http.callback_sources import CallbackSources
 from entrypoints.http.readiness import ReadinessChecks
@@ -107,6 +115,8 @@ from entrypoints.settings import (
     B2C_STATUS_PATH,
     B2C_STATUS_TIMEOUT_PATH,
     B2C_TIMEOUT_PATH,
+    BALANCE_RESULT_PATH,
+    BALANCE_TIMEOUT_PATH,
     STK_CALLBACK_PATH,
     ClientAuth,
     MpesaEnvironment,
@@ -144,6 +154,20 @@ def b2c_settings(settings: Settings) -> B2cSettings:
         status_timeout_base_url=settings.public_base_url + B2C_STATUS_TIMEOUT_PATH,
         command_id=settings.b2c_command_id,
     )
+
+
+def balance_settings(settings: Settings) -> BalanceSettings:
+    return BalanceSettings(
+        base_url=settings.resolved_daraja_base_url(),
+        shortcode=settings.b2c_shortcode,
+        initiator_name=settings.b2c_initiator_name,
+        result_base_url=settings.public_base_url + BALANCE_RESULT_PATH,
+        timeout_base_url=settings.public_base_url + BALANCE_TIMEOUT_PATH,
+    )
+
+
+def low_balance_threshold(settings: Settings) -> Decimal | None:
+    return Decimal(settings.balance_low_threshold) if settings.balance_low_threshold > 0 else None
 
 
 def initiator_credential(settings: Settings) -> str:
@@ -333,8 +357,10 @@ class Container(containers.DeclarativeContainer):
     metrics_registry = providers.Singleton(CollectorRegistry)
     record_counts = providers.Singleton(MongoRecordCounts, mongo_database)
     webhook_endpoints = providers.Singleton(MongoWebhookEndpoints, mongo_database)
+    # The latest balance of each account: shown in /metrics and the read API, consulted before each payout.
+    account_states = providers.Singleton(MongoAccountStates, mongo_database)
     gateway_metrics = providers.Singleton(
-        GatewayMetrics, metrics_registry, record_counts, webhook_endpoints, store_command_counter
+        GatewayMetrics, metrics_registry, record_counts, webhook_endpoints, store_command_counter, account_states
     )
     daraja_metrics = providers.Singleton(DarajaCallMetrics, metrics_registry)
     client_authorisation = providers.Singleton(client_authorisation_of, settings, clock, gateway_metrics)
@@ -499,6 +525,8 @@ class Container(containers.DeclarativeContainer):
         instance_id,
         settings.provided.worker_lease_seconds,
         providers.Callable(seconds, settings.provided.b2c_first_check_seconds),
+        funds=account_states,
+        on_uncovered=gateway_metrics.provided.withdrawal_uncovered,
     )
     handle_b2c_result = providers.Factory(
         HandleB2cResult,
@@ -666,4 +694,39 @@ class Container(containers.DeclarativeContainer):
         webhook_pause,
         metrics=gateway_metrics,
         before_first=apply_webhook_configuration,
+    )
+
+    # Account balance: asked on a schedule and on demand; Daraja's Result stores each account's latest balance.
+    balance_checks = providers.Singleton(MongoBalanceChecks, mongo_database)
+    balance_provider = providers.Singleton(
+        DarajaBalanceClient,
+        http_client,
+        daraja_auth,
+        providers.Singleton(balance_settings, settings),
+        security_credential,
+        breaker=daraja_breaker,
+        metrics=daraja_metrics,
+    )
+    check_balance = providers.Factory(CheckBalance, balance_checks, balance_provider, clock, identifiers)
+    handle_balance_result = providers.Factory(
+        HandleBalanceResult, balance_checks, account_states, clock, providers.Callable(low_balance_threshold, settings)
+    )
+    show_balances = providers.Factory(
+        ShowBalances, account_states, balance_checks, providers.Callable(low_balance_threshold, settings)
+    )
+    balance_callback_token_known = providers.Singleton(CallbackTokenKnown, balance_checks)
+    check_balance_when_due = providers.Singleton(
+        CheckBalanceWhenDue,
+        balance_checks,
+        check_balance,
+        leases,
+        clock,
+        instance_id,
+        providers.Callable(seconds, settings.provided.balance_check_interval_seconds),
+    )
+    balance_schedule = providers.Singleton(
+        BalanceSchedule,
+        check_balance_when_due,
+        check_balance_when_due.provided.step_down,
+        metrics=gateway_metrics,
     )

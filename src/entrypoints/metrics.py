@@ -14,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
+from domain.balances.ports import AccountStates
 from domain.errors import StoreUnavailableError
 from domain.ports import RecordCounts
 from domain.ports.webhook_endpoints import WebhookEndpoints
@@ -46,8 +47,10 @@ class GatewayMetrics:
         record_counts: RecordCounts | None = None,
         webhook_endpoints: WebhookEndpoints | None = None,
         store_commands: StoreCommandCounts | None = None,
+        balances: AccountStates | None = None,
     ) -> None:
         self.registry, self._record_counts, self._webhook_endpoints = registry, record_counts, webhook_endpoints
+        self._balances = balances
         self._store_commands = store_commands
         if store_commands is not None:
             registry.register(_StoreCommands(store_commands))
@@ -133,6 +136,24 @@ class GatewayMetrics:
             ["state"],
             registry=registry,
         )
+        # Labelled by Daraja's account names (a handful per shortcode: Working, Utility, Charges Paid, ...).
+        self.account_balance = Gauge(
+            "mpesa_account_balance",
+            "Available balance of each M-PESA account of the B2C shortcode, as last reported (read at scrape time).",
+            ["account", "currency"],
+            registry=registry,
+        )
+        self.account_balance_checked = Gauge(
+            "mpesa_account_balance_checked_timestamp_seconds",
+            "When each account's balance was last reported, as a Unix time (read at scrape time).",
+            ["account"],
+            registry=registry,
+        )
+        self.uncovered_withdrawals = Counter(
+            "mpesa_gateway_withdrawals_uncovered",
+            "Withdrawals sent although the last known utility balance could not cover them (docs/balances.md).",
+            registry=registry,
+        )
 
     # Sockets and messages.
     def socket_opened(self, endpoint: str) -> None:
@@ -168,6 +189,9 @@ class GatewayMetrics:
     def webhook_attempt(self, attempt: DeliveryAttempt) -> None:
         self.webhook_attempts.labels(outcome="delivered" if attempt.succeeded else "failed").inc()
 
+    def withdrawal_uncovered(self) -> None:
+        self.uncovered_withdrawals.inc()
+
     def loop_ran(self, loop: str) -> None:
         self.last_run.labels(loop=loop).set(time.time())
 
@@ -194,6 +218,21 @@ class GatewayMetrics:
                 for state, count in withdrawals.items():
                     self.withdrawals.labels(state=state).set(count)
         await self._count_webhook_endpoints()
+        await self._read_balances()
+
+    async def _read_balances(self) -> None:
+        if self._balances is None:
+            return
+        try:
+            states = await self._balances.all()
+        except Exception:
+            logger.exception("metrics_balances_failed")
+            self.store_count_failures.inc()
+            return
+        for state in states:
+            balance = state.balance
+            self.account_balance.labels(account=balance.name, currency=balance.currency).set(float(balance.available))
+            self.account_balance_checked.labels(account=balance.name).set(state.checked_at.timestamp())
 
     async def _count_webhook_endpoints(self) -> None:
         if self._webhook_endpoints is None:

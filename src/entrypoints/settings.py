@@ -42,6 +42,8 @@ B2C_RESULT_PATH = "/api/v1/hooks/b2c/result"
 B2C_TIMEOUT_PATH = "/api/v1/hooks/b2c/timeout"
 B2C_STATUS_PATH = "/api/v1/hooks/b2c/status"
 B2C_STATUS_TIMEOUT_PATH = "/api/v1/hooks/b2c/status-timeout"
+BALANCE_RESULT_PATH = "/api/v1/hooks/balance/result"
+BALANCE_TIMEOUT_PATH = "/api/v1/hooks/balance/queue"
 
 
 # Between the problems of one ValueError from the settings' checks, so a reader can list them one a line.
@@ -183,6 +185,16 @@ class Settings(BaseSettings):
     b2c_min_amount: int = Field(10, ge=10, le=250_000, description="Smallest withdrawal, in KES.")
     b2c_max_amount: int = Field(250_000, ge=10, le=250_000, description="Largest withdrawal, in KES.")
     b2c_daily_limit: int = Field(500_000, ge=10, description="Most KES one hash may withdraw per Nairobi day.")
+    balance_check_interval_seconds: float = Field(
+        3600.0,
+        ge=0,
+        description="Seconds between two scheduled Account Balance queries of the B2C shortcode (0: only on demand).",
+    )
+    balance_low_threshold: int = Field(
+        10_000,
+        ge=0,
+        description="KES below which the utility account's available balance emits balance.low (0: never).",
+    )
     worker_enabled: bool = Field(True, description="Run the B2C worker and the reconciler inside serve.")
     worker_lease_seconds: float = Field(
         60.0, gt=0, description="Seconds a worker's claim lasts before another worker may take it over."

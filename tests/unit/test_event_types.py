@@ -2,6 +2,7 @@ import pytest
 
 from domain.amount import Amount
 from domain.b2c_result_codes import WithdrawalStatus
+from domain.balances.account_state import BALANCE_STATUSES
 from domain.description import Description
 from domain.errors import ValidationError
 from domain.event import events_of
@@ -16,7 +17,9 @@ def test_every_status_of_both_records_has_an_event_type() -> None:
     stk = {event_type("stk", status.value) for status in PaymentStatus}
     b2c = {event_type("b2c", status.value) for status in WithdrawalStatus}
 
-    assert stk | b2c == set(EVENT_TYPES)
+    balance = {event_type("balance", status) for status in BALANCE_STATUSES}
+    assert stk | b2c | balance == set(EVENT_TYPES)
+    assert balance == {"balance.low", "balance.recovered"}
     assert "stk.succeeded" in stk and "b2c.failed" in b2c and "b2c.rejected" in b2c
 
 

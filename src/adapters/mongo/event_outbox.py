@@ -1,16 +1,16 @@
-"""The outbox is embedded in the records themselves: `events_pending`, set by every write of a payment or
-withdrawal (in the same single-document write as its new history entries), cleared by the relay."""
+"""The outbox is embedded in the records themselves: `events_pending`, set by every write of a payment,
+withdrawal or account balance (in the same single-document write as its new history entries), cleared by the relay."""
 
 from collections.abc import Callable
 from typing import Any
 
 from pymongo import ASCENDING
 
-from adapters.mongo import payment_document, withdrawal_document
+from adapters.mongo import balances, payment_document, withdrawal_document
 from adapters.mongo.client import MongoCollection, MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
-from domain.event_types import B2C, STK
+from domain.event_types import B2C, BALANCE, STK
 from domain.ports.event_outbox import EventOutbox, OutboxRecord
 from domain.status_change import StatusChange
 
@@ -37,6 +37,7 @@ class MongoEventOutbox(EventOutbox):
                 "withdrawal_id",
                 _withdrawal,
             ),
+            BALANCE: (database[balances.ACCOUNTS_COLLECTION], "account", balances.outbox_record),
         }
 
     @translates_store_errors

@@ -1,8 +1,10 @@
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 
 import structlog
 
+from domain.balances.ports import KnownFunds
 from domain.check_schedule import B2C_FIRST_CHECK_AFTER
 from domain.errors import (
     ConcurrentUpdateError,
@@ -37,11 +39,14 @@ class SubmitNextWithdrawal:
         worker_id: str,
         lease_seconds: float,
         first_check_after: timedelta = B2C_FIRST_CHECK_AFTER,
+        funds: KnownFunds | None = None,
+        on_uncovered: Callable[[], None] | None = None,
     ) -> None:
         self._withdrawals, self._provider, self._allowance = withdrawals, provider, allowance
         self._broadcaster, self._clock = broadcaster, clock
         self._worker_id, self._lease = worker_id, timedelta(seconds=lease_seconds)
         self._first_check_after = first_check_after
+        self._funds, self._on_uncovered = funds, on_uncovered
 
     async def __call__(self) -> Withdrawal | None:
         """The withdrawal handled, or None when the queue is empty.
@@ -58,6 +63,7 @@ class SubmitNextWithdrawal:
         except (ConcurrentUpdateError, PaymentFinalError):
             # Our lease ended and another worker took it, or a Result already decided it: not ours to send.
             return await self._stored(withdrawal)
+        await self._warn_if_uncovered(withdrawal)
         try:
             # Bound so the adapter's own log lines (the Daraja call) name the withdrawal they belong to.
             with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.hash):
@@ -83,6 +89,27 @@ class SubmitNextWithdrawal:
             withdrawal,
             lambda w: w.mark_submitted(accepted, self._clock.now(), first_check_after=self._first_check_after),
         )
+
+    async def _warn_if_uncovered(self, withdrawal: Withdrawal) -> None:
+        """Sent anyway (the balance may be stale, or topped up since), but logged and counted (docs/balances.md)."""
+        if self._funds is None:
+            return
+        try:
+            available = await self._funds.utility_available()
+        except Exception:  # never let the balance, a hint, stop a payout
+            logger.warning("b2c_balance_unknown", withdrawal_id=withdrawal.id, exc_info=True)
+            return
+        if available is None or Decimal(withdrawal.amount.shillings) <= available:
+            return
+        logger.warning(
+            "b2c_balance_may_not_cover",
+            withdrawal_id=withdrawal.id,
+            hash=withdrawal.hash,
+            amount=withdrawal.amount.shillings,
+            utility_available=str(available),
+        )
+        if self._on_uncovered is not None:
+            self._on_uncovered()
 
     async def _record(self, withdrawal: Withdrawal, change: Callable[[Withdrawal], None]) -> Withdrawal:
         """Apply Daraja's answer and store it; when a Result got there first, the stored, settled state wins."""

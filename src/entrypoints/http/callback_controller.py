@@ -27,6 +27,8 @@ from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
+from domain.balances.balance_check import BalanceResult
+from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.errors import CallbackRejectedError, DomainError, StoreUnavailableError, UnknownCallbackTokenError
 from domain.payment import StkResult
 from domain.received_callback import CallbackKind, DigestReason
@@ -38,6 +40,7 @@ from domain.use_cases.journal_callback import JournalCallback
 from domain.withdrawal import B2cResult
 from entrypoints.http.callback_sources import CallbackSources, SourceCheck
 from entrypoints.http.daraja_b2c_body import B2cResultEnvelope, parse_b2c_result
+from entrypoints.http.daraja_balance_body import BalanceResultEnvelope, parse_balance_result
 from entrypoints.http.daraja_callback_body import StkCallbackEnvelope, parse_stk_callback
 from entrypoints.http.daraja_status_body import StatusResultEnvelope, parse_transaction_status
 from entrypoints.http.openapi_bodies import json_body
@@ -48,6 +51,8 @@ from entrypoints.settings import (
     B2C_STATUS_PATH,
     B2C_STATUS_TIMEOUT_PATH,
     B2C_TIMEOUT_PATH,
+    BALANCE_RESULT_PATH,
+    BALANCE_TIMEOUT_PATH,
     STK_CALLBACK_PATH,
 )
 
@@ -202,6 +207,54 @@ class DarajaCallbackController(Controller):
 
         arrival = Arrival(CallbackKind.B2C_STATUS, hash, "b2c_status_timeout", status_callback_token_known)
         return await _receive(request, arrival, bytes, ignore, journal_callback, gateway_metrics, callback_sources)
+
+    @post(
+        BALANCE_RESULT_PATH + "/{hash:str}",
+        status_code=200,
+        summary="Daraja's Account Balance result (ResultURL)",
+        operation_class=json_body(BalanceResultEnvelope, "Daraja's Account Balance Result (docs/balances.md)"),
+    )
+    async def balance_result(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the single-use secret of one balance check, which the gateway put in its ResultURL
+        handle_balance_result: NamedDependency[HandleBalanceResult],
+        balance_callback_token_known: NamedDependency[NamesRecord],
+        journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
+    ) -> DarajaAnswer:
+        async def apply(result: BalanceResult, _journal_id: str) -> str:
+            return (await handle_balance_result(hash, result)).value
+
+        arrival = Arrival(CallbackKind.BALANCE_RESULT, hash, "balance_result", balance_callback_token_known)
+        return await _receive(
+            request, arrival, parse_balance_result, apply, journal_callback, gateway_metrics, callback_sources
+        )
+
+    @post(
+        BALANCE_TIMEOUT_PATH + "/{hash:str}",
+        status_code=200,
+        summary="Daraja's Account Balance queue time-out notice (QueueTimeOutURL)",
+        operation_class=json_body(BalanceResultEnvelope, "Daraja's queue time-out notice, a Result envelope"),
+    )
+    async def balance_queue_timeout(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the single-use secret of one balance check, which the gateway put in its QueueTimeOutURL
+        handle_balance_result: NamedDependency[HandleBalanceResult],
+        balance_callback_token_known: NamedDependency[NamesRecord],
+        journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
+    ) -> DarajaAnswer:
+        async def apply(result: BalanceResult, _journal_id: str) -> str:
+            return (await handle_balance_result(hash, result, queue_timeout=True)).value
+
+        arrival = Arrival(CallbackKind.BALANCE_TIMEOUT, hash, "balance_queue_timeout", balance_callback_token_known)
+        return await _receive(
+            request, arrival, parse_balance_result, apply, journal_callback, gateway_metrics, callback_sources
+        )
 
 
 async def _receive(

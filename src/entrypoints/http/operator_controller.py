@@ -1,4 +1,5 @@
-"""Read-only views for an operator: callback anomalies, and payments and withdrawals stuck outside a final state.
+"""Views for an operator: callback anomalies, payments and withdrawals stuck outside a final state, the account
+balances; and one action, asking Daraja for the balance now.
 
 Behind a bearer token (OPERATOR_TOKEN), compared in constant time. With no token set the routes are not exposed:
 they answer 404 as an unknown path does, before anything else about the request is read.
@@ -9,12 +10,15 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import structlog
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 
 from domain.anomaly import AnomalyKind
+from domain.balances.balance_check import CheckTrigger
+from domain.balances.use_cases.check_balance import CheckBalance
+from domain.balances.use_cases.show_balances import ShowBalances
 from domain.error_codes import ErrorCode
 from domain.errors import DomainError
 from domain.use_cases.list_anomalies import ListAnomalies
@@ -82,3 +86,20 @@ class OperatorController(Controller):
         found = await list_stuck_records(timedelta(seconds=older_than_seconds), limit)
         data = {"older_than_seconds": older_than_seconds, "records": [record.view() for record in found]}
         return ok_reply("stuck", None, data)
+
+    @get("/balances", summary="The latest balance of every account, with the last balance check")
+    async def balances(
+        self, operator: NamedDependency[None], show_balances: NamedDependency[ShowBalances]
+    ) -> dict[str, Any]:
+        return ok_reply("balances", None, (await show_balances()).view())
+
+    @post(
+        "/balance/check",
+        status_code=202,
+        summary="Ask Daraja for the account balance now; the balances arrive with its Result",
+    )
+    async def check_balance(
+        self, operator: NamedDependency[None], check_balance: NamedDependency[CheckBalance]
+    ) -> dict[str, Any]:
+        check = await check_balance(CheckTrigger.OPERATOR)
+        return ok_reply("balance_check", None, check.view())
