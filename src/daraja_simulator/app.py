@@ -11,6 +11,8 @@ from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from daraja_simulator.account_balance import account_balance
 from daraja_simulator.balances import SimulatedBalances
 from daraja_simulator.body_forms import BodyFormPicker
+from daraja_simulator.c2b import register_v1, register_v2, simulate_v1, simulate_v2
+from daraja_simulator.c2b_control import C2B_CONTROL_HANDLERS
 from daraja_simulator.callbacks import CallbackSender
 from daraja_simulator.config import SimulatorConfig
 from daraja_simulator.control import CONTROL_HANDLERS
@@ -21,6 +23,8 @@ from daraja_simulator.fault_injector import FaultInjector
 from daraja_simulator.ledger import Ledger
 from daraja_simulator.oauth import generate_token
 from daraja_simulator.payouts import b2c_v1, b2c_v3, transaction_status
+from daraja_simulator.pull import pull_query, pull_query_get, pull_register
+from daraja_simulator.qr import generate_qr
 from daraja_simulator.state import SimulatorState
 
 logger = structlog.get_logger(__name__)
@@ -51,8 +55,17 @@ def create_app(config: SimulatorConfig) -> Litestar:
             b2c_v1,
             b2c_v3,
             transaction_status,
+            register_v1,
+            register_v2,
+            simulate_v1,
+            simulate_v2,
+            pull_register,
+            pull_query,
+            pull_query_get,
+            generate_qr,
             account_balance,
             *CONTROL_HANDLERS,
+            *C2B_CONTROL_HANDLERS,
         ],
         dependencies={"simulator": Provide(provide_simulator)},
         exception_handlers={

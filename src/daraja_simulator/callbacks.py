@@ -6,7 +6,7 @@ it. A failing delivery is logged and counted, never raised: it must not take the
 """
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -50,6 +50,37 @@ class CallbackSender:
         task = asyncio.get_running_loop().create_task(self._deliver(delay_seconds, settle))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def run(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` in the background like a delivery: counted as scheduled, cancelled by a reset."""
+        task = asyncio.get_running_loop().create_task(self._guarded(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def exchange(self, url: str, envelope: object, timeout_seconds: float) -> httpx.Response | None:
+        """POST and wait at most `timeout_seconds` for the answer (a C2B validation); None when none came."""
+        try:
+            response = await self._http().post(
+                url,
+                content=msgspec.json.encode(envelope),
+                headers={"Content-Type": "application/json"},
+                timeout=timeout_seconds,
+            )
+        except httpx.HTTPError as error:
+            self._ledger.callbacks_failed += 1
+            logger.warning("simulator_callback_unanswered", url=url, error=repr(error))
+            return None
+        self._ledger.callbacks_sent += 1
+        return response
+
+    async def post_now(self, post: Post) -> None:
+        await self._post(post)
+
+    async def _guarded(self, work: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await work()
+        except Exception:
+            logger.exception("simulator_delivery_crashed")
 
     def cancel_all(self) -> None:
         for task in self._tasks:

@@ -46,12 +46,29 @@ class SimulatorConfig:
     # drawn with body_seed (None: a fresh seed, logged). See daraja_simulator.body_forms.
     body_forms: str = "published"
     body_seed: int | None = None
+    # C2B (docs/simulator.md, "C2B"): "sandbox" lets URLs be registered again and serves simulate; "production"
+    # refuses a second registration (500.003.1001) and has no simulate.
+    c2b_mode: str = "sandbox"
+    # Whether validation URLs are called (on a real shortcode Safaricom enables this on request).
+    c2b_validation: bool = True
+    c2b_validation_timeout: float = 8.0
+    # How confirmations carry the MSISDN: "auto" (v1 registrations sha256, v2 masked), plain, masked or sha256.
+    c2b_msisdn_form: str = "auto"
+    # The C2B product the Daraja app holds: "any", or "v1"/"v2" (the other Register URL path answers 401.003.01).
+    c2b_product: str = "any"
+    pull_page_size: int = 100
     # The Utility Account's opening balance in KES (None: 10,000,000.00); a low one shows the balance.low path.
     utility_balance: str | None = None
 
     def __post_init__(self) -> None:
         if self.body_forms not in ("published", "varied"):
             raise ValueError(f"SIM_BODY_FORMS must be published or varied, not {self.body_forms!r}")
+        if self.c2b_mode not in ("sandbox", "production"):
+            raise ValueError(f"SIM_C2B_MODE must be sandbox or production, not {self.c2b_mode!r}")
+        if self.c2b_msisdn_form not in ("auto", "plain", "masked", "sha256"):
+            raise ValueError(f"SIM_C2B_MSISDN_FORM must be auto, plain, masked or sha256, not {self.c2b_msisdn_form!r}")
+        if self.c2b_product not in ("any", "v1", "v2"):
+            raise ValueError(f"SIM_C2B_PRODUCT must be any, v1 or v2, not {self.c2b_product!r}")
         if self.utility_balance is not None:
             kes_cents(self.utility_balance, "SIM_UTILITY_BALANCE")
 
@@ -81,6 +98,12 @@ class SimulatorConfig:
             key_file=env.get("SIM_KEY_FILE") or None,
             body_forms=env.get("SIM_BODY_FORMS", defaults.body_forms).strip().lower(),
             body_seed=int(env["SIM_BODY_SEED"]) if env.get("SIM_BODY_SEED") else None,
+            c2b_mode=env.get("SIM_C2B_MODE", defaults.c2b_mode).strip().lower(),
+            c2b_validation=_flag(env, "SIM_C2B_VALIDATION", defaults.c2b_validation),
+            c2b_validation_timeout=float(env.get("SIM_C2B_VALIDATION_TIMEOUT", defaults.c2b_validation_timeout)),
+            c2b_msisdn_form=env.get("SIM_C2B_MSISDN_FORM", defaults.c2b_msisdn_form).strip().lower(),
+            c2b_product=env.get("SIM_C2B_PRODUCT", defaults.c2b_product).strip().lower(),
+            pull_page_size=int(env.get("SIM_PULL_PAGE_SIZE", defaults.pull_page_size)),
             utility_balance=env.get("SIM_UTILITY_BALANCE") or None,
         )
 

@@ -5,8 +5,8 @@
   requests a fault answered count too), STK pushes (total, per PhoneNumber), B2C payment requests (total, per
   OriginatorConversationID), callbacks sent / failed / still scheduled, and the faults applied so far.
 * `POST /simulator/tokens/expire`: every issued token stops working at once ("token expires mid-flight").
-* `POST /simulator/reset`: forgets transactions, payouts, counters, scheduled callbacks and faults; tokens stay
-  valid.
+* `POST /simulator/reset`: forgets transactions, payouts, C2B registrations and payments, counters, scheduled callbacks
+  and faults; tokens stay valid.
 * `GET /simulator/balances`: the simulated accounts' available balances in KES (what an Account Balance query
   reports). `POST /simulator/balances` with `{"<account name>": "<KES>", ...}` sets those accounts (e.g.
   `{"Utility Account": "500.00"}` for a low balance); 400 for an amount that is not KES with at most two decimals.
@@ -71,6 +71,7 @@ async def stats(simulator: NamedDependency[SimulatorState]) -> dict[str, Any]:
     return {
         **simulator.ledger.stats(scheduled_deliveries=simulator.sender.scheduled),
         "faults": dict(simulator.faults.counts),
+        "c2b": simulator.c2b.stats(),
     }
 
 
@@ -84,6 +85,7 @@ async def expire_tokens(simulator: NamedDependency[SimulatorState]) -> dict[str,
 async def reset(simulator: NamedDependency[SimulatorState]) -> dict[str, str]:
     simulator.sender.cancel_all()
     simulator.ledger.reset()
+    simulator.c2b.reset()
     simulator.forms.reset()
     await simulator.faults.clear()
     return {"status": "reset"}

@@ -12,6 +12,8 @@ from domain.phone import Phone
 from domain.ports import PromptLocks, RateLimiter
 
 logger = structlog.get_logger()
+# The rate limiter's key of a phone's prompts: this, then the phone's MSISDN.
+_COUNTED = "stk-phone:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +48,15 @@ class PromptGate:
                     "this phone already has a payment prompt waiting for the customer", _seconds(held_until - now)
                 )
         if limits.per_phone > 0:
-            wait = await self._limiter.try_acquire(f"stk-phone:{phone.msisdn}", limits.per_phone, limits.window, now)
+            wait = await self._limiter.try_acquire(f"{_COUNTED}{phone.msisdn}", limits.per_phone, limits.window, now)
             if wait is not None:
                 await self.release(phone, payment_id)
                 raise RateLimitedError(f"at most {limits.per_phone} prompts per phone in a window", _seconds(wait))
+
+    async def forget_counts(self, phone: Phone | None) -> None:
+        """The simulator's reset: `phone` (or every phone) may be prompted STK_PROMPTS_PER_PHONE times again now.
+        A prompt still open keeps its phone (one pending prompt per phone) until it ends."""
+        await self._limiter.forget(_COUNTED + (phone.msisdn if phone is not None else ""))
 
     async def release(self, phone: Phone, payment_id: str) -> None:
         """The payment will never prompt (it was refused, or never stored): free its phone now."""

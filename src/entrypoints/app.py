@@ -29,6 +29,7 @@ from entrypoints.http.request_context import request_context
 from entrypoints.http.root import root_route
 from entrypoints.http.schema_viewer import SCHEMA_PATH, schema_viewer, schema_viewer_assets
 from entrypoints.http.security_headers import strict_transport_security, transport_security
+from entrypoints.http.simulator_controller import simulator_routes
 from entrypoints.http.stk_controller import StkPushController
 from entrypoints.http.webhook_controller import WebhookController
 from entrypoints.settings import MpesaEnvironment
@@ -42,6 +43,7 @@ logger = structlog.get_logger()
 # Providers handlers may ask for by name. dependency-injector builds them; Litestar only sees plain callables.
 _BRIDGED = (
     "push_payment",
+    "prompt_gate",
     "payment_status",
     "handle_stk_callback",
     "request_withdrawal",
@@ -145,6 +147,7 @@ def create_app(container: Container) -> Litestar:
             root_route(demo=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
             schema_viewer_assets(),
             *demo_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
+            *simulator_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
         ],
         dependencies=_dependencies(container),
         # For the API-key guard, which any controller may use without wiring of its own; built on first use.

@@ -392,5 +392,51 @@ def config(markdown: bool) -> None:
         click.echo(line)
 
 
+@main.group()
+def prompts() -> None:
+    """The per-phone prompt limit (STK_PROMPTS_PER_PHONE per STK_PROMPT_WINDOW_SECONDS) of a running gateway."""
+
+
+@prompts.command(
+    "reset", epilog=f"Environment: APP_HOST, APP_PORT, TLS, SSL_CERTFILE, MPESA_GATEWAY_API_KEY. {_SEE_CONFIG}"
+)
+@click.option("--phone", help="the one phone to reset (any Kenyan form); every phone when left out")
+@click.option("--url", help="the running gateway's address [default: https://localhost:APP_PORT]")
+def prompts_reset(phone: str | None, url: str | None) -> None:
+    """Forget the per-phone prompt counts of the running gateway, in simulator mode only: the phone (or every
+    phone) may be prompted again at once. Asks the gateway (the counts live in its memory, or in Redis); the dev
+    certificate SSL_CERTFILE is trusted, and MPESA_GATEWAY_API_KEY is sent when set."""
+    import os
+
+    import httpx
+
+    from entrypoints.http.simulator_controller import PROMPT_COUNTS_RESET_PATH
+
+    settings = load_settings()
+    configure_logging(settings.log_level, stream=sys.stderr)
+    host = "localhost" if settings.app_host in ("0.0.0.0", "::", "") else settings.app_host
+    base = (url or f"{'https' if settings.tls else 'http'}://{host}:{settings.app_port}").rstrip("/")
+    verify: ssl.SSLContext | bool = True
+    if base.startswith("https:") and settings.ssl_certfile.is_file():
+        verify = ssl.create_default_context(cafile=str(settings.ssl_certfile))
+    key = os.environ.get("MPESA_GATEWAY_API_KEY")
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        response = httpx.post(
+            f"{base}{PROMPT_COUNTS_RESET_PATH}", json={"phone": phone}, headers=headers, verify=verify, timeout=10
+        )
+    except httpx.HTTPError as error:
+        raise click.ClickException(
+            f"cannot reach the gateway at {base}: {error}; is it running (`make run`)?"
+        ) from None
+    if response.status_code == 404:
+        raise click.ClickException(f"the gateway at {base} has no prompt counts to reset: only MPESA_ENV=simulator has")
+    reply = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    if response.status_code != 200 or not reply.get("ok"):
+        error = reply.get("error") or {}
+        raise click.ClickException(f"{error.get('code', response.status_code)}: {error.get('message', response.text)}")
+    click.echo(f"prompt counts reset: {reply['data']['phone'] or 'every phone'}")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,6 +1,9 @@
 """`NAME_FILE` variables: a secret may come from a file (a Docker or Kubernetes secret) instead of the environment."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +19,26 @@ SECRET_SETTINGS = (
 )
 
 
+# While set (by `collected_secret_file_problems`), problems are added to this list instead of refusing the settings.
+_collected: ContextVar[list[str] | None] = ContextVar("secret_file_problems", default=None)
+
+
+@contextmanager
+def collected_secret_file_problems() -> Iterator[list[str]]:
+    """Within: the NAME_FILE problems are gathered into the list yielded, and the settings read on without those
+    files, so that the other settings' problems can be said in the same attempt."""
+    problems: list[str] = []
+    token = _collected.set(problems)
+    try:
+        yield problems
+    finally:
+        _collected.reset(token)
+
+
 def with_secret_files(data: Any) -> Any:
     """`data` (the raw settings) with each secret given as NAME_FILE read in; ValueError naming every NAME_FILE
-    set together with NAME or unreadable, one a line."""
+    set together with NAME or unreadable, one a line (or, within `collected_secret_file_problems`, those files
+    left out and their problems collected)."""
     if not isinstance(data, dict):
         return data
     merged = dict(data)
@@ -34,6 +54,9 @@ def with_secret_files(data: Any) -> Any:
             merged[name] = Path(path).read_text().strip()
         except OSError as error:
             problems.append(f"{name.upper()}_FILE: cannot read {path}: {error.strerror}")
-    if problems:
+    collected = _collected.get()
+    if collected is not None:
+        collected.extend(problem for problem in problems if problem not in collected)
+    elif problems:
         raise ValueError("\n".join(problems))
     return merged

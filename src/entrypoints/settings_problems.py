@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pydantic
 from pydantic_core import ErrorDetails
 
-from entrypoints.secret_files import SECRET_SETTINGS
+from entrypoints.secret_files import SECRET_SETTINGS, collected_secret_file_problems
 from entrypoints.settings import PROBLEM_SEPARATOR, Settings
 from entrypoints.settings_doc import accepted_form
 
@@ -20,8 +20,16 @@ def settings_or_refusal(read: Callable[..., Settings] = Settings) -> Settings | 
     """The settings, or one line (one problem) or a short block (several) saying every problem."""
     try:
         return read()
-    except pydantic.ValidationError as error:
-        problems = _problems(error, read)
+    except pydantic.ValidationError:
+        pass
+    # Read again with the NAME_FILE problems set aside, so that they are said together with all the others.
+    with collected_secret_file_problems() as file_problems:
+        try:
+            read()
+            problems = []
+        except pydantic.ValidationError as error:
+            problems = _problems(error, read)
+    problems = [*file_problems, *problems]
     if len(problems) == 1:
         return f"bad configuration: {problems[0]}"
     return f"bad configuration, {len(problems)} problems:\n" + "\n".join(f"  - {problem}" for problem in problems)

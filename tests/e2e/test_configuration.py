@@ -49,6 +49,31 @@ def test_every_bad_setting_is_named_at_once_with_its_accepted_form() -> None:
     assert "CLIENT_TOKEN_KEYS" in said and "kid:secret" in said
 
 
+def test_a_secret_given_twice_is_said_together_with_every_other_problem(tmp_path: Path) -> None:
+    (tmp_path / "passkey").write_text("from-a-file")
+    environment = {
+        **os.environ,
+        "DARAJA_PASSKEY": "from-the-environment",
+        "DARAJA_PASSKEY_FILE": str(tmp_path / "passkey"),
+        "OPERATOR_TOKEN_FILE": str(tmp_path / "missing"),
+        "APP_PORT": "not-a-port",
+        "B2C_MIN_AMOUNT": "5000",
+        "B2C_MAX_AMOUNT": "100",
+    }
+
+    result = subprocess.run(cli("serve"), env=environment, capture_output=True, text=True, timeout=60, check=False)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "Error: bad configuration, 4 problems:", result.stderr
+    said = "\n".join(lines[1:])
+    assert "set DARAJA_PASSKEY or DARAJA_PASSKEY_FILE, not both" in said
+    assert f"OPERATOR_TOKEN_FILE: cannot read {tmp_path / 'missing'}" in said
+    assert "APP_PORT=not-a-port" in said and "accepted: whole number, 1 to 65535" in said
+    assert "B2C_MIN_AMOUNT" in said
+
+
 def test_a_bare_production_configuration_is_told_everything_it_lacks() -> None:
     result = subprocess.run(
         cli("serve"), env={**os.environ, "MPESA_ENV": "production"}, capture_output=True, text=True, timeout=60

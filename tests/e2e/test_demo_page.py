@@ -340,5 +340,7 @@ def test_the_demo_is_absent_outside_simulator_mode(
                 404,
                 404,
             ]
+            # Nor the simulator's reset of the per-phone prompt counts.
+            assert client.post("/api/v1/simulator/prompt-counts/reset", json={}).status_code == 404
     finally:
         gateway.process.stop()

@@ -481,6 +481,9 @@ class FakeRateLimiter:
             return None
         return datetime.fromtimestamp(started, UTC) + window - now
 
+    async def forget(self, key_prefix: str) -> None:
+        self._counts = {counted: n for counted, n in self._counts.items() if not counted[0].startswith(key_prefix)}
+
 
 class FakePromptLocks:
     """Phone locks in a dict: one holder per phone until released or expired."""

@@ -32,3 +32,13 @@ class RedisRateLimiter(RateLimiter):
             return await self._fallback.try_acquire(key, limit, window, now)
         self._outage.recovered()
         return None if int(count) <= limit else ends - now
+
+    async def forget(self, key_prefix: str) -> None:
+        await self._fallback.forget(key_prefix)
+        try:
+            names = [name async for name in self._redis.scan_iter(match=f"{self._prefix}:rate:{key_prefix}*")]
+            if names:
+                await self._redis.delete(*names)
+        except (RedisError, OSError) as error:
+            self._outage.failed(error)
+            raise

@@ -23,3 +23,6 @@ class MemoryRateLimiter(RateLimiter):
         if self._counts[counted] <= limit:
             return None
         return datetime.fromtimestamp((index + 1) * length, UTC) - now
+
+    async def forget(self, key_prefix: str) -> None:
+        self._counts = {counted: n for counted, n in self._counts.items() if not counted[2].startswith(key_prefix)}

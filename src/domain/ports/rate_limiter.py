@@ -10,3 +10,7 @@ class RateLimiter(Protocol):
     async def try_acquire(self, key: str, limit: int, window: timedelta, now: datetime) -> timedelta | None:
         """Count one use of `key` in the window holding `now`: None if it is within `limit`, else the time left
         until the window ends. Atomic: of concurrent calls, at most `limit` per window get None."""
+
+    @abstractmethod
+    async def forget(self, key_prefix: str) -> None:
+        """Forget every count of every key starting with `key_prefix`, in every window: they count from zero."""

@@ -460,7 +460,40 @@
     for (const panel of document.querySelectorAll('.panel')) {
       new Endpoint(panel, hash, scenarios[panel.dataset.endpoint] || []);
     }
+    showBalances();
+    setInterval(showBalances, 5000);
     document.body.dataset.ready = 'true';
+  }
+
+  // The read API's balances (GET /api/v1/mpesa/balances): each account as M-PESA last reported it.
+  async function showBalances() {
+    const section = document.getElementById('balances');
+    let answer;
+    try {
+      const response = await fetch('/api/v1/mpesa/balances', { cache: 'no-store' });
+      if (!response.ok) return;
+      answer = await response.json();
+    } catch {
+      return;
+    }
+    if (!answer.accounts || answer.accounts.length === 0) return;
+    const rows = answer.accounts.map((account) => {
+      const row = document.createElement('tr');
+      if (account.low) row.className = 'low';
+      for (const text of [
+        account.account,
+        `${account.currency} ${account.available}${account.low ? ' (low)' : ''}`,
+        new Date(account.checked_at).toLocaleTimeString(),
+      ]) {
+        const cell = document.createElement('td');
+        cell.textContent = text;
+        row.append(cell);
+      }
+      return row;
+    });
+    section.querySelector('tbody').replaceChildren(...rows);
+    section.querySelector('table').hidden = false;
+    section.querySelector('.empty').hidden = true;
   }
 
   start();
