@@ -159,3 +159,41 @@ async def test_withdrawals_are_in_the_outbox_too(database: MongoDatabase) -> Non
 
     assert (pending.record_kind, pending.record_id) == ("b2c", "wd-outbox")
     assert pending.history[0].snapshot == unversioned(withdrawal.view())
+
+
+async def test_a_batch_is_numbered_on_densely_in_one_insert_and_stores_nothing_twice(database: MongoDatabase) -> None:
+    first, second = MongoEventLog(database), MongoEventLog(database)
+    await first.append_all([event(1), event(2)])
+    # `second` numbers on from 3; `first` still believes 2 was its last, and offers 2 again among new ones.
+    added_by_second = await second.append_all([event(3), event(4)])
+    added_by_first = await first.append_all([event(2), event(5), event(4), event(6)])
+
+    stored = await first.after(0, 10)
+    assert (added_by_second, added_by_first) == (2, 2)
+    assert [(e.sequence, e.id) for e in stored] == [(n, event(n).id) for n in (1, 2, 3, 4, 5, 6)]
+
+
+async def test_relays_appending_batches_at_once_never_share_or_skip_a_number(database: MongoDatabase) -> None:
+    relays = [MongoEventLog(database) for _ in range(3)]
+    batches = [[event(n) for n in range(start, start + 5)] for start in range(0, 30, 5)]
+
+    await asyncio.gather(*(relay.append_all(batch) for batch in batches for relay in relays))
+
+    stored = await relays[0].after(0, 100)
+    assert [e.sequence for e in stored] == list(range(1, 31))
+    assert sorted(e.id for e in stored) == sorted(event(n).id for n in range(30))
+
+
+async def test_marking_records_relayed_at_once_leaves_a_newer_write_pending(database: MongoDatabase) -> None:
+    payments, outbox = MongoPaymentRepository(database), MongoEventOutbox(database)
+    first, second = new_payment("pay-a"), new_payment("pay-b")
+    for payment in (first, second):
+        await payments.add(payment)
+    read_by_relay = await outbox.pending(10)
+    second.accept(StkPushAccepted("mr", "ws_CO_7"), CREATED_AT + timedelta(seconds=1))
+    await payments.save(second)
+
+    await outbox.mark_all_relayed(read_by_relay)
+
+    [still] = await outbox.pending(10)
+    assert (still.record_id, still.version) == ("pay-b", 1)

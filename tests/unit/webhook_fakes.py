@@ -22,6 +22,9 @@ class FakeEventLog:
         self.events.append(event.numbered(len(self.events) + 1))
         return True
 
+    async def append_all(self, events: list[Event]) -> int:
+        return sum([await self.append(event) for event in events])
+
     async def after(self, sequence: int, limit: int) -> list[Event]:
         return [event for event in self.events if event.sequence > sequence][:limit]
 
@@ -42,6 +45,10 @@ class FakeEventOutbox:
     async def mark_relayed(self, record: OutboxRecord) -> None:
         if record.record_id in self.records and self.records[record.record_id].version == record.version:
             del self.records[record.record_id]
+
+    async def mark_all_relayed(self, records: list[OutboxRecord]) -> None:
+        for record in records:
+            await self.mark_relayed(record)
 
 
 class FakeLeases:

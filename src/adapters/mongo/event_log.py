@@ -1,10 +1,11 @@
 """The event feed in MongoDB: the `events` collection, unique on `event_id` and on `sequence` (migration 9)."""
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
@@ -56,6 +57,41 @@ class MongoEventLog(EventLog):
             self._remember(event.id)
             return True
         raise ConcurrentUpdateError(f"event {event.id} could not be numbered: the feed keeps moving")
+
+    @translates_store_errors
+    async def append_all(self, events: Sequence[Event]) -> int:
+        # One ordered `insert_many` at the next free numbers: the store inserts in order and stops at the first
+        # document a unique index refuses (a number given meanwhile, or an event stored already), so what it stored
+        # is a dense prefix. The rest is sorted out as `append` does, then tried again as a batch.
+        fresh = list({event.id: event for event in events if event.id not in self._stored}.values())
+        added = 0
+        for _ in range(_ROUNDS):
+            if not fresh:
+                return added
+            last = self._last_given if self._last_given is not None else await self._last()
+            documents = [_document(event, last + 1 + offset) for offset, event in enumerate(fresh)]
+            try:
+                await self._events.insert_many(documents, ordered=True)
+            except BulkWriteError as error:
+                stored = int(error.details.get("nInserted", 0))
+                for event in fresh[:stored]:
+                    self._remember(event.id)
+                added += stored
+                fresh = fresh[stored:]
+                self._last_given = None
+                known = self._events.find(
+                    {"event_id": {"$in": [event.id for event in fresh]}}, projection={"event_id": True}
+                )
+                already = {stored_event["event_id"] async for stored_event in known}
+                for event_id in already:
+                    self._remember(event_id)
+                fresh = [event for event in fresh if event.id not in already]
+                continue
+            self._last_given = max(last + len(fresh), self._last_given or 0)
+            for event in fresh:
+                self._remember(event.id)
+            return added + len(fresh)
+        raise ConcurrentUpdateError(f"{len(fresh)} events could not be numbered: the feed keeps moving")
 
     def _remember(self, event_id: str) -> None:
         self._stored[event_id] = None

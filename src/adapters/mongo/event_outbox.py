@@ -1,10 +1,10 @@
 """The outbox is embedded in the records themselves: `events_pending`, set by every write of a payment,
 withdrawal or account balance (in the same single-document write as its new history entries), cleared by the relay."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 
 from adapters.mongo import balances, payment_document, withdrawal_document
 from adapters.mongo.client import MongoCollection, MongoDatabase
@@ -59,6 +59,21 @@ class MongoEventOutbox(EventOutbox):
         await collection.update_one(
             equal_to({id_field: record.record_id, "version": record.version}), {"$set": {"events_pending": False}}
         )
+
+    @translates_store_errors
+    async def mark_all_relayed(self, records: Sequence[OutboxRecord]) -> None:
+        # One unordered bulk update per collection (each mark as `mark_relayed`'s): one command, not one a record.
+        marks: dict[str, list[UpdateOne]] = {}
+        for record in records:
+            _, id_field, _ = self._sources[record.record_kind]
+            marks.setdefault(record.record_kind, []).append(
+                UpdateOne(
+                    equal_to({id_field: record.record_id, "version": record.version}),
+                    {"$set": {"events_pending": False}},
+                )
+            )
+        for kind, updates in marks.items():
+            await self._sources[kind][0].bulk_write(updates, ordered=False)
 
 
 def _last_change(record: OutboxRecord) -> tuple[str, str]:

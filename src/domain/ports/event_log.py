@@ -1,4 +1,5 @@
 from abc import abstractmethod
+from collections.abc import Sequence
 from typing import Protocol
 
 from domain.event import Event
@@ -10,6 +11,10 @@ class EventLog(Protocol):
     @abstractmethod
     async def append(self, event: Event) -> bool:
         """Give `event` the next sequence number and store it; False, storing nothing, when its id is stored already."""
+
+    @abstractmethod
+    async def append_all(self, events: Sequence[Event]) -> int:
+        """`append` each event in turn, in one store command where nothing gets in between; how many were stored."""
 
     @abstractmethod
     async def after(self, sequence: int, limit: int) -> list[Event]:

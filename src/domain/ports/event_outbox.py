@@ -1,4 +1,5 @@
 from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,3 +27,7 @@ class EventOutbox(Protocol):
     @abstractmethod
     async def mark_relayed(self, record: OutboxRecord) -> None:
         """Every change of `record` at `version` is in the feed; a later write marks it pending again."""
+
+    @abstractmethod
+    async def mark_all_relayed(self, records: Sequence[OutboxRecord]) -> None:
+        """`mark_relayed` every record, in one store command."""

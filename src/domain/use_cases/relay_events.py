@@ -12,8 +12,9 @@ Why the feed is exact (`after=<seq>` misses nothing and repeats nothing):
   index on the number. An insert of n therefore happens only after n-1 was stored; a reader can still, in theory,
   see n before n-1 (its query may pass the place of n-1 a moment before n-1 is committed), so the feed returns
   events only up to the first missing number: with dense numbers a gap means "not visible yet", never "lost".
-- In order: the relay takes each record's history oldest first and inserts one event at a time, so a record's
-  events are numbered in the order they happened. One relay runs at a time (a lease, like the B2C worker's);
+- In order: the relay takes each record's history oldest first and inserts its events in that order (a batch is
+  one ordered insert, stopping at the first refused number), so a record's events are numbered in the order they
+  happened. One relay runs at a time (a lease, like the B2C worker's);
   were two to run (a lease taken over from a stalled holder), the unique indexes keep the feed exact.
 """
 
@@ -51,13 +52,19 @@ class RelayEvents:
         if not await self._leases.acquire(RELAY_LEASE, self._owner, now, now + self._lease):
             return 0
         records = await self._outbox.pending(limit)
-        for record in records:
-            added = 0
-            for event in events_of(record.record_kind, record.record_id, record.history, record.current_view):
-                added += await self._events.append(event)
-            await self._outbox.mark_relayed(record)
-            if added:
-                logger.debug("events_relayed", record_kind=record.record_kind, record_id=record.record_id, added=added)
+        if not records:
+            return 0
+        # Every record's events oldest first, records in the outbox's order: numbered in one batch (one insert
+        # where no other relay gets in between), then every record marked in one batch.
+        events = [
+            event
+            for record in records
+            for event in events_of(record.record_kind, record.record_id, record.history, record.current_view)
+        ]
+        added = await self._events.append_all(events)
+        await self._outbox.mark_all_relayed(records)
+        if added:
+            logger.debug("events_relayed", records=len(records), added=added)
         return len(records)
 
     async def step_down(self) -> None:
