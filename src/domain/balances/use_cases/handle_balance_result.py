@@ -49,6 +49,11 @@ class HandleBalanceResult:
                 check.answer(result, now)
         except PaymentFinalError:
             return BalanceResultOutcome.DUPLICATE
+        # The accounts are stored before the check is marked answered, so a reader who sees "answered" sees every
+        # account it reported, and a crash in between leaves the check open rather than answered with accounts lost.
+        # Storing an account twice (a Result delivered twice at once) is harmless: the same reading, noted once.
+        for balance in check.accounts:
+            await self._store(check, balance, result.completed_at)
         try:
             await self._checks.save(check)
         except ConcurrentUpdateError:
@@ -59,8 +64,6 @@ class HandleBalanceResult:
         if not check.accounts:
             logger.warning("balance_check_failed", check_id=check.id, result_code=result.result_code)
             return BalanceResultOutcome.FAILED
-        for balance in check.accounts:
-            await self._store(check, balance, result.completed_at)
         logger.info("balance_check_answered", check_id=check.id, accounts=len(check.accounts))
         return BalanceResultOutcome.STORED
 
