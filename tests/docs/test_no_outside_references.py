@@ -7,6 +7,8 @@ from pathlib import Path
 ROOT = Path(__file__).parents[2]
 # Spelled in two parts so that this file does not find itself.
 OUTSIDE_REFERENCES = ("DARAJA" + ".md", "../" + "shared")
+# The issue tracker is outside the repository too: a page says what it means instead of "see issue 15".
+_ISSUE_NUMBER = re.compile(r"\bissue\s*#?\d+", re.IGNORECASE)
 _CITATION = re.compile(r"docs/daraja\.md#([a-z0-9-]+)")
 
 
@@ -35,6 +37,8 @@ def test_no_file_refers_to_material_outside_the_repository() -> None:
             continue
         for number, line in enumerate(text.splitlines(), 1):
             found = [reference for reference in OUTSIDE_REFERENCES if reference in line]
+            if path.suffix == ".md":
+                found.extend(_ISSUE_NUMBER.findall(line))
             hits.extend(f"{path.relative_to(ROOT)}:{number}: {reference}" for reference in found)
     assert hits == []
 
