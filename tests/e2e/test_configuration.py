@@ -134,6 +134,14 @@ def test_a_missing_key_and_garbage_certificate_are_each_named_with_their_path(tm
     assert f"SSL_CERTFILE={tmp_path / 'cert.pem'} and SSL_KEYFILE={tmp_path / 'key.pem'} are not a PEM" in said
 
 
+def test_a_missing_certificate_is_named_with_its_path(tmp_path: Path) -> None:
+    (tmp_path / "key.pem").write_text("a key without its certificate")
+    said = refusal(serve(tmp_path))
+
+    assert f"SSL_CERTFILE={tmp_path / 'cert.pem'} does not exist" in said
+    assert not (tmp_path / "cert.pem").exists()
+
+
 def test_a_port_in_use_and_a_bad_url_are_said_together(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
