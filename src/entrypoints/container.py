@@ -35,6 +35,8 @@ from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.mongo.anomaly_log import MongoAnomalyLog
 from adapters.mongo.api_key_store import MongoApiKeys
 from adapters.mongo.balances import MongoAccountStates, MongoBalanceChecks
+from adapters.mongo.c2b_payment_repository import MongoC2bPayments
+from adapters.mongo.c2b_request_repository import MongoPaymentRequests
 from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import create_mongo_client, gateway_database
 from adapters.mongo.command_counter import StoreCommandCounter
@@ -67,6 +69,9 @@ from domain.balances.use_cases.check_balance import CheckBalance
 from domain.balances.use_cases.check_when_due import CheckBalanceWhenDue
 from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.balances.use_cases.show_balances import ShowBalances
+from domain.c2b.use_cases.confirm_payment import ConfirmPayment
+from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest
+from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
@@ -104,6 +109,7 @@ from domain.use_cases.webhook_details import WebhookDetails
 from domain.webhook_retry import RetrySchedule
 from entrypoints.balance_schedule import BalanceSchedule
 from entrypoints.http.api_key_guard import ServerCredentials
+from entrypoints.http.c2b_hooks import C2bHookSecret
 from entrypoints.http.callback_sources import CallbackSources
 from entrypoints.http.readiness import ReadinessChecks
 from entrypoints.idle_pause import IdlePause
@@ -730,3 +736,15 @@ class Container(containers.DeclarativeContainer):
         check_balance_when_due.provided.step_down,
         metrics=gateway_metrics,
     )
+
+    # C2B: Daraja's validation and confirmation calls for the shortcode, and the payment requests they are matched to.
+    payment_requests = providers.Singleton(MongoPaymentRequests, mongo_database)
+    c2b_payments = providers.Singleton(MongoC2bPayments, mongo_database)
+    c2b_hook_secret = providers.Singleton(C2bHookSecret, settings.provided.c2b_hook_secret)
+    confirm_payment = providers.Factory(ConfirmPayment, payment_requests, c2b_payments, broadcaster, clock)
+    # Every shortcode is taken: the C2B Paybill need not be the STK shortcode, and the secret URL already says the
+    # call is one Daraja was given.
+    validate_payment = providers.Factory(
+        ValidatePayment, payment_requests, clock, settings.provided.c2b_validation_rule
+    )
+    create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, identifiers, clock)
