@@ -83,7 +83,7 @@ _BRIDGED = (
     "confirm_payment",
     "validate_payment",
     "create_payment_request",
-    "c2b_payments",
+    "c2b_payment_by_trans_id",
 )
 
 

@@ -740,6 +740,7 @@ class Container(containers.DeclarativeContainer):
     # C2B: Daraja's validation and confirmation calls for the shortcode, and the payment requests they are matched to.
     payment_requests = providers.Singleton(MongoPaymentRequests, mongo_database)
     c2b_payments = providers.Singleton(MongoC2bPayments, mongo_database)
+    c2b_payment_by_trans_id = c2b_payments.provided.by_trans_id
     c2b_hook_secret = providers.Singleton(C2bHookSecret, settings.provided.c2b_hook_secret)
     confirm_payment = providers.Factory(ConfirmPayment, payment_requests, c2b_payments, broadcaster, clock)
     # Every shortcode is taken: the C2B Paybill need not be the STK shortcode, and the secret URL already says the

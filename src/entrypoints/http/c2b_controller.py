@@ -1,3 +1,4 @@
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -5,7 +6,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 
-from domain.c2b.ports import C2bPayments
+from domain.c2b.confirmation import C2bPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, CreatePaymentRequestCommand
 from domain.errors import NotFoundError, ValidationError
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
@@ -13,6 +14,8 @@ from entrypoints.http.openapi_bodies import json_body
 from entrypoints.protocol.errors import ok_reply
 from entrypoints.protocol.messages import convert, decode_document
 
+# The store's lookup by TransID, as the container hands it over (a Protocol cannot be a dependency's type).
+PaymentByTransId = Callable[[str], Awaitable[C2bPayment | None]]
 _Hash = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 
@@ -60,8 +63,10 @@ class C2bController(Controller):
         summary="One confirmed C2B payment by its M-PESA receipt (TransID)",
         description="Matched to a request or not (`match`); the payer's number as Daraja sent it (docs/c2b.md).",
     )
-    async def payment(self, trans_id: str, c2b_payments: NamedDependency[C2bPayments]) -> dict[str, Any]:
-        payment = await c2b_payments.by_trans_id(trans_id)
+    async def payment(
+        self, trans_id: str, c2b_payment_by_trans_id: NamedDependency[PaymentByTransId]
+    ) -> dict[str, Any]:
+        payment = await c2b_payment_by_trans_id(trans_id)
         if payment is None:
             raise NotFoundError(f"no C2B payment {trans_id}")
         return payment.view()
