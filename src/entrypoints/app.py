@@ -111,6 +111,7 @@ def background_jobs(container: Container) -> list[Any]:
         container.reconciliation(),
         container.event_relay(),
         container.webhook_delivery(),
+        container.c2b_expiry(),
     ]
     if container.settings().balance_check_interval_seconds > 0:
         jobs.append(container.balance_schedule())

@@ -4,7 +4,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sized
 from datetime import timedelta
 from decimal import Decimal
 
@@ -71,6 +71,7 @@ from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.balances.use_cases.show_balances import ShowBalances
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest
+from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
 from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
@@ -170,6 +171,15 @@ def balance_settings(settings: Settings) -> BalanceSettings:
         result_base_url=settings.public_base_url + BALANCE_RESULT_PATH,
         timeout_base_url=settings.public_base_url + BALANCE_TIMEOUT_PATH,
     )
+
+
+def counted(step: Callable[[], Awaitable[Sized]]) -> Callable[[], Awaitable[int]]:
+    """A step answering what it did, as a PollingLoop step answering how much."""
+
+    async def count() -> int:
+        return len(await step())
+
+    return count
 
 
 def low_balance_threshold(settings: Settings) -> Decimal | None:
@@ -749,3 +759,12 @@ class Container(containers.DeclarativeContainer):
         ValidatePayment, payment_requests, clock, settings.provided.c2b_validation_rule
     )
     create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, identifiers, clock)
+    # Closing a request frees its account reference (one open request per reference): without this loop an expired
+    # request would hold it for ever. Several instances may run it: a close is a conditional save.
+    c2b_expiry = providers.Singleton(
+        PollingLoop,
+        "c2b_expiry",
+        providers.Callable(counted, providers.Singleton(ExpirePaymentRequests, payment_requests, broadcaster, clock)),
+        providers.Singleton(IdlePause, settings.provided.worker_poll_seconds, settings.provided.idle_poll_max_seconds),
+        metrics=gateway_metrics,
+    )
