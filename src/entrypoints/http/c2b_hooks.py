@@ -114,7 +114,7 @@ class C2bHooksController(Controller):
             status = 400 if raw is not None else 413
             return Response({"ResultCode": 1, "ResultDesc": "Rejected: malformed confirmation"}, status_code=status)
         try:
-            outcome = await confirm_payment(transaction)
+            await confirm_payment(transaction)  # which logs the payment, or its repeat
         except StoreUnavailableError:
             # The money has moved and Daraja may not call again: the log keeps the receipt for booking by hand.
             logger.error(
@@ -127,5 +127,4 @@ class C2bHooksController(Controller):
             gateway_metrics.callback("c2b_confirmation", accepted=False)
             return Response({"ResultCode": 1, "ResultDesc": "Rejected: temporarily unavailable"}, status_code=503)
         gateway_metrics.callback("c2b_confirmation", accepted=True)
-        logger.info("c2b_confirmation", trans_id=transaction.trans_id, new=outcome.new, match=outcome.payment.match)
         return Response(CONFIRMATION_ACCEPTED, status_code=200)
