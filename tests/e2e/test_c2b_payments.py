@@ -187,3 +187,15 @@ async def test_a_malformed_confirmation_is_a_400_and_stores_nothing(
     assert answer.status_code == 400
     assert answer.json()["ResultCode"] == 1
     assert c2b_payments.count_documents({}) == before
+
+
+async def test_without_a_configured_secret_the_hooks_are_not_served(gateway: Gateway) -> None:
+    # The suite's default gateway sets no C2B_HOOK_SECRET: no guess of a secret, the empty one included, gets in.
+    async with httpx.AsyncClient(base_url=gateway.https, verify=gateway.tls, timeout=10) as http:
+        answers = [
+            await http.post(f"{path}/{secret}", json=_confirmation("TLK4C2B0004"))
+            for path in (C2B_CONFIRMATION_PATH, C2B_VALIDATION_PATH)
+            for secret in ("", "None", SECRET)
+        ]
+
+    assert [answer.status_code for answer in answers] == [404] * 6
