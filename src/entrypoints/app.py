@@ -16,6 +16,8 @@ from entrypoints.container import Container
 from entrypoints.http.api_key_guard import API_KEY_SCHEME, API_KEY_SECURITY_SCHEME, SERVER_CREDENTIALS_STATE
 from entrypoints.http.b2c_controller import B2cWithdrawController
 from entrypoints.http.balances_controller import BalancesController
+from entrypoints.http.c2b_controller import C2bController
+from entrypoints.http.c2b_hooks import C2bHooksController
 from entrypoints.http.callback_controller import DarajaCallbackController
 from entrypoints.http.demo import demo_routes
 from entrypoints.http.error_responses import EXCEPTION_HANDLERS
@@ -77,6 +79,11 @@ _BRIDGED = (
     "balance_callback_token_known",
     "check_balance",
     "show_balances",
+    "c2b_hook_secret",
+    "confirm_payment",
+    "validate_payment",
+    "create_payment_request",
+    "c2b_payment_by_trans_id",
 )
 
 
@@ -104,6 +111,7 @@ def background_jobs(container: Container) -> list[Any]:
         container.reconciliation(),
         container.event_relay(),
         container.webhook_delivery(),
+        container.c2b_expiry(),
     ]
     if container.settings().balance_check_interval_seconds > 0:
         jobs.append(container.balance_schedule())
@@ -137,7 +145,9 @@ def create_app(container: Container) -> Litestar:
             B2cWithdrawController,
             RecordsController,
             BalancesController,
+            C2bController,
             DarajaCallbackController,
+            C2bHooksController,
             OperatorController,
             EventFeedController,
             WebhookController,

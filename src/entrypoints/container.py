@@ -4,7 +4,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sized
 from datetime import timedelta
 from decimal import Decimal
 
@@ -35,6 +35,8 @@ from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.mongo.anomaly_log import MongoAnomalyLog
 from adapters.mongo.api_key_store import MongoApiKeys
 from adapters.mongo.balances import MongoAccountStates, MongoBalanceChecks
+from adapters.mongo.c2b_payment_repository import MongoC2bPayments
+from adapters.mongo.c2b_request_repository import MongoPaymentRequests
 from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import create_mongo_client, gateway_database
 from adapters.mongo.command_counter import StoreCommandCounter
@@ -67,6 +69,10 @@ from domain.balances.use_cases.check_balance import CheckBalance
 from domain.balances.use_cases.check_when_due import CheckBalanceWhenDue
 from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.balances.use_cases.show_balances import ShowBalances
+from domain.c2b.use_cases.confirm_payment import ConfirmPayment
+from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest
+from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
+from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
@@ -104,6 +110,7 @@ from domain.use_cases.webhook_details import WebhookDetails
 from domain.webhook_retry import RetrySchedule
 from entrypoints.balance_schedule import BalanceSchedule
 from entrypoints.http.api_key_guard import ServerCredentials
+from entrypoints.http.c2b_hooks import C2bHookSecret
 from entrypoints.http.callback_sources import CallbackSources
 from entrypoints.http.readiness import ReadinessChecks
 from entrypoints.idle_pause import IdlePause
@@ -164,6 +171,15 @@ def balance_settings(settings: Settings) -> BalanceSettings:
         result_base_url=settings.public_base_url + BALANCE_RESULT_PATH,
         timeout_base_url=settings.public_base_url + BALANCE_TIMEOUT_PATH,
     )
+
+
+def counted(step: Callable[[], Awaitable[Sized]]) -> Callable[[], Awaitable[int]]:
+    """A step answering what it did, as a PollingLoop step answering how much."""
+
+    async def count() -> int:
+        return len(await step())
+
+    return count
 
 
 def low_balance_threshold(settings: Settings) -> Decimal | None:
@@ -728,5 +744,27 @@ class Container(containers.DeclarativeContainer):
         BalanceSchedule,
         check_balance_when_due,
         check_balance_when_due.provided.step_down,
+        metrics=gateway_metrics,
+    )
+
+    # C2B: Daraja's validation and confirmation calls for the shortcode, and the payment requests they are matched to.
+    payment_requests = providers.Singleton(MongoPaymentRequests, mongo_database)
+    c2b_payments = providers.Singleton(MongoC2bPayments, mongo_database)
+    c2b_payment_by_trans_id = c2b_payments.provided.by_trans_id
+    c2b_hook_secret = providers.Singleton(C2bHookSecret, settings.provided.c2b_hook_secret)
+    confirm_payment = providers.Factory(ConfirmPayment, payment_requests, c2b_payments, broadcaster, clock)
+    # Every shortcode is taken: the C2B Paybill need not be the STK shortcode, and the secret URL already says the
+    # call is one Daraja was given.
+    validate_payment = providers.Factory(
+        ValidatePayment, payment_requests, clock, settings.provided.c2b_validation_rule
+    )
+    create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, identifiers, clock)
+    # Closing a request frees its account reference (one open request per reference): without this loop an expired
+    # request would hold it for ever. Several instances may run it: a close is a conditional save.
+    c2b_expiry = providers.Singleton(
+        PollingLoop,
+        "c2b_expiry",
+        providers.Callable(counted, providers.Singleton(ExpirePaymentRequests, payment_requests, broadcaster, clock)),
+        providers.Singleton(IdlePause, settings.provided.worker_poll_seconds, settings.provided.idle_poll_max_seconds),
         metrics=gateway_metrics,
     )

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.c2b.validation import ValidationRule
 from domain.capability_token import TokenKeys
 from domain.errors import DomainError
 from domain.event_types import TypeFilter
@@ -44,6 +45,8 @@ B2C_STATUS_PATH = "/api/v1/hooks/b2c/status"
 B2C_STATUS_TIMEOUT_PATH = "/api/v1/hooks/b2c/status-timeout"
 BALANCE_RESULT_PATH = "/api/v1/hooks/balance/result"
 BALANCE_TIMEOUT_PATH = "/api/v1/hooks/balance/queue"
+C2B_VALIDATION_PATH = "/api/v1/hooks/c2b/validation"
+C2B_CONFIRMATION_PATH = "/api/v1/hooks/c2b/confirmation"
 
 
 # Between the problems of one ValueError from the settings' checks, so a reader can list them one a line.
@@ -194,6 +197,16 @@ class Settings(BaseSettings):
         10_000,
         ge=0,
         description="KES below which the utility account's available balance emits balance.low (0: never).",
+    )
+    c2b_hook_secret: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description="Secret (32+ characters) ending the registered C2B validation and confirmation URLs; unset, "
+        "they are not served.",
+    )
+    c2b_validation_rule: ValidationRule = Field(
+        ValidationRule.ACCEPT_ALL,
+        description="Which C2B payments validation accepts: accept_all, known_references, exact_amount.",
     )
     worker_enabled: bool = Field(True, description="Run the B2C worker and the reconciler inside serve.")
     worker_lease_seconds: float = Field(

@@ -30,7 +30,15 @@ from tests.support.socket_client import WAIT_SECONDS
 
 DATABASE = "e2e_openapi"  # its own, so the record comparison sees nothing but these requests
 # The records invalid input must leave alone (the journal and anomalies record every callback by design).
-RECORDS = ("stk_payments", "b2c_withdrawals", "idempotency_keys", "b2c_daily_totals", "stk_prompt_locks")
+RECORDS = (
+    "stk_payments",
+    "b2c_withdrawals",
+    "idempotency_keys",
+    "b2c_daily_totals",
+    "stk_prompt_locks",
+    "c2b_requests",
+    "c2b_payments",
+)
 # Bounded per operation, so the whole module runs in well under a minute or two.
 EXAMPLES_PER_OPERATION = 25
 FUZZ = settings(

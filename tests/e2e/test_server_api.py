@@ -150,6 +150,21 @@ def test_the_event_feed_and_webhook_management_refuse_requests_without_a_good_ke
     assert endpoints.count_documents({"url": url}) == 0
 
 
+def test_the_c2b_api_refuses_requests_without_a_good_key(keyed_gateway: Gateway, payments: Collection) -> None:
+    requests = payments.database["c2b_requests"]
+    reference = f"KEY-{uuid.uuid4().hex[:8]}".upper()
+    body = {"hash": "h", "account_reference": reference, "amount_rule": "open", "expires_at": "2099-01-01T00:00:00Z"}
+    unknown = {"Authorization": "Bearer mgw_0000000000000000_" + "0" * 64}
+
+    with keyed_gateway.http() as client:
+        answers = [client.post("/api/v1/mpesa/c2b/requests", json=body, headers=headers) for headers in ({}, unknown)]
+        answers.append(client.get("/api/v1/mpesa/c2b/payments/TLK4C2B0001"))
+
+    for answer in answers:
+        assert (answer.status_code, answer.json()["error"]["code"]) == (401, "UNAUTHORIZED")
+    assert requests.count_documents({"reference": reference}) == 0
+
+
 def test_a_refused_key_is_logged_by_its_id_never_whole(keyed_gateway: Gateway) -> None:
     unknown = "mgw_00000000deadbeef_" + "ab" * 32
 

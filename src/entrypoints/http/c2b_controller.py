@@ -1,0 +1,72 @@
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+
+from domain.c2b.confirmation import C2bPayment
+from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, CreatePaymentRequestCommand
+from domain.errors import NotFoundError, ValidationError
+from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
+from entrypoints.http.openapi_bodies import json_body
+from entrypoints.protocol.errors import ok_reply
+from entrypoints.protocol.messages import convert, decode_document
+
+# The store's lookup by TransID, as the container hands it over (a Protocol cannot be a dependency's type).
+PaymentByTransId = Callable[[str], Awaitable[C2bPayment | None]]
+_Hash = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
+class PaymentRequestBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    hash: _Hash
+    account_reference: str
+    amount_rule: str
+    expires_at: datetime
+    amount: int | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class C2bController(Controller):
+    """The server API of C2B: the payments a merchant expects, and the confirmed payments as stored."""
+
+    path = "/api/v1/mpesa/c2b"
+    tags = ["C2B"]
+    guards = [require_api_key]
+    security = API_KEY_SECURITY
+
+    @post(
+        "/requests",
+        status_code=201,
+        summary="Expect a Paybill payment to an account reference (server to server, API key)",
+        description=(
+            "JSON body: hash, account_reference, amount_rule (exact, minimum, open), expires_at (ISO 8601 with a "
+            "time zone), amount (left out for open) and optionally metadata (docs/c2b.md)."
+        ),
+        operation_class=json_body(PaymentRequestBody, "the payment request; no other field is allowed"),
+    )
+    async def create_request(
+        self, request: Request[Any, Any, Any], create_payment_request: NamedDependency[CreatePaymentRequest]
+    ) -> dict[str, Any]:
+        # Decoded by the socket protocol's strict rules, as POST /api/v1/mpesa/stk/push is.
+        body = convert(decode_document(await request.body()), PaymentRequestBody)
+        if body.expires_at.tzinfo is None:
+            raise ValidationError("expires_at", "needs a time zone")
+        command = CreatePaymentRequestCommand(
+            body.hash, body.account_reference, body.amount_rule, body.expires_at, body.amount, body.metadata
+        )
+        return ok_reply("c2b_request", None, (await create_payment_request(command)).view())
+
+    @get(
+        "/payments/{trans_id:str}",
+        summary="One confirmed C2B payment by its M-PESA receipt (TransID)",
+        description="Matched to a request or not (`match`); the payer's number as Daraja sent it (docs/c2b.md).",
+    )
+    async def payment(
+        self, trans_id: str, c2b_payment_by_trans_id: NamedDependency[PaymentByTransId]
+    ) -> dict[str, Any]:
+        payment = await c2b_payment_by_trans_id(trans_id)
+        if payment is None:
+            raise NotFoundError(f"no C2B payment {trans_id}")
+        return payment.view()
