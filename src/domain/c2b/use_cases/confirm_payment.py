@@ -11,7 +11,9 @@ from domain.ports import Broadcaster, Clock
 
 logger = structlog.get_logger()
 
-_ATTEMPTS = 3
+# A lost save means another confirmation of the same request was counted in between, so a confirmation can lose at
+# most once per confirmation racing it; this bounds how many may race before one is left for Daraja's repeat.
+_ATTEMPTS = 16
 
 
 @dataclass(frozen=True, slots=True)
