@@ -433,8 +433,10 @@ def prompts_reset(phone: str | None, url: str | None) -> None:
         raise click.ClickException(f"the gateway at {base} has no prompt counts to reset: only MPESA_ENV=simulator has")
     reply = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
     if response.status_code != 200 or not reply.get("ok"):
-        error = reply.get("error") or {}
-        raise click.ClickException(f"{error.get('code', response.status_code)}: {error.get('message', response.text)}")
+        refusal = reply.get("error") or {}
+        raise click.ClickException(
+            f"{refusal.get('code', response.status_code)}: {refusal.get('message', response.text)}"
+        )
     click.echo(f"prompt counts reset: {reply['data']['phone'] or 'every phone'}")
 
 

@@ -1,5 +1,6 @@
 """HEAD answered wherever GET is (RFC 9110 §9.3.2), for every route at once rather than route by route."""
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 
@@ -8,8 +9,8 @@ def answer_head_like_get(app: ASGIApp) -> ASGIApp:
     the headers (Content-Length included) without the body."""
 
     async def with_head(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "HEAD":
-            scope = {**scope, "method": "GET"}  # type: ignore[assignment]
+        if scope["type"] == ScopeType.HTTP and scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
         await app(scope, receive, send)
 
     return with_head

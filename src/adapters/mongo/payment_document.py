@@ -4,6 +4,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from bson import ObjectId
 from odmantic import EmbeddedModel, Field, Model
 from odmantic.config import ODMConfigDict
 
@@ -74,6 +75,7 @@ class PaymentDocument(Model):
 def to_document(payment: Payment) -> PaymentDocument:
     """The document for a new payment (a fresh `_id`); BSON keeps milliseconds, so finer time is truncated."""
     return PaymentDocument(
+        id=ObjectId(),
         payment_id=payment.id,
         hash=payment.hash,
         phone=payment.phone.msisdn,

@@ -4,6 +4,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from bson import ObjectId
 from odmantic import EmbeddedModel, Field, Model
 from odmantic.config import ODMConfigDict
 
@@ -85,6 +86,7 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
     """The document for a new withdrawal (a fresh `_id`); BSON keeps milliseconds, so finer time is truncated."""
     query = withdrawal.status_query
     return WithdrawalDocument(
+        id=ObjectId(),
         withdrawal_id=withdrawal.id,
         hash=withdrawal.hash,
         phone=withdrawal.phone.msisdn,

@@ -1,6 +1,7 @@
 """Transport rules every answer carries: HSTS on HTTP answers, and the Origin allow-list on socket upgrades."""
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.middleware import DefineMiddleware
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
@@ -13,7 +14,7 @@ HSTS = "max-age=31536000"
 
 async def add_hsts(message: Message, scope: Scope) -> None:
     # async: Litestar runs a synchronous hook in a worker thread, once for every message sent, socket frames included.
-    if scope["type"] == "http" and message["type"] == "http.response.start":
+    if scope["type"] == ScopeType.HTTP and message["type"] == "http.response.start":
         MutableScopeHeaders.from_message(message)["strict-transport-security"] = HSTS
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from litestar import WebSocket
@@ -75,7 +76,7 @@ class ClientAuthorisation:
         return max(0.0, (capability.expires_at - self._clock.now()).total_seconds())
 
 
-async def refuse_unauthorised(socket: WebSocket, path_hash: str, error: UnauthorizedError) -> None:
+async def refuse_unauthorised(socket: WebSocket[Any, Any, Any], path_hash: str, error: UnauthorizedError) -> None:
     """Close with 1008 right after the handshake, so a browser client can read why (a refused upgrade shows nothing)."""
     # The path may be a secret token: only a short hash of it is ever logged.
     fingerprint = hashlib.sha256(path_hash.encode()).hexdigest()[:16]

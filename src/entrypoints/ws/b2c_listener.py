@@ -19,7 +19,7 @@ from entrypoints.ws.socket_limits import SocketLimits
 
 @websocket("/mpesa/b2c/{hash:str}")
 async def b2c_socket(
-    socket: WebSocket,
+    socket: WebSocket[Any, Any, Any],
     hash: str,  # the protocol's name for the connection's identifier (docs/asyncapi.json)
     request_withdrawal: NamedDependency[RequestWithdrawal],
     channels: NamedDependency[ChannelsPlugin],

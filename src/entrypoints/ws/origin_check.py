@@ -1,6 +1,7 @@
 """Browser WebSocket upgrades only from allowed origins; clients that send no Origin (servers, apps) are let through."""
 
 import structlog
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 logger = structlog.get_logger()
@@ -13,7 +14,7 @@ class OriginAllowList:
         self._app, self._allowed = app, allowed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
+        if scope["type"] == ScopeType.WEBSOCKET:
             origin = dict(scope["headers"]).get(b"origin")
             if origin is not None and origin.decode("latin-1").lower().rstrip("/") not in self._allowed:
                 logger.warning("security_origin_refused", origin=origin.decode("latin-1")[:200])

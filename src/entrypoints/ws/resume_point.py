@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from litestar import WebSocket
 
@@ -49,6 +50,6 @@ def _parse_since(since: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def refuse_resume_point(socket: WebSocket, error: ResumePointError) -> None:
+async def refuse_resume_point(socket: WebSocket[Any, Any, Any], error: ResumePointError) -> None:
     await socket.accept()
     await socket.close(code=CLOSE_POLICY_VIOLATION, reason=str(error))

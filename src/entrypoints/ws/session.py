@@ -41,12 +41,13 @@ _encoder = msgspec.json.Encoder()
 class ClientSocket:
     """Serialises sends, because replies and topic updates are written from different tasks."""
 
-    def __init__(self, socket: WebSocket) -> None:
+    def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
         self._socket, self._lock = socket, asyncio.Lock()
         self.open = True
         self._sent_versions: SentVersions | None = None  # made by the first update: an idle socket has none
         # Its catch-up, read again after a Redis outage from where the last one left off.
-        self._topic, self._missed, self._tells_cursor = "", _nothing_missed, False
+        self._topic, self._tells_cursor = "", False
+        self._missed: Missed = _nothing_missed
         self._cursor: ResumeCursor | None = None
 
     async def send(self, frame: bytes) -> None:
@@ -103,7 +104,7 @@ class ClientSocket:
 
 
 async def run_session(
-    socket: WebSocket,
+    socket: WebSocket[Any, Any, Any],
     topic: str,
     handlers: Mapping[str, Handler],
     channels: ChannelsPlugin,
@@ -131,7 +132,7 @@ async def run_session(
         guard.close(topic, address)
 
 
-async def _refuse_over_cap(socket: WebSocket, topic: str, refusal: RateLimitedError) -> None:
+async def _refuse_over_cap(socket: WebSocket[Any, Any, Any], topic: str, refusal: RateLimitedError) -> None:
     """Close with 1013 right after the handshake, so a browser client can read why (a refused upgrade shows nothing)."""
     logger.warning("ws_refused_rate_limited", topic=topic, reason=refusal.message)
     await socket.accept()
@@ -140,7 +141,7 @@ async def _refuse_over_cap(socket: WebSocket, topic: str, refusal: RateLimitedEr
 
 
 async def _serve(
-    socket: WebSocket,
+    socket: WebSocket[Any, Any, Any],
     topic: str,
     handlers: Mapping[str, Handler],
     channels: ChannelsPlugin,
@@ -188,7 +189,7 @@ async def _serve(
                         close_code = CLOSE_GOING_AWAY if drain.draining else event.get("code", CLOSE_NORMAL)
                         break
                     text = event.get("text")
-                    if text is None:
+                    if not isinstance(text, str):
                         close_code = CLOSE_UNSUPPORTED_DATA
                         await client.close(CLOSE_UNSUPPORTED_DATA, "only text JSON frames are accepted")
                         break
@@ -239,7 +240,7 @@ async def _nothing_missed(_: SendUpdate, cursor: ResumeCursor | None) -> CaughtU
     return CaughtUp(cursor or BEGINNING, 0, complete=True)
 
 
-def _endpoint_of(socket: WebSocket) -> str:
+def _endpoint_of(socket: WebSocket[Any, Any, Any]) -> str:
     """`stk` or `b2c`, from the path `/mpesa/{endpoint}/{hash}`: a bounded metrics label, never the hash."""
     parts = str(socket.scope.get("path", "")).split("/")
     return parts[2] if len(parts) > 2 else "other"

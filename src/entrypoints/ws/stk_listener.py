@@ -20,7 +20,7 @@ from entrypoints.ws.socket_limits import SocketLimits
 
 @websocket("/mpesa/stk/{hash:str}")
 async def stk_socket(
-    socket: WebSocket,
+    socket: WebSocket[Any, Any, Any],
     hash: str,
     push_payment: NamedDependency[PushPayment],
     payment_status: NamedDependency[PaymentStatusQuery],
