@@ -113,13 +113,13 @@ async def test_a_payment_is_stored_once_per_trans_id_and_reads_back(database: Mo
 
 async def test_concurrent_confirmations_of_one_request_are_all_counted(database: MongoDatabase) -> None:
     requests = MongoPaymentRequests(database)
-    await requests.add(request(amount=100))
+    await requests.add(request(amount=200))
     confirm = ConfirmPayment(requests, MongoC2bPayments(database), FakeBroadcaster(), FixedClock(NOW))
 
-    await asyncio.gather(*(confirm(paid(25, f"TX0000000{i}")) for i in range(4)))
+    await asyncio.gather(*(confirm(paid(25, f"TX0000000{i}")) for i in range(8)))
 
     done = await requests.by_id("hash-1", "req-1")
-    assert done is not None and (done.status, done.received, len(done.confirmations)) == (RequestStatus.PAID, 100, 4)
+    assert done is not None and (done.status, done.received, len(done.confirmations)) == (RequestStatus.PAID, 200, 8)
 
 
 class CommandCounter(monitoring.CommandListener):
