@@ -100,7 +100,7 @@ from domain.use_cases.read_event_feed import ReadEventFeed
 from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
 from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.use_cases.register_webhook import RegisterWebhook
-from domain.use_cases.relay_events import RelayEvents
+from domain.use_cases.relay_events import RELAY_BATCH, RELAY_GATHER_SECONDS, RelayEvents
 from domain.use_cases.remove_webhook import RemoveWebhook
 from domain.use_cases.replay_events import ReplayEvents
 from domain.use_cases.request_withdrawal import RequestWithdrawal
@@ -117,6 +117,7 @@ from entrypoints.idle_pause import IdlePause
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.polling_loop import PollingLoop
 from entrypoints.reconciler import ReconciliationLoop
+from entrypoints.relay_wake_up import RelayWakeUp
 from entrypoints.settings import (
     B2C_RESULT_PATH,
     B2C_STATUS_PATH,
@@ -440,8 +441,25 @@ class Container(containers.DeclarativeContainer):
     webhook_pause = providers.Singleton(
         IdlePause, settings.provided.webhook_poll_seconds, settings.provided.idle_poll_max_seconds
     )
+    # The event feed's store side; the relay numbers the records' state changes into it.
+    events = providers.Singleton(MongoEventLog, mongo_database)
+    event_outbox = providers.Singleton(MongoEventOutbox, mongo_database)
+    # A held lease is renewed at a third of its life, not on every step of its holder (adapters.renewing_leases).
+    leases = providers.Singleton(RenewingLeases, providers.Singleton(MongoLeases, mongo_database))
+    relay_events = providers.Singleton(
+        RelayEvents,
+        event_outbox,
+        events,
+        leases,
+        clock,
+        instance_id,
+        settings.provided.worker_lease_seconds,
+        full_look_every=providers.Callable(seconds, settings.provided.idle_poll_max_seconds),
+    )
     broadcaster = providers.Singleton(
-        WakingBroadcaster, providers.Singleton(ChannelsBroadcaster, channels), event_relay_pause.provided.wake
+        WakingBroadcaster,
+        providers.Singleton(ChannelsBroadcaster, channels),
+        providers.Singleton(RelayWakeUp, relay_events, event_relay_pause),
     )
     callback_journal = providers.Singleton(MongoCallbackJournal, mongo_database)
     callback_sources = providers.Singleton(callback_source_policy, settings)
@@ -635,10 +653,6 @@ class Container(containers.DeclarativeContainer):
     )
 
     # Events and webhooks: the relay numbers the records' state changes into the feed; the deliverer POSTs them.
-    events = providers.Singleton(MongoEventLog, mongo_database)
-    event_outbox = providers.Singleton(MongoEventOutbox, mongo_database)
-    # A held lease is renewed at a third of its life, not on every step of its holder (adapters.renewing_leases).
-    leases = providers.Singleton(RenewingLeases, providers.Singleton(MongoLeases, mongo_database))
     webhook_deliveries = providers.Singleton(MongoWebhookDeliveries, mongo_database)
     # Its own client: merchants' receivers get short time-outs and never share Daraja's connection pool, and every
     # connection goes only to an address the destination policy allows (SECURITY.md: webhook destinations).
@@ -670,15 +684,6 @@ class Container(containers.DeclarativeContainer):
     apply_webhook_configuration = providers.Factory(
         ApplyWebhookConfiguration, webhook_endpoints, events, clock, settings.provided.configured_webhooks.call()
     )
-    relay_events = providers.Singleton(
-        RelayEvents,
-        event_outbox,
-        events,
-        leases,
-        clock,
-        instance_id,
-        settings.provided.worker_lease_seconds,
-    )
     deliver_webhooks = providers.Singleton(
         DeliverWebhooks,
         webhook_endpoints,
@@ -702,6 +707,8 @@ class Container(containers.DeclarativeContainer):
         metrics=gateway_metrics,
         after_last=relay_events.provided.step_down,
         on_work=webhook_pause.provided.wake,
+        full_batch=RELAY_BATCH,
+        gather_seconds=RELAY_GATHER_SECONDS,
     )
     webhook_delivery = providers.Singleton(
         PollingLoop,

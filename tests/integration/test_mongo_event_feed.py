@@ -197,3 +197,28 @@ async def test_marking_records_relayed_at_once_leaves_a_newer_write_pending(data
 
     [still] = await outbox.pending(10)
     assert (still.record_id, still.version) == ("pay-b", 1)
+
+
+async def test_a_look_at_some_kinds_reads_only_their_collections(database: MongoDatabase) -> None:
+    await MongoPaymentRepository(database).add(new_payment("pay-kinds"))
+    await MongoWithdrawalRepository(database).add(
+        Withdrawal.start(
+            withdrawal_id="wd-kinds",
+            hash_=HASH,
+            phone=Phone("254712345678"),
+            amount=Amount(500),
+            description=Description("Payout"),
+            originator_conversation_id="oc-kinds",
+            callback_token="token-wd-kinds",
+            now=CREATED_AT,
+        )
+    )
+    outbox = MongoEventOutbox(database)
+
+    only_payments = await outbox.pending(10, frozenset({"stk"}))
+    only_withdrawals = await outbox.pending(10, frozenset({"b2c"}))
+    every_kind = await outbox.pending(10)
+
+    assert [record.record_id for record in only_payments] == ["pay-kinds"]
+    assert [record.record_id for record in only_withdrawals] == ["wd-kinds"]
+    assert sorted(record.record_id for record in every_kind) == ["pay-kinds", "wd-kinds"]

@@ -41,11 +41,13 @@ class MongoEventOutbox(EventOutbox):
         }
 
     @translates_store_errors
-    async def pending(self, limit: int) -> list[OutboxRecord]:
+    async def pending(self, limit: int, kinds: frozenset[str] | None = None) -> list[OutboxRecord]:
         if limit <= 0:
             return []
         found: list[OutboxRecord] = []
-        for collection, _, load in self._sources.values():
+        for kind, (collection, _, load) in self._sources.items():
+            if kinds is not None and kind not in kinds:
+                continue
             cursor = collection.find(equal_to({"events_pending": True}), sort=[("updated_at", ASCENDING)], limit=limit)
             found.extend([load(stored) async for stored in cursor])
         found.sort(key=_last_change)
