@@ -46,7 +46,6 @@ from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.leases import MongoLeases
 from adapters.mongo.payment_repository import MongoPaymentRepository
-from adapters.mongo.prompt_locks import MongoPromptLocks
 from adapters.mongo.record_counts import MongoRecordCounts
 from adapters.mongo.record_search import MongoRecordSearch
 from adapters.mongo.store_health import MongoStoreHealth
@@ -428,10 +427,7 @@ class Container(containers.DeclarativeContainer):
     idempotency_keys = providers.Singleton(MongoIdempotencyKeys, mongo_database)
     # Counted in Redis when there is one, else in this process: a store command per push saved (docs/store-shape.md).
     rate_limiter = providers.Singleton(prompt_counter, settings, redis_client, redis_outage)
-    prompt_locks = providers.Singleton(MongoPromptLocks, mongo_database)
-    prompt_gate = providers.Singleton(
-        PromptGate, rate_limiter, prompt_locks, providers.Callable(prompt_limits, settings)
-    )
+    prompt_gate = providers.Singleton(PromptGate, rate_limiter, providers.Callable(prompt_limits, settings))
     daily_allowance = providers.Singleton(MongoDailyAllowance, mongo_database)
     # The event relay's and webhook deliverer's waits between looks: every stored state change is published, and
     # wakes the relay (its events wait in the outbox); the relay wakes the deliverer when it numbered events.
@@ -531,7 +527,6 @@ class Container(containers.DeclarativeContainer):
         anomaly_log,
         confirm=providers.Callable(stk_success_confirmation, settings, payment_provider),
         recheck_after=providers.Callable(seconds, settings.provided.stk_first_check_seconds),
-        prompts=prompt_gate,
     )
     # One digest budget per process: see DIGESTS_PER_MINUTE.
     journal_callback = providers.Factory(JournalCallback, callback_journal, clock, providers.Singleton(DigestBudget))
@@ -609,7 +604,6 @@ class Container(containers.DeclarativeContainer):
         max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
         on_settled=providers.Callable(reconciled_stk_counter, gateway_metrics),
         anomalies=anomaly_log,
-        prompts=prompt_gate,
     )
     reconcile_withdrawals = providers.Factory(
         ReconcileWithdrawals,

@@ -16,7 +16,7 @@ from domain.merchant_data import MerchantReference, Metadata
 from domain.payment import Payment, StkResult
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
-from domain.resume_cursor import epoch_ms
+from domain.resume_cursor import epoch_ms, from_epoch_ms
 
 
 class StkResultDocument(EmbeddedModel):
@@ -63,6 +63,12 @@ class PaymentDocument(Model):
     # Absent from documents written before merchants could attach them: read as none given.
     reference: str | None = None
     metadata: dict[str, Any] | None = None
+    # The phone this payment's open PIN prompt holds (one open prompt per phone): present only while it holds it,
+    # under a unique index partial on `$exists` (the embedded store ignores equality partial filters, and a null
+    # would count as present), so a second open payment for one phone is a duplicate-key error. Its hold's end in
+    # whole milliseconds since 1970 (a `$set` datetime would turn into a string on the embedded store).
+    prompt_phone: str | None = None
+    prompt_until_ms: int | None = None
     history: list[StatusChangeDocument] = Field(default_factory=list)
     version: int = 0
     # The transactional outbox: every write (insert or replace) sets it, in the same single-document step as the
@@ -98,16 +104,29 @@ def to_document(payment: Payment) -> PaymentDocument:
         check_attempts=payment.check_attempts,
         reference=None if payment.reference is None else payment.reference.text,
         metadata=None if payment.metadata is None else payment.metadata.as_dict(),
+        prompt_phone=payment.phone.msisdn if payment.holds_phone() else None,
+        prompt_until_ms=None if payment.phone_held_until is None else epoch_ms(as_utc(payment.phone_held_until)),
         history=to_history_documents(payment.history),
         version=payment.version,
     )
 
 
+def new_document(payment: Payment) -> dict[str, Any]:
+    """The document to insert for a new payment."""
+    return _without_absent_hold(to_document(payment).model_dump_doc())
+
+
 def replacement_for(payment: Payment, version: int) -> dict[str, Any]:
     """The whole stored document of `payment` at `version`, without `_id`, which a replacement keeps."""
-    stored = to_document(payment).model_dump_doc()
+    stored = new_document(payment)
     del stored["_id"]
     return {**stored, "version": version}
+
+
+def _without_absent_hold(stored: dict[str, Any]) -> dict[str, Any]:
+    if stored.get("prompt_phone") is None:
+        stored.pop("prompt_phone", None)
+    return stored
 
 
 def from_stored(stored: dict[str, Any]) -> Payment:
@@ -139,6 +158,7 @@ def to_payment(document: PaymentDocument) -> Payment:
         check_attempts=document.check_attempts,
         reference=None if document.reference is None else MerchantReference(document.reference),
         metadata=None if document.metadata is None else Metadata.stored(document.metadata),
+        phone_held_until=None if document.prompt_until_ms is None else from_epoch_ms(document.prompt_until_ms),
         history=to_history(document.history),
         version=document.version,
     )
