@@ -84,6 +84,7 @@ _BRIDGED = (
     "validate_payment",
     "create_payment_request",
     "c2b_payment_by_trans_id",
+    "register_c2b_urls",
 )
 
 
