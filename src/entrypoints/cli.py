@@ -253,7 +253,7 @@ def dev_cert() -> None:
 
 @main.command()
 @click.option("--subject", required=True, help="the client's stable id: its topic and stored hash")
-@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(["stk", "b2c"]))
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(["stk", "b2c", "c2b"]))
 @click.option("--ttl", default=3600, show_default=True, type=click.IntRange(min=1), help="seconds it stays valid")
 @click.option("--max-withdrawal", type=click.IntRange(min=1), help="the largest withdrawal it allows (KES)")
 @click.option("--phone", help="the only phone it may push to or withdraw for")

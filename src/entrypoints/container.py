@@ -785,7 +785,7 @@ class Container(containers.DeclarativeContainer):
     validate_payment = providers.Factory(
         ValidatePayment, payment_requests, clock, settings.provided.c2b_validation_rule
     )
-    create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, identifiers, clock)
+    create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, broadcaster, identifiers, clock)
     c2b_provider = providers.Singleton(
         DarajaC2bClient,
         http_client,

@@ -38,9 +38,14 @@ _identifiers = SequentialIdentifiers()
 
 
 async def create(
-    requests: FakePaymentRequests, clock: FixedClock, rule: str = "exact", amount: int | None = 100, ref: str = "INV-42"
+    requests: FakePaymentRequests,
+    clock: FixedClock,
+    rule: str = "exact",
+    amount: int | None = 100,
+    ref: str = "INV-42",
+    broadcaster: FakeBroadcaster | None = None,
 ) -> str:
-    use_case = CreatePaymentRequest(requests, _identifiers, clock)
+    use_case = CreatePaymentRequest(requests, broadcaster or FakeBroadcaster(), _identifiers, clock)
     cmd = CreatePaymentRequestCommand("hash-1", ref, rule, clock.now() + timedelta(hours=1), amount, {"order": 7})
     return (await use_case(cmd)).id
 
@@ -61,10 +66,29 @@ async def test_partial_payments_are_summed_until_the_exact_amount_is_paid(
     assert (halfway.status, halfway.received, halfway.outstanding) == (RequestStatus.OPEN, 40, 60)
     done = requests.get(request_id)
     assert (done.status, done.received) == (RequestStatus.PAID, 100)
-    assert [(topic, frame["status"]) for topic, frame in broadcaster.published] == [
-        (c2b_topic("hash-1"), "open"),
-        (c2b_topic("hash-1"), "paid"),
+    assert [
+        (topic, frame["kind"], frame.get("status", frame.get("trans_id"))) for topic, frame in broadcaster.published
+    ] == [
+        (c2b_topic("hash-1"), "c2b_payment", "RKL51ZDR4A"),
+        (c2b_topic("hash-1"), "c2b_request", "open"),
+        (c2b_topic("hash-1"), "c2b_payment", "RKL51ZDR4B"),
+        (c2b_topic("hash-1"), "c2b_request", "paid"),
     ]
+
+
+async def test_a_new_request_is_shown_on_its_hash_at_once(requests: FakePaymentRequests, clock: FixedClock) -> None:
+    broadcaster = FakeBroadcaster()
+
+    request_id = await create(requests, clock, broadcaster=broadcaster)
+
+    [(topic, shown)] = broadcaster.published
+    assert topic == c2b_topic("hash-1")
+    assert (shown["kind"], shown["id"], shown["status"], shown["outstanding"]) == (
+        "c2b_request",
+        request_id,
+        "open",
+        100,
+    )
 
 
 async def test_more_than_an_exact_amount_is_overpaid_but_a_minimum_is_paid(
@@ -125,16 +149,21 @@ async def test_a_payment_nobody_expects_is_kept_unmatched(
 
 
 async def test_a_payment_to_a_paid_request_is_kept_unmatched_and_the_request_stays_paid(
-    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock
+    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock, broadcaster: FakeBroadcaster
 ) -> None:
     request_id = await create(requests, clock)
     await confirm(paid(100, "TX00000001"))
+
+    broadcaster.published.clear()
 
     late = await confirm(paid(100, "TX00000002"))
 
     assert late.payment.match is PaymentMatch.REQUEST_CLOSED
     assert late.payment.request_id == request_id
     assert (requests.get(request_id).status, requests.get(request_id).received) == (RequestStatus.PAID, 100)
+    # The request's screen still hears of the money, so the merchant can refund or book it.
+    [(_, shown)] = broadcaster.published
+    assert (shown["kind"], shown["trans_id"], shown["match"]) == ("c2b_payment", "TX00000002", "request_closed")
 
 
 async def test_expiry_closes_a_request_as_expired_or_underpaid(
@@ -191,7 +220,7 @@ async def test_a_bad_request_is_refused_and_nothing_is_stored(
 
 
 async def test_an_expiry_in_the_past_is_refused(requests: FakePaymentRequests, clock: FixedClock) -> None:
-    use_case = CreatePaymentRequest(requests, SequentialIdentifiers(), clock)
+    use_case = CreatePaymentRequest(requests, FakeBroadcaster(), SequentialIdentifiers(), clock)
 
     with pytest.raises(ValidationError) as refused:
         await use_case(CreatePaymentRequestCommand("h", "A1", "open", clock.now() - timedelta(seconds=1)))

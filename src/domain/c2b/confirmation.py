@@ -64,6 +64,7 @@ class C2bPayment:
     def view(self) -> dict[str, Any]:
         t = self.transaction
         return {
+            "kind": "c2b_payment",
             "trans_id": t.trans_id,
             "amount": t.amount,
             "shortcode": t.shortcode,

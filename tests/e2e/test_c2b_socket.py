@@ -1,0 +1,89 @@
+"""The live C2B socket end to end: a till screen on `/mpesa/c2b/{hash}` sees the payment request its backend
+created, the simulated customer's payment, and the request settled by it, as they happen; another hash sees none."""
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from adapters.mongo.embedded_server import EmbeddedMongo
+from tests.support.processes import Gateway, Simulator, start_gateway
+from tests.support.socket_client import SocketClient
+
+SECRET = "c2b-socket-secret-0123456789abcdef0123"
+OPERATOR = "c2b-socket-operator-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def c2b_socket_gateway(
+    workdir: Path, tls_files: tuple[Path, Path], store: EmbeddedMongo, simulator: Simulator
+) -> Iterator[Gateway]:
+    gateway = start_gateway(
+        workdir,
+        *tls_files,
+        MONGODB_URL=store.url,
+        MONGODB_DATABASE="c2b_socket_e2e",
+        DARAJA_BASE_URL=simulator.url,
+        C2B_HOOK_SECRET=SECRET,
+        OPERATOR_TOKEN=OPERATOR,
+        BALANCE_CHECK_INTERVAL_SECONDS="0",
+    )
+    yield gateway
+    gateway.process.stop()
+
+
+async def test_a_till_screen_sees_the_request_the_payment_and_the_request_paid_live(
+    c2b_socket_gateway: Gateway, simulator: Simulator
+) -> None:
+    gateway = c2b_socket_gateway
+    async with (
+        httpx.AsyncClient(base_url=gateway.https, verify=gateway.tls, timeout=10) as http,
+        httpx.AsyncClient(base_url=simulator.url, timeout=20) as sim,
+        await SocketClient.connect(f"{gateway.wss}/mpesa/c2b/till-7", gateway.tls) as till,
+        await SocketClient.connect(f"{gateway.wss}/mpesa/c2b/another-till", gateway.tls) as other,
+    ):
+        registered = await http.post(
+            "/api/v1/operator/c2b/register-urls", headers={"Authorization": f"Bearer {OPERATOR}"}
+        )
+        assert registered.status_code == 200, registered.text
+        created = await http.post(
+            "/api/v1/mpesa/c2b/requests",
+            json={
+                "hash": "till-7",
+                "account_reference": "TILL7-001",
+                "amount_rule": "exact",
+                "amount": 320,
+                "expires_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+            },
+        )
+        assert created.status_code == 201, created.text
+        request_id = created.json()["data"]["id"]
+        opened = await till.update_where(lambda data: data.get("id") == request_id)
+
+        paid = await sim.post("/simulator/c2b/pay", json={"account": "till7-001", "amount": 320})
+        trans_id = paid.json()["trans_id"]
+        payment = await till.update_where(lambda data: data.get("trans_id") == trans_id)
+        settled = await till.update_where(lambda data: data.get("id") == request_id and data["status"] != "open")
+        refused = await till.request({"kind": "push", "payload": {}})
+        await asyncio.sleep(0.3)  # time for a wrongly routed update to reach the other socket
+
+    assert opened["topic"] == "/mpesa/c2b/till-7"
+    assert (opened["data"]["kind"], opened["data"]["status"], opened["data"]["outstanding"]) == (
+        "c2b_request",
+        "open",
+        320,
+    )
+    assert payment["data"]["kind"] == "c2b_payment"
+    assert (payment["data"]["amount"], payment["data"]["match"]) == (320, "applied")
+    assert payment["data"]["request_id"] == request_id
+    assert (settled["data"]["status"], settled["data"]["received"]) == ("paid", 320)
+    assert [c["trans_id"] for c in settled["data"]["confirmations"]] == [trans_id]
+    # Updates arrive in the order they happened: the request, the payment, then what it settled.
+    order = [u["data"].get("trans_id") or u["data"]["status"] for u in till.updates]
+    assert order == ["open", trans_id, "paid"]
+    assert (refused["ok"], refused["error"]["code"]) == (False, "UNKNOWN_KIND")
+    assert refused["error"]["message"] == "this socket only listens"
+    assert other.updates == []
