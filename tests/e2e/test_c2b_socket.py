@@ -1,5 +1,6 @@
-"""The live C2B socket end to end: a till screen on `/mpesa/c2b/{hash}` sees the payment request its backend
-created, the simulated customer's payment, and the request settled by it, as they happen; another hash sees none."""
+"""The live C2B socket and the C2B events end to end: a till screen on `/mpesa/c2b/{hash}` sees the payment request
+its backend created, the simulated customer's payment, and the request settled by it, as they happen (another hash
+sees none); the event feed shows every payment received and the request paid."""
 
 import asyncio
 from collections.abc import Iterator
@@ -15,6 +16,23 @@ from tests.support.socket_client import SocketClient
 
 SECRET = "c2b-socket-secret-0123456789abcdef0123"
 OPERATOR = "c2b-socket-operator-0123456789abcdef"
+OPERATOR_HEADERS = {"Authorization": f"Bearer {OPERATOR}"}
+
+
+async def _create_request(http: httpx.AsyncClient, hash_: str, reference: str, amount: int) -> str:
+    created = await http.post(
+        "/api/v1/mpesa/c2b/requests",
+        json={
+            "hash": hash_,
+            "account_reference": reference,
+            "amount_rule": "exact",
+            "amount": amount,
+            "expires_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert created.status_code == 201, created.text
+    request_id: str = created.json()["data"]["id"]
+    return request_id
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +105,38 @@ async def test_a_till_screen_sees_the_request_the_payment_and_the_request_paid_l
     assert (refused["ok"], refused["error"]["code"]) == (False, "UNKNOWN_KIND")
     assert refused["error"]["message"] == "this socket only listens"
     assert other.updates == []
+
+
+async def test_the_event_feed_shows_each_payment_received_and_the_request_it_paid(
+    c2b_socket_gateway: Gateway, simulator: Simulator
+) -> None:
+    gateway = c2b_socket_gateway
+    async with (
+        httpx.AsyncClient(base_url=gateway.https, verify=gateway.tls, timeout=10) as http,
+        httpx.AsyncClient(base_url=simulator.url, timeout=20) as sim,
+    ):
+        assert (await http.post("/api/v1/operator/c2b/register-urls", headers=OPERATOR_HEADERS)).status_code == 200
+        request_id = await _create_request(http, "till-events", "EVT-0001", 90)
+        first = (await sim.post("/simulator/c2b/pay", json={"account": "EVT-0001", "amount": 40})).json()
+        second = (await sim.post("/simulator/c2b/pay", json={"account": "EVT-0001", "amount": 50})).json()
+        stray = (await sim.post("/simulator/c2b/pay", json={"account": "NOBODY-77", "amount": 15})).json()
+        receipts = {first["trans_id"], second["trans_id"], stray["trans_id"]}
+        async with asyncio.timeout(15):
+            while True:
+                feed = (await http.get("/api/v1/events", params={"type": "c2b.*"})).json()["data"]
+                ours = [e for e in feed if e["data"].get("trans_id") in receipts or e["data"].get("id") == request_id]
+                if len(ours) >= 4:
+                    break
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # time for a wrongly repeated event to show
+        again = (await http.get("/api/v1/events", params={"type": "c2b.*"})).json()["data"]
+
+    # The feed orders records by their last change: a payment and the request it settled share that moment.
+    assert sorted(e["type"] for e in ours) == ["c2b.payment.received"] * 3 + ["c2b.request.paid"]
+    received = {e["data"]["trans_id"]: e["data"] for e in ours if e["type"] == "c2b.payment.received"}
+    assert received[first["trans_id"]]["match"] == "applied"
+    assert received[stray["trans_id"]]["match"] == "unknown_reference"  # money no request expected is news too
+    [paid] = [e["data"] for e in ours if e["type"] == "c2b.request.paid"]
+    assert (paid["id"], paid["status"], paid["received"]) == (request_id, "paid", 90)
+    assert len([e for e in again if e["id"] in {o["id"] for o in ours}]) == 4
+    assert len({e["id"] for e in again}) == len(again)

@@ -13,6 +13,7 @@ from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
 from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.c2b.validation import ValidationCode, ValidationRule
 from domain.errors import ValidationError
+from domain.event import events_of
 from tests.unit.c2b_fakes import FakeC2bPayments, FakePaymentRequests
 from tests.unit.fakes import FakeBroadcaster, FixedClock, SequentialIdentifiers
 
@@ -164,6 +165,46 @@ async def test_a_payment_to_a_paid_request_is_kept_unmatched_and_the_request_sta
     # The request's screen still hears of the money, so the merchant can refund or book it.
     [(_, shown)] = broadcaster.published
     assert (shown["kind"], shown["trans_id"], shown["match"]) == ("c2b_payment", "TX00000002", "request_closed")
+
+
+async def test_only_a_final_state_becomes_an_event_once_with_the_request_as_it_then_stood(
+    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock
+) -> None:
+    settled = await create(requests, clock, ref="A1")
+    closed = await create(requests, clock, ref="A2")
+    await confirm(paid(40, "TX00000001", "a1"))
+    halfway = requests.get(settled)
+    await confirm(paid(60, "TX00000002", "a1"))
+    await confirm(paid(10, "TX00000003", "a2"))
+    clock.advance(seconds=2 * 3600)
+    await ExpirePaymentRequests(requests, FakeBroadcaster(), clock)()
+
+    request = requests.get(settled)
+    events = events_of("c2b.request", request.id, request.history, request.view())
+    expired = requests.get(closed)
+    assert halfway.history == []
+    assert [e.type for e in events] == ["c2b.request.paid"]
+    assert events[0].data == {key: value for key, value in request.view().items() if key != "version"}
+    assert [e.type for e in events_of("c2b.request", closed, expired.history, {})] == ["c2b.request.underpaid"]
+
+
+async def test_every_stored_payment_is_one_received_event_matched_or_not(
+    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock
+) -> None:
+    await create(requests, clock)
+
+    applied = await confirm(paid(100, "TX00000001"))
+    unknown = await confirm(paid(100, "TX00000002", "NOSUCH"))
+
+    for outcome in (applied, unknown):
+        payment = outcome.payment
+        [event] = events_of("c2b.payment", payment.trans_id, payment.history, payment.view())
+        assert (event.type, event.data["trans_id"], event.created) == (
+            "c2b.payment.received",
+            payment.trans_id,
+            clock.now(),
+        )
+    assert unknown.payment.view()["match"] == "unknown_reference"
 
 
 async def test_expiry_closes_a_request_as_expired_or_underpaid(
