@@ -86,6 +86,7 @@ _BRIDGED = (
     "create_payment_request",
     "c2b_payment_by_trans_id",
     "register_c2b_urls",
+    "c2b_catch_up",
 )
 
 

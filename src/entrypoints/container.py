@@ -72,6 +72,7 @@ from domain.balances.use_cases.check_when_due import CheckBalanceWhenDue
 from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.balances.use_cases.show_balances import ShowBalances
 from domain.c2b.hook_urls import C2bHookUrls
+from domain.c2b.use_cases.catch_up_open_requests import CatchUpOpenRequests
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest
 from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
@@ -786,6 +787,7 @@ class Container(containers.DeclarativeContainer):
         ValidatePayment, payment_requests, clock, settings.provided.c2b_validation_rule
     )
     create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, broadcaster, identifiers, clock)
+    c2b_catch_up = providers.Factory(CatchUpOpenRequests, payment_requests, settings.provided.catch_up_max_updates)
     c2b_provider = providers.Singleton(
         DarajaC2bClient,
         http_client,

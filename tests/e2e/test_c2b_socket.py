@@ -140,3 +140,24 @@ async def test_the_event_feed_shows_each_payment_received_and_the_request_it_pai
     assert (paid["id"], paid["status"], paid["received"]) == (request_id, "paid", 90)
     assert len([e for e in again if e["id"] in {o["id"] for o in ours}]) == 4
     assert len({e["id"] for e in again}) == len(again)
+
+
+async def test_a_screen_opening_its_socket_is_sent_the_open_requests_of_its_hash_first(
+    c2b_socket_gateway: Gateway, simulator: Simulator
+) -> None:
+    gateway = c2b_socket_gateway
+    async with (
+        httpx.AsyncClient(base_url=gateway.https, verify=gateway.tls, timeout=10) as http,
+        httpx.AsyncClient(base_url=simulator.url, timeout=20) as sim,
+    ):
+        assert (await http.post("/api/v1/operator/c2b/register-urls", headers=OPERATOR_HEADERS)).status_code == 200
+        waiting = await _create_request(http, "till-reopen", "OPEN-0001", 75)
+        await _create_request(http, "till-reopen", "OPEN-0002", 20)  # paid below: closed before the screen opens
+        await sim.post("/simulator/c2b/pay", json={"account": "OPEN-0002", "amount": 20})
+        async with await SocketClient.connect(f"{gateway.wss}/mpesa/c2b/till-reopen", gateway.tls) as screen:
+            shown = await screen.update_where(lambda data: data.get("id") == waiting)
+            await asyncio.sleep(0.3)  # time for a closed request to be sent wrongly
+
+    assert (shown["data"]["status"], shown["data"]["outstanding"]) == ("open", 75)
+    assert [u["data"]["id"] for u in screen.updates] == [waiting]
+    assert screen.caught_up == []  # nothing to resume from: each connection is sent the open requests afresh

@@ -46,6 +46,10 @@ class FakePaymentRequests:
         due = [r for r in self._by_id.values() if r.status is RequestStatus.OPEN and r.expires_at < expired_before]
         return [copy.deepcopy(r) for r in sorted(due, key=lambda r: r.expires_at)[:limit]]
 
+    async def open_on(self, hash_: str, limit: int) -> list[PaymentRequest]:
+        found = [r for r in self._by_id.values() if r.hash == hash_ and r.status is RequestStatus.OPEN]
+        return [copy.deepcopy(r) for r in sorted(found, key=lambda r: r.updated_at, reverse=True)[:limit]]
+
     def get(self, request_id: str) -> PaymentRequest:
         return copy.deepcopy(self._by_id[request_id])
 

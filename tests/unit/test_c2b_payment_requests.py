@@ -7,6 +7,7 @@ from domain.c2b.confirmation import C2bTransaction, PaymentMatch
 from domain.c2b.payer import Payer, PayerForm
 from domain.c2b.payment_request import RequestStatus
 from domain.c2b.topic import c2b_topic
+from domain.c2b.use_cases.catch_up_open_requests import CatchUpOpenRequests
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, CreatePaymentRequestCommand
 from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
@@ -205,6 +206,29 @@ async def test_every_stored_payment_is_one_received_event_matched_or_not(
             clock.now(),
         )
     assert unknown.payment.view()["match"] == "unknown_reference"
+
+
+async def test_a_screen_connecting_is_sent_the_open_requests_of_its_hash_only_newest_first_and_at_most_the_cap(
+    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock
+) -> None:
+    first = await create(requests, clock, ref="A1")
+    clock.advance(seconds=1)
+    second = await create(requests, clock, ref="A2")
+    await create(requests, clock, ref="A3")
+    await confirm(paid(100, "TX00000001", "a3"))  # paid: nothing left to show
+    sent: list[dict[str, object]] = []
+
+    async def send(data: dict[str, object]) -> None:
+        sent.append(data)
+
+    caught_up = await CatchUpOpenRequests(requests, limit=10)("hash-1", send)
+    capped = await CatchUpOpenRequests(requests, limit=1)("hash-1", send)
+    elsewhere = await CatchUpOpenRequests(requests, limit=10)("hash-2", send)
+
+    assert [data["id"] for data in sent] == [second, first, second]
+    assert (caught_up.updates, caught_up.complete) == (2, True)
+    assert capped.updates == 1
+    assert elsewhere.updates == 0
 
 
 async def test_expiry_closes_a_request_as_expired_or_underpaid(

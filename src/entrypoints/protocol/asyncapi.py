@@ -472,8 +472,9 @@ _C2B_TOPIC = Annotated[str, Meta(pattern=r"^/mpesa/c2b/[^/]+$", description="/mp
 
 
 class C2bRequestUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    """A payment request of the hash was created, counted a payment, or closed. Never older than what the socket
-    was sent (as for payments: by `data.version`)."""
+    """A payment request of the hash was created, counted a payment, or closed; also each open request on
+    connecting (the catch-up) and again after a Redis outage. Never older than what the socket was sent (as for
+    payments: by `data.version`)."""
 
     kind: Literal["update"]
     topic: _C2B_TOPIC
@@ -734,7 +735,8 @@ def asyncapi_document() -> dict[str, Any]:
                 "/mpesa/c2b/{hash}",
                 "C2B payments (Paybill and Till)",
                 "Watch the C2B payment requests of the hash and the customers' payments to them, live: a till screen. "
-                "The socket only listens; nothing is sent on connecting. Updates go to the topic /mpesa/c2b/{hash}.",
+                "The socket only listens; on connecting it is sent the hash's open requests (no cursor, no "
+                "`caught_up`). Updates go to the topic /mpesa/c2b/{hash}.",
                 C2B_MESSAGES,
                 resumable=False,
             ),

@@ -5,9 +5,10 @@ from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 
 from domain.c2b.topic import c2b_topic
+from domain.c2b.use_cases.catch_up_open_requests import CatchUpOpenRequests
 from domain.capability import C2B
 from domain.errors import UnauthorizedError
-from domain.resume_cursor import BEGINNING, ResumeCursor
+from domain.resume_cursor import ResumeCursor
 from domain.use_cases.catch_up import CaughtUp, SendUpdate
 from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
 from entrypoints.ws.session import run_session
@@ -21,10 +22,11 @@ async def c2b_socket(
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
     client_authorisation: NamedDependency[ClientAuthorisation],
+    c2b_catch_up: NamedDependency[CatchUpOpenRequests],
 ) -> None:
     """`hash`: a signed capability token with the c2b scope, or (open mode) a plain hash: the `hash` the merchant's
-    backend gave its payment requests. The socket only listens: every payment and payment-request change of the
-    hash arrives as an `update` (docs/protocol.md, "C2B socket")."""
+    backend gave its payment requests. The socket only listens: on connecting it is sent the hash's open requests,
+    then every payment and payment-request change of the hash as an `update` (docs/protocol.md, "C2B")."""
     try:
         capability = client_authorisation.admit(hash, C2B)
     except UnauthorizedError as error:
@@ -32,7 +34,7 @@ async def c2b_socket(
         return
 
     async def missed(send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
-        return CaughtUp(cursor or BEGINNING, 0, complete=True)
+        return await c2b_catch_up(capability.subject, send, cursor)
 
     await run_session(
         socket,
