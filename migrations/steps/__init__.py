@@ -15,6 +15,7 @@ from migrations.steps import (
     m0012_rate_limits_off_the_store,
     m0014_c2b_collections,
     m0017_balances,
+    m0019_c2b_events,
     m0021_prompt_holds_in_payments,
 )
 
@@ -33,5 +34,6 @@ STEPS = (
     m0012_rate_limits_off_the_store,
     m0014_c2b_collections,
     m0017_balances,
+    m0019_c2b_events,
     m0021_prompt_holds_in_payments,
 )

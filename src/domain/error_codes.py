@@ -19,6 +19,7 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
     WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
     WEBHOOK_DESTINATION_NOT_ALLOWED = "WEBHOOK_DESTINATION_NOT_ALLOWED"
+    C2B_NOT_CONFIGURED = "C2B_NOT_CONFIGURED"
 
 
 ERROR_CATALOGUE: dict[ErrorCode, str] = {
@@ -51,5 +52,9 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
     ErrorCode.WEBHOOK_DESTINATION_NOT_ALLOWED: (
         "The webhook URL's host is localhost or a loopback, private, link-local or other non-public address, which "
         "this gateway does not deliver to; nothing was registered (HTTP only)."
+    ),
+    ErrorCode.C2B_NOT_CONFIGURED: (
+        "C2B is not set up on this gateway (C2B_HOOK_SECRET is unset), so it has no validation and confirmation URLs "
+        "to register; nothing was sent to Daraja (HTTP and command line only)."
     ),
 }

@@ -24,6 +24,8 @@ from adapters.broadcast.waking_broadcaster import WakingBroadcaster
 from adapters.daraja.b2c_client import DarajaB2cClient
 from adapters.daraja.b2c_settings import B2cSettings
 from adapters.daraja.balance_client import BalanceSettings, DarajaBalanceClient
+from adapters.daraja.c2b_client import DarajaC2bClient
+from adapters.daraja.c2b_settings import C2bSettings
 from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_health import DarajaHealth
@@ -68,9 +70,12 @@ from domain.balances.use_cases.check_balance import CheckBalance
 from domain.balances.use_cases.check_when_due import CheckBalanceWhenDue
 from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.balances.use_cases.show_balances import ShowBalances
+from domain.c2b.hook_urls import C2bHookUrls
+from domain.c2b.use_cases.catch_up_open_requests import CatchUpOpenRequests
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest
 from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
+from domain.c2b.use_cases.register_urls import RegisterUrls
 from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
@@ -124,6 +129,8 @@ from entrypoints.settings import (
     B2C_TIMEOUT_PATH,
     BALANCE_RESULT_PATH,
     BALANCE_TIMEOUT_PATH,
+    C2B_CONFIRMATION_PATH,
+    C2B_VALIDATION_PATH,
     STK_CALLBACK_PATH,
     ClientAuth,
     MpesaEnvironment,
@@ -170,6 +177,20 @@ def balance_settings(settings: Settings) -> BalanceSettings:
         initiator_name=settings.b2c_initiator_name,
         result_base_url=settings.public_base_url + BALANCE_RESULT_PATH,
         timeout_base_url=settings.public_base_url + BALANCE_TIMEOUT_PATH,
+    )
+
+
+def c2b_settings(settings: Settings) -> C2bSettings:
+    return C2bSettings(base_url=settings.resolved_daraja_base_url())
+
+
+def c2b_hook_urls(settings: Settings) -> C2bHookUrls | None:
+    """The URLs the C2B hooks are served at; none while C2B_HOOK_SECRET is unset (the hooks then answer 404)."""
+    if settings.c2b_hook_secret is None:
+        return None
+    base = settings.public_base_url
+    return C2bHookUrls(
+        base + C2B_VALIDATION_PATH, base + C2B_CONFIRMATION_PATH, settings.c2b_hook_secret.get_secret_value()
     )
 
 
@@ -759,7 +780,24 @@ class Container(containers.DeclarativeContainer):
     validate_payment = providers.Factory(
         ValidatePayment, payment_requests, clock, settings.provided.c2b_validation_rule
     )
-    create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, identifiers, clock)
+    create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, broadcaster, identifiers, clock)
+    c2b_catch_up = providers.Factory(CatchUpOpenRequests, payment_requests, settings.provided.catch_up_max_updates)
+    c2b_provider = providers.Singleton(
+        DarajaC2bClient,
+        http_client,
+        daraja_auth,
+        providers.Singleton(c2b_settings, settings),
+        breaker=daraja_breaker,
+        query_retry=query_retry,
+        metrics=daraja_metrics,
+    )
+    register_c2b_urls = providers.Factory(
+        RegisterUrls,
+        c2b_provider,
+        settings.provided.registered_c2b_shortcode.call(),
+        settings.provided.c2b_validation_rule,
+        providers.Callable(c2b_hook_urls, settings),
+    )
     # Closing a request frees its account reference (one open request per reference): without this loop an expired
     # request would hold it for ever. Several instances may run it: a close is a conditional save.
     c2b_expiry = providers.Singleton(

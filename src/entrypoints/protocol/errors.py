@@ -36,6 +36,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.WEBHOOK_NOT_FOUND: 404,
     ErrorCode.WEBHOOK_DESTINATION_NOT_ALLOWED: 400,
+    ErrorCode.C2B_NOT_CONFIGURED: 409,
 }
 
 
