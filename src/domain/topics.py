@@ -1,6 +1,6 @@
 """Topic names clients subscribe to; the listeners and the broadcaster must agree on them."""
 
-from domain.event_types import B2C, STK
+from domain.event_types import B2C, C2B_PAYMENT, C2B_REQUEST, STK
 
 
 def stk_topic(hash_: str) -> str:
@@ -11,11 +11,16 @@ def b2c_topic(hash_: str) -> str:
     return f"/mpesa/b2c/{hash_}"
 
 
-def record_kind_of(topic: str) -> str | None:
-    """The kind of record (event_types) whose change is published on `topic`; None for a topic of no such kind."""
+def record_kinds_of(topic: str) -> frozenset[str] | None:
+    """The kinds of record (event_types) whose changes are published on `topic`; None for a topic of no known kind."""
     match topic.split("/"):
         case ["", "mpesa", "b2c", _]:
-            return B2C
+            return _B2C
+        case ["", "mpesa", "c2b", _]:
+            return _C2B  # a C2B payment or the payment request it settled
         case ["", "mpesa", _]:
-            return STK
+            return _STK
     return None
+
+
+_STK, _B2C, _C2B = frozenset({STK}), frozenset({B2C}), frozenset({C2B_PAYMENT, C2B_REQUEST})

@@ -1,7 +1,7 @@
-"""What a publish tells the event relay: the kind of record just written (so its next look needs only that
-collection), and to look now rather than at the end of its idle wait."""
+"""What a publish tells the event relay: the kind of record just written (so its next look needs only those
+collections), and to look now rather than at the end of its idle wait."""
 
-from domain.topics import record_kind_of
+from domain.topics import record_kinds_of
 from domain.use_cases.relay_events import RelayEvents
 from entrypoints.idle_pause import IdlePause
 
@@ -11,5 +11,5 @@ class RelayWakeUp:
         self._relay, self._pause = relay, pause
 
     def __call__(self, topic: str) -> None:
-        self._relay.note_written(record_kind_of(topic))
+        self._relay.note_written(record_kinds_of(topic))
         self._pause.wake()

@@ -84,13 +84,13 @@ async def test_a_look_after_this_process_wrote_reads_only_the_kinds_it_wrote_unt
         world.outbox, world.events, world.leases, world.clock, "me", 60, full_look_every=timedelta(seconds=10)
     )
     await world.relay()  # the first look covers every kind
-    world.relay.note_written("stk")
+    world.relay.note_written(frozenset({"stk"}))
     await world.relay()
-    world.relay.note_written("stk")
-    world.relay.note_written("b2c")
+    world.relay.note_written(frozenset({"stk"}))
+    world.relay.note_written(frozenset({"b2c"}))
     await world.relay()
     await world.relay()  # nothing noted: a look at every kind (the idle poll)
-    world.relay.note_written("b2c")
+    world.relay.note_written(frozenset({"b2c"}))
     world.clock.advance(seconds=10)
     await world.relay()  # a full look is due: written kinds or not
     world.relay.note_written(None)
@@ -104,12 +104,12 @@ async def test_a_look_woken_by_a_withdrawal_leaves_payments_to_their_own_wake_up
     await world.relay()
     world.outbox.write(written(started(world.clock, "pay1")))
     world.outbox.write(OutboxRecord("b2c", "wd1", 1, [], {"id": "wd1"}))
-    world.relay.note_written("b2c")
+    world.relay.note_written(frozenset({"b2c"}))
 
     await world.relay()
     assert list(world.outbox.records) == ["pay1"]
 
-    world.relay.note_written("stk")
+    world.relay.note_written(frozenset({"stk"}))
     await world.relay()
     assert world.outbox.records == {}
     assert [e.record_id for e in world.events.events] == ["pay1"]

@@ -62,13 +62,13 @@ class RelayEvents:
         self._unknown_written = False
         self._last_full_look: datetime | None = None
 
-    def note_written(self, record_kind: str | None) -> None:
-        """This process just wrote a record of `record_kind` (None: of a kind it cannot name): the next look
-        covers that kind."""
-        if record_kind is None:
+    def note_written(self, record_kinds: frozenset[str] | None) -> None:
+        """This process just wrote a record of one of `record_kinds` (None: of a kind it cannot name): the next
+        look covers them."""
+        if record_kinds is None:
             self._unknown_written = True
         else:
-            self._written.add(record_kind)
+            self._written |= record_kinds
 
     async def __call__(self, limit: int = RELAY_BATCH) -> int:
         """Relay up to `limit` records; how many were looked at (0 when none was waiting, or another relay runs)."""
