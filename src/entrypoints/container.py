@@ -55,6 +55,7 @@ from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.webhook_deliveries import MongoWebhookDeliveries
 from adapters.mongo.webhook_endpoints import MongoWebhookEndpoints
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from adapters.recent_funds import RecentFunds
 from adapters.redis.client import READ_BLOCK_SECONDS, create_redis_client
 from adapters.redis.health import RedisHealth
 from adapters.redis.outage import RedisOutage
@@ -241,6 +242,10 @@ def callback_source_policy(settings: Settings) -> CallbackSources:
         settings.callback_allowed_networks.split(","),
         settings.trusted_proxies.split(","),
     )
+
+
+# How stale the worker's balance hint may be (adapters.recent_funds): it only decides a log line and a counter.
+RECENT_FUNDS_SECONDS = 30
 
 
 def seconds(amount: float) -> timedelta:
@@ -575,7 +580,7 @@ class Container(containers.DeclarativeContainer):
         instance_id,
         settings.provided.worker_lease_seconds,
         providers.Callable(seconds, settings.provided.b2c_first_check_seconds),
-        funds=account_states,
+        funds=providers.Singleton(RecentFunds, account_states, clock, timedelta(seconds=RECENT_FUNDS_SECONDS)),
         on_uncovered=gateway_metrics.provided.withdrawal_uncovered,
     )
     handle_b2c_result = providers.Factory(
