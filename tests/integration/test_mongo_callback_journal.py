@@ -1,5 +1,6 @@
 """The callback journal keeps each callback as received, appended, with nothing secret in it."""
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime
 
@@ -7,7 +8,9 @@ import pytest
 from bson import ObjectId
 
 from adapters.mongo.callback_journal import MongoCallbackJournal
-from adapters.mongo.client import MongoDatabase
+from adapters.mongo.client import MongoDatabase, create_mongo_client
+from adapters.mongo.command_counter import StoreCommandCounter
+from adapters.mongo.embedded_server import EmbeddedMongo
 from domain.received_callback import CallbackDigest, CallbackKind, DigestReason, ReceivedCallback
 
 TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"
@@ -121,3 +124,33 @@ async def test_the_journal_indexes_exist(journal: MongoCallbackJournal, database
         (("received_at", 1),),
         (("path_token_hash", 1), ("received_at", 1)),
     }
+
+
+async def test_callbacks_arriving_together_are_journaled_in_one_insert_each_once_stored(
+    embedded_mongo: EmbeddedMongo,
+) -> None:
+    counter = StoreCommandCounter()
+    client = create_mongo_client(embedded_mongo.url, listeners=[counter])
+    database = client["journal_group_test"]
+    journal = MongoCallbackJournal(database, gather_seconds=0.05)
+    try:
+        ids = await asyncio.gather(*(journal.record(received(BODY + str(n).encode())) for n in range(20)))
+        inserts = counter.counts[("insert", "callback_journal")]
+        stored = {str(entry["_id"]) async for entry in database["callback_journal"].find({}, {"_id": True})}
+    finally:
+        await client.drop_database("journal_group_test")
+        await client.close()
+
+    assert inserts == 1
+    assert stored == set(ids) and len(ids) == 20
+
+
+async def test_of_a_group_only_the_entry_the_store_refuses_fails(journal: MongoCallbackJournal) -> None:
+    taken = await journal.record(received())
+
+    answers = await asyncio.gather(
+        journal.record(received(), taken), journal.record(received()), return_exceptions=True
+    )
+
+    assert isinstance(answers[0], Exception)
+    assert isinstance(answers[1], str) and answers[1] != taken

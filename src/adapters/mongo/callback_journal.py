@@ -4,40 +4,47 @@ from bson import Binary, ObjectId
 
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
+from adapters.mongo.group_insert import GroupInsert
 from adapters.mongo.store_errors import translates_store_errors
 from domain.ports import CallbackJournal
 from domain.received_callback import CallbackDigest, ReceivedCallback
 
 _COLLECTION = "callback_journal"
+# How long a callback's entry waits for others to be inserted with it. Daraja's answer waits that much longer; the
+# callback's effect does not (it is applied and published before its entry is written).
+GATHER_SECONDS = 0.05
 
 
 class MongoCallbackJournal(CallbackJournal):
-    """Append-only: one document inserted per callback, never updated or deleted by the gateway.
+    """Append-only: one document inserted per callback, never updated or deleted by the gateway; the entries of
+    callbacks arriving together are inserted in one command (adapters.mongo.group_insert).
 
     The body is kept as BSON binary, byte for byte, whatever it holds. Headers are a list of name/value pairs rather
     than a sub-document: a caller chooses header names, and one such as `$where` or `a.b` is no valid field name.
     A digest entry has `body_sha256`, `body_size` and `digest_reason` instead of `body` and `headers`.
     """
 
-    def __init__(self, database: MongoDatabase) -> None:
-        self._journal = database[_COLLECTION]
+    def __init__(self, database: MongoDatabase, gather_seconds: float = GATHER_SECONDS) -> None:
+        self._journal = GroupInsert(database[_COLLECTION], gather_seconds)
 
     def new_id(self) -> str:
         return str(ObjectId())
 
     @translates_store_errors
     async def record(self, callback: ReceivedCallback, journal_id: str | None = None) -> str:
-        inserted = await self._journal.insert_one(_with_id(_document(callback), journal_id))
-        return str(inserted.inserted_id)
+        document = _with_id(_document(callback), journal_id)
+        await self._journal.insert(document)
+        return str(document["_id"])
 
     @translates_store_errors
     async def record_digest(self, digest: CallbackDigest, journal_id: str) -> str:
-        inserted = await self._journal.insert_one(_with_id(_digest_document(digest), journal_id))
-        return str(inserted.inserted_id)
+        document = _with_id(_digest_document(digest), journal_id)
+        await self._journal.insert(document)
+        return str(document["_id"])
 
 
 def _with_id(document: dict[str, Any], journal_id: str | None) -> dict[str, Any]:
-    return document if journal_id is None else {"_id": ObjectId(journal_id), **document}
+    return {"_id": ObjectId(journal_id) if journal_id is not None else ObjectId(), **document}
 
 
 def _document(callback: ReceivedCallback) -> dict[str, Any]:
