@@ -132,7 +132,7 @@ async def test_callbacks_arriving_together_are_journaled_in_one_insert_each_once
     counter = StoreCommandCounter()
     client = create_mongo_client(embedded_mongo.url, listeners=[counter])
     database = client["journal_group_test"]
-    journal = MongoCallbackJournal(database, gather_seconds=0.05)
+    journal = MongoCallbackJournal(database)
     try:
         ids = await asyncio.gather(*(journal.record(received(BODY + str(n).encode())) for n in range(20)))
         inserts = counter.counts[("insert", "callback_journal")]
@@ -141,7 +141,7 @@ async def test_callbacks_arriving_together_are_journaled_in_one_insert_each_once
         await client.drop_database("journal_group_test")
         await client.close()
 
-    assert inserts == 1
+    assert inserts <= 2  # the first alone, at once; the rest, arrived while it was stored, together
     assert stored == set(ids) and len(ids) == 20
 
 

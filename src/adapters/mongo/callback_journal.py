@@ -10,22 +10,20 @@ from domain.ports import CallbackJournal
 from domain.received_callback import CallbackDigest, ReceivedCallback
 
 _COLLECTION = "callback_journal"
-# How long a callback's entry waits for others to be inserted with it. Daraja's answer waits that much longer; the
-# callback's effect does not (it is applied and published before its entry is written).
-GATHER_SECONDS = 0.05
 
 
 class MongoCallbackJournal(CallbackJournal):
     """Append-only: one document inserted per callback, never updated or deleted by the gateway; the entries of
-    callbacks arriving together are inserted in one command (adapters.mongo.group_insert).
+    callbacks arriving while another entry is being inserted are inserted together, in one command
+    (adapters.mongo.group_insert).
 
     The body is kept as BSON binary, byte for byte, whatever it holds. Headers are a list of name/value pairs rather
     than a sub-document: a caller chooses header names, and one such as `$where` or `a.b` is no valid field name.
     A digest entry has `body_sha256`, `body_size` and `digest_reason` instead of `body` and `headers`.
     """
 
-    def __init__(self, database: MongoDatabase, gather_seconds: float = GATHER_SECONDS) -> None:
-        self._journal = GroupInsert(database[_COLLECTION], gather_seconds)
+    def __init__(self, database: MongoDatabase) -> None:
+        self._journal = GroupInsert(database[_COLLECTION])
 
     def new_id(self) -> str:
         return str(ObjectId())

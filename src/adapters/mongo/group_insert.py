@@ -1,9 +1,10 @@
 """Documents of concurrent callers inserted together: one `insert_many` for a burst, not one insert each.
 
-The first document of a round starts a flush `gather_seconds` later; every document added meanwhile joins it. Each
-caller returns once its own document is stored, or raises what storing it raised, so a caller still knows its
-document is in the store when it goes on. The flush runs in its own task: a caller that gives up waiting (its
-request cancelled) neither stops the round nor loses the others' documents.
+Group commit, with no timer: a document that finds no insert in flight is inserted at once (with whatever else
+arrived in the same turn of the event loop); documents that arrive while an insert is in flight wait for it to
+end and are then inserted together. A lone caller waits no longer than for its own insert; under load the batches
+grow with the load. Each caller returns once its own document is stored, or raises what storing it raised. The
+inserts run in their own task: a caller that gives up waiting (its request cancelled) stops nobody else's.
 """
 
 import asyncio
@@ -15,23 +16,27 @@ from adapters.mongo.client import MongoCollection
 
 
 class GroupInsert:
-    def __init__(self, collection: MongoCollection, gather_seconds: float) -> None:
-        self._collection, self._gather_seconds = collection, gather_seconds
-        self._round: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
-        self._flushes: set[asyncio.Task[None]] = set()
+    def __init__(self, collection: MongoCollection) -> None:
+        self._collection = collection
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._inserting: asyncio.Task[None] | None = None
 
     async def insert(self, document: dict[str, Any]) -> None:
         stored: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._round.append((document, stored))
-        if len(self._round) == 1:
-            flush = asyncio.create_task(self._flush_after_gathering())
-            self._flushes.add(flush)
-            flush.add_done_callback(self._flushes.discard)
+        self._waiting.append((document, stored))
+        if self._inserting is None:
+            self._inserting = asyncio.create_task(self._insert_while_waiting())
         await asyncio.shield(stored)
 
-    async def _flush_after_gathering(self) -> None:
-        await asyncio.sleep(self._gather_seconds)
-        batch, self._round = self._round, []
+    async def _insert_while_waiting(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                await self._insert(batch)
+        finally:
+            self._inserting = None
+
+    async def _insert(self, batch: list[tuple[dict[str, Any], asyncio.Future[None]]]) -> None:
         try:
             await self._collection.insert_many([document for document, _ in batch], ordered=False)
         except BulkWriteError as refused:
