@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from daraja_simulator.balances import CHARGES_PAID, UTILITY, WORKING, SimulatedBalances
-from daraja_simulator.scenarios import Delivery, Scenario
+from daraja_simulator.scenarios import UTILITY_TOO_LOW, Delivery, Scenario
 
 # What a payout costs the shortcode, in cents: drawn from the Charges Paid Account.
 PAYOUT_FEE_CENTS = 22_40
@@ -154,6 +154,9 @@ class Ledger:
         """Records the outcome and, when money moved, draws the B2C account down; returns the balances after."""
         if payout.settled_at is None:
             payout.settled_at = moment
+            uncovered = self.balances.available(UTILITY) < payout.amount * 100  # the fee is the Charges Paid Account's
+            if payout.scenario.money_moves and uncovered:
+                payout.scenario = UTILITY_TOO_LOW  # as Daraja: accepted, then a Result with ResultCode 1
             if payout.scenario.money_moves:
                 self.balances.move(UTILITY, -payout.amount * 100)
                 self.balances.move(CHARGES_PAID, -PAYOUT_FEE_CENTS)

@@ -259,6 +259,8 @@ def b2c_scenario(amount: int) -> Scenario:
 
 # Stands in for the amount's scenario when the B2C initiator credentials are wrong.
 INVALID_INITIATOR = next(row for row in SCENARIOS if row.api is Api.B2C and row.amount == 9201)
+# What a payout the Utility Account cannot cover (its amount and fee) gets, whatever its amount's scenario.
+UTILITY_TOO_LOW = next(row for row in SCENARIOS if row.api is Api.B2C and row.amount == 9001)
 
 
 def markdown_table() -> str:

@@ -87,3 +87,25 @@ async def test_a_query_without_its_command_is_refused(daraja: Daraja) -> None:
     refused = await daraja.post(BALANCE_PATH, await _balance_query(daraja, daraja.callback_path(), CommandID="Nope"))
 
     assert refused.status_code == 400
+
+
+async def test_a_payout_the_utility_account_cannot_cover_fails_with_result_code_1_and_moves_nothing(
+    daraja: Daraja,
+) -> None:
+    await daraja.http.post("/simulator/balances", json={"Utility Account": "100.00"})
+    covered_path, uncovered_path, balance_path = daraja.callback_path(), daraja.callback_path(), daraja.callback_path()
+    # The first is covered (its fee is the Charges Paid Account's); 30 are left for the second.
+    await daraja.pay_out(await daraja.b2c_request(covered_path, amount=70))
+    [covered] = await daraja.receiver.wait_for(covered_path)
+    accepted = await daraja.pay_out(await daraja.b2c_request(uncovered_path, amount=40))
+    [uncovered] = await daraja.receiver.wait_for(uncovered_path)
+    await daraja.post(BALANCE_PATH, await _balance_query(daraja, balance_path))
+    [balance] = await daraja.receiver.wait_for(balance_path)
+
+    assert covered["Result"]["ResultCode"] == 0
+    assert accepted.status_code == 200
+    assert (uncovered["Result"]["ResultCode"], uncovered["Result"]["ResultDesc"]) == (
+        1,
+        "The balance is insufficient for the transaction.",
+    )
+    assert _utility(balance) == "30.00"
