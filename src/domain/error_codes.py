@@ -19,6 +19,10 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
     WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
     WEBHOOK_DESTINATION_NOT_ALLOWED = "WEBHOOK_DESTINATION_NOT_ALLOWED"
+    REVERSAL_PAYMENT_NOT_FOUND = "REVERSAL_PAYMENT_NOT_FOUND"
+    REVERSAL_NOT_COMPLETED = "REVERSAL_NOT_COMPLETED"
+    REVERSAL_ALREADY_REQUESTED = "REVERSAL_ALREADY_REQUESTED"
+    REVERSAL_NOT_FOUND = "REVERSAL_NOT_FOUND"
 
 
 ERROR_CATALOGUE: dict[ErrorCode, str] = {
@@ -52,4 +56,16 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
         "The webhook URL's host is localhost or a loopback, private, link-local or other non-public address, which "
         "this gateway does not deliver to; nothing was registered (HTTP only)."
     ),
+    ErrorCode.REVERSAL_PAYMENT_NOT_FOUND: (
+        "No payment the gateway recorded carries that M-PESA receipt; nothing was stored or sent (HTTP only)."
+    ),
+    ErrorCode.REVERSAL_NOT_COMPLETED: (
+        "The payment with that receipt is not completed, so it cannot be reversed; nothing was stored or sent "
+        "(HTTP only)."
+    ),
+    ErrorCode.REVERSAL_ALREADY_REQUESTED: (
+        "A reversal of that receipt is in progress or done; only after one failed may it be asked again; nothing "
+        "was stored or sent (HTTP only)."
+    ),
+    ErrorCode.REVERSAL_NOT_FOUND: "No reversal with that id (HTTP only).",
 }

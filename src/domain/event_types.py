@@ -13,6 +13,7 @@ from domain.errors import ValidationError
 STK = "stk"
 B2C = "b2c"
 BALANCE = "balance"
+REVERSAL = "reversal"
 
 _STATUS_WORDS = {"success": "succeeded"}
 
@@ -20,7 +21,9 @@ STK_STATUSES = ("pending", "success", "failed", "cancelled", "timeout")
 B2C_STATUSES = ("queued", "submitted", "success", "failed", "rejected", "timeout")
 # An account's balance crossing the low-balance threshold, one way or the other (domain.balances.account_state).
 BALANCE_STATUSES = ("low", "recovered")
-RECORD_KINDS = {STK: STK_STATUSES, B2C: B2C_STATUSES, BALANCE: BALANCE_STATUSES}
+# A reversal of a completed payment (domain.reversals.reversal): `reversal.reversed` once M-PESA gave the money back.
+REVERSAL_STATUSES = ("requested", "unknown", "sent", "reversed", "failed")
+RECORD_KINDS = {STK: STK_STATUSES, B2C: B2C_STATUSES, BALANCE: BALANCE_STATUSES, REVERSAL: REVERSAL_STATUSES}
 
 
 def event_type(kind: str, status: str) -> str:
@@ -32,14 +35,14 @@ def event_type(kind: str, status: str) -> str:
 
 EVENT_TYPES = tuple(event_type(kind, status) for kind, statuses in RECORD_KINDS.items() for status in statuses)
 
-_PATTERN = re.compile(r"^(\*|(stk|b2c|balance)\.(\*|[a-z_]+))$")
+_PATTERN = re.compile(r"^(\*|(stk|b2c|balance|reversal)\.(\*|[a-z_]+))$")
 MAXIMUM_PATTERNS = 32
 
 
 @dataclass(frozen=True, slots=True)
 class TypeFilter:
-    """Which event types an endpoint or a feed reader wants: exact types, `stk.*` / `b2c.*` / `balance.*`, or `*`
-    for all."""
+    """Which event types an endpoint or a feed reader wants: exact types, `stk.*` / `b2c.*` / `balance.*` /
+    `reversal.*`, or `*` for all."""
 
     patterns: tuple[str, ...]
 

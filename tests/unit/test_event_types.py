@@ -10,6 +10,7 @@ from domain.event_types import EVENT_TYPES, TypeFilter, event_type
 from domain.payment import Payment, StkPushAccepted, StkResult
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
+from domain.reversals.reversal import ReversalStatus
 from tests.unit.fakes import FixedClock
 
 
@@ -18,7 +19,9 @@ def test_every_status_of_both_records_has_an_event_type() -> None:
     b2c = {event_type("b2c", status.value) for status in WithdrawalStatus}
 
     balance = {event_type("balance", status) for status in BALANCE_STATUSES}
-    assert stk | b2c | balance == set(EVENT_TYPES)
+    reversal = {event_type("reversal", status.value) for status in ReversalStatus}
+    assert stk | b2c | balance | reversal == set(EVENT_TYPES)
+    assert {"reversal.reversed", "reversal.failed"} <= reversal
     assert balance == {"balance.low", "balance.recovered"}
     assert "stk.succeeded" in stk and "b2c.failed" in b2c and "b2c.rejected" in b2c
 

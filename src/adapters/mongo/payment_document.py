@@ -63,6 +63,8 @@ class PaymentDocument(Model):
     # Absent from documents written before merchants could attach them: read as none given.
     reference: str | None = None
     metadata: dict[str, Any] | None = None
+    # Absent from documents written before reversals existed: read as not reversed.
+    reversal_id: str | None = None
     history: list[StatusChangeDocument] = Field(default_factory=list)
     version: int = 0
     # The transactional outbox: every write (insert or replace) sets it, in the same single-document step as the
@@ -98,6 +100,7 @@ def to_document(payment: Payment) -> PaymentDocument:
         check_attempts=payment.check_attempts,
         reference=None if payment.reference is None else payment.reference.text,
         metadata=None if payment.metadata is None else payment.metadata.as_dict(),
+        reversal_id=payment.reversal_id,
         history=to_history_documents(payment.history),
         version=payment.version,
     )
@@ -139,6 +142,7 @@ def to_payment(document: PaymentDocument) -> Payment:
         check_attempts=document.check_attempts,
         reference=None if document.reference is None else MerchantReference(document.reference),
         metadata=None if document.metadata is None else Metadata.stored(document.metadata),
+        reversal_id=document.reversal_id,
         history=to_history(document.history),
         version=document.version,
     )
