@@ -15,6 +15,7 @@ from migrations.steps import (
     m0012_rate_limits_off_the_store,
     m0014_c2b_collections,
     m0017_balances,
+    m0018_reversals,
 )
 
 STEPS = (
@@ -32,4 +33,5 @@ STEPS = (
     m0012_rate_limits_off_the_store,
     m0014_c2b_collections,
     m0017_balances,
+    m0018_reversals,
 )
