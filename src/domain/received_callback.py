@@ -21,6 +21,8 @@ class CallbackKind(StrEnum):
     B2C_STATUS = "b2c_status"
     BALANCE_RESULT = "balance_result"
     BALANCE_TIMEOUT = "balance_timeout"
+    REVERSAL_RESULT = "reversal_result"
+    REVERSAL_TIMEOUT = "reversal_timeout"
 
 
 def token_digest(token: str) -> str:

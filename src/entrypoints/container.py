@@ -28,6 +28,7 @@ from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_health import DarajaHealth
 from adapters.daraja.retry_policy import RetryPolicy
+from adapters.daraja.reversal_client import DarajaReversalClient, ReversalSettings
 from adapters.daraja.security_credential import bundled_certificate, security_credential
 from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_client import DarajaStkClient
@@ -49,6 +50,8 @@ from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.prompt_locks import MongoPromptLocks
 from adapters.mongo.record_counts import MongoRecordCounts
 from adapters.mongo.record_search import MongoRecordSearch
+from adapters.mongo.reversal_repository import MongoReversals
+from adapters.mongo.reversible_payments import MongoReversiblePayments
 from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.webhook_deliveries import MongoWebhookDeliveries
@@ -76,6 +79,10 @@ from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
+from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult
+from domain.reversals.use_cases.request_reversal import RequestReversal
+from domain.reversals.use_cases.show_reversal import ShowReversal
+from domain.reversals.use_cases.submit_reversal import SubmitNextReversal
 from domain.success_confirmation import ConfirmStkSuccess
 from domain.use_cases.apply_webhook_configuration import ApplyWebhookConfiguration
 from domain.use_cases.authenticate_api_key import AuthenticateApiKey
@@ -124,6 +131,8 @@ from entrypoints.settings import (
     B2C_TIMEOUT_PATH,
     BALANCE_RESULT_PATH,
     BALANCE_TIMEOUT_PATH,
+    REVERSAL_RESULT_PATH,
+    REVERSAL_TIMEOUT_PATH,
     STK_CALLBACK_PATH,
     ClientAuth,
     MpesaEnvironment,
@@ -171,6 +180,27 @@ def balance_settings(settings: Settings) -> BalanceSettings:
         result_base_url=settings.public_base_url + BALANCE_RESULT_PATH,
         timeout_base_url=settings.public_base_url + BALANCE_TIMEOUT_PATH,
     )
+
+
+def reversal_settings(settings: Settings) -> ReversalSettings:
+    # The shortcode the customers paid (the till, for Buy Goods), asked as the B2C initiator, who needs Daraja's
+    # Org Reversals Initiator role too (docs/reversals.md).
+    return ReversalSettings(
+        base_url=settings.resolved_daraja_base_url(),
+        receiver_party=settings.daraja_party_b or settings.shortcode(),
+        initiator_name=settings.b2c_initiator_name,
+        result_base_url=settings.public_base_url + REVERSAL_RESULT_PATH,
+        timeout_base_url=settings.public_base_url + REVERSAL_TIMEOUT_PATH,
+    )
+
+
+def handled(step: Callable[[], Awaitable[object | None]]) -> Callable[[], Awaitable[int]]:
+    """A step answering what it handled or None, as a PollingLoop step answering how much."""
+
+    async def count() -> int:
+        return 0 if await step() is None else 1
+
+    return count
 
 
 def counted(step: Callable[[], Awaitable[Sized]]) -> Callable[[], Awaitable[int]]:
@@ -746,6 +776,44 @@ class Container(containers.DeclarativeContainer):
         check_balance_when_due.provided.step_down,
         metrics=gateway_metrics,
     )
+
+    # Reversals: recorded before Daraja hears of them, sent once by their own loop under a lease, settled by the
+    # Result; the payment they refund is marked and its clients told.
+    reversals = providers.Singleton(MongoReversals, mongo_database)
+    reversible_payments = providers.Singleton(MongoReversiblePayments, mongo_database)
+    reversal_provider = providers.Singleton(
+        DarajaReversalClient,
+        http_client,
+        daraja_auth,
+        providers.Singleton(reversal_settings, settings),
+        security_credential,
+        breaker=daraja_breaker,
+        metrics=daraja_metrics,
+    )
+    submit_reversal = providers.Factory(
+        SubmitNextReversal, reversals, reversal_provider, clock, instance_id, settings.provided.worker_lease_seconds
+    )
+    reversal_worker = providers.Singleton(
+        PollingLoop,
+        "reversal_worker",
+        providers.Callable(handled, submit_reversal),
+        providers.Singleton(IdlePause, settings.provided.worker_poll_seconds, settings.provided.idle_poll_max_seconds),
+        metrics=gateway_metrics,
+    )
+    request_reversal = providers.Factory(
+        RequestReversal,
+        reversals,
+        reversible_payments,
+        clock,
+        identifiers,
+        idempotency_keys,
+        on_requested=reversal_worker.provided.wake,
+    )
+    show_reversal = providers.Factory(ShowReversal, reversals)
+    handle_reversal_result = providers.Factory(
+        HandleReversalResult, reversals, reversible_payments, broadcaster, clock
+    )
+    reversal_callback_token_known = providers.Singleton(CallbackTokenKnown, reversals)
 
     # C2B: Daraja's validation and confirmation calls for the shortcode, and the payment requests they are matched to.
     payment_requests = providers.Singleton(MongoPaymentRequests, mongo_database)

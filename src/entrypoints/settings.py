@@ -45,6 +45,8 @@ B2C_STATUS_PATH = "/api/v1/hooks/b2c/status"
 B2C_STATUS_TIMEOUT_PATH = "/api/v1/hooks/b2c/status-timeout"
 BALANCE_RESULT_PATH = "/api/v1/hooks/balance/result"
 BALANCE_TIMEOUT_PATH = "/api/v1/hooks/balance/queue"
+REVERSAL_RESULT_PATH = "/api/v1/hooks/reversal/result"
+REVERSAL_TIMEOUT_PATH = "/api/v1/hooks/reversal/queue"
 C2B_VALIDATION_PATH = "/api/v1/hooks/c2b/validation"
 C2B_CONFIRMATION_PATH = "/api/v1/hooks/c2b/confirmation"
 

@@ -32,6 +32,8 @@ from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.errors import CallbackRejectedError, DomainError, StoreUnavailableError, UnknownCallbackTokenError
 from domain.payment import StkResult
 from domain.received_callback import CallbackKind, DigestReason
+from domain.reversals.reversal import ReversalResult
+from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult
 from domain.transaction_status import TransactionStatusResult
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
@@ -42,6 +44,7 @@ from entrypoints.http.callback_sources import CallbackSources, SourceCheck
 from entrypoints.http.daraja_b2c_body import B2cResultEnvelope, parse_b2c_result
 from entrypoints.http.daraja_balance_body import BalanceResultEnvelope, parse_balance_result
 from entrypoints.http.daraja_callback_body import StkCallbackEnvelope, parse_stk_callback
+from entrypoints.http.daraja_reversal_body import ReversalResultEnvelope, parse_reversal_result
 from entrypoints.http.daraja_status_body import StatusResultEnvelope, parse_transaction_status
 from entrypoints.http.openapi_bodies import json_body
 from entrypoints.metrics import GatewayMetrics
@@ -53,6 +56,8 @@ from entrypoints.settings import (
     B2C_TIMEOUT_PATH,
     BALANCE_RESULT_PATH,
     BALANCE_TIMEOUT_PATH,
+    REVERSAL_RESULT_PATH,
+    REVERSAL_TIMEOUT_PATH,
     STK_CALLBACK_PATH,
 )
 
@@ -254,6 +259,56 @@ class DarajaCallbackController(Controller):
         arrival = Arrival(CallbackKind.BALANCE_TIMEOUT, hash, "balance_queue_timeout", balance_callback_token_known)
         return await _receive(
             request, arrival, parse_balance_result, apply, journal_callback, gateway_metrics, callback_sources
+        )
+
+    @post(
+        ["/api/v1/mpesa/reversal/result/{hash:str}", REVERSAL_RESULT_PATH + "/{hash:str}"],
+        status_code=200,
+        summary="Daraja's Transaction Reversal result (ResultURL)",
+        operation_class=json_body(
+            ReversalResultEnvelope, "Daraja's Reversal Result (docs/daraja.md#transaction-reversal)"
+        ),
+    )
+    async def reversal_result(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the per-reversal secret the gateway put in the ResultURL
+        handle_reversal_result: NamedDependency[HandleReversalResult],
+        reversal_callback_token_known: NamedDependency[NamesRecord],
+        journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
+    ) -> DarajaAnswer:
+        async def apply(result: ReversalResult, _journal_id: str) -> str:
+            return (await handle_reversal_result(hash, result)).value
+
+        arrival = Arrival(CallbackKind.REVERSAL_RESULT, hash, "reversal_result", reversal_callback_token_known)
+        return await _receive(
+            request, arrival, parse_reversal_result, apply, journal_callback, gateway_metrics, callback_sources
+        )
+
+    @post(
+        ["/api/v1/mpesa/reversal/queue/{hash:str}", REVERSAL_TIMEOUT_PATH + "/{hash:str}"],
+        status_code=200,
+        summary="Daraja's Transaction Reversal queue time-out notice (QueueTimeOutURL)",
+        operation_class=json_body(ReversalResultEnvelope, "Daraja's queue time-out notice, a Result envelope"),
+    )
+    async def reversal_queue_timeout(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the per-reversal secret the gateway put in the QueueTimeOutURL
+        handle_reversal_result: NamedDependency[HandleReversalResult],
+        reversal_callback_token_known: NamedDependency[NamesRecord],
+        journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
+    ) -> DarajaAnswer:
+        async def apply(result: ReversalResult, _journal_id: str) -> str:
+            return (await handle_reversal_result(hash, result, queue_timeout=True)).value
+
+        arrival = Arrival(CallbackKind.REVERSAL_TIMEOUT, hash, "reversal_queue_timeout", reversal_callback_token_known)
+        return await _receive(
+            request, arrival, parse_reversal_result, apply, journal_callback, gateway_metrics, callback_sources
         )
 
 
