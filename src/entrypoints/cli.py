@@ -304,14 +304,14 @@ def apikey_create(name: str, scopes: tuple[str, ...]) -> None:
 
 @apikey.command("list", epilog=_STORE_SETTINGS)
 def apikey_list() -> None:
-    """Every key (never its secret): id, name, created, last used (to the minute), revoked, extra scopes."""
+    """Every key (never its secret): id, name, created, last used (to the minute), extra scopes, revoked."""
     keys = _with_container(lambda container: container.list_api_keys()())
-    click.echo("id\tname\tcreated_at\tlast_used_at\trevoked_at\tscopes")
+    click.echo("id\tname\tcreated_at\tlast_used_at\tscopes\trevoked_at")
     for key in keys:
-        view = key.view()
-        columns = ("id", "name", "created_at", "last_used_at", "revoked_at")
-        scopes = ",".join(view["scopes"]) or "-"
-        click.echo("\t".join([*(str(view[column] or "-") for column in columns), scopes]))
+        view = {**key.view()}
+        view["scopes"] = ",".join(view["scopes"])
+        columns = ("id", "name", "created_at", "last_used_at", "scopes", "revoked_at")
+        click.echo("\t".join(str(view[column] or "-") for column in columns))
 
 
 @apikey.command("revoke", epilog=_STORE_SETTINGS)
