@@ -22,6 +22,14 @@ async def apply(database: AsyncDatabase[dict[str, Any]]) -> None:
         [("live_receipt", ASCENDING)], unique=True, partialFilterExpression={"live_receipt": {"$exists": True}}
     )
     await reversals.create_index([("status", ASCENDING), ("created_ms", ASCENDING)])
+    await reversals.create_index([("status", ASCENDING), ("next_check_ms", ASCENDING)])
+    # A Transaction Status answer finds its reversal by the digest of the open query's secret, which exists only
+    # while a query is open.
+    await reversals.create_index(
+        [("status_query_digest", ASCENDING)],
+        unique=True,
+        partialFilterExpression={"status_query_digest": {"$exists": True}},
+    )
     await reversals.create_index([("events_pending", ASCENDING), ("updated_at", ASCENDING)])
     # A reversal names the payment by its M-PESA receipt.
     await database[_PAYMENTS].create_index([("receipt", ASCENDING)])

@@ -57,6 +57,30 @@ class Payout:
         return "Failed"
 
 
+@dataclass(slots=True)
+class SimulatedReversal:
+    """A reversal the simulator accepted, as Transaction Status reports it: by Daraja's OriginatorConversationID."""
+
+    originator_conversation_id: str
+    conversation_id: str
+    receiver: str
+    original_receipt: str
+    amount: int
+    receipt: str
+    initiated_at: datetime
+    result_code: str | None = None
+    settled_at: datetime | None = None
+    timed_out: bool = False  # it expired in Daraja's queue: nothing was reversed
+
+    @property
+    def status(self) -> str:
+        if self.timed_out:
+            return "Expired"
+        if self.result_code is None:
+            return "Pending"
+        return "Completed" if self.result_code == REVERSAL_DONE else "Failed"
+
+
 @dataclass(frozen=True, slots=True)
 class Funds:
     utility: float
@@ -75,6 +99,7 @@ class Ledger:
     _paid_by_receipt: dict[str, StkTransaction] = field(default_factory=dict)
     _reversed_receipts: set[str] = field(default_factory=set)
     reversal_requests_per_receipt: Counter[str] = field(default_factory=Counter)
+    _reversals: dict[str, SimulatedReversal] = field(default_factory=dict)
     # The accounts an Account Balance query reports; payments and payouts move them (daraja_simulator.balances).
     balances: SimulatedBalances = field(default_factory=SimulatedBalances)
     stk_pushes_total: int = 0
@@ -175,6 +200,12 @@ class Ledger:
 
     def count_reversal_request(self, receipt: str) -> None:
         self.reversal_requests_per_receipt[receipt] += 1
+
+    def record_reversal(self, reversal: SimulatedReversal) -> None:
+        self._reversals[reversal.originator_conversation_id] = reversal
+
+    def find_reversal(self, originator_conversation_id: str | None) -> SimulatedReversal | None:
+        return None if originator_conversation_id is None else self._reversals.get(originator_conversation_id)
 
     def paid_push(self, receipt: str) -> StkTransaction | None:
         return self._paid_by_receipt.get(receipt)

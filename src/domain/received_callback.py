@@ -23,6 +23,7 @@ class CallbackKind(StrEnum):
     BALANCE_TIMEOUT = "balance_timeout"
     REVERSAL_RESULT = "reversal_result"
     REVERSAL_TIMEOUT = "reversal_timeout"
+    REVERSAL_STATUS = "reversal_status"
 
 
 def token_digest(token: str) -> str:

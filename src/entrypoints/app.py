@@ -89,6 +89,8 @@ _BRIDGED = (
     "show_reversal",
     "handle_reversal_result",
     "reversal_callback_token_known",
+    "handle_reversal_status",
+    "reversal_status_token_known",
 )
 
 

@@ -80,6 +80,9 @@ from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
 from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult
+from domain.reversals.use_cases.handle_reversal_status import HandleReversalStatusResult
+from domain.reversals.use_cases.mark_payment_reversed import MarkPaymentReversed
+from domain.reversals.use_cases.reconcile_reversals import ReconcileReversals
 from domain.reversals.use_cases.request_reversal import RequestReversal
 from domain.reversals.use_cases.show_reversal import ShowReversal
 from domain.reversals.use_cases.submit_reversal import SubmitNextReversal
@@ -132,6 +135,8 @@ from entrypoints.settings import (
     BALANCE_RESULT_PATH,
     BALANCE_TIMEOUT_PATH,
     REVERSAL_RESULT_PATH,
+    REVERSAL_STATUS_PATH,
+    REVERSAL_STATUS_TIMEOUT_PATH,
     REVERSAL_TIMEOUT_PATH,
     STK_CALLBACK_PATH,
     ClientAuth,
@@ -191,6 +196,8 @@ def reversal_settings(settings: Settings) -> ReversalSettings:
         initiator_name=settings.b2c_initiator_name,
         result_base_url=settings.public_base_url + REVERSAL_RESULT_PATH,
         timeout_base_url=settings.public_base_url + REVERSAL_TIMEOUT_PATH,
+        status_result_base_url=settings.public_base_url + REVERSAL_STATUS_PATH,
+        status_timeout_base_url=settings.public_base_url + REVERSAL_STATUS_TIMEOUT_PATH,
     )
 
 
@@ -489,6 +496,20 @@ class Container(containers.DeclarativeContainer):
         metrics=daraja_metrics,
     )
 
+    # Reversals' store and Daraja client, here because the reconciler below asks about them too.
+    reversals = providers.Singleton(MongoReversals, mongo_database)
+    reversible_payments = providers.Singleton(MongoReversiblePayments, mongo_database)
+    reversal_provider = providers.Singleton(
+        DarajaReversalClient,
+        http_client,
+        daraja_auth,
+        providers.Singleton(reversal_settings, settings),
+        security_credential,
+        breaker=daraja_breaker,
+        query_retry=query_retry,
+        metrics=daraja_metrics,
+    )
+
     # Server credentials: API keys (hashed in the store); verified keys are cached briefly in each process.
     api_keys = providers.Singleton(MongoApiKeys, mongo_database)
     authenticate_api_key = providers.Singleton(
@@ -633,12 +654,22 @@ class Container(containers.DeclarativeContainer):
         initial_delay_seconds=settings.provided.b2c_first_check_seconds,
         max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
     )
+    reconcile_reversals = providers.Factory(
+        ReconcileReversals,
+        reversals,
+        reversal_provider,
+        clock,
+        reconcile_random,
+        identifiers,
+        initial_delay_seconds=settings.provided.reversal_first_check_seconds,
+        max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
+    )
     reconciliation = providers.Singleton(
         ReconciliationLoop,
-        providers.List(reconcile_stk_payments, reconcile_withdrawals),
+        providers.List(reconcile_stk_payments, reconcile_withdrawals, reconcile_reversals),
         settings.provided.reconcile_poll_seconds,
         metrics=gateway_metrics,
-        kinds=["stk", "b2c"],
+        kinds=["stk", "b2c", "reversal"],
         max_idle_seconds=settings.provided.idle_poll_max_seconds,
     )
 
@@ -778,20 +809,15 @@ class Container(containers.DeclarativeContainer):
     )
 
     # Reversals: recorded before Daraja hears of them, sent once by their own loop under a lease, settled by the
-    # Result; the payment they refund is marked and its clients told.
-    reversals = providers.Singleton(MongoReversals, mongo_database)
-    reversible_payments = providers.Singleton(MongoReversiblePayments, mongo_database)
-    reversal_provider = providers.Singleton(
-        DarajaReversalClient,
-        http_client,
-        daraja_auth,
-        providers.Singleton(reversal_settings, settings),
-        security_credential,
-        breaker=daraja_breaker,
-        metrics=daraja_metrics,
-    )
+    # Result (or Transaction Status); the payment they refund is marked and its clients told.
     submit_reversal = providers.Factory(
-        SubmitNextReversal, reversals, reversal_provider, clock, instance_id, settings.provided.worker_lease_seconds
+        SubmitNextReversal,
+        reversals,
+        reversal_provider,
+        clock,
+        instance_id,
+        settings.provided.worker_lease_seconds,
+        providers.Callable(seconds, settings.provided.reversal_first_check_seconds),
     )
     reversal_worker = providers.Singleton(
         PollingLoop,
@@ -810,10 +836,13 @@ class Container(containers.DeclarativeContainer):
         on_requested=reversal_worker.provided.wake,
     )
     show_reversal = providers.Factory(ShowReversal, reversals)
-    handle_reversal_result = providers.Factory(
-        HandleReversalResult, reversals, reversible_payments, broadcaster, clock
-    )
+    mark_payment_reversed = providers.Factory(MarkPaymentReversed, reversible_payments, broadcaster, clock)
+    handle_reversal_result = providers.Factory(HandleReversalResult, reversals, mark_payment_reversed, clock)
+    handle_reversal_status = providers.Factory(HandleReversalStatusResult, reversals, mark_payment_reversed, clock)
     reversal_callback_token_known = providers.Singleton(CallbackTokenKnown, reversals)
+    reversal_status_token_known = providers.Singleton(
+        CallbackTokenKnown, providers.Singleton(OpenStatusQueries, reversals)
+    )
 
     # C2B: Daraja's validation and confirmation calls for the shortcode, and the payment requests they are matched to.
     payment_requests = providers.Singleton(MongoPaymentRequests, mongo_database)

@@ -53,6 +53,8 @@ def keyed_gateway(
         MONGODB_DATABASE=DATABASE,
         DARAJA_BASE_URL=simulator.url,
         WORKER_POLL_SECONDS="0.2",
+        REVERSAL_FIRST_CHECK_SECONDS="1",
+        RECONCILE_POLL_SECONDS="0.5",
     )
     yield gateway
     gateway.process.stop()
@@ -238,6 +240,46 @@ async def test_a_payment_already_reversed_at_m_pesa_fails_and_stays_unmarked(
     found = await asyncio.to_thread(wait_for_events, keyed_gateway, refunds_key, failed["id"], "reversal.failed")
     assert len(found) == 1
     assert again.status_code == 201  # a definitively failed reversal may be asked again
+
+
+async def test_a_reversal_whose_result_is_lost_is_settled_by_transaction_status_and_sent_once(
+    keyed_gateway: Gateway, simulator: Simulator, refunds_key: dict[str, str], reversals: Collection
+) -> None:
+    # The simulator reverses a payment of 9101 but posts no Result.
+    async with await SocketClient.connect(f"{keyed_gateway.wss}/mpesa/stk/lost", keyed_gateway.tls) as client:
+        payment = await paid(keyed_gateway, client, amount=9101)
+        with keyed_gateway.http() as http:
+            asked = http.post(REVERSALS, json={"receipt": payment["receipt"], "reason": "Refund"}, headers=refunds_key)
+        reversal_id = asked.json()["data"]["id"]
+        marked = await client.update_where(lambda data: data["id"] == payment["id"] and data["reversal_id"])
+
+    settled = await asyncio.to_thread(reversal_settled, keyed_gateway, refunds_key, reversal_id)
+
+    assert (settled["status"], settled["result_desc"]) == ("reversed", "Transaction Status: Completed")
+    assert settled["reversal_receipt"] not in (None, payment["receipt"])
+    assert marked["data"]["reversal_id"] == reversal_id
+    causes = [change["cause"] for change in reversals.find_one({"reversal_id": reversal_id})["history"]]
+    assert causes[-1] == "reconciler"
+    assert simulator.reversal_requests(payment["receipt"]) == 1
+
+
+async def test_a_reversal_that_timed_out_in_darajas_queue_is_unknown_until_transaction_status_fails_it(
+    keyed_gateway: Gateway, simulator: Simulator, refunds_key: dict[str, str], reversals: Collection
+) -> None:
+    # The simulator lets the reversal of a payment of 9408 expire in its queue: nothing is reversed.
+    async with await SocketClient.connect(f"{keyed_gateway.wss}/mpesa/stk/expired", keyed_gateway.tls) as client:
+        payment = await paid(keyed_gateway, client, amount=9408)
+    with keyed_gateway.http() as http:
+        asked = http.post(REVERSALS, json={"receipt": payment["receipt"], "reason": "Refund"}, headers=refunds_key)
+    reversal_id = asked.json()["data"]["id"]
+
+    settled = await asyncio.to_thread(reversal_settled, keyed_gateway, refunds_key, reversal_id)
+
+    statuses = [change["status"] for change in reversals.find_one({"reversal_id": reversal_id})["history"]]
+    # `sent` is there unless the notice overtook Daraja's answer to the request.
+    assert statuses[:2] == ["requested", "unknown"] and statuses[-2:] == ["unknown", "failed"]
+    assert (settled["status"], settled["result_desc"]) == ("failed", "Transaction Status: Expired")
+    assert simulator.reversal_requests(payment["receipt"]) == 1
 
 
 @pytest.mark.parametrize(

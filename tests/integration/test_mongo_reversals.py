@@ -18,6 +18,7 @@ from domain.payment import Payment, StkPushAccepted, StkResult
 from domain.phone import Phone
 from domain.reversals.errors import ReversalAlreadyRequestedError
 from domain.reversals.reversal import Reversal, ReversalAccepted, ReversalResult, ReversalStatus
+from domain.status_query import status_token_digest
 
 # Whole milliseconds, as the store keeps times.
 NOW = datetime(2026, 12, 4, 9, 0, 0, 123000, tzinfo=UTC)
@@ -183,3 +184,21 @@ async def test_every_write_of_a_reversal_puts_its_changes_in_the_outbox(database
     assert [(r.record_id, [c.status for c in r.history]) for r in pending] == [
         ("rev-1", ["requested", "unknown", "sent"])
     ]
+
+
+async def test_a_sent_reversal_comes_due_and_its_open_query_finds_it(database: MongoDatabase) -> None:
+    reversals = MongoReversals(database)
+    await reversals.add(reversal())
+    claimed = await sent(reversals)
+    assert await reversals.due_for_check(NOW + timedelta(seconds=60), 10) == []
+    due = await reversals.due_for_check(NOW + timedelta(minutes=3), 10)
+    assert [r.id for r in due] == ["rev-1"]
+
+    query = due[0].open_status_query("query-secret", NOW, NOW + timedelta(minutes=10))
+    await reversals.save(due[0])
+
+    found = await reversals.by_status_query(status_token_digest("query-secret"))
+    assert found is not None and found.status_query == due[0].status_query
+    assert query.originator_conversation_id == claimed.originator_conversation_id
+    assert await reversals.due_for_check(NOW + timedelta(minutes=3), 10) == []
+    assert await reversals.by_status_query(status_token_digest("another")) is None

@@ -122,3 +122,49 @@ async def test_the_identifier_type_under_its_correct_spelling_is_refused(daraja:
 
     assert refused.status_code == 400
     assert refused.json()["errorMessage"] == "Bad Request - Invalid RecieverIdentifierType"
+
+
+async def status_of(daraja: Daraja, originator_conversation_id: str) -> dict[str, Any]:
+    path = daraja.callback_path()
+    body = {
+        "Initiator": daraja.config.initiator_name,
+        "SecurityCredential": await daraja.credential(),
+        "CommandID": "TransactionStatusQuery",
+        "OriginalConversationID": originator_conversation_id,
+        "PartyA": "174379",
+        "IdentifierType": "4",
+        "ResultURL": daraja.receiver_url + path,
+        "QueueTimeOutURL": daraja.receiver_url + path + "/timeout",
+        "Remarks": "Reversal status",
+    }
+    assert (await daraja.post("/mpesa/transactionstatus/v1/query", body)).status_code == 200
+    [envelope] = await daraja.receiver.wait_for(path)
+    items = envelope["Result"]["ResultParameters"]["ResultParameter"]
+    return {item["Key"]: item.get("Value") for item in items}
+
+
+async def test_a_lost_result_leaves_transaction_status_to_report_the_reversal_completed(daraja: Daraja) -> None:
+    receipt = await paid_receipt(daraja, amount=9101)
+    path = daraja.callback_path()
+    accepted = await daraja.post(REVERSAL_PATH, await reversal_body(daraja, path, receipt, amount=9101))
+    await daraja.quiet()
+
+    status = await status_of(daraja, accepted.json()["OriginatorConversationID"])
+
+    assert daraja.receiver.bodies[path] == []
+    assert (status["TransactionStatus"], status["Amount"]) == ("Completed", 9101)
+    assert status["ReceiptNo"] not in ("", receipt)
+
+
+async def test_a_queue_time_out_reverses_nothing_and_status_reports_it_expired(daraja: Daraja) -> None:
+    receipt = await paid_receipt(daraja, amount=9408)
+    path = daraja.callback_path()
+    before = await working(daraja)
+    accepted = await daraja.post(REVERSAL_PATH, await reversal_body(daraja, path, receipt, amount=9408))
+    [notice] = await daraja.receiver.wait_for(path + "/timeout")
+
+    status = await status_of(daraja, accepted.json()["OriginatorConversationID"])
+
+    assert notice["Result"]["ResultCode"] == 1
+    assert status["TransactionStatus"] == "Expired"
+    assert await working(daraja) == before

@@ -11,6 +11,7 @@ from domain.errors import ConcurrentUpdateError
 from domain.payment import Payment
 from domain.reversals.errors import ReversalAlreadyRequestedError
 from domain.reversals.reversal import Reversal, ReversalAccepted, ReversalRequest, ReversalStatus
+from domain.status_query import StatusQueryRequest
 
 
 class FakeReversals:
@@ -46,6 +47,21 @@ class FakeReversals:
                 return leased
         return None
 
+    async def due_for_check(self, now: datetime, limit: int) -> list[Reversal]:
+        found = [
+            r
+            for r in self._by_id.values()
+            if r.status in (ReversalStatus.SENT, ReversalStatus.UNKNOWN)
+            and r.originator_conversation_id
+            and r.next_check_at is not None
+            and r.next_check_at <= now
+        ]
+        return copy.deepcopy(sorted(found, key=lambda r: r.next_check_at or now)[:limit])
+
+    async def by_status_query(self, token_digest: str) -> Reversal | None:
+        found = (r for r in self._by_id.values() if r.status_query and r.status_query.token_digest == token_digest)
+        return copy.deepcopy(next(found, None))
+
     async def unknown(self, limit: int) -> list[Reversal]:
         found = [r for r in self._by_id.values() if r.status is ReversalStatus.UNKNOWN and r.lease_owner is None]
         return copy.deepcopy(sorted(found, key=lambda r: r.created_at)[:limit])
@@ -80,6 +96,7 @@ class FakeReversalProvider:
 
     def __init__(self, during_request: Callable[[ReversalRequest], Awaitable[None]] | None = None) -> None:
         self.sent: list[ReversalRequest] = []
+        self.status_queries: list[StatusQueryRequest] = []
         self._error: Exception | None = None
         self._during_request = during_request
 
@@ -93,3 +110,6 @@ class FakeReversalProvider:
         if self._error is not None:
             raise self._error
         return ReversalAccepted(f"AG_20250314_{len(self.sent):04d}", f"29115-{len(self.sent)}-1")
+
+    async def request_transaction_status(self, query: StatusQueryRequest) -> None:
+        self.status_queries.append(query)

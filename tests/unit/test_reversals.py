@@ -1,5 +1,7 @@
 """Reversals of completed payments, with fakes that record state: what is stored, sent and published."""
 
+import random
+
 import pytest
 
 from domain.amount import Amount
@@ -21,9 +23,13 @@ from domain.reversals.errors import (
 )
 from domain.reversals.reversal import ReversalRequest, ReversalResult, ReversalStatus
 from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult, ReversalResultOutcome
+from domain.reversals.use_cases.handle_reversal_status import HandleReversalStatusResult
+from domain.reversals.use_cases.mark_payment_reversed import MarkPaymentReversed
+from domain.reversals.use_cases.reconcile_reversals import ReconcileReversals
 from domain.reversals.use_cases.request_reversal import RequestReversal, ReverseCommand
 from domain.reversals.use_cases.submit_reversal import SubmitNextReversal
 from domain.topics import stk_topic
+from domain.transaction_status import TransactionStatusResult
 from tests.unit.factories import PaymentFactory
 from tests.unit.fakes import FakeBroadcaster, FakeIdempotencyKeys, FixedClock, SequentialIdentifiers
 from tests.unit.reversal_fakes import FakeReversalProvider, FakeReversals, FakeReversiblePayments
@@ -47,7 +53,12 @@ class World:
         self.keys = FakeIdempotencyKeys()
         self.request = RequestReversal(self.reversals, self.payments, self.clock, SequentialIdentifiers(), self.keys)
         self.submit = SubmitNextReversal(self.reversals, self.provider, self.clock, "worker-1", 30)
-        self.result = HandleReversalResult(self.reversals, self.payments, self.broadcaster, self.clock)
+        mark = MarkPaymentReversed(self.payments, self.broadcaster, self.clock)
+        self.result = HandleReversalResult(self.reversals, mark, self.clock)
+        self.status_answer = HandleReversalStatusResult(self.reversals, mark, self.clock)
+        self.reconcile = ReconcileReversals(
+            self.reversals, self.provider, self.clock, random.Random(7), SequentialIdentifiers()
+        )
 
 
 def reversed_result(amount: int = 150, **overrides: object) -> ReversalResult:
@@ -323,3 +334,119 @@ async def test_a_result_for_an_unknown_token_is_rejected() -> None:
 
     with pytest.raises(UnknownCallbackTokenError):
         await world.result("no-such-token", reversed_result())
+
+
+def status_answer(status: str, amount: int = 150, originator: str = "29115-1-1") -> TransactionStatusResult:
+    return TransactionStatusResult("0", "ok", originator, status, "SKE52PAWR9", amount, "AG_20250314_0001")
+
+
+async def sent_and_overdue(world: World) -> str:
+    reversal = await world.request(ReverseCommand(RECEIPT, "Refund"))
+    await world.submit()
+    world.clock.advance(minutes=3)
+    return reversal.id
+
+
+async def test_an_overdue_reversal_is_asked_about_by_transaction_status_never_resent() -> None:
+    world = World(completed_payment())
+    reversal_id = await sent_and_overdue(world)
+
+    asked = await world.reconcile(10)
+    again = await world.reconcile(10)
+
+    assert (asked, again) == (1, 0)
+    assert [q.originator_conversation_id for q in world.provider.status_queries] == ["29115-1-1"]
+    assert len(world.provider.sent) == 1
+    assert world.reversals.get(reversal_id).status_query is not None
+
+
+async def test_a_completed_status_settles_it_reversed_and_marks_the_payment() -> None:
+    payment = completed_payment()
+    world = World(payment)
+    reversal_id = await sent_and_overdue(world)
+    await world.reconcile(10)
+    token = world.provider.status_queries[0].callback_token
+
+    outcome = await world.status_answer(token, status_answer("Completed"))
+
+    stored = world.reversals.get(reversal_id)
+    assert outcome is ReversalResultOutcome.REVERSED
+    assert (stored.status, stored.reversal_receipt) == (ReversalStatus.REVERSED, "SKE52PAWR9")
+    assert world.payments.get(payment.id).reversal_id == reversal_id
+
+
+async def test_a_failed_status_settles_it_failed_and_pending_changes_nothing() -> None:
+    world = World(completed_payment())
+    reversal_id = await sent_and_overdue(world)
+    await world.reconcile(10)
+    first = world.provider.status_queries[0].callback_token
+
+    pending = await world.status_answer(first, status_answer("Pending"))
+    world.clock.advance(minutes=10)
+    await world.reconcile(10)
+    second = world.provider.status_queries[1].callback_token
+    failed = await world.status_answer(second, status_answer("Failed"))
+
+    assert (pending, failed) == (ReversalResultOutcome.STILL_OPEN, ReversalResultOutcome.FAILED)
+    assert world.reversals.get(reversal_id).status is ReversalStatus.FAILED
+
+
+@pytest.mark.parametrize(
+    "answer", [status_answer("Completed", amount=149), status_answer("Completed", originator="29115-9-1")]
+)
+async def test_a_status_answer_that_contradicts_the_reversal_is_refused(answer: TransactionStatusResult) -> None:
+    world = World(completed_payment())
+    reversal_id = await sent_and_overdue(world)
+    await world.reconcile(10)
+
+    with pytest.raises(CallbackRejectedError):
+        await world.status_answer(world.provider.status_queries[0].callback_token, answer)
+
+    assert world.reversals.get(reversal_id).status is ReversalStatus.SENT
+
+
+async def test_an_answer_to_a_superseded_or_unknown_query_is_refused() -> None:
+    world = World(completed_payment())
+    await sent_and_overdue(world)
+    await world.reconcile(10)
+    world.clock.advance(minutes=10)
+    await world.reconcile(10)
+
+    for token in (world.provider.status_queries[0].callback_token, "never-asked"):
+        with pytest.raises(CallbackRejectedError):
+            await world.status_answer(token, status_answer("Completed"))
+
+
+async def test_a_reversal_daraja_never_named_is_not_asked_about() -> None:
+    world = World(completed_payment())
+    reversal = await world.request(ReverseCommand(RECEIPT, "Refund"))
+    world.provider.will_raise(ProviderOutcomeUnknownError("read time-out"))
+    await world.submit()
+    world.clock.advance(minutes=3)
+
+    asked = await world.reconcile(10)
+
+    assert asked == 0 and world.provider.status_queries == []
+    assert world.reversals.get(reversal.id).status is ReversalStatus.UNKNOWN
+
+
+async def test_a_queue_time_out_that_overtakes_darajas_answer_still_names_the_request_for_reconciliation() -> None:
+    world = World(completed_payment())
+    reversal = await world.request(ReverseCommand(RECEIPT, "Refund"))
+
+    async def time_out_first(_: ReversalRequest) -> None:
+        notice = ReversalResult("1", "The request timed out.", "AG_20250314_0001", "29115-1-1")
+        await world.result(reversal.callback_token, notice, queue_timeout=True)
+
+    world.provider = FakeReversalProvider(during_request=time_out_first)
+    world.submit = SubmitNextReversal(world.reversals, world.provider, world.clock, "worker-1", 30)
+    world.reconcile = ReconcileReversals(
+        world.reversals, world.provider, world.clock, random.Random(7), SequentialIdentifiers()
+    )
+    await world.submit()
+
+    asked = await world.reconcile(10)
+
+    stored = world.reversals.get(reversal.id)
+    assert (stored.status, stored.originator_conversation_id) == (ReversalStatus.UNKNOWN, "29115-1-1")
+    assert asked == 1 and len(world.provider.sent) == 1

@@ -11,6 +11,7 @@ from domain.description import Description
 from domain.resume_cursor import epoch_ms
 from domain.reversals.reversal import Reversal, ReversalStatus
 from domain.status_change import ChangeCause, StatusChange
+from domain.status_query import OpenStatusQuery
 
 COLLECTION = "reversals"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -41,6 +42,7 @@ def to_document(reversal: Reversal, version: int) -> dict[str, Any]:
         # Epoch milliseconds: the embedded store compares dates only to the whole second.
         "lease_until_ms": None if reversal.lease_expires_at is None else epoch_ms(reversal.lease_expires_at),
         "next_check_ms": None if reversal.next_check_at is None else epoch_ms(reversal.next_check_at),
+        "check_attempts": reversal.check_attempts,
         "history": [
             {"at": as_utc(c.at), "status": c.status, "cause": c.cause.value, "detail": c.detail, "snapshot": c.snapshot}
             for c in reversal.history
@@ -51,6 +53,10 @@ def to_document(reversal: Reversal, version: int) -> dict[str, Any]:
     }
     if reversal.holds_receipt:
         document["live_receipt"] = reversal.receipt
+    if reversal.status_query is not None:
+        # Left out, never null, while no query is open: its unique index is partial on `$exists`.
+        document["status_query_digest"] = reversal.status_query.token_digest
+        document["status_query_asked_ms"] = epoch_ms(reversal.status_query.asked_at)
     return document
 
 
@@ -77,12 +83,19 @@ def from_stored(stored: dict[str, Any]) -> Reversal:
         lease_owner=stored.get("lease_owner"),
         lease_expires_at=_moment(stored.get("lease_until_ms")),
         next_check_at=_moment(stored.get("next_check_ms")),
+        check_attempts=stored.get("check_attempts", 0),
+        status_query=_query(stored),
         history=[
             StatusChange(as_utc(c["at"]), c["status"], ChangeCause(c["cause"]), c.get("detail"), c.get("snapshot"))
             for c in stored.get("history") or []
         ],
         version=stored["version"],
     )
+
+
+def _query(stored: dict[str, Any]) -> OpenStatusQuery | None:
+    digest, asked = stored.get("status_query_digest"), _moment(stored.get("status_query_asked_ms"))
+    return None if digest is None or asked is None else OpenStatusQuery(digest, asked)
 
 
 def _moment(ms: int | None) -> datetime | None:

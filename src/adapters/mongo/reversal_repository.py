@@ -19,6 +19,8 @@ from domain.reversals.reversal import Reversal, ReversalStatus
 _CANDIDATES = 8
 _ROUNDS = 10
 _OLDEST_FIRST = [("created_ms", ASCENDING), ("reversal_id", ASCENDING)]
+_CHECK_ORDER = [("next_check_ms", ASCENDING), ("reversal_id", ASCENDING)]
+_AT_DARAJA = [ReversalStatus.SENT.value, ReversalStatus.UNKNOWN.value]
 
 
 class MongoReversals(Reversals):
@@ -67,14 +69,27 @@ class MongoReversals(Reversals):
         return None
 
     @translates_store_errors
+    async def due_for_check(self, now: datetime, limit: int) -> list[Reversal]:
+        # Only a reversal Daraja named has a next check (domain.reversals.reversal).
+        due = {"status": {"$in": _AT_DARAJA}, "next_check_ms": {"$lte": epoch_ms(now)}}
+        return await self._find(due, limit, _CHECK_ORDER)
+
+    @translates_store_errors
+    async def by_status_query(self, token_digest: str) -> Reversal | None:
+        stored = await self._collection.find_one(equal_to({"status_query_digest": token_digest}))
+        return None if stored is None else from_stored(stored)
+
+    @translates_store_errors
     async def unknown(self, limit: int) -> list[Reversal]:
         found = await self._find(equal_to({"status": ReversalStatus.UNKNOWN.value}), max(limit, 0) * 2)
         return [reversal for reversal in found if reversal.lease_owner is None][:limit]
 
-    async def _find(self, condition: dict[str, Any], limit: int) -> list[Reversal]:
+    async def _find(
+        self, condition: dict[str, Any], limit: int, sort: list[tuple[str, int]] = _OLDEST_FIRST
+    ) -> list[Reversal]:
         if limit <= 0:
             return []
-        cursor = self._collection.find(condition, sort=_OLDEST_FIRST, limit=limit)
+        cursor = self._collection.find(condition, sort=sort, limit=limit)
         return [from_stored(stored) async for stored in cursor]
 
     async def _replace(self, reversal: Reversal, read_version: int) -> bool:

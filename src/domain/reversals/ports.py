@@ -6,6 +6,7 @@ from typing import Protocol
 
 from domain.payment import Payment
 from domain.reversals.reversal import Reversal, ReversalAccepted, ReversalRequest
+from domain.status_query import StatusQueryRequest
 
 
 class Reversals(Protocol):
@@ -34,6 +35,15 @@ class Reversals(Protocol):
         hold the same one."""
 
     @abstractmethod
+    async def due_for_check(self, now: datetime, limit: int) -> list[Reversal]:
+        """Up to `limit` sent or unknown reversals Daraja named (an OriginatorConversationID) whose next check is not
+        after `now`, the longest-waiting first."""
+
+    @abstractmethod
+    async def by_status_query(self, token_digest: str) -> Reversal | None:
+        """The reversal whose open Transaction Status query has a secret with this digest."""
+
+    @abstractmethod
     async def unknown(self, limit: int) -> list[Reversal]:
         """Up to `limit` reversals whose outcome is unknown and not being sent, the oldest first."""
 
@@ -46,6 +56,12 @@ class ReversalProvider(Protocol):
         Raises ProviderRejectedError when M-PESA refuses the request, ProviderUnreachableError when it surely never
         arrived, and ProviderOutcomeUnknownError when it may have arrived but the answer was lost.
         """
+
+    @abstractmethod
+    async def request_transaction_status(self, query: StatusQueryRequest) -> None:
+        """Ask M-PESA how the reversal with this OriginatorConversationID stands; the answer arrives later at the
+        status URLs the query's own `callback_token` names. Harmless to repeat. Raises ProviderRejectedError when
+        M-PESA refuses the query and ProviderUnavailableError when it could not be asked."""
 
 
 class ReversiblePayments(Protocol):

@@ -33,7 +33,8 @@ from domain.errors import CallbackRejectedError, DomainError, StoreUnavailableEr
 from domain.payment import StkResult
 from domain.received_callback import CallbackKind, DigestReason
 from domain.reversals.reversal import ReversalResult
-from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult
+from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult, ReversalResultOutcome
+from domain.reversals.use_cases.handle_reversal_status import HandleReversalStatusResult
 from domain.transaction_status import TransactionStatusResult
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
@@ -57,6 +58,8 @@ from entrypoints.settings import (
     BALANCE_RESULT_PATH,
     BALANCE_TIMEOUT_PATH,
     REVERSAL_RESULT_PATH,
+    REVERSAL_STATUS_PATH,
+    REVERSAL_STATUS_TIMEOUT_PATH,
     REVERSAL_TIMEOUT_PATH,
     STK_CALLBACK_PATH,
 )
@@ -310,6 +313,57 @@ class DarajaCallbackController(Controller):
         return await _receive(
             request, arrival, parse_reversal_result, apply, journal_callback, gateway_metrics, callback_sources
         )
+
+    @post(
+        REVERSAL_STATUS_PATH + "/{hash:str}",
+        status_code=200,
+        summary="Daraja's Transaction Status answer about a reversal (ResultURL)",
+        operation_class=json_body(
+            StatusResultEnvelope, "Daraja's Transaction Status Result (docs/daraja.md#transaction-status)"
+        ),
+    )
+    async def reversal_status_result(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the single-use secret of one status query, which the gateway put in its ResultURL
+        handle_reversal_status: NamedDependency[HandleReversalStatusResult],
+        reversal_status_token_known: NamedDependency[NamesRecord],
+        journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
+    ) -> DarajaAnswer:
+        async def apply(result: TransactionStatusResult, _journal_id: str) -> str:
+            outcome = await handle_reversal_status(hash, result)
+            if outcome in (ReversalResultOutcome.REVERSED, ReversalResultOutcome.FAILED):
+                gateway_metrics.settled_by_reconciliation("reversal")
+            return outcome.value
+
+        arrival = Arrival(CallbackKind.REVERSAL_STATUS, hash, "reversal_status_result", reversal_status_token_known)
+        return await _receive(
+            request, arrival, parse_transaction_status, apply, journal_callback, gateway_metrics, callback_sources
+        )
+
+    @post(
+        REVERSAL_STATUS_TIMEOUT_PATH + "/{hash:str}",
+        status_code=200,
+        summary="Daraja's Transaction Status time-out about a reversal",
+    )
+    async def reversal_status_timeout(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the single-use secret of one status query, which the gateway put in its QueueTimeOutURL
+        handle_reversal_status: NamedDependency[HandleReversalStatusResult],
+        reversal_status_token_known: NamedDependency[NamesRecord],
+        journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
+    ) -> DarajaAnswer:
+        async def ignore(_result: bytes, _journal_id: str) -> str:
+            await handle_reversal_status.query_timed_out(hash)  # the reconciler asks again at its next check
+            return "ignored"
+
+        arrival = Arrival(CallbackKind.REVERSAL_STATUS, hash, "reversal_status_timeout", reversal_status_token_known)
+        return await _receive(request, arrival, bytes, ignore, journal_callback, gateway_metrics, callback_sources)
 
 
 async def _receive(

@@ -3,10 +3,10 @@ from enum import StrEnum
 import structlog
 
 from domain.errors import ConcurrentUpdateError, PaymentFinalError, UnknownCallbackTokenError
-from domain.ports import Broadcaster, Clock
-from domain.reversals.ports import Reversals, ReversiblePayments
-from domain.reversals.reversal import Reversal, ReversalResult, ReversalStatus
-from domain.topics import stk_topic
+from domain.ports import Clock
+from domain.reversals.ports import Reversals
+from domain.reversals.reversal import ReversalResult
+from domain.reversals.use_cases.mark_payment_reversed import MarkPaymentReversed
 
 logger = structlog.get_logger()
 
@@ -18,6 +18,7 @@ class ReversalResultOutcome(StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     DUPLICATE = "duplicate"
+    STILL_OPEN = "still_open"  # a Transaction Status answer that settled nothing ("Pending", or nothing found)
 
 
 class HandleReversalResult:
@@ -27,10 +28,8 @@ class HandleReversalResult:
     repeat of the Result finds the reversal final and finishes marking the payment.
     """
 
-    def __init__(
-        self, reversals: Reversals, payments: ReversiblePayments, broadcaster: Broadcaster, clock: Clock
-    ) -> None:
-        self._reversals, self._payments, self._broadcaster, self._clock = reversals, payments, broadcaster, clock
+    def __init__(self, reversals: Reversals, mark_payment: MarkPaymentReversed, clock: Clock) -> None:
+        self._reversals, self._mark_payment, self._clock = reversals, mark_payment, clock
 
     async def __call__(
         self, token: str, result: ReversalResult, *, queue_timeout: bool = False
@@ -61,18 +60,3 @@ class HandleReversalResult:
             await self._mark_payment(reversal)
             return ReversalResultOutcome(reversal.status.value)
         raise ConcurrentUpdateError("the reversal kept changing while its Result was applied")
-
-    async def _mark_payment(self, reversal: Reversal) -> None:
-        if reversal.status is not ReversalStatus.REVERSED:
-            return
-        for _ in range(_ATTEMPTS):
-            payment = await self._payments.by_receipt(reversal.receipt)
-            if payment is None or not payment.mark_reversed(reversal.id, self._clock.now()):
-                return
-            try:
-                await self._payments.save(payment)
-            except ConcurrentUpdateError:
-                continue
-            await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
-            return
-        raise ConcurrentUpdateError(f"payment {reversal.payment_id} kept changing while it was marked reversed")
