@@ -131,22 +131,6 @@ async def test_a_lease_is_taken_over_only_once_it_ended(database: MongoDatabase)
     assert late is not None and late.lease_owner == "worker-2"
 
 
-async def test_unknown_lists_reversals_whose_outcome_is_unknown_and_not_in_flight(database: MongoDatabase) -> None:
-    reversals = MongoReversals(database)
-    await reversals.add(reversal("rev-1"))
-    await reversals.add(reversal("rev-2", receipt="NLJ7RT6100", at=NOW + timedelta(seconds=1)))
-    in_flight = await reversals.claim_next("worker-1", NOW, NOW + timedelta(seconds=30))
-    assert in_flight is not None
-    in_flight.begin_sending(NOW)
-    await reversals.save(in_flight)
-    assert await reversals.unknown(10) == []
-
-    in_flight.mark_outcome_unknown(NOW)
-    await reversals.save(in_flight)
-
-    assert [r.id for r in await reversals.unknown(10)] == ["rev-1"]
-
-
 async def test_a_completed_payment_is_found_by_its_receipt_and_marked_reversed(database: MongoDatabase) -> None:
     payments = MongoPaymentRepository(database)
     payment = Payment.start(

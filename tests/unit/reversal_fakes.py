@@ -62,10 +62,6 @@ class FakeReversals:
         found = (r for r in self._by_id.values() if r.status_query and r.status_query.token_digest == token_digest)
         return copy.deepcopy(next(found, None))
 
-    async def unknown(self, limit: int) -> list[Reversal]:
-        found = [r for r in self._by_id.values() if r.status is ReversalStatus.UNKNOWN and r.lease_owner is None]
-        return copy.deepcopy(sorted(found, key=lambda r: r.created_at)[:limit])
-
     def all(self) -> list[Reversal]:
         return copy.deepcopy(list(self._by_id.values()))
 

@@ -79,11 +79,6 @@ class MongoReversals(Reversals):
         stored = await self._collection.find_one(equal_to({"status_query_digest": token_digest}))
         return None if stored is None else from_stored(stored)
 
-    @translates_store_errors
-    async def unknown(self, limit: int) -> list[Reversal]:
-        found = await self._find(equal_to({"status": ReversalStatus.UNKNOWN.value}), max(limit, 0) * 2)
-        return [reversal for reversal in found if reversal.lease_owner is None][:limit]
-
     async def _find(
         self, condition: dict[str, Any], limit: int, sort: list[tuple[str, int]] = _OLDEST_FIRST
     ) -> list[Reversal]:

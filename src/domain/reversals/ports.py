@@ -43,10 +43,6 @@ class Reversals(Protocol):
     async def by_status_query(self, token_digest: str) -> Reversal | None:
         """The reversal whose open Transaction Status query has a secret with this digest."""
 
-    @abstractmethod
-    async def unknown(self, limit: int) -> list[Reversal]:
-        """Up to `limit` reversals whose outcome is unknown and not being sent, the oldest first."""
-
 
 class ReversalProvider(Protocol):
     @abstractmethod
