@@ -15,7 +15,9 @@ from migrations.steps import (
     m0012_rate_limits_off_the_store,
     m0014_c2b_collections,
     m0017_balances,
-    m0018_reversals,
+    m0019_c2b_events,
+    m0021_prompt_holds_in_payments,
+    m0022_reversals,
 )
 
 STEPS = (
@@ -33,5 +35,7 @@ STEPS = (
     m0012_rate_limits_off_the_store,
     m0014_c2b_collections,
     m0017_balances,
-    m0018_reversals,
+    m0019_c2b_events,
+    m0021_prompt_holds_in_payments,
+    m0022_reversals,
 )

@@ -9,7 +9,9 @@ from domain.phone import Phone
 
 STK = "stk"
 B2C = "b2c"
-SCOPES = frozenset({STK, B2C})
+# Watching the C2B payments and payment requests of the subject: read only, like an STK payment's status.
+C2B = "c2b"
+SCOPES = frozenset({STK, B2C, C2B})
 # A subject becomes the topic and the stored hash: no slash, nothing a log or a URL would mangle.
 _SUBJECT = re.compile(r"^[A-Za-z0-9_.:@+=-]{1,128}$")
 

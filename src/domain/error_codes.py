@@ -19,6 +19,7 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
     WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
     WEBHOOK_DESTINATION_NOT_ALLOWED = "WEBHOOK_DESTINATION_NOT_ALLOWED"
+    C2B_NOT_CONFIGURED = "C2B_NOT_CONFIGURED"
     REVERSAL_PAYMENT_NOT_FOUND = "REVERSAL_PAYMENT_NOT_FOUND"
     REVERSAL_NOT_COMPLETED = "REVERSAL_NOT_COMPLETED"
     REVERSAL_ALREADY_REQUESTED = "REVERSAL_ALREADY_REQUESTED"
@@ -55,6 +56,10 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
     ErrorCode.WEBHOOK_DESTINATION_NOT_ALLOWED: (
         "The webhook URL's host is localhost or a loopback, private, link-local or other non-public address, which "
         "this gateway does not deliver to; nothing was registered (HTTP only)."
+    ),
+    ErrorCode.C2B_NOT_CONFIGURED: (
+        "C2B is not set up on this gateway (C2B_HOOK_SECRET is unset), so it has no validation and confirmation URLs "
+        "to register; nothing was sent to Daraja (HTTP and command line only)."
     ),
     ErrorCode.REVERSAL_PAYMENT_NOT_FOUND: (
         "No payment the gateway recorded carries that M-PESA receipt; nothing was stored or sent (HTTP only)."

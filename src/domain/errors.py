@@ -1,5 +1,6 @@
 """Every business error is a DomainError whose `code` comes from the catalogue."""
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from domain.error_codes import ErrorCode
@@ -42,6 +43,14 @@ class RateLimitedError(DomainError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message, [{"retry_after": retry_after}])
         self.retry_after = retry_after
+
+
+class PhoneHeldError(Exception):
+    """Raised by the payment store: another payment's PIN prompt holds the phone until `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"the phone is held by another open prompt until {until.isoformat()}")
+        self.until = until
 
 
 class StoreUnavailableError(DomainError):

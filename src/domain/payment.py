@@ -85,6 +85,9 @@ class Payment:
     # The merchant's own: `reference` is Daraja's AccountReference, `metadata` never leaves the gateway.
     reference: MerchantReference | None = None
     metadata: Metadata | None = None
+    # Until when this payment's PIN prompt holds its phone (one open prompt per phone), given by the prompt gate;
+    # a final payment, or one past this time, holds nothing. Not state: no history entry, never shown to clients.
+    phone_held_until: datetime | None = None
     # The reversal that gave this payment's money back (docs/reversals.md): set once, when M-PESA reports it done.
     # Not a state of its own: a reversed payment stays `success`, the payment M-PESA once completed.
     reversal_id: str | None = None
@@ -109,6 +112,11 @@ class Payment:
         payment.reference, payment.metadata = reference, metadata
         payment._record(now, ChangeCause.REQUEST)
         return payment
+
+    def holds_phone(self) -> bool:
+        """Whether this payment, as of its latest change, still holds its phone against a second open prompt."""
+        held_until = self.phone_held_until
+        return held_until is not None and not self.status.is_final and self.updated_at < held_until
 
     def stk_request(self) -> StkPushRequest:
         account_reference = self.reference.text if self.reference is not None else self.id[:STK_REFERENCE_LENGTH]

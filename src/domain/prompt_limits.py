@@ -4,14 +4,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import structlog
-
-from domain.errors import DomainError, RateLimitedError
+from domain.errors import PhoneHeldError, RateLimitedError
 from domain.payment import Payment
 from domain.phone import Phone
-from domain.ports import PromptLocks, RateLimiter
+from domain.ports import RateLimiter
 
-logger = structlog.get_logger()
 # The rate limiter's key of a phone's prompts: this, then the phone's MSISDN.
 _COUNTED = "stk-phone:"
 
@@ -28,49 +25,48 @@ class PromptLimits:
 
 
 class PromptGate:
-    """Refuses a push with RateLimitedError before anything is stored or sent.
+    """Refuses a push with RateLimitedError before anything is sent.
 
-    "One pending prompt per phone" is a lock on the phone, taken atomically for the payment before Daraja is asked
-    and given back when the payment is final (or refused); its expiry, the prompt's lifetime, frees a phone whose
-    payment never ends, so two pushes at the same instant can never both prompt.
+    "One pending prompt per phone" is held by the payment itself: `admit` gives it the phone until its prompt's
+    lifetime ends, and the payment store refuses (PhoneHeldError) a second payment holding the same phone while the
+    first is open, atomically, so two pushes at the same instant, on any instance, can never both prompt. The phone
+    is free again as soon as the payment is stored final (or refused), or once the lifetime has passed.
     """
 
-    def __init__(self, limiter: RateLimiter, locks: PromptLocks, limits: PromptLimits) -> None:
-        self._limiter, self._locks, self._limits = limiter, locks, limits
+    def __init__(self, limiter: RateLimiter, limits: PromptLimits) -> None:
+        self._limiter, self._limits = limiter, limits
 
-    async def admit(self, phone: Phone, payment_id: str, now: datetime) -> None:
-        """Let the payment prompt `phone`; it then holds the phone until `release_if_final` sees it final."""
+    async def admit(self, payment: Payment, now: datetime) -> None:
+        """Count the prompt against its phone's window (RateLimitedError past it) and let the payment hold the
+        phone; the store then refuses the payment if another open prompt holds it (`held_elsewhere`)."""
         limits = self._limits
-        if limits.one_pending:
-            held_until = await self._locks.acquire(phone, payment_id, now, now + limits.pending_lifetime)
-            if held_until is not None:
-                raise RateLimitedError(
-                    "this phone already has a payment prompt waiting for the customer", _seconds(held_until - now)
-                )
         if limits.per_phone > 0:
-            wait = await self._limiter.try_acquire(f"{_COUNTED}{phone.msisdn}", limits.per_phone, limits.window, now)
+            wait = await self._limiter.try_acquire(self._counted(payment.phone), limits.per_phone, limits.window, now)
             if wait is not None:
-                await self.release(phone, payment_id)
+                # Only prompts that are stored count: a refusal never eats into the window of a phone whose
+                # client pushed many times at once.
+                await self._limiter.give_back(self._counted(payment.phone), limits.window, now)
                 raise RateLimitedError(f"at most {limits.per_phone} prompts per phone in a window", _seconds(wait))
+        if limits.one_pending:
+            payment.phone_held_until = now + limits.pending_lifetime
+
+    async def held_elsewhere(self, payment: Payment, held: PhoneHeldError, now: datetime) -> RateLimitedError:
+        """The store refused the payment (another open prompt holds its phone): it never prompts, so its count is
+        given back; the refusal to raise."""
+        if self._limits.per_phone > 0:
+            await self._limiter.give_back(self._counted(payment.phone), self._limits.window, now)
+        return RateLimitedError(
+            "this phone already has a payment prompt waiting for the customer", _seconds(held.until - now)
+        )
 
     async def forget_counts(self, phone: Phone | None) -> None:
         """The simulator's reset: `phone` (or every phone) may be prompted STK_PROMPTS_PER_PHONE times again now.
         A prompt still open keeps its phone (one pending prompt per phone) until it ends."""
         await self._limiter.forget(_COUNTED + (phone.msisdn if phone is not None else ""))
 
-    async def release(self, phone: Phone, payment_id: str) -> None:
-        """The payment will never prompt (it was refused, or never stored): free its phone now."""
-        if not self._limits.one_pending:
-            return
-        try:
-            await self._locks.release(phone, payment_id)
-        except DomainError as error:
-            # The payment's own state is already stored; the lock's expiry frees the phone a little later.
-            logger.warning("stk_prompt_lock_kept", payment_id=payment_id, phone=phone.masked, reason=error.message)
-
-    async def release_if_final(self, payment: Payment) -> None:
-        if payment.status.is_final:
-            await self.release(payment.phone, payment.id)
+    @staticmethod
+    def _counted(phone: Phone) -> str:
+        return f"{_COUNTED}{phone.msisdn}"
 
 
 def _seconds(wait: timedelta) -> int:

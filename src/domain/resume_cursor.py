@@ -22,6 +22,11 @@ def epoch_ms(moment: datetime) -> int:
     return (moment - _EPOCH) // _MILLISECOND
 
 
+def from_epoch_ms(milliseconds: int) -> datetime:
+    """The moment `epoch_ms` gave `milliseconds` for (to the millisecond)."""
+    return _EPOCH + milliseconds * _MILLISECOND
+
+
 class Positioned(Protocol):
     """A payment or withdrawal: its id and its last change's time place it."""
 

@@ -38,6 +38,7 @@ from entrypoints.http.webhook_controller import WebhookController
 from entrypoints.settings import MpesaEnvironment
 from entrypoints.worker import stop_background
 from entrypoints.ws.b2c_listener import b2c_socket
+from entrypoints.ws.c2b_listener import c2b_socket
 from entrypoints.ws.stk_listener import stk_socket
 from migrations.runner import apply_migrations
 
@@ -85,6 +86,8 @@ _BRIDGED = (
     "validate_payment",
     "create_payment_request",
     "c2b_payment_by_trans_id",
+    "register_c2b_urls",
+    "c2b_catch_up",
     "request_reversal",
     "show_reversal",
     "handle_reversal_result",
@@ -149,6 +152,7 @@ def create_app(container: Container) -> Litestar:
         route_handlers=[
             stk_socket,
             b2c_socket,
+            c2b_socket,
             StkPushController,
             B2cWithdrawController,
             RecordsController,

@@ -254,7 +254,7 @@ def dev_cert() -> None:
 
 @main.command()
 @click.option("--subject", required=True, help="the client's stable id: its topic and stored hash")
-@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(["stk", "b2c"]))
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(["stk", "b2c", "c2b"]))
 @click.option("--ttl", default=3600, show_default=True, type=click.IntRange(min=1), help="seconds it stays valid")
 @click.option("--max-withdrawal", type=click.IntRange(min=1), help="the largest withdrawal it allows (KES)")
 @click.option("--phone", help="the only phone it may push to or withdraw for")
@@ -354,6 +354,28 @@ def balance_show() -> None:
         click.echo("no balance check yet", err=True)
     else:
         click.echo(f"last check {last['id']} at {last['requested_at']}: {last['status']}", err=True)
+
+
+@main.group(epilog=_ALL_SETTINGS)
+def c2b() -> None:
+    """C2B (customers paying the Paybill or Till): register the gateway's URLs with Daraja."""
+
+
+@c2b.command("register-urls", epilog=_ALL_SETTINGS)
+def c2b_register_urls() -> None:
+    """Register the validation and confirmation URLs (CALLBACK_BASE_URL, ending in C2B_HOOK_SECRET) for
+    C2B_SHORTCODE, and print what Daraja was told as JSON (the secret hidden). In production Daraja takes this once:
+    to change the URLs, delete them in the Daraja portal first (docs/c2b.md)."""
+    import json
+
+    settings = load_settings()
+    if settings.mpesa_env is MpesaEnvironment.SIMULATOR and not settings.daraja_base_url:
+        # A simulator started for this command alone would forget the URLs as soon as the command ends.
+        raise click.ClickException("with MPESA_ENV=simulator, set DARAJA_BASE_URL to the running simulator's address")
+    registered = _with_container(lambda container: container.register_c2b_urls()())
+    click.echo(json.dumps(registered.view(), indent=2))
+    if registered.already_registered:
+        click.echo(registered.note, err=True)
 
 
 def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:

@@ -24,6 +24,8 @@ from adapters.broadcast.waking_broadcaster import WakingBroadcaster
 from adapters.daraja.b2c_client import DarajaB2cClient
 from adapters.daraja.b2c_settings import B2cSettings
 from adapters.daraja.balance_client import BalanceSettings, DarajaBalanceClient
+from adapters.daraja.c2b_client import DarajaC2bClient
+from adapters.daraja.c2b_settings import C2bSettings
 from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_health import DarajaHealth
@@ -47,7 +49,6 @@ from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.leases import MongoLeases
 from adapters.mongo.payment_repository import MongoPaymentRepository
-from adapters.mongo.prompt_locks import MongoPromptLocks
 from adapters.mongo.record_counts import MongoRecordCounts
 from adapters.mongo.record_search import MongoRecordSearch
 from adapters.mongo.reversal_repository import MongoReversals
@@ -72,9 +73,12 @@ from domain.balances.use_cases.check_balance import CheckBalance
 from domain.balances.use_cases.check_when_due import CheckBalanceWhenDue
 from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.balances.use_cases.show_balances import ShowBalances
+from domain.c2b.hook_urls import C2bHookUrls
+from domain.c2b.use_cases.catch_up_open_requests import CatchUpOpenRequests
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest
 from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
+from domain.c2b.use_cases.register_urls import RegisterUrls
 from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
@@ -110,7 +114,7 @@ from domain.use_cases.read_event_feed import ReadEventFeed
 from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
 from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.use_cases.register_webhook import RegisterWebhook
-from domain.use_cases.relay_events import RelayEvents
+from domain.use_cases.relay_events import RELAY_BATCH, RELAY_GATHER_SECONDS, RelayEvents
 from domain.use_cases.remove_webhook import RemoveWebhook
 from domain.use_cases.replay_events import ReplayEvents
 from domain.use_cases.request_withdrawal import RequestWithdrawal
@@ -127,6 +131,7 @@ from entrypoints.idle_pause import IdlePause
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.polling_loop import PollingLoop
 from entrypoints.reconciler import ReconciliationLoop
+from entrypoints.relay_wake_up import RelayWakeUp
 from entrypoints.settings import (
     B2C_RESULT_PATH,
     B2C_STATUS_PATH,
@@ -134,6 +139,8 @@ from entrypoints.settings import (
     B2C_TIMEOUT_PATH,
     BALANCE_RESULT_PATH,
     BALANCE_TIMEOUT_PATH,
+    C2B_CONFIRMATION_PATH,
+    C2B_VALIDATION_PATH,
     REVERSAL_RESULT_PATH,
     REVERSAL_STATUS_PATH,
     REVERSAL_STATUS_TIMEOUT_PATH,
@@ -208,6 +215,20 @@ def handled(step: Callable[[], Awaitable[object | None]]) -> Callable[[], Awaita
         return 0 if await step() is None else 1
 
     return count
+
+
+def c2b_settings(settings: Settings) -> C2bSettings:
+    return C2bSettings(base_url=settings.resolved_daraja_base_url())
+
+
+def c2b_hook_urls(settings: Settings) -> C2bHookUrls | None:
+    """The URLs the C2B hooks are served at; none while C2B_HOOK_SECRET is unset (the hooks then answer 404)."""
+    if settings.c2b_hook_secret is None:
+        return None
+    base = settings.public_base_url
+    return C2bHookUrls(
+        base + C2B_VALIDATION_PATH, base + C2B_CONFIRMATION_PATH, settings.c2b_hook_secret.get_secret_value()
+    )
 
 
 def counted(step: Callable[[], Awaitable[Sized]]) -> Callable[[], Awaitable[int]]:
@@ -464,10 +485,7 @@ class Container(containers.DeclarativeContainer):
     idempotency_keys = providers.Singleton(MongoIdempotencyKeys, mongo_database)
     # Counted in Redis when there is one, else in this process: a store command per push saved (docs/store-shape.md).
     rate_limiter = providers.Singleton(prompt_counter, settings, redis_client, redis_outage)
-    prompt_locks = providers.Singleton(MongoPromptLocks, mongo_database)
-    prompt_gate = providers.Singleton(
-        PromptGate, rate_limiter, prompt_locks, providers.Callable(prompt_limits, settings)
-    )
+    prompt_gate = providers.Singleton(PromptGate, rate_limiter, providers.Callable(prompt_limits, settings))
     daily_allowance = providers.Singleton(MongoDailyAllowance, mongo_database)
     # The event relay's and webhook deliverer's waits between looks: every stored state change is published, and
     # wakes the relay (its events wait in the outbox); the relay wakes the deliverer when it numbered events.
@@ -477,8 +495,25 @@ class Container(containers.DeclarativeContainer):
     webhook_pause = providers.Singleton(
         IdlePause, settings.provided.webhook_poll_seconds, settings.provided.idle_poll_max_seconds
     )
+    # The event feed's store side; the relay numbers the records' state changes into it.
+    events = providers.Singleton(MongoEventLog, mongo_database)
+    event_outbox = providers.Singleton(MongoEventOutbox, mongo_database)
+    # A held lease is renewed at a third of its life, not on every step of its holder (adapters.renewing_leases).
+    leases = providers.Singleton(RenewingLeases, providers.Singleton(MongoLeases, mongo_database))
+    relay_events = providers.Singleton(
+        RelayEvents,
+        event_outbox,
+        events,
+        leases,
+        clock,
+        instance_id,
+        settings.provided.worker_lease_seconds,
+        full_look_every=providers.Callable(seconds, settings.provided.idle_poll_max_seconds),
+    )
     broadcaster = providers.Singleton(
-        WakingBroadcaster, providers.Singleton(ChannelsBroadcaster, channels), event_relay_pause.provided.wake
+        WakingBroadcaster,
+        providers.Singleton(ChannelsBroadcaster, channels),
+        providers.Singleton(RelayWakeUp, relay_events, event_relay_pause),
     )
     callback_journal = providers.Singleton(MongoCallbackJournal, mongo_database)
     callback_sources = providers.Singleton(callback_source_policy, settings)
@@ -564,7 +599,6 @@ class Container(containers.DeclarativeContainer):
         anomaly_log,
         confirm=providers.Callable(stk_success_confirmation, settings, payment_provider),
         recheck_after=providers.Callable(seconds, settings.provided.stk_first_check_seconds),
-        prompts=prompt_gate,
     )
     # One digest budget per process: see DIGESTS_PER_MINUTE.
     journal_callback = providers.Factory(JournalCallback, callback_journal, clock, providers.Singleton(DigestBudget))
@@ -642,7 +676,6 @@ class Container(containers.DeclarativeContainer):
         max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
         on_settled=providers.Callable(reconciled_stk_counter, gateway_metrics),
         anomalies=anomaly_log,
-        prompts=prompt_gate,
     )
     reconcile_withdrawals = providers.Factory(
         ReconcileWithdrawals,
@@ -696,10 +729,6 @@ class Container(containers.DeclarativeContainer):
     )
 
     # Events and webhooks: the relay numbers the records' state changes into the feed; the deliverer POSTs them.
-    events = providers.Singleton(MongoEventLog, mongo_database)
-    event_outbox = providers.Singleton(MongoEventOutbox, mongo_database)
-    # A held lease is renewed at a third of its life, not on every step of its holder (adapters.renewing_leases).
-    leases = providers.Singleton(RenewingLeases, providers.Singleton(MongoLeases, mongo_database))
     webhook_deliveries = providers.Singleton(MongoWebhookDeliveries, mongo_database)
     # Its own client: merchants' receivers get short time-outs and never share Daraja's connection pool, and every
     # connection goes only to an address the destination policy allows (SECURITY.md: webhook destinations).
@@ -731,15 +760,6 @@ class Container(containers.DeclarativeContainer):
     apply_webhook_configuration = providers.Factory(
         ApplyWebhookConfiguration, webhook_endpoints, events, clock, settings.provided.configured_webhooks.call()
     )
-    relay_events = providers.Singleton(
-        RelayEvents,
-        event_outbox,
-        events,
-        leases,
-        clock,
-        instance_id,
-        settings.provided.worker_lease_seconds,
-    )
     deliver_webhooks = providers.Singleton(
         DeliverWebhooks,
         webhook_endpoints,
@@ -763,6 +783,8 @@ class Container(containers.DeclarativeContainer):
         metrics=gateway_metrics,
         after_last=relay_events.provided.step_down,
         on_work=webhook_pause.provided.wake,
+        full_batch=RELAY_BATCH,
+        gather_seconds=RELAY_GATHER_SECONDS,
     )
     webhook_delivery = providers.Singleton(
         PollingLoop,
@@ -855,7 +877,24 @@ class Container(containers.DeclarativeContainer):
     validate_payment = providers.Factory(
         ValidatePayment, payment_requests, clock, settings.provided.c2b_validation_rule
     )
-    create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, identifiers, clock)
+    create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, broadcaster, identifiers, clock)
+    c2b_catch_up = providers.Factory(CatchUpOpenRequests, payment_requests, settings.provided.catch_up_max_updates)
+    c2b_provider = providers.Singleton(
+        DarajaC2bClient,
+        http_client,
+        daraja_auth,
+        providers.Singleton(c2b_settings, settings),
+        breaker=daraja_breaker,
+        query_retry=query_retry,
+        metrics=daraja_metrics,
+    )
+    register_c2b_urls = providers.Factory(
+        RegisterUrls,
+        c2b_provider,
+        settings.provided.registered_c2b_shortcode.call(),
+        settings.provided.c2b_validation_rule,
+        providers.Callable(c2b_hook_urls, settings),
+    )
     # Closing a request frees its account reference (one open request per reference): without this loop an expired
     # request would hold it for ever. Several instances may run it: a close is a conditional save.
     c2b_expiry = providers.Singleton(

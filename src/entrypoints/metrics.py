@@ -37,7 +37,7 @@ class StoreCommandCounts(Protocol):
 
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-ENDPOINTS = ("stk", "b2c")
+ENDPOINTS = ("stk", "b2c", "c2b")
 
 
 class GatewayMetrics:

@@ -1,6 +1,6 @@
-"""A background loop for the event relay and the webhook deliverer: a step runs again at once while it finds work;
-otherwise it waits longer each time, up to a cap, unless woken (entrypoints.idle_pause). Inside
-`serve` (WORKER_ENABLED) and in `mpesa-gateway worker` alike."""
+"""A background loop for the event relay and the webhook deliverer: a step runs again at once while it finds work
+(for a step that works in batches, while it finds full batches); otherwise it waits longer each time, up to a cap,
+unless woken (entrypoints.idle_pause). Inside `serve` (WORKER_ENABLED) and in `mpesa-gateway worker` alike."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -26,12 +26,17 @@ class PollingLoop:
         before_first: Callable[[], Awaitable[None]] | None = None,
         after_last: Callable[[], Awaitable[None]] | None = None,
         on_work: Callable[[], None] | None = None,
+        full_batch: int = 1,
+        gather_seconds: float = 0.0,
     ) -> None:
         """`step` answers how much it did (0: nothing waiting); `pause` is its wait between looks, which whoever
         makes work for it may wake; `before_first` runs once, retried until it works; `after_last` runs once when
-        the loop stops; `on_work` is told when a step did something."""
+        the loop stops; `on_work` is told when a step did something; a step that did less than `full_batch` found
+        all there was, so the loop waits (or is woken) before the next; after each wait it lets the work of a burst
+        gather for `gather_seconds`, so one step takes many at once."""
         self._name, self._step, self._pause, self._metrics = name, step, pause, metrics
         self._before_first, self._after_last, self._on_work = before_first, after_last, on_work
+        self._full_batch, self._gather_seconds = full_batch, gather_seconds
         self._stopping = asyncio.Event()
 
     def wake(self) -> None:
@@ -50,7 +55,7 @@ class PollingLoop:
                 if self._before_first is not None:
                     await self._before_first()
                     self._before_first = None
-                busy = await self._step() > 0
+                done = await self._step()
             except StoreUnavailableError:
                 logger.warning(f"{self._name}_waiting_for_store")
                 await self._pause.wait(_PAUSE_AFTER_FAULT_SECONDS)
@@ -61,12 +66,14 @@ class PollingLoop:
                 continue
             if self._metrics is not None:
                 self._metrics.loop_ran(self._name)
-            if busy:
+            if done > 0:
                 self._pause.found_work()
                 if self._on_work is not None:
                     self._on_work()
-            else:
+            if done < self._full_batch:
                 await self._pause.idle()
+                if self._gather_seconds > 0 and not self._stopping.is_set():
+                    await asyncio.sleep(self._gather_seconds)
         if self._after_last is not None:
             try:
                 await self._after_last()

@@ -35,6 +35,8 @@ SIMULATOR_CONSUMER_KEY = "simulator-consumer-key"
 SIMULATOR_CONSUMER_SECRET = "simulator-consumer-secret"  # noqa: S105
 SIMULATOR_INITIATOR_PASSWORD = "Safaricom999!*!"  # noqa: S105
 SANDBOX_SHORTCODE = "174379"
+# The sandbox's C2B test Paybill: its STK shortcode cannot hold C2B URLs (docs/daraja.md#c2b-register-url).
+SANDBOX_C2B_SHORTCODE = "600984"
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
 # Daraja refuses callback URLs containing "mpesa" (docs/daraja.md#callback-url-rules), so the gateway hands it these
 # paths; the older /api/v1/mpesa/... callback paths, which existing deployments registered, are served too.
@@ -211,6 +213,11 @@ class Settings(BaseSettings):
     c2b_validation_rule: ValidationRule = Field(
         ValidationRule.ACCEPT_ALL,
         description="Which C2B payments validation accepts: accept_all, known_references, exact_amount.",
+    )
+    c2b_shortcode: str | None = Field(
+        None,
+        pattern="^[0-9]{5,7}$",
+        description="Paybill or till number whose C2B validation and confirmation URLs the gateway registers.",
     )
     worker_enabled: bool = Field(True, description="Run the B2C worker and the reconciler inside serve.")
     worker_lease_seconds: float = Field(
@@ -519,6 +526,9 @@ class Settings(BaseSettings):
 
     def shortcode(self) -> str:
         return self.daraja_shortcode or SANDBOX_SHORTCODE
+
+    def registered_c2b_shortcode(self) -> str:
+        return self.c2b_shortcode or self.daraja_shortcode or SANDBOX_C2B_SHORTCODE
 
     def passkey(self) -> str:
         return self.daraja_passkey.get_secret_value() if self.daraja_passkey else SANDBOX_PASSKEY

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
 from entrypoints.secret_files import SECRET_SETTINGS
-from entrypoints.settings import MpesaEnvironment, Settings
+from entrypoints.settings import SANDBOX_C2B_SHORTCODE, MpesaEnvironment, Settings
 
 REGENERATE = "mpesa-gateway config --markdown > docs/configuration.md"
 
@@ -29,6 +29,7 @@ _FORMS = {
     "daraja_shortcode": "digits",
     "daraja_party_b": "digits",
     "b2c_shortcode": "digits",
+    "c2b_shortcode": "digits",
     "callback_allowed_networks": "comma-separated addresses or CIDRs",
     "trusted_proxies": "comma-separated addresses or CIDRs",
     "webhook_allowed_networks": "comma-separated CIDRs",
@@ -58,6 +59,7 @@ def _when_unset(settings: Settings) -> dict[str, str]:
             else f"`{settings.resolved_daraja_base_url()}`"
         ),
         "daraja_party_b": "`DARAJA_SHORTCODE`",
+        "c2b_shortcode": f"`DARAJA_SHORTCODE` when set, else `{SANDBOX_C2B_SHORTCODE}`",
         "daraja_certificate_file": (
             "the simulator's own certificate" if simulator else f"Safaricom's {settings.mpesa_env.value} certificate"
         ),

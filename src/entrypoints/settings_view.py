@@ -35,6 +35,9 @@ def _in_effect(settings: Settings) -> dict[str, str]:
         ),
     }
     effective["daraja_party_b"] = f"{settings.shortcode()}  # unset: the shortcode"
+    effective["c2b_shortcode"] = (
+        f"{settings.registered_c2b_shortcode()}  # unset: DARAJA_SHORTCODE, else the sandbox's C2B Paybill"
+    )
     effective["daraja_certificate_file"] = (
         "  # unset: the simulator's own certificate, fetched from it"
         if simulator

@@ -141,7 +141,9 @@ async def test_of_concurrent_pushes_to_one_phone_exactly_one_prompts_and_the_nex
         after_it_is_final = await http.post("/api/v1/mpesa/stk/push", json=body)
 
     assert (len(prompted), len(refused)) == (1, pushes - 1)
+    # Each refused, by the open prompt or, for those counted past STK_PROMPTS_PER_PHONE at the same instant, by the
+    # window; none of them uses up the window, so the phone is not locked out once the prompt is final.
     for refusal in refused:
-        assert_rate_limited(refusal, 120)
+        assert_rate_limited(refusal, 3600)
     assert after_it_is_final.status_code == 201
     assert simulator.stats()["stk_push_requests"]["per_phone"][phone] == 2  # type: ignore[index]

@@ -35,7 +35,6 @@ RECORDS = (
     "b2c_withdrawals",
     "idempotency_keys",
     "b2c_daily_totals",
-    "stk_prompt_locks",
     "c2b_requests",
     "c2b_payments",
 )

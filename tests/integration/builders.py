@@ -36,6 +36,7 @@ class PaymentFactory(DataclassFactory[Payment]):
     check_attempts = 0
     reference = None
     metadata = None
+    phone_held_until = None
     version = 0
 
     @classmethod

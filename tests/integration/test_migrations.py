@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.client import MongoAsyncClient, MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
@@ -118,3 +119,30 @@ async def test_a_store_counting_prompts_in_rate_limits_loses_that_collection(emp
 
     assert "rate_limits_off_the_store" in applied
     assert "rate_limits" not in await empty_database.list_collection_names()
+
+
+async def test_open_prompts_locked_in_their_own_collection_move_into_their_payments(
+    empty_database: MongoDatabase,
+) -> None:
+    before = [step for step in STEPS if step.VERSION < 21]
+    await apply_migrations(empty_database, steps=before)
+    now = datetime.now(UTC).replace(microsecond=0)
+    payments, locks = empty_database["stk_payments"], empty_database["stk_prompt_locks"]
+    for payment_id, phone, status in (("open", "254708374149", "pending"), ("done", "254708374150", "success")):
+        await payments.insert_one({"payment_id": payment_id, "phone": phone, "status": status, "version": 1})
+        await locks.insert_one(
+            {"_id": phone, "holder": payment_id, "acquired_at": now, "expires_at": now + timedelta(minutes=2)}
+        )
+
+    applied = await apply_migrations(empty_database)
+
+    open_payment = await payments.find_one({"payment_id": "open"})
+    done_payment = await payments.find_one({"payment_id": "done"})
+    assert "prompt_holds_in_payments" in applied
+    assert "stk_prompt_locks" not in await empty_database.list_collection_names()
+    assert open_payment is not None and open_payment["prompt_phone"] == "254708374149"
+    assert open_payment["prompt_until_ms"] == int((now + timedelta(minutes=2)).timestamp() * 1000)
+    assert done_payment is not None and "prompt_phone" not in done_payment
+    # The moved hold still refuses a second open payment for the phone.
+    with pytest.raises(DuplicateKeyError):
+        await payments.insert_one({"payment_id": "second", "phone": "254708374149", "prompt_phone": "254708374149"})

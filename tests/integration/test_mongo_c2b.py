@@ -98,6 +98,26 @@ async def test_only_open_requests_past_their_expiry_are_due(database: MongoDatab
     assert [r.id for r in after] == ["req-1"]
 
 
+async def test_the_open_requests_of_a_hash_are_found_most_recently_changed_first(database: MongoDatabase) -> None:
+    requests = MongoPaymentRequests(database)
+    older, newer = request("req-1", "A1"), request("req-2", "A2")
+    newer.updated_at = NOW + timedelta(seconds=5)
+    closed = request("req-3", "A3")
+    closed.apply(paid(100, ref="A3"), NOW)
+    elsewhere = PaymentRequest.create(
+        "req-4", "hash-2", AccountReference("A4"), AmountRule.OPEN, None, NOW + timedelta(hours=1), NOW
+    )
+    for each in (older, newer, closed, elsewhere):
+        await requests.add(each)
+
+    found = await requests.open_on("hash-1", 10)
+    first = await requests.open_on("hash-1", 1)
+
+    assert [r.id for r in found] == ["req-2", "req-1"]
+    assert [r.id for r in first] == ["req-2"]
+    assert found[1] == older
+
+
 async def test_a_payment_is_stored_once_per_trans_id_and_reads_back(database: MongoDatabase) -> None:
     payments = MongoC2bPayments(database)
     confirm = ConfirmPayment(MongoPaymentRequests(database), payments, FakeBroadcaster(), FixedClock(NOW))

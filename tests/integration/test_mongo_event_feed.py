@@ -3,12 +3,18 @@
 import asyncio
 from datetime import timedelta
 
+from adapters.mongo.c2b_payment_repository import MongoC2bPayments
+from adapters.mongo.c2b_request_repository import MongoPaymentRequests
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.event_log import MongoEventLog
 from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.amount import Amount
+from domain.c2b.account_reference import AccountReference
+from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
+from domain.c2b.payer import Payer
+from domain.c2b.payment_request import AmountRule, PaymentRequest
 from domain.description import Description
 from domain.event import Event
 from domain.payment import Payment, StkPushAccepted
@@ -197,3 +203,69 @@ async def test_marking_records_relayed_at_once_leaves_a_newer_write_pending(data
 
     [still] = await outbox.pending(10)
     assert (still.record_id, still.version) == ("pay-b", 1)
+
+
+async def test_a_look_at_some_kinds_reads_only_their_collections(database: MongoDatabase) -> None:
+    await MongoPaymentRepository(database).add(new_payment("pay-kinds"))
+    await MongoWithdrawalRepository(database).add(
+        Withdrawal.start(
+            withdrawal_id="wd-kinds",
+            hash_=HASH,
+            phone=Phone("254712345678"),
+            amount=Amount(500),
+            description=Description("Payout"),
+            originator_conversation_id="oc-kinds",
+            callback_token="token-wd-kinds",
+            now=CREATED_AT,
+        )
+    )
+    outbox = MongoEventOutbox(database)
+
+    only_payments = await outbox.pending(10, frozenset({"stk"}))
+    only_withdrawals = await outbox.pending(10, frozenset({"b2c"}))
+    every_kind = await outbox.pending(10)
+
+    assert [record.record_id for record in only_payments] == ["pay-kinds"]
+    assert [record.record_id for record in only_withdrawals] == ["wd-kinds"]
+    assert sorted(record.record_id for record in every_kind) == ["pay-kinds", "wd-kinds"]
+
+
+async def test_a_c2b_payment_and_the_request_it_settles_are_in_the_outbox_until_relayed(
+    database: MongoDatabase,
+) -> None:
+    requests, c2b_payments, outbox = (
+        MongoPaymentRequests(database),
+        MongoC2bPayments(database),
+        MongoEventOutbox(database),
+    )
+    request = PaymentRequest.create(
+        "req-outbox",
+        HASH,
+        AccountReference.parse("INV-9"),
+        AmountRule.EXACT,
+        100,
+        CREATED_AT + timedelta(hours=1),
+        CREATED_AT,
+    )
+    await requests.add(request)
+    open_request_pending = await outbox.pending(10)
+    transaction = C2bTransaction("TLK4OUTBOX1", 100, "600984", "INV-9", Payer("2547 ***** 126"))
+    at = CREATED_AT + timedelta(minutes=1)
+    await c2b_payments.record(C2bPayment(transaction, at, PaymentMatch.APPLIED, request.id, HASH))
+    request.apply(transaction, at)
+    await requests.save(request)
+
+    pending = await outbox.pending(10)
+    await outbox.mark_all_relayed(pending)
+
+    assert open_request_pending == []  # an open request has no event yet
+    assert [(r.record_kind, r.record_id) for r in pending] == [
+        ("c2b.payment", "TLK4OUTBOX1"),
+        ("c2b.request", "req-outbox"),
+    ]
+    payment, paid = pending
+    assert [change.status for change in payment.history] == ["received"]
+    assert payment.current_view["trans_id"] == "TLK4OUTBOX1"
+    assert [change.status for change in paid.history] == ["paid"]
+    assert paid.history[0].snapshot == unversioned(request.view())
+    assert await outbox.pending(10) == []

@@ -117,3 +117,22 @@ async def test_readiness_says_whether_redis_answers(redis: RedisServer, clients:
     down = await health.check()
 
     assert (up, down) == (True, False)
+
+
+async def test_a_use_given_back_frees_its_place_for_every_instance_and_never_goes_below_zero(
+    clients: list[Redis], now: datetime
+) -> None:
+    a, b = limiter(clients[0]), limiter(clients[1])
+    key = f"stk-phone:{uuid.uuid4().hex}"
+    never_counted = f"stk-phone:{uuid.uuid4().hex}"
+
+    assert await a.try_acquire(key, 1, WINDOW, now) is None
+    assert await b.try_acquire(key, 1, WINDOW, now) is not None
+    await b.give_back(key, WINDOW, now)  # the refused use
+    await a.give_back(key, WINDOW, now)  # the one that did not happen after all
+    await a.give_back(key, WINDOW, now)  # one too many: stays at zero
+    await a.give_back(never_counted, WINDOW, now)
+
+    assert await b.try_acquire(key, 1, WINDOW, now) is None
+    assert await a.try_acquire(key, 1, WINDOW, now) is not None
+    assert await clients[0].keys(f"test:rate:{never_counted}:*") == []  # no counter without an expiry

@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from adapters.mongo.client import MongoAsyncClient, create_mongo_client
 from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.embedded_server import EmbeddedMongo
+from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.record_counts import MongoRecordCounts
 from entrypoints.metrics import GatewayMetrics
 
@@ -56,3 +57,20 @@ async def test_metrics_export_the_counts_and_leave_out_the_scrapes_own_reads(
     assert counter.while_scraping > 0
     assert 'mpesa_store_commands_total{collection="stk_payments",command="insert"} 1.0' in exposition
     assert f"mpesa_store_scrape_commands_total {float(counter.while_scraping)}" in exposition
+
+
+async def test_the_relays_look_at_one_kind_of_record_is_one_find(
+    counted_client: tuple[StoreCommandCounter, MongoAsyncClient],
+) -> None:
+    counter, client = counted_client
+    outbox = MongoEventOutbox(client["command_counter_test"])
+
+    before = counter.total()
+    await outbox.pending(100, frozenset({"stk"}))
+    one_kind = counter.total() - before
+    before = counter.total()
+    await outbox.pending(100)
+    every_kind = counter.total() - before
+
+    assert one_kind == 1
+    assert every_kind == 5  # payments, withdrawals, account balances, C2B payments, C2B payment requests

@@ -4,9 +4,10 @@ import asyncio
 import copy
 from datetime import datetime
 
-from domain.c2b.confirmation import C2bPayment
+from domain.c2b.confirmation import C2bPayment, C2bTransaction
 from domain.c2b.errors import ReferenceTakenError
 from domain.c2b.payment_request import PaymentRequest, RequestStatus
+from domain.c2b.provider import PullRegistration, QrImage, QrRequest, UrlRegistration
 from domain.errors import ConcurrentUpdateError
 
 
@@ -45,6 +46,10 @@ class FakePaymentRequests:
         due = [r for r in self._by_id.values() if r.status is RequestStatus.OPEN and r.expires_at < expired_before]
         return [copy.deepcopy(r) for r in sorted(due, key=lambda r: r.expires_at)[:limit]]
 
+    async def open_on(self, hash_: str, limit: int) -> list[PaymentRequest]:
+        found = [r for r in self._by_id.values() if r.hash == hash_ and r.status is RequestStatus.OPEN]
+        return [copy.deepcopy(r) for r in sorted(found, key=lambda r: r.updated_at, reverse=True)[:limit]]
+
     def get(self, request_id: str) -> PaymentRequest:
         return copy.deepcopy(self._by_id[request_id])
 
@@ -62,3 +67,25 @@ class FakeC2bPayments:
     async def by_trans_id(self, trans_id: str) -> C2bPayment | None:
         found = self.by_id.get(trans_id)
         return copy.deepcopy(found) if found is not None else None
+
+
+class FakeC2bProvider:
+    """Daraja's C2B side: records each URL registration it is sent, or answers with the error it is given."""
+
+    def __init__(self) -> None:
+        self.registrations: list[UrlRegistration] = []
+        self.refusal: Exception | None = None
+
+    async def register_urls(self, registration: UrlRegistration) -> None:
+        if self.refusal is not None:
+            raise self.refusal
+        self.registrations.append(registration)
+
+    async def register_pull(self, registration: PullRegistration) -> bool:
+        raise NotImplementedError
+
+    async def pull_transactions(self, shortcode: str, start: datetime, end: datetime) -> list[C2bTransaction]:
+        raise NotImplementedError
+
+    async def generate_qr(self, request: QrRequest) -> QrImage:
+        raise NotImplementedError

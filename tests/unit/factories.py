@@ -63,6 +63,7 @@ class PaymentFactory(DataclassFactory[Payment]):
     check_attempts = 0
     reference = None
     metadata = None
+    phone_held_until = None
     reversal_id = None
     version = 0
 

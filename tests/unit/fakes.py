@@ -11,10 +11,9 @@ from typing import Any
 
 from domain.anomaly import Anomaly, AnomalyKind
 from domain.api_key import ApiKey
-from domain.errors import ConcurrentUpdateError, StoreUnavailableError
+from domain.errors import ConcurrentUpdateError, PhoneHeldError, StoreUnavailableError
 from domain.idempotency import IDEMPOTENCY_WINDOW
 from domain.payment import Payment, StkPushAccepted, StkPushRequest
-from domain.phone import Phone
 from domain.ports import IdempotencyClaim, RecordKind, StuckRecord
 from domain.received_callback import CallbackDigest, ReceivedCallback
 from domain.record_listing import ListedRecord, PagePosition, RecordFilter
@@ -36,7 +35,16 @@ class FakePaymentRepository:
     async def add(self, payment: Payment) -> None:
         if payment.id in self._by_id:
             raise AssertionError(f"payment {payment.id} added twice")
+        holder = self.phone_holder(payment.phone.msisdn)
+        held_until = None if holder is None else holder.phone_held_until
+        if payment.holds_phone() and held_until is not None and payment.created_at < held_until:
+            raise PhoneHeldError(held_until)
         self._by_id[payment.id] = copy.deepcopy(payment)
+
+    def phone_holder(self, msisdn: str) -> Payment | None:
+        """The stored payment whose open prompt holds the phone (the latest to take it), if any."""
+        holders = [p for p in self._by_id.values() if p.phone.msisdn == msisdn and p.holds_phone()]
+        return max(holders, key=lambda p: p.phone_held_until or p.created_at, default=None)
 
     def store_goes_down_on_save(self) -> None:
         """From now on, saves fail as they would with MongoDB unreachable."""
@@ -481,30 +489,14 @@ class FakeRateLimiter:
             return None
         return datetime.fromtimestamp(started, UTC) + window - now
 
+    async def give_back(self, key: str, window: timedelta, now: datetime) -> None:
+        length = window.total_seconds()
+        started = int(now.timestamp() // length * length)
+        if self._counts.get((key, started), 0) > 0:
+            self._counts[key, started] -= 1
+
     async def forget(self, key_prefix: str) -> None:
         self._counts = {counted: n for counted, n in self._counts.items() if not counted[0].startswith(key_prefix)}
-
-
-class FakePromptLocks:
-    """Phone locks in a dict: one holder per phone until released or expired."""
-
-    def __init__(self) -> None:
-        self._held: dict[str, tuple[str, datetime]] = {}
-
-    async def acquire(self, phone: Phone, holder: str, now: datetime, expires_at: datetime) -> datetime | None:
-        held = self._held.get(phone.msisdn)
-        if held is not None and now < held[1]:
-            return held[1]
-        self._held[phone.msisdn] = (holder, expires_at)
-        return None
-
-    async def release(self, phone: Phone, holder: str) -> None:
-        if self._held.get(phone.msisdn, ("", None))[0] == holder:
-            del self._held[phone.msisdn]
-
-    def holder(self, phone: str) -> str | None:
-        held = self._held.get(Phone.parse(phone).msisdn)
-        return None if held is None else held[0]
 
 
 class FakeApiKeys:

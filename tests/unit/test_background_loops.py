@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.broadcast.waking_broadcaster import WakingBroadcaster
 from adapters.renewing_leases import RenewingLeases
+from domain.use_cases.relay_events import RelayEvents
 from entrypoints.idle_pause import IdlePause
 from entrypoints.polling_loop import PollingLoop
+from entrypoints.relay_wake_up import RelayWakeUp
 from entrypoints.worker import WithdrawalWorker
-from tests.unit.fakes import FakeBroadcaster
+from tests.unit.fakes import FakeBroadcaster, FixedClock
+from tests.unit.webhook_fakes import FakeEventLog, FakeEventOutbox, FakeLeases
 
 # Far longer than any test runs: a step that happens again must have been woken.
 NEVER = 3600.0
@@ -102,22 +105,49 @@ async def test_the_worker_woken_by_a_queued_withdrawal_looks_at_once() -> None:
     await asyncio.wait_for(running, GENEROUS)
 
 
-async def test_a_publish_wakes_the_event_relay() -> None:
+async def test_a_publish_wakes_the_event_relay_for_the_kind_of_record_published() -> None:
     pause = IdlePause(NEVER, NEVER)
-    relay = PollingLoop("event_relay", CountingSteps(), pause)
+    outbox = FakeEventOutbox()
+    relay = RelayEvents(outbox, FakeEventLog(), FakeLeases(), FixedClock(), "me", lease_seconds=60)
+    looks = CountingSteps()
+
+    async def step() -> int:
+        await relay()
+        return await looks()
+
+    loop = PollingLoop("event_relay", step, pause)
     clients = FakeBroadcaster()
-    broadcaster = WakingBroadcaster(clients, relay.wake)
-    step = relay._step
-    assert isinstance(step, CountingSteps)
-    running = asyncio.create_task(relay.run())
-    await step.reach(1)
+    broadcaster = WakingBroadcaster(clients, RelayWakeUp(relay, pause))
+    running = asyncio.create_task(loop.run())
+    await looks.reach(1)
 
-    await broadcaster.publish("stk:abc", {"status": "paid"})
-    await step.reach(2)
+    await broadcaster.publish("/mpesa/b2c/abc", {"status": "success"})
+    await looks.reach(2)
 
-    relay.stop()
+    loop.stop()
     await asyncio.wait_for(running, GENEROUS)
-    assert clients.published == [("stk:abc", {"status": "paid"})]
+    assert clients.published == [("/mpesa/b2c/abc", {"status": "success"})]
+    assert outbox.looked_at == [None, frozenset({"b2c"})]  # the first look, at start, covers every kind
+
+
+async def test_a_step_that_did_less_than_a_full_batch_waits_and_a_full_batch_runs_again_at_once() -> None:
+    sizes = iter([3, 2, 0])
+    looks = CountingSteps()
+
+    async def step() -> int:
+        await looks()
+        return next(sizes, 0)
+
+    loop = PollingLoop("test_loop", step, IdlePause(NEVER, NEVER), full_batch=3)
+    running = asyncio.create_task(loop.run())
+    await looks.reach(2)  # the full batch of 3 is followed at once by another look
+    await asyncio.sleep(0.05)
+    assert looks.calls == 2  # the partial batch of 2 found everything there was: the loop waits
+
+    loop.wake()
+    await looks.reach(3)
+    loop.stop()
+    await asyncio.wait_for(running, GENEROUS)
 
 
 class StoreLeases:

@@ -7,12 +7,14 @@ from domain.c2b.confirmation import C2bTransaction, PaymentMatch
 from domain.c2b.payer import Payer, PayerForm
 from domain.c2b.payment_request import RequestStatus
 from domain.c2b.topic import c2b_topic
+from domain.c2b.use_cases.catch_up_open_requests import CatchUpOpenRequests
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, CreatePaymentRequestCommand
 from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
 from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.c2b.validation import ValidationCode, ValidationRule
 from domain.errors import ValidationError
+from domain.event import events_of
 from tests.unit.c2b_fakes import FakeC2bPayments, FakePaymentRequests
 from tests.unit.fakes import FakeBroadcaster, FixedClock, SequentialIdentifiers
 
@@ -38,9 +40,14 @@ _identifiers = SequentialIdentifiers()
 
 
 async def create(
-    requests: FakePaymentRequests, clock: FixedClock, rule: str = "exact", amount: int | None = 100, ref: str = "INV-42"
+    requests: FakePaymentRequests,
+    clock: FixedClock,
+    rule: str = "exact",
+    amount: int | None = 100,
+    ref: str = "INV-42",
+    broadcaster: FakeBroadcaster | None = None,
 ) -> str:
-    use_case = CreatePaymentRequest(requests, _identifiers, clock)
+    use_case = CreatePaymentRequest(requests, broadcaster or FakeBroadcaster(), _identifiers, clock)
     cmd = CreatePaymentRequestCommand("hash-1", ref, rule, clock.now() + timedelta(hours=1), amount, {"order": 7})
     return (await use_case(cmd)).id
 
@@ -61,10 +68,29 @@ async def test_partial_payments_are_summed_until_the_exact_amount_is_paid(
     assert (halfway.status, halfway.received, halfway.outstanding) == (RequestStatus.OPEN, 40, 60)
     done = requests.get(request_id)
     assert (done.status, done.received) == (RequestStatus.PAID, 100)
-    assert [(topic, frame["status"]) for topic, frame in broadcaster.published] == [
-        (c2b_topic("hash-1"), "open"),
-        (c2b_topic("hash-1"), "paid"),
+    assert [
+        (topic, frame["kind"], frame.get("status", frame.get("trans_id"))) for topic, frame in broadcaster.published
+    ] == [
+        (c2b_topic("hash-1"), "c2b_payment", "RKL51ZDR4A"),
+        (c2b_topic("hash-1"), "c2b_request", "open"),
+        (c2b_topic("hash-1"), "c2b_payment", "RKL51ZDR4B"),
+        (c2b_topic("hash-1"), "c2b_request", "paid"),
     ]
+
+
+async def test_a_new_request_is_shown_on_its_hash_at_once(requests: FakePaymentRequests, clock: FixedClock) -> None:
+    broadcaster = FakeBroadcaster()
+
+    request_id = await create(requests, clock, broadcaster=broadcaster)
+
+    [(topic, shown)] = broadcaster.published
+    assert topic == c2b_topic("hash-1")
+    assert (shown["kind"], shown["id"], shown["status"], shown["outstanding"]) == (
+        "c2b_request",
+        request_id,
+        "open",
+        100,
+    )
 
 
 async def test_more_than_an_exact_amount_is_overpaid_but_a_minimum_is_paid(
@@ -125,16 +151,84 @@ async def test_a_payment_nobody_expects_is_kept_unmatched(
 
 
 async def test_a_payment_to_a_paid_request_is_kept_unmatched_and_the_request_stays_paid(
-    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock
+    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock, broadcaster: FakeBroadcaster
 ) -> None:
     request_id = await create(requests, clock)
     await confirm(paid(100, "TX00000001"))
+
+    broadcaster.published.clear()
 
     late = await confirm(paid(100, "TX00000002"))
 
     assert late.payment.match is PaymentMatch.REQUEST_CLOSED
     assert late.payment.request_id == request_id
     assert (requests.get(request_id).status, requests.get(request_id).received) == (RequestStatus.PAID, 100)
+    # The request's screen still hears of the money, so the merchant can refund or book it.
+    [(_, shown)] = broadcaster.published
+    assert (shown["kind"], shown["trans_id"], shown["match"]) == ("c2b_payment", "TX00000002", "request_closed")
+
+
+async def test_only_a_final_state_becomes_an_event_once_with_the_request_as_it_then_stood(
+    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock
+) -> None:
+    settled = await create(requests, clock, ref="A1")
+    closed = await create(requests, clock, ref="A2")
+    await confirm(paid(40, "TX00000001", "a1"))
+    halfway = requests.get(settled)
+    await confirm(paid(60, "TX00000002", "a1"))
+    await confirm(paid(10, "TX00000003", "a2"))
+    clock.advance(seconds=2 * 3600)
+    await ExpirePaymentRequests(requests, FakeBroadcaster(), clock)()
+
+    request = requests.get(settled)
+    events = events_of("c2b.request", request.id, request.history, request.view())
+    expired = requests.get(closed)
+    assert halfway.history == []
+    assert [e.type for e in events] == ["c2b.request.paid"]
+    assert events[0].data == {key: value for key, value in request.view().items() if key != "version"}
+    assert [e.type for e in events_of("c2b.request", closed, expired.history, {})] == ["c2b.request.underpaid"]
+
+
+async def test_every_stored_payment_is_one_received_event_matched_or_not(
+    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock
+) -> None:
+    await create(requests, clock)
+
+    applied = await confirm(paid(100, "TX00000001"))
+    unknown = await confirm(paid(100, "TX00000002", "NOSUCH"))
+
+    for outcome in (applied, unknown):
+        payment = outcome.payment
+        [event] = events_of("c2b.payment", payment.trans_id, payment.history, payment.view())
+        assert (event.type, event.data["trans_id"], event.created) == (
+            "c2b.payment.received",
+            payment.trans_id,
+            clock.now(),
+        )
+    assert unknown.payment.view()["match"] == "unknown_reference"
+
+
+async def test_a_screen_connecting_is_sent_the_open_requests_of_its_hash_only_newest_first_and_at_most_the_cap(
+    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock
+) -> None:
+    first = await create(requests, clock, ref="A1")
+    clock.advance(seconds=1)
+    second = await create(requests, clock, ref="A2")
+    await create(requests, clock, ref="A3")
+    await confirm(paid(100, "TX00000001", "a3"))  # paid: nothing left to show
+    sent: list[dict[str, object]] = []
+
+    async def send(data: dict[str, object]) -> None:
+        sent.append(data)
+
+    caught_up = await CatchUpOpenRequests(requests, limit=10)("hash-1", send)
+    capped = await CatchUpOpenRequests(requests, limit=1)("hash-1", send)
+    elsewhere = await CatchUpOpenRequests(requests, limit=10)("hash-2", send)
+
+    assert [data["id"] for data in sent] == [second, first, second]
+    assert (caught_up.updates, caught_up.complete) == (2, True)
+    assert capped.updates == 1
+    assert elsewhere.updates == 0
 
 
 async def test_expiry_closes_a_request_as_expired_or_underpaid(
@@ -191,7 +285,7 @@ async def test_a_bad_request_is_refused_and_nothing_is_stored(
 
 
 async def test_an_expiry_in_the_past_is_refused(requests: FakePaymentRequests, clock: FixedClock) -> None:
-    use_case = CreatePaymentRequest(requests, SequentialIdentifiers(), clock)
+    use_case = CreatePaymentRequest(requests, FakeBroadcaster(), SequentialIdentifiers(), clock)
 
     with pytest.raises(ValidationError) as refused:
         await use_case(CreatePaymentRequestCommand("h", "A1", "open", clock.now() - timedelta(seconds=1)))

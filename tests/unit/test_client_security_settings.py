@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from domain.capability import B2C, STK, Capability
+from domain.capability import B2C, C2B, STK, Capability
 from domain.capability_token import TokenKeys, mint_token
 from domain.errors import UnauthorizedError
 from entrypoints.dev_certificate import ensure_dev_certificate
@@ -113,6 +113,20 @@ def test_signed_mode_takes_only_tokens_and_the_subject_names_the_socket() -> Non
     with pytest.raises(UnauthorizedError):
         authorisation(signed=True, open_withdrawals=True).admit("user123", STK)
     assert authorisation(signed=True).admit(token, STK).subject == "shop-user-7"
+
+
+def test_a_till_screen_watches_c2b_with_a_plain_hash_when_open_and_with_the_c2b_scope_when_signed() -> None:
+    clock = FixedClock()
+    keys = TokenKeys.parse(KEYS)
+    watcher = mint_token(keys, Capability("till-7", frozenset({C2B}), clock.now() + timedelta(minutes=5)))
+    payer = mint_token(keys, Capability("till-7", frozenset({STK}), clock.now() + timedelta(minutes=5)))
+
+    assert authorisation(signed=False).admit("till-7", C2B).subject == "till-7"
+    assert authorisation(signed=True).admit(watcher, C2B).subject == "till-7"
+    with pytest.raises(UnauthorizedError, match="c2b"):
+        authorisation(signed=True).admit(payer, C2B)
+    with pytest.raises(UnauthorizedError):
+        authorisation(signed=True).admit("till-7", C2B)
 
 
 PRODUCTION = {**SANDBOX, "mpesa_env": "production", "client_token_keys": KEYS}

@@ -3,6 +3,7 @@ import pytest
 from domain.amount import Amount
 from domain.b2c_result_codes import WithdrawalStatus
 from domain.balances.account_state import BALANCE_STATUSES
+from domain.c2b.payment_request import RequestStatus
 from domain.description import Description
 from domain.errors import ValidationError
 from domain.event import events_of
@@ -19,9 +20,19 @@ def test_every_status_of_both_records_has_an_event_type() -> None:
     b2c = {event_type("b2c", status.value) for status in WithdrawalStatus}
 
     balance = {event_type("balance", status) for status in BALANCE_STATUSES}
+    c2b = {event_type("c2b.payment", "received")} | {
+        event_type("c2b.request", status.value) for status in RequestStatus if status.final
+    }
     reversal = {event_type("reversal", status.value) for status in ReversalStatus}
-    assert stk | b2c | balance | reversal == set(EVENT_TYPES)
+    assert stk | b2c | balance | c2b | reversal == set(EVENT_TYPES)
     assert {"reversal.reversed", "reversal.failed"} <= reversal
+    assert c2b == {
+        "c2b.payment.received",
+        "c2b.request.paid",
+        "c2b.request.overpaid",
+        "c2b.request.underpaid",
+        "c2b.request.expired",
+    }
     assert balance == {"balance.low", "balance.recovered"}
     assert "stk.succeeded" in stk and "b2c.failed" in b2c and "b2c.rejected" in b2c
 
@@ -32,9 +43,15 @@ def test_filters_take_exact_types_a_kind_or_everything() -> None:
     assert TypeFilter.parse(["b2c.*"]).wants("b2c.timeout")
     assert not TypeFilter.parse(["b2c.*"]).wants("stk.timeout")
     assert TypeFilter.parse(["*"]).wants("stk.pending")
+    assert TypeFilter.parse(["c2b.*"]).wants("c2b.request.paid")
+    assert TypeFilter.parse(["c2b.payment.received"]).wants("c2b.payment.received")
+    assert not TypeFilter.parse(["c2b.payment.received"]).wants("c2b.request.paid")
 
 
-@pytest.mark.parametrize("patterns", [[], ["stk.paid"], ["payments.*"], ["stk"], ["*.succeeded"], ["x"] * 40])
+@pytest.mark.parametrize(
+    "patterns",
+    [[], ["stk.paid"], ["payments.*"], ["stk"], ["*.succeeded"], ["x"] * 40, ["c2b.request.*"], ["c2b.request.open"]],
+)
 def test_unknown_types_and_empty_lists_are_refused(patterns: list[str]) -> None:
     with pytest.raises(ValidationError) as refused:
         TypeFilter.parse(patterns)

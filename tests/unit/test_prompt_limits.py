@@ -14,7 +14,6 @@ from tests.unit.fakes import (
     FakeIdempotencyKeys,
     FakePaymentProvider,
     FakePaymentRepository,
-    FakePromptLocks,
     FakeRateLimiter,
     FixedClock,
     SequentialIdentifiers,
@@ -29,9 +28,8 @@ def pusher(
     clock: FixedClock,
     limits: PromptLimits,
     limiter: FakeRateLimiter | None = None,
-    locks: FakePromptLocks | None = None,
 ) -> PushPayment:
-    gate = PromptGate(limiter or FakeRateLimiter(), locks or FakePromptLocks(), limits)
+    gate = PromptGate(limiter or FakeRateLimiter(), limits)
     return PushPayment(
         payments,
         provider,
@@ -74,26 +72,23 @@ async def test_a_prompt_older_than_its_lifetime_no_longer_blocks_the_phone(
 async def test_a_prompt_settled_by_its_callback_frees_the_phone_for_the_next_one(
     payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
 ) -> None:
-    locks = FakePromptLocks()
     limits = PromptLimits(per_phone=0, window=timedelta(hours=1))
-    push = pusher(payments, provider, clock, limits, locks=locks)
+    push = pusher(payments, provider, clock, limits)
     first = await push(PushCommandFactory.build(hash="h1", phone=PHONE))
-    callback = HandleStkCallback(
-        payments, FakeBroadcaster(), clock, FakeAnomalies(), prompts=PromptGate(FakeRateLimiter(), locks, limits)
-    )
+    callback = HandleStkCallback(payments, FakeBroadcaster(), clock, FakeAnomalies())
     await callback(first.callback_token, success_for(first))
 
     second = await push(PushCommandFactory.build(hash="h1", phone=PHONE))
 
     assert [p.status for p in payments.all()].count(PaymentStatus.PENDING) == 1
-    assert locks.holder(PHONE) == second.id
+    holder = payments.phone_holder(second.phone.msisdn)
+    assert holder is not None and holder.id == second.id
 
 
 async def test_a_push_daraja_refuses_frees_the_phone_at_once(
     payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
 ) -> None:
-    locks = FakePromptLocks()
-    push = pusher(payments, provider, clock, PromptLimits(per_phone=0, window=timedelta(hours=1)), locks=locks)
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=0, window=timedelta(hours=1)))
     provider.will_raise(ProviderRejectedError("400.002.02", "Bad Request - Invalid PhoneNumber"))
     with pytest.raises(ProviderRejectedError):
         await push(PushCommandFactory.build(hash="h1", phone=PHONE))
@@ -118,19 +113,35 @@ async def test_a_push_whose_answer_was_lost_keeps_the_phone_until_the_lock_expir
     assert refused.value.retry_after == 60
 
 
-async def test_a_push_refused_by_the_window_gives_the_phone_back(
+async def test_a_push_refused_by_the_window_holds_no_phone(
     payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
 ) -> None:
-    locks = FakePromptLocks()
-    push = pusher(payments, provider, clock, PromptLimits(per_phone=1, window=timedelta(hours=1)), locks=locks)
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=1, window=timedelta(hours=1)))
     first = await push(PushCommandFactory.build(hash="h1", phone=PHONE))
     first.settle(success_for(first), clock.now())
-    await locks.release(first.phone, first.id)
+    await payments.save(first)
 
     with pytest.raises(RateLimitedError):
         await push(PushCommandFactory.build(hash="h1", phone=PHONE))
 
-    assert locks.holder(PHONE) is None
+    assert payments.phone_holder(first.phone.msisdn) is None
+    assert len(payments.all()) == 1
+
+
+async def test_a_push_refused_because_a_prompt_is_open_does_not_use_up_the_window(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    push = pusher(payments, provider, clock, PromptLimits(per_phone=2, window=timedelta(hours=1)))
+    first = await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+    for _ in range(3):
+        with pytest.raises(RateLimitedError, match="already has a payment prompt"):
+            await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+    first.settle(success_for(first), clock.now())
+    await payments.save(first)
+
+    await push(PushCommandFactory.build(hash="h1", phone=PHONE))  # the second of 2 in the window
+
+    assert len(provider.requests) == 2
 
 
 async def test_past_the_prompts_per_window_a_phone_is_refused_until_the_window_ends(
@@ -173,3 +184,17 @@ async def test_invalid_input_is_refused_as_invalid_before_any_limit_is_counted(
         await push(PushCommandFactory.build(hash="h1", phone=PHONE, amount=0))
 
     assert limiter.uses == []
+
+
+async def test_a_push_refused_by_the_window_does_not_count_either(
+    payments: FakePaymentRepository, provider: FakePaymentProvider, clock: FixedClock
+) -> None:
+    limiter = FakeRateLimiter()
+    limits = PromptLimits(per_phone=1, window=timedelta(hours=1), one_pending=False)
+    push = pusher(payments, provider, clock, limits, limiter)
+    await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+    for _ in range(3):
+        with pytest.raises(RateLimitedError):
+            await push(PushCommandFactory.build(hash="h1", phone=PHONE))
+
+    assert await limiter.try_acquire("stk-phone:254712345678", 2, timedelta(hours=1), clock.now()) is None

@@ -1,5 +1,7 @@
 """The relay numbers the state changes records were written with into the feed: each once, in order."""
 
+from datetime import timedelta
+
 from domain.amount import Amount
 from domain.description import Description
 from domain.payment import Payment, StkPushAccepted
@@ -74,3 +76,40 @@ async def test_nothing_is_relayed_while_another_instance_holds_the_relay_lease()
 
     assert await world.relay() == 0
     assert world.events.events == []
+
+
+async def test_a_look_after_this_process_wrote_reads_only_the_kinds_it_wrote_until_a_full_look_is_due() -> None:
+    world = World()
+    world.relay = RelayEvents(
+        world.outbox, world.events, world.leases, world.clock, "me", 60, full_look_every=timedelta(seconds=10)
+    )
+    await world.relay()  # the first look covers every kind
+    world.relay.note_written(frozenset({"stk"}))
+    await world.relay()
+    world.relay.note_written(frozenset({"stk"}))
+    world.relay.note_written(frozenset({"b2c"}))
+    await world.relay()
+    await world.relay()  # nothing noted: a look at every kind (the idle poll)
+    world.relay.note_written(frozenset({"b2c"}))
+    world.clock.advance(seconds=10)
+    await world.relay()  # a full look is due: written kinds or not
+    world.relay.note_written(None)
+    await world.relay()  # a write of a kind no one could name: every kind
+
+    assert world.outbox.looked_at == [None, frozenset({"stk"}), frozenset({"stk", "b2c"}), None, None, None]
+
+
+async def test_a_look_woken_by_a_withdrawal_leaves_payments_to_their_own_wake_up_or_the_idle_poll() -> None:
+    world = World()
+    await world.relay()
+    world.outbox.write(written(started(world.clock, "pay1")))
+    world.outbox.write(OutboxRecord("b2c", "wd1", 1, [], {"id": "wd1"}))
+    world.relay.note_written(frozenset({"b2c"}))
+
+    await world.relay()
+    assert list(world.outbox.records) == ["pay1"]
+
+    world.relay.note_written(frozenset({"stk"}))
+    await world.relay()
+    assert world.outbox.records == {}
+    assert [e.record_id for e in world.events.events] == ["pay1"]

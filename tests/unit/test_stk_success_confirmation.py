@@ -20,7 +20,6 @@ from tests.unit.fakes import (
     FakeBroadcaster,
     FakePaymentProvider,
     FakePaymentRepository,
-    FakePromptLocks,
     FakeRateLimiter,
     FixedClock,
     FixedRandom,
@@ -223,17 +222,15 @@ async def test_a_confirmed_success_frees_the_phone_a_held_one_does_not(
     clock: FixedClock,
     anomalies: FakeAnomalies,
 ) -> None:
-    locks = FakePromptLocks()
-    gate = PromptGate(FakeRateLimiter(), locks, PromptLimits(per_phone=0, window=timedelta(hours=1)))
-    await gate.admit(payment.phone, payment.id, clock.now())
-    handle = HandleStkCallback(
-        payments, broadcaster, clock, anomalies, confirm=ConfirmStkSuccess(provider), prompts=gate
-    )
+    gate = PromptGate(FakeRateLimiter(), PromptLimits(per_phone=0, window=timedelta(hours=1)))
+    await gate.admit(payment, clock.now())
+    await payments.save(payment)
+    handle = HandleStkCallback(payments, broadcaster, clock, anomalies, confirm=ConfirmStkSuccess(provider))
     provider.will_answer_query(payment.checkout or "", ProviderUnavailableError("down"), query_says(payment, "0"))
 
     await handle("token-1", success_for(payment))
-    held_by = locks.holder(payment.phone.msisdn)
+    held_by = payments.phone_holder(payment.phone.msisdn)
     await handle("token-1", success_for(payment))
 
-    assert held_by == payment.id
-    assert locks.holder(payment.phone.msisdn) is None
+    assert held_by is not None and held_by.id == payment.id
+    assert payments.phone_holder(payment.phone.msisdn) is None

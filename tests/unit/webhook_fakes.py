@@ -35,12 +35,14 @@ class FakeEventLog:
 class FakeEventOutbox:
     def __init__(self) -> None:
         self.records: dict[str, OutboxRecord] = {}
+        self.looked_at: list[frozenset[str] | None] = []  # the kinds of each look (None: every kind)
 
     def write(self, record: OutboxRecord) -> None:
         self.records[record.record_id] = record
 
-    async def pending(self, limit: int) -> list[OutboxRecord]:
-        return list(self.records.values())[:limit]
+    async def pending(self, limit: int, kinds: frozenset[str] | None = None) -> list[OutboxRecord]:
+        self.looked_at.append(kinds)
+        return [record for record in self.records.values() if kinds is None or record.record_kind in kinds][:limit]
 
     async def mark_relayed(self, record: OutboxRecord) -> None:
         if record.record_id in self.records and self.records[record.record_id].version == record.version:

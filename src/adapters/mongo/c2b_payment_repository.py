@@ -11,6 +11,8 @@ from adapters.mongo.store_errors import translates_store_errors
 from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
 from domain.c2b.payer import Payer
 from domain.c2b.ports import C2bPayments
+from domain.event_types import C2B_PAYMENT
+from domain.ports.event_outbox import OutboxRecord
 from domain.resume_cursor import epoch_ms
 
 COLLECTION = "c2b_payments"
@@ -34,6 +36,12 @@ class MongoC2bPayments(C2bPayments):
         return None if stored is None else _from_document(stored)
 
 
+def outbox_record(stored: dict[str, Any]) -> OutboxRecord:
+    """A payment's arrival, for the event relay (adapters.mongo.event_outbox)."""
+    payment = _from_document(stored)
+    return OutboxRecord(C2B_PAYMENT, payment.trans_id, stored.get("version", 0), payment.history, payment.view())
+
+
 def _to_document(payment: C2bPayment) -> dict[str, Any]:
     t = payment.transaction
     return {
@@ -54,6 +62,9 @@ def _to_document(payment: C2bPayment) -> dict[str, Any]:
         "request_id": payment.request_id,
         "hash": payment.hash,
         "source": payment.source,
+        # Never changed after this insert: version 0 for ever, and the outbox mark its one event clears.
+        "version": 0,
+        "events_pending": True,
     }
 
 

@@ -2,7 +2,8 @@
 
 Times are epoch milliseconds (integers): the embedded store compares dates to the whole second and stores a
 datetime given to `$set` as a string. `open_reference` exists only while the request is open: the partial unique
-index of migration m0014 on it keeps one open request per account reference.
+index of migration m0014 on it keeps one open request per account reference. `events_pending` is the outbox mark
+(adapters.mongo.event_outbox): set by every write once the request has a history, cleared by the event relay.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -10,8 +11,11 @@ from typing import Any
 
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.payment_request import AmountRule, AppliedConfirmation, PaymentRequest, RequestStatus
+from domain.event_types import C2B_REQUEST
 from domain.merchant_data import Metadata
+from domain.ports.event_outbox import OutboxRecord
 from domain.resume_cursor import epoch_ms
+from domain.status_change import ChangeCause, StatusChange
 
 COLLECTION = "c2b_requests"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -33,6 +37,18 @@ def to_document(request: PaymentRequest, version: int | None = None) -> dict[str
             c.trans_id: {"amount": c.amount, "at_ms": epoch_ms(c.at)} for c in request.confirmations.values()
         },
         "version": request.version if version is None else version,
+        "history": [
+            {
+                "at_ms": epoch_ms(c.at),
+                "status": c.status,
+                "cause": c.cause.value,
+                "detail": c.detail,
+                "snapshot": c.snapshot,
+            }
+            for c in request.history
+        ],
+        # Every write once there is history, so a final state not relayed yet is never unmarked by a later write.
+        "events_pending": bool(request.history),
     }
     if request.status is RequestStatus.OPEN:
         document["open_reference"] = request.reference.text
@@ -56,7 +72,17 @@ def from_document(stored: dict[str, Any]) -> PaymentRequest:
             for trans_id, c in (stored.get("confirmations") or {}).items()
         },
         version=stored["version"],
+        history=[
+            StatusChange(from_ms(c["at_ms"]), c["status"], ChangeCause(c["cause"]), c.get("detail"), c.get("snapshot"))
+            for c in stored.get("history") or []
+        ],
     )
+
+
+def outbox_record(stored: dict[str, Any]) -> OutboxRecord:
+    """A request's final state, for the event relay (adapters.mongo.event_outbox)."""
+    request = from_document(stored)
+    return OutboxRecord(C2B_REQUEST, request.id, request.version, request.history, request.view())
 
 
 def from_ms(milliseconds: int) -> datetime:

@@ -56,6 +56,12 @@ class MongoPaymentRequests(PaymentRequests):
         request.version = read_version + 1
 
     @translates_store_errors
+    async def open_on(self, hash_: str, limit: int) -> list[PaymentRequest]:
+        wanted = equal_to({"hash": hash_, "status": _OPEN})
+        cursor = self._collection.find(wanted, sort=[("updated_ms", DESCENDING)], limit=limit)
+        return [from_document(stored) async for stored in cursor]
+
+    @translates_store_errors
     async def due_to_expire(self, expired_before: datetime, limit: int) -> list[PaymentRequest]:
         due: dict[str, Any] = {"status": {"$eq": _OPEN}, "expires_ms": {"$lt": epoch_ms(expired_before)}}
         cursor = self._collection.find(due, sort=[("expires_ms", ASCENDING)], limit=limit)

@@ -1,17 +1,24 @@
 """The outbox is embedded in the records themselves: `events_pending`, set by every write of a payment,
-withdrawal, account balance or reversal (in the same single-document write as its new history entries), cleared by
-the relay."""
+withdrawal, account balance, C2B payment, C2B payment request or reversal (in the same single-document write as its
+new history entries), cleared by the relay."""
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
 
-from adapters.mongo import balances, payment_document, reversal_document, withdrawal_document
+from adapters.mongo import (
+    balances,
+    c2b_payment_repository,
+    c2b_request_document,
+    payment_document,
+    reversal_document,
+    withdrawal_document,
+)
 from adapters.mongo.client import MongoCollection, MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
-from domain.event_types import B2C, BALANCE, REVERSAL, STK
+from domain.event_types import B2C, BALANCE, C2B_PAYMENT, C2B_REQUEST, REVERSAL, STK
 from domain.ports.event_outbox import EventOutbox, OutboxRecord
 from domain.status_change import StatusChange
 
@@ -35,32 +42,48 @@ def _withdrawal(stored: dict[str, Any]) -> OutboxRecord:
 
 class MongoEventOutbox(EventOutbox):
     def __init__(self, database: MongoDatabase) -> None:
-        # kind: (collection, id field, loader)
-        self._sources: dict[str, tuple[MongoCollection, str, _Load]] = {
-            STK: (database[payment_document.PaymentDocument.__collection__], "payment_id", _payment),
+        # kind: (collection, id field, loader, the field the pending are read oldest first by)
+        self._sources: dict[str, tuple[MongoCollection, str, _Load, str]] = {
+            STK: (database[payment_document.PaymentDocument.__collection__], "payment_id", _payment, "updated_at"),
             B2C: (
                 database[withdrawal_document.WithdrawalDocument.__collection__],
                 "withdrawal_id",
                 _withdrawal,
+                "updated_at",
             ),
-            BALANCE: (database[balances.ACCOUNTS_COLLECTION], "account", balances.outbox_record),
-            REVERSAL: (database[reversal_document.COLLECTION], "reversal_id", _reversal),
+            BALANCE: (database[balances.ACCOUNTS_COLLECTION], "account", balances.outbox_record, "updated_at"),
+            # C2B documents keep times as epoch milliseconds (adapters.mongo.c2b_request_document).
+            C2B_PAYMENT: (
+                database[c2b_payment_repository.COLLECTION],
+                "trans_id",
+                c2b_payment_repository.outbox_record,
+                "received_ms",
+            ),
+            C2B_REQUEST: (
+                database[c2b_request_document.COLLECTION],
+                "request_id",
+                c2b_request_document.outbox_record,
+                "updated_ms",
+            ),
+            REVERSAL: (database[reversal_document.COLLECTION], "reversal_id", _reversal, "updated_at"),
         }
 
     @translates_store_errors
-    async def pending(self, limit: int) -> list[OutboxRecord]:
+    async def pending(self, limit: int, kinds: frozenset[str] | None = None) -> list[OutboxRecord]:
         if limit <= 0:
             return []
         found: list[OutboxRecord] = []
-        for collection, _, load in self._sources.values():
-            cursor = collection.find(equal_to({"events_pending": True}), sort=[("updated_at", ASCENDING)], limit=limit)
+        for kind, (collection, _, load, order) in self._sources.items():
+            if kinds is not None and kind not in kinds:
+                continue
+            cursor = collection.find(equal_to({"events_pending": True}), sort=[(order, ASCENDING)], limit=limit)
             found.extend([load(stored) async for stored in cursor])
         found.sort(key=_last_change)
         return found[:limit]
 
     @translates_store_errors
     async def mark_relayed(self, record: OutboxRecord) -> None:
-        collection, id_field, _ = self._sources[record.record_kind]
+        collection, id_field, _, _ = self._sources[record.record_kind]
         # Only the version relayed: a write since then has new changes, and has set the mark again anyway. A
         # boolean `$set` without a version change, so no writer of the record is ever refused because of the relay.
         await collection.update_one(
@@ -72,7 +95,7 @@ class MongoEventOutbox(EventOutbox):
         # One unordered bulk update per collection (each mark as `mark_relayed`'s): one command, not one a record.
         marks: dict[str, list[UpdateOne]] = {}
         for record in records:
-            _, id_field, _ = self._sources[record.record_kind]
+            _, id_field, _, _ = self._sources[record.record_kind]
             marks.setdefault(record.record_kind, []).append(
                 UpdateOne(
                     equal_to({id_field: record.record_id, "version": record.version}),

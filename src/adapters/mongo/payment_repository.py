@@ -2,24 +2,22 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.change_order import read_in_change_order
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
-from adapters.mongo.payment_document import (
-    PaymentDocument,
-    from_stored,
-    replacement_for,
-    to_document,
-)
+from adapters.mongo.payment_document import PaymentDocument, from_stored, new_document, replacement_for
 from adapters.mongo.store_errors import translates_store_errors
-from domain.errors import ConcurrentUpdateError
+from domain.errors import ConcurrentUpdateError, PhoneHeldError
 from domain.payment import Payment
 from domain.ports import PaymentRepository
 from domain.result_codes import PaymentStatus
-from domain.resume_cursor import ResumeCursor
+from domain.resume_cursor import ResumeCursor, epoch_ms, from_epoch_ms
 
 _PENDING = PaymentStatus.PENDING.value
+# Rounds of `add` before it stops: each lost round means another push took, or a holder gave back, the phone.
+_HOLD_ROUNDS = 10
 
 
 class MongoPaymentRepository(PaymentRepository):
@@ -33,21 +31,57 @@ class MongoPaymentRepository(PaymentRepository):
 
     @translates_store_errors
     async def add(self, payment: Payment) -> None:
-        await self._collection.insert_one(to_document(payment).model_dump_doc())
+        document = new_document(payment)
+        for _ in range(_HOLD_ROUNDS):
+            try:
+                await self._collection.insert_one(dict(document))
+                return
+            except DuplicateKeyError:
+                if not payment.holds_phone():
+                    raise
+            await self._free_phone_unless_held(payment)
+        raise ConcurrentUpdateError(f"the phone of payment {payment.id} kept changing hands while it was stored")
+
+    async def _free_phone_unless_held(self, payment: Payment) -> None:
+        """After a duplicate key on the phone: PhoneHeldError if its holder's hold lasts; else the phone is freed
+        (the holder's hold has passed), so the insert can be tried again."""
+        msisdn = payment.phone.msisdn
+        holder = await self._collection.find_one(
+            equal_to({"prompt_phone": msisdn}), projection={"payment_id": True, "prompt_until_ms": True}
+        )
+        if holder is None:
+            return  # freed since the insert
+        held_until_ms = holder.get("prompt_until_ms") or 0
+        if epoch_ms(payment.created_at) < held_until_ms:
+            raise PhoneHeldError(from_epoch_ms(held_until_ms))
+        # Conditional on the holder still holding it: of concurrent takers one frees it, then one insert wins.
+        await self._collection.update_one(
+            equal_to({"payment_id": holder["payment_id"], "prompt_phone": msisdn}), {"$unset": {"prompt_phone": ""}}
+        )
 
     @translates_store_errors
     async def save(self, payment: Payment) -> None:
         # A conditional replace rather than `$set`: nx-27017 (the embedded store) stores a datetime given to
         # `$set` as a string, which range queries on `updated_at` would then miss. MongoDB keeps `_id` either way.
         read_version = payment.version
-        replaced = await self._collection.find_one_and_replace(
-            equal_to({"payment_id": payment.id, "version": read_version}),
-            replacement_for(payment, read_version + 1),
-            projection={"_id": True},
-        )
+        replacement = replacement_for(payment, read_version + 1)
+        try:
+            replaced = await self._replace(payment.id, read_version, replacement)
+        except DuplicateKeyError:
+            replaced = None
+        if replaced is None and "prompt_phone" in replacement:
+            # Its hold passed and another payment took the phone over, so the replace broke the phone's unique
+            # index (MongoDB raises; nx-27017 replaces nothing and says nothing): this one holds it no longer.
+            del replacement["prompt_phone"]
+            replaced = await self._replace(payment.id, read_version, replacement)
         if replaced is None:
             raise ConcurrentUpdateError(f"payment {payment.id} changed since version {read_version} was read")
         payment.version = read_version + 1
+
+    async def _replace(self, payment_id: str, version: int, replacement: dict[str, Any]) -> dict[str, Any] | None:
+        return await self._collection.find_one_and_replace(
+            equal_to({"payment_id": payment_id, "version": version}), replacement, projection={"_id": True}
+        )
 
     @translates_store_errors
     async def by_checkout(self, hash_: str, checkout: str) -> Payment | None:

@@ -1,6 +1,6 @@
 """A reversal as stored: one plain document, written whole by insert or conditional replace (nx-27017 stores a
 datetime given to `$set` as a string). `live_receipt` exists only while the reversal holds its receipt (it is not
-failed): the partial unique index of migration m0018 on it keeps one live reversal per receipt."""
+failed): the partial unique index of migration m0022 on it keeps one live reversal per receipt."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any

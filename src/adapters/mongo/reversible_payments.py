@@ -8,7 +8,7 @@ from domain.reversals.ports import ReversiblePayments
 
 
 class MongoReversiblePayments(ReversiblePayments):
-    """STK payments found by their M-PESA receipt (indexed by migration m0018), saved as the payments' own adapter
+    """STK payments found by their M-PESA receipt (indexed by migration m0022), saved as the payments' own adapter
     saves them."""
 
     def __init__(self, database: MongoDatabase) -> None:

@@ -29,3 +29,11 @@ def to_history_documents(history: list[StatusChange]) -> list[StatusChangeDocume
 
 def to_history(documents: list[StatusChangeDocument]) -> list[StatusChange]:
     return [StatusChange(as_utc(d.at), d.status, ChangeCause(d.cause), d.detail, d.snapshot) for d in documents]
+
+
+def history_from_stored(stored: list[dict[str, Any]]) -> list[StatusChange]:
+    """History entries from raw subdocuments, as `to_history_documents` wrote them (no model built)."""
+    return [
+        StatusChange(as_utc(c["at"]), c["status"], ChangeCause(c["cause"]), c.get("detail"), c.get("snapshot"))
+        for c in stored
+    ]

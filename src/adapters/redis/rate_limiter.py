@@ -6,6 +6,12 @@ from redis.exceptions import RedisError
 from adapters.redis.outage import RedisOutage
 from domain.ports import RateLimiter
 
+# One step down, never below zero, and never creating a counter (which would then have no expiry).
+_GIVE_BACK = (
+    "local n = redis.call('GET', KEYS[1]) "
+    "if n and tonumber(n) > 0 then return redis.call('DECR', KEYS[1]) end return 0"
+)
+
 
 class RedisRateLimiter(RateLimiter):
     """Fixed windows counted in Redis, so every instance counts the same key in the same place: INCR and PEXPIREAT
@@ -18,10 +24,7 @@ class RedisRateLimiter(RateLimiter):
     async def try_acquire(self, key: str, limit: int, window: timedelta, now: datetime) -> timedelta | None:
         if not self._outage.should_try():
             return await self._fallback.try_acquire(key, limit, window, now)
-        length = window.total_seconds()
-        index = int(now.timestamp() // length)
-        ends = datetime.fromtimestamp((index + 1) * length, UTC)
-        name = f"{self._prefix}:rate:{key}:{index}"
+        name, ends = self._window_of(key, window, now)
         try:
             async with self._redis.pipeline(transaction=True) as pipeline:
                 pipeline.incr(name)
@@ -32,6 +35,24 @@ class RedisRateLimiter(RateLimiter):
             return await self._fallback.try_acquire(key, limit, window, now)
         self._outage.recovered()
         return None if int(count) <= limit else ends - now
+
+    async def give_back(self, key: str, window: timedelta, now: datetime) -> None:
+        if not self._outage.should_try():
+            await self._fallback.give_back(key, window, now)
+            return
+        name, _ = self._window_of(key, window, now)
+        try:
+            await self._redis.eval(_GIVE_BACK, 1, name)  # type: ignore[misc]  # redis-py types sync and async alike
+        except (RedisError, OSError) as error:
+            self._outage.failed(error)
+            await self._fallback.give_back(key, window, now)
+            return
+        self._outage.recovered()
+
+    def _window_of(self, key: str, window: timedelta, now: datetime) -> tuple[str, datetime]:
+        length = window.total_seconds()
+        index = int(now.timestamp() // length)
+        return f"{self._prefix}:rate:{key}:{index}", datetime.fromtimestamp((index + 1) * length, UTC)
 
     async def forget(self, key_prefix: str) -> None:
         await self._fallback.forget(key_prefix)

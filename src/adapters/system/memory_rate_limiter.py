@@ -24,5 +24,11 @@ class MemoryRateLimiter(RateLimiter):
             return None
         return datetime.fromtimestamp((index + 1) * length, UTC) - now
 
+    async def give_back(self, key: str, window: timedelta, now: datetime) -> None:
+        length = window.total_seconds()
+        counted = (length, math.floor(now.timestamp() / length), key)
+        if self._counts.get(counted, 0) > 0:
+            self._counts[counted] -= 1
+
     async def forget(self, key_prefix: str) -> None:
         self._counts = {counted: n for counted, n in self._counts.items() if not counted[2].startswith(key_prefix)}

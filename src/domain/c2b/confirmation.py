@@ -7,6 +7,9 @@ from typing import Any
 
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.payer import Payer
+from domain.status_change import ChangeCause, StatusChange
+
+RECEIVED = "received"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +64,16 @@ class C2bPayment:
     def trans_id(self) -> str:
         return self.transaction.trans_id
 
+    @property
+    def history(self) -> list[StatusChange]:
+        """A payment never changes once stored: its one entry (the c2b.payment.received event) is its arrival."""
+        cause = ChangeCause.CALLBACK if self.source == "confirmation" else ChangeCause.QUERY
+        return [StatusChange(self.received_at, RECEIVED, cause, self.match.value)]
+
     def view(self) -> dict[str, Any]:
         t = self.transaction
         return {
+            "kind": "c2b_payment",
             "trans_id": t.trans_id,
             "amount": t.amount,
             "shortcode": t.shortcode,

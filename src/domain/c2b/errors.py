@@ -1,4 +1,5 @@
-from domain.errors import ValidationError
+from domain.error_codes import ErrorCode
+from domain.errors import DomainError, ValidationError
 
 
 class ReferenceTakenError(ValidationError):
@@ -6,3 +7,12 @@ class ReferenceTakenError(ValidationError):
 
     def __init__(self) -> None:
         super().__init__("account_reference", "is held by an open payment request")
+
+
+class C2bNotConfiguredError(DomainError):
+    """No C2B hook secret is set: the gateway serves no validation or confirmation URL, so it registers none."""
+
+    code = ErrorCode.C2B_NOT_CONFIGURED
+
+    def __init__(self) -> None:
+        super().__init__("C2B is not configured: set C2B_HOOK_SECRET, then register the URLs")

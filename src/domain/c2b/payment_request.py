@@ -15,6 +15,7 @@ from domain.c2b.account_reference import AccountReference
 from domain.c2b.confirmation import C2bTransaction
 from domain.errors import DomainError, ValidationError
 from domain.merchant_data import Metadata
+from domain.status_change import ChangeCause, StatusChange
 
 # Daraja's validation call comes before its confirmation: a payment validated just before expiry still counts when
 # its confirmation lands this long after.
@@ -65,6 +66,8 @@ class PaymentRequest:
     status: RequestStatus = RequestStatus.OPEN
     confirmations: dict[str, AppliedConfirmation] = field(default_factory=dict)
     version: int = 0
+    # Its final state, once reached: the one entry that becomes an event (c2b.request.<status>).
+    history: list[StatusChange] = field(default_factory=list)
 
     @classmethod
     def create(
@@ -113,6 +116,8 @@ class PaymentRequest:
         self.confirmations[transaction.trans_id] = AppliedConfirmation(transaction.trans_id, transaction.amount, now)
         self.status = self._settled_status()
         self.updated_at = now
+        if self.status.final:
+            self._record(now, ChangeCause.CALLBACK, f"receipt {transaction.trans_id}")
         return True
 
     def expire(self, now: datetime) -> None:
@@ -120,6 +125,12 @@ class PaymentRequest:
             raise RequestFinalError(f"payment request {self.id} is {self.status.value}")
         self.status = RequestStatus.UNDERPAID if self.confirmations else RequestStatus.EXPIRED
         self.updated_at = now
+        self._record(now, ChangeCause.WORKER, f"expired at {self.expires_at.isoformat()}")
+
+    def _record(self, now: datetime, cause: ChangeCause, detail: str) -> None:
+        snapshot = self.view()
+        del snapshot["version"]  # only the save gives it
+        self.history.append(StatusChange(now, self.status.value, cause, detail, snapshot))
 
     def _settled_status(self) -> RequestStatus:
         received = self.received

@@ -29,6 +29,10 @@ class PaymentRequests(Protocol):
     async def due_to_expire(self, expired_before: datetime, limit: int) -> list[PaymentRequest]:
         """Open requests that expired before `expired_before`, oldest expiry first."""
 
+    @abstractmethod
+    async def open_on(self, hash_: str, limit: int) -> list[PaymentRequest]:
+        """Up to `limit` open requests of this hash, most recently changed first."""
+
 
 class C2bPayments(Protocol):
     @abstractmethod

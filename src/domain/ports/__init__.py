@@ -12,7 +12,6 @@ from domain.ports.key_material import KeyMaterial
 from domain.ports.payment_provider import PaymentProvider
 from domain.ports.payment_repository import PaymentRepository
 from domain.ports.payout_provider import PayoutProvider
-from domain.ports.prompt_locks import PromptLocks
 from domain.ports.random_source import RandomSource
 from domain.ports.rate_limiter import RateLimiter
 from domain.ports.record_counts import RecordCounts
@@ -34,7 +33,6 @@ __all__ = [
     "PaymentProvider",
     "PaymentRepository",
     "PayoutProvider",
-    "PromptLocks",
     "RandomSource",
     "RateLimiter",
     "RecordCounts",

@@ -21,8 +21,8 @@ class EventOutbox(Protocol):
     """Records whose latest write may hold state changes not yet in the event feed."""
 
     @abstractmethod
-    async def pending(self, limit: int) -> list[OutboxRecord]:
-        """Up to `limit` such records, least recently written first."""
+    async def pending(self, limit: int, kinds: frozenset[str] | None = None) -> list[OutboxRecord]:
+        """Up to `limit` such records of `kinds` (None: of every kind), least recently written first."""
 
     @abstractmethod
     async def mark_relayed(self, record: OutboxRecord) -> None:

@@ -9,13 +9,19 @@ from domain.resume_cursor import ResumeCursor
 class PaymentRepository(Protocol):
     @abstractmethod
     async def add(self, payment: Payment) -> None:
-        """Store a new payment."""
+        """Store a new payment.
+
+        A payment that holds its phone (`holds_phone`) is refused with PhoneHeldError while another stored payment
+        still holds the same phone; one whose hold has passed its time is taken over. Atomic: of any number of
+        concurrent adds for one phone, in one process or several, exactly one is stored.
+        """
 
     @abstractmethod
     async def save(self, payment: Payment) -> None:
         """Store the payment's changes if nobody changed it since it was read, and bump its version.
 
-        Raises ConcurrentUpdateError otherwise, so two writers can never both decide a payment's outcome.
+        Raises ConcurrentUpdateError otherwise, so two writers can never both decide a payment's outcome. A payment
+        that no longer holds its phone (final, or past its hold) frees it in the same write.
         """
 
     @abstractmethod

@@ -12,5 +12,10 @@ class RateLimiter(Protocol):
         until the window ends. Atomic: of concurrent calls, at most `limit` per window get None."""
 
     @abstractmethod
+    async def give_back(self, key: str, window: timedelta, now: datetime) -> None:
+        """Uncount one use of `key` in the window holding `now` (a use counted by `try_acquire` that did not
+        happen after all); never below zero."""
+
+    @abstractmethod
     async def forget(self, key_prefix: str) -> None:
         """Forget every count of every key starting with `key_prefix`, in every window: they count from zero."""

@@ -10,7 +10,6 @@ from domain.check_schedule import STK_FIRST_CHECK_AFTER
 from domain.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError, UnknownCallbackTokenError
 from domain.payment import Payment, StkResult
 from domain.ports import Anomalies, Broadcaster, Clock, PaymentRepository
-from domain.prompt_limits import PromptGate
 from domain.result_codes import SUCCESS_CODE
 from domain.status_change import ChangeCause
 from domain.success_confirmation import ConfirmStkSuccess, StkConfirmation, Verdict
@@ -41,10 +40,9 @@ class HandleStkCallback:
         *,
         confirm: ConfirmStkSuccess | None = None,
         recheck_after: timedelta = STK_FIRST_CHECK_AFTER,
-        prompts: PromptGate | None = None,
     ) -> None:
         self._payments, self._broadcaster, self._clock, self._anomalies = payments, broadcaster, clock, anomalies
-        self._confirm, self._recheck_after, self._prompts = confirm, recheck_after, prompts
+        self._confirm, self._recheck_after = confirm, recheck_after
 
     async def __call__(self, callback_token: str, result: StkResult, journal_id: str | None = None) -> CallbackOutcome:
         confirmation = await self._confirmation(callback_token, result, journal_id)
@@ -131,8 +129,6 @@ class HandleStkCallback:
         return payment
 
     async def _published(self, payment: Payment, outcome: CallbackOutcome) -> None:
-        if self._prompts is not None:
-            await self._prompts.release_if_final(payment)
         if outcome is not CallbackOutcome.HELD:  # clients see nothing of a success not yet confirmed
             await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
 

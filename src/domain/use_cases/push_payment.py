@@ -9,6 +9,7 @@ from domain.description import Description
 from domain.errors import (
     ConcurrentUpdateError,
     DomainError,
+    PhoneHeldError,
     ProviderRejectedError,
     ProviderUnreachableError,
     StoreUnavailableError,
@@ -100,12 +101,11 @@ class PushPayment:
         if self._gate is None:
             await self._payments.add(payment)
             return
-        await self._gate.admit(payment.phone, payment.id, payment.created_at)
+        await self._gate.admit(payment, payment.created_at)
         try:
             await self._payments.add(payment)
-        except Exception:
-            await self._gate.release(payment.phone, payment.id)
-            raise
+        except PhoneHeldError as held:
+            raise await self._gate.held_elsewhere(payment, held, payment.created_at) from None
 
     async def _push(self, payment: Payment) -> Payment:
         try:
@@ -139,7 +139,7 @@ class PushPayment:
             await self._payments.save(payment)
         except ConcurrentUpdateError:
             # Daraja's callback got here first and settled the payment: the stored record is the truth,
-            # and the callback has already published it (and freed the phone).
+            # and the callback has already published it (its final write freed the phone).
             return await self._payments.by_checkout(payment.hash, payment.id) or payment
         except StoreUnavailableError:
             # Daraja has already answered, so "nothing was done" would be a lie that invites a second prompt.
@@ -152,8 +152,6 @@ class PushPayment:
                 status=payment.status.value,
                 outcome_unknown=payment.outcome_unknown,
             )
-        if self._gate is not None:
-            await self._gate.release_if_final(payment)  # refused by Daraja, or never reached it: no prompt
         await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
         logger.info(
             "stk_push",

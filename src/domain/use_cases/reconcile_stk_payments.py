@@ -14,7 +14,6 @@ from domain.errors import (
 )
 from domain.payment import Payment
 from domain.ports import Anomalies, Broadcaster, Clock, PaymentProvider, PaymentRepository, RandomSource
-from domain.prompt_limits import PromptGate
 from domain.received_callback import CallbackKind
 from domain.result_codes import PaymentStatus
 from domain.status_change import ChangeCause
@@ -52,10 +51,9 @@ class ReconcileStkPayments:
         jitter: float = JITTER,
         on_settled: Callable[[], None] | None = None,
         anomalies: Anomalies | None = None,
-        prompts: PromptGate | None = None,
     ) -> None:
         self._payments, self._provider, self._broadcaster = payments, provider, broadcaster
-        self._on_settled, self._anomalies, self._prompts = on_settled, anomalies, prompts
+        self._on_settled, self._anomalies = on_settled, anomalies
         self._clock, self._random = clock, random
         self._schedule = CheckSchedule(
             timedelta(seconds=initial_delay_seconds), timedelta(seconds=max_delay_seconds), backoff_factor, jitter
@@ -127,8 +125,6 @@ class ReconcileStkPayments:
                     raise
                 payment = stored
                 continue
-            if self._prompts is not None:
-                await self._prompts.release_if_final(payment)
             await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
             if held is not None and payment.status is not PaymentStatus.SUCCESS:
                 await self._refuted(payment, held.receipt)

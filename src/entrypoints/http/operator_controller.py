@@ -1,5 +1,5 @@
 """Views for an operator: callback anomalies, payments and withdrawals stuck outside a final state, the account
-balances; and one action, asking Daraja for the balance now.
+balances; and two actions, asking Daraja for the balance now and registering the C2B URLs.
 
 Behind a bearer token (OPERATOR_TOKEN), compared in constant time. With no token set the routes are not exposed:
 they answer 404 as an unknown path does, before anything else about the request is read.
@@ -19,6 +19,7 @@ from domain.anomaly import AnomalyKind
 from domain.balances.balance_check import CheckTrigger
 from domain.balances.use_cases.check_balance import CheckBalance
 from domain.balances.use_cases.show_balances import ShowBalances
+from domain.c2b.use_cases.register_urls import RegisterUrls
 from domain.error_codes import ErrorCode
 from domain.errors import DomainError
 from domain.use_cases.list_anomalies import ListAnomalies
@@ -103,3 +104,14 @@ class OperatorController(Controller):
     ) -> dict[str, Any]:
         check = await check_balance(CheckTrigger.OPERATOR)
         return ok_reply("balance_check", None, check.view())
+
+    @post(
+        "/c2b/register-urls",
+        status_code=200,
+        summary="Register the gateway's C2B validation and confirmation URLs with Daraja for C2B_SHORTCODE",
+        description="409 C2B_NOT_CONFIGURED when C2B_HOOK_SECRET is unset (nothing is sent); docs/c2b.md.",
+    )
+    async def register_c2b_urls(
+        self, operator: NamedDependency[None], register_c2b_urls: NamedDependency[RegisterUrls]
+    ) -> dict[str, Any]:
+        return ok_reply("c2b_registration", None, (await register_c2b_urls()).view())

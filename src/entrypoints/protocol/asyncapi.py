@@ -1,10 +1,11 @@
-"""The AsyncAPI 3 document of the two WebSocket endpoints, generated from the schemas the server validates with.
+"""The AsyncAPI 3 document of the three WebSocket endpoints, generated from the schemas the server validates with.
 
 Request payloads are the msgspec Structs of `entrypoints.protocol.messages` (the ones `convert` checks frames
 against); the error codes are the `ErrorCode` catalogue; the close codes are the constants the socket code
-closes with. The envelopes, replies and the payment and withdrawal views are Structs here, and
+closes with. The envelopes, replies and the payment, withdrawal and C2B views are Structs here, and
 tests/docs/test_asyncapi.py checks them against what the server really builds (`ok_reply`, `error_reply`,
-`Payment.view()`, `Withdrawal.view()`) and the committed docs/asyncapi.json against a fresh generation.
+`Payment.view()`, `Withdrawal.view()`, `PaymentRequest.view()`, `C2bPayment.view()`) and the committed
+docs/asyncapi.json against a fresh generation.
 
     python -m entrypoints.protocol.asyncapi > docs/asyncapi.json
 """
@@ -20,6 +21,9 @@ from msgspec import Meta
 
 from domain.amount import STK_MINIMUM, TRANSACTION_MAXIMUM
 from domain.b2c_result_codes import WithdrawalStatus
+from domain.c2b.confirmation import PaymentMatch
+from domain.c2b.payer import PayerForm
+from domain.c2b.payment_request import AmountRule, RequestStatus
 from domain.capability_token import V1_ACCEPTED_UNTIL
 from domain.description import MAXIMUM_LENGTH as DESCRIPTION_MAXIMUM
 from domain.error_codes import ERROR_CATALOGUE, ErrorCode
@@ -78,7 +82,7 @@ CLOSE_CODES: tuple[tuple[int, str, str], ...] = (
     (
         CLOSE_POLICY_VIOLATION,
         "UNAUTHORIZED: …",
-        "The hash is not a valid, unexpired capability token granting this endpoint's scope (stk or b2c), or is a "
+        "The hash is not a valid, unexpired capability token granting this endpoint's scope (stk, b2c or c2b), or is a "
         "plain hash where tokens are required (CLIENT_AUTH=signed; B2C without OPEN_WITHDRAWALS); sent right after "
         "the handshake. A browser upgrade from an Origin not allowed is refused with HTTP 403 instead.",
     ),
@@ -218,16 +222,19 @@ class PaymentView(msgspec.Struct, forbid_unknown_fields=True):
             ),
         ),
     ]
-    age_seconds: Annotated[
-        int,
-        Meta(
-            ge=0,
-            description=(
-                "Only in a socket's catch-up, on a pending payment: seconds since it was created. A pending push "
-                "with no `checkout` older than STK_OUTCOME_UNKNOWN_AFTER_SECONDS is shown with outcome_unknown."
+    age_seconds: (
+        Annotated[
+            int,
+            Meta(
+                ge=0,
+                description=(
+                    "Only in a socket's catch-up, on a pending payment: seconds since it was created. A pending push "
+                    "with no `checkout` older than STK_OUTCOME_UNKNOWN_AFTER_SECONDS is shown with outcome_unknown."
+                ),
             ),
-        ),
-    ] | msgspec.UnsetType = msgspec.UNSET
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 class WithdrawalView(msgspec.Struct, forbid_unknown_fields=True):
@@ -278,6 +285,66 @@ class WithdrawalView(msgspec.Struct, forbid_unknown_fields=True):
             ),
         ),
     ]
+
+
+ZonedMoment = Annotated[datetime, Meta(tz=True, description="ISO 8601 with a time zone.")]
+
+
+class C2bConfirmationView(msgspec.Struct, forbid_unknown_fields=True):
+    trans_id: Annotated[str, _note("The M-PESA receipt (Daraja's TransID); counted once however often it comes.")]
+    amount: Shillings
+    at: ZonedMoment
+
+
+class C2bRequestView(msgspec.Struct, forbid_unknown_fields=True):
+    """A C2B payment request (what the merchant expects to be paid to the Paybill): open until paid, overpaid,
+    underpaid at expiry, or expired (docs/c2b.md)."""
+
+    id: Annotated[str, _note("The gateway's payment request id.")]
+    kind: Literal["c2b_request"]
+    account_reference: Annotated[str, _note("What the customer types as the account number, normalised.")]
+    amount_rule: Annotated[AmountRule, _note("exact, minimum or open (any amount).")]
+    amount: Annotated[int | None, _note("The amount asked for; null for open.")]
+    received: Annotated[int, Meta(ge=0, description="Whole shillings counted so far, once per receipt.")]
+    outstanding: Annotated[int, Meta(ge=0, description="What is still owed (0 for open, or once reached).")]
+    status: Annotated[RequestStatus, _note("open until the amount rule is met or the request expires; then final.")]
+    expires_at: ZonedMoment
+    created_at: ZonedMoment
+    updated_at: ZonedMoment
+    metadata: Annotated[
+        dict[str, str | int | float | bool | None],
+        _note("The merchant's metadata from the request ({} when none was given)."),
+    ]
+    confirmations: Annotated[list[C2bConfirmationView], _note("The payments counted on it, oldest first.")]
+    version: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description=(
+                "Counts the request's stored changes: of two states the higher version is the newer. Updates never "
+                "go back to a lower one."
+            ),
+        ),
+    ]
+
+
+class C2bPaymentView(msgspec.Struct, forbid_unknown_fields=True):
+    """A confirmed C2B payment naming an account reference a request of the hash held (counted on it, or kept
+    unmatched because the request had closed)."""
+
+    kind: Literal["c2b_payment"]
+    trans_id: Annotated[str, _note("The M-PESA receipt (Daraja's TransID).")]
+    amount: Shillings
+    shortcode: Annotated[str, _note("The Paybill or Till paid (BusinessShortCode).")]
+    account_reference: Annotated[str, _note("The account number as the customer typed it (BillRefNumber).")]
+    payer: Annotated[str, _note("The payer's number exactly as Daraja sent it: plain, masked or a SHA-256 hex.")]
+    payer_form: Annotated[PayerForm, _note("Which form `payer` has.")]
+    first_name: Annotated[str, _note("The payer's first name as Daraja sent it; may be empty.")]
+    trans_time: Annotated[str, _note("Daraja's TransTime (YYYYMMDDHHmmss, Kenyan time).")]
+    received_at: ZonedMoment
+    match: Annotated[PaymentMatch, _note("applied (counted on the request) or request_closed (kept unmatched).")]
+    request_id: Annotated[str | None, _note("The payment request it named.")]
+    source: Annotated[str, _note("How the gateway learnt of it: confirmation (Daraja's ConfirmationURL call).")]
 
 
 class ErrorBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -370,6 +437,16 @@ class B2cErrorReply(msgspec.Struct, forbid_unknown_fields=True):
     error: ErrorBody
 
 
+class C2bErrorReply(msgspec.Struct, forbid_unknown_fields=True):
+    """The C2B socket only listens: any frame a client sends is answered with this (UNKNOWN_KIND, or INVALID_JSON
+    when it is not a JSON object)."""
+
+    kind: Literal["error"]
+    ok: Literal[False]
+    ref: EchoedRef
+    error: ErrorBody
+
+
 # ---- Server → client updates, to every socket on the hash, whenever a record changes (however it was started).
 
 
@@ -393,6 +470,28 @@ class WithdrawalUpdate(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["update"]
     topic: Annotated[str, Meta(pattern=r"^/mpesa/b2c/[^/]+$", description="/mpesa/b2c/{hash}")]
     data: WithdrawalView
+
+
+_C2B_TOPIC = Annotated[str, Meta(pattern=r"^/mpesa/c2b/[^/]+$", description="/mpesa/c2b/{hash}")]
+
+
+class C2bRequestUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """A payment request of the hash was created, counted a payment, or closed; also each open request on
+    connecting (the catch-up) and again after a Redis outage. Never older than what the socket was sent (as for
+    payments: by `data.version`)."""
+
+    kind: Literal["update"]
+    topic: _C2B_TOPIC
+    data: C2bRequestView
+
+
+class C2bPaymentUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """A customer paid to an account reference a request of the hash held; sent once per receipt, just before
+    the update of the request it counted on (none when the request had closed)."""
+
+    kind: Literal["update"]
+    topic: _C2B_TOPIC
+    data: C2bPaymentView
 
 
 # ---- Server → client, after the catch-up sent on connecting: where to resume from next time.
@@ -462,13 +561,18 @@ B2C_MESSAGES: dict[str, type[msgspec.Struct]] = {
     "update": WithdrawalUpdate,
     "caughtUp": WithdrawalsCaughtUp,
 }
+C2B_MESSAGES: dict[str, type[msgspec.Struct]] = {
+    "errorReply": C2bErrorReply,
+    "requestUpdate": C2bRequestUpdate,
+    "paymentUpdate": C2bPaymentUpdate,
+}
 # The request kinds each endpoint serves, with the payload Struct the listener converts it with.
 STK_KINDS: dict[str, type[msgspec.Struct]] = {"push": PushPayload, "status": StatusPayload}
 B2C_KINDS: dict[str, type[msgspec.Struct]] = {"withdraw": WithdrawPayload}
 
 
 def _schemas() -> dict[str, Any]:
-    types = [*STK_MESSAGES.values(), *B2C_MESSAGES.values()]
+    types = [*STK_MESSAGES.values(), *B2C_MESSAGES.values(), *C2B_MESSAGES.values()]
     _, components = msgspec.json.schema_components(types, ref_template=_SCHEMAS)
     for struct, notes in FIELD_NOTES.items():
         for field, note in notes.items():
@@ -494,16 +598,31 @@ def _message(name: str, struct: type[msgspec.Struct]) -> dict[str, Any]:
     }
 
 
-def _close_codes_table() -> str:
-    rows = "\n".join(f"| {code} | {reason or '—'} | {when} |" for code, reason, when in CLOSE_CODES)
+_RESUME_REASONS = frozenset({SINCE_REFUSED, AFTER_REFUSED, BOTH_REFUSED})
+
+
+def _close_codes(resumable: bool) -> tuple[tuple[int, str, str], ...]:
+    """Every close code; a socket that takes no `after` or `since` never closes for them."""
+    return tuple(row for row in CLOSE_CODES if resumable or row[1] not in _RESUME_REASONS)
+
+
+def _close_codes_table(resumable: bool) -> str:
+    rows = "\n".join(f"| {code} | {reason or '—'} | {when} |" for code, reason, when in _close_codes(resumable))
     return "| close code | reason | when |\n|---|---|---|\n" + rows
 
 
-def _channel(address: str, title: str, description: str, messages: dict[str, type[msgspec.Struct]]) -> dict[str, Any]:
-    return {
+def _channel(
+    address: str,
+    title: str,
+    description: str,
+    messages: dict[str, type[msgspec.Struct]],
+    *,
+    resumable: bool = True,
+) -> dict[str, Any]:
+    channel: dict[str, Any] = {
         "address": address,
         "title": title,
-        "description": f"{description}\n\nThe server closes the socket with:\n\n{_close_codes_table()}",
+        "description": f"{description}\n\nThe server closes the socket with:\n\n{_close_codes_table(resumable)}",
         "parameters": {
             "hash": {
                 "description": (
@@ -515,41 +634,49 @@ def _channel(address: str, title: str, description: str, messages: dict[str, typ
             }
         },
         "messages": {name: {"$ref": f"#/components/messages/{struct.__name__}"} for name, struct in messages.items()},
-        "bindings": {
-            "ws": {
-                "query": {
-                    "type": "object",
-                    "properties": {
-                        "after": {
-                            "type": "string",
-                            "description": (
-                                "The `cursor` of the last `caught_up` message the client got; empty on its first "
-                                "connection. The catch-up sent on connecting is then every change after it, "
-                                "exactly, however old, followed by a `caught_up` with the cursor for next time "
-                                "(without a cursor: what changed in the last CATCH_UP_WINDOW_SECONDS). Anything "
-                                f"else: closed with {CLOSE_POLICY_VIOLATION}. Not with `since`."
-                            ),
-                        },
-                        "since": {
-                            "type": "string",
-                            "format": "date-time",
-                            "description": (
-                                "The older way, without a cursor. ISO 8601 (UTC when it names no zone): the "
-                                "`updated_at` of the last update the client saw. The catch-up sent on connecting is "
-                                "then what changed from its millisecond on (at most 24 hours back), instead of the "
-                                "last CATCH_UP_WINDOW_SECONDS: that last update comes again, with any other change "
-                                "of the same millisecond. A change still being stored when the client was sent that "
-                                "update can be missed; `after` cannot miss it. Not a time: closed with "
-                                f"{CLOSE_POLICY_VIOLATION}."
-                            ),
-                        },
+    }
+    if resumable:
+        channel["bindings"] = _resume_bindings()
+    channel["x-close-codes"] = [
+        {"code": code, "reason": reason, "when": when} for code, reason, when in _close_codes(resumable)
+    ]
+    return channel
+
+
+def _resume_bindings() -> dict[str, Any]:
+    return {
+        "ws": {
+            "query": {
+                "type": "object",
+                "properties": {
+                    "after": {
+                        "type": "string",
+                        "description": (
+                            "The `cursor` of the last `caught_up` message the client got; empty on its first "
+                            "connection. The catch-up sent on connecting is then every change after it, "
+                            "exactly, however old, followed by a `caught_up` with the cursor for next time "
+                            "(without a cursor: what changed in the last CATCH_UP_WINDOW_SECONDS). Anything "
+                            f"else: closed with {CLOSE_POLICY_VIOLATION}. Not with `since`."
+                        ),
                     },
-                    "additionalProperties": False,
+                    "since": {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": (
+                            "The older way, without a cursor. ISO 8601 (UTC when it names no zone): the "
+                            "`updated_at` of the last update the client saw. The catch-up sent on connecting is "
+                            "then what changed from its millisecond on (at most 24 hours back), instead of the "
+                            "last CATCH_UP_WINDOW_SECONDS: that last update comes again, with any other change "
+                            "of the same millisecond. A change still being stored when the client was sent that "
+                            "update can be missed; `after` cannot miss it. Not a time: closed with "
+                            f"{CLOSE_POLICY_VIOLATION}."
+                        ),
+                    },
                 },
-                "bindingVersion": WS_BINDING_VERSION,
-            }
-        },
-        "x-close-codes": [{"code": code, "reason": reason, "when": when} for code, reason, when in CLOSE_CODES],
+                "additionalProperties": False,
+            },
+            "bindingVersion": WS_BINDING_VERSION,
+        }
     }
 
 
@@ -571,7 +698,7 @@ def _operation(channel: str, action: str, message: str, summary: str, replies: l
 def asyncapi_document() -> dict[str, Any]:
     messages = {
         struct.__name__: _message(name, struct)
-        for table in (STK_MESSAGES, B2C_MESSAGES)
+        for table in (STK_MESSAGES, B2C_MESSAGES, C2B_MESSAGES)
         for name, struct in table.items()
     }
     return {
@@ -582,7 +709,7 @@ def asyncapi_document() -> dict[str, Any]:
             "description": (
                 "Real-time M-PESA payments over secure WebSockets. Frames are text JSON, one message per frame; a "
                 "client sends `{kind, payload, ref}` and gets one reply per request, plus an `update` whenever a "
-                "payment or withdrawal of its hash changes, however it was started. Generated by "
+                "payment, withdrawal or C2B payment request of its hash changes, however it was started. Generated by "
                 "`python -m entrypoints.protocol.asyncapi` from the schemas the server validates with."
             ),
         },
@@ -608,6 +735,15 @@ def asyncapi_document() -> dict[str, Any]:
                 "Pay a customer out and watch the withdrawal settle. Updates go to the topic /mpesa/b2c/{hash}.",
                 B2C_MESSAGES,
             ),
+            "c2b": _channel(
+                "/mpesa/c2b/{hash}",
+                "C2B payments (Paybill and Till)",
+                "Watch the C2B payment requests of the hash and the customers' payments to them, live: a till screen. "
+                "The socket only listens; on connecting it is sent the hash's open requests (no cursor, no "
+                "`caught_up`). Updates go to the topic /mpesa/c2b/{hash}.",
+                C2B_MESSAGES,
+                resumable=False,
+            ),
         },
         "operations": {
             "push": _operation("stk", "receive", "push", "Start an STK push.", ["pushReply", "errorReply"]),
@@ -624,6 +760,12 @@ def asyncapi_document() -> dict[str, Any]:
             "withdrawalUpdates": _operation("b2c", "send", "update", "Every change of a withdrawal of the hash.", None),
             "withdrawalsCaughtUp": _operation(
                 "b2c", "send", "caughtUp", "The catch-up is done: the cursor to resume after.", None
+            ),
+            "c2bRequestUpdates": _operation(
+                "c2b", "send", "requestUpdate", "Every change of a payment request of the hash.", None
+            ),
+            "c2bPaymentUpdates": _operation(
+                "c2b", "send", "paymentUpdate", "Every payment to an account reference of the hash.", None
             ),
         },
         "components": {

@@ -95,7 +95,8 @@ def read_envelope(document: dict[str, Any], kinds: frozenset[str]) -> ClientMess
     """A message of a kind this endpoint serves, or the protocol's error for why it is not one."""
     kind = document.get("kind")
     if not isinstance(kind, str) or kind not in kinds:
-        raise UnknownKindError(f"kind must be one of: {', '.join(sorted(kinds))}", [{"field": "kind"}])
+        served = f"kind must be one of: {', '.join(sorted(kinds))}" if kinds else "this socket only listens"
+        raise UnknownKindError(served, [{"field": "kind"}])
     ref = document.get("ref")
     if ref is not None and usable_ref(document) is None:
         raise ValidationError("ref", f"must be a string of at most {MAXIMUM_REF_LENGTH} characters")

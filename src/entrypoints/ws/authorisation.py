@@ -7,7 +7,7 @@ from typing import Any
 import structlog
 from litestar import WebSocket
 
-from domain.capability import B2C, STK, Capability
+from domain.capability import B2C, C2B, STK, Capability
 from domain.capability_token import V1_ACCEPTED_UNTIL, TokenKeys, is_v1_token, looks_like_token, read_token
 from domain.errors import UnauthorizedError
 from domain.ports import Clock
@@ -21,7 +21,7 @@ EXPIRED_REASON = f"{UNAUTHORIZED_REASON}: the token has expired: reconnect with 
 
 
 class ClientAuthorisation:
-    """`signed`: only tokens. Open: plain hashes too (STK always; B2C only with `open_withdrawals`)."""
+    """`signed`: only tokens. Open: plain hashes too (STK and C2B always; B2C only with `open_withdrawals`)."""
 
     def __init__(
         self,
@@ -48,7 +48,8 @@ class ClientAuthorisation:
         elif scope == B2C and not self._open_withdrawals:
             raise UnauthorizedError("withdrawals need a token with the b2c scope")
         else:
-            capability = Capability(path_hash, frozenset({STK, B2C}) if self._open_withdrawals else frozenset({STK}))
+            open_scopes = {STK, C2B, B2C} if self._open_withdrawals else {STK, C2B}
+            capability = Capability(path_hash, frozenset(open_scopes))
         capability.require_scope(scope)
         return capability
 

@@ -58,6 +58,9 @@ class ConfirmPayment:
         )
         if not await self._payments.record(payment):
             return await self._repeat(transaction)
+        if payment.hash is not None:
+            # Told before the request it counts on: a till screen shows the payment, then what it settled.
+            await self._broadcaster.publish(c2b_topic(payment.hash), payment.view())
         if matched is not None:
             matched = await self._count(matched, payment)
         (logger.info if match.matched else logger.warning)(

@@ -7,9 +7,10 @@ from domain.amount import Amount
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.payment_request import AmountRule, PaymentRequest
 from domain.c2b.ports import PaymentRequests
+from domain.c2b.topic import c2b_topic
 from domain.errors import ValidationError
 from domain.merchant_data import Metadata
-from domain.ports import Clock, Identifiers
+from domain.ports import Broadcaster, Clock, Identifiers
 
 logger = structlog.get_logger()
 
@@ -27,8 +28,10 @@ class CreatePaymentRequestCommand:
 class CreatePaymentRequest:
     """Record a payment the merchant expects; customers pay it to the Paybill with its account reference."""
 
-    def __init__(self, requests: PaymentRequests, identifiers: Identifiers, clock: Clock) -> None:
-        self._requests, self._identifiers, self._clock = requests, identifiers, clock
+    def __init__(
+        self, requests: PaymentRequests, broadcaster: Broadcaster, identifiers: Identifiers, clock: Clock
+    ) -> None:
+        self._requests, self._broadcaster, self._identifiers, self._clock = requests, broadcaster, identifiers, clock
 
     async def __call__(self, cmd: CreatePaymentRequestCommand) -> PaymentRequest:
         reference = AccountReference.parse(cmd.account_reference)
@@ -39,6 +42,7 @@ class CreatePaymentRequest:
             self._identifiers.new_id(), cmd.hash, reference, rule, amount, cmd.expires_at, self._clock.now(), metadata
         )
         await self._requests.add(request)
+        await self._broadcaster.publish(c2b_topic(request.hash), request.view())
         logger.info("c2b_request_created", request_id=request.id, hash=request.hash, reference=reference.text)
         return request
 

@@ -3,7 +3,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-VERSION = 18
+VERSION = 22
 NAME = "reversals"
 
 # A migration is history: it names the collections and fields as they were then, not as the adapters may later.

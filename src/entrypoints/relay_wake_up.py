@@ -1,0 +1,15 @@
+"""What a publish tells the event relay: the kind of record just written (so its next look needs only those
+collections), and to look now rather than at the end of its idle wait."""
+
+from domain.topics import record_kinds_of
+from domain.use_cases.relay_events import RelayEvents
+from entrypoints.idle_pause import IdlePause
+
+
+class RelayWakeUp:
+    def __init__(self, relay: RelayEvents, pause: IdlePause) -> None:
+        self._relay, self._pause = relay, pause
+
+    def __call__(self, topic: str) -> None:
+        self._relay.note_written(record_kinds_of(topic))
+        self._pause.wake()
