@@ -17,6 +17,7 @@ from migrations.steps import (
     m0017_balances,
     m0019_c2b_events,
     m0021_prompt_holds_in_payments,
+    m0022_reversals,
 )
 
 STEPS = (
@@ -36,4 +37,5 @@ STEPS = (
     m0017_balances,
     m0019_c2b_events,
     m0021_prompt_holds_in_payments,
+    m0022_reversals,
 )

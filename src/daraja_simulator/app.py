@@ -25,6 +25,7 @@ from daraja_simulator.oauth import generate_token
 from daraja_simulator.payouts import b2c_v1, b2c_v3, transaction_status
 from daraja_simulator.pull import pull_query, pull_query_get, pull_register
 from daraja_simulator.qr import generate_qr
+from daraja_simulator.reversals import reversal
 from daraja_simulator.state import SimulatorState
 
 logger = structlog.get_logger(__name__)
@@ -64,6 +65,7 @@ def create_app(config: SimulatorConfig) -> Litestar:
             pull_query_get,
             generate_qr,
             account_balance,
+            reversal,
             *CONTROL_HANDLERS,
             *C2B_CONTROL_HANDLERS,
         ],

@@ -151,12 +151,14 @@ def transaction_status_result(
     payout: Payout | None,
     credentials_valid: bool,
     forms: BodyForms,
+    found: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The Result posted for a Transaction Status query.
 
     `OriginatorConversationID`/`ConversationID` are the query's own (as in its synchronous answer); the payout
     it found is named inside ResultParameters by its OriginatorConversationID, ConversationID and ReceiptNo,
-    and ReferenceData echoes the query's Occasion, as real Transaction Status results do.
+    and ReferenceData echoes the query's Occasion, as real Transaction Status results do. `found` is what to
+    report of a transaction that is not a payout (a reversal).
     """
     result: dict[str, Any] = {
         "ResultType": 0,
@@ -168,6 +170,8 @@ def transaction_status_result(
     }
     if not credentials_valid:
         result.update(ResultCode=2001, ResultDesc=INVALID_INITIATOR)
+    elif found is not None:
+        result["ResultParameters"] = {"ResultParameter": found}
     elif payout is None:
         result.update(ResultCode=TRANSACTION_NOT_FOUND_CODE, ResultDesc=TRANSACTION_NOT_FOUND)
     else:

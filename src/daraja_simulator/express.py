@@ -69,8 +69,9 @@ async def stk_push(
 
     def settle() -> list[Post]:
         settled_at = eat_now()
-        ledger.settle_stk(transaction.checkout_request_id)
-        body = envelopes.stk_callback(transaction, receipt_number(settled_at), settled_at, simulator.forms.pick())
+        receipt = receipt_number(settled_at)
+        ledger.settle_stk(transaction.checkout_request_id, receipt)
+        body = envelopes.stk_callback(transaction, receipt, settled_at, simulator.forms.pick())
         callback = Post.json(callback_url, body)
         return {Delivery.NEVER: [], Delivery.TWICE: [callback, callback]}.get(scenario.delivery, [callback])
 

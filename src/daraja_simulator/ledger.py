@@ -13,6 +13,10 @@ from typing import Any
 from daraja_simulator.balances import CHARGES_PAID, UTILITY, WORKING, SimulatedBalances
 from daraja_simulator.scenarios import UTILITY_TOO_LOW, Delivery, Scenario
 
+REVERSAL_DONE = "0"
+REVERSAL_ALREADY_DONE = "R000001"
+REVERSAL_UNKNOWN_RECEIPT = "R000002"
+REVERSAL_INSUFFICIENT_FUNDS = "1"
 # What a payout costs the shortcode, in cents: drawn from the Charges Paid Account.
 PAYOUT_FEE_CENTS = 22_40
 
@@ -25,6 +29,7 @@ class StkTransaction:
     amount: int
     scenario: Scenario
     settled: bool = False
+    receipt: str | None = None  # set when it settles as paid
 
 
 @dataclass(slots=True)
@@ -52,6 +57,30 @@ class Payout:
         return "Failed"
 
 
+@dataclass(slots=True)
+class SimulatedReversal:
+    """A reversal the simulator accepted, as Transaction Status reports it: by Daraja's OriginatorConversationID."""
+
+    originator_conversation_id: str
+    conversation_id: str
+    receiver: str
+    original_receipt: str
+    amount: int
+    receipt: str
+    initiated_at: datetime
+    result_code: str | None = None
+    settled_at: datetime | None = None
+    timed_out: bool = False  # it expired in Daraja's queue: nothing was reversed
+
+    @property
+    def status(self) -> str:
+        if self.timed_out:
+            return "Expired"
+        if self.result_code is None:
+            return "Pending"
+        return "Completed" if self.result_code == REVERSAL_DONE else "Failed"
+
+
 @dataclass(frozen=True, slots=True)
 class Funds:
     utility: float
@@ -66,6 +95,11 @@ class Ledger:
     _locked_phones: dict[str, str] = field(default_factory=dict)  # phone → CheckoutRequestID still pending
     _payouts: dict[str, Payout] = field(default_factory=dict)
     _payouts_by_receipt: dict[str, Payout] = field(default_factory=dict)
+    # Paid STK pushes by their receipt, and the receipts reversed since: what a Transaction Reversal is checked against.
+    _paid_by_receipt: dict[str, StkTransaction] = field(default_factory=dict)
+    _reversed_receipts: set[str] = field(default_factory=set)
+    reversal_requests_per_receipt: Counter[str] = field(default_factory=Counter)
+    _reversals: dict[str, SimulatedReversal] = field(default_factory=dict)
     # The accounts an Account Balance query reports; payments and payouts move them (daraja_simulator.balances).
     balances: SimulatedBalances = field(default_factory=SimulatedBalances)
     stk_pushes_total: int = 0
@@ -115,12 +149,14 @@ class Ledger:
     def stk(self, checkout_request_id: str) -> StkTransaction | None:
         return self._stk.get(checkout_request_id)
 
-    def settle_stk(self, checkout_request_id: str) -> None:
+    def settle_stk(self, checkout_request_id: str, receipt: str) -> None:
         transaction = self._stk.get(checkout_request_id)
         if transaction is None:  # forgotten by a reset meanwhile
             return
         transaction.settled = True
         if transaction.scenario.money_moves:
+            transaction.receipt = receipt
+            self._paid_by_receipt[receipt] = transaction
             self.balances.move(WORKING, transaction.amount * 100)
         if self._locked_phones.get(transaction.phone) == checkout_request_id:
             del self._locked_phones[transaction.phone]
@@ -163,6 +199,35 @@ class Ledger:
         balances = self.balances
         return Funds(balances.shillings(UTILITY), balances.shillings(WORKING), balances.shillings(CHARGES_PAID))
 
+    # Transaction Reversal ---------------------------------------------------------------------------------
+
+    def count_reversal_request(self, receipt: str) -> None:
+        self.reversal_requests_per_receipt[receipt] += 1
+
+    def record_reversal(self, reversal: SimulatedReversal) -> None:
+        self._reversals[reversal.originator_conversation_id] = reversal
+
+    def find_reversal(self, originator_conversation_id: str | None) -> SimulatedReversal | None:
+        return None if originator_conversation_id is None else self._reversals.get(originator_conversation_id)
+
+    def paid_push(self, receipt: str) -> StkTransaction | None:
+        return self._paid_by_receipt.get(receipt)
+
+    def reverse(self, receipt: str, amount: int) -> str:
+        """Reverse the paid push with this receipt, taking its amount back out of the Working Account it went to;
+        the result code: "0" reversed, R000001 already reversed, R000002 no such receipt, "1" the account cannot
+        cover it (docs/daraja.md#transaction-reversal)."""
+        transaction = self._paid_by_receipt.get(receipt)
+        if transaction is None or transaction.amount != amount:
+            return REVERSAL_UNKNOWN_RECEIPT
+        if receipt in self._reversed_receipts:
+            return REVERSAL_ALREADY_DONE
+        if self.balances.available(WORKING) < amount * 100:
+            return REVERSAL_INSUFFICIENT_FUNDS
+        self._reversed_receipts.add(receipt)
+        self.balances.move(WORKING, -amount * 100)
+        return REVERSAL_DONE
+
     # Control ----------------------------------------------------------------------------------------------
 
     def reset(self) -> None:
@@ -183,6 +248,10 @@ class Ledger:
             "b2c_payment_requests": {
                 "total": self.b2c_requests_total,
                 "per_originator_conversation_id": dict(self.b2c_requests_per_originator),
+            },
+            "reversal_requests": {
+                "total": sum(self.reversal_requests_per_receipt.values()),
+                "per_receipt": dict(self.reversal_requests_per_receipt),
             },
             "callbacks": {
                 "sent": self.callbacks_sent,

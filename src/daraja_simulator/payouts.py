@@ -20,6 +20,7 @@ from daraja_simulator.errors import (
 from daraja_simulator.identifiers import conversation_id, legacy_originator_conversation_id, receipt_number
 from daraja_simulator.ledger import Payout
 from daraja_simulator.request_rules import Body
+from daraja_simulator.reversals import reversal_status_parameters
 from daraja_simulator.scenarios import INVALID_INITIATOR, Answer, Delivery, b2c_scenario
 from daraja_simulator.state import SimulatorState
 
@@ -142,6 +143,7 @@ async def transaction_status(
     def settle() -> list[Post]:
         # Looked up when due, so a payout that settled meanwhile is reported as it stands then.
         payout = ledger.find_payout(original_id, receipt)
+        reversal = ledger.find_reversal(original_id) if payout is None else None
         result = envelopes.transaction_status_result(
             originator_conversation_id=query_originator_id,
             conversation_id=query_conversation_id,
@@ -150,6 +152,7 @@ async def transaction_status(
             payout=payout,
             credentials_valid=credentials_valid,
             forms=simulator.forms.pick(),
+            found=None if reversal is None else reversal_status_parameters(reversal),
         )
         return [Post.json(result_url, result)]
 

@@ -15,6 +15,10 @@ from domain.errors import ValidationError
 
 KEY_PREFIX = "mgw"
 NAME_LENGTH = 64
+# What a key may do beyond the payment and withdrawal routes every key opens: giving money back is granted on
+# purpose, to the keys of the systems that decide refunds (docs/reversals.md).
+REVERSAL_SCOPE = "reversal"
+KEY_SCOPES = (REVERSAL_SCOPE,)
 _PRESENTED = re.compile(rf"{KEY_PREFIX}_([0-9a-f]{{16}})_([0-9a-f]{{64}})")
 
 
@@ -41,6 +45,13 @@ def key_text(key_id: str, secret: str) -> str:
     return f"{KEY_PREFIX}_{key_id}_{secret}"
 
 
+def key_scopes(raw: tuple[str, ...] | list[str]) -> frozenset[str]:
+    unknown = sorted(set(raw) - set(KEY_SCOPES))
+    if unknown:
+        raise ValidationError("scopes", f"{', '.join(unknown)}: not a scope; known: {', '.join(KEY_SCOPES)}")
+    return frozenset(raw)
+
+
 def key_name(raw: str) -> str:
     name = " ".join(raw.split())
     if not 1 <= len(name) <= NAME_LENGTH or not name.isprintable():
@@ -57,10 +68,14 @@ class ApiKey:
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
     version: int = 0
+    scopes: frozenset[str] = frozenset()
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
 
     def opens_with(self, secret: str) -> bool:
         """True for the key's own secret; compared in constant time."""
@@ -79,6 +94,7 @@ class ApiKey:
             "created_at": self.created_at.isoformat(),
             "last_used_at": None if self.last_used_at is None else self.last_used_at.isoformat(),
             "revoked_at": None if self.revoked_at is None else self.revoked_at.isoformat(),
+            "scopes": sorted(self.scopes),
         }
 
 

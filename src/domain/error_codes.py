@@ -20,6 +20,10 @@ class ErrorCode(StrEnum):
     WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
     WEBHOOK_DESTINATION_NOT_ALLOWED = "WEBHOOK_DESTINATION_NOT_ALLOWED"
     C2B_NOT_CONFIGURED = "C2B_NOT_CONFIGURED"
+    REVERSAL_PAYMENT_NOT_FOUND = "REVERSAL_PAYMENT_NOT_FOUND"
+    REVERSAL_NOT_COMPLETED = "REVERSAL_NOT_COMPLETED"
+    REVERSAL_ALREADY_REQUESTED = "REVERSAL_ALREADY_REQUESTED"
+    REVERSAL_NOT_FOUND = "REVERSAL_NOT_FOUND"
 
 
 ERROR_CATALOGUE: dict[ErrorCode, str] = {
@@ -57,4 +61,16 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
         "C2B is not set up on this gateway (C2B_HOOK_SECRET is unset), so it has no validation and confirmation URLs "
         "to register; nothing was sent to Daraja (HTTP and command line only)."
     ),
+    ErrorCode.REVERSAL_PAYMENT_NOT_FOUND: (
+        "No payment the gateway recorded carries that M-PESA receipt; nothing was stored or sent (HTTP only)."
+    ),
+    ErrorCode.REVERSAL_NOT_COMPLETED: (
+        "The payment with that receipt is not completed, so it cannot be reversed; nothing was stored or sent "
+        "(HTTP only)."
+    ),
+    ErrorCode.REVERSAL_ALREADY_REQUESTED: (
+        "A reversal of that receipt is in progress or done; only after one failed may it be asked again; nothing "
+        "was stored or sent (HTTP only)."
+    ),
+    ErrorCode.REVERSAL_NOT_FOUND: "No reversal with that id (HTTP only).",
 }

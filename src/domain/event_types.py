@@ -16,6 +16,7 @@ BALANCE = "balance"
 # C2B: a customer's payment, stored once per receipt, and the payment request it may settle.
 C2B_PAYMENT = "c2b.payment"
 C2B_REQUEST = "c2b.request"
+REVERSAL = "reversal"
 
 _STATUS_WORDS = {"success": "succeeded"}
 
@@ -26,12 +27,15 @@ BALANCE_STATUSES = ("low", "recovered")
 C2B_PAYMENT_STATUSES = ("received",)
 # Only a request's final states are events: each is reached once, and an open request's partial sums are not news.
 C2B_REQUEST_STATUSES = ("paid", "overpaid", "underpaid", "expired")
+# A reversal of a completed payment (domain.reversals.reversal): `reversal.reversed` once M-PESA gave the money back.
+REVERSAL_STATUSES = ("requested", "unknown", "sent", "reversed", "failed")
 RECORD_KINDS = {
     STK: STK_STATUSES,
     B2C: B2C_STATUSES,
     BALANCE: BALANCE_STATUSES,
     C2B_PAYMENT: C2B_PAYMENT_STATUSES,
     C2B_REQUEST: C2B_REQUEST_STATUSES,
+    REVERSAL: REVERSAL_STATUSES,
 }
 
 
@@ -44,14 +48,14 @@ def event_type(kind: str, status: str) -> str:
 
 EVENT_TYPES = tuple(event_type(kind, status) for kind, statuses in RECORD_KINDS.items() for status in statuses)
 
-_PATTERN = re.compile(r"^(\*|(stk|b2c|balance|c2b)\.(\*|[a-z_]+(\.[a-z_]+)?))$")
+_PATTERN = re.compile(r"^(\*|(stk|b2c|balance|c2b|reversal)\.(\*|[a-z_]+(\.[a-z_]+)?))$")
 MAXIMUM_PATTERNS = 32
 
 
 @dataclass(frozen=True, slots=True)
 class TypeFilter:
     """Which event types an endpoint or a feed reader wants: exact types, `stk.*` / `b2c.*` / `balance.*` /
-    `c2b.*`, or `*` for all."""
+    `c2b.*` / `reversal.*`, or `*` for all."""
 
     patterns: tuple[str, ...]
 

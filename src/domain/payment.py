@@ -88,6 +88,9 @@ class Payment:
     # Until when this payment's PIN prompt holds its phone (one open prompt per phone), given by the prompt gate;
     # a final payment, or one past this time, holds nothing. Not state: no history entry, never shown to clients.
     phone_held_until: datetime | None = None
+    # The reversal that gave this payment's money back (docs/reversals.md): set once, when M-PESA reports it done.
+    # Not a state of its own: a reversed payment stays `success`, the payment M-PESA once completed.
+    reversal_id: str | None = None
     history: list[StatusChange] = field(default_factory=list)
     version: int = field(default=0, compare=False)
 
@@ -239,6 +242,15 @@ class Payment:
             detail = f"{detail} (refutes the callback's success, receipt {held.receipt})"
         self._finish(status, answer.result_code, description, now, cause, detail)
 
+    def mark_reversed(self, reversal_id: str, now: datetime) -> bool:
+        """Link the reversal that refunded this payment; False (nothing changed) when it is linked already."""
+        if self.status is not PaymentStatus.SUCCESS:
+            raise PaymentFinalError(f"payment {self.id} is {self.status.value}; only a completed one is reversed")
+        if self.reversal_id is not None:
+            return False
+        self.reversal_id, self.updated_at = reversal_id, now
+        return True
+
     def unanswered(self, now: datetime, after: timedelta = UNANSWERED_PUSH_AFTER) -> bool:
         """Pending, with no CheckoutRequestID, for `after` or longer: Daraja's answer to the push was lost, or its
         process died before recording it. No query can settle it; only Daraja's callback can."""
@@ -277,6 +289,7 @@ class Payment:
             "message": stk_result_meaning(self.result_code).message if self.result_code is not None else None,
             "reference": None if self.reference is None else self.reference.text,
             "metadata": None if self.metadata is None else self.metadata.as_dict(),
+            "reversal_id": self.reversal_id,
             # Bumped by every stored change: of two states of the record, the higher version is the newer.
             "version": self.version,
         }

@@ -21,6 +21,9 @@ class CallbackKind(StrEnum):
     B2C_STATUS = "b2c_status"
     BALANCE_RESULT = "balance_result"
     BALANCE_TIMEOUT = "balance_timeout"
+    REVERSAL_RESULT = "reversal_result"
+    REVERSAL_TIMEOUT = "reversal_timeout"
+    REVERSAL_STATUS = "reversal_status"
 
 
 def token_digest(token: str) -> str:

@@ -28,6 +28,7 @@ from entrypoints.http.operator_controller import OperatorController
 from entrypoints.http.readiness import ready
 from entrypoints.http.records_controller import RecordsController
 from entrypoints.http.request_context import request_context
+from entrypoints.http.reversal_controller import ReversalController
 from entrypoints.http.root import root_route
 from entrypoints.http.schema_viewer import SCHEMA_PATH, schema_viewer, schema_viewer_assets
 from entrypoints.http.security_headers import strict_transport_security, transport_security
@@ -87,6 +88,12 @@ _BRIDGED = (
     "c2b_payment_by_trans_id",
     "register_c2b_urls",
     "c2b_catch_up",
+    "request_reversal",
+    "show_reversal",
+    "handle_reversal_result",
+    "reversal_callback_token_known",
+    "handle_reversal_status",
+    "reversal_status_token_known",
 )
 
 
@@ -115,6 +122,7 @@ def background_jobs(container: Container) -> list[Any]:
         container.event_relay(),
         container.webhook_delivery(),
         container.c2b_expiry(),
+        container.reversal_worker(),
     ]
     if container.settings().balance_check_interval_seconds > 0:
         jobs.append(container.balance_schedule())
@@ -150,6 +158,7 @@ def create_app(container: Container) -> Litestar:
             RecordsController,
             BalancesController,
             C2bController,
+            ReversalController,
             DarajaCallbackController,
             C2bHooksController,
             OperatorController,

@@ -14,6 +14,7 @@ import uvicorn
 if TYPE_CHECKING:
     from entrypoints.container import Container
 
+from domain.api_key import KEY_SCOPES
 from entrypoints.dev_certificate import ensure_dev_certificate
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import MpesaEnvironment, Settings
@@ -287,21 +288,29 @@ def apikey() -> None:
 
 @apikey.command("create", epilog=_STORE_SETTINGS)
 @click.option("--name", required=True, help="what the key is for (e.g. the merchant's backend and the year)")
-def apikey_create(name: str) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(KEY_SCOPES),
+    help="a right beyond the payment and withdrawal routes: `reversal` lets the key reverse payments",
+)
+def apikey_create(name: str, scopes: tuple[str, ...]) -> None:
     """Issue a key and print it once: only its hash is stored, so keep it now."""
-    issued = _with_container(lambda container: container.create_api_key()(name))
+    issued = _with_container(lambda container: container.create_api_key()(name, scopes))
     click.echo(issued.text)
     click.echo(f"id {issued.key.key_id} ({issued.key.name}): store the key now; it is never shown again", err=True)
 
 
 @apikey.command("list", epilog=_STORE_SETTINGS)
 def apikey_list() -> None:
-    """Every key (never its secret): id, name, created, last used (to the minute), revoked."""
+    """Every key (never its secret): id, name, created, last used (to the minute), extra scopes, revoked."""
     keys = _with_container(lambda container: container.list_api_keys()())
-    click.echo("id\tname\tcreated_at\tlast_used_at\trevoked_at")
+    click.echo("id\tname\tcreated_at\tlast_used_at\tscopes\trevoked_at")
     for key in keys:
-        view = key.view()
-        columns = ("id", "name", "created_at", "last_used_at", "revoked_at")
+        view = {**key.view()}
+        view["scopes"] = ",".join(view["scopes"])
+        columns = ("id", "name", "created_at", "last_used_at", "scopes", "revoked_at")
         click.echo("\t".join(str(view[column] or "-") for column in columns))
 
 

@@ -30,6 +30,7 @@ from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_health import DarajaHealth
 from adapters.daraja.retry_policy import RetryPolicy
+from adapters.daraja.reversal_client import DarajaReversalClient, ReversalSettings
 from adapters.daraja.security_credential import bundled_certificate, security_credential
 from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_client import DarajaStkClient
@@ -50,6 +51,8 @@ from adapters.mongo.leases import MongoLeases
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.record_counts import MongoRecordCounts
 from adapters.mongo.record_search import MongoRecordSearch
+from adapters.mongo.reversal_repository import MongoReversals
+from adapters.mongo.reversible_payments import MongoReversiblePayments
 from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.webhook_deliveries import MongoWebhookDeliveries
@@ -81,6 +84,13 @@ from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
+from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult
+from domain.reversals.use_cases.handle_reversal_status import HandleReversalStatusResult
+from domain.reversals.use_cases.mark_payment_reversed import MarkPaymentReversed
+from domain.reversals.use_cases.reconcile_reversals import ReconcileReversals
+from domain.reversals.use_cases.request_reversal import RequestReversal
+from domain.reversals.use_cases.show_reversal import ShowReversal
+from domain.reversals.use_cases.submit_reversal import SubmitNextReversal
 from domain.success_confirmation import ConfirmStkSuccess
 from domain.use_cases.apply_webhook_configuration import ApplyWebhookConfiguration
 from domain.use_cases.authenticate_api_key import AuthenticateApiKey
@@ -132,6 +142,10 @@ from entrypoints.settings import (
     BALANCE_TIMEOUT_PATH,
     C2B_CONFIRMATION_PATH,
     C2B_VALIDATION_PATH,
+    REVERSAL_RESULT_PATH,
+    REVERSAL_STATUS_PATH,
+    REVERSAL_STATUS_TIMEOUT_PATH,
+    REVERSAL_TIMEOUT_PATH,
     STK_CALLBACK_PATH,
     ClientAuth,
     MpesaEnvironment,
@@ -179,6 +193,29 @@ def balance_settings(settings: Settings) -> BalanceSettings:
         result_base_url=settings.public_base_url + BALANCE_RESULT_PATH,
         timeout_base_url=settings.public_base_url + BALANCE_TIMEOUT_PATH,
     )
+
+
+def reversal_settings(settings: Settings) -> ReversalSettings:
+    # The shortcode the customers paid (the till, for Buy Goods), asked as the B2C initiator, who needs Daraja's
+    # Org Reversals Initiator role too (docs/reversals.md).
+    return ReversalSettings(
+        base_url=settings.resolved_daraja_base_url(),
+        receiver_party=settings.daraja_party_b or settings.shortcode(),
+        initiator_name=settings.b2c_initiator_name,
+        result_base_url=settings.public_base_url + REVERSAL_RESULT_PATH,
+        timeout_base_url=settings.public_base_url + REVERSAL_TIMEOUT_PATH,
+        status_result_base_url=settings.public_base_url + REVERSAL_STATUS_PATH,
+        status_timeout_base_url=settings.public_base_url + REVERSAL_STATUS_TIMEOUT_PATH,
+    )
+
+
+def handled(step: Callable[[], Awaitable[object | None]]) -> Callable[[], Awaitable[int]]:
+    """A step answering what it handled or None, as a PollingLoop step answering how much."""
+
+    async def count() -> int:
+        return 0 if await step() is None else 1
+
+    return count
 
 
 def c2b_settings(settings: Settings) -> C2bSettings:
@@ -499,6 +536,20 @@ class Container(containers.DeclarativeContainer):
         metrics=daraja_metrics,
     )
 
+    # Reversals' store and Daraja client, here because the reconciler below asks about them too.
+    reversals = providers.Singleton(MongoReversals, mongo_database)
+    reversible_payments = providers.Singleton(MongoReversiblePayments, mongo_database)
+    reversal_provider = providers.Singleton(
+        DarajaReversalClient,
+        http_client,
+        daraja_auth,
+        providers.Singleton(reversal_settings, settings),
+        security_credential,
+        breaker=daraja_breaker,
+        query_retry=query_retry,
+        metrics=daraja_metrics,
+    )
+
     # Server credentials: API keys (hashed in the store); verified keys are cached briefly in each process.
     api_keys = providers.Singleton(MongoApiKeys, mongo_database)
     authenticate_api_key = providers.Singleton(
@@ -641,12 +692,22 @@ class Container(containers.DeclarativeContainer):
         initial_delay_seconds=settings.provided.b2c_first_check_seconds,
         max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
     )
+    reconcile_reversals = providers.Factory(
+        ReconcileReversals,
+        reversals,
+        reversal_provider,
+        clock,
+        reconcile_random,
+        identifiers,
+        initial_delay_seconds=settings.provided.reversal_first_check_seconds,
+        max_delay_seconds=settings.provided.reconcile_max_delay_seconds,
+    )
     reconciliation = providers.Singleton(
         ReconciliationLoop,
-        providers.List(reconcile_stk_payments, reconcile_withdrawals),
+        providers.List(reconcile_stk_payments, reconcile_withdrawals, reconcile_reversals),
         settings.provided.reconcile_poll_seconds,
         metrics=gateway_metrics,
-        kinds=["stk", "b2c"],
+        kinds=["stk", "b2c", "reversal"],
         max_idle_seconds=settings.provided.idle_poll_max_seconds,
     )
 
@@ -772,6 +833,42 @@ class Container(containers.DeclarativeContainer):
         check_balance_when_due,
         check_balance_when_due.provided.step_down,
         metrics=gateway_metrics,
+    )
+
+    # Reversals: recorded before Daraja hears of them, sent once by their own loop under a lease, settled by the
+    # Result (or Transaction Status); the payment they refund is marked and its clients told.
+    submit_reversal = providers.Factory(
+        SubmitNextReversal,
+        reversals,
+        reversal_provider,
+        clock,
+        instance_id,
+        settings.provided.worker_lease_seconds,
+        providers.Callable(seconds, settings.provided.reversal_first_check_seconds),
+    )
+    reversal_worker = providers.Singleton(
+        PollingLoop,
+        "reversal_worker",
+        providers.Callable(handled, submit_reversal),
+        providers.Singleton(IdlePause, settings.provided.worker_poll_seconds, settings.provided.idle_poll_max_seconds),
+        metrics=gateway_metrics,
+    )
+    request_reversal = providers.Factory(
+        RequestReversal,
+        reversals,
+        reversible_payments,
+        clock,
+        identifiers,
+        idempotency_keys,
+        on_requested=reversal_worker.provided.wake,
+    )
+    show_reversal = providers.Factory(ShowReversal, reversals)
+    mark_payment_reversed = providers.Factory(MarkPaymentReversed, reversible_payments, broadcaster, clock)
+    handle_reversal_result = providers.Factory(HandleReversalResult, reversals, mark_payment_reversed, clock)
+    handle_reversal_status = providers.Factory(HandleReversalStatusResult, reversals, mark_payment_reversed, clock)
+    reversal_callback_token_known = providers.Singleton(CallbackTokenKnown, reversals)
+    reversal_status_token_known = providers.Singleton(
+        CallbackTokenKnown, providers.Singleton(OpenStatusQueries, reversals)
     )
 
     # C2B: Daraja's validation and confirmation calls for the shortcode, and the payment requests they are matched to.

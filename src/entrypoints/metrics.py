@@ -101,13 +101,13 @@ class GatewayMetrics:
         )
         self.reconciler_checked = Counter(
             "mpesa_gateway_reconciler_checked",
-            "Records the reconciler claimed and asked Daraja about, by kind (stk or b2c).",
+            "Records the reconciler claimed and asked Daraja about, by kind (stk, b2c or reversal).",
             ["kind"],
             registry=registry,
         )
         self.reconciler_settled = Counter(
             "mpesa_gateway_reconciler_settled",
-            "Records settled by reconciliation (an STK query answer, or a B2C Transaction Status result), by kind.",
+            "Records settled by reconciliation (an STK query answer, or a Transaction Status result), by kind.",
             ["kind"],
             registry=registry,
         )

@@ -47,6 +47,10 @@ B2C_STATUS_PATH = "/api/v1/hooks/b2c/status"
 B2C_STATUS_TIMEOUT_PATH = "/api/v1/hooks/b2c/status-timeout"
 BALANCE_RESULT_PATH = "/api/v1/hooks/balance/result"
 BALANCE_TIMEOUT_PATH = "/api/v1/hooks/balance/queue"
+REVERSAL_RESULT_PATH = "/api/v1/hooks/reversal/result"
+REVERSAL_TIMEOUT_PATH = "/api/v1/hooks/reversal/queue"
+REVERSAL_STATUS_PATH = "/api/v1/hooks/reversal/status"
+REVERSAL_STATUS_TIMEOUT_PATH = "/api/v1/hooks/reversal/status-timeout"
 C2B_VALIDATION_PATH = "/api/v1/hooks/c2b/validation"
 C2B_CONFIRMATION_PATH = "/api/v1/hooks/c2b/confirmation"
 
@@ -234,6 +238,11 @@ class Settings(BaseSettings):
     )
     b2c_first_check_seconds: float = Field(
         60.0, gt=0, description="Seconds after a withdrawal was submitted before Transaction Status is first asked."
+    )
+    reversal_first_check_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="Seconds after Daraja accepted a reversal before Transaction Status is first asked about it.",
     )
     reconcile_max_delay_seconds: float = Field(
         300.0, gt=0, description="Longest wait between two checks of one record (the delay doubles, with jitter)."

@@ -70,3 +70,19 @@ async def test_keys_are_listed_oldest_first_and_an_unknown_id_is_none(api_keys: 
 
     assert [stored.key_id for stored in await api_keys.all()] == ["00000000000000a1", "00000000000000b2"]
     assert await api_keys.by_id("00000000000000ff") is None
+
+
+async def test_a_keys_scopes_round_trip_and_a_key_stored_before_scopes_has_none(
+    api_keys: MongoApiKeys, database: MongoDatabase
+) -> None:
+    await api_keys.add(
+        ApiKey("00000000000000b1", "refunds", secret_digest("f" * 64), CREATED_AT, scopes=frozenset({"reversal"}))
+    )
+    await database["api_keys"].insert_one(
+        {"key_id": "00000000000000b2", "name": "old", "secret_sha256": "0" * 64, "created_at": CREATED_AT, "version": 0}
+    )
+
+    refunds, old = await api_keys.by_id("00000000000000b1"), await api_keys.by_id("00000000000000b2")
+
+    assert refunds is not None and refunds.allows("reversal")
+    assert old is not None and old.scopes == frozenset()

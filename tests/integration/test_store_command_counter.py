@@ -73,4 +73,4 @@ async def test_the_relays_look_at_one_kind_of_record_is_one_find(
     every_kind = counter.total() - before
 
     assert one_kind == 1
-    assert every_kind == 5  # payments, withdrawals, account balances, C2B payments, C2B payment requests
+    assert every_kind == 6  # payments, withdrawals, account balances, C2B payments, C2B payment requests, reversals

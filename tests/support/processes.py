@@ -59,6 +59,10 @@ class Simulator:
         requests: dict[str, dict[str, int]] = self.stats()["b2c_payment_requests"]  # type: ignore[assignment]
         return requests["per_originator_conversation_id"].get(originator_conversation_id, 0)
 
+    def reversal_requests(self, receipt: str) -> int:
+        requests: dict[str, dict[str, int]] = self.stats()["reversal_requests"]  # type: ignore[assignment]
+        return requests["per_receipt"].get(receipt, 0)
+
     def b2c_request_count(self) -> int:
         requests: dict[str, int] = self.stats()["b2c_payment_requests"]  # type: ignore[assignment]
         return requests["total"]

@@ -64,6 +64,7 @@ class PaymentFactory(DataclassFactory[Payment]):
     reference = None
     metadata = None
     phone_held_until = None
+    reversal_id = None
     version = 0
 
     @classmethod

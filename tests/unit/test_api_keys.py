@@ -143,4 +143,19 @@ async def test_the_list_shows_every_key_without_secrets(create: CreateApiKey, st
     listed = [key.view() for key in await ListApiKeys(store)()]
 
     assert [view["id"] for view in listed] == [first.key.key_id, second.key.key_id]
-    assert all(set(view) == {"id", "name", "created_at", "last_used_at", "revoked_at"} for view in listed)
+    assert all(set(view) == {"id", "name", "created_at", "last_used_at", "revoked_at", "scopes"} for view in listed)
+
+
+async def test_a_key_opens_the_reversal_scope_only_when_created_with_it(create: CreateApiKey) -> None:
+    plain, refunds = await create("checkout"), await create("refunds desk", ("reversal",))
+
+    assert not plain.key.allows("reversal") and plain.key.view()["scopes"] == []
+    assert refunds.key.allows("reversal") and refunds.key.view()["scopes"] == ["reversal"]
+
+
+async def test_an_unknown_scope_is_refused_and_no_key_is_stored(create: CreateApiKey, store: FakeApiKeys) -> None:
+    with pytest.raises(ValidationError) as refused:
+        await create("anything", ("refund",))
+
+    assert refused.value.field == "scopes"
+    assert await ListApiKeys(store)() == []

@@ -30,6 +30,7 @@ from domain.phone import Phone
 from domain.withdrawal import B2cRequest
 from entrypoints.http.daraja_b2c_body import parse_b2c_result
 from entrypoints.http.daraja_callback_body import parse_stk_callback
+from entrypoints.http.daraja_reversal_body import parse_reversal_result
 from entrypoints.http.daraja_status_body import parse_transaction_status
 
 BODIES = Path(__file__).parent.parent / "daraja_bodies"
@@ -45,7 +46,7 @@ def _corpus(kind: str) -> list[Any]:
 
 def test_every_body_names_its_public_source_and_is_tested() -> None:
     kinds = {"stk_callback", "stk_push_answer", "stk_query_answer", "b2c_answer", "b2c_result",
-             "transaction_status", "oauth"}  # fmt: skip
+             "transaction_status", "oauth", "reversal_result"}  # fmt: skip
     cases = [json.loads(path.read_text()) for path in BODIES.glob("*.json")]
     assert len(cases) >= 30
     assert all(case["source"].strip() and case["kind"] in kinds for case in cases)
@@ -128,6 +129,13 @@ def test_stk_callbacks_are_read_as_published(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", _corpus("b2c_result"))
 def test_b2c_results_and_queue_time_outs_are_read_as_published(case: dict[str, Any]) -> None:
     result = parse_b2c_result(json.dumps(case["body"]).encode())
+
+    assert _fields(result, case["expect"]) == case["expect"]
+
+
+@pytest.mark.parametrize("case", _corpus("reversal_result"))
+def test_reversal_results_are_read_as_published(case: dict[str, Any]) -> None:
+    result = parse_reversal_result(json.dumps(case["body"]).encode())
 
     assert _fields(result, case["expect"]) == case["expect"]
 

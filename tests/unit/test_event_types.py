@@ -11,6 +11,7 @@ from domain.event_types import EVENT_TYPES, TypeFilter, event_type
 from domain.payment import Payment, StkPushAccepted, StkResult
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
+from domain.reversals.reversal import ReversalStatus
 from tests.unit.fakes import FixedClock
 
 
@@ -22,7 +23,9 @@ def test_every_status_of_both_records_has_an_event_type() -> None:
     c2b = {event_type("c2b.payment", "received")} | {
         event_type("c2b.request", status.value) for status in RequestStatus if status.final
     }
-    assert stk | b2c | balance | c2b == set(EVENT_TYPES)
+    reversal = {event_type("reversal", status.value) for status in ReversalStatus}
+    assert stk | b2c | balance | c2b | reversal == set(EVENT_TYPES)
+    assert {"reversal.reversed", "reversal.failed"} <= reversal
     assert c2b == {
         "c2b.payment.received",
         "c2b.request.paid",

@@ -257,6 +257,7 @@ def test_view_is_what_every_client_sees() -> None:
         "message": "Payment received.",
         "reference": "INV-42",
         "metadata": {"order": 42, "gift": False},
+        "reversal_id": None,
         "version": 3,
     }
 

@@ -25,7 +25,7 @@ async def test_a_good_key_names_itself_with_any_casing_of_bearer(store: FakeApiK
 
     admitted = await credentials(store, keys_optional=False).admit(f"bearer  {issued.text} ")
 
-    assert admitted == issued.key.key_id
+    assert admitted is not None and admitted.key_id == issued.key.key_id
 
 
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic dXNlcjpwYXNz", "mgw_x_y"])

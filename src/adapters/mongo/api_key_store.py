@@ -58,6 +58,7 @@ def _document(key: ApiKey) -> dict[str, Any]:
         "revoked_at": None if key.revoked_at is None else as_utc(key.revoked_at),
         "last_used_at": None if key.last_used_at is None else as_utc(key.last_used_at),
         "version": key.version,
+        "scopes": sorted(key.scopes),
     }
 
 
@@ -71,4 +72,6 @@ def _key(stored: dict[str, Any]) -> ApiKey:
         revoked_at=None if revoked_at is None else as_utc(revoked_at),
         last_used_at=None if last_used_at is None else as_utc(last_used_at),
         version=stored.get("version", 0),
+        # Absent from keys issued before scopes existed: they open what every key opens, nothing more.
+        scopes=frozenset(stored.get("scopes") or ()),
     )

@@ -1,17 +1,24 @@
 """The outbox is embedded in the records themselves: `events_pending`, set by every write of a payment,
-withdrawal, account balance, C2B payment or C2B payment request (in the same single-document write as its new
-history entries), cleared by the relay."""
+withdrawal, account balance, C2B payment, C2B payment request or reversal (in the same single-document write as its
+new history entries), cleared by the relay."""
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
 
-from adapters.mongo import balances, c2b_payment_repository, c2b_request_document, payment_document, withdrawal_document
+from adapters.mongo import (
+    balances,
+    c2b_payment_repository,
+    c2b_request_document,
+    payment_document,
+    reversal_document,
+    withdrawal_document,
+)
 from adapters.mongo.client import MongoCollection, MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
-from domain.event_types import B2C, BALANCE, C2B_PAYMENT, C2B_REQUEST, STK
+from domain.event_types import B2C, BALANCE, C2B_PAYMENT, C2B_REQUEST, REVERSAL, STK
 from domain.ports.event_outbox import EventOutbox, OutboxRecord
 from domain.status_change import StatusChange
 
@@ -21,6 +28,11 @@ _Load = Callable[[dict[str, Any]], OutboxRecord]
 def _payment(stored: dict[str, Any]) -> OutboxRecord:
     payment = payment_document.from_stored(stored)
     return OutboxRecord(STK, payment.id, payment.version, payment.history, payment.view())
+
+
+def _reversal(stored: dict[str, Any]) -> OutboxRecord:
+    reversal = reversal_document.from_stored(stored)
+    return OutboxRecord(REVERSAL, reversal.id, reversal.version, reversal.history, reversal.view())
 
 
 def _withdrawal(stored: dict[str, Any]) -> OutboxRecord:
@@ -53,6 +65,7 @@ class MongoEventOutbox(EventOutbox):
                 c2b_request_document.outbox_record,
                 "updated_ms",
             ),
+            REVERSAL: (database[reversal_document.COLLECTION], "reversal_id", _reversal, "updated_at"),
         }
 
     @translates_store_errors

@@ -67,6 +67,8 @@ class PaymentDocument(Model):
     # Absent from documents written before merchants could attach them: read as none given.
     reference: str | None = None
     metadata: dict[str, Any] | None = None
+    # Absent from documents written before reversals existed: read as not reversed.
+    reversal_id: str | None = None
     # The phone this payment's open PIN prompt holds (one open prompt per phone): present only while it holds it,
     # under a unique index partial on `$exists` (the embedded store ignores equality partial filters, and a null
     # would count as present), so a second open payment for one phone is a duplicate-key error. Its hold's end in
@@ -108,6 +110,7 @@ def to_document(payment: Payment) -> PaymentDocument:
         check_attempts=payment.check_attempts,
         reference=None if payment.reference is None else payment.reference.text,
         metadata=None if payment.metadata is None else payment.metadata.as_dict(),
+        reversal_id=payment.reversal_id,
         prompt_phone=payment.phone.msisdn if payment.holds_phone() else None,
         prompt_until_ms=None if payment.phone_held_until is None else epoch_ms(as_utc(payment.phone_held_until)),
         history=to_history_documents(payment.history),
@@ -168,6 +171,7 @@ def from_stored(stored: dict[str, Any]) -> Payment:
         reference=None if reference is None else MerchantReference(reference),
         metadata=None if metadata is None else Metadata.stored(metadata),
         phone_held_until=None if held_until_ms is None else from_epoch_ms(held_until_ms),
+        reversal_id=stored.get("reversal_id"),
         history=history_from_stored(stored.get("history") or []),
         version=stored.get("version", 0),
     )

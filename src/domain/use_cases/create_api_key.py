@@ -1,6 +1,6 @@
 import structlog
 
-from domain.api_key import ApiKey, IssuedApiKey, key_name, key_text, secret_digest
+from domain.api_key import ApiKey, IssuedApiKey, key_name, key_scopes, key_text, secret_digest
 from domain.ports import ApiKeys, Clock, KeyMaterial
 
 logger = structlog.get_logger()
@@ -12,9 +12,10 @@ class CreateApiKey:
     def __init__(self, keys: ApiKeys, material: KeyMaterial, clock: Clock) -> None:
         self._keys, self._material, self._clock = keys, material, clock
 
-    async def __call__(self, name: str) -> IssuedApiKey:
+    async def __call__(self, name: str, scopes: tuple[str, ...] = ()) -> IssuedApiKey:
+        granted, named = key_scopes(scopes), key_name(name)
         key_id, secret = self._material.new_key_id(), self._material.new_key_secret()
-        key = ApiKey(key_id, key_name(name), secret_digest(secret), self._clock.now())
+        key = ApiKey(key_id, named, secret_digest(secret), self._clock.now(), scopes=granted)
         await self._keys.add(key)
-        logger.info("api_key_created", api_key_id=key.key_id, name=key.name)
+        logger.info("api_key_created", api_key_id=key.key_id, name=key.name, scopes=sorted(granted))
         return IssuedApiKey(key, key_text(key_id, secret))

@@ -32,6 +32,9 @@ from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.errors import CallbackRejectedError, DomainError, StoreUnavailableError, UnknownCallbackTokenError
 from domain.payment import StkResult
 from domain.received_callback import CallbackKind, DigestReason
+from domain.reversals.reversal import ReversalResult
+from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult, ReversalResultOutcome
+from domain.reversals.use_cases.handle_reversal_status import HandleReversalStatusResult
 from domain.transaction_status import TransactionStatusResult
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_stk_callback import HandleStkCallback
@@ -42,6 +45,7 @@ from entrypoints.http.callback_sources import CallbackSources, SourceCheck
 from entrypoints.http.daraja_b2c_body import B2cResultEnvelope, parse_b2c_result
 from entrypoints.http.daraja_balance_body import BalanceResultEnvelope, parse_balance_result
 from entrypoints.http.daraja_callback_body import StkCallbackEnvelope, parse_stk_callback
+from entrypoints.http.daraja_reversal_body import ReversalResultEnvelope, parse_reversal_result
 from entrypoints.http.daraja_status_body import StatusResultEnvelope, parse_transaction_status
 from entrypoints.http.openapi_bodies import json_body
 from entrypoints.metrics import GatewayMetrics
@@ -53,6 +57,10 @@ from entrypoints.settings import (
     B2C_TIMEOUT_PATH,
     BALANCE_RESULT_PATH,
     BALANCE_TIMEOUT_PATH,
+    REVERSAL_RESULT_PATH,
+    REVERSAL_STATUS_PATH,
+    REVERSAL_STATUS_TIMEOUT_PATH,
+    REVERSAL_TIMEOUT_PATH,
     STK_CALLBACK_PATH,
 )
 
@@ -255,6 +263,107 @@ class DarajaCallbackController(Controller):
         return await _receive(
             request, arrival, parse_balance_result, apply, journal_callback, gateway_metrics, callback_sources
         )
+
+    @post(
+        ["/api/v1/mpesa/reversal/result/{hash:str}", REVERSAL_RESULT_PATH + "/{hash:str}"],
+        status_code=200,
+        summary="Daraja's Transaction Reversal result (ResultURL)",
+        operation_class=json_body(
+            ReversalResultEnvelope, "Daraja's Reversal Result (docs/daraja.md#transaction-reversal)"
+        ),
+    )
+    async def reversal_result(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the per-reversal secret the gateway put in the ResultURL
+        handle_reversal_result: NamedDependency[HandleReversalResult],
+        reversal_callback_token_known: NamedDependency[NamesRecord],
+        journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
+    ) -> DarajaAnswer:
+        async def apply(result: ReversalResult, _journal_id: str) -> str:
+            return (await handle_reversal_result(hash, result)).value
+
+        arrival = Arrival(CallbackKind.REVERSAL_RESULT, hash, "reversal_result", reversal_callback_token_known)
+        return await _receive(
+            request, arrival, parse_reversal_result, apply, journal_callback, gateway_metrics, callback_sources
+        )
+
+    @post(
+        ["/api/v1/mpesa/reversal/queue/{hash:str}", REVERSAL_TIMEOUT_PATH + "/{hash:str}"],
+        status_code=200,
+        summary="Daraja's Transaction Reversal queue time-out notice (QueueTimeOutURL)",
+        operation_class=json_body(ReversalResultEnvelope, "Daraja's queue time-out notice, a Result envelope"),
+    )
+    async def reversal_queue_timeout(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the per-reversal secret the gateway put in the QueueTimeOutURL
+        handle_reversal_result: NamedDependency[HandleReversalResult],
+        reversal_callback_token_known: NamedDependency[NamesRecord],
+        journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
+    ) -> DarajaAnswer:
+        async def apply(result: ReversalResult, _journal_id: str) -> str:
+            return (await handle_reversal_result(hash, result, queue_timeout=True)).value
+
+        arrival = Arrival(CallbackKind.REVERSAL_TIMEOUT, hash, "reversal_queue_timeout", reversal_callback_token_known)
+        return await _receive(
+            request, arrival, parse_reversal_result, apply, journal_callback, gateway_metrics, callback_sources
+        )
+
+    @post(
+        REVERSAL_STATUS_PATH + "/{hash:str}",
+        status_code=200,
+        summary="Daraja's Transaction Status answer about a reversal (ResultURL)",
+        operation_class=json_body(
+            StatusResultEnvelope, "Daraja's Transaction Status Result (docs/daraja.md#transaction-status)"
+        ),
+    )
+    async def reversal_status_result(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the single-use secret of one status query, which the gateway put in its ResultURL
+        handle_reversal_status: NamedDependency[HandleReversalStatusResult],
+        reversal_status_token_known: NamedDependency[NamesRecord],
+        journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
+    ) -> DarajaAnswer:
+        async def apply(result: TransactionStatusResult, _journal_id: str) -> str:
+            outcome = await handle_reversal_status(hash, result)
+            if outcome in (ReversalResultOutcome.REVERSED, ReversalResultOutcome.FAILED):
+                gateway_metrics.settled_by_reconciliation("reversal")
+            return outcome.value
+
+        arrival = Arrival(CallbackKind.REVERSAL_STATUS, hash, "reversal_status_result", reversal_status_token_known)
+        return await _receive(
+            request, arrival, parse_transaction_status, apply, journal_callback, gateway_metrics, callback_sources
+        )
+
+    @post(
+        REVERSAL_STATUS_TIMEOUT_PATH + "/{hash:str}",
+        status_code=200,
+        summary="Daraja's Transaction Status time-out about a reversal",
+    )
+    async def reversal_status_timeout(
+        self,
+        request: Request[Any, Any, Any],
+        hash: str,  # the single-use secret of one status query, which the gateway put in its QueueTimeOutURL
+        handle_reversal_status: NamedDependency[HandleReversalStatusResult],
+        reversal_status_token_known: NamedDependency[NamesRecord],
+        journal_callback: NamedDependency[JournalCallback],
+        gateway_metrics: NamedDependency[GatewayMetrics],
+        callback_sources: NamedDependency[CallbackSources],
+    ) -> DarajaAnswer:
+        async def ignore(_result: bytes, _journal_id: str) -> str:
+            await handle_reversal_status.query_timed_out(hash)  # the reconciler asks again at its next check
+            return "ignored"
+
+        arrival = Arrival(CallbackKind.REVERSAL_STATUS, hash, "reversal_status_timeout", reversal_status_token_known)
+        return await _receive(request, arrival, bytes, ignore, journal_callback, gateway_metrics, callback_sources)
 
 
 async def _receive(

@@ -24,9 +24,10 @@ class EventFeedController(Controller):
         "/",
         summary="Events after a sequence number, in order",
         description=(
-            "Every state change of every payment and withdrawal, numbered 1, 2, 3, … Ask with the last `sequence` "
-            "you processed as `after`; continue from `next_after`. `type` (repeatable, or comma-separated: exact "
-            "types, `stk.*`, `b2c.*`) filters the page; `next_after` moves past filtered-out events too."
+            "Every state change of every payment, withdrawal and reversal, numbered 1, 2, 3, … Ask with the last "
+            "`sequence` you processed as `after`; continue from `next_after`. `type` (repeatable, or comma-separated: "
+            "exact types, `stk.*`, `b2c.*`, `reversal.*`) filters the page; `next_after` moves past filtered-out "
+            "events too."
         ),
     )
     async def feed(

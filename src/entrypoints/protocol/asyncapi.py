@@ -208,6 +208,10 @@ class PaymentView(msgspec.Struct, forbid_unknown_fields=True):
         dict[str, str | int | float | bool | None] | None,
         _note("The merchant's metadata from the request, as given; null when none was given."),
     ]
+    reversal_id: Annotated[
+        str | None,
+        _note("The reversal that refunded this payment (docs/reversals.md); null unless M-PESA reversed it."),
+    ]
     version: Annotated[
         int,
         Meta(

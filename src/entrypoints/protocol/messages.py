@@ -56,6 +56,14 @@ class HttpWithdrawBody(_MoneyRequest, forbid_unknown_fields=True, kw_only=True):
     hash: _Hash
 
 
+class HttpReverseBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A reversal of the completed payment with this M-PESA receipt, for its whole amount (docs/reversals.md); the
+    use case checks both fields' rules."""
+
+    receipt: str
+    reason: str
+
+
 @dataclass(frozen=True, slots=True)
 class ClientMessage:
     kind: str

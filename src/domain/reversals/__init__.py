@@ -1,0 +1,1 @@
+"""Refunds of completed M-PESA payments by Daraja's Transaction Reversal (docs/reversals.md)."""

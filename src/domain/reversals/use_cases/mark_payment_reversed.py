@@ -1,0 +1,30 @@
+from domain.errors import ConcurrentUpdateError
+from domain.ports import Broadcaster, Clock
+from domain.reversals.ports import ReversiblePayments
+from domain.reversals.reversal import Reversal, ReversalStatus
+from domain.topics import stk_topic
+
+_ATTEMPTS = 5
+
+
+class MarkPaymentReversed:
+    """Link a reversed reversal on the payment it refunded and tell the payment's clients, once; harmless to repeat
+    (a payment linked already is left as it is)."""
+
+    def __init__(self, payments: ReversiblePayments, broadcaster: Broadcaster, clock: Clock) -> None:
+        self._payments, self._broadcaster, self._clock = payments, broadcaster, clock
+
+    async def __call__(self, reversal: Reversal) -> None:
+        if reversal.status is not ReversalStatus.REVERSED:
+            return
+        for _ in range(_ATTEMPTS):
+            payment = await self._payments.by_receipt(reversal.receipt)
+            if payment is None or not payment.mark_reversed(reversal.id, self._clock.now()):
+                return
+            try:
+                await self._payments.save(payment)
+            except ConcurrentUpdateError:
+                continue
+            await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
+            return
+        raise ConcurrentUpdateError(f"payment {reversal.payment_id} kept changing while it was marked reversed")

@@ -1,0 +1,86 @@
+from datetime import timedelta
+
+import structlog
+
+from domain.check_schedule import BACKOFF_FACTOR, JITTER, MAX_CHECK_DELAY, CheckSchedule
+from domain.errors import (
+    ConcurrentUpdateError,
+    DomainError,
+    PaymentFinalError,
+    ProviderUnavailableError,
+    StoreUnavailableError,
+)
+from domain.ports import Clock, Identifiers, RandomSource
+from domain.reversals.ports import ReversalProvider, Reversals
+from domain.reversals.reversal import FIRST_CHECK_AFTER, Reversal
+from domain.status_query import StatusQueryRequest
+
+logger = structlog.get_logger()
+
+
+class ReconcileReversals:
+    """Ask Daraja's Transaction Status about reversals sent or unknown whose Result is overdue; never resend.
+
+    As for withdrawals: each due reversal is first claimed by a save conditional on the version read, which pushes
+    its next check back and opens a query with a fresh secret, so of several reconcilers one asks this round; the
+    answer comes to the status URL that secret names. A reversal Daraja never named (its answer to the request was
+    lost) cannot be asked about by id: it waits for its Result, or for an operator (docs/reversals.md).
+    """
+
+    def __init__(
+        self,
+        reversals: Reversals,
+        provider: ReversalProvider,
+        clock: Clock,
+        random: RandomSource,
+        identifiers: Identifiers,
+        *,
+        initial_delay_seconds: float = FIRST_CHECK_AFTER.total_seconds(),
+        max_delay_seconds: float = MAX_CHECK_DELAY.total_seconds(),
+    ) -> None:
+        self._reversals, self._provider, self._clock, self._random = reversals, provider, clock, random
+        self._identifiers = identifiers
+        self._schedule = CheckSchedule(
+            timedelta(seconds=initial_delay_seconds), timedelta(seconds=max_delay_seconds), BACKOFF_FACTOR, JITTER
+        )
+
+    async def __call__(self, limit: int) -> int:
+        """Claim and ask about up to `limit` due reversals; the number claimed."""
+        claimed_count = 0
+        for reversal in await self._reversals.due_for_check(self._clock.now(), limit):
+            query = await self._claim(reversal)
+            if query is None:
+                continue
+            claimed_count += 1
+            try:
+                with structlog.contextvars.bound_contextvars(reversal_id=reversal.id):
+                    await self._provider.request_transaction_status(query)
+            except ProviderUnavailableError as error:
+                logger.warning("reversal_reconcile_paused", reversal_id=reversal.id, reason=error.message)
+                return claimed_count
+            except StoreUnavailableError:
+                raise
+            except DomainError as error:
+                # Refused: the claim already moved the next check, so it is asked again later.
+                logger.warning("reversal_reconcile_failed", reversal_id=reversal.id, reason=error.message)
+                continue
+            logger.info(
+                "reversal_status_requested",
+                reversal_id=reversal.id,
+                receipt=reversal.receipt,
+                status=reversal.status.value,
+                check_attempts=reversal.check_attempts,
+            )
+        return claimed_count
+
+    async def _claim(self, reversal: Reversal) -> StatusQueryRequest | None:
+        now = self._clock.now()
+        if not reversal.queryable:
+            return None
+        next_check = self._schedule.next_check(now, reversal.check_attempts, self._random.uniform(-1.0, 1.0))
+        try:
+            query = reversal.open_status_query(self._identifiers.new_secret(), now, next_check)
+            await self._reversals.save(reversal)
+        except (ConcurrentUpdateError, PaymentFinalError):
+            return None  # another reconciler claimed it, or a Result settled it, since it was read
+        return query

@@ -1,0 +1,124 @@
+"""The reversal adapter against the bundled simulator over real HTTP, with a real receiver for its Results."""
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from adapters.daraja.reversal_client import DarajaReversalClient, ReversalSettings
+from adapters.daraja.security_credential import security_credential
+from adapters.daraja.token_auth import DarajaTokenAuth
+from adapters.local_process import free_port
+from domain.amount import Amount
+from domain.description import Description
+from domain.errors import ProviderRejectedError, ProviderUnreachableError
+from domain.reversals.reversal import ReversalRequest
+from entrypoints.http.daraja_reversal_body import parse_reversal_result
+from entrypoints.settings import SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
+from tests.simulator.harness import CallbackReceiver, Daraja, serve
+from tests.support.processes import Simulator, start_simulator
+
+INITIATOR_NAME = "testapi"
+INITIATOR_PASSWORD = "Safaricom999!*!"
+
+
+@pytest.fixture(scope="module")
+def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    simulator = start_simulator(Path(tmp_path_factory.mktemp("simulator")), SIM_BODY_FORMS="published")
+    yield simulator
+    simulator.process.stop()
+
+
+@pytest.fixture(scope="module")
+async def receiver() -> AsyncIterator[tuple[CallbackReceiver, str]]:
+    app = CallbackReceiver()
+    running = await serve(app, lifespan="off")
+    yield app, running.url
+    await running.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
+        yield client
+
+
+@pytest.fixture
+async def daraja(simulator: Simulator, receiver: tuple[CallbackReceiver, str]) -> AsyncIterator[Daraja]:
+    async with httpx.AsyncClient(base_url=simulator.url, timeout=5) as http:
+        yield Daraja(http, receiver[0], receiver[1])
+
+
+async def paid_receipt(daraja: Daraja, amount: int) -> str:
+    path = daraja.callback_path()
+    assert (await daraja.push(path, amount=amount)).status_code == 200
+    [callback] = await daraja.receiver.wait_for(path)
+    items = callback["Body"]["stkCallback"]["CallbackMetadata"]["Item"]
+    return str(next(item["Value"] for item in items if item["Name"] == "MpesaReceiptNumber"))
+
+
+async def client_for(http: httpx.AsyncClient, base_url: str, hooks_url: str) -> DarajaReversalClient:
+    certificate = (await http.get(f"{base_url}/simulator/certificate")).content
+    settings = ReversalSettings(
+        base_url=base_url,
+        receiver_party="174379",
+        initiator_name=INITIATOR_NAME,
+        result_base_url=f"{hooks_url}/api/v1/hooks/reversal/result",
+        timeout_base_url=f"{hooks_url}/api/v1/hooks/reversal/queue",
+    )
+    auth = DarajaTokenAuth(http, base_url, SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET)
+    return DarajaReversalClient(http, auth, settings, security_credential(INITIATOR_PASSWORD, certificate))
+
+
+def request(receipt: str, amount: int) -> ReversalRequest:
+    return ReversalRequest(receipt, Amount(amount), Description("Customer paid twice"), uuid.uuid4().hex)
+
+
+def requests_for(simulator: Simulator, receipt: str) -> int:
+    counted: dict[str, dict[str, int]] = simulator.stats()["reversal_requests"]  # type: ignore[assignment]
+    return counted["per_receipt"].get(receipt, 0)
+
+
+async def test_a_reversal_is_accepted_sent_once_and_its_result_comes_to_its_own_url(
+    http: httpx.AsyncClient, simulator: Simulator, daraja: Daraja, receiver: tuple[CallbackReceiver, str]
+) -> None:
+    app, receiver_url = receiver
+    receipt = await paid_receipt(daraja, 275)
+    client = await client_for(http, simulator.url, receiver_url)
+    sent = request(receipt, 275)
+
+    accepted = await client.send_reversal(sent)
+
+    path = f"/api/v1/hooks/reversal/result/{sent.callback_token}"
+    await app.wait_for(path)
+    result = parse_reversal_result(app.bodies[path][0])
+    assert accepted.conversation_id.startswith("AG_")
+    assert (result.result_code, result.conversation_id) == ("0", accepted.conversation_id)
+    assert (result.original_transaction_id, result.amount) == (receipt, 275)
+    assert requests_for(simulator, receipt) == 1
+
+
+async def test_a_receipt_daraja_refuses_outright_is_a_rejection(
+    http: httpx.AsyncClient, simulator: Simulator, receiver: tuple[CallbackReceiver, str]
+) -> None:
+    client = await client_for(http, simulator.url, receiver[1])
+
+    with pytest.raises(ProviderRejectedError) as refused:
+        await client.send_reversal(request("X" * 30, 100))
+
+    assert refused.value.provider_code == "400.002.02"
+
+
+async def test_nothing_listening_is_unreachable(http: httpx.AsyncClient) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    unreachable = DarajaReversalClient(
+        http,
+        DarajaTokenAuth(http, nowhere, SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET),
+        ReversalSettings(nowhere, "174379", INITIATOR_NAME, "http://h/r", "http://h/q"),
+        "credential",
+    )
+
+    with pytest.raises(ProviderUnreachableError):
+        await unreachable.send_reversal(request("SKC82PACB8", 100))
