@@ -1,5 +1,6 @@
 """The composition root: the only place that names concrete adapters. Reads like a bill of materials."""
 
+import functools
 import os
 import random
 import socket
@@ -81,6 +82,7 @@ from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest
 from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
 from domain.c2b.use_cases.register_urls import RegisterUrls
 from domain.c2b.use_cases.validate_payment import ValidatePayment
+from domain.event_types import REVERSAL
 from domain.ports import PayoutProvider, RateLimiter, StoreHealth
 from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
@@ -515,10 +517,11 @@ class Container(containers.DeclarativeContainer):
         settings.provided.worker_lease_seconds,
         full_look_every=providers.Callable(seconds, settings.provided.idle_poll_max_seconds),
     )
+    relay_wake_up = providers.Singleton(RelayWakeUp, relay_events, event_relay_pause)
     broadcaster = providers.Singleton(
         WakingBroadcaster,
         providers.Singleton(ChannelsBroadcaster, channels),
-        providers.Singleton(RelayWakeUp, relay_events, event_relay_pause),
+        relay_wake_up,
     )
     callback_journal = providers.Singleton(MongoCallbackJournal, mongo_database)
     callback_sources = providers.Singleton(callback_source_policy, settings)
@@ -537,7 +540,11 @@ class Container(containers.DeclarativeContainer):
     )
 
     # Reversals' store and Daraja client, here because the reconciler below asks about them too.
-    reversals = providers.Singleton(MongoReversals, mongo_database)
+    reversals = providers.Singleton(
+        MongoReversals,
+        mongo_database,
+        providers.Callable(functools.partial, relay_wake_up.provided.written, frozenset({REVERSAL})),
+    )
     reversible_payments = providers.Singleton(MongoReversiblePayments, mongo_database)
     reversal_provider = providers.Singleton(
         DarajaReversalClient,

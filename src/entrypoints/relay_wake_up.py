@@ -11,5 +11,9 @@ class RelayWakeUp:
         self._relay, self._pause = relay, pause
 
     def __call__(self, topic: str) -> None:
-        self._relay.note_written(record_kinds_of(topic))
+        self.written(record_kinds_of(topic))
+
+    def written(self, record_kinds: frozenset[str] | None) -> None:
+        """A record of one of `record_kinds` was just stored (for records whose changes are published on no topic)."""
+        self._relay.note_written(record_kinds)
         self._pause.wake()

@@ -256,7 +256,7 @@ class Settings(BaseSettings):
     # A loop that finds nothing waits longer each time, up to this: the most work queued by another instance (or
     # a due check) waits before this process looks (docs/performance.md: the idle process).
     idle_poll_max_seconds: float = Field(
-        10.0,
+        15.0,
         gt=0,
         description="Longest wait of an idle background loop between two looks at the store: the most work made "
         "by another instance waits (work made in this process wakes the loop at once).",

@@ -158,16 +158,18 @@ async def test_a_completed_payment_is_found_by_its_receipt_and_marked_reversed(d
     assert await reversible.by_receipt("NLJ7RT6100") is None
 
 
-async def test_every_write_of_a_reversal_puts_its_changes_in_the_outbox(database: MongoDatabase) -> None:
-    reversals = MongoReversals(database)
+async def test_every_write_of_a_reversal_puts_its_changes_in_the_outbox_and_says_so(database: MongoDatabase) -> None:
+    told: list[None] = []
+    reversals = MongoReversals(database, written=lambda: told.append(None))
     await reversals.add(reversal())
     await sent(reversals)
 
-    pending = [record for record in await MongoEventOutbox(database).pending(10) if record.record_kind == REVERSAL]
+    pending = await MongoEventOutbox(database).pending(10, frozenset({REVERSAL}))
 
     assert [(r.record_id, [c.status for c in r.history]) for r in pending] == [
         ("rev-1", ["requested", "unknown", "sent"])
     ]
+    assert len(told) == 3  # the insert and both saves: the event relay looks at once after each
 
 
 async def test_a_sent_reversal_comes_due_and_its_open_query_finds_it(database: MongoDatabase) -> None:

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -26,8 +27,11 @@ _AT_DARAJA = [ReversalStatus.SENT.value, ReversalStatus.UNKNOWN.value]
 class MongoReversals(Reversals):
     """Reversals in MongoDB, which are also the worker's queue; every change is conditional on the version read."""
 
-    def __init__(self, database: MongoDatabase) -> None:
+    def __init__(self, database: MongoDatabase, written: Callable[[], None] | None = None) -> None:
+        """`written` is told after every stored change: a reversal's changes are published on no topic, so this is
+        how the event relay learns at once that its events wait in the outbox."""
         self._collection = database[COLLECTION]
+        self._written = written
 
     @translates_store_errors
     async def add(self, reversal: Reversal) -> None:
@@ -35,12 +39,18 @@ class MongoReversals(Reversals):
             await self._collection.insert_one(to_document(reversal, reversal.version))
         except DuplicateKeyError as taken:
             raise ReversalAlreadyRequestedError(reversal.receipt) from taken
+        self._tell_written()
 
     @translates_store_errors
     async def save(self, reversal: Reversal) -> None:
         if not await self._replace(reversal, reversal.version):
             raise ConcurrentUpdateError(f"reversal {reversal.id} changed since version {reversal.version} was read")
         reversal.version += 1
+        self._tell_written()
+
+    def _tell_written(self) -> None:
+        if self._written is not None:
+            self._written()
 
     @translates_store_errors
     async def by_id(self, reversal_id: str) -> Reversal | None:
