@@ -126,6 +126,8 @@ def background_jobs(container: Container) -> list[Any]:
     ]
     if container.settings().balance_check_interval_seconds > 0:
         jobs.append(container.balance_schedule())
+    if container.settings().c2b_pull_seconds > 0:
+        jobs.append(container.c2b_pull())
     return jobs
 
 

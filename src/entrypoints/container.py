@@ -76,10 +76,12 @@ from domain.balances.use_cases.check_when_due import CheckBalanceWhenDue
 from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.balances.use_cases.show_balances import ShowBalances
 from domain.c2b.hook_urls import C2bHookUrls
+from domain.c2b.provider import PullRegistration
 from domain.c2b.use_cases.catch_up_open_requests import CatchUpOpenRequests
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest
 from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
+from domain.c2b.use_cases.pull_missed_payments import PullMissedPayments
 from domain.c2b.use_cases.register_urls import RegisterUrls
 from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.event_types import REVERSAL
@@ -125,7 +127,7 @@ from domain.use_cases.revoke_api_key import RevokeApiKey
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from domain.use_cases.webhook_details import WebhookDetails
 from domain.webhook_retry import RetrySchedule
-from entrypoints.balance_schedule import BalanceSchedule
+from entrypoints.due_loop import DueLoop
 from entrypoints.http.api_key_guard import ServerCredentials
 from entrypoints.http.c2b_hooks import C2bHookSecret
 from entrypoints.http.callback_sources import CallbackSources
@@ -231,6 +233,17 @@ def c2b_hook_urls(settings: Settings) -> C2bHookUrls | None:
     base = settings.public_base_url
     return C2bHookUrls(
         base + C2B_VALIDATION_PATH, base + C2B_CONFIRMATION_PATH, settings.c2b_hook_secret.get_secret_value()
+    )
+
+
+def pull_registration(settings: Settings) -> PullRegistration:
+    """Pull's registration of the C2B shortcode. Its CallBackURL is the confirmation hook: Daraja documents nothing
+    it posts there, and a body that is no confirmation is refused by that hook and changes nothing."""
+    urls = c2b_hook_urls(settings)
+    return PullRegistration(
+        settings.registered_c2b_shortcode(),
+        settings.c2b_pull_nominated_number or "",
+        urls.confirmation_url if urls is not None else "",
     )
 
 
@@ -836,7 +849,8 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(seconds, settings.provided.balance_check_interval_seconds),
     )
     balance_schedule = providers.Singleton(
-        BalanceSchedule,
+        DueLoop,
+        "balance_schedule",
         check_balance_when_due,
         check_balance_when_due.provided.step_down,
         metrics=gateway_metrics,
@@ -906,6 +920,21 @@ class Container(containers.DeclarativeContainer):
         settings.provided.registered_c2b_shortcode.call(),
         settings.provided.c2b_validation_rule,
         providers.Callable(c2b_hook_urls, settings),
+    )
+    # Nothing missed: Pull Transactions finds the payments whose confirmation never came (C2B_PULL_SECONDS).
+    pull_missed_payments = providers.Singleton(
+        PullMissedPayments,
+        c2b_provider,
+        c2b_payments,
+        confirm_payment,
+        leases,
+        clock,
+        instance_id,
+        providers.Callable(pull_registration, settings),
+        providers.Callable(seconds, settings.provided.c2b_pull_seconds),
+    )
+    c2b_pull = providers.Singleton(
+        DueLoop, "c2b_pull", pull_missed_payments, pull_missed_payments.provided.step_down, metrics=gateway_metrics
     )
     # Closing a request frees its account reference (one open request per reference): without this loop an expired
     # request would hold it for ever. Several instances may run it: a close is a conditional save.

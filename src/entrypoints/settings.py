@@ -219,6 +219,17 @@ class Settings(BaseSettings):
         pattern="^[0-9]{5,7}$",
         description="Paybill or till number whose C2B validation and confirmation URLs the gateway registers.",
     )
+    c2b_pull_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="Seconds between two looks with Pull Transactions for C2B payments whose confirmation never "
+        "arrived (0: no such look). Needs C2B_HOOK_SECRET and C2B_PULL_NOMINATED_NUMBER.",
+    )
+    c2b_pull_nominated_number: str | None = Field(
+        None,
+        pattern="^(254|0)[17][0-9]{8}$",
+        description="The Safaricom number recorded against the C2B shortcode, which Pull's registration names.",
+    )
     worker_enabled: bool = Field(True, description="Run the B2C worker and the reconciler inside serve.")
     worker_lease_seconds: float = Field(
         60.0, gt=0, description="Seconds a worker's claim lasts before another worker may take it over."
@@ -386,6 +397,8 @@ class Settings(BaseSettings):
         problems = []
         if self.b2c_min_amount > self.b2c_max_amount:
             problems.append("B2C_MIN_AMOUNT must not exceed B2C_MAX_AMOUNT")
+        if self.c2b_pull_seconds > 0 and (self.c2b_hook_secret is None or self.c2b_pull_nominated_number is None):
+            problems.append("C2B_PULL_SECONDS needs C2B_HOOK_SECRET and C2B_PULL_NOMINATED_NUMBER")
         problems += self._real_daraja_problems()
         problems += self.client_exposure_problems()
         if self.client_auth_mode() is ClientAuth.SIGNED and self.client_token_keys is None:

@@ -75,6 +75,9 @@ class FakeC2bProvider:
     def __init__(self) -> None:
         self.registrations: list[UrlRegistration] = []
         self.refusal: Exception | None = None
+        self.pull_registrations: list[PullRegistration] = []
+        self.pulled: list[C2bTransaction] = []  # what M-PESA holds: what Pull answers with
+        self.pull_windows: list[tuple[datetime, datetime]] = []
 
     async def register_urls(self, registration: UrlRegistration) -> None:
         if self.refusal is not None:
@@ -82,10 +85,14 @@ class FakeC2bProvider:
         self.registrations.append(registration)
 
     async def register_pull(self, registration: PullRegistration) -> bool:
-        raise NotImplementedError
+        if self.refusal is not None:
+            raise self.refusal
+        self.pull_registrations.append(registration)
+        return len(self.pull_registrations) == 1
 
     async def pull_transactions(self, shortcode: str, start: datetime, end: datetime) -> list[C2bTransaction]:
-        raise NotImplementedError
+        self.pull_windows.append((start, end))
+        return [transaction for transaction in self.pulled if transaction.shortcode == shortcode]
 
     async def generate_qr(self, request: QrRequest) -> QrImage:
         raise NotImplementedError

@@ -1,6 +1,6 @@
-"""The scheduled balance check: a background loop (inside `serve` with WORKER_ENABLED, and in `mpesa-gateway
-worker`) that sleeps until the next check is due, asks, and sleeps again. The due time comes from the store (the
-last check any instance made), and a lease keeps several instances from asking at once."""
+"""A background loop for work that falls due on a schedule (the balance check, the C2B Pull reconciliation): inside
+`serve` with WORKER_ENABLED, and in `mpesa-gateway worker`. It sleeps until the next due time its step answers,
+runs the step, and sleeps again; the step keeps several instances from doing the work at once (a lease)."""
 
 import asyncio
 import contextlib
@@ -19,37 +19,40 @@ _AFTER_FAULT_SECONDS = 30.0
 _LONGEST_SLEEP_SECONDS = 300.0
 
 
-class BalanceSchedule:
+class DueLoop:
     def __init__(
         self,
-        check_when_due: Callable[[], Awaitable[timedelta]],
+        name: str,
+        run_when_due: Callable[[], Awaitable[timedelta]],
         step_down: Callable[[], Awaitable[None]],
         metrics: GatewayMetrics | None = None,
     ) -> None:
-        self._check_when_due, self._step_down, self._metrics = check_when_due, step_down, metrics
+        """`run_when_due` does the work if it is due and answers how long until it is due next; `step_down` runs
+        once when the loop stops (to give its lease up)."""
+        self._name, self._run_when_due, self._step_down, self._metrics = name, run_when_due, step_down, metrics
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def run(self) -> None:
-        logger.info("balance_schedule_started")
+        logger.info(f"{self._name}_started")
         while not self._stopping.is_set():
             try:
-                wait = min((await self._check_when_due()).total_seconds(), _LONGEST_SLEEP_SECONDS)
+                wait = min((await self._run_when_due()).total_seconds(), _LONGEST_SLEEP_SECONDS)
             except (StoreUnavailableError, ProviderUnavailableError) as fault:
-                logger.warning("balance_schedule_waiting", reason=fault.message)
+                logger.warning(f"{self._name}_waiting", reason=fault.message)
                 wait = _AFTER_FAULT_SECONDS
             except Exception:
-                logger.exception("balance_schedule_step_failed")
+                logger.exception(f"{self._name}_step_failed")
                 wait = _AFTER_FAULT_SECONDS
             else:
                 if self._metrics is not None:
-                    self._metrics.loop_ran("balance_schedule")
+                    self._metrics.loop_ran(self._name)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=max(wait, 0.05))
         try:
             await self._step_down()
         except Exception:
-            logger.warning("balance_schedule_stop_step_failed", exc_info=True)
-        logger.info("balance_schedule_stopped")
+            logger.warning(f"{self._name}_stop_step_failed", exc_info=True)
+        logger.info(f"{self._name}_stopped")
