@@ -40,9 +40,10 @@ class ReconcileReversals:
     ) -> None:
         self._reversals, self._provider, self._clock, self._random = reversals, provider, clock, random
         self._identifiers = identifiers
-        self._schedule = CheckSchedule(
-            timedelta(seconds=initial_delay_seconds), timedelta(seconds=max_delay_seconds), BACKOFF_FACTOR, JITTER
-        )
+        # The first check never waits longer than the longest wait between checks (RECONCILE_MAX_DELAY_SECONDS).
+        longest = timedelta(seconds=max_delay_seconds)
+        first = min(timedelta(seconds=initial_delay_seconds), longest)
+        self._schedule = CheckSchedule(first, longest, BACKOFF_FACTOR, JITTER)
 
     async def __call__(self, limit: int) -> int:
         """Claim and ask about up to `limit` due reversals; the number claimed."""
