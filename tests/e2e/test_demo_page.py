@@ -270,6 +270,13 @@ def test_a_person_pays_and_withdraws_on_a_phone(page: Page) -> None:
     # Asking for the stored state answers with the same payment.
     paid.get_by_role("button", name="Ask status").click()
     expect(paid.locator(".timeline .what").filter(has_text="Status: success")).to_have_count(1)
+    expect(failed.get_by_role("button", name="Reverse")).to_be_hidden()  # only a completed payment is refunded
+
+    # A refund: the whole payment reversed through the server API; the payment's own update says so.
+    paid.get_by_role("button", name="Reverse").click()
+    expect(paid.locator(".timeline .what").filter(has_text="Reversal requested")).to_have_count(1)
+    expect(paid.locator("dt:text-is('Reversed') + dd")).to_have_text(re.compile(r".+"), timeout=SETTLES_WITHIN_MS)
+    expect(paid.get_by_role("button", name="Reverse")).to_be_hidden()
     _screenshot(page, "demo-pay-phone.png")
 
     # The second tab withdraws on the B2C socket: queued, submitted, then paid with a receipt and a name.

@@ -108,7 +108,12 @@
         this.ask = element('button', 'secondary status-check', 'Ask status');
         this.ask.type = 'button';
         this.ask.addEventListener('click', () => this.askStatus());
-        this.actions.prepend(this.ask);
+        // A refund: the server API's reversal of the whole payment (keyless on the simulator only).
+        this.reverse = element('button', 'secondary reverse', 'Reverse');
+        this.reverse.type = 'button';
+        this.reverse.hidden = true;
+        this.reverse.addEventListener('click', () => this.requestReversal());
+        this.actions.prepend(this.ask, this.reverse);
       }
       this.node.append(this.head, this.outcome, this.facts, this.timeline, this.actions);
       this.request = request;
@@ -149,6 +154,10 @@
       this.node.dataset.status = status;
       if (data) this.node.dataset.id = data.id;
       if (this.ask) this.ask.hidden = !data; // `status` needs a payment to ask about
+      if (this.reverse) {
+        this.reverse.hidden = !(data && data.status === 'success' && data.receipt && !data.reversal_id);
+        this.reverse.disabled = Boolean(this.reversing);
+      }
       const amount = data ? data.amount : request.amount;
       const who = [data ? data.phone : request.phone, data ? data.description : request.description]
         .filter((part) => part !== undefined && part !== null && part !== '')
@@ -177,6 +186,7 @@
         if (data.result_code !== null && data.result_code !== undefined) {
           facts.push(['Result', `${data.result_code}${data.result_desc ? ` · ${data.result_desc}` : ''}`]);
         }
+        if (data.reversal_id) facts.push(['Reversed', data.reversal_id, 'id']);
         if (data.checkout) facts.push(['Checkout', data.checkout, 'id']);
         if (data.conversation_id) facts.push(['Conversation', data.conversation_id, 'id']);
         facts.push(['Id', data.id, 'id']);
@@ -188,6 +198,34 @@
           return [element('dt', null, term), description];
         }),
       );
+    }
+
+    async requestReversal() {
+      const data = this.latest;
+      if (!data || !data.receipt || this.reversing) return;
+      this.reversing = true;
+      this.render();
+      this.event('sent', 'Reversal requested', `receipt ${data.receipt}`);
+      try {
+        const answer = await fetch('/api/v1/mpesa/reversals', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${data.receipt}` },
+          body: JSON.stringify({ receipt: data.receipt, reason: 'Refund from the demo page' }),
+        });
+        const body = await answer.json();
+        if (!answer.ok) {
+          const error = body.error || {};
+          this.event('failed', `Reversal refused: ${error.code || answer.status}`, error.message || '');
+          this.reversing = false;
+        } else {
+          const reversal = body.data || body;
+          this.event('pending', `Reversal ${reversal.status}`, `id ${reversal.id}`);
+        }
+      } catch (fault) {
+        this.event('failed', 'Reversal not sent', String(fault));
+        this.reversing = false;
+      }
+      this.render();
     }
 
     askStatus() {
