@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
     WEBHOOK_DESTINATION_NOT_ALLOWED = "WEBHOOK_DESTINATION_NOT_ALLOWED"
     C2B_NOT_CONFIGURED = "C2B_NOT_CONFIGURED"
+    C2B_REQUEST_CLOSED = "C2B_REQUEST_CLOSED"
     REVERSAL_PAYMENT_NOT_FOUND = "REVERSAL_PAYMENT_NOT_FOUND"
     REVERSAL_NOT_COMPLETED = "REVERSAL_NOT_COMPLETED"
     REVERSAL_ALREADY_REQUESTED = "REVERSAL_ALREADY_REQUESTED"
@@ -60,6 +61,10 @@ ERROR_CATALOGUE: dict[ErrorCode, str] = {
     ErrorCode.C2B_NOT_CONFIGURED: (
         "C2B is not set up on this gateway (C2B_HOOK_SECRET is unset), so it has no validation and confirmation URLs "
         "to register; nothing was sent to Daraja (HTTP and command line only)."
+    ),
+    ErrorCode.C2B_REQUEST_CLOSED: (
+        "The payment request is paid, expired or otherwise closed, so no QR code is drawn for it: a customer "
+        "scanning it would pay for nothing (HTTP only)."
     ),
     ErrorCode.REVERSAL_PAYMENT_NOT_FOUND: (
         "No payment the gateway recorded carries that M-PESA receipt; nothing was stored or sent (HTTP only)."

@@ -85,6 +85,7 @@ _BRIDGED = (
     "confirm_payment",
     "validate_payment",
     "create_payment_request",
+    "draw_request_qr",
     "c2b_payment_by_trans_id",
     "register_c2b_urls",
     "c2b_catch_up",

@@ -80,6 +80,7 @@ from domain.c2b.provider import PullRegistration
 from domain.c2b.use_cases.catch_up_open_requests import CatchUpOpenRequests
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest
+from domain.c2b.use_cases.draw_request_qr import DrawRequestQr, QrShop
 from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
 from domain.c2b.use_cases.pull_missed_payments import PullMissedPayments
 from domain.c2b.use_cases.register_urls import RegisterUrls
@@ -234,6 +235,10 @@ def c2b_hook_urls(settings: Settings) -> C2bHookUrls | None:
     return C2bHookUrls(
         base + C2B_VALIDATION_PATH, base + C2B_CONFIRMATION_PATH, settings.c2b_hook_secret.get_secret_value()
     )
+
+
+def qr_shop(settings: Settings) -> QrShop:
+    return QrShop(settings.c2b_merchant_name, settings.registered_c2b_shortcode())
 
 
 def pull_registration(settings: Settings) -> PullRegistration:
@@ -913,6 +918,9 @@ class Container(containers.DeclarativeContainer):
         breaker=daraja_breaker,
         query_retry=query_retry,
         metrics=daraja_metrics,
+    )
+    draw_request_qr = providers.Factory(
+        DrawRequestQr, payment_requests, c2b_provider, providers.Callable(qr_shop, settings)
     )
     register_c2b_urls = providers.Factory(
         RegisterUrls,

@@ -219,6 +219,12 @@ class Settings(BaseSettings):
         pattern="^[0-9]{5,7}$",
         description="Paybill or till number whose C2B validation and confirmation URLs the gateway registers.",
     )
+    c2b_merchant_name: str = Field(
+        "Merchant",
+        min_length=1,
+        max_length=100,
+        description="The name a customer's M-PESA app shows for a payment request's QR code.",
+    )
     c2b_pull_seconds: float = Field(
         0.0,
         ge=0,

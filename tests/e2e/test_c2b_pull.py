@@ -2,6 +2,7 @@
 Pull Transactions look and counted once on the payment request it names, on the real store and the simulator."""
 
 import asyncio
+import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -110,3 +111,26 @@ async def _found_within(http: httpx.AsyncClient, path: str, seconds: float) -> d
             return found
         assert asyncio.get_running_loop().time() < deadline, f"not found by pull within {seconds} s: {answer.text}"
         await asyncio.sleep(0.2)
+
+
+async def test_an_open_request_gets_a_qr_code_a_closed_one_a_clear_refusal(pulling_gateway: Gateway) -> None:
+    expires_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    async with httpx.AsyncClient(base_url=pulling_gateway.https, verify=pulling_gateway.tls, timeout=10) as http:
+        created = await http.post(
+            "/api/v1/mpesa/c2b/requests",
+            json={
+                "hash": "c2b-qr-shop",
+                "account_reference": "INV-QR-1",
+                "amount_rule": "exact",
+                "amount": 450,
+                "expires_at": expires_at,
+            },
+        )
+        request_id = created.json()["data"]["id"]
+        drawn = await http.get(f"/api/v1/mpesa/c2b/requests/{request_id}/qr", params={"hash": "c2b-qr-shop"})
+        elsewhere = await http.get(f"/api/v1/mpesa/c2b/requests/{request_id}/qr", params={"hash": "another"})
+
+    assert drawn.status_code == 200, drawn.text
+    assert base64.b64decode(drawn.json()["data"]["png_base64"]).startswith(b"\x89PNG\r\n\x1a\n")
+    assert elsewhere.status_code == 404
+    assert elsewhere.json()["error"]["code"] == "NOT_FOUND"

@@ -78,6 +78,7 @@ class FakeC2bProvider:
         self.pull_registrations: list[PullRegistration] = []
         self.pulled: list[C2bTransaction] = []  # what M-PESA holds: what Pull answers with
         self.pull_windows: list[tuple[datetime, datetime]] = []
+        self.qr_requests: list[QrRequest] = []
 
     async def register_urls(self, registration: UrlRegistration) -> None:
         if self.refusal is not None:
@@ -95,4 +96,5 @@ class FakeC2bProvider:
         return [transaction for transaction in self.pulled if transaction.shortcode == shortcode]
 
     async def generate_qr(self, request: QrRequest) -> QrImage:
-        raise NotImplementedError
+        self.qr_requests.append(request)
+        return QrImage(b"\x89PNG\r\n\x1a\n" + request.reference.encode(), f"qr-{len(self.qr_requests)}")

@@ -16,3 +16,12 @@ class C2bNotConfiguredError(DomainError):
 
     def __init__(self) -> None:
         super().__init__("C2B is not configured: set C2B_HOOK_SECRET, then register the URLs")
+
+
+class RequestClosedError(DomainError):
+    """The payment request takes no more payments (paid, over- or underpaid, expired)."""
+
+    code = ErrorCode.C2B_REQUEST_CLOSED
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"the payment request is {status}: it takes no more payments")

@@ -1,3 +1,4 @@
+import base64
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -8,6 +9,7 @@ from litestar.di import NamedDependency
 
 from domain.c2b.confirmation import C2bPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, CreatePaymentRequestCommand
+from domain.c2b.use_cases.draw_request_qr import DrawRequestQr
 from domain.errors import NotFoundError, ValidationError
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
@@ -57,6 +59,25 @@ class C2bController(Controller):
             body.hash, body.account_reference, body.amount_rule, body.expires_at, body.amount, body.metadata
         )
         return ok_reply("c2b_request", None, (await create_payment_request(command)).view())
+
+    @get(
+        "/requests/{request_id:str}/qr",
+        summary="The M-PESA QR code that pays an open payment request by Paybill (server to server, API key)",
+        description=(
+            "Query: hash. The PNG, base64 in `png_base64`, drawn by Daraja's Dynamic QR for the Paybill "
+            "(C2B_SHORTCODE), the request's account reference and what is still owed (docs/c2b.md)."
+        ),
+    )
+    async def request_qr(
+        self, request_id: str, hash: _Hash, draw_request_qr: NamedDependency[DrawRequestQr]
+    ) -> dict[str, Any]:
+        image = await draw_request_qr(hash, request_id)
+        data = {
+            "request_id": request_id,
+            "png_base64": base64.b64encode(image.png).decode(),
+            "qr_request_id": image.request_id,
+        }
+        return ok_reply("c2b_qr", None, data)
 
     @get(
         "/payments/{trans_id:str}",
