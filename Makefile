@@ -20,9 +20,13 @@ OPEN_WITHDRAWALS ?= $(if $(filter-out simulator,$(MPESA_ENV)),false,true)
 # Likewise the server endpoints (HTTP push and withdraw, the read API) answer requests without an API key.
 API_KEYS_OPTIONAL ?= $(if $(filter-out simulator,$(MPESA_ENV)),false,true)
 
+# The demo page's Paybill tab needs the C2B hooks served: a fixed, published secret, for the simulator only.
+C2B_HOOK_SECRET ?= $(if $(filter-out simulator,$(MPESA_ENV)),,simulator-demo-c2b-hook-secret-0123456789)
+
 run: $(INSTALLED)
 	$(BIN)/mpesa-gateway dev-cert
-	OPEN_WITHDRAWALS=$(OPEN_WITHDRAWALS) API_KEYS_OPTIONAL=$(API_KEYS_OPTIONAL) $(BIN)/mpesa-gateway serve
+	OPEN_WITHDRAWALS=$(OPEN_WITHDRAWALS) API_KEYS_OPTIONAL=$(API_KEYS_OPTIONAL) \
+		$(if $(C2B_HOOK_SECRET),C2B_HOOK_SECRET=$(C2B_HOOK_SECRET)) $(BIN)/mpesa-gateway serve
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests migrations

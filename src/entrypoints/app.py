@@ -88,6 +88,7 @@ _BRIDGED = (
     "draw_request_qr",
     "c2b_payment_by_trans_id",
     "register_c2b_urls",
+    "simulated_customer_pays",
     "c2b_catch_up",
     "request_reversal",
     "show_reversal",
@@ -172,7 +173,9 @@ def create_app(container: Container) -> Litestar:
             metrics,
             root_route(demo=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
             schema_viewer_assets(),
-            *demo_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
+            *demo_routes(
+                enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR, paybill=settings.registered_c2b_shortcode()
+            ),
             *simulator_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
         ],
         dependencies=_dependencies(container),

@@ -34,6 +34,7 @@ from adapters.daraja.retry_policy import RetryPolicy
 from adapters.daraja.reversal_client import DarajaReversalClient, ReversalSettings
 from adapters.daraja.security_credential import bundled_certificate, security_credential
 from adapters.daraja.settings import DarajaSettings
+from adapters.daraja.simulated_customer import SimulatedCustomer
 from adapters.daraja.stk_client import DarajaStkClient
 from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.mongo.anomaly_log import MongoAnomalyLog
@@ -922,6 +923,11 @@ class Container(containers.DeclarativeContainer):
     draw_request_qr = providers.Factory(
         DrawRequestQr, payment_requests, c2b_provider, providers.Callable(qr_shop, settings)
     )
+    # Simulator mode only (the demo's Paybill tab): the simulator's customer, paying as a person would.
+    simulated_customer = providers.Singleton(
+        SimulatedCustomer, http_client, settings.provided.resolved_daraja_base_url.call()
+    )
+    simulated_customer_pays = simulated_customer.provided.pay
     register_c2b_urls = providers.Factory(
         RegisterUrls,
         c2b_provider,

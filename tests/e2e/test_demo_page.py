@@ -45,6 +45,7 @@ DESKTOP = {"width": 1280, "height": 900}
 SETTLES_WITHIN_MS = 20_000
 # A Daraja receipt: ten capitals and digits (the simulator makes them the same way).
 RECEIPT = re.compile(r"^[A-Z0-9]{10}$")
+DEMO_C2B_HOOK_SECRET = "simulator-demo-c2b-hook-secret-0123456789"
 # What the AsyncAPI document says each endpoint's frames are, by direction.
 DOCUMENTED: dict[tuple[str, str], tuple[type[msgspec.Struct], ...]] = {
     ("stk", "sent"): (asyncapi.PushRequest, asyncapi.StatusRequest),
@@ -62,6 +63,8 @@ DOCUMENTED: dict[tuple[str, str], tuple[type[msgspec.Struct], ...]] = {
         asyncapi.WithdrawalUpdate,
         asyncapi.WithdrawalsCaughtUp,
     ),
+    # Listen-only: the Paybill tab sends nothing on its socket.
+    ("c2b", "received"): (asyncapi.C2bRequestUpdate, asyncapi.C2bPaymentUpdate),
 }
 
 
@@ -102,6 +105,7 @@ def demo_gateway(
         MONGODB_DATABASE=DATABASE,
         DARAJA_BASE_URL=simulator.url,
         STK_ONE_PENDING_PER_PHONE="true",  # as `make run` serves the page: one open prompt per phone
+        C2B_HOOK_SECRET=DEMO_C2B_HOOK_SECRET,  # as `make run` sets it in simulator mode, for the Paybill tab
     )
     yield gateway
     gateway.process.stop()
@@ -133,7 +137,7 @@ def page(browser: Browser, demo_gateway: Gateway) -> Iterator[Page]:
 
 
 def _record_frames(socket: WebSocket, frames: list[tuple[str, str, str | bytes]]) -> None:
-    endpoint = "b2c" if "/mpesa/b2c/" in socket.url else "stk"
+    endpoint = "b2c" if "/mpesa/b2c/" in socket.url else "c2b" if "/mpesa/c2b/" in socket.url else "stk"
     socket.on("framesent", lambda payload: frames.append((endpoint, "sent", payload)))
     socket.on("framereceived", lambda payload: frames.append((endpoint, "received", payload)))
 
@@ -171,7 +175,7 @@ def test_the_page_is_served_with_the_simulators_scenarios(demo_gateway: Gateway)
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert "default-src 'none'" in page.headers["content-security-policy"]
-    assert scenarios.json() == scenario_options()
+    assert scenarios.json() == {**scenario_options(), "paybill": "600984"}
     assert [row["name"] for row in scenarios.json()["stk"]] == _scenario_names(Api.STK_PUSH)
     assert [row["name"] for row in scenarios.json()["b2c"]] == _scenario_names(Api.B2C)
 
@@ -302,9 +306,26 @@ def test_a_person_pays_and_withdraws_on_a_phone(page: Page) -> None:
     _screenshot(page, "demo-withdraw-phone.png")
     _screenshot(page, "demo-withdraw-phone-screen.png", full_page=False)  # what fits on the phone's screen
 
+    # The third tab expects a Paybill payment: the request, its QR code, the simulated customer paying, live.
+    page.get_by_role("tab", name="Paybill").click()
+    c2b = page.locator("#panel-c2b")
+    expect(c2b.locator(".connection")).to_have_attribute("data-state", "open")
+    c2b.locator("input[name=amount]").fill("320")
+    c2b.get_by_role("button", name="Create the request").click()
+    request = c2b.locator(".payment").first
+    expect(request).to_have_attribute("data-status", "pending", timeout=SETTLES_WITHIN_MS)
+    expect(request.locator(".outcome")).to_contain_text("Paybill 600984")
+    expect(request.locator("img.qr")).to_be_visible(timeout=SETTLES_WITHIN_MS)
+    request.get_by_role("button", name="Customer pays").click()
+    expect(request).to_have_attribute("data-status", "paid", timeout=SETTLES_WITHIN_MS)
+    expect(request.locator(".timeline .what").filter(has_text="Paid KES 320")).to_have_count(1)
+    expect(request.get_by_role("button", name="Customer pays")).to_be_hidden()
+    expect(request.locator("img.qr")).to_be_hidden()  # a paid request's QR would pay for nothing
+    _screenshot(page, "demo-paybill-phone.png")
+
     # The same page on a desktop screen.
     page.set_viewport_size(DESKTOP)
-    page.get_by_role("tab", name="Pay").click()
+    page.get_by_role("tab", name="Pay STK push").click()
     _screenshot(page, "demo-pay-desktop.png")
 
     # The browser keeps its hash: a reload talks on the same topic.

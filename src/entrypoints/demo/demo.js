@@ -6,6 +6,8 @@
 (() => {
   const HASH_KEY = 'mpesa-gateway-demo-hash';
   const RECONNECT_MAX_MS = 10000;
+  // The Paybill the C2B tab's requests are paid to (C2B_SHORTCODE), from /demo/scenarios.json.
+  let PAYBILL = '600984';
 
   const STATUS_TEXT = {
     pending: 'Waiting for the customer to enter their M-PESA PIN',
@@ -457,6 +459,176 @@
     }
   }
 
+  // The Paybill tab: payment requests created over the server API, paid by the simulator's customer, watched live
+  // on the listen-only C2B socket (its catch-up sends the open requests at once).
+  class PaybillDesk {
+    constructor(panel, hash) {
+      this.panel = panel;
+      this.hash = hash;
+      this.cards = new Map();
+      this.connection = panel.querySelector('.connection');
+      this.list = panel.querySelector('.activity');
+      this.empty = panel.querySelector('.empty');
+      this.form = panel.querySelector('form');
+      this.form.elements.account.value = `INV-${randomHex(2).toUpperCase()}`;
+      this.form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        this.create();
+      });
+      this.retryMs = 500;
+      this.connect();
+    }
+
+    connect() {
+      const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      const address = `${scheme}//${location.host}/mpesa/c2b/${encodeURIComponent(this.hash)}`;
+      this.connection.querySelector('.address').textContent = address;
+      const socket = new WebSocket(address);
+      socket.addEventListener('open', () => {
+        this.retryMs = 500;
+        this.connection.dataset.state = 'open';
+        this.connection.querySelector('.state').textContent = 'Connected';
+      });
+      socket.addEventListener('message', (event) => {
+        const message = JSON.parse(event.data);
+        if (message.kind === 'update' && message.data) this.receive(message.data);
+      });
+      socket.addEventListener('close', () => {
+        this.connection.dataset.state = 'closed';
+        this.connection.querySelector('.state').textContent = 'Reconnecting…';
+        setTimeout(() => this.connect(), this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, 10000);
+      });
+    }
+
+    async create() {
+      const amount = Number(this.form.elements.amount.value);
+      const expires = new Date(Date.now() + 60 * 60 * 1000).toISOString();
+      const body = {
+        hash: this.hash,
+        account_reference: this.form.elements.account.value.trim(),
+        amount_rule: 'exact',
+        amount,
+        expires_at: expires,
+      };
+      const answer = await fetch('/api/v1/mpesa/c2b/requests', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const reply = await answer.json();
+      if (!answer.ok) {
+        const error = reply.error || {};
+        const card = this.card(`refused-${performance.now()}`);
+        card.node.dataset.status = 'refused';
+        card.outcome.textContent = `${error.code || answer.status}: ${error.message || ''}`;
+        return;
+      }
+      this.receive(reply.data);
+      this.form.elements.account.value = `INV-${randomHex(2).toUpperCase()}`;
+      this.showQr(reply.data);
+    }
+
+    card(id) {
+      let card = this.cards.get(id);
+      if (card) return card;
+      const node = element('li', 'card payment');
+      const head = element('div', 'payment-head');
+      const outcome = element('p', 'outcome');
+      const facts = element('dl', 'facts');
+      const qr = element('img', 'qr');
+      qr.alt = 'M-PESA QR code';
+      qr.hidden = true;
+      const timeline = element('ol', 'timeline');
+      const pay = element('button', 'secondary customer-pays', 'Customer pays');
+      pay.type = 'button';
+      const actions = element('div', 'actions');
+      actions.append(pay);
+      node.append(head, outcome, facts, qr, timeline, actions);
+      card = { node, head, outcome, facts, qr, timeline, pay, seen: new Set(), request: null };
+      pay.addEventListener('click', () => this.customerPays(card));
+      this.cards.set(id, card);
+      this.list.prepend(node);
+      this.empty.hidden = true;
+      return card;
+    }
+
+    receive(data) {
+      if (data.kind === 'c2b_payment') {
+        const card = data.request_id ? this.cards.get(data.request_id) : null;
+        if (card && !card.seen.has(data.trans_id)) {
+          card.seen.add(data.trans_id);
+          this.event(card, 'success', `Paid KES ${data.amount}`, `receipt ${data.trans_id} · ${data.source}`);
+        }
+        return;
+      }
+      if (data.kind !== 'c2b_request') return;
+      const card = this.card(data.id);
+      if (card.request && card.request.version > data.version) return;
+      const changed = !card.request || card.request.status !== data.status;
+      card.request = data;
+      card.node.dataset.id = data.id;
+      card.node.dataset.status = data.status === 'open' ? 'pending' : data.status;
+      card.head.replaceChildren(
+        chip(data.status),
+        element('span', 'amount', `KES ${data.amount ?? 'any'}`),
+        element('span', 'who', data.account_reference),
+      );
+      card.outcome.textContent =
+        data.status === 'open'
+          ? `Waiting: pay Paybill ${PAYBILL} account ${data.account_reference}, KES ${data.outstanding} still owed.`
+          : `Request ${data.status}: KES ${data.received} received.`;
+      const facts = [
+        ['Paybill', PAYBILL],
+        ['Account', data.account_reference],
+        ['Received', `KES ${data.received}`],
+        ['Id', data.id, 'id'],
+      ];
+      card.facts.replaceChildren(
+        ...facts.flatMap(([term, value, className]) => [element('dt', null, term), element('dd', className, value)]),
+      );
+      card.pay.hidden = data.status !== 'open';
+      if (data.status !== 'open') card.qr.hidden = true; // a closed request's QR would pay for nothing
+      if (changed) this.event(card, card.node.dataset.status, `Request ${data.status}`);
+    }
+
+    async showQr(request) {
+      const answer = await fetch(
+        `/api/v1/mpesa/c2b/requests/${encodeURIComponent(request.id)}/qr?hash=${encodeURIComponent(this.hash)}`,
+      );
+      if (!answer.ok) return;
+      const reply = await answer.json();
+      const card = this.cards.get(request.id);
+      if (!card) return;
+      card.qr.src = `data:image/png;base64,${reply.data.png_base64}`;
+      card.qr.hidden = !card.request || card.request.status !== 'open';
+    }
+
+    async customerPays(card) {
+      const request = card.request;
+      if (!request) return;
+      this.event(card, 'sent', 'The customer pays', `KES ${request.outstanding} to account ${request.account_reference}`);
+      const answer = await fetch('/api/v1/simulator/c2b/pay', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ account: request.account_reference, amount: request.outstanding }),
+      });
+      const reply = await answer.json();
+      if (!answer.ok) {
+        const error = reply.error || {};
+        this.event(card, 'failed', `Not paid: ${error.code || answer.status}`, error.message || '');
+      }
+    }
+
+    event(card, status, what, detail) {
+      const item = element('li', 'event');
+      item.dataset.status = status || 'info';
+      item.append(element('time', null, clock()), element('span', 'what', what));
+      if (detail) item.append(element('span', 'detail', detail));
+      card.timeline.append(item);
+    }
+  }
+
   function setUpTabs() {
     const tabs = Array.from(document.querySelectorAll('[role="tab"]'));
     const select = (tab) => {
@@ -498,6 +670,8 @@
     for (const panel of document.querySelectorAll('.panel')) {
       new Endpoint(panel, hash, scenarios[panel.dataset.endpoint] || []);
     }
+    PAYBILL = scenarios.paybill || PAYBILL;
+    new PaybillDesk(document.getElementById('panel-c2b'), hash);
     showBalances();
     setInterval(showBalances, 5000);
     document.body.dataset.ready = 'true';

@@ -52,12 +52,13 @@ def _read(name: str) -> bytes:
     return files("entrypoints").joinpath("demo", name).read_bytes()
 
 
-def demo_routes(*, enabled: bool) -> list[Router]:
-    """The demo's routes under /demo when `enabled` (simulator mode); none at all otherwise."""
+def demo_routes(*, enabled: bool, paybill: str = "600984") -> list[Router]:
+    """The demo's routes under /demo when `enabled` (simulator mode); none at all otherwise. `paybill` is the
+    shortcode the Paybill tab's requests are paid to (C2B_SHORTCODE)."""
     if not enabled:
         return []
     assets = {name: _read(name) for name in _ASSETS}
-    scenarios = msgspec.json.encode(scenario_options())
+    scenarios = msgspec.json.encode({**scenario_options(), "paybill": paybill})
 
     def asset(name: str) -> Response[bytes]:
         return Response(assets[name], media_type=_ASSETS[name], headers=_HEADERS)
