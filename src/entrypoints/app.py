@@ -86,6 +86,7 @@ _BRIDGED = (
     "validate_payment",
     "create_payment_request",
     "draw_request_qr",
+    "find_c2b_payments",
     "c2b_payment_by_trans_id",
     "register_c2b_urls",
     "simulated_customer_pays",

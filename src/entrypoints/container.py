@@ -83,6 +83,7 @@ from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest
 from domain.c2b.use_cases.draw_request_qr import DrawRequestQr, QrShop
 from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
+from domain.c2b.use_cases.find_payments import FindC2bPayments
 from domain.c2b.use_cases.pull_missed_payments import PullMissedPayments
 from domain.c2b.use_cases.register_urls import RegisterUrls
 from domain.c2b.use_cases.validate_payment import ValidatePayment
@@ -902,6 +903,7 @@ class Container(containers.DeclarativeContainer):
     payment_requests = providers.Singleton(MongoPaymentRequests, mongo_database)
     c2b_payments = providers.Singleton(MongoC2bPayments, mongo_database)
     c2b_payment_by_trans_id = c2b_payments.provided.by_trans_id
+    find_c2b_payments = providers.Factory(FindC2bPayments, c2b_payments)
     c2b_hook_secret = providers.Singleton(C2bHookSecret, settings.provided.c2b_hook_secret)
     confirm_payment = providers.Factory(ConfirmPayment, payment_requests, c2b_payments, broadcaster, clock)
     # Every shortcode is taken: the C2B Paybill need not be the STK shortcode, and the secret URL already says the

@@ -199,3 +199,34 @@ async def test_without_a_configured_secret_the_hooks_are_not_served(gateway: Gat
         ]
 
     assert [answer.status_code for answer in answers] == [404] * 6
+
+
+async def test_payments_are_found_by_reference_and_by_payer(
+    c2b_gateway: Gateway, simulator: Simulator
+) -> None:
+    async with (
+        httpx.AsyncClient(base_url=c2b_gateway.https, verify=c2b_gateway.tls, timeout=10) as http,
+        httpx.AsyncClient(base_url=simulator.url, timeout=20) as sim,
+    ):
+        await _register_with_simulator(sim, c2b_gateway)
+        expires_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        await http.post(
+            "/api/v1/mpesa/c2b/requests",
+            json={
+                "hash": "c2b-e2e-find",
+                "account_reference": "INV-FIND-1",
+                "amount_rule": "open",
+                "expires_at": expires_at,
+            },
+        )
+        paid = await sim.post("/simulator/c2b/pay", json={"account": "inv-find-1", "amount": 70})
+        by_reference = await http.get("/api/v1/mpesa/c2b/payments", params={"reference": "INV-FIND-1"})
+        by_payer = await http.get(
+            "/api/v1/mpesa/c2b/payments", params={"phone": "0708374149", "reference": "INV-FIND-1"}
+        )
+        neither = await http.get("/api/v1/mpesa/c2b/payments")
+
+    trans_id = paid.json()["trans_id"]
+    assert [p["trans_id"] for p in by_reference.json()["data"]["payments"]] == [trans_id]
+    assert [p["trans_id"] for p in by_payer.json()["data"]["payments"]] == [trans_id]
+    assert neither.status_code == 400 and neither.json()["error"]["code"] == "VALIDATION_ERROR"

@@ -1,7 +1,9 @@
+
 """In-memory stand-ins for the C2B ports: copies in and out, so only `save` and `record` change what is stored."""
 
 import asyncio
 import copy
+from collections.abc import Callable
 from datetime import datetime
 
 from domain.c2b.confirmation import C2bPayment, C2bTransaction
@@ -67,6 +69,16 @@ class FakeC2bPayments:
     async def by_trans_id(self, trans_id: str) -> C2bPayment | None:
         found = self.by_id.get(trans_id)
         return copy.deepcopy(found) if found is not None else None
+
+    async def by_reference(self, reference: str, limit: int) -> list[C2bPayment]:
+        return self._newest(lambda p: p.transaction.reference == reference, limit)
+
+    async def by_payer(self, payer_forms: list[str], limit: int) -> list[C2bPayment]:
+        return self._newest(lambda p: p.transaction.payer.msisdn in payer_forms, limit)
+
+    def _newest(self, wanted: Callable[[C2bPayment], bool], limit: int) -> list[C2bPayment]:
+        found = sorted((p for p in self.by_id.values() if wanted(p)), key=lambda p: p.received_at, reverse=True)
+        return copy.deepcopy(found[:limit])
 
 
 class FakeC2bProvider:

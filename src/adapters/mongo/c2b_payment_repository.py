@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from pymongo import DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.c2b_request_document import from_ms
@@ -34,6 +35,23 @@ class MongoC2bPayments(C2bPayments):
     async def by_trans_id(self, trans_id: str) -> C2bPayment | None:
         stored = await self._collection.find_one(equal_to({"trans_id": trans_id}))
         return None if stored is None else _from_document(stored)
+
+    @translates_store_errors
+    async def by_reference(self, reference: str, limit: int) -> list[C2bPayment]:
+        return await self._newest(equal_to({"reference": reference}), limit)
+
+    @translates_store_errors
+    async def by_payer(self, payer_forms: list[str], limit: int) -> list[C2bPayment]:
+        # One equality query per form (each an index hit): `$in` is an unindexed OR on nx-27017.
+        found = [payment for form in payer_forms for payment in await self._newest(equal_to({"payer": form}), limit)]
+        found.sort(key=lambda payment: (payment.received_at, payment.trans_id), reverse=True)
+        return found[:limit]
+
+    async def _newest(self, condition: dict[str, Any], limit: int) -> list[C2bPayment]:
+        if limit <= 0:
+            return []
+        cursor = self._collection.find(condition, sort=[("received_ms", DESCENDING)], limit=limit)
+        return [_from_document(stored) async for stored in cursor]
 
 
 def outbox_record(stored: dict[str, Any]) -> OutboxRecord:

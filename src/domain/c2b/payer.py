@@ -60,3 +60,10 @@ class Payer:
             tail = tail.lstrip("*")
             return len(compact) == len(msisdn) and msisdn.startswith(head) and msisdn.endswith(tail)
         return False
+
+
+def stored_forms_of(msisdn: str) -> list[str]:
+    """The forms Daraja may have sent the Daraja-form `msisdn` (2547…) in: plain, its SHA-256 (hex) and masked as
+    Safaricom masks it (its first 4 and last 3 digits), to look a payer up by; a masked match may be another
+    customer with the same visible digits (`Payer.may_be` says so of each)."""
+    return [msisdn, hashlib.sha256(msisdn.encode("ascii")).hexdigest(), f"{msisdn[:4]} ***** {msisdn[-3:]}"]

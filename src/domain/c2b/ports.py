@@ -42,3 +42,11 @@ class C2bPayments(Protocol):
     @abstractmethod
     async def by_trans_id(self, trans_id: str) -> C2bPayment | None:
         """The payment stored under this TransID."""
+
+    @abstractmethod
+    async def by_reference(self, reference: str, limit: int) -> list[C2bPayment]:
+        """Up to `limit` payments to this (normalised) account reference, newest first."""
+
+    @abstractmethod
+    async def by_payer(self, payer_forms: list[str], limit: int) -> list[C2bPayment]:
+        """Up to `limit` payments whose payer field, as Daraja sent it, is one of `payer_forms`, newest first."""

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from domain.c2b.confirmation import C2bPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, CreatePaymentRequestCommand
 from domain.c2b.use_cases.draw_request_qr import DrawRequestQr
+from domain.c2b.use_cases.find_payments import FindC2bPayments
 from domain.errors import NotFoundError, ValidationError
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
@@ -78,6 +79,25 @@ class C2bController(Controller):
             "qr_request_id": image.request_id,
         }
         return ok_reply("c2b_qr", None, data)
+
+    @get(
+        "/payments",
+        summary="C2B payments by account reference and/or payer phone, newest first (server to server, API key)",
+        description=(
+            "Query: reference (the account number, in any case and spacing), phone (any Kenyan form), or both; "
+            "limit (1 to 100, default 50). Daraja sends the payer's number plain, hashed or masked: a masked one "
+            "matches by its visible digits, so it may be another customer's (`payer_form` says which, docs/c2b.md)."
+        ),
+    )
+    async def payments(
+        self,
+        find_c2b_payments: NamedDependency[FindC2bPayments],
+        reference: str | None = None,
+        phone: str | None = None,
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        found = await find_c2b_payments(reference, phone, limit)
+        return ok_reply("c2b_payments", None, {"payments": [payment.view() for payment in found]})
 
     @get(
         "/payments/{trans_id:str}",
