@@ -843,7 +843,7 @@ class Container(containers.DeclarativeContainer):
         HandleBalanceResult, balance_checks, account_states, clock, providers.Callable(low_balance_threshold, settings)
     )
     show_balances = providers.Factory(
-        ShowBalances, account_states, balance_checks, providers.Callable(low_balance_threshold, settings)
+        ShowBalances, account_states, balance_checks, providers.Callable(low_balance_threshold, settings), clock
     )
     balance_callback_token_known = providers.Singleton(CallbackTokenKnown, balance_checks)
     check_balance_when_due = providers.Singleton(

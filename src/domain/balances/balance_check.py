@@ -5,7 +5,7 @@ simply superseded by the next one. What matters is that an answer is applied onc
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -57,6 +57,11 @@ class BalanceResult:
     @property
     def succeeded(self) -> bool:
         return self.result_code == "0"
+
+
+# Daraja answers a balance query in seconds, or says it timed out in its queue: a check still open after this
+# was never answered, and is shown so (the next scheduled or asked-for check is made regardless).
+UNANSWERED_AFTER = timedelta(minutes=10)
 
 
 @dataclass(slots=True)
@@ -111,6 +116,14 @@ class BalanceCheck:
     def _guard(self) -> None:
         if self.final:
             raise PaymentFinalError(f"balance check {self.id} is already {self.status.value}")
+
+    def unanswered(self, now: datetime) -> bool:
+        """Asked long ago and never settled: Daraja's Result (and its queue time-out) did not come."""
+        return not self.final and now - self.requested_at >= UNANSWERED_AFTER
+
+    def view_as_of(self, now: datetime) -> dict[str, Any]:
+        """`view`, and whether the check is `unanswered` as of `now` (then the balances shown are older)."""
+        return {**self.view(), "unanswered": self.unanswered(now)}
 
     def view(self) -> dict[str, Any]:
         return {
