@@ -87,6 +87,7 @@ _BRIDGED = (
     "c2b_payment_by_trans_id",
     "register_c2b_urls",
     "c2b_catch_up",
+    "socket_use_cases",
 )
 
 
