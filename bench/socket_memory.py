@@ -132,7 +132,8 @@ def report(name: str, before: tracemalloc.Snapshot, after: tracemalloc.Snapshot,
             print(f"      {_short(frame)}")
 
 
-async def measure(bench: Bench, target: Target, directory: Path, sockets: int, top: int, depth: int) -> None:
+async def measure(bench: Bench, target: Target, directory: Path, sockets: int, top: int, depth: int,
+                  rss_only: bool) -> None:  # fmt: skip
     half = sockets // 2
     tag = f"mem-{target.name}"
     ca = str(bench.certfile)
@@ -149,6 +150,14 @@ async def measure(bench: Bench, target: Target, directory: Path, sockets: int, t
             raise RuntimeError(f"{target.name}: {failed} sockets failed: {answers[0]['errors']}")
         await asyncio.sleep(2.0)
 
+    if rss_only:
+        await open_sockets(0, half)
+        rss_first = rss_bytes(target.pid)
+        await open_sockets(half, sockets - half)
+        added = (rss_bytes(target.pid) - rss_first) / (sockets - half)
+        await asyncio.gather(*(generator.control.call("release", 120) for generator in bench.idle))
+        print(f"=== {target.name}: RSS {added / 1024:.1f} KiB per socket ({sockets - half} added)", flush=True)
+        return
     (directory / "start").touch()
     for _ in range(300):
         if (directory / "started").exists():
@@ -164,7 +173,8 @@ async def measure(bench: Bench, target: Target, directory: Path, sockets: int, t
     report(target.name, first, second, sockets - half, rss_second - rss_first, top, depth)
 
 
-async def run(bench: Bench, servers: list[str], sockets: int, top: int, depth: int) -> None:
+async def run(bench: Bench, servers: list[str], sockets: int, top: int, depth: int, rss_only: bool) -> None:
+    baseline = bench.baseline_command
     for generator in bench.active + bench.idle:
         await generator.control.connect()
     try:
@@ -175,9 +185,11 @@ async def run(bench: Bench, servers: list[str], sockets: int, top: int, depth: i
             with contextlib.ExitStack() as stack:
                 await asyncio.to_thread(bench.start_backends, stack, server)
                 start = bench.start_gateway if server == "gateway" else bench.start_baseline
+                bench.baseline_command = [*baseline, "--litestar"] if server == "litestar" else baseline
                 target = await asyncio.to_thread(start, server)
+                target.name = server
                 stack.callback(target.process.stop)
-                await measure(bench, target, directory, sockets, top, depth)
+                await measure(bench, target, directory, sockets, top, depth, rss_only)
                 await asyncio.to_thread(stack.close)
     finally:
         for generator in bench.active + bench.idle:
@@ -196,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m bench.socket_memory", description=__doc__)
     parser.add_argument("--sockets", type=int, default=4000, help="idle sockets at the second snapshot")
-    parser.add_argument("--servers", default="gateway,baseline")
+    parser.add_argument(
+        "--servers", default="gateway,baseline", help="of gateway, baseline, litestar (the baseline behind Litestar)"
+    )
+    parser.add_argument("--rss-only", action="store_true", help="RSS per socket alone, untraced")
     parser.add_argument("--top", type=int, default=30, help="tracebacks shown per server")
     parser.add_argument("--depth", type=int, default=8, help="innermost frames shown per traceback")
     parser.add_argument("--keep", action="store_true")
@@ -212,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         with bench.services():
             import uvloop
 
-            uvloop.run(run(bench, arguments.servers.split(","), arguments.sockets, arguments.top, arguments.depth))
+            servers = arguments.servers.split(",")
+            uvloop.run(run(bench, servers, arguments.sockets, arguments.top, arguments.depth, arguments.rss_only))
     finally:
         if not arguments.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -59,6 +59,10 @@ _encoder = msgspec.json.Encoder()
 class ClientSocket:
     """Serialises sends, because replies and topic updates are written from different tasks."""
 
+    __slots__ = (
+        "_cursor", "_lock", "_missed", "_sent_versions", "_slots", "_socket", "_tells_cursor", "_topic", "open"
+    )  # fmt: skip
+
     def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
         self._socket, self._lock = socket, asyncio.Lock()
         self.open = True
