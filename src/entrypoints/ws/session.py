@@ -166,7 +166,9 @@ async def run_session(
     endpoint = _endpoint_of(socket)
     started = time.perf_counter()
     expiry: asyncio.TimerHandle | None = None
-    logged = structlog.contextvars.bind_contextvars(connection=uuid.uuid4().hex[:12], topic=topic)
+    # Unbound by name at the end rather than reset by tokens: the socket's task binds nothing else, and no tokens are
+    # kept for its whole life.
+    structlog.contextvars.bind_contextvars(connection=uuid.uuid4().hex[:12], topic=topic)
     try:
         await socket.accept()
         client = ClientSocket(socket)
@@ -222,7 +224,7 @@ async def run_session(
             if metrics is not None:
                 metrics.socket_closed(endpoint)
             logger.info("ws_closed", code=close_code, duration_s=round(time.perf_counter() - started, 3))
-        structlog.contextvars.reset_contextvars(**logged)
+        structlog.contextvars.unbind_contextvars("connection", "topic")
         guard.close(topic, address)
 
 
