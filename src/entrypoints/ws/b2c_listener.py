@@ -31,6 +31,9 @@ class B2cRequests:
         self._use_cases, self._resume = use_cases, resume
 
     async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]:
+        return await self.withdraw(message)
+
+    async def withdraw(self, message: ClientMessage) -> dict[str, Any]:
         request = convert(message.payload, WithdrawPayload)
         self._authorisation.permit_withdrawal(self._capability, request.phone, request.amount)
         # The token's subject, never the token: the topic, the stored hash and the daily total survive renewals.

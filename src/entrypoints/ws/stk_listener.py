@@ -31,25 +31,28 @@ class StkRequests:
         self._use_cases, self._resume = use_cases, resume
 
     async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]:
+        return await (self.push if kind == "push" else self.status)(message)
+
+    async def push(self, message: ClientMessage) -> dict[str, Any]:
+        request = convert(message.payload, PushPayload)
+        self._authorisation.permit_push(self._capability, request.phone)
         # The token's subject, never the token: the topic and the stored hash stay the same across renewals.
-        subject = self._capability.subject
-        if kind == "push":
-            request = convert(message.payload, PushPayload)
-            self._authorisation.permit_push(self._capability, request.phone)
-            # The client's `ref` is the idempotency key: sending the same push again returns the first one.
-            command = PushCommand(
-                subject,
-                request.phone,
-                request.amount,
-                request.description,
-                idempotency_key=message.ref,
-                reference=request.reference,
-                metadata=request.metadata,
-            )
-            return (await self._use_cases.push_payment()(command)).view()
+        # The client's `ref` is the idempotency key: sending the same push again returns the first one.
+        command = PushCommand(
+            self._capability.subject,
+            request.phone,
+            request.amount,
+            request.description,
+            idempotency_key=message.ref,
+            reference=request.reference,
+            metadata=request.metadata,
+        )
+        return (await self._use_cases.push_payment()(command)).view()
+
+    async def status(self, message: ClientMessage) -> dict[str, Any]:
         self._authorisation.permit_read(self._capability)
         checkout = convert(message.payload, StatusPayload).checkout
-        return (await self._use_cases.payment_status()(subject, checkout)).view()
+        return (await self._use_cases.payment_status()(self._capability.subject, checkout)).view()
 
     async def missed(self, send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
         resume = self._resume
