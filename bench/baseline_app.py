@@ -106,6 +106,60 @@ async def _websocket(scope: Scope, receive: Receive, send: Send) -> None:
                 del SOCKETS[topic]
 
 
+def litestar_app() -> Any:
+    """The same socket answers behind Litestar (`--litestar`): a websocket route with one path parameter and one
+    dependency, no middleware of the gateway's, HTTP as the bare app's. What Litestar itself keeps per socket."""
+    from litestar import Litestar, WebSocket, websocket
+    from litestar.di import Provide
+
+    class Sockets:
+        async def serve(self, socket: WebSocket[Any, Any, Any], topic: str) -> None:
+            await socket.accept()
+            _socket = Socket(socket.send)
+            SOCKETS.setdefault(topic, set()).add(_socket)
+            try:
+                while True:
+                    message = await socket.receive()
+                    if message["type"] == "websocket.disconnect":
+                        break
+                    text = message.get("text")
+                    if text is None:
+                        continue
+                    try:
+                        document = _decode(text)
+                        reply = {"kind": document.get("kind"), "ok": True, "ref": document.get("ref"), "data": PAYMENT}
+                    except (msgspec.DecodeError, AttributeError):
+                        reply = {"kind": "error", "ok": False, "error": {"code": "INVALID_JSON"}}
+                    await _socket.send(_encode(reply))
+            finally:
+                group = SOCKETS.get(topic)
+                if group is not None:
+                    group.discard(_socket)
+                    if not group:
+                        del SOCKETS[topic]
+
+    sockets = Sockets()
+
+    @websocket("/mpesa/stk/{hash:str}")
+    async def stk(socket: WebSocket[Any, Any, Any], hash: str, serving: Sockets) -> None:
+        await serving.serve(socket, "/mpesa/" + hash)
+
+    litestar = Litestar(
+        route_handlers=[stk],
+        dependencies={"serving": Provide(lambda: sockets, sync_to_thread=False)},
+        logging_config=None,
+        openapi_config=None,
+    )
+
+    async def application(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await litestar(scope, receive, send)  # type: ignore[arg-type]
+        elif scope["type"] == "http":
+            await _http(scope, receive, send)
+
+    return application
+
+
 async def _http(scope: Scope, receive: Receive, send: Send) -> None:
     body = b""
     while True:
@@ -149,6 +203,7 @@ def main() -> None:
     parser.add_argument("--keyfile", required=True)
     parser.add_argument("--max-message-bytes", type=int, default=16 * 1024 * 1024)
     parser.add_argument("--no-compression", action="store_true")
+    parser.add_argument("--litestar", action="store_true", help="serve the sockets through a bare Litestar app")
     parser.add_argument("--max-seconds", type=float, default=3600.0, help="exit after this long, whatever happens")
     arguments = parser.parse_args()
     # A watchdog, so a crashed orchestrator never leaves a baseline server behind.
@@ -156,7 +211,7 @@ def main() -> None:
     watchdog.daemon = True
     watchdog.start()
     config = uvicorn.Config(
-        app,
+        litestar_app() if arguments.litestar else app,
         host="127.0.0.1",
         port=arguments.port,
         ssl_certfile=arguments.certfile,
@@ -167,6 +222,7 @@ def main() -> None:
         log_config=None,
         access_log=False,
         lifespan="off",
+        interface="asgi3",
     )
     uvicorn.Server(config).run()
 

@@ -216,6 +216,9 @@ class Bench:
         self.began = time.monotonic()
         self.backend_died: str | None = None
         self.profile_seconds = 0
+        # What starts each server (bench/socket_memory.py starts them under tracemalloc instead).
+        self.gateway_command = [sys.executable, "-m", "entrypoints.cli", "serve"]
+        self.baseline_command = [sys.executable, "-m", "bench.baseline_app"]
 
     # Processes ------------------------------------------------------------------------------------------------
 
@@ -300,7 +303,7 @@ class Bench:
             "API_KEYS_OPTIONAL": "true",
             **{name: value.replace("{port}", str(port)) for name, value in (extra or {}).items()},
         }
-        command = [sys.executable, "-m", "entrypoints.cli", "serve"]
+        command = list(self.gateway_command)
         if self.profile_seconds:
             # py-spy samples the gateway from its start for that long, then lets it run on (bench/README.md).
             spy = Path(sys.executable).parent / "py-spy"
@@ -320,7 +323,7 @@ class Bench:
 
     def start_baseline(self, rep: str) -> Target:
         port = free_port()
-        command = [sys.executable, "-m", "bench.baseline_app", "--port", str(port)]
+        command = [*self.baseline_command, "--port", str(port)]
         command += ["--certfile", str(self.certfile), "--keyfile", str(self.keyfile), "--max-seconds", "3600"]
         process = LocalProcess(command, port=port, log_file=self.workdir / f"baseline-{rep}.log", cwd=REPOSITORY)
         return Target("baseline", process.start(), port)

@@ -97,6 +97,7 @@ _BRIDGED = (
     "reversal_callback_token_known",
     "handle_reversal_status",
     "reversal_status_token_known",
+    "socket_use_cases",
 )
 
 

@@ -102,6 +102,9 @@ def serve() -> None:
             port=resolved.app_port,
             ssl_certfile=str(resolved.ssl_certfile) if resolved.tls else None,
             ssl_keyfile=str(resolved.ssl_keyfile) if resolved.tls else None,
+            # Said, not guessed: uvicorn takes a plain function for ASGI 2, and the app's outer layers are plain
+            # functions that hand back the inner app's coroutine (entrypoints/head_requests.py).
+            interface="asgi3",
             ws=StatelessDeflateProtocol,
             ws_max_size=resolved.ws_max_message_bytes,
             ws_per_message_deflate=resolved.ws_compression,

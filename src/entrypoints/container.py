@@ -163,6 +163,7 @@ from entrypoints.ws.authorisation import ClientAuthorisation
 from entrypoints.ws.drain import SocketDrain
 from entrypoints.ws.socket_guard import SocketGuard
 from entrypoints.ws.socket_limits import SocketLimits
+from entrypoints.ws.socket_use_cases import SocketUseCases
 from entrypoints.ws.store_resync import StoreResync
 
 
@@ -913,6 +914,16 @@ class Container(containers.DeclarativeContainer):
     )
     create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, broadcaster, identifiers, clock)
     c2b_catch_up = providers.Factory(CatchUpOpenRequests, payment_requests, settings.provided.catch_up_max_updates)
+    # The sockets' use cases as providers, built per request: an idle socket holds none of its own.
+    socket_use_cases = providers.Singleton(
+        SocketUseCases,
+        push_payment=push_payment.provider,
+        payment_status=payment_status.provider,
+        stk_catch_up=stk_catch_up.provider,
+        request_withdrawal=request_withdrawal.provider,
+        b2c_catch_up=b2c_catch_up.provider,
+        c2b_catch_up=c2b_catch_up.provider,
+    )
     c2b_provider = providers.Singleton(
         DarajaC2bClient,
         http_client,

@@ -107,19 +107,22 @@ def test_request_payloads_are_the_structs_the_server_converts_with(
 
 
 def _listener_kinds(module: str) -> dict[str, str]:
-    """kind → the payload Struct its handler converts with, read from the listener's source."""
+    """kind → the payload Struct its handler converts with, read from the listener's source: the kinds its
+    requests class serves (`kinds = frozenset({...})`), each answered by the method of that name."""
     tree = ast.parse((LISTENERS / module).read_text())
     functions = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.AsyncFunctionDef)}
-    calls = [
-        node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "run_session"
-    ]
-    handlers = next(argument for argument in calls[0].args if isinstance(argument, ast.Dict))
+    declared = next(
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and any(getattr(target, "id", "") == "kinds" for target in node.targets)
+    )
+    assert isinstance(declared, ast.Call) and isinstance(declared.args[0], ast.Set)
     kinds: dict[str, str] = {}
-    for key, value in zip(handlers.keys, handlers.values, strict=True):
-        assert isinstance(key, ast.Constant) and isinstance(value, ast.Name)
+    for key in declared.args[0].elts:
+        assert isinstance(key, ast.Constant) and isinstance(key.value, str)
         converts = [
             node.args[1].id
-            for node in ast.walk(functions[value.id])
+            for node in ast.walk(functions[key.value])
             if isinstance(node, ast.Call)
             and getattr(node.func, "id", "") == "convert"
             and isinstance(node.args[1], ast.Name)

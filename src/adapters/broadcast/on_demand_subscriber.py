@@ -75,14 +75,19 @@ class OnDemandSubscriber(Subscriber):
             self._arrived.clear()
             await self._arrived.wait()
 
-    @asynccontextmanager
-    async def run_in_background(self, on_event: EventCallback, join: bool = True) -> AsyncGenerator[None, None]:
-        """Send every event to `on_event` as it arrives; on exit, stop (after sending what waits, if `join`)."""
+    def send_to(self, on_event: EventCallback) -> None:
+        """Send every event to `on_event` as it arrives, until `stop` (which the plugin's `unsubscribe` calls). No
+        context manager, so a socket's whole life keeps no generator frame of it alive."""
         if self._on_event is not None:
             raise RuntimeError("Subscriber is already running")
         self._on_event = on_event
         if self._events and self._task is None:
             self._task = asyncio.create_task(self._send_waiting(on_event))
+
+    @asynccontextmanager
+    async def run_in_background(self, on_event: EventCallback, join: bool = True) -> AsyncGenerator[None, None]:
+        """Send every event to `on_event` as it arrives; on exit, stop (after sending what waits, if `join`)."""
+        self.send_to(on_event)
         try:
             yield
         except BaseException:

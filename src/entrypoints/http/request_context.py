@@ -3,6 +3,7 @@
 The id is also sent back as the `X-Request-ID` response header, so a caller can quote it."""
 
 import uuid
+from collections.abc import Awaitable
 
 import structlog
 from litestar.enums import ScopeType
@@ -12,10 +13,13 @@ REQUEST_ID_HEADER = b"x-request-id"
 
 
 def request_context(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+    def middleware(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine: a socket gets `app`'s own, so its connection keeps no frame of this middleware alive.
         if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
+            return app(scope, receive, send)
+        return with_request_id(scope, receive, send)
+
+    async def with_request_id(scope: Scope, receive: Receive, send: Send) -> None:
         request_id = uuid.uuid4().hex[:12]
 
         async def send_with_id(message: Message) -> None:

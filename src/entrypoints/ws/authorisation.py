@@ -19,6 +19,9 @@ UNAUTHORIZED_REASON = "UNAUTHORIZED"
 # Why a socket is closed (1008) the moment its token expires; the same words as a refused expired token.
 EXPIRED_REASON = f"{UNAUTHORIZED_REASON}: the token has expired: reconnect with a fresh one"
 
+# What a plain hash may do, one set for every socket (a socket's capability lives as long as it).
+_OPEN, _OPEN_WITH_WITHDRAWALS = frozenset({STK, C2B}), frozenset({STK, C2B, B2C})
+
 
 class ClientAuthorisation:
     """`signed`: only tokens. Open: plain hashes too (STK and C2B always; B2C only with `open_withdrawals`)."""
@@ -48,8 +51,7 @@ class ClientAuthorisation:
         elif scope == B2C and not self._open_withdrawals:
             raise UnauthorizedError("withdrawals need a token with the b2c scope")
         else:
-            open_scopes = {STK, C2B, B2C} if self._open_withdrawals else {STK, C2B}
-            capability = Capability(path_hash, frozenset(open_scopes))
+            capability = Capability(path_hash, _OPEN_WITH_WITHDRAWALS if self._open_withdrawals else _OPEN)
         capability.require_scope(scope)
         return capability
 

@@ -4,27 +4,64 @@ from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 
-from domain.capability import B2C
+from domain.capability import B2C, Capability
 from domain.errors import UnauthorizedError
 from domain.resume_cursor import ResumeCursor
 from domain.topics import b2c_topic
-from domain.use_cases.catch_up import CatchUp, CaughtUp, SendUpdate
-from domain.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
+from domain.use_cases.catch_up import CaughtUp, SendUpdate
+from domain.use_cases.request_withdrawal import WithdrawCommand
 from entrypoints.protocol.messages import ClientMessage, WithdrawPayload, convert
 from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
-from entrypoints.ws.resume_point import ResumePointError, parse_resume_point, refuse_resume_point
+from entrypoints.ws.resume_point import ResumePoint, ResumePointError, parse_resume_point, refuse_resume_point
 from entrypoints.ws.session import run_session
 from entrypoints.ws.socket_limits import SocketLimits
+from entrypoints.ws.socket_use_cases import SocketUseCases
+
+
+class B2cRequests:
+    """What one B2C socket may ask (`withdraw`) and what it missed, for its capability."""
+
+    __slots__ = ("_authorisation", "_capability", "_resume", "_use_cases")
+    kinds = frozenset({"withdraw"})
+
+    def __init__(
+        self, capability: Capability, authorisation: ClientAuthorisation, use_cases: SocketUseCases, resume: ResumePoint
+    ) -> None:
+        self._capability, self._authorisation = capability, authorisation
+        self._use_cases, self._resume = use_cases, resume
+
+    async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]:
+        return await self.withdraw(message)
+
+    async def withdraw(self, message: ClientMessage) -> dict[str, Any]:
+        request = convert(message.payload, WithdrawPayload)
+        self._authorisation.permit_withdrawal(self._capability, request.phone, request.amount)
+        # The token's subject, never the token: the topic, the stored hash and the daily total survive renewals.
+        # The client's `ref` is the idempotency key: sending the same withdrawal again returns the first one.
+        command = WithdrawCommand(
+            self._capability.subject,
+            request.phone,
+            request.amount,
+            request.description,
+            idempotency_key=message.ref,
+            reference=request.reference,
+            metadata=request.metadata,
+        )
+        return (await self._use_cases.request_withdrawal()(command)).view()
+
+    async def missed(self, send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
+        resume = self._resume
+        catch_up = self._use_cases.b2c_catch_up()
+        return await catch_up(self._capability.subject, send, after=cursor or resume.after, since=resume.since)
 
 
 @websocket("/mpesa/b2c/{hash:str}")
 async def b2c_socket(
     socket: WebSocket[Any, Any, Any],
     hash: str,  # the protocol's name for the connection's identifier (docs/asyncapi.json)
-    request_withdrawal: NamedDependency[RequestWithdrawal],
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
-    b2c_catch_up: NamedDependency[CatchUp],
+    socket_use_cases: NamedDependency[SocketUseCases],
     client_authorisation: NamedDependency[ClientAuthorisation],
     since: str | None = None,
     after: str | None = None,
@@ -37,40 +74,17 @@ async def b2c_socket(
     except UnauthorizedError as error:
         await refuse_unauthorised(socket, hash, error)
         return
-    # The token's subject, never the token: the topic, the stored hash and the daily total survive renewals.
-    subject = capability.subject
-
-    async def withdraw(message: ClientMessage) -> dict[str, Any]:
-        request = convert(message.payload, WithdrawPayload)
-        client_authorisation.permit_withdrawal(capability, request.phone, request.amount)
-        # The client's `ref` is the idempotency key: sending the same withdrawal again returns the first one.
-        command = WithdrawCommand(
-            subject,
-            request.phone,
-            request.amount,
-            request.description,
-            idempotency_key=message.ref,
-            reference=request.reference,
-            metadata=request.metadata,
-        )
-        return (await request_withdrawal(command)).view()
-
     try:
         resume = parse_resume_point(after, since)
     except ResumePointError as error:
         await refuse_resume_point(socket, error)
         return
-
-    async def missed(send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
-        return await b2c_catch_up(subject, send, after=cursor or resume.after, since=resume.since)
-
     await run_session(
         socket,
-        b2c_topic(subject),
-        {"withdraw": withdraw},
+        b2c_topic(capability.subject),
+        B2cRequests(capability, client_authorisation, socket_use_cases, resume),
         channels,
         socket_limits,
-        missed=missed,
         lifetime=client_authorisation.seconds_left(capability),
         tells_cursor=resume.wants_cursor,
     )

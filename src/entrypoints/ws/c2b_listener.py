@@ -5,14 +5,31 @@ from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 
 from domain.c2b.topic import c2b_topic
-from domain.c2b.use_cases.catch_up_open_requests import CatchUpOpenRequests
 from domain.capability import C2B
 from domain.errors import UnauthorizedError
 from domain.resume_cursor import ResumeCursor
 from domain.use_cases.catch_up import CaughtUp, SendUpdate
+from entrypoints.protocol.messages import ClientMessage
 from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
 from entrypoints.ws.session import run_session
 from entrypoints.ws.socket_limits import SocketLimits
+from entrypoints.ws.socket_use_cases import SocketUseCases
+
+
+class C2bRequests:
+    """A C2B socket only listens: it asks nothing; what it missed is its hash's open requests."""
+
+    __slots__ = ("_subject", "_use_cases")
+    kinds: frozenset[str] = frozenset()
+
+    def __init__(self, subject: str, use_cases: SocketUseCases) -> None:
+        self._subject, self._use_cases = subject, use_cases
+
+    async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]:
+        raise AssertionError(f"a C2B socket asks nothing, not {kind!r}")  # read_envelope refuses every kind first
+
+    async def missed(self, send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
+        return await self._use_cases.c2b_catch_up()(self._subject, send, cursor)
 
 
 @websocket("/mpesa/c2b/{hash:str}")
@@ -22,7 +39,7 @@ async def c2b_socket(
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
     client_authorisation: NamedDependency[ClientAuthorisation],
-    c2b_catch_up: NamedDependency[CatchUpOpenRequests],
+    socket_use_cases: NamedDependency[SocketUseCases],
 ) -> None:
     """`hash`: a signed capability token with the c2b scope, or (open mode) a plain hash: the `hash` the merchant's
     backend gave its payment requests. The socket only listens: on connecting it is sent the hash's open requests,
@@ -32,16 +49,11 @@ async def c2b_socket(
     except UnauthorizedError as error:
         await refuse_unauthorised(socket, hash, error)
         return
-
-    async def missed(send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
-        return await c2b_catch_up(capability.subject, send, cursor)
-
     await run_session(
         socket,
         c2b_topic(capability.subject),
-        {},
+        C2bRequests(capability.subject, socket_use_cases),
         channels,
         socket_limits,
-        missed=missed,
         lifetime=client_authorisation.seconds_left(capability),
     )

@@ -3,8 +3,8 @@
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, cast
 
 import msgspec
 import structlog
@@ -21,15 +21,33 @@ from entrypoints.ws.authorisation import EXPIRED_REASON
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
 from entrypoints.ws.resume_point import CLOSE_POLICY_VIOLATION
 from entrypoints.ws.sent_versions import SentVersions
-from entrypoints.ws.socket_guard import CLOSE_TRY_AGAIN_LATER, RATE_LIMITED_REASON, SocketGuard
+from entrypoints.ws.socket_guard import CLOSE_TRY_AGAIN_LATER, RATE_LIMITED_REASON
 from entrypoints.ws.socket_limits import SocketLimits
 
 logger = structlog.get_logger()
 
-Handler = Callable[[ClientMessage], Awaitable[dict[str, Any]]]
 # The socket's catch-up: sends each missed update through the callable it is given, resuming after the cursor the
 # socket's previous catch-up handed back (None for its first).
 Missed = Callable[[SendUpdate, ResumeCursor | None], Awaitable[CaughtUp]]
+
+
+class SocketRequests(Protocol):
+    """What one socket's client may ask and what it missed: one small object per socket (its capability), whose
+    `kinds` are its class's, shared by every socket of an endpoint, rather than a closure per kind per socket."""
+
+    @property
+    def kinds(self) -> frozenset[str]: ...
+
+    async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]: ...
+
+    async def missed(self, send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp: ...
+
+
+class _SendsOnDemand(Protocol):
+    """The channels plugin's subscriber (adapters/broadcast/on_demand_subscriber.py, wired by the container)."""
+
+    def send_to(self, on_event: Callable[[bytes], Awaitable[Any]]) -> None: ...
+
 
 CLOSE_NORMAL = 1000
 CLOSE_UNSUPPORTED_DATA = 1003
@@ -41,14 +59,29 @@ _encoder = msgspec.json.Encoder()
 class ClientSocket:
     """Serialises sends, because replies and topic updates are written from different tasks."""
 
+    __slots__ = (
+        "_cursor", "_lock", "_missed", "_sent_versions", "_slots", "_socket", "_tells_cursor", "_topic", "open"
+    )  # fmt: skip
+
     def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
         self._socket, self._lock = socket, asyncio.Lock()
         self.open = True
+        self._slots: asyncio.Semaphore | None = None  # the requests in flight; made by the first request
         self._sent_versions: SentVersions | None = None  # made by the first update: an idle socket has none
         # Its catch-up, read again after a Redis outage from where the last one left off.
         self._topic, self._tells_cursor = "", False
         self._missed: Missed = _nothing_missed
         self._cursor: ResumeCursor | None = None
+
+    async def take_slot(self) -> None:
+        """Wait while `_MAX_IN_FLIGHT` of the socket's requests are being answered."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
+        await self._slots.acquire()
+
+    def give_slot_back(self, _: object = None) -> None:
+        if self._slots is not None:
+            self._slots.release()
 
     async def send(self, frame: bytes) -> None:
         if not self.open:
@@ -106,15 +139,17 @@ class ClientSocket:
 async def run_session(
     socket: WebSocket[Any, Any, Any],
     topic: str,
-    handlers: Mapping[str, Handler],
+    requests: SocketRequests,
     channels: ChannelsPlugin,
     limits: SocketLimits,
-    missed: Missed,
     lifetime: float | None = None,
     tells_cursor: bool = False,
 ) -> None:
     """Serve one client: subscribe it to `topic`, send it what it `missed` (and, if it `tells_cursor`, where to
-    resume after), then answer its frames until it leaves (or, after `lifetime` seconds, its token expires)."""
+    resume after), then answer its frames until it leaves (or, after `lifetime` seconds, its token expires).
+
+    One coroutine, no context manager and no task for an idle socket: each frame kept alive for the socket's whole
+    life is memory per socket (docs/performance.md, "Memory per socket")."""
     drain = limits.drain
     if drain.draining:
         await socket.close(code=CLOSE_GOING_AWAY, reason="server shutting down")
@@ -122,13 +157,74 @@ async def run_session(
     guard, address = limits.guard, socket.client.host if socket.client else "unknown"
     try:
         guard.open(topic, address)
-    except RateLimitedError as refusal:
-        await _refuse_over_cap(socket, topic, refusal)
+    except RateLimitedError as over_cap:
+        await _refuse_over_cap(socket, topic, over_cap)
         return
+    client: ClientSocket | None = None
+    close_code: int | None = None
+    metrics = limits.metrics
+    endpoint = _endpoint_of(socket)
+    started = time.perf_counter()
+    expiry: asyncio.TimerHandle | None = None
+    # Unbound by name at the end rather than reset by tokens: the socket's task binds nothing else, and no tokens are
+    # kept for its whole life.
+    structlog.contextvars.bind_contextvars(connection=uuid.uuid4().hex[:12], topic=topic)
     try:
         await socket.accept()
-        await _serve(socket, topic, handlers, channels, limits, missed, guard, address, lifetime, tells_cursor)
+        client = ClientSocket(socket)
+        drain.register(client)
+        # After a Redis outage the store is read again: what crossed instances through Redis may have been lost.
+        client.catch_up_on(topic, requests.missed, tells_cursor)
+        limits.resync.register(client)
+        if metrics is not None:
+            metrics.socket_opened(endpoint)
+        logger.info("ws_connected")
+        expiry = _close_at_expiry(client, lifetime)
+        subscriber = await channels.subscribe([topic])
+        try:
+            cast("_SendsOnDemand", subscriber).send_to(client.send_update)
+            # Subscribed first, so nothing that changes while the missed updates are read can slip between.
+            await client.catch_up()
+            while True:
+                try:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for wraps every receive in a task of its own.
+                    async with asyncio.timeout(limits.idle_timeout):
+                        event = await socket.receive()
+                except TimeoutError:
+                    close_code = CLOSE_NORMAL
+                    await client.close(CLOSE_NORMAL, "idle timeout")
+                    break
+                if event["type"] == "websocket.disconnect":
+                    close_code = CLOSE_GOING_AWAY if drain.draining else event.get("code", CLOSE_NORMAL)
+                    break
+                text = event.get("text")
+                if not isinstance(text, str):
+                    close_code = CLOSE_UNSUPPORTED_DATA
+                    await client.close(CLOSE_UNSUPPORTED_DATA, "only text JSON frames are accepted")
+                    break
+                refusal: RateLimitedError | None = None
+                try:
+                    await guard.message(topic, address)
+                except RateLimitedError as error:
+                    refusal = error
+                await client.take_slot()
+                # A request outlives its socket: a push already sent to Daraja must still record Daraja's ids.
+                task = asyncio.create_task(_answer(client, text, requests, metrics, refusal))
+                drain.track(task)
+                task.add_done_callback(client.give_slot_back)
+        finally:
+            await channels.unsubscribe(subscriber, [topic])
     finally:
+        if client is not None:
+            if expiry is not None:
+                expiry.cancel()
+            client.open = False
+            drain.unregister(client)
+            limits.resync.unregister(client)
+            if metrics is not None:
+                metrics.socket_closed(endpoint)
+            logger.info("ws_closed", code=close_code, duration_s=round(time.perf_counter() - started, 3))
+        structlog.contextvars.unbind_contextvars("connection", "topic")
         guard.close(topic, address)
 
 
@@ -138,80 +234,6 @@ async def _refuse_over_cap(socket: WebSocket[Any, Any, Any], topic: str, refusal
     await socket.accept()
     reason = f"{RATE_LIMITED_REASON}: {refusal.message}; retry after {refusal.retry_after} s"
     await socket.close(code=CLOSE_TRY_AGAIN_LATER, reason=reason[:120])
-
-
-async def _serve(
-    socket: WebSocket[Any, Any, Any],
-    topic: str,
-    handlers: Mapping[str, Handler],
-    channels: ChannelsPlugin,
-    limits: SocketLimits,
-    missed: Missed,
-    guard: SocketGuard,
-    address: str,
-    lifetime: float | None = None,
-    tells_cursor: bool = False,
-) -> None:
-    drain = limits.drain
-    client = ClientSocket(socket)
-    drain.register(client)
-    # After a Redis outage the store is read again: what crossed instances through Redis may have been lost.
-    client.catch_up_on(topic, missed, tells_cursor)
-    limits.resync.register(client)
-    kinds = frozenset(handlers)
-    slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
-    started = time.perf_counter()
-    close_code: int | None = None
-    metrics = limits.metrics
-    endpoint = _endpoint_of(socket)
-    if metrics is not None:
-        metrics.socket_opened(endpoint)
-    with structlog.contextvars.bound_contextvars(connection=uuid.uuid4().hex[:12], topic=topic):
-        logger.info("ws_connected")
-        expiry = _close_at_expiry(client, lifetime)
-        try:
-            async with (
-                channels.start_subscription([topic]) as subscriber,
-                subscriber.run_in_background(client.send_update, join=False),
-            ):
-                # Subscribed first, so nothing that changes while the missed updates are read can slip between.
-                await client.catch_up()
-                while True:
-                    try:
-                        # asyncio.timeout, not wait_for: on 3.11 wait_for wraps every receive in a task of its own.
-                        async with asyncio.timeout(limits.idle_timeout):
-                            event = await socket.receive()
-                    except TimeoutError:
-                        close_code = CLOSE_NORMAL
-                        await client.close(CLOSE_NORMAL, "idle timeout")
-                        break
-                    if event["type"] == "websocket.disconnect":
-                        close_code = CLOSE_GOING_AWAY if drain.draining else event.get("code", CLOSE_NORMAL)
-                        break
-                    text = event.get("text")
-                    if not isinstance(text, str):
-                        close_code = CLOSE_UNSUPPORTED_DATA
-                        await client.close(CLOSE_UNSUPPORTED_DATA, "only text JSON frames are accepted")
-                        break
-                    refusal: RateLimitedError | None = None
-                    try:
-                        await guard.message(topic, address)
-                    except RateLimitedError as error:
-                        refusal = error
-                    await slots.acquire()
-                    # A request outlives its socket: a push already sent to Daraja must still record Daraja's ids.
-                    task = asyncio.create_task(_answer(client, text, handlers, kinds, metrics, refusal))
-                    drain.track(task)
-                    task.add_done_callback(lambda _: slots.release())
-        finally:
-            if expiry is not None:
-                expiry.cancel()
-            client.open = False
-            drain.unregister(client)
-            limits.resync.unregister(client)
-            if metrics is not None:
-                metrics.socket_closed(endpoint)
-            logger.info("ws_closed", code=close_code, duration_s=round(time.perf_counter() - started, 3))
 
 
 # The closes begun by expiry timers: the loop keeps only weak references to tasks.
@@ -257,8 +279,7 @@ def _record_ids(data: Any) -> dict[str, Any]:
 async def _answer(
     client: ClientSocket,
     text: str,
-    handlers: Mapping[str, Handler],
-    kinds: frozenset[str],
+    requests: SocketRequests,
     metrics: GatewayMetrics | None = None,
     refusal: RateLimitedError | None = None,
 ) -> None:
@@ -267,12 +288,13 @@ async def _answer(
     try:
         document = decode_document(text)
         ref = usable_ref(document)
+        kinds = requests.kinds
         if isinstance(document.get("kind"), str) and document["kind"] in kinds:
             kind = document["kind"]
         if refusal is not None:
             raise refusal
         message = read_envelope(document, kinds)
-        reply = ok_reply(kind, ref, await handlers[kind](message))
+        reply = ok_reply(kind, ref, await requests.answer(kind, message))
     except DomainError as error:
         reply = error_reply(kind, ref, error)
     except Exception:

@@ -4,29 +4,69 @@ from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 
-from domain.capability import STK
+from domain.capability import STK, Capability
 from domain.errors import UnauthorizedError
 from domain.resume_cursor import ResumeCursor
 from domain.topics import stk_topic
-from domain.use_cases.catch_up import CatchUp, CaughtUp, SendUpdate
-from domain.use_cases.payment_status import PaymentStatusQuery
-from domain.use_cases.push_payment import PushCommand, PushPayment
+from domain.use_cases.catch_up import CaughtUp, SendUpdate
+from domain.use_cases.push_payment import PushCommand
 from entrypoints.protocol.messages import ClientMessage, PushPayload, StatusPayload, convert
 from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
-from entrypoints.ws.resume_point import ResumePointError, parse_resume_point, refuse_resume_point
+from entrypoints.ws.resume_point import ResumePoint, ResumePointError, parse_resume_point, refuse_resume_point
 from entrypoints.ws.session import run_session
 from entrypoints.ws.socket_limits import SocketLimits
+from entrypoints.ws.socket_use_cases import SocketUseCases
+
+
+class StkRequests:
+    """What one STK socket may ask (`push`, `status`) and what it missed, for its capability."""
+
+    __slots__ = ("_authorisation", "_capability", "_resume", "_use_cases")
+    kinds = frozenset({"push", "status"})
+
+    def __init__(
+        self, capability: Capability, authorisation: ClientAuthorisation, use_cases: SocketUseCases, resume: ResumePoint
+    ) -> None:
+        self._capability, self._authorisation = capability, authorisation
+        self._use_cases, self._resume = use_cases, resume
+
+    async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]:
+        return await (self.push if kind == "push" else self.status)(message)
+
+    async def push(self, message: ClientMessage) -> dict[str, Any]:
+        request = convert(message.payload, PushPayload)
+        self._authorisation.permit_push(self._capability, request.phone)
+        # The token's subject, never the token: the topic and the stored hash stay the same across renewals.
+        # The client's `ref` is the idempotency key: sending the same push again returns the first one.
+        command = PushCommand(
+            self._capability.subject,
+            request.phone,
+            request.amount,
+            request.description,
+            idempotency_key=message.ref,
+            reference=request.reference,
+            metadata=request.metadata,
+        )
+        return (await self._use_cases.push_payment()(command)).view()
+
+    async def status(self, message: ClientMessage) -> dict[str, Any]:
+        self._authorisation.permit_read(self._capability)
+        checkout = convert(message.payload, StatusPayload).checkout
+        return (await self._use_cases.payment_status()(self._capability.subject, checkout)).view()
+
+    async def missed(self, send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
+        resume = self._resume
+        catch_up = self._use_cases.stk_catch_up()
+        return await catch_up(self._capability.subject, send, after=cursor or resume.after, since=resume.since)
 
 
 @websocket("/mpesa/stk/{hash:str}")
 async def stk_socket(
     socket: WebSocket[Any, Any, Any],
     hash: str,
-    push_payment: NamedDependency[PushPayment],
-    payment_status: NamedDependency[PaymentStatusQuery],
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
-    stk_catch_up: NamedDependency[CatchUp],
+    socket_use_cases: NamedDependency[SocketUseCases],
     client_authorisation: NamedDependency[ClientAuthorisation],
     since: str | None = None,
     after: str | None = None,
@@ -39,44 +79,17 @@ async def stk_socket(
     except UnauthorizedError as error:
         await refuse_unauthorised(socket, hash, error)
         return
-    # The token's subject, never the token: the topic and the stored hash stay the same across renewals.
-    subject = capability.subject
-
-    async def push(message: ClientMessage) -> dict[str, Any]:
-        request = convert(message.payload, PushPayload)
-        client_authorisation.permit_push(capability, request.phone)
-        # The client's `ref` is the idempotency key: sending the same push again returns the first one.
-        command = PushCommand(
-            subject,
-            request.phone,
-            request.amount,
-            request.description,
-            idempotency_key=message.ref,
-            reference=request.reference,
-            metadata=request.metadata,
-        )
-        return (await push_payment(command)).view()
-
-    async def status(message: ClientMessage) -> dict[str, Any]:
-        client_authorisation.permit_read(capability)
-        return (await payment_status(subject, convert(message.payload, StatusPayload).checkout)).view()
-
     try:
         resume = parse_resume_point(after, since)
     except ResumePointError as error:
         await refuse_resume_point(socket, error)
         return
-
-    async def missed(send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:
-        return await stk_catch_up(subject, send, after=cursor or resume.after, since=resume.since)
-
     await run_session(
         socket,
-        stk_topic(subject),
-        {"push": push, "status": status},
+        stk_topic(capability.subject),
+        StkRequests(capability, client_authorisation, socket_use_cases, resume),
         channels,
         socket_limits,
-        missed=missed,
         lifetime=client_authorisation.seconds_left(capability),
         tells_cursor=resume.wants_cursor,
     )
