@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from adapters.mongo.withdrawal_document import (
     to_document,
     to_withdrawal,
 )
-from domain.errors import ConcurrentUpdateError
+from domain.errors import ConcurrentUpdateError, DomainError
 from domain.ports import WithdrawalRepository
 from domain.resume_cursor import ResumeCursor
 from domain.withdrawal import Withdrawal, WithdrawalStatus
@@ -67,7 +68,13 @@ class MongoWithdrawalRepository(WithdrawalRepository):
         return None if stored is None else from_stored(stored)
 
     @translates_store_errors
-    async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
+    async def claim_next(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        prepare: Callable[[Withdrawal], None] | None = None,
+    ) -> Withdrawal | None:
         # Not one `find_one_and_update` with `$set` of the lease: nx-27017 (the embedded store) would keep that
         # datetime as a string, which `lease_expires_at < now` then never matches. Instead, the oldest claimable
         # withdrawals are read and each is replaced whole on condition of the version read: per document that is
@@ -84,7 +91,14 @@ class MongoWithdrawalRepository(WithdrawalRepository):
             if not candidates:
                 return None
             for candidate in candidates:
-                leased = replace(candidate, lease_owner=worker, lease_expires_at=lease_until)
+                leased = replace(
+                    candidate, lease_owner=worker, lease_expires_at=lease_until, history=list(candidate.history)
+                )
+                if prepare is not None:
+                    try:
+                        prepare(leased)
+                    except DomainError:
+                        continue
                 if await self._replace(leased, candidate.version):
                     # Mapped back through the document so the times are those stored (whole milliseconds).
                     return replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
@@ -119,13 +133,14 @@ class MongoWithdrawalRepository(WithdrawalRepository):
 
     async def _replace(self, withdrawal: Withdrawal, read_version: int) -> bool:
         """Replace the whole document if it is still at `read_version`; MongoDB keeps `_id` either way."""
-        # A replacement rather than `$set`: nx-27017 stores a datetime given to `$set` as a string.
-        replaced = await self._collection.find_one_and_replace(
+        # A replacement rather than `$set`: nx-27017 stores a datetime given to `$set` as a string. `replace_one`
+        # rather than `find_one_and_replace`: nothing needs reading back (the caller has the new state), and it
+        # raises a broken unique index where nx-27017's findAndModify would report it as a lost race.
+        replaced = await self._collection.replace_one(
             equal_to({"withdrawal_id": withdrawal.id, "version": read_version}),
             replacement_for(withdrawal, read_version + 1),
-            projection={"_id": True},
         )
-        return replaced is not None
+        return replaced.matched_count == 1
 
 
 def _all_of(*conditions: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,92 @@
+"""What one B2C withdrawal costs the store, counted at the driver: the request, the worker's send and Daraja's
+Result, each against the real store, with no read of a withdrawal right after it was written."""
+
+import pytest
+
+from adapters.mongo.anomaly_log import MongoAnomalyLog
+from adapters.mongo.client import MongoDatabase
+from adapters.mongo.command_counter import StoreCommandCounter
+from adapters.mongo.daily_allowance import MongoDailyAllowance
+from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
+from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from domain.use_cases.handle_b2c_result import HandleB2cResult
+from domain.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
+from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
+from domain.withdrawal import WithdrawalStatus
+from tests.integration.builders import HASH
+from tests.unit.factories import b2c_success_for
+from tests.unit.fakes import FakeBroadcaster, FakePayoutProvider, FixedClock, SequentialIdentifiers
+
+WITHDRAWALS = "b2c_withdrawals"
+
+
+class B2cPath:
+    def __init__(self, database: MongoDatabase) -> None:
+        self.withdrawals = MongoWithdrawalRepository(database)
+        allowance, broadcaster, clock = MongoDailyAllowance(database), FakeBroadcaster(), FixedClock()
+        self.provider = FakePayoutProvider()
+        self.request = RequestWithdrawal(
+            self.withdrawals,
+            allowance,
+            broadcaster,
+            clock,
+            SequentialIdentifiers(),
+            MongoIdempotencyKeys(database),
+            minimum=10,
+            maximum=150_000,
+            daily_limit=300_000,
+        )
+        self.submit = SubmitNextWithdrawal(
+            self.withdrawals, self.provider, allowance, broadcaster, clock, "worker-1", lease_seconds=30
+        )
+        self.handle_result = HandleB2cResult(self.withdrawals, allowance, broadcaster, clock, MongoAnomalyLog(database))
+
+
+@pytest.fixture
+def path(counted_store: tuple[MongoDatabase, StoreCommandCounter]) -> B2cPath:
+    return B2cPath(counted_store[0])
+
+
+def commands(counter: StoreCommandCounter) -> dict[tuple[str, str], int]:
+    taken = dict(counter.counts)
+    counter.counts.clear()
+    return taken
+
+
+async def test_a_withdrawal_is_requested_sent_and_settled_in_seven_commands(
+    path: B2cPath, counted_store: tuple[MongoDatabase, StoreCommandCounter]
+) -> None:
+    _, counter = counted_store
+
+    queued = await path.request(WithdrawCommand(HASH, "254712345678", 500, "Withdrawal request"))
+    requested = commands(counter)
+    submitted = await path.submit()
+    sent = commands(counter)
+    assert submitted is not None
+    await path.handle_result(submitted.callback_token, b2c_success_for(submitted), queue_timeout=False)
+    settled = commands(counter)
+
+    assert requested == {("update", "b2c_daily_totals"): 1, ("insert", WITHDRAWALS): 1}
+    # The claim and the start of the submission are one write; Daraja's answer is the second.
+    assert sent == {("find", WITHDRAWALS): 1, ("update", WITHDRAWALS): 2}
+    assert settled == {("find", WITHDRAWALS): 1, ("update", WITHDRAWALS): 1}
+    stored = await path.withdrawals.by_id(HASH, queued.id)
+    assert stored is not None and stored.status is WithdrawalStatus.SUCCESS
+    assert [change.status for change in stored.history] == ["queued", "submitted", "submitted", "success"]
+    assert path.provider.sent_ids() == [queued.originator_conversation_id]
+
+
+async def test_a_withdrawal_another_worker_claimed_is_neither_sent_again_nor_written(
+    path: B2cPath, counted_store: tuple[MongoDatabase, StoreCommandCounter]
+) -> None:
+    database, counter = counted_store
+    await path.request(WithdrawCommand(HASH, "254712345678", 500, "Withdrawal request"))
+    rival = B2cPath(database)
+    assert await rival.submit() is not None
+    commands(counter)
+
+    handled = await path.submit()
+
+    assert handled is None
+    assert commands(counter) == {("find", WITHDRAWALS): 1}
+    assert path.provider.requests == []
