@@ -80,6 +80,15 @@ class FakePaymentRepository:
         await asyncio.sleep(0)
         return self._in_change_order([p for p in self._by_id.values() if p.hash == hash_], after, limit)
 
+    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Payment] | None:
+        await asyncio.sleep(0)
+        found = [
+            copy.deepcopy(p)
+            for p in self._by_id.values()
+            if p.hash == hash_ and (p.status is PaymentStatus.PENDING or ResumeCursor.of(p) > start)
+        ]
+        return found if len(found) <= limit else None
+
     async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
         await asyncio.sleep(0)
         still_open = [
@@ -288,6 +297,15 @@ class FakeWithdrawalRepository:
     async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
         await asyncio.sleep(0)
         return self._in_change_order([w for w in self._by_id.values() if w.hash == hash_], after, limit)
+
+    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
+        await asyncio.sleep(0)
+        found = [
+            copy.deepcopy(w)
+            for w in self._by_id.values()
+            if w.hash == hash_ and (not w.status.is_final or ResumeCursor.of(w) > start)
+        ]
+        return found if len(found) <= limit else None
 
     async def open_between(
         self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int

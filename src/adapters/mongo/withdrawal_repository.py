@@ -5,7 +5,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from adapters.mongo.change_order import read_in_change_order
+from adapters.mongo.change_order import read_in_change_order, read_open_or_changed_after
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
@@ -113,6 +113,12 @@ class MongoWithdrawalRepository(WithdrawalRepository):
     @translates_store_errors
     async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
         return await read_in_change_order(self._find, equal_to({"hash": hash_}), "withdrawal_id", after, None, limit)
+
+    @translates_store_errors
+    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
+        return await read_open_or_changed_after(
+            self._find, hash_, "withdrawal_id", start, lambda withdrawal: not withdrawal.status.is_final, limit
+        )
 
     @translates_store_errors
     async def open_between(
