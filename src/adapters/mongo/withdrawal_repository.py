@@ -1,3 +1,4 @@
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -26,6 +27,11 @@ from domain.withdrawal import Withdrawal, WithdrawalStatus
 # race means another worker took a withdrawal, so a few rounds are plenty.
 _CANDIDATES = 8
 _ROUNDS = 10
+# Claimable withdrawals this repository knows of without a read (those it queued, and the rest of its last read),
+# kept at most this many, and trusted at most this long after the store was last read: a withdrawal only the store
+# knows (another instance queued it, or it went back to the queue) waits no longer than that for its claim.
+_REMEMBERED = 64
+_READ_AT_LEAST_EVERY_SECONDS = 1.0
 _QUEUE_ORDER = [("created_at", ASCENDING), ("withdrawal_id", ASCENDING)]
 _CHECK_ORDER = [("next_check_at", ASCENDING), ("withdrawal_id", ASCENDING)]
 _AT_DARAJA = [WithdrawalStatus.SUBMITTED.value, WithdrawalStatus.TIMEOUT.value]
@@ -38,12 +44,16 @@ class MongoWithdrawalRepository(WithdrawalRepository):
     A store that cannot be reached raises StoreUnavailableError from every method.
     """
 
-    def __init__(self, database: MongoDatabase) -> None:
+    def __init__(self, database: MongoDatabase, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._collection = database[WithdrawalDocument.__collection__]
+        self._monotonic = monotonic
+        self._remembered: dict[str, Withdrawal] = {}
+        self._last_read_at = monotonic()
 
     @translates_store_errors
     async def add(self, withdrawal: Withdrawal) -> None:
         await self._collection.insert_one(new_document(withdrawal))
+        self._remember([withdrawal])
 
     @translates_store_errors
     async def save(self, withdrawal: Withdrawal) -> None:
@@ -86,23 +96,57 @@ class MongoWithdrawalRepository(WithdrawalRepository):
             {"status": WithdrawalStatus.QUEUED.value},
             {"$or": [{"lease_expires_at": None}, {"lease_expires_at": {"$lt": now}}]},
         )
+        # A remembered withdrawal is claimed as one read would be: on condition of the version it was known at, so
+        # one that changed since (another worker took it, or it was sent) is refused by the store and forgotten.
+        claimed = await self._claim_first(self._take_remembered(now), worker, lease_until, prepare)
+        if claimed is not None:
+            return claimed
         for _ in range(_ROUNDS):
             candidates = await self._candidates(claimable)
+            self._last_read_at = self._monotonic()
             if not candidates:
                 return None
-            for candidate in candidates:
-                leased = replace(
-                    candidate, lease_owner=worker, lease_expires_at=lease_until, history=list(candidate.history)
-                )
-                if prepare is not None:
-                    try:
-                        prepare(leased)
-                    except DomainError:
-                        continue
-                if await self._replace(leased, candidate.version):
-                    # Mapped back through the document so the times are those stored (whole milliseconds).
-                    return replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
+            claimed = await self._claim_first(candidates, worker, lease_until, prepare)
+            if claimed is not None:
+                return claimed
         return None
+
+    async def _claim_first(
+        self,
+        candidates: list[Withdrawal],
+        worker: str,
+        lease_until: datetime,
+        prepare: Callable[[Withdrawal], None] | None,
+    ) -> Withdrawal | None:
+        for tried, candidate in enumerate(candidates, start=1):
+            leased = replace(
+                candidate, lease_owner=worker, lease_expires_at=lease_until, history=list(candidate.history)
+            )
+            if prepare is not None:
+                try:
+                    prepare(leased)
+                except DomainError:
+                    continue
+            if await self._replace(leased, candidate.version):
+                self._remember(candidates[tried:])
+                # Mapped back through the document so the times are those stored (whole milliseconds).
+                return replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
+        return None
+
+    def _remember(self, withdrawals: list[Withdrawal]) -> None:
+        for withdrawal in withdrawals:
+            if len(self._remembered) >= _REMEMBERED:
+                return
+            self._remembered[withdrawal.id] = replace(withdrawal, history=list(withdrawal.history))
+
+    def _take_remembered(self, now: datetime) -> list[Withdrawal]:
+        """The remembered withdrawals claimable at `now` as they were known, oldest first as the queue is; none when
+        the store is due a read."""
+        remembered, self._remembered = list(self._remembered.values()), {}
+        if self._monotonic() - self._last_read_at > _READ_AT_LEAST_EVERY_SECONDS:
+            return []
+        claimable = [withdrawal for withdrawal in remembered if _claimable(withdrawal, now)]
+        return sorted(claimable, key=lambda withdrawal: (withdrawal.created_at, withdrawal.id))
 
     @translates_store_errors
     async def due_for_check(self, now: datetime, limit: int) -> list[Withdrawal]:
@@ -147,6 +191,12 @@ class MongoWithdrawalRepository(WithdrawalRepository):
             replacement_for(withdrawal, read_version + 1),
         )
         return replaced.matched_count == 1
+
+
+def _claimable(withdrawal: Withdrawal, now: datetime) -> bool:
+    """What the store's claim query asks, of a withdrawal as it was known."""
+    lease_over = withdrawal.lease_expires_at is None or withdrawal.lease_expires_at < now
+    return withdrawal.status is WithdrawalStatus.QUEUED and lease_over
 
 
 def _all_of(*conditions: dict[str, Any]) -> dict[str, Any]:
