@@ -14,6 +14,7 @@ from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.identifiers import RandomIdentifiers
+from domain.callback_outcome import CallbackOutcome
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
@@ -65,7 +66,7 @@ def commands(counter: StoreCommandCounter) -> dict[tuple[str, str], int]:
     return taken
 
 
-async def test_a_withdrawal_is_requested_sent_and_settled_in_six_commands(
+async def test_a_withdrawal_is_requested_sent_and_settled_in_five_commands(
     path: B2cPath, counted_store: tuple[MongoDatabase, StoreCommandCounter]
 ) -> None:
     _, counter = counted_store
@@ -82,7 +83,8 @@ async def test_a_withdrawal_is_requested_sent_and_settled_in_six_commands(
     # The worker knows the withdrawal this process queued: no read; the claim and the start of the submission are
     # one write, Daraja's answer the second.
     assert sent == {("update", WITHDRAWALS): 2}
-    assert settled == {("find", WITHDRAWALS): 1, ("update", WITHDRAWALS): 1}
+    # The Result is checked against the state this process stored with Daraja's answer, and written on its version.
+    assert settled == {("update", WITHDRAWALS): 1}
     stored = await path.withdrawals.by_id(HASH, queued.id)
     assert stored is not None and stored.status is WithdrawalStatus.SUCCESS
     assert [change.status for change in stored.history] == ["queued", "submitted", "submitted", "success"]
@@ -123,3 +125,27 @@ async def test_a_withdrawal_only_the_store_knows_is_claimed_first_once_the_store
     assert first is not None and first.id == older.id
     assert second is not None and second.id == newer.id
     assert path.provider.sent_ids() == [older.originator_conversation_id, newer.originator_conversation_id]
+
+
+async def test_a_result_another_instance_applied_first_is_read_again_and_changes_nothing(
+    counted_store: tuple[MongoDatabase, StoreCommandCounter],
+) -> None:
+    database, counter = counted_store
+    path = B2cPath(database)
+    await path.request(WithdrawCommand(HASH, "254712345678", 500, "Withdrawal request"))
+    submitted = await path.submit()
+    assert submitted is not None
+    paid = b2c_success_for(submitted)
+    other_instance = B2cPath(database)
+    applied_there = await other_instance.handle_result(submitted.callback_token, paid, queue_timeout=False)
+    assert applied_there is CallbackOutcome.APPLIED
+    commands(counter)
+
+    outcome = await path.handle_result(submitted.callback_token, paid, queue_timeout=False)
+
+    assert outcome is CallbackOutcome.DUPLICATE
+    # Its write on the version it knew is refused; the withdrawal is read and found settled already.
+    assert commands(counter) == {("update", WITHDRAWALS): 1, ("find", WITHDRAWALS): 1}
+    stored = await path.withdrawals.by_id(HASH, submitted.id)
+    assert stored is not None and stored.status is WithdrawalStatus.SUCCESS
+    assert [change.status for change in stored.history].count("success") == 1

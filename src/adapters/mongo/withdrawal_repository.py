@@ -9,6 +9,7 @@ from pymongo import ASCENDING
 from adapters.mongo.change_order import read_in_change_order, read_open_or_changed_after
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
+from adapters.mongo.remembered_withdrawals import RememberedWithdrawals
 from adapters.mongo.store_errors import translates_store_errors
 from adapters.mongo.withdrawal_document import (
     WithdrawalDocument,
@@ -27,11 +28,6 @@ from domain.withdrawal import Withdrawal, WithdrawalStatus
 # race means another worker took a withdrawal, so a few rounds are plenty.
 _CANDIDATES = 8
 _ROUNDS = 10
-# Claimable withdrawals this repository knows of without a read (those it queued, and the rest of its last read),
-# kept at most this many, and trusted at most this long after the store was last read: a withdrawal only the store
-# knows (another instance queued it, or it went back to the queue) waits no longer than that for its claim.
-_REMEMBERED = 64
-_READ_AT_LEAST_EVERY_SECONDS = 1.0
 _QUEUE_ORDER = [("created_at", ASCENDING), ("withdrawal_id", ASCENDING)]
 _CHECK_ORDER = [("next_check_at", ASCENDING), ("withdrawal_id", ASCENDING)]
 _AT_DARAJA = [WithdrawalStatus.SUBMITTED.value, WithdrawalStatus.TIMEOUT.value]
@@ -46,21 +42,21 @@ class MongoWithdrawalRepository(WithdrawalRepository):
 
     def __init__(self, database: MongoDatabase, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._collection = database[WithdrawalDocument.__collection__]
-        self._monotonic = monotonic
-        self._remembered: dict[str, Withdrawal] = {}
-        self._last_read_at = monotonic()
+        self._known = RememberedWithdrawals(monotonic)
 
     @translates_store_errors
     async def add(self, withdrawal: Withdrawal) -> None:
         await self._collection.insert_one(new_document(withdrawal))
-        self._remember([withdrawal])
+        self._known.claimable([withdrawal])
 
     @translates_store_errors
     async def save(self, withdrawal: Withdrawal) -> None:
         read_version = withdrawal.version
         if not await self._replace(withdrawal, read_version):
+            self._known.refused(withdrawal)
             raise ConcurrentUpdateError(f"withdrawal {withdrawal.id} changed since version {read_version} was read")
         withdrawal.version = read_version + 1
+        self._known.stored(withdrawal)
 
     @translates_store_errors
     async def by_id(self, hash_: str, withdrawal_id: str) -> Withdrawal | None:
@@ -69,6 +65,10 @@ class MongoWithdrawalRepository(WithdrawalRepository):
 
     @translates_store_errors
     async def by_callback_token(self, token: str) -> Withdrawal | None:
+        # Daraja's Result for a withdrawal this process sent: as stored by the answer's write, unless that changed.
+        known = self._known.by_callback_token(token)
+        if known is not None:
+            return known
         stored = await self._collection.find_one(equal_to({"callback_token": token}))
         return None if stored is None else from_stored(stored)
 
@@ -98,12 +98,12 @@ class MongoWithdrawalRepository(WithdrawalRepository):
         )
         # A remembered withdrawal is claimed as one read would be: on condition of the version it was known at, so
         # one that changed since (another worker took it, or it was sent) is refused by the store and forgotten.
-        claimed = await self._claim_first(self._take_remembered(now), worker, lease_until, prepare)
+        claimed = await self._claim_first(self._known.take_claimable(now), worker, lease_until, prepare)
         if claimed is not None:
             return claimed
         for _ in range(_ROUNDS):
             candidates = await self._candidates(claimable)
-            self._last_read_at = self._monotonic()
+            self._known.queue_read()
             if not candidates:
                 return None
             claimed = await self._claim_first(candidates, worker, lease_until, prepare)
@@ -128,25 +128,12 @@ class MongoWithdrawalRepository(WithdrawalRepository):
                 except DomainError:
                     continue
             if await self._replace(leased, candidate.version):
-                self._remember(candidates[tried:])
+                self._known.claimable(candidates[tried:])
                 # Mapped back through the document so the times are those stored (whole milliseconds).
-                return replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
+                claimed = replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
+                self._known.stored(claimed)
+                return claimed
         return None
-
-    def _remember(self, withdrawals: list[Withdrawal]) -> None:
-        for withdrawal in withdrawals:
-            if len(self._remembered) >= _REMEMBERED:
-                return
-            self._remembered[withdrawal.id] = replace(withdrawal, history=list(withdrawal.history))
-
-    def _take_remembered(self, now: datetime) -> list[Withdrawal]:
-        """The remembered withdrawals claimable at `now` as they were known, oldest first as the queue is; none when
-        the store is due a read."""
-        remembered, self._remembered = list(self._remembered.values()), {}
-        if self._monotonic() - self._last_read_at > _READ_AT_LEAST_EVERY_SECONDS:
-            return []
-        claimable = [withdrawal for withdrawal in remembered if _claimable(withdrawal, now)]
-        return sorted(claimable, key=lambda withdrawal: (withdrawal.created_at, withdrawal.id))
 
     @translates_store_errors
     async def due_for_check(self, now: datetime, limit: int) -> list[Withdrawal]:
@@ -191,12 +178,6 @@ class MongoWithdrawalRepository(WithdrawalRepository):
             replacement_for(withdrawal, read_version + 1),
         )
         return replaced.matched_count == 1
-
-
-def _claimable(withdrawal: Withdrawal, now: datetime) -> bool:
-    """What the store's claim query asks, of a withdrawal as it was known."""
-    lease_over = withdrawal.lease_expires_at is None or withdrawal.lease_expires_at < now
-    return withdrawal.status is WithdrawalStatus.QUEUED and lease_over
 
 
 def _all_of(*conditions: dict[str, Any]) -> dict[str, Any]:
