@@ -18,6 +18,7 @@ from migrations.steps import (
     m0019_c2b_events,
     m0021_prompt_holds_in_payments,
     m0022_reversals,
+    m0023_catch_up_order,
 )
 
 STEPS = (
@@ -38,4 +39,5 @@ STEPS = (
     m0019_c2b_events,
     m0021_prompt_holds_in_payments,
     m0022_reversals,
+    m0023_catch_up_order,
 )

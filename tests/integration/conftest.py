@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from adapters.mongo.client import MongoAsyncClient, MongoDatabase, create_mongo_client
+from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from migrations import apply_migrations
@@ -42,3 +43,16 @@ async def database(empty_database: MongoDatabase) -> MongoDatabase:
 @pytest.fixture
 def payments(database: MongoDatabase) -> MongoPaymentRepository:
     return MongoPaymentRepository(database)
+
+
+@pytest.fixture
+async def counted_store(
+    embedded_mongo: EmbeddedMongo, database: MongoDatabase
+) -> AsyncIterator[tuple[MongoDatabase, StoreCommandCounter]]:
+    """The test's migrated database on a client of its own whose every command is counted, with the counter."""
+    counter = StoreCommandCounter()
+    client = create_mongo_client(embedded_mongo.url, listeners=[counter])
+    await client.admin.command("ping")
+    counter.counts.clear()
+    yield client[database.name], counter
+    await client.close()

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.mongo.client import MongoDatabase, create_mongo_client
+from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.embedded_server import EmbeddedMongo
 from tests.integration.builders import HASH
@@ -138,3 +139,75 @@ async def test_the_daily_total_index_exists(database: MongoDatabase) -> None:
 async def _total(database: MongoDatabase, hash_: str, day: str) -> int:
     stored = await database["b2c_daily_totals"].find_one({"hash": hash_, "day": day})
     return 0 if stored is None else int(stored["total"])
+
+
+async def test_a_days_first_reservation_is_one_update_storing_only_the_amount(
+    counted_store: tuple[MongoDatabase, StoreCommandCounter],
+) -> None:
+    database, counter = counted_store
+
+    granted = await MongoDailyAllowance(database).reserve(HASH, DAY, 400, LIMIT)
+
+    assert granted is True
+    assert counter.counts == {("update", "b2c_daily_totals"): 1}
+    stored = await database["b2c_daily_totals"].find_one({"hash": HASH, "day": DAY}, {"_id": False})
+    assert stored == {"hash": HASH, "day": DAY, "total": 400}
+
+
+async def test_a_later_reservation_within_the_limit_is_one_update(
+    counted_store: tuple[MongoDatabase, StoreCommandCounter],
+) -> None:
+    database, counter = counted_store
+    allowance = MongoDailyAllowance(database)
+    await allowance.reserve(HASH, DAY, 400, LIMIT)
+    counter.counts.clear()
+
+    granted = await allowance.reserve(HASH, DAY, 600, LIMIT)
+
+    assert granted is True
+    assert counter.counts == {("update", "b2c_daily_totals"): 1}
+    assert await _total(database, HASH, DAY) == LIMIT
+
+
+async def test_a_refused_reservation_costs_at_most_two_updates_and_adds_no_document(
+    counted_store: tuple[MongoDatabase, StoreCommandCounter],
+) -> None:
+    database, counter = counted_store
+    allowance = MongoDailyAllowance(database)
+    await allowance.reserve(HASH, DAY, 600, LIMIT)
+    counter.counts.clear()
+
+    granted = await allowance.reserve(HASH, DAY, 401, LIMIT)
+
+    assert granted is False
+    assert counter.total() <= 2 and set(counter.counts) == {("update", "b2c_daily_totals")}
+    assert await database["b2c_daily_totals"].count_documents({"hash": HASH}) == 1
+    assert await _total(database, HASH, DAY) == 600
+
+
+async def test_an_amount_above_the_limit_is_refused_without_a_command(
+    counted_store: tuple[MongoDatabase, StoreCommandCounter],
+) -> None:
+    database, counter = counted_store
+
+    granted = await MongoDailyAllowance(database).reserve(HASH, DAY, LIMIT + 1, LIMIT)
+
+    assert granted is False
+    assert counter.total() == 0
+
+
+async def test_concurrent_reservations_of_mixed_amounts_on_a_new_day_never_pass_the_limit(
+    processes: list[MongoDailyAllowance], database: MongoDatabase
+) -> None:
+    amounts = [150, 300, 50, 450, 250, 100, 350, 200, 400, 50] * 3
+
+    granted = await asyncio.gather(
+        *(processes[n % len(processes)].reserve(HASH, DAY, amount, LIMIT) for n, amount in enumerate(amounts))
+    )
+
+    reserved = sum(amount for amount, given in zip(amounts, granted, strict=True) if given)
+    assert await _total(database, HASH, DAY) == reserved
+    assert reserved <= LIMIT
+    # Totals only grow, so a refusal is right only if that amount does not fit even now.
+    assert all(reserved + amount > LIMIT for amount, given in zip(amounts, granted, strict=True) if not given)
+    assert await database["b2c_daily_totals"].count_documents({"hash": HASH}) == 1

@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.anomaly import Anomaly, AnomalyKind
 from domain.api_key import ApiKey
-from domain.errors import ConcurrentUpdateError, PhoneHeldError, StoreUnavailableError
+from domain.errors import ConcurrentUpdateError, DomainError, PhoneHeldError, StoreUnavailableError
 from domain.idempotency import IDEMPOTENCY_WINDOW
 from domain.payment import Payment, StkPushAccepted, StkPushRequest
 from domain.ports import IdempotencyClaim, RecordKind, StuckRecord
@@ -79,6 +79,15 @@ class FakePaymentRepository:
     async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Payment]:
         await asyncio.sleep(0)
         return self._in_change_order([p for p in self._by_id.values() if p.hash == hash_], after, limit)
+
+    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Payment] | None:
+        await asyncio.sleep(0)
+        found = [
+            copy.deepcopy(p)
+            for p in self._by_id.values()
+            if p.hash == hash_ and (p.status is PaymentStatus.PENDING or ResumeCursor.of(p) > start)
+        ]
+        return found if len(found) <= limit else None
 
     async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
         await asyncio.sleep(0)
@@ -246,19 +255,35 @@ class FakeWithdrawalRepository:
         await asyncio.sleep(0)
         return self._first(lambda w: w.status_query is not None and w.status_query.token_digest == token_digest)
 
-    async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
+    async def claim_next(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        prepare: Callable[[Withdrawal], None] | None = None,
+    ) -> Withdrawal | None:
         await asyncio.sleep(0)
         claimable = [
             w
             for w in self._by_id.values()
             if w.status is WithdrawalStatus.QUEUED and (w.lease_expires_at is None or w.lease_expires_at < now)
         ]
-        if not claimable:
-            return None
-        oldest = min(claimable, key=lambda w: (w.created_at, w.id))
-        oldest.lease_owner, oldest.lease_expires_at = worker, lease_until
-        oldest.version += 1
-        return copy.deepcopy(oldest)
+        for candidate in sorted(claimable, key=lambda w: (w.created_at, w.id)):
+            leased = copy.deepcopy(candidate)
+            leased.lease_owner, leased.lease_expires_at = worker, lease_until
+            if prepare is not None:
+                try:
+                    prepare(leased)
+                except DomainError:
+                    continue
+            if self._concurrent_writes:
+                self.write_behind_your_back(leased.id, self._concurrent_writes.popleft())
+            if self._by_id[leased.id].version != leased.version:
+                continue  # another writer got there between the read and this claim's conditional write
+            leased.version += 1
+            self._by_id[leased.id] = copy.deepcopy(leased)
+            return leased
+        return None
 
     async def due_for_check(self, now: datetime, limit: int) -> list[Withdrawal]:
         await asyncio.sleep(0)
@@ -272,6 +297,15 @@ class FakeWithdrawalRepository:
     async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
         await asyncio.sleep(0)
         return self._in_change_order([w for w in self._by_id.values() if w.hash == hash_], after, limit)
+
+    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
+        await asyncio.sleep(0)
+        found = [
+            copy.deepcopy(w)
+            for w in self._by_id.values()
+            if w.hash == hash_ and (not w.status.is_final or ResumeCursor.of(w) > start)
+        ]
+        return found if len(found) <= limit else None
 
     async def open_between(
         self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int
@@ -303,7 +337,7 @@ class FakeWithdrawalRepository:
         stored.version += 1
 
     def interleave_write(self, change: Callable[[Withdrawal], None] = lambda _: None) -> None:
-        """Another writer changes the withdrawal just before the next save lands (between its read and its save)."""
+        """Another writer changes the withdrawal just before the next save or claim lands (after its read)."""
         self._concurrent_writes.append(change)
 
     def _first(self, matches: Callable[[Withdrawal], bool]) -> Withdrawal | None:

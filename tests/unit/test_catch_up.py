@@ -4,6 +4,8 @@ until none is left, and a cursor that loses nothing still on its way."""
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from domain.payment import Payment
 from domain.result_codes import PaymentStatus
 from domain.resume_cursor import ResumeCursor
@@ -137,3 +139,31 @@ async def test_withdrawals_catch_up_the_same_way() -> None:
 
     assert client.ids == [queued.id, *(w.id for w in sorted(paid, key=ResumeCursor.of))]
     assert caught_up.complete is True
+
+
+@pytest.mark.parametrize("resume", ["window", "since", "after"])
+async def test_a_catch_up_read_at_once_sends_what_one_read_in_pages_sends(resume: str) -> None:
+    last_seen = settled(timedelta(minutes=20))
+    records = [
+        *(PaymentFactory.build(updated_at=NOW - timedelta(hours=2)) for _ in range(3)),
+        settled(timedelta(hours=2)),
+        last_seen,
+        # In the millisecond the client resumes from: open and settled, on either side of its id.
+        *(settled(timedelta(minutes=20)) for _ in range(3)),
+        PaymentFactory.build(updated_at=last_seen.updated_at),
+        *(settled(timedelta(minutes=1, milliseconds=-i)) for i in range(3)),
+        PaymentFactory.build(updated_at=NOW - timedelta(seconds=30)),
+    ]
+    point: dict[str, Any] = {
+        "window": {},
+        "since": {"since": last_seen.updated_at},
+        "after": {"after": ResumeCursor.of(last_seen)},
+    }[resume]
+    at_once, in_pages = Client(), Client()
+
+    read_at_once = await catch_up(FakePaymentRepository(*records), page_size=100)(HASH, at_once.send, **point)
+    read_in_pages = await catch_up(FakePaymentRepository(*records), page_size=2)(HASH, in_pages.send, **point)
+
+    assert at_once.ids == in_pages.ids
+    assert len(at_once.ids) == len(set(at_once.ids)) > 0
+    assert read_at_once == read_in_pages

@@ -319,15 +319,16 @@ async def test_a_worker_whose_claim_was_taken_over_does_not_send(
     queued = await queue(withdrawals, allowance)
 
     def another_worker_takes_it(stored: Withdrawal) -> None:
-        stored.lease_owner = "worker-2"
+        stored.lease_owner, stored.lease_expires_at = "worker-2", stored.created_at + timedelta(seconds=LEASE_SECONDS)
 
     withdrawals.interleave_write(another_worker_takes_it)
 
     handled = await submit()
 
     assert payout_provider.requests == []
-    assert handled is not None and (handled.status, handled.lease_owner) == (WithdrawalStatus.QUEUED, "worker-2")
-    assert withdrawals.get(queued.id).status is WithdrawalStatus.QUEUED
+    assert handled is None
+    stored = withdrawals.get(queued.id)
+    assert (stored.status, stored.lease_owner) == (WithdrawalStatus.QUEUED, "worker-2")
     assert broadcaster.published == []
 
 

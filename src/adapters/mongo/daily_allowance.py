@@ -1,5 +1,3 @@
-from contextlib import suppress
-
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.client import MongoDatabase
@@ -23,11 +21,21 @@ class MongoDailyAllowance(DailyAllowance):
 
     @translates_store_errors
     async def reserve(self, hash_: str, day: str, amount: int, limit: int) -> bool:
-        if await self._add_within(hash_, day, amount, limit):
-            return True
-        # Either the limit is reached or the day has no document yet: create it (at 0) and ask once more.
-        await self._ensure_day(hash_, day)
-        return await self._add_within(hash_, day, amount, limit)
+        if amount > limit:
+            return False
+        within = {"hash": hash_, "day": day, "total": {"$lte": limit - amount}}
+        try:
+            # One command whether or not the day has a document yet: the upsert creates it holding `amount` (the
+            # range condition is not an equality, so it is not copied into the new document).
+            await self._totals.update_one(within, {"$inc": {"total": amount}}, upsert=True)
+        except DuplicateKeyError:
+            # The (hash, day) document exists but the condition did not match it: the limit would be passed, or a
+            # concurrent first reservation inserted the day between this upsert's query and its insert (MongoDB
+            # does not retry an upsert whose filter is not only equalities). Only the plain conditional `$inc`
+            # tells the two apart, and it can no longer insert.
+            reserved = await self._totals.update_one(within, {"$inc": {"total": amount}})
+            return reserved.matched_count == 1
+        return True
 
     @translates_store_errors
     async def release(self, hash_: str, day: str, amount: int) -> None:
@@ -42,15 +50,3 @@ class MongoDailyAllowance(DailyAllowance):
             emptied = await self._totals.update_one({**day_of, "total": {"$lt": amount}}, {"$set": {"total": 0}})
             if emptied.matched_count or await self._totals.find_one(day_of, {"_id": True}) is None:
                 return
-
-    async def _add_within(self, hash_: str, day: str, amount: int, limit: int) -> bool:
-        reserved = await self._totals.update_one(
-            {"hash": hash_, "day": day, "total": {"$lte": limit - amount}}, {"$inc": {"total": amount}}
-        )
-        return reserved.matched_count == 1
-
-    async def _ensure_day(self, hash_: str, day: str) -> None:
-        # A racing reservation may insert it between this upsert's query and its insert: it exists, which is all
-        # this needs.
-        with suppress(DuplicateKeyError):
-            await self._totals.update_one({"hash": hash_, "day": day}, {"$setOnInsert": {"total": 0}}, upsert=True)

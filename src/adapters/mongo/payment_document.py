@@ -9,6 +9,7 @@ from odmantic import EmbeddedModel, Field, Model
 from odmantic.config import ODMConfigDict
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.change_order import catch_up_ms
 from adapters.mongo.status_change_document import (
     StatusChangeDocument,
     history_from_stored,
@@ -51,6 +52,9 @@ class PaymentDocument(Model):
     # (`ResumeCursor`) compare it, because the embedded store compares dates only to the whole second. Filled in
     # for documents stored before it existed by migration m0011.
     updated_ms: int = 0
+    # `updated_ms` once final, STILL_OPEN_MS before (change_order.py), set by every write: a socket's catch-up finds
+    # the open records and the recent changes in one range. Filled in for older documents by migration m0023.
+    catch_up_ms: int = 0
     status: str
     checkout: str | None = None
     merchant_request: str | None = None
@@ -97,6 +101,9 @@ def to_document(payment: Payment) -> PaymentDocument:
         created_at=as_utc(payment.created_at),
         updated_at=as_utc(payment.updated_at),
         updated_ms=epoch_ms(as_utc(payment.updated_at)),
+        catch_up_ms=catch_up_ms(
+            epoch_ms(as_utc(payment.updated_at)), final=payment.status is not PaymentStatus.PENDING
+        ),
         status=payment.status.value,
         checkout=payment.checkout,
         merchant_request=payment.merchant_request,

@@ -4,7 +4,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from adapters.mongo.change_order import read_in_change_order
+from adapters.mongo.change_order import read_in_change_order, read_open_or_changed_after
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.payment_document import PaymentDocument, from_stored, new_document, replacement_for
@@ -108,6 +108,12 @@ class MongoPaymentRepository(PaymentRepository):
     @translates_store_errors
     async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Payment]:
         return await read_in_change_order(self._find, equal_to({"hash": hash_}), "payment_id", after, None, limit)
+
+    @translates_store_errors
+    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Payment] | None:
+        return await read_open_or_changed_after(
+            self._find, hash_, "payment_id", start, lambda payment: payment.status is PaymentStatus.PENDING, limit
+        )
 
     @translates_store_errors
     async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:

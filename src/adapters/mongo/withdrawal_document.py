@@ -9,6 +9,7 @@ from odmantic import EmbeddedModel, Field, Model
 from odmantic.config import ODMConfigDict
 
 from adapters.mongo.bson_time import as_utc
+from adapters.mongo.change_order import catch_up_ms
 from adapters.mongo.status_change_document import StatusChangeDocument, to_history, to_history_documents
 from domain.amount import Amount
 from domain.description import Description
@@ -50,6 +51,9 @@ class WithdrawalDocument(Model):
     # (`ResumeCursor`) compare it, because the embedded store compares dates only to the whole second. Filled in
     # for documents stored before it existed by migration m0011.
     updated_ms: int = 0
+    # `updated_ms` once final, STILL_OPEN_MS before (change_order.py), set by every write: a socket's catch-up finds
+    # the open records and the recent changes in one range. Filled in for older documents by migration m0023.
+    catch_up_ms: int = 0
     status: str
     conversation_id: str | None = None
     result_code: str | None = None
@@ -97,6 +101,7 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
         created_at=as_utc(withdrawal.created_at),
         updated_at=as_utc(withdrawal.updated_at),
         updated_ms=epoch_ms(as_utc(withdrawal.updated_at)),
+        catch_up_ms=catch_up_ms(epoch_ms(as_utc(withdrawal.updated_at)), final=withdrawal.status.is_final),
         status=withdrawal.status.value,
         conversation_id=withdrawal.conversation_id,
         result_code=withdrawal.result_code,

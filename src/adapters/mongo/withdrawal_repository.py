@@ -1,12 +1,15 @@
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
 
-from adapters.mongo.change_order import read_in_change_order
+from adapters.mongo.change_order import read_in_change_order, read_open_or_changed_after
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
+from adapters.mongo.remembered_withdrawals import RememberedWithdrawals
 from adapters.mongo.store_errors import translates_store_errors
 from adapters.mongo.withdrawal_document import (
     WithdrawalDocument,
@@ -16,7 +19,7 @@ from adapters.mongo.withdrawal_document import (
     to_document,
     to_withdrawal,
 )
-from domain.errors import ConcurrentUpdateError
+from domain.errors import ConcurrentUpdateError, DomainError
 from domain.ports import WithdrawalRepository
 from domain.resume_cursor import ResumeCursor
 from domain.withdrawal import Withdrawal, WithdrawalStatus
@@ -37,19 +40,23 @@ class MongoWithdrawalRepository(WithdrawalRepository):
     A store that cannot be reached raises StoreUnavailableError from every method.
     """
 
-    def __init__(self, database: MongoDatabase) -> None:
+    def __init__(self, database: MongoDatabase, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._collection = database[WithdrawalDocument.__collection__]
+        self._known = RememberedWithdrawals(monotonic)
 
     @translates_store_errors
     async def add(self, withdrawal: Withdrawal) -> None:
         await self._collection.insert_one(new_document(withdrawal))
+        self._known.claimable([withdrawal])
 
     @translates_store_errors
     async def save(self, withdrawal: Withdrawal) -> None:
         read_version = withdrawal.version
         if not await self._replace(withdrawal, read_version):
+            self._known.refused(withdrawal)
             raise ConcurrentUpdateError(f"withdrawal {withdrawal.id} changed since version {read_version} was read")
         withdrawal.version = read_version + 1
+        self._known.stored(withdrawal)
 
     @translates_store_errors
     async def by_id(self, hash_: str, withdrawal_id: str) -> Withdrawal | None:
@@ -58,6 +65,10 @@ class MongoWithdrawalRepository(WithdrawalRepository):
 
     @translates_store_errors
     async def by_callback_token(self, token: str) -> Withdrawal | None:
+        # Daraja's Result for a withdrawal this process sent: as stored by the answer's write, unless that changed.
+        known = self._known.by_callback_token(token)
+        if known is not None:
+            return known
         stored = await self._collection.find_one(equal_to({"callback_token": token}))
         return None if stored is None else from_stored(stored)
 
@@ -67,7 +78,13 @@ class MongoWithdrawalRepository(WithdrawalRepository):
         return None if stored is None else from_stored(stored)
 
     @translates_store_errors
-    async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
+    async def claim_next(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        prepare: Callable[[Withdrawal], None] | None = None,
+    ) -> Withdrawal | None:
         # Not one `find_one_and_update` with `$set` of the lease: nx-27017 (the embedded store) would keep that
         # datetime as a string, which `lease_expires_at < now` then never matches. Instead, the oldest claimable
         # withdrawals are read and each is replaced whole on condition of the version read: per document that is
@@ -79,15 +96,43 @@ class MongoWithdrawalRepository(WithdrawalRepository):
             {"status": WithdrawalStatus.QUEUED.value},
             {"$or": [{"lease_expires_at": None}, {"lease_expires_at": {"$lt": now}}]},
         )
+        # A remembered withdrawal is claimed as one read would be: on condition of the version it was known at, so
+        # one that changed since (another worker took it, or it was sent) is refused by the store and forgotten.
+        claimed = await self._claim_first(self._known.take_claimable(now), worker, lease_until, prepare)
+        if claimed is not None:
+            return claimed
         for _ in range(_ROUNDS):
             candidates = await self._candidates(claimable)
+            self._known.queue_read()
             if not candidates:
                 return None
-            for candidate in candidates:
-                leased = replace(candidate, lease_owner=worker, lease_expires_at=lease_until)
-                if await self._replace(leased, candidate.version):
-                    # Mapped back through the document so the times are those stored (whole milliseconds).
-                    return replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
+            claimed = await self._claim_first(candidates, worker, lease_until, prepare)
+            if claimed is not None:
+                return claimed
+        return None
+
+    async def _claim_first(
+        self,
+        candidates: list[Withdrawal],
+        worker: str,
+        lease_until: datetime,
+        prepare: Callable[[Withdrawal], None] | None,
+    ) -> Withdrawal | None:
+        for tried, candidate in enumerate(candidates, start=1):
+            leased = replace(
+                candidate, lease_owner=worker, lease_expires_at=lease_until, history=list(candidate.history)
+            )
+            if prepare is not None:
+                try:
+                    prepare(leased)
+                except DomainError:
+                    continue
+            if await self._replace(leased, candidate.version):
+                self._known.claimable(candidates[tried:])
+                # Mapped back through the document so the times are those stored (whole milliseconds).
+                claimed = replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
+                self._known.stored(claimed)
+                return claimed
         return None
 
     @translates_store_errors
@@ -99,6 +144,12 @@ class MongoWithdrawalRepository(WithdrawalRepository):
     @translates_store_errors
     async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
         return await read_in_change_order(self._find, equal_to({"hash": hash_}), "withdrawal_id", after, None, limit)
+
+    @translates_store_errors
+    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
+        return await read_open_or_changed_after(
+            self._find, hash_, "withdrawal_id", start, lambda withdrawal: not withdrawal.status.is_final, limit
+        )
 
     @translates_store_errors
     async def open_between(
@@ -119,13 +170,14 @@ class MongoWithdrawalRepository(WithdrawalRepository):
 
     async def _replace(self, withdrawal: Withdrawal, read_version: int) -> bool:
         """Replace the whole document if it is still at `read_version`; MongoDB keeps `_id` either way."""
-        # A replacement rather than `$set`: nx-27017 stores a datetime given to `$set` as a string.
-        replaced = await self._collection.find_one_and_replace(
+        # A replacement rather than `$set`: nx-27017 stores a datetime given to `$set` as a string. `replace_one`
+        # rather than `find_one_and_replace`: nothing needs reading back (the caller has the new state), and it
+        # raises a broken unique index where nx-27017's findAndModify would report it as a lost race.
+        replaced = await self._collection.replace_one(
             equal_to({"withdrawal_id": withdrawal.id, "version": read_version}),
             replacement_for(withdrawal, read_version + 1),
-            projection={"_id": True},
         )
-        return replaced is not None
+        return replaced.matched_count == 1
 
 
 def _all_of(*conditions: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,12 @@ class PaymentRepository(Protocol):
         the first `limit`."""
 
     @abstractmethod
+    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Payment] | None:
+        """In one read, the hash's pending payments whose last change is placed up to `start` and every payment
+        placed after it, in no particular order; None, rather than a part of them, when they are more than
+        `limit`."""
+
+    @abstractmethod
     async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
         """The hash's pending payments whose last change is placed after `after` and not after `until`, in
         that order, the first `limit`."""

@@ -26,6 +26,12 @@ class RecentChanges(Protocol):
         """The hash's records whose last change is placed after `after`, in that order, the first `limit`."""
 
     @abstractmethod
+    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> Sequence[Missable] | None:
+        """In one read, the hash's records not yet final whose last change is placed up to `start` and every one
+        placed after it, in no particular order; None, rather than a part of them, when they are more than
+        `limit`."""
+
+    @abstractmethod
     async def open_between(
         self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int
     ) -> Sequence[Missable]:

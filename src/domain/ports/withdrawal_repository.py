@@ -1,4 +1,5 @@
 from abc import abstractmethod
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -31,10 +32,18 @@ class WithdrawalRepository(Protocol):
         """The withdrawal whose open Transaction Status query has a secret with this digest."""
 
     @abstractmethod
-    async def claim_next(self, worker: str, now: datetime, lease_until: datetime) -> Withdrawal | None:
+    async def claim_next(
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        prepare: Callable[[Withdrawal], None] | None = None,
+    ) -> Withdrawal | None:
         """Atomically lease the oldest queued withdrawal whose lease is free or has ended, for `worker`.
 
-        Two workers never hold the same withdrawal: the claim is one conditional update in the store.
+        Two workers never hold the same withdrawal: the claim is one conditional update in the store. `prepare`
+        changes the leased withdrawal further before that update (the worker begins its submission there), so the
+        lease and the state it was taken for are stored together; a candidate it refuses (raising) is left alone.
         """
 
     @abstractmethod
@@ -46,6 +55,12 @@ class WithdrawalRepository(Protocol):
     async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
         """The hash's withdrawals whose last change is placed after `after` (see `ResumeCursor`), in that order,
         the first `limit`."""
+
+    @abstractmethod
+    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
+        """In one read, the hash's withdrawals not yet final whose last change is placed up to `start` and every
+        one placed after it, in no particular order; None, rather than a part of them, when they are more than
+        `limit`."""
 
     @abstractmethod
     async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Withdrawal]:

@@ -71,6 +71,16 @@ class CatchUp:
                 await send(view)
                 sent += 1
 
+        # Most catch-ups are a few records: read them all at once, then send them in the order the paged reads
+        # below would have (the open ones changed up to the start, then the changes after it, oldest first).
+        snapshot = await self._records.open_or_changed_after(hash_, start, self._page_left(sent))
+        if snapshot is not None:
+            placed = sorted(snapshot, key=ResumeCursor.of)
+            changes = [record for record in placed if ResumeCursor.of(record) > start]
+            await send_each([record for record in placed if ResumeCursor.of(record) <= start])
+            await send_each(changes)
+            reached = ResumeCursor.of(changes[-1]) if changes else start
+            return CaughtUp(self._cursor(start, reached, now), sent, complete=True)
         # Open records changed before the start: the client has to see them still open.
         position = BEGINNING
         while sent < self._max_updates:

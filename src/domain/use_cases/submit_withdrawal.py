@@ -54,15 +54,16 @@ class SubmitNextWithdrawal:
         Raises ProviderUnreachableError, after putting the withdrawal back in the queue, so the caller pauses.
         """
         now = self._clock.now()
-        withdrawal = await self._withdrawals.claim_next(self._worker_id, now, now + self._lease)
+        # Claimed and marked as being sent in one write: from that write on it is never sent again, and a worker
+        # that loses the race for it (another took it, or a Result decided it) never sends it at all.
+        withdrawal = await self._withdrawals.claim_next(
+            self._worker_id,
+            now,
+            now + self._lease,
+            prepare=lambda leased: leased.begin_submission(now, first_check_after=self._first_check_after),
+        )
         if withdrawal is None:
             return None
-        try:
-            withdrawal.begin_submission(self._clock.now(), first_check_after=self._first_check_after)
-            await self._withdrawals.save(withdrawal)
-        except (ConcurrentUpdateError, PaymentFinalError):
-            # Our lease ended and another worker took it, or a Result already decided it: not ours to send.
-            return await self._stored(withdrawal)
         await self._warn_if_uncovered(withdrawal)
         try:
             # Bound so the adapter's own log lines (the Daraja call) name the withdrawal they belong to.
