@@ -278,7 +278,8 @@ def test_a_person_pays_and_withdraws_on_a_phone(page: Page) -> None:
 
     # A refund: the whole payment reversed through the server API; the payment's own update says so.
     paid.get_by_role("button", name="Reverse").click()
-    expect(paid.locator(".timeline .what").filter(has_text="Reversal requested")).to_have_count(1)
+    expect(paid.locator(".timeline .what").filter(has_text="Reversal asked for")).to_have_count(1)
+    expect(paid.locator(".timeline .what").filter(has_text="Reversal recorded: requested")).to_have_count(1)
     expect(paid.locator("dt:text-is('Reversed') + dd")).to_have_text(re.compile(r".+"), timeout=SETTLES_WITHIN_MS)
     expect(paid.get_by_role("button", name="Reverse")).to_be_hidden()
     _screenshot(page, "demo-pay-phone.png")

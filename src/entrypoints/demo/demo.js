@@ -207,7 +207,7 @@
       if (!data || !data.receipt || this.reversing) return;
       this.reversing = true;
       this.render();
-      this.event('sent', 'Reversal requested', `receipt ${data.receipt}`);
+      this.event('sent', 'Reversal asked for', `receipt ${data.receipt}`);
       try {
         const answer = await fetch('/api/v1/mpesa/reversals', {
           method: 'POST',
@@ -221,7 +221,7 @@
           this.reversing = false;
         } else {
           const reversal = body.data || body;
-          this.event('pending', `Reversal ${reversal.status}`, `id ${reversal.id}`);
+          this.event('pending', `Reversal recorded: ${reversal.status}`, `id ${reversal.id}`);
         }
       } catch (fault) {
         this.event('failed', 'Reversal not sent', String(fault));
