@@ -913,7 +913,9 @@ class Container(containers.DeclarativeContainer):
         ValidatePayment, payment_requests, clock, settings.provided.c2b_validation_rule
     )
     create_payment_request = providers.Factory(CreatePaymentRequest, payment_requests, broadcaster, identifiers, clock)
-    c2b_catch_up = providers.Factory(CatchUpOpenRequests, payment_requests, settings.provided.catch_up_max_updates)
+    c2b_catch_up = providers.Factory(
+        CatchUpOpenRequests, payment_requests, settings.provided.catch_up_max_updates, clock
+    )
     # The sockets' use cases as providers, built per request: an idle socket holds none of its own.
     socket_use_cases = providers.Singleton(
         SocketUseCases,

@@ -160,4 +160,36 @@ async def test_a_screen_opening_its_socket_is_sent_the_open_requests_of_its_hash
 
     assert (shown["data"]["status"], shown["data"]["outstanding"]) == ("open", 75)
     assert [u["data"]["id"] for u in screen.updates] == [waiting]
-    assert screen.caught_up == []  # nothing to resume from: each connection is sent the open requests afresh
+    assert screen.caught_up == []  # it asked for no cursor (no `after`)
+
+
+async def test_a_screen_resuming_by_cursor_is_sent_the_request_paid_while_it_was_away(
+    c2b_socket_gateway: Gateway, simulator: Simulator
+) -> None:
+    gateway = c2b_socket_gateway
+    url = f"{gateway.wss}/mpesa/c2b/till-resume"
+    async with (
+        httpx.AsyncClient(base_url=gateway.https, verify=gateway.tls, timeout=10) as http,
+        httpx.AsyncClient(base_url=simulator.url, timeout=20) as sim,
+    ):
+        assert (await http.post("/api/v1/operator/c2b/register-urls", headers=OPERATOR_HEADERS)).status_code == 200
+        request_id = await _create_request(http, "till-resume", "AWAY-0001", 60)
+        async with await SocketClient.connect(f"{url}?after=", gateway.tls) as screen:
+            await screen.update_where(lambda data: data.get("id") == request_id)
+            cursor = await _caught_up_cursor(screen)
+        await sim.post("/simulator/c2b/pay", json={"account": "AWAY-0001", "amount": 60})  # while it is away
+        async with await SocketClient.connect(f"{url}?after={cursor}", gateway.tls) as back:
+            paid = await back.update_where(lambda data: data.get("id") == request_id and data["status"] == "paid")
+            resumed_at = await _caught_up_cursor(back)
+
+    assert (paid["data"]["received"], paid["data"]["outstanding"]) == (60, 0)
+    assert resumed_at != cursor
+
+
+async def _caught_up_cursor(screen: SocketClient) -> str:
+    for _ in range(100):
+        if screen.caught_up:
+            cursor: str = screen.caught_up[-1]["data"]["cursor"]
+            return cursor
+        await asyncio.sleep(0.05)
+    raise AssertionError("no caught_up message within 5 s")

@@ -11,6 +11,7 @@ from domain.c2b.errors import ReferenceTakenError
 from domain.c2b.payment_request import PaymentRequest, RequestStatus
 from domain.c2b.provider import PullRegistration, QrImage, QrRequest, UrlRegistration
 from domain.errors import ConcurrentUpdateError
+from domain.resume_cursor import ResumeCursor
 
 
 class FakePaymentRequests:
@@ -51,6 +52,10 @@ class FakePaymentRequests:
     async def open_on(self, hash_: str, limit: int) -> list[PaymentRequest]:
         found = [r for r in self._by_id.values() if r.hash == hash_ and r.status is RequestStatus.OPEN]
         return [copy.deepcopy(r) for r in sorted(found, key=lambda r: r.updated_at, reverse=True)[:limit]]
+
+    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[PaymentRequest]:
+        found = [r for r in self._by_id.values() if r.hash == hash_ and ResumeCursor.of(r) > after]
+        return [copy.deepcopy(r) for r in sorted(found, key=ResumeCursor.of)[:limit]]
 
     def get(self, request_id: str) -> PaymentRequest:
         return copy.deepcopy(self._by_id[request_id])

@@ -221,14 +221,39 @@ async def test_a_screen_connecting_is_sent_the_open_requests_of_its_hash_only_ne
     async def send(data: dict[str, object]) -> None:
         sent.append(data)
 
-    caught_up = await CatchUpOpenRequests(requests, limit=10)("hash-1", send)
-    capped = await CatchUpOpenRequests(requests, limit=1)("hash-1", send)
-    elsewhere = await CatchUpOpenRequests(requests, limit=10)("hash-2", send)
+    caught_up = await CatchUpOpenRequests(requests, 10, clock)("hash-1", send)
+    capped = await CatchUpOpenRequests(requests, 1, clock)("hash-1", send)
+    elsewhere = await CatchUpOpenRequests(requests, 10, clock)("hash-2", send)
 
     assert [data["id"] for data in sent] == [second, first, second]
     assert (caught_up.updates, caught_up.complete) == (2, True)
-    assert capped.updates == 1
+    assert (capped.updates, capped.complete) == (1, False)
     assert elsewhere.updates == 0
+
+
+async def test_a_screen_resuming_after_its_cursor_is_sent_every_request_changed_since_closed_ones_too(
+    requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock
+) -> None:
+    unchanged = await create(requests, clock, ref="B1")
+    paid_while_away = await create(requests, clock, ref="B2")
+    sent: list[dict[str, object]] = []
+
+    async def send(data: dict[str, object]) -> None:
+        sent.append(data)
+
+    catch_up = CatchUpOpenRequests(requests, 10, clock)
+    clock.advance(seconds=10)  # past the first cursor's margin: what changed before it was sent as open requests
+    first = await catch_up("hash-1", send)
+    clock.advance(seconds=30)
+    await confirm(paid(100, "TX00000009", "b2"))  # the screen is away
+    created_while_away = await create(requests, clock, ref="B3")
+    sent.clear()
+    resumed = await catch_up("hash-1", send, first.cursor)
+    again = await catch_up("hash-1", send, resumed.cursor)
+
+    assert [(data["id"], data["status"]) for data in sent] == [(paid_while_away, "paid"), (created_while_away, "open")]
+    assert unchanged not in [data["id"] for data in sent]
+    assert (resumed.updates, resumed.complete, again.updates) == (2, True, 0)
 
 
 async def test_expiry_closes_a_request_as_expired_or_underpaid(

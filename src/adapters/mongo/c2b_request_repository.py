@@ -5,6 +5,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.c2b_request_document import COLLECTION, from_document, to_document
+from adapters.mongo.change_order import read_in_change_order
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
@@ -12,7 +13,7 @@ from domain.c2b.errors import ReferenceTakenError
 from domain.c2b.payment_request import PaymentRequest, RequestStatus
 from domain.c2b.ports import PaymentRequests
 from domain.errors import ConcurrentUpdateError
-from domain.resume_cursor import epoch_ms
+from domain.resume_cursor import ResumeCursor, epoch_ms
 
 _OPEN = RequestStatus.OPEN.value
 
@@ -60,6 +61,15 @@ class MongoPaymentRequests(PaymentRequests):
         wanted = equal_to({"hash": hash_, "status": _OPEN})
         cursor = self._collection.find(wanted, sort=[("updated_ms", DESCENDING)], limit=limit)
         return [from_document(stored) async for stored in cursor]
+
+    @translates_store_errors
+    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[PaymentRequest]:
+        return await read_in_change_order(self._find, equal_to({"hash": hash_}), "request_id", after, None, limit)
+
+    async def _find(self, condition: dict[str, Any], sort: list[tuple[str, int]], limit: int) -> list[PaymentRequest]:
+        if limit <= 0:
+            return []
+        return [from_document(stored) async for stored in self._collection.find(condition, sort=sort, limit=limit)]
 
     @translates_store_errors
     async def due_to_expire(self, expired_before: datetime, limit: int) -> list[PaymentRequest]:

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from domain.c2b.confirmation import C2bPayment
 from domain.c2b.payment_request import PaymentRequest
+from domain.resume_cursor import ResumeCursor
 
 
 class PaymentRequests(Protocol):
@@ -32,6 +33,10 @@ class PaymentRequests(Protocol):
     @abstractmethod
     async def open_on(self, hash_: str, limit: int) -> list[PaymentRequest]:
         """Up to `limit` open requests of this hash, most recently changed first."""
+
+    @abstractmethod
+    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[PaymentRequest]:
+        """Up to `limit` requests of this hash, open or closed, changed after `after`, in change order."""
 
 
 class C2bPayments(Protocol):

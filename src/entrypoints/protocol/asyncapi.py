@@ -544,6 +544,14 @@ class WithdrawalsCaughtUp(msgspec.Struct, forbid_unknown_fields=True):
     data: CaughtUpData
 
 
+class C2bCaughtUp(msgspec.Struct, forbid_unknown_fields=True):
+    __doc__ = f"The catch-up of payment requests is done. {_CAUGHT_UP}"
+
+    kind: Literal["caught_up"]
+    topic: Annotated[str, Meta(pattern=r"^/mpesa/c2b/[^/]+$", description="/mpesa/c2b/{hash}")]
+    data: CaughtUpData
+
+
 # Each channel's messages by name (the name is the message's `name`; its Struct names its schema).
 STK_MESSAGES: dict[str, type[msgspec.Struct]] = {
     "push": PushRequest,
@@ -565,6 +573,7 @@ C2B_MESSAGES: dict[str, type[msgspec.Struct]] = {
     "errorReply": C2bErrorReply,
     "requestUpdate": C2bRequestUpdate,
     "paymentUpdate": C2bPaymentUpdate,
+    "caughtUp": C2bCaughtUp,
 }
 # The request kinds each endpoint serves, with the payload Struct the listener converts it with.
 STK_KINDS: dict[str, type[msgspec.Struct]] = {"push": PushPayload, "status": StatusPayload}
@@ -739,10 +748,10 @@ def asyncapi_document() -> dict[str, Any]:
                 "/mpesa/c2b/{hash}",
                 "C2B payments (Paybill and Till)",
                 "Watch the C2B payment requests of the hash and the customers' payments to them, live: a till screen. "
-                "The socket only listens; on connecting it is sent the hash's open requests (no cursor, no "
-                "`caught_up`). Updates go to the topic /mpesa/c2b/{hash}.",
+                "The socket only listens; on connecting it is sent the hash's open requests, or, resuming with "
+                "`after` (the cursor of its last `caught_up`) or `since`, every request of the hash changed since "
+                "(closed ones too). Updates go to the topic /mpesa/c2b/{hash}.",
                 C2B_MESSAGES,
-                resumable=False,
             ),
         },
         "operations": {
@@ -766,6 +775,9 @@ def asyncapi_document() -> dict[str, Any]:
             ),
             "c2bPaymentUpdates": _operation(
                 "c2b", "send", "paymentUpdate", "Every payment to an account reference of the hash.", None
+            ),
+            "c2bCaughtUp": _operation(
+                "c2b", "send", "caughtUp", "The catch-up is done: the cursor to resume after.", None
             ),
         },
         "components": {

@@ -1,28 +1,41 @@
+from datetime import timedelta
+
 import structlog
 
 from domain.c2b.ports import PaymentRequests
-from domain.resume_cursor import BEGINNING, ResumeCursor
+from domain.ports import Clock
+from domain.resume_cursor import ResumeCursor
 from domain.use_cases.catch_up import CaughtUp, SendUpdate
 
 logger = structlog.get_logger()
 
+# A first connection's cursor starts this long before its catch-up, so a change stored by another instance a moment
+# before (with its clock a little ahead) is sent again on resuming rather than missed; a repeat is told by `version`.
+FIRST_CURSOR_MARGIN = timedelta(seconds=5)
+
 
 class CatchUpOpenRequests:
-    """What a till screen opening its socket needs first: the open payment requests of its hash as they stand now.
+    """What a till screen (re)connecting needs: on a first connection the open payment requests of its hash as they
+    stand now; resuming after a cursor, every request of the hash changed since, open or closed (one paid while it
+    was away included), oldest change first. At most `limit` either way; the cursor it ends on is sent in
+    `caught_up` to a client that asks (`after`)."""
 
-    Only open requests: a closed one has nothing left to pay, and its payments and close came as updates (and as
-    events for the backend). No cursor: the state is re-read whole on each connection, so there is nothing to resume.
-    """
-
-    def __init__(self, requests: PaymentRequests, limit: int) -> None:
-        self._requests, self._limit = requests, limit
+    def __init__(self, requests: PaymentRequests, limit: int, clock: Clock) -> None:
+        self._requests, self._limit, self._clock = requests, limit, clock
 
     async def __call__(self, hash_: str, send: SendUpdate, cursor: ResumeCursor | None = None) -> CaughtUp:
-        # One more than is sent tells whether some were left out.
-        found = await self._requests.open_on(hash_, self._limit + 1)
-        for request in found[: self._limit]:
+        if cursor is None:
+            first = ResumeCursor.before(self._clock.now() - FIRST_CURSOR_MARGIN)
+            # One more than is sent tells whether some were left out.
+            found = await self._requests.open_on(hash_, self._limit + 1)
+            for request in found[: self._limit]:
+                await send(request.view())
+            if len(found) > self._limit:
+                logger.warning("c2b_catch_up_capped", hash=hash_, sent=self._limit)
+            return CaughtUp(first, min(len(found), self._limit), complete=len(found) <= self._limit)
+        changed = await self._requests.changed_after(hash_, cursor, self._limit + 1)
+        sent = changed[: self._limit]
+        for request in sent:
             await send(request.view())
-        if len(found) > self._limit:
-            logger.warning("c2b_catch_up_capped", hash=hash_, sent=self._limit)
-        # Always complete: a `caught_up` would hand out a cursor this socket cannot resume from.
-        return CaughtUp(cursor or BEGINNING, min(len(found), self._limit), complete=True)
+        resume_after = ResumeCursor.of(sent[-1]) if sent else cursor
+        return CaughtUp(resume_after, len(sent), complete=len(changed) <= self._limit)
