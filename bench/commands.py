@@ -8,7 +8,11 @@ gone quiet (its event relay and webhook deliverer finish what the operation woke
 - an STK push → its success callback → the final `update` on the socket;
 - a B2C withdrawal → the worker sends it → the simulator's Result → the final `update`;
 - `status` of a stored payment;
-- a socket opened on a hash with one payment (its catch-up), and closed.
+- a socket opened on a hash with one payment (its catch-up), and closed;
+- a C2B confirmation (Daraja's body, to the confirmation hook) counted on the payment request it names.
+
+Daraja sends each callback on its own: the bench posts them on CALLBACK_CONNECTIONS connections at once, not one
+after another on one.
 
 For these the gateway's loops look only when woken by the work (their poll intervals set to an hour), so no idle
 look falls into an operation's window. The idle process is measured on a second gateway with every setting at its
@@ -23,6 +27,7 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -40,6 +45,9 @@ FINAL_STK = frozenset({"success", "failed", "cancelled", "timeout"})
 FINAL_B2C = frozenset({"success", "failed", "rejected"})
 CPU_SETTLE_SECONDS = 1.0
 WITHDRAWAL_AMOUNT = 100  # the simulator's default B2C scenario: a successful Result
+CALLBACK_CONNECTIONS = 10
+C2B_HOOK_SECRET = "bench-c2b-hook-secret-0123456789abcdef"  # noqa: S105 (the bench's own gateway only)
+C2B_AMOUNT = 250
 
 # Loops that look only when woken: an operation's window holds its own commands and nothing else.
 WOKEN_ONLY = {
@@ -63,6 +71,9 @@ class CommandMeter:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+    async def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        return await self._client.post(path, json=body)
 
     async def counts(self) -> Counts:
         answer = await self._client.get("/metrics")
@@ -161,19 +172,16 @@ async def operations(
 
             payments.extend(await asyncio.gather(*(push(i, c) for i, c in enumerate(stk))))
             known = await tokens([payment["checkout"] for payment in payments])
-            http = HttpConnection("127.0.0.1", port, tls, REPLY_TIMEOUT)
-            try:
-                for payment in payments:
-                    body = success_body(
+            callbacks = [
+                (
+                    f"/api/v1/hooks/stk/{known[payment['checkout']]}",
+                    success_body(
                         payment["checkout"], payment["merchant_request"], float(payment["amount"]), payment["phone"]
-                    )
-                    status, _ = await http.post(
-                        f"/api/v1/hooks/stk/{known[payment['checkout']]}", json.dumps(body).encode()
-                    )
-                    if status != 200:
-                        raise RuntimeError(f"callback answered {status}")
-            finally:
-                await http.close()
+                    ),
+                )
+                for payment in payments
+            ]
+            await _post_all(port, tls, callbacks)
 
             def settled(frame: dict[str, Any]) -> bool:
                 return _update(frame) and frame.get("data", {}).get("status") in FINAL_STK
@@ -215,18 +223,87 @@ async def operations(
 
             await asyncio.gather(*(withdraw(i, c) for i, c in enumerate(b2c)))
 
+        async def c2b_confirmations() -> None:
+            confirmations = [
+                (f"/api/v1/hooks/c2b/confirmation/{C2B_HOOK_SECRET}", _c2b_confirmation(prefix, i))
+                for i in range(count)
+            ]
+            await _post_all(port, tls, confirmations)
+
+        await _expect_c2b_payments(meter, prefix, count)
         return {
             "count": count,
             "push_to_success": await _measured(meter, count, push_and_settle, cpu),
             "status": await _measured(meter, count, statuses, cpu),
             "socket_open": await _measured(meter, count, socket_opens, cpu),
             "withdrawal_to_success": await _measured(meter, count, withdrawals, cpu),
+            "c2b_confirmation": await _measured(meter, count, c2b_confirmations, cpu),
         }
     finally:
         for connection in stk + b2c:
             with contextlib.suppress(Exception):
                 await connection.close()
         await meter.close()
+
+
+async def _post_all(port: int, tls: ssl.SSLContext, posts: list[tuple[str, dict[str, Any]]]) -> None:
+    """POST each (path, body) as Daraja does, each on its own: CALLBACK_CONNECTIONS connections at once."""
+    queue = list(reversed(posts))
+
+    async def sender() -> None:
+        http = HttpConnection("127.0.0.1", port, tls, REPLY_TIMEOUT)
+        try:
+            while queue:
+                path, body = queue.pop()
+                status, _ = await http.post(path, json.dumps(body).encode())
+                if status != 200:
+                    raise RuntimeError(f"{path} answered {status}")
+        finally:
+            await http.close()
+
+    await asyncio.gather(*(sender() for _ in range(CALLBACK_CONNECTIONS)))
+
+
+def _reference(prefix: str, index: int) -> str:
+    return f"{prefix}-{index:04d}".upper()
+
+
+async def _expect_c2b_payments(meter: CommandMeter, prefix: str, count: int) -> None:
+    """One payment request per confirmation the C2B operation will send (made before it is measured)."""
+    expires_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    for index in range(count):
+        answer = await meter.post(
+            "/api/v1/mpesa/c2b/requests",
+            {
+                "hash": f"{prefix}-c2b",
+                "account_reference": _reference(prefix, index),
+                "amount_rule": "exact",
+                "amount": C2B_AMOUNT,
+                "expires_at": expires_at,
+            },
+        )
+        if answer.status_code != 201:
+            raise RuntimeError(f"payment request refused: {answer.text}")
+
+
+def _c2b_confirmation(prefix: str, index: int) -> dict[str, str]:
+    """Daraja's C2B v2 confirmation body: flat, every value a string, the payer masked."""
+    run = re.sub(r"[^0-9A-Z]", "", prefix.upper())[-3:]
+    return {
+        "TransactionType": "Pay Bill",
+        "TransID": f"BQ{run}{index:05d}",
+        "TransTime": datetime.now(UTC).strftime("%Y%m%d%H%M%S"),
+        "TransAmount": f"{C2B_AMOUNT}.00",
+        "BusinessShortCode": "600984",
+        "BillRefNumber": _reference(prefix, index),
+        "InvoiceNumber": "",
+        "OrgAccountBalance": "49197.00",
+        "ThirdPartyTransID": "",
+        "MSISDN": "2547 ***** 126",
+        "FirstName": "BENCH",
+        "MiddleName": "",
+        "LastName": "",
+    }
 
 
 async def idle(*, port: int, tls: ssl.SSLContext, settle_seconds: float, window_seconds: float) -> dict[str, Any]:

@@ -19,6 +19,7 @@ COMMAND_FIGURES = (
     ("withdrawal_to_success", "B2C withdrawal → Result → final `update`", "≤ 7", 7.0),
     ("status", "`status` of a stored payment", "1", 1.0),
     ("socket_open", "socket open (its catch-up), and close", "≤ 1", 1.0),
+    ("c2b_confirmation", "C2B confirmation → counted on its payment request", "≤ 3", 3.0),
 )
 # Gateway CPU per operation (issue 15, item 5): push and callback together make "push → success".
 CPU_TARGETS = {"push_to_success": "≤ 2.2 ms (push 1.2 + callback 1.0)", "status": "≤ 0.3 ms"}

@@ -416,6 +416,7 @@ class Bench:
                 **commands.WOKEN_ONLY,
                 "OPEN_WITHDRAWALS": "true",
                 "CALLBACK_BASE_URL": "https://127.0.0.1:{port}",
+                "C2B_HOOK_SECRET": commands.C2B_HOOK_SECRET,
             }
             gateway = await asyncio.to_thread(self.start_gateway, f"{rep}-{label}-operations", extra)
             stack.callback(gateway.process.stop)
