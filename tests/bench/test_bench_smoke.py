@@ -43,7 +43,7 @@ def test_the_smoke_bench_completes_writes_its_results_and_loses_nothing(tmp_path
             assert level["statuses"] == {"200": level["sent"]}
     assert results["summary"]["lost"] == 0
     operations = run["commands"]
-    for operation in ("push_to_success", "withdrawal_to_success", "status", "socket_open"):
+    for operation in ("push_to_success", "withdrawal_to_success", "status", "socket_open", "c2b_confirmation"):
         assert operations[operation]["operations"] == operations["count"]
         assert operations[operation]["commands"] > 0, operations[operation]  # the gateway's counter was read
     assert operations["idle"]["window_seconds"] > 0
