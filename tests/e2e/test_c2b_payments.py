@@ -14,9 +14,8 @@ from adapters.mongo.embedded_server import EmbeddedMongo
 from entrypoints.settings import (
     C2B_CONFIRMATION_PATH,
     C2B_VALIDATION_PATH,
-    SIMULATOR_CONSUMER_KEY,
-    SIMULATOR_CONSUMER_SECRET,
 )
+from tests.support.c2b_registration import register_with_simulator
 from tests.support.processes import Gateway, Simulator, start_gateway
 
 DATABASE = "c2b_e2e"
@@ -68,26 +67,6 @@ def c2b_payments(store: EmbeddedMongo) -> Iterator[pymongo.collection.Collection
     client.close()
 
 
-async def _register_with_simulator(sim: httpx.AsyncClient, gateway: Gateway) -> None:
-    token = await sim.get(
-        "/oauth/v1/generate",
-        params={"grant_type": "client_credentials"},
-        auth=(SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET),
-    )
-    assert token.status_code == 200, token.text
-    registered = await sim.post(
-        "/mpesa/c2b/v2/registerurl",
-        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-        json={
-            "ShortCode": SHORTCODE,
-            "ResponseType": "Cancelled",
-            "ConfirmationURL": f"{gateway.https}{C2B_CONFIRMATION_PATH}/{SECRET}",
-            "ValidationURL": f"{gateway.https}{C2B_VALIDATION_PATH}/{SECRET}",
-        },
-    )
-    assert registered.json()["ResponseCode"] == "0", registered.text
-
-
 async def test_a_paybill_payment_confirmed_twice_is_stored_once_and_counted_once(
     c2b_gateway: Gateway,
     simulator: Simulator,
@@ -98,7 +77,7 @@ async def test_a_paybill_payment_confirmed_twice_is_stored_once_and_counted_once
         httpx.AsyncClient(base_url=c2b_gateway.https, verify=c2b_gateway.tls, timeout=10) as http,
         httpx.AsyncClient(base_url=simulator.url, timeout=20) as sim,
     ):
-        await _register_with_simulator(sim, c2b_gateway)
+        await register_with_simulator(sim, c2b_gateway, SECRET)
         created = await http.post(
             "/api/v1/mpesa/c2b/requests",
             json={
@@ -208,7 +187,7 @@ async def test_payments_are_found_by_reference_and_by_payer(
         httpx.AsyncClient(base_url=c2b_gateway.https, verify=c2b_gateway.tls, timeout=10) as http,
         httpx.AsyncClient(base_url=simulator.url, timeout=20) as sim,
     ):
-        await _register_with_simulator(sim, c2b_gateway)
+        await register_with_simulator(sim, c2b_gateway, SECRET)
         expires_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
         await http.post(
             "/api/v1/mpesa/c2b/requests",

@@ -12,12 +12,7 @@ import pymongo
 import pytest
 
 from adapters.mongo.embedded_server import EmbeddedMongo
-from entrypoints.settings import (
-    C2B_CONFIRMATION_PATH,
-    C2B_VALIDATION_PATH,
-    SIMULATOR_CONSUMER_KEY,
-    SIMULATOR_CONSUMER_SECRET,
-)
+from tests.support.c2b_registration import register_with_simulator
 from tests.support.processes import Gateway, Simulator, start_gateway
 from tests.support.socket_client import WAIT_SECONDS
 
@@ -52,7 +47,7 @@ async def test_a_payment_whose_confirmation_was_lost_is_found_by_pull_and_counte
         httpx.AsyncClient(base_url=pulling_gateway.https, verify=pulling_gateway.tls, timeout=10) as http,
         httpx.AsyncClient(base_url=simulator.url, timeout=20) as sim,
     ):
-        await _register_with_simulator(sim, pulling_gateway)
+        await register_with_simulator(sim, pulling_gateway, SECRET, "Completed")
         created = await http.post(
             "/api/v1/mpesa/c2b/requests",
             json={
@@ -81,25 +76,6 @@ async def test_a_payment_whose_confirmation_was_lost_is_found_by_pull_and_counte
     finally:
         client.close()
     assert stored_request is not None and stored_request["status"] == "paid"
-
-
-async def _register_with_simulator(sim: httpx.AsyncClient, gateway: Gateway) -> None:
-    token = await sim.get(
-        "/oauth/v1/generate",
-        params={"grant_type": "client_credentials"},
-        auth=(SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET),
-    )
-    registered = await sim.post(
-        "/mpesa/c2b/v2/registerurl",
-        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-        json={
-            "ShortCode": "600984",
-            "ResponseType": "Completed",
-            "ConfirmationURL": f"{gateway.https}{C2B_CONFIRMATION_PATH}/{SECRET}",
-            "ValidationURL": f"{gateway.https}{C2B_VALIDATION_PATH}/{SECRET}",
-        },
-    )
-    assert registered.json()["ResponseCode"] == "0", registered.text
 
 
 async def _found_within(http: httpx.AsyncClient, path: str, seconds: float) -> dict[str, object]:

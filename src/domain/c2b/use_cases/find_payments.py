@@ -21,9 +21,10 @@ class FindC2bPayments:
         if not 1 <= limit <= MAX_LISTED:
             raise ValidationError("limit", f"must be 1 to {MAX_LISTED}")
         wanted = None if reference is None else AccountReference.parse(reference, "reference").text
-        msisdn = None if phone is None else Phone.parse(phone).msisdn
-        if msisdn is None:
-            return await self._payments.by_reference(wanted or "", limit)
+        if phone is None:
+            assert wanted is not None  # checked above: one of the two was given
+            return await self._payments.by_reference(wanted, limit)
+        msisdn = Phone.parse(phone).msisdn
         if wanted is None:
             found = await self._payments.by_payer(stored_forms_of(msisdn), limit)
         else:
