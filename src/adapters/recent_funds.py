@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from domain.balances.ports import KnownFunds
-from domain.ports.clock import Clock
+from domain.shared.ports import Clock
 
 
 class RecentFunds(KnownFunds):

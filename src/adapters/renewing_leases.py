@@ -9,7 +9,7 @@ than that asks the store again and learns whether it lost it.
 
 from datetime import datetime
 
-from domain.ports.leases import Leases
+from domain.shared.ports import Leases
 
 _RENEW_AFTER_FRACTION = 1 / 3
 

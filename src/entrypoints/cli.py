@@ -14,7 +14,7 @@ import uvicorn
 if TYPE_CHECKING:
     from entrypoints.container import Container
 
-from domain.api_key import KEY_SCOPES
+from domain.access.api_key import KEY_SCOPES
 from entrypoints.dev_certificate import ensure_dev_certificate
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import MpesaEnvironment, Settings
@@ -266,10 +266,10 @@ def token(subject: str, scopes: tuple[str, ...], ttl: int, max_withdrawal: int |
     does with its own JWT library)."""
     from datetime import UTC, datetime, timedelta
 
-    from domain.capability import Capability, valid_subject
-    from domain.capability_token import mint_token
-    from domain.errors import ValidationError
-    from domain.phone import Phone
+    from domain.access.capability import Capability, valid_subject
+    from domain.access.capability_token import mint_token
+    from domain.shared.errors import ValidationError
+    from domain.shared.phone import Phone
 
     keys = load_settings().token_keys()
     if keys is None:
@@ -384,7 +384,7 @@ def c2b_register_urls() -> None:
 def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:
     """Run `work` against the store the gateways use (the embedded one under DATA_DIR when MONGODB_URL is unset),
     migrated first; a domain refusal becomes the command's one-line error."""
-    from domain.errors import DomainError
+    from domain.shared.errors import DomainError
     from entrypoints.container import Container
     from entrypoints.local_services import local_store
     from migrations.runner import apply_migrations

@@ -72,6 +72,16 @@ from adapters.system.key_material import RandomKeyMaterial
 from adapters.system.memory_rate_limiter import MemoryRateLimiter
 from adapters.webhooks.guarded_network import GuardedTransport
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
+from domain.access.use_cases.authenticate_api_key import AuthenticateApiKey
+from domain.access.use_cases.create_api_key import CreateApiKey
+from domain.access.use_cases.list_api_keys import ListApiKeys
+from domain.access.use_cases.revoke_api_key import RevokeApiKey
+from domain.b2c.ports import PayoutProvider
+from domain.b2c.use_cases.handle_result import HandleB2cResult
+from domain.b2c.use_cases.handle_transaction_status_result import HandleTransactionStatusResult
+from domain.b2c.use_cases.reconcile_withdrawals import ReconcileWithdrawals
+from domain.b2c.use_cases.request_withdrawal import RequestWithdrawal
+from domain.b2c.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from domain.balances.use_cases.check_balance import CheckBalance
 from domain.balances.use_cases.check_when_due import CheckBalanceWhenDue
 from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
@@ -87,10 +97,17 @@ from domain.c2b.use_cases.find_payments import FindC2bPayments
 from domain.c2b.use_cases.pull_missed_payments import PullMissedPayments
 from domain.c2b.use_cases.register_urls import RegisterUrls
 from domain.c2b.use_cases.validate_payment import ValidatePayment
-from domain.event_types import REVERSAL
-from domain.ports import PayoutProvider, RateLimiter, StoreHealth
-from domain.ports.stuck_records import RecordKind
-from domain.prompt_limits import PromptGate, PromptLimits
+from domain.callbacks.use_cases.callback_token_known import CallbackTokenKnown, OpenStatusQueries
+from domain.callbacks.use_cases.journal_callback import DigestBudget, JournalCallback
+from domain.callbacks.use_cases.list_anomalies import ListAnomalies
+from domain.events.types import REVERSAL
+from domain.events.use_cases.read_event_feed import ReadEventFeed
+from domain.events.use_cases.relay_events import RELAY_BATCH, RELAY_GATHER_SECONDS, RelayEvents
+from domain.records.listing import RecordKind
+from domain.records.use_cases.catch_up import CatchUp
+from domain.records.use_cases.find_record import FindRecord
+from domain.records.use_cases.list_records import ListRecords
+from domain.records.use_cases.list_stuck_records import ListStuckRecords
 from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult
 from domain.reversals.use_cases.handle_reversal_status import HandleReversalStatusResult
 from domain.reversals.use_cases.mark_payment_reversed import MarkPaymentReversed
@@ -98,38 +115,22 @@ from domain.reversals.use_cases.reconcile_reversals import ReconcileReversals
 from domain.reversals.use_cases.request_reversal import RequestReversal
 from domain.reversals.use_cases.show_reversal import ShowReversal
 from domain.reversals.use_cases.submit_reversal import SubmitNextReversal
-from domain.success_confirmation import ConfirmStkSuccess
-from domain.use_cases.apply_webhook_configuration import ApplyWebhookConfiguration
-from domain.use_cases.authenticate_api_key import AuthenticateApiKey
-from domain.use_cases.callback_token_known import CallbackTokenKnown, OpenStatusQueries
-from domain.use_cases.catch_up import CatchUp
-from domain.use_cases.create_api_key import CreateApiKey
-from domain.use_cases.deliver_webhooks import DeliverWebhooks
-from domain.use_cases.enable_webhook import EnableWebhook
-from domain.use_cases.find_record import FindRecord
-from domain.use_cases.handle_b2c_result import HandleB2cResult
-from domain.use_cases.handle_stk_callback import HandleStkCallback
-from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult
-from domain.use_cases.journal_callback import DigestBudget, JournalCallback
-from domain.use_cases.list_anomalies import ListAnomalies
-from domain.use_cases.list_api_keys import ListApiKeys
-from domain.use_cases.list_deliveries import ListDeliveries
-from domain.use_cases.list_records import ListRecords
-from domain.use_cases.list_stuck_records import ListStuckRecords
-from domain.use_cases.payment_status import PaymentStatusQuery
-from domain.use_cases.push_payment import PushPayment
-from domain.use_cases.read_event_feed import ReadEventFeed
-from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
-from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
-from domain.use_cases.register_webhook import RegisterWebhook
-from domain.use_cases.relay_events import RELAY_BATCH, RELAY_GATHER_SECONDS, RelayEvents
-from domain.use_cases.remove_webhook import RemoveWebhook
-from domain.use_cases.replay_events import ReplayEvents
-from domain.use_cases.request_withdrawal import RequestWithdrawal
-from domain.use_cases.revoke_api_key import RevokeApiKey
-from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
-from domain.use_cases.webhook_details import WebhookDetails
-from domain.webhook_retry import RetrySchedule
+from domain.shared.ports import RateLimiter, StoreHealth
+from domain.stk.prompt_limits import PromptGate, PromptLimits
+from domain.stk.success_confirmation import ConfirmStkSuccess
+from domain.stk.use_cases.handle_callback import HandleStkCallback
+from domain.stk.use_cases.payment_status import PaymentStatusQuery
+from domain.stk.use_cases.push_payment import PushPayment
+from domain.stk.use_cases.reconcile_payments import ReconcileStkPayments
+from domain.webhooks.retry import RetrySchedule
+from domain.webhooks.use_cases.apply_configuration import ApplyWebhookConfiguration
+from domain.webhooks.use_cases.deliver import DeliverWebhooks
+from domain.webhooks.use_cases.enable_webhook import EnableWebhook
+from domain.webhooks.use_cases.list_deliveries import ListDeliveries
+from domain.webhooks.use_cases.register_webhook import RegisterWebhook
+from domain.webhooks.use_cases.remove_webhook import RemoveWebhook
+from domain.webhooks.use_cases.replay_events import ReplayEvents
+from domain.webhooks.use_cases.webhook_details import WebhookDetails
 from entrypoints.due_loop import DueLoop
 from entrypoints.http.api_key_guard import ServerCredentials
 from entrypoints.http.c2b_hooks import C2bHookSecret

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import structlog
 
-from domain.errors import ProviderUnavailableError, StoreUnavailableError
+from domain.shared.errors import ProviderUnavailableError, StoreUnavailableError
 from entrypoints.metrics import GatewayMetrics
 
 logger = structlog.get_logger()

@@ -15,11 +15,11 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
 from domain.balances.ports import AccountStates
-from domain.errors import StoreUnavailableError
-from domain.ports import RecordCounts
-from domain.ports.webhook_endpoints import WebhookEndpoints
-from domain.webhook_delivery import DeliveryAttempt
-from domain.webhook_endpoint import EndpointState
+from domain.records.ports import RecordCounts
+from domain.shared.errors import StoreUnavailableError
+from domain.webhooks.delivery import DeliveryAttempt
+from domain.webhooks.endpoint import EndpointState
+from domain.webhooks.ports import WebhookEndpoints
 
 logger = structlog.get_logger()
 

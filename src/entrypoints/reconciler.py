@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from domain.errors import StoreUnavailableError
+from domain.shared.errors import StoreUnavailableError
 from entrypoints.idle_pause import IdlePause
 from entrypoints.metrics import GatewayMetrics
 

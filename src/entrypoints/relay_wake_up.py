@@ -1,8 +1,8 @@
 """What a publish tells the event relay: the kind of record just written (so its next look needs only those
 collections), and to look now rather than at the end of its idle wait."""
 
-from domain.topics import record_kinds_of
-from domain.use_cases.relay_events import RelayEvents
+from domain.events.topics import record_kinds_of
+from domain.events.use_cases.relay_events import RelayEvents
 from entrypoints.idle_pause import IdlePause
 
 

@@ -8,13 +8,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.access.capability_token import TokenKeys
 from domain.c2b.validation import ValidationRule
-from domain.capability_token import TokenKeys
-from domain.errors import DomainError
-from domain.event_types import TypeFilter
-from domain.use_cases.apply_webhook_configuration import ConfiguredWebhook
-from domain.webhook_destination import DestinationPolicy
-from domain.webhook_endpoint import checked_description, checked_url
+from domain.events.types import TypeFilter
+from domain.shared.errors import DomainError
+from domain.webhooks.destination import DestinationPolicy
+from domain.webhooks.endpoint import checked_description, checked_url
+from domain.webhooks.use_cases.apply_configuration import ConfiguredWebhook
 from entrypoints.dev_certificate import self_signed_subject
 from entrypoints.http.callback_sources import SAFARICOM_CALLBACK_ADDRESSES, SourceCheck
 from entrypoints.secret_files import with_secret_files

@@ -6,8 +6,8 @@ from typing import Protocol
 
 import structlog
 
-from domain.errors import StoreUnavailableError
-from domain.withdrawal import Withdrawal
+from domain.b2c.withdrawal import Withdrawal
+from domain.shared.errors import StoreUnavailableError
 from entrypoints.idle_pause import IdlePause
 from entrypoints.metrics import GatewayMetrics
 

@@ -10,18 +10,18 @@ from typing import Any
 import msgspec
 import pytest
 
-from domain.b2c_result_codes import WithdrawalStatus
+from domain.b2c.result_codes import WithdrawalStatus
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
 from domain.c2b.payer import Payer
 from domain.c2b.payment_request import AmountRule, PaymentRequest
 from domain.c2b.topic import c2b_topic
-from domain.error_codes import ERROR_CATALOGUE, ErrorCode
-from domain.errors import ProviderRejectedError, ValidationError
-from domain.result_codes import PaymentStatus
-from domain.resume_cursor import BEGINNING, ResumeCursor
-from domain.topics import b2c_topic, stk_topic
-from domain.use_cases.catch_up import CaughtUp
+from domain.events.topics import b2c_topic, stk_topic
+from domain.records.use_cases.catch_up import CaughtUp
+from domain.shared.error_codes import ERROR_CATALOGUE, ErrorCode
+from domain.shared.errors import ProviderRejectedError, ValidationError
+from domain.shared.resume_cursor import BEGINNING, ResumeCursor
+from domain.stk.result_codes import PaymentStatus
 from entrypoints.protocol import asyncapi, messages
 from entrypoints.protocol.errors import UnknownKindError, error_reply, internal_error, ok_reply
 from entrypoints.ws import drain, resume_point, session, socket_guard

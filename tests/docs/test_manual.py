@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from daraja_simulator.scenarios import markdown_table
-from domain.error_codes import ErrorCode
+from domain.shared.error_codes import ErrorCode
 from entrypoints.protocol.errors import HTTP_STATUS
 from entrypoints.settings import Settings
 from tests.support.b2c_outcomes import B2C_GATEWAY_OUTCOMES

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from domain.event_types import EVENT_TYPES
+from domain.events.types import EVENT_TYPES
 
 ROOT = Path(__file__).parents[2]
 WEBHOOKS_PAGE = (ROOT / "docs" / "webhooks-and-events.md").read_text()

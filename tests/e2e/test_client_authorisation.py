@@ -20,8 +20,8 @@ import pytest
 import websockets
 
 from adapters.mongo.embedded_server import EmbeddedMongo
-from domain.capability import Capability
-from domain.capability_token import LEEWAY, TokenKeys, mint_v1_token
+from domain.access.capability import Capability
+from domain.access.capability_token import LEEWAY, TokenKeys, mint_v1_token
 from entrypoints.ws.authorisation import EXPIRED_REASON
 from tests.support.gateway_settings import DATABASE
 from tests.support.phones import fresh_phone

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, WebSocket, expect
 
 from adapters.mongo.embedded_server import EmbeddedMongo
 from daraja_simulator.scenarios import SCENARIOS, Api
-from domain.result_codes import stk_result_meaning
+from domain.stk.result_codes import stk_result_meaning
 from entrypoints.http.demo import scenario_options
 from entrypoints.protocol import asyncapi
 from tests.support.gateway_settings import DATABASE

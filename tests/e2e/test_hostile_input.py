@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect as asyncio_connect
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from domain.error_codes import ErrorCode
+from domain.shared.error_codes import ErrorCode
 from tests.support.processes import Gateway
 from tests.support.socket_client import WAIT_SECONDS
 

@@ -4,13 +4,13 @@ from datetime import UTC, datetime
 
 from polyfactory.factories import DataclassFactory
 
-from domain.amount import Amount
-from domain.description import Description
-from domain.payment import Payment
-from domain.phone import Phone
-from domain.result_codes import PaymentStatus
-from domain.status_change import StatusChange
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.phone import Phone
+from domain.shared.status_change import StatusChange
+from domain.stk.payment import Payment
+from domain.stk.result_codes import PaymentStatus
 
 HASH = "a1b2c3d4" * 4
 # Whole milliseconds: BSON dates keep no finer time, so these come back exactly as written.

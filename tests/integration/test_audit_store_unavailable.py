@@ -12,9 +12,9 @@ from adapters.mongo.anomaly_log import MongoAnomalyLog
 from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.stuck_records import MongoStuckRecords
-from domain.anomaly import Anomaly, AnomalyKind
-from domain.errors import StoreUnavailableError
-from domain.received_callback import CallbackKind, ReceivedCallback
+from domain.callbacks.anomaly import Anomaly, AnomalyKind
+from domain.callbacks.received_callback import CallbackKind, ReceivedCallback
+from domain.shared.errors import StoreUnavailableError
 
 TIMEOUT = 0.5
 REFUSED_WITHIN = TIMEOUT + 2.0

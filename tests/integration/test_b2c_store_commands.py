@@ -14,11 +14,11 @@ from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.identifiers import RandomIdentifiers
-from domain.callback_outcome import CallbackOutcome
-from domain.use_cases.handle_b2c_result import HandleB2cResult
-from domain.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
-from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
-from domain.withdrawal import WithdrawalStatus
+from domain.b2c.use_cases.handle_result import HandleB2cResult
+from domain.b2c.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
+from domain.b2c.use_cases.submit_withdrawal import SubmitNextWithdrawal
+from domain.b2c.withdrawal import WithdrawalStatus
+from domain.callbacks.outcome import CallbackOutcome
 from tests.integration.builders import HASH
 from tests.unit.factories import b2c_success_for
 from tests.unit.fakes import FakeBroadcaster, FakePayoutProvider, FixedClock

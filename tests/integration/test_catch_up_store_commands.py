@@ -10,11 +10,11 @@ from adapters.mongo.client import MongoDatabase
 from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.payment import Payment
-from domain.result_codes import PaymentStatus
-from domain.resume_cursor import ResumeCursor
-from domain.use_cases.catch_up import CatchUp
-from domain.withdrawal import WithdrawalStatus
+from domain.b2c.withdrawal import WithdrawalStatus
+from domain.records.use_cases.catch_up import CatchUp
+from domain.shared.resume_cursor import ResumeCursor
+from domain.stk.payment import Payment
+from domain.stk.result_codes import PaymentStatus
 from migrations.steps import m0023_catch_up_order
 from tests.integration.builders import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
 from tests.unit.fakes import FixedClock

@@ -14,16 +14,16 @@ from adapters.daraja.b2c_settings import B2cSettings
 from adapters.daraja.security_credential import bundled_certificate, security_credential
 from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.local_process import free_port
-from domain.amount import Amount
-from domain.description import Description
-from domain.errors import (
+from domain.b2c.withdrawal import B2cRequest
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import (
     DuplicatePayoutError,
     ProviderOutcomeUnknownError,
     ProviderRejectedError,
     ProviderUnreachableError,
 )
-from domain.phone import Phone
-from domain.withdrawal import B2cRequest
+from domain.shared.phone import Phone
 from entrypoints.settings import SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.simulator.harness import CallbackReceiver, serve
 from tests.support.phones import fresh_phone

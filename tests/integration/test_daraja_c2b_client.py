@@ -23,7 +23,7 @@ from domain.c2b.provider import (
     UrlRegistration,
     UrlsAlreadyRegisteredError,
 )
-from domain.errors import ProviderRejectedError
+from domain.shared.errors import ProviderRejectedError
 from entrypoints.settings import SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.simulator.harness import TEST_CONFIG, CallbackReceiver, RunningServer, serve
 

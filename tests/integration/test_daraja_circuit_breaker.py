@@ -5,7 +5,7 @@ from structlog.testing import capture_logs
 
 from adapters.daraja.circuit_breaker import CircuitOpenError, CircuitState, DarajaCircuitBreaker
 from adapters.daraja.retry_policy import RetryPolicy
-from domain.errors import ProviderUnreachableError
+from domain.shared.errors import ProviderUnreachableError
 
 
 class FakeClock:

@@ -18,16 +18,16 @@ from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_client import STK_PUSH_PATH, STK_QUERY_PATH, DarajaStkClient
 from adapters.daraja.token_auth import OAUTH_PATH, DarajaTokenAuth
 from adapters.system.clock import SystemClock
-from domain.amount import Amount
-from domain.description import Description
-from domain.errors import (
+from domain.b2c.withdrawal import B2cRequest
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import (
     ProviderOutcomeUnknownError,
     ProviderUnavailableError,
     ProviderUnreachableError,
 )
-from domain.payment import StkPushRequest
-from domain.phone import Phone
-from domain.withdrawal import B2cRequest
+from domain.shared.phone import Phone
+from domain.stk.payment import StkPushRequest
 from entrypoints.settings import SANDBOX_PASSKEY, SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.simulator.fault_controls import (
     clear_faults,

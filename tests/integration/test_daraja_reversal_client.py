@@ -11,10 +11,10 @@ from adapters.daraja.reversal_client import DarajaReversalClient, ReversalSettin
 from adapters.daraja.security_credential import security_credential
 from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.local_process import free_port
-from domain.amount import Amount
-from domain.description import Description
-from domain.errors import ProviderRejectedError, ProviderUnreachableError
 from domain.reversals.reversal import ReversalRequest
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import ProviderRejectedError, ProviderUnreachableError
 from entrypoints.http.daraja_reversal_body import parse_reversal_result
 from entrypoints.settings import SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.simulator.harness import CallbackReceiver, Daraja, serve

@@ -12,11 +12,11 @@ from adapters.daraja.stk_client import DarajaStkClient
 from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.local_process import free_port
 from adapters.system.clock import SystemClock
-from domain.amount import Amount
-from domain.description import Description
-from domain.errors import ProviderOutcomeUnknownError, ProviderRejectedError, ProviderUnreachableError
-from domain.payment import StkPushRequest
-from domain.phone import Phone
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import ProviderOutcomeUnknownError, ProviderRejectedError, ProviderUnreachableError
+from domain.shared.phone import Phone
+from domain.stk.payment import StkPushRequest
 from entrypoints.settings import SANDBOX_PASSKEY, SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.support.phones import fresh_phone
 from tests.support.processes import Simulator, start_simulator

@@ -13,13 +13,13 @@ from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_client import STK_QUERY_PATH, DarajaStkClient
 from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.system.clock import SystemClock
-from domain.amount import Amount
-from domain.description import Description
-from domain.errors import ProviderRejectedError, ProviderUnavailableError
-from domain.payment import StkPushRequest
-from domain.phone import Phone
-from domain.result_codes import PaymentStatus
-from domain.stk_query import StkQueryAnswer
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import ProviderRejectedError, ProviderUnavailableError
+from domain.shared.phone import Phone
+from domain.stk.payment import StkPushRequest
+from domain.stk.query import StkQueryAnswer
+from domain.stk.result_codes import PaymentStatus
 from entrypoints.settings import SANDBOX_PASSKEY, SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.simulator.fault_controls import clear_faults, requests_to, set_faults
 from tests.support.phones import fresh_phone

@@ -15,12 +15,12 @@ from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.retry_policy import RetryPolicy
 from adapters.daraja.security_credential import security_credential
 from adapters.daraja.token_auth import DarajaTokenAuth
-from domain.amount import Amount
-from domain.description import Description
-from domain.errors import ProviderRejectedError, ProviderUnavailableError
-from domain.phone import Phone
-from domain.status_query import StatusQueryRequest
-from domain.withdrawal import B2cRequest
+from domain.b2c.withdrawal import B2cRequest
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import ProviderRejectedError, ProviderUnavailableError
+from domain.shared.phone import Phone
+from domain.shared.status_query import StatusQueryRequest
 from entrypoints.settings import SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.simulator.fault_controls import clear_faults, requests_to, set_faults
 from tests.simulator.harness import CallbackReceiver, serve

@@ -6,8 +6,8 @@ import pytest
 
 from adapters.mongo.anomaly_log import MongoAnomalyLog
 from adapters.mongo.client import MongoDatabase
-from domain.anomaly import Anomaly, AnomalyKind
-from domain.received_callback import CallbackKind
+from domain.callbacks.anomaly import Anomaly, AnomalyKind
+from domain.callbacks.received_callback import CallbackKind
 
 # Whole seconds apart: the embedded store compares dates to the second.
 AT = datetime(2025, 3, 14, 9, 26, 53, 125_000, tzinfo=UTC)

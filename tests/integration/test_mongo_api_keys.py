@@ -7,8 +7,8 @@ from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.api_key_store import MongoApiKeys
 from adapters.mongo.client import MongoDatabase
-from domain.api_key import ApiKey, secret_digest
-from domain.errors import ConcurrentUpdateError
+from domain.access.api_key import ApiKey, secret_digest
+from domain.shared.errors import ConcurrentUpdateError
 from tests.integration.builders import CREATED_AT
 
 

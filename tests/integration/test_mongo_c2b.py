@@ -15,8 +15,8 @@ from domain.c2b.errors import ReferenceTakenError
 from domain.c2b.payer import Payer
 from domain.c2b.payment_request import AmountRule, PaymentRequest, RequestStatus
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
-from domain.errors import ConcurrentUpdateError
-from domain.merchant_data import Metadata
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.merchant_data import Metadata
 from tests.unit.fakes import FakeBroadcaster, FixedClock
 
 NOW = datetime(2026, 12, 3, 9, 0, 0, 123000, tzinfo=UTC)

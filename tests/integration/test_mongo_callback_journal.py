@@ -11,7 +11,7 @@ from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.embedded_server import EmbeddedMongo
-from domain.received_callback import CallbackDigest, CallbackKind, DigestReason, ReceivedCallback
+from domain.callbacks.received_callback import CallbackDigest, CallbackKind, DigestReason, ReceivedCallback
 
 TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"
 # Whole milliseconds: BSON dates keep no finer time.

@@ -7,10 +7,10 @@ from typing import Any
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.payment import Payment
-from domain.result_codes import PaymentStatus
-from domain.resume_cursor import BEGINNING, ResumeCursor
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
+from domain.shared.resume_cursor import BEGINNING, ResumeCursor
+from domain.stk.payment import Payment
+from domain.stk.result_codes import PaymentStatus
 from migrations.steps import m0011_change_order
 from tests.integration.builders import HASH, PaymentFactory, WithdrawalFactory
 

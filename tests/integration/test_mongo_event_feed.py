@@ -10,16 +10,16 @@ from adapters.mongo.event_log import MongoEventLog
 from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.amount import Amount
+from domain.b2c.withdrawal import Withdrawal
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
 from domain.c2b.payer import Payer
 from domain.c2b.payment_request import AmountRule, PaymentRequest
-from domain.description import Description
-from domain.event import Event
-from domain.payment import Payment, StkPushAccepted
-from domain.phone import Phone
-from domain.withdrawal import Withdrawal
+from domain.events.event import Event
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.phone import Phone
+from domain.stk.payment import Payment, StkPushAccepted
 from tests.integration.builders import CREATED_AT, HASH
 
 

@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
-from domain.idempotency import IDEMPOTENCY_WINDOW
+from domain.shared.idempotency import IDEMPOTENCY_WINDOW
 from tests.integration.builders import HASH
 
 KEY = "order-42"

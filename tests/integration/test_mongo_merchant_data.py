@@ -5,8 +5,8 @@ from datetime import timedelta
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.merchant_data import MerchantReference, Metadata
-from domain.payment import StkPushAccepted
+from domain.shared.merchant_data import MerchantReference, Metadata
+from domain.stk.payment import StkPushAccepted
 from tests.integration.builders import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
 
 METADATA = {"order_id": 1042, "customer": "c-77", "gift": False, "discount": 0.5, "note": None}

@@ -5,9 +5,9 @@ import pytest
 
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
-from domain.errors import ConcurrentUpdateError
-from domain.payment import StkResult
-from domain.result_codes import PaymentStatus
+from domain.shared.errors import ConcurrentUpdateError
+from domain.stk.payment import StkResult
+from domain.stk.result_codes import PaymentStatus
 from tests.integration.builders import CREATED_AT, HASH, PaymentFactory
 
 LATER = CREATED_AT + timedelta(seconds=42)

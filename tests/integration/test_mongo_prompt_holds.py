@@ -7,9 +7,9 @@ import pytest
 
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
-from domain.errors import PhoneHeldError
-from domain.payment import Payment, StkResult
-from domain.phone import Phone
+from domain.shared.errors import PhoneHeldError
+from domain.shared.phone import Phone
+from domain.stk.payment import Payment, StkResult
 from tests.integration.builders import CREATED_AT, PaymentFactory
 
 PHONE = Phone.parse("254712345678")

@@ -15,13 +15,13 @@ from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_document import to_document as withdrawal_document
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.identifiers import RandomIdentifiers
-from domain.payment import Payment, StkPushAccepted, StkResult
-from domain.result_codes import PaymentStatus
-from domain.status_change import ChangeCause
-from domain.status_query import status_token_digest
-from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
-from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.b2c.use_cases.reconcile_withdrawals import ReconcileWithdrawals
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
+from domain.shared.status_change import ChangeCause
+from domain.shared.status_query import status_token_digest
+from domain.stk.payment import Payment, StkPushAccepted, StkResult
+from domain.stk.result_codes import PaymentStatus
+from domain.stk.use_cases.reconcile_payments import ReconcileStkPayments
 from migrations.steps import m0004_reconciliation_indexes
 from tests.integration.builders import HASH, PaymentFactory, WithdrawalFactory
 from tests.unit.fakes import FakeBroadcaster, FakePaymentProvider, FakePayoutProvider, FixedClock, FixedRandom

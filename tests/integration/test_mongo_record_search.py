@@ -9,13 +9,12 @@ from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.record_search import MongoRecordSearch
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.payment import Payment
-from domain.ports import RecordKind
-from domain.record_listing import PagePosition, RecordFilter, record_filter
-from domain.result_codes import PaymentStatus
-from domain.use_cases.find_record import FindRecord
-from domain.use_cases.list_records import ListRecords
-from domain.withdrawal import Withdrawal
+from domain.b2c.withdrawal import Withdrawal
+from domain.records.listing import PagePosition, RecordFilter, RecordKind, record_filter
+from domain.records.use_cases.find_record import FindRecord
+from domain.records.use_cases.list_records import ListRecords
+from domain.stk.payment import Payment
+from domain.stk.result_codes import PaymentStatus
 from tests.integration.builders import CREATED_AT, PaymentFactory, WithdrawalFactory
 
 BOTH = (RecordKind.STK, RecordKind.B2C)

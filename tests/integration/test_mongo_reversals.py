@@ -10,15 +10,15 @@ from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.reversal_repository import MongoReversals
 from adapters.mongo.reversible_payments import MongoReversiblePayments
-from domain.amount import Amount
-from domain.description import Description
-from domain.errors import ConcurrentUpdateError
-from domain.event_types import REVERSAL
-from domain.payment import Payment, StkPushAccepted, StkResult
-from domain.phone import Phone
+from domain.events.types import REVERSAL
 from domain.reversals.errors import ReversalAlreadyRequestedError
 from domain.reversals.reversal import Reversal, ReversalAccepted, ReversalResult, ReversalStatus
-from domain.status_query import status_token_digest
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.phone import Phone
+from domain.shared.status_query import status_token_digest
+from domain.stk.payment import Payment, StkPushAccepted, StkResult
 
 # Whole milliseconds, as the store keeps times.
 NOW = datetime(2026, 12, 4, 9, 0, 0, 123000, tzinfo=UTC)

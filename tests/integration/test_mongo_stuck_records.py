@@ -9,9 +9,9 @@ from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.b2c_result_codes import WithdrawalStatus
-from domain.ports import RecordKind
-from domain.result_codes import PaymentStatus
+from domain.b2c.result_codes import WithdrawalStatus
+from domain.records.listing import RecordKind
+from domain.stk.result_codes import PaymentStatus
 from tests.integration.builders import CREATED_AT, PaymentFactory, WithdrawalFactory
 
 # Whole seconds apart: the embedded store compares dates to the second.

@@ -6,11 +6,11 @@ from adapters.mongo.client import MongoDatabase
 from adapters.mongo.leases import MongoLeases
 from adapters.mongo.webhook_deliveries import MongoWebhookDeliveries
 from adapters.mongo.webhook_endpoints import MongoWebhookEndpoints
-from domain.event import Event
-from domain.event_types import TypeFilter
-from domain.webhook_delivery import DeliveryAttempt
-from domain.webhook_endpoint import EndpointSource, EndpointState, WebhookEndpoint
-from domain.webhook_replay import Replay
+from domain.events.event import Event
+from domain.events.types import TypeFilter
+from domain.webhooks.delivery import DeliveryAttempt
+from domain.webhooks.endpoint import EndpointSource, EndpointState, WebhookEndpoint
+from domain.webhooks.replay import Replay
 from tests.integration.builders import CREATED_AT
 
 LATER = CREATED_AT + timedelta(minutes=5)

@@ -10,10 +10,10 @@ from pymongo.errors import DuplicateKeyError
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.errors import ConcurrentUpdateError
-from domain.status_query import OpenStatusQuery, status_token_digest
-from domain.transaction_status import TransactionStatusResult
-from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
+from domain.b2c.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.status_query import OpenStatusQuery, status_token_digest
+from domain.shared.transaction_status import TransactionStatusResult
 from tests.integration.builders import CREATED_AT, HASH, WithdrawalFactory
 
 LATER = CREATED_AT + timedelta(seconds=42)

@@ -18,7 +18,7 @@ from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.errors import StoreUnavailableError
+from domain.shared.errors import StoreUnavailableError
 from migrations import apply_migrations
 from tests.integration.builders import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
 

@@ -8,8 +8,8 @@ from typing import Any
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.stuck_records import MongoStuckRecords
-from domain.use_cases.catch_up import CatchUp
-from domain.use_cases.list_stuck_records import ListStuckRecords
+from domain.records.use_cases.catch_up import CatchUp
+from domain.records.use_cases.list_stuck_records import ListStuckRecords
 from tests.integration.builders import CREATED_AT, HASH, PaymentFactory
 from tests.unit.fakes import FixedClock
 

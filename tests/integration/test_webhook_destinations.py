@@ -7,7 +7,7 @@ import httpx
 
 from adapters.webhooks.guarded_network import GuardedTransport
 from adapters.webhooks.httpx_sender import HttpxWebhookSender
-from domain.webhook_destination import DestinationPolicy
+from domain.webhooks.destination import DestinationPolicy
 from tests.support.webhook_receiver import running_receiver
 from tests.unit.fakes import FixedClock
 

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from daraja_simulator.scenarios import SCENARIOS, Answer, Api, Delivery, stk_scenario
-from domain.result_codes import PaymentStatus, stk_result_meaning
+from domain.stk.result_codes import PaymentStatus, stk_result_meaning
 from tests.simulator.harness import PHONE, Daraja
 
 FAILURES = [row for row in SCENARIOS if row.api is Api.STK_PUSH and row.result_code not in (0, None)]

@@ -10,8 +10,8 @@ from domain.c2b.confirmation import C2bPayment, C2bTransaction
 from domain.c2b.errors import ReferenceTakenError
 from domain.c2b.payment_request import PaymentRequest, RequestStatus
 from domain.c2b.provider import PullRegistration, QrImage, QrRequest, UrlRegistration
-from domain.errors import ConcurrentUpdateError
-from domain.resume_cursor import ResumeCursor
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.resume_cursor import ResumeCursor
 
 
 class FakePaymentRequests:

@@ -5,17 +5,17 @@ from typing import Any
 
 from polyfactory.factories import DataclassFactory
 
-from domain.amount import Amount
-from domain.b2c_result_codes import B2C_SUCCESS_CODE
-from domain.check_schedule import B2C_FIRST_CHECK_AFTER, STK_FIRST_CHECK_AFTER
-from domain.description import Description
-from domain.payment import Payment, StkResult
-from domain.phone import Phone
-from domain.result_codes import SUCCESS_CODE, PaymentStatus
-from domain.status_change import StatusChange
-from domain.use_cases.push_payment import PushCommand
-from domain.use_cases.request_withdrawal import WithdrawCommand
-from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
+from domain.b2c.result_codes import B2C_SUCCESS_CODE
+from domain.b2c.use_cases.request_withdrawal import WithdrawCommand
+from domain.b2c.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
+from domain.shared.amount import Amount
+from domain.shared.check_schedule import B2C_FIRST_CHECK_AFTER, STK_FIRST_CHECK_AFTER
+from domain.shared.description import Description
+from domain.shared.phone import Phone
+from domain.shared.status_change import StatusChange
+from domain.stk.payment import Payment, StkResult
+from domain.stk.result_codes import SUCCESS_CODE, PaymentStatus
+from domain.stk.use_cases.push_payment import PushCommand
 
 CREATED_AT = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 

@@ -9,19 +9,20 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
-from domain.anomaly import Anomaly, AnomalyKind
-from domain.api_key import ApiKey
-from domain.errors import ConcurrentUpdateError, DomainError, PhoneHeldError, StoreUnavailableError
-from domain.idempotency import IDEMPOTENCY_WINDOW
-from domain.payment import Payment, StkPushAccepted, StkPushRequest
-from domain.ports import IdempotencyClaim, RecordKind, StuckRecord
-from domain.received_callback import CallbackDigest, ReceivedCallback
-from domain.record_listing import ListedRecord, PagePosition, RecordFilter
-from domain.result_codes import PaymentStatus
-from domain.resume_cursor import ResumeCursor
-from domain.status_query import StatusQueryRequest
-from domain.stk_query import StkQueryAnswer
-from domain.withdrawal import B2cAccepted, B2cRequest, Withdrawal, WithdrawalStatus
+from domain.access.api_key import ApiKey
+from domain.b2c.withdrawal import B2cAccepted, B2cRequest, Withdrawal, WithdrawalStatus
+from domain.callbacks.anomaly import Anomaly, AnomalyKind
+from domain.callbacks.received_callback import CallbackDigest, ReceivedCallback
+from domain.records.listing import ListedRecord, PagePosition, RecordFilter, RecordKind
+from domain.records.ports import StuckRecord
+from domain.shared.errors import ConcurrentUpdateError, DomainError, PhoneHeldError, StoreUnavailableError
+from domain.shared.idempotency import IDEMPOTENCY_WINDOW
+from domain.shared.ports import IdempotencyClaim
+from domain.shared.resume_cursor import ResumeCursor
+from domain.shared.status_query import StatusQueryRequest
+from domain.stk.payment import Payment, StkPushAccepted, StkPushRequest
+from domain.stk.query import StkQueryAnswer
+from domain.stk.result_codes import PaymentStatus
 
 
 class FakePaymentRepository:

@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from domain.errors import ConcurrentUpdateError
-from domain.payment import Payment
 from domain.reversals.errors import ReversalAlreadyRequestedError
 from domain.reversals.reversal import Reversal, ReversalAccepted, ReversalRequest, ReversalStatus
-from domain.status_query import StatusQueryRequest
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.status_query import StatusQueryRequest
+from domain.stk.payment import Payment
 
 
 class FakeReversals:

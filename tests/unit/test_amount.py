@@ -2,9 +2,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.amount import TRANSACTION_MAXIMUM, Amount
-from domain.error_codes import ErrorCode
-from domain.errors import ValidationError
+from domain.shared.amount import TRANSACTION_MAXIMUM, Amount
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import ValidationError
 
 
 @given(shillings=st.integers(min_value=1, max_value=TRANSACTION_MAXIMUM))

@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from domain.api_key import PresentedKey, secret_digest
-from domain.error_codes import ErrorCode
-from domain.errors import NotFoundError, UnauthorizedError, ValidationError
-from domain.use_cases.authenticate_api_key import AuthenticateApiKey
-from domain.use_cases.create_api_key import CreateApiKey
-from domain.use_cases.list_api_keys import ListApiKeys
-from domain.use_cases.revoke_api_key import RevokeApiKey
+from domain.access.api_key import PresentedKey, secret_digest
+from domain.access.use_cases.authenticate_api_key import AuthenticateApiKey
+from domain.access.use_cases.create_api_key import CreateApiKey
+from domain.access.use_cases.list_api_keys import ListApiKeys
+from domain.access.use_cases.revoke_api_key import RevokeApiKey
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import NotFoundError, UnauthorizedError, ValidationError
 from tests.unit.fakes import FakeApiKeys, FixedClock, SequentialKeyMaterial
 
 CACHE_SECONDS = 5

@@ -4,13 +4,13 @@ from dataclasses import replace
 
 import pytest
 
-from domain.amount import Amount
-from domain.anomaly import AnomalyKind, Severity
-from domain.callback_outcome import CallbackOutcome
-from domain.errors import CallbackRejectedError, UnknownCallbackTokenError
-from domain.received_callback import CallbackKind
-from domain.use_cases.handle_b2c_result import HandleB2cResult
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.b2c.use_cases.handle_result import HandleB2cResult
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
+from domain.callbacks.anomaly import AnomalyKind, Severity
+from domain.callbacks.outcome import CallbackOutcome
+from domain.callbacks.received_callback import CallbackKind
+from domain.shared.amount import Amount
+from domain.shared.errors import CallbackRejectedError, UnknownCallbackTokenError
 from tests.unit.factories import b2c_failure_for, b2c_success_for, queue_timeout_for, submitted_withdrawal
 from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakeDailyAllowance, FakeWithdrawalRepository, FixedClock
 

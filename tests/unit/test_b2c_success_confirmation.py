@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import pytest
 
-from domain.anomaly import AnomalyKind
-from domain.callback_outcome import CallbackOutcome
-from domain.errors import ProviderUnavailableError
-from domain.transaction_status import TransactionStatusResult
-from domain.use_cases.handle_b2c_result import HandleB2cResult
-from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
-from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.b2c.use_cases.handle_result import HandleB2cResult
+from domain.b2c.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
+from domain.b2c.use_cases.reconcile_withdrawals import ReconcileWithdrawals
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
+from domain.callbacks.anomaly import AnomalyKind
+from domain.callbacks.outcome import CallbackOutcome
+from domain.shared.errors import ProviderUnavailableError
+from domain.shared.transaction_status import TransactionStatusResult
 from tests.unit.factories import b2c_success_for, queue_timeout_for, submitted_withdrawal
 from tests.unit.fakes import (
     FakeAnomalies,

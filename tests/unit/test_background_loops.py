@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.broadcast.waking_broadcaster import WakingBroadcaster
 from adapters.renewing_leases import RenewingLeases
-from domain.use_cases.relay_events import RelayEvents
+from domain.events.use_cases.relay_events import RelayEvents
 from entrypoints.idle_pause import IdlePause
 from entrypoints.polling_loop import PollingLoop
 from entrypoints.relay_wake_up import RelayWakeUp

@@ -17,7 +17,12 @@ from domain.balances.balance_check import (
 )
 from domain.balances.use_cases.check_balance import CheckBalance
 from domain.balances.use_cases.handle_balance_result import BalanceResultOutcome, HandleBalanceResult
-from domain.errors import ConcurrentUpdateError, ProviderRejectedError, UnknownCallbackTokenError, ValidationError
+from domain.shared.errors import (
+    ConcurrentUpdateError,
+    ProviderRejectedError,
+    UnknownCallbackTokenError,
+    ValidationError,
+)
 from entrypoints.http.daraja_balance_body import parse_balance_result
 from tests.unit.fakes import FixedClock, SequentialIdentifiers
 

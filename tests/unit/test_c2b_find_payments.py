@@ -7,7 +7,7 @@ import pytest
 from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
 from domain.c2b.payer import Payer
 from domain.c2b.use_cases.find_payments import FindC2bPayments
-from domain.errors import ValidationError
+from domain.shared.errors import ValidationError
 from tests.unit.c2b_fakes import FakeC2bPayments
 from tests.unit.fakes import FixedClock
 

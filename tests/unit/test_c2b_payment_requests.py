@@ -13,8 +13,8 @@ from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, Cr
 from domain.c2b.use_cases.expire_payment_requests import ExpirePaymentRequests
 from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.c2b.validation import ValidationCode, ValidationRule
-from domain.errors import ValidationError
-from domain.event import events_of
+from domain.events.event import events_of
+from domain.shared.errors import ValidationError
 from tests.unit.c2b_fakes import FakeC2bPayments, FakePaymentRequests
 from tests.unit.fakes import FakeBroadcaster, FixedClock, SequentialIdentifiers
 

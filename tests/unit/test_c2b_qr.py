@@ -11,7 +11,7 @@ from domain.c2b.provider import QrKind
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, CreatePaymentRequestCommand
 from domain.c2b.use_cases.draw_request_qr import DrawRequestQr, QrShop
-from domain.errors import NotFoundError, ValidationError
+from domain.shared.errors import NotFoundError, ValidationError
 from tests.unit.c2b_fakes import FakeC2bPayments, FakeC2bProvider, FakePaymentRequests
 from tests.unit.fakes import FakeBroadcaster, FixedClock, SequentialIdentifiers
 

@@ -5,8 +5,8 @@ from domain.c2b.hook_urls import C2bHookUrls
 from domain.c2b.provider import DefaultAction, UrlsAlreadyRegisteredError
 from domain.c2b.use_cases.register_urls import RegisterUrls
 from domain.c2b.validation import ValidationRule
-from domain.error_codes import ErrorCode
-from domain.errors import ProviderRejectedError, ProviderUnreachableError
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import ProviderRejectedError, ProviderUnreachableError
 from tests.unit.c2b_fakes import FakeC2bProvider
 
 SECRET = "c2b-hook-secret-0123456789abcdef0123"

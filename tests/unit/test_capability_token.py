@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.capability import B2C, STK, Capability
-from domain.capability_token import TokenKeys, looks_like_token, mint_v1_token, read_token
-from domain.errors import LimitExceededError, UnauthorizedError
-from domain.phone import Phone
+from domain.access.capability import B2C, STK, Capability
+from domain.access.capability_token import TokenKeys, looks_like_token, mint_v1_token, read_token
+from domain.shared.errors import LimitExceededError, UnauthorizedError
+from domain.shared.phone import Phone
 
 NOW = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 OLD = "old:" + "o" * 32

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from domain.payment import Payment
-from domain.result_codes import PaymentStatus
-from domain.resume_cursor import ResumeCursor
-from domain.use_cases.catch_up import CatchUp
-from domain.withdrawal import WithdrawalStatus
+from domain.b2c.withdrawal import WithdrawalStatus
+from domain.records.use_cases.catch_up import CatchUp
+from domain.shared.resume_cursor import ResumeCursor
+from domain.stk.payment import Payment
+from domain.stk.result_codes import PaymentStatus
 from tests.unit.factories import CREATED_AT, PaymentFactory, WithdrawalFactory
 from tests.unit.fakes import FakePaymentRepository, FakeWithdrawalRepository, FixedClock
 

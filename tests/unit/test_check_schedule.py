@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.check_schedule import MAX_CHECK_DELAY, STK_FIRST_CHECK_AFTER, CheckSchedule
+from domain.shared.check_schedule import MAX_CHECK_DELAY, STK_FIRST_CHECK_AFTER, CheckSchedule
 
 SCHEDULE = CheckSchedule(STK_FIRST_CHECK_AFTER, MAX_CHECK_DELAY, factor=2.0, jitter=0.2)
 

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from domain.capability import B2C, C2B, STK, Capability
-from domain.capability_token import TokenKeys, mint_token
-from domain.errors import UnauthorizedError
+from domain.access.capability import B2C, C2B, STK, Capability
+from domain.access.capability_token import TokenKeys, mint_token
+from domain.shared.errors import UnauthorizedError
 from entrypoints.dev_certificate import ensure_dev_certificate
 from entrypoints.settings import PROBLEM_SEPARATOR, ClientAuth, Settings
 from entrypoints.ws.authorisation import ClientAuthorisation

@@ -18,16 +18,16 @@ from adapters.daraja.retry_policy import RetryPolicy
 from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_client import STK_PUSH_PATH, STK_QUERY_PATH, DarajaStkClient
 from adapters.daraja.token_auth import OAUTH_PATH, DarajaTokenAuth
-from domain.amount import Amount
-from domain.description import Description
-from domain.errors import (
+from domain.b2c.withdrawal import B2cRequest
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import (
     DuplicatePayoutError,
     ProviderOutcomeUnknownError,
     ProviderRejectedError,
 )
-from domain.payment import StkPushRequest
-from domain.phone import Phone
-from domain.withdrawal import B2cRequest
+from domain.shared.phone import Phone
+from domain.stk.payment import StkPushRequest
 from entrypoints.http.daraja_b2c_body import parse_b2c_result
 from entrypoints.http.daraja_callback_body import parse_stk_callback
 from entrypoints.http.daraja_reversal_body import parse_reversal_result

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from domain.c2b.payer import PayerForm
-from domain.errors import ValidationError
+from domain.shared.errors import ValidationError
 from entrypoints.http.daraja_c2b_body import parse_c2b_body
 
 # Safaricom's C2B v2 confirmation sample, the payer's number masked.

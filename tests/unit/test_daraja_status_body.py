@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from domain.errors import ValidationError
+from domain.shared.errors import ValidationError
 from entrypoints.http.daraja_status_body import parse_transaction_status
 
 

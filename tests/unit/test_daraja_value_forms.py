@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from domain.errors import ProviderOutcomeUnknownError, ProviderRejectedError, ValidationError
+from domain.shared.errors import ProviderOutcomeUnknownError, ProviderRejectedError, ValidationError
 from entrypoints.http.daraja_b2c_body import parse_b2c_result
 from entrypoints.http.daraja_callback_body import parse_stk_callback
 from entrypoints.http.daraja_status_body import parse_transaction_status

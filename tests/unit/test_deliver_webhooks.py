@@ -5,14 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.errors import ValidationError
-from domain.event import Event
-from domain.event_types import TypeFilter
-from domain.use_cases.deliver_webhooks import DeliverWebhooks
-from domain.webhook_endpoint import EndpointSource, EndpointState, WebhookEndpoint
-from domain.webhook_replay import Replay
-from domain.webhook_retry import RetrySchedule
-from domain.webhook_signature import verify
+from domain.events.event import Event
+from domain.events.types import TypeFilter
+from domain.shared.errors import ValidationError
+from domain.webhooks.endpoint import EndpointSource, EndpointState, WebhookEndpoint
+from domain.webhooks.replay import Replay
+from domain.webhooks.retry import RetrySchedule
+from domain.webhooks.signature import verify
+from domain.webhooks.use_cases.deliver import DeliverWebhooks
 from tests.unit.fakes import FixedClock, FixedRandom
 from tests.unit.webhook_fakes import (
     FakeEventLog,

@@ -1,8 +1,8 @@
 import pytest
 
-from domain.description import MAXIMUM_LENGTH, Description
-from domain.error_codes import ErrorCode
-from domain.errors import ValidationError
+from domain.shared.description import MAXIMUM_LENGTH, Description
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import ValidationError
 
 
 def test_surrounding_whitespace_is_trimmed_and_inner_runs_folded_to_one_space() -> None:

@@ -1,17 +1,17 @@
 import pytest
 
-from domain.amount import Amount
-from domain.b2c_result_codes import WithdrawalStatus
+from domain.b2c.result_codes import WithdrawalStatus
 from domain.balances.account_state import BALANCE_STATUSES
 from domain.c2b.payment_request import RequestStatus
-from domain.description import Description
-from domain.errors import ValidationError
-from domain.event import events_of
-from domain.event_types import EVENT_TYPES, TypeFilter, event_type
-from domain.payment import Payment, StkPushAccepted, StkResult
-from domain.phone import Phone
-from domain.result_codes import PaymentStatus
+from domain.events.event import events_of
+from domain.events.types import EVENT_TYPES, TypeFilter, event_type
 from domain.reversals.reversal import ReversalStatus
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import ValidationError
+from domain.shared.phone import Phone
+from domain.stk.payment import Payment, StkPushAccepted, StkResult
+from domain.stk.result_codes import PaymentStatus
 from tests.unit.fakes import FixedClock
 
 

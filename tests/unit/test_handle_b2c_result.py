@@ -3,12 +3,12 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from domain.amount import Amount
-from domain.callback_outcome import CallbackOutcome
-from domain.errors import CallbackRejectedError, ConcurrentUpdateError
-from domain.use_cases.handle_b2c_result import HandleB2cResult
-from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.b2c.use_cases.handle_result import HandleB2cResult
+from domain.b2c.use_cases.submit_withdrawal import SubmitNextWithdrawal
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
+from domain.callbacks.outcome import CallbackOutcome
+from domain.shared.amount import Amount
+from domain.shared.errors import CallbackRejectedError, ConcurrentUpdateError
 from tests.unit.factories import (
     WithdrawalFactory,
     b2c_failure_for,

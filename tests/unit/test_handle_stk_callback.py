@@ -2,13 +2,13 @@ from datetime import timedelta
 
 import pytest
 
-from domain.amount import Amount
-from domain.callback_outcome import CallbackOutcome
-from domain.errors import CallbackRejectedError, ConcurrentUpdateError
-from domain.payment import Payment
-from domain.result_codes import PaymentStatus
-from domain.stk_query import StkQueryAnswer
-from domain.use_cases.handle_stk_callback import HandleStkCallback
+from domain.callbacks.outcome import CallbackOutcome
+from domain.shared.amount import Amount
+from domain.shared.errors import CallbackRejectedError, ConcurrentUpdateError
+from domain.stk.payment import Payment
+from domain.stk.query import StkQueryAnswer
+from domain.stk.result_codes import PaymentStatus
+from domain.stk.use_cases.handle_callback import HandleStkCallback
 from tests.unit.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
 from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakePaymentRepository, FixedClock
 

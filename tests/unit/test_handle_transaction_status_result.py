@@ -2,12 +2,12 @@ from dataclasses import replace
 
 import pytest
 
-from domain.b2c_result_codes import NOT_COMPLETED_MESSAGE
-from domain.errors import CallbackRejectedError
-from domain.status_change import ChangeCause
-from domain.transaction_status import TransactionStatusResult
-from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.b2c.result_codes import NOT_COMPLETED_MESSAGE
+from domain.b2c.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
+from domain.shared.errors import CallbackRejectedError
+from domain.shared.status_change import ChangeCause
+from domain.shared.transaction_status import TransactionStatusResult
 from tests.unit.factories import WithdrawalFactory, b2c_success_for, queue_timeout_for, submitted_withdrawal
 from tests.unit.fakes import FakeBroadcaster, FakeDailyAllowance, FakeWithdrawalRepository, FixedClock
 

@@ -1,7 +1,7 @@
-from domain.amount import Amount
-from domain.description import Description
-from domain.idempotency import STK_SCOPE, keyed_request
-from domain.phone import Phone
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.idempotency import STK_SCOPE, keyed_request
+from domain.shared.phone import Phone
 
 PHONE, AMOUNT, DESCRIPTION = Phone("254712345678"), Amount(100), Description("Order 42")
 

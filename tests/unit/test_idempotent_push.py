@@ -5,14 +5,14 @@ from typing import Any
 
 import pytest
 
-from domain import idempotency
-from domain.error_codes import ErrorCode
-from domain.errors import IdempotencyConflictError, ProviderRejectedError, ValidationError
-from domain.idempotency import STK_SCOPE
-from domain.payment import Payment, StkPushRequest
-from domain.ports import IdempotencyClaim
-from domain.result_codes import PaymentStatus
-from domain.use_cases.push_payment import PushCommand, PushPayment
+from domain.shared import idempotency
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import IdempotencyConflictError, ProviderRejectedError, ValidationError
+from domain.shared.idempotency import STK_SCOPE
+from domain.shared.ports import IdempotencyClaim
+from domain.stk.payment import Payment, StkPushRequest
+from domain.stk.result_codes import PaymentStatus
+from domain.stk.use_cases.push_payment import PushCommand, PushPayment
 from tests.unit.factories import PushCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,

@@ -3,11 +3,11 @@ from dataclasses import replace
 
 import pytest
 
-from domain.error_codes import ErrorCode
-from domain.errors import IdempotencyConflictError, LimitExceededError, ValidationError
-from domain.idempotency import B2C_SCOPE, STK_SCOPE
-from domain.use_cases.push_payment import PushPayment
-from domain.use_cases.request_withdrawal import RequestWithdrawal
+from domain.b2c.use_cases.request_withdrawal import RequestWithdrawal
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import IdempotencyConflictError, LimitExceededError, ValidationError
+from domain.shared.idempotency import B2C_SCOPE, STK_SCOPE
+from domain.stk.use_cases.push_payment import PushPayment
 from tests.unit.factories import PushCommandFactory, WithdrawCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,

@@ -7,9 +7,9 @@ from collections.abc import Awaitable
 import pytest
 from structlog.testing import capture_logs
 
-from domain.errors import StoreUnavailableError
-from domain.received_callback import CallbackKind, DigestReason
-from domain.use_cases.journal_callback import DigestBudget, JournalCallback
+from domain.callbacks.received_callback import CallbackKind, DigestReason
+from domain.callbacks.use_cases.journal_callback import DigestBudget, JournalCallback
+from domain.shared.errors import StoreUnavailableError
 from tests.unit.fakes import FakeCallbackJournal, FixedClock
 
 TOKEN = "cb-secret-0001-abcdefghijklmnopqrstuvwxyz"

@@ -13,10 +13,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from domain.capability import B2C, STK, Capability
-from domain.capability_token import LEEWAY, TokenKeys, looks_like_token, mint_token, read_token
-from domain.errors import UnauthorizedError
-from domain.phone import Phone
+from domain.access.capability import B2C, STK, Capability
+from domain.access.capability_token import LEEWAY, TokenKeys, looks_like_token, mint_token, read_token
+from domain.shared.errors import UnauthorizedError
+from domain.shared.phone import Phone
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 SECRET = "o" * 32

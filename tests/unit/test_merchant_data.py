@@ -5,11 +5,11 @@ from typing import Any
 
 import pytest
 
-from domain.error_codes import ErrorCode
-from domain.errors import IdempotencyConflictError, ValidationError
-from domain.merchant_data import MerchantReference, Metadata
-from domain.use_cases.push_payment import PushPayment
-from domain.use_cases.request_withdrawal import RequestWithdrawal
+from domain.b2c.use_cases.request_withdrawal import RequestWithdrawal
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import IdempotencyConflictError, ValidationError
+from domain.shared.merchant_data import MerchantReference, Metadata
+from domain.stk.use_cases.push_payment import PushPayment
 from tests.unit.factories import PushCommandFactory, WithdrawCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,

@@ -2,12 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
-from domain.anomaly import Anomaly, AnomalyKind
-from domain.phone import Phone
-from domain.ports import RecordKind, StuckRecord
-from domain.received_callback import CallbackKind
-from domain.use_cases.list_anomalies import ListAnomalies
-from domain.use_cases.list_stuck_records import ListStuckRecords
+from domain.callbacks.anomaly import Anomaly, AnomalyKind
+from domain.callbacks.received_callback import CallbackKind
+from domain.callbacks.use_cases.list_anomalies import ListAnomalies
+from domain.records.listing import RecordKind
+from domain.records.ports import StuckRecord
+from domain.records.use_cases.list_stuck_records import ListStuckRecords
+from domain.shared.phone import Phone
 from tests.unit.fakes import FakeAnomalies, FakeStuckRecords, FixedClock
 
 NOW = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)

@@ -3,11 +3,11 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import CallbackRejectedError, PaymentFinalError
-from domain.payment import RECEIPT_NOT_QUERIED, Payment, StkPushAccepted
-from domain.result_codes import PaymentStatus
-from domain.status_change import ChangeCause, StatusChange
-from domain.stk_query import StkQueryAnswer
+from domain.shared.errors import CallbackRejectedError, PaymentFinalError
+from domain.shared.status_change import ChangeCause, StatusChange
+from domain.stk.payment import RECEIPT_NOT_QUERIED, Payment, StkPushAccepted
+from domain.stk.query import StkQueryAnswer
+from domain.stk.result_codes import PaymentStatus
 from tests.unit.factories import CREATED_AT, PaymentFactory, success_for, unknown_outcome_payment
 
 ACCEPTED_AT = CREATED_AT + timedelta(seconds=1)

@@ -3,13 +3,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.amount import Amount
-from domain.description import Description
-from domain.errors import CallbackRejectedError, PaymentFinalError
-from domain.merchant_data import MerchantReference, Metadata
-from domain.payment import Payment, StkPushAccepted
-from domain.phone import Phone
-from domain.result_codes import PaymentStatus
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import CallbackRejectedError, PaymentFinalError
+from domain.shared.merchant_data import MerchantReference, Metadata
+from domain.shared.phone import Phone
+from domain.stk.payment import Payment, StkPushAccepted
+from domain.stk.result_codes import PaymentStatus
 from tests.unit.factories import CREATED_AT, PaymentFactory, failure_for, success_for, unknown_outcome_payment
 
 LATER = CREATED_AT + timedelta(minutes=1)

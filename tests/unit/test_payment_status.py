@@ -1,8 +1,8 @@
 import pytest
 
-from domain.error_codes import ErrorCode
-from domain.errors import NotFoundError, ValidationError
-from domain.use_cases.payment_status import PaymentStatusQuery
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import NotFoundError, ValidationError
+from domain.stk.use_cases.payment_status import PaymentStatusQuery
 from tests.unit.factories import PaymentFactory
 from tests.unit.fakes import FakePaymentRepository
 

@@ -2,9 +2,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.error_codes import ErrorCode
-from domain.errors import ValidationError
-from domain.phone import Phone
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import ValidationError
+from domain.shared.phone import Phone
 
 subscribers = st.builds(lambda first, rest: first + rest, st.sampled_from("71"), st.from_regex(r"\A[0-9]{8}\Z"))
 

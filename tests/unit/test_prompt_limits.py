@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import ProviderRejectedError, RateLimitedError
-from domain.prompt_limits import PromptGate, PromptLimits
-from domain.result_codes import PaymentStatus
-from domain.use_cases.handle_stk_callback import HandleStkCallback
-from domain.use_cases.push_payment import PushPayment
+from domain.shared.errors import ProviderRejectedError, RateLimitedError
+from domain.stk.prompt_limits import PromptGate, PromptLimits
+from domain.stk.result_codes import PaymentStatus
+from domain.stk.use_cases.handle_callback import HandleStkCallback
+from domain.stk.use_cases.push_payment import PushPayment
 from tests.unit.factories import PushCommandFactory, success_for
 from tests.unit.fakes import (
     FakeAnomalies,

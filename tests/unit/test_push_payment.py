@@ -2,18 +2,18 @@ from datetime import timedelta
 
 import pytest
 
-from domain.amount import Amount
-from domain.description import Description
-from domain.errors import (
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.errors import (
     ProviderOutcomeUnknownError,
     ProviderRejectedError,
     ProviderUnreachableError,
     ValidationError,
 )
-from domain.payment import Payment, StkPushRequest
-from domain.phone import Phone
-from domain.result_codes import PaymentStatus
-from domain.use_cases.push_payment import PushPayment
+from domain.shared.phone import Phone
+from domain.stk.payment import Payment, StkPushRequest
+from domain.stk.result_codes import PaymentStatus
+from domain.stk.use_cases.push_payment import PushPayment
 from tests.unit.factories import PushCommandFactory, success_for
 from tests.unit.fakes import (
     FakeBroadcaster,

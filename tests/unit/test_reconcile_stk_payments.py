@@ -3,12 +3,12 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import ProviderRejectedError, ProviderUnavailableError, StoreUnavailableError
-from domain.payment import Payment
-from domain.result_codes import PaymentStatus
-from domain.status_change import ChangeCause
-from domain.stk_query import StkQueryAnswer
-from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
+from domain.shared.errors import ProviderRejectedError, ProviderUnavailableError, StoreUnavailableError
+from domain.shared.status_change import ChangeCause
+from domain.stk.payment import Payment
+from domain.stk.query import StkQueryAnswer
+from domain.stk.result_codes import PaymentStatus
+from domain.stk.use_cases.reconcile_payments import ReconcileStkPayments
 from tests.unit.factories import CREATED_AT, PaymentFactory, success_for, unknown_outcome_payment
 from tests.unit.fakes import FakeBroadcaster, FakePaymentProvider, FakePaymentRepository, FixedClock, FixedRandom
 

@@ -3,9 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import ProviderRejectedError, ProviderUnavailableError
-from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
-from domain.withdrawal import WithdrawalStatus
+from domain.b2c.use_cases.reconcile_withdrawals import ReconcileWithdrawals
+from domain.b2c.withdrawal import WithdrawalStatus
+from domain.shared.errors import ProviderRejectedError, ProviderUnavailableError
 from tests.unit.factories import (
     CREATED_AT,
     WithdrawalFactory,

@@ -4,13 +4,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from domain.errors import NotFoundError, ValidationError
-from domain.ports import RecordKind
-from domain.record_listing import PagePosition, RecordFilter, record_filter
-from domain.result_codes import PaymentStatus
-from domain.use_cases.find_record import FindRecord
-from domain.use_cases.list_records import ListRecords
-from domain.withdrawal import WithdrawalStatus
+from domain.b2c.withdrawal import WithdrawalStatus
+from domain.records.listing import PagePosition, RecordFilter, RecordKind, record_filter
+from domain.records.use_cases.find_record import FindRecord
+from domain.records.use_cases.list_records import ListRecords
+from domain.shared.errors import NotFoundError, ValidationError
+from domain.stk.result_codes import PaymentStatus
 from tests.unit.factories import PaymentFactory, WithdrawalFactory
 from tests.unit.fakes import FakeRecordSearch
 

@@ -2,12 +2,12 @@
 
 from datetime import timedelta
 
-from domain.amount import Amount
-from domain.description import Description
-from domain.payment import Payment, StkPushAccepted
-from domain.phone import Phone
-from domain.ports.event_outbox import OutboxRecord
-from domain.use_cases.relay_events import RELAY_LEASE, RelayEvents
+from domain.events.ports import OutboxRecord
+from domain.events.use_cases.relay_events import RELAY_LEASE, RelayEvents
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.phone import Phone
+from domain.stk.payment import Payment, StkPushAccepted
 from tests.unit.fakes import FixedClock
 from tests.unit.webhook_fakes import FakeEventLog, FakeEventOutbox, FakeLeases
 

@@ -2,13 +2,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.amount import Amount
-from domain.description import Description
-from domain.error_codes import ErrorCode
-from domain.errors import LimitExceededError, ValidationError
-from domain.phone import Phone
-from domain.use_cases.request_withdrawal import RequestWithdrawal
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.b2c.use_cases.request_withdrawal import RequestWithdrawal
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import LimitExceededError, ValidationError
+from domain.shared.phone import Phone
 from tests.unit.factories import WithdrawCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,

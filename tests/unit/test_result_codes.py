@@ -1,6 +1,6 @@
 import pytest
 
-from domain.result_codes import STK_RESULT_CODES, SUCCESS_CODE, PaymentStatus, stk_result_meaning
+from domain.stk.result_codes import STK_RESULT_CODES, SUCCESS_CODE, PaymentStatus, stk_result_meaning
 
 
 @pytest.mark.parametrize(

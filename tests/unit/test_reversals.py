@@ -4,18 +4,7 @@ import random
 
 import pytest
 
-from domain.amount import Amount
-from domain.errors import (
-    CallbackRejectedError,
-    DomainError,
-    IdempotencyConflictError,
-    ProviderOutcomeUnknownError,
-    ProviderRejectedError,
-    ProviderUnreachableError,
-    UnknownCallbackTokenError,
-)
-from domain.payment import Payment
-from domain.result_codes import SUCCESS_CODE, PaymentStatus
+from domain.events.topics import stk_topic
 from domain.reversals.errors import (
     ReversalAlreadyRequestedError,
     ReversalNotCompletedError,
@@ -28,8 +17,19 @@ from domain.reversals.use_cases.mark_payment_reversed import MarkPaymentReversed
 from domain.reversals.use_cases.reconcile_reversals import ReconcileReversals
 from domain.reversals.use_cases.request_reversal import RequestReversal, ReverseCommand
 from domain.reversals.use_cases.submit_reversal import SubmitNextReversal
-from domain.topics import stk_topic
-from domain.transaction_status import TransactionStatusResult
+from domain.shared.amount import Amount
+from domain.shared.errors import (
+    CallbackRejectedError,
+    DomainError,
+    IdempotencyConflictError,
+    ProviderOutcomeUnknownError,
+    ProviderRejectedError,
+    ProviderUnreachableError,
+    UnknownCallbackTokenError,
+)
+from domain.shared.transaction_status import TransactionStatusResult
+from domain.stk.payment import Payment
+from domain.stk.result_codes import SUCCESS_CODE, PaymentStatus
 from tests.unit.factories import PaymentFactory
 from tests.unit.fakes import FakeBroadcaster, FakeIdempotencyKeys, FixedClock, SequentialIdentifiers
 from tests.unit.reversal_fakes import FakeReversalProvider, FakeReversals, FakeReversiblePayments

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import UnauthorizedError
-from domain.use_cases.authenticate_api_key import AuthenticateApiKey
-from domain.use_cases.create_api_key import CreateApiKey
+from domain.access.use_cases.authenticate_api_key import AuthenticateApiKey
+from domain.access.use_cases.create_api_key import CreateApiKey
+from domain.shared.errors import UnauthorizedError
 from entrypoints.http.api_key_guard import ServerCredentials
 from tests.unit.fakes import FakeApiKeys, FixedClock, SequentialKeyMaterial
 

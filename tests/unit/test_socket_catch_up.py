@@ -6,8 +6,8 @@ from typing import Any, cast
 
 from litestar import WebSocket
 
-from domain.resume_cursor import ResumeCursor
-from domain.use_cases.catch_up import CaughtUp, SendUpdate
+from domain.records.use_cases.catch_up import CaughtUp, SendUpdate
+from domain.shared.resume_cursor import ResumeCursor
 from entrypoints.ws.session import ClientSocket
 
 TOPIC = "/mpesa/user123"

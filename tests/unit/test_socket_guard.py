@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.system.memory_rate_limiter import MemoryRateLimiter
-from domain.errors import RateLimitedError
+from domain.shared.errors import RateLimitedError
 from entrypoints.ws.socket_guard import SocketGuard
 from tests.unit.fakes import FixedClock
 

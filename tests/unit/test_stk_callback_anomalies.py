@@ -4,14 +4,14 @@ from dataclasses import replace
 
 import pytest
 
-from domain.amount import Amount
-from domain.anomaly import AnomalyKind, Severity
-from domain.callback_outcome import CallbackOutcome
-from domain.errors import CallbackRejectedError, UnknownCallbackTokenError
-from domain.payment import Payment
-from domain.received_callback import CallbackKind
-from domain.result_codes import PaymentStatus
-from domain.use_cases.handle_stk_callback import HandleStkCallback
+from domain.callbacks.anomaly import AnomalyKind, Severity
+from domain.callbacks.outcome import CallbackOutcome
+from domain.callbacks.received_callback import CallbackKind
+from domain.shared.amount import Amount
+from domain.shared.errors import CallbackRejectedError, UnknownCallbackTokenError
+from domain.stk.payment import Payment
+from domain.stk.result_codes import PaymentStatus
+from domain.stk.use_cases.handle_callback import HandleStkCallback
 from tests.unit.factories import PaymentFactory, failure_for, success_for
 from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakePaymentRepository, FixedClock
 

@@ -4,16 +4,16 @@ from datetime import timedelta
 
 import pytest
 
-from domain.anomaly import AnomalyKind
-from domain.callback_outcome import CallbackOutcome
-from domain.errors import CallbackRejectedError, ProviderUnavailableError
-from domain.payment import Payment
-from domain.prompt_limits import PromptGate, PromptLimits
-from domain.result_codes import PaymentStatus
-from domain.stk_query import StkQueryAnswer
-from domain.success_confirmation import ConfirmStkSuccess
-from domain.use_cases.handle_stk_callback import HandleStkCallback
-from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
+from domain.callbacks.anomaly import AnomalyKind
+from domain.callbacks.outcome import CallbackOutcome
+from domain.shared.errors import CallbackRejectedError, ProviderUnavailableError
+from domain.stk.payment import Payment
+from domain.stk.prompt_limits import PromptGate, PromptLimits
+from domain.stk.query import StkQueryAnswer
+from domain.stk.result_codes import PaymentStatus
+from domain.stk.success_confirmation import ConfirmStkSuccess
+from domain.stk.use_cases.handle_callback import HandleStkCallback
+from domain.stk.use_cases.reconcile_payments import ReconcileStkPayments
 from tests.unit.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
 from tests.unit.fakes import (
     FakeAnomalies,

@@ -4,14 +4,14 @@ from typing import Any
 
 import pytest
 
-from domain.errors import (
+from domain.b2c.use_cases.submit_withdrawal import SubmitNextWithdrawal
+from domain.b2c.withdrawal import B2cRequest, Withdrawal, WithdrawalStatus
+from domain.shared.errors import (
     DuplicatePayoutError,
     ProviderOutcomeUnknownError,
     ProviderRejectedError,
     ProviderUnreachableError,
 )
-from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
-from domain.withdrawal import B2cRequest, Withdrawal, WithdrawalStatus
 from tests.unit.factories import CREATED_AT, WithdrawalFactory, b2c_success_for, queue_timeout_for
 from tests.unit.fakes import (
     FakeBroadcaster,

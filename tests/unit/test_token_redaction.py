@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from domain.capability import STK, Capability
-from domain.capability_token import TokenKeys, mint_token, mint_v1_token
+from domain.access.capability import STK, Capability
+from domain.access.capability_token import TokenKeys, mint_token, mint_v1_token
 from entrypoints.token_redaction import redact_tokens
 
 KEYS = TokenKeys.parse("k1:" + "s" * 32)

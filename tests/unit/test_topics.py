@@ -3,7 +3,7 @@
 import pytest
 
 from domain.c2b.topic import c2b_topic
-from domain.topics import b2c_topic, record_kinds_of, stk_topic
+from domain.events.topics import b2c_topic, record_kinds_of, stk_topic
 
 
 @pytest.mark.parametrize(

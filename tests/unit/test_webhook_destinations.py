@@ -5,10 +5,10 @@ from ipaddress import ip_address
 import pydantic
 import pytest
 
-from domain.error_codes import ErrorCode
-from domain.errors import WebhookDestinationNotAllowedError
-from domain.use_cases.register_webhook import RegisterWebhook, WebhookRegistration
-from domain.webhook_destination import DestinationPolicy, literal_address
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import WebhookDestinationNotAllowedError
+from domain.webhooks.destination import DestinationPolicy, literal_address
+from domain.webhooks.use_cases.register_webhook import RegisterWebhook, WebhookRegistration
 from entrypoints.settings import Settings
 from tests.unit.fakes import FixedClock, SequentialIdentifiers
 from tests.unit.test_client_security_settings import SANDBOX

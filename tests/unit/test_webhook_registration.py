@@ -5,15 +5,15 @@ import json
 import pydantic
 import pytest
 
-from domain.errors import ValidationError, WebhookNotFoundError
-from domain.event import Event
-from domain.event_types import TypeFilter
-from domain.use_cases.apply_webhook_configuration import ApplyWebhookConfiguration, ConfiguredWebhook
-from domain.use_cases.enable_webhook import EnableWebhook
-from domain.use_cases.register_webhook import RegisterWebhook, WebhookRegistration
-from domain.use_cases.replay_events import ReplayEvents
-from domain.webhook_destination import DestinationPolicy
-from domain.webhook_endpoint import EndpointSource, EndpointState
+from domain.events.event import Event
+from domain.events.types import TypeFilter
+from domain.shared.errors import ValidationError, WebhookNotFoundError
+from domain.webhooks.destination import DestinationPolicy
+from domain.webhooks.endpoint import EndpointSource, EndpointState
+from domain.webhooks.use_cases.apply_configuration import ApplyWebhookConfiguration, ConfiguredWebhook
+from domain.webhooks.use_cases.enable_webhook import EnableWebhook
+from domain.webhooks.use_cases.register_webhook import RegisterWebhook, WebhookRegistration
+from domain.webhooks.use_cases.replay_events import ReplayEvents
 from entrypoints.settings import Settings
 from tests.unit.fakes import FixedClock, SequentialIdentifiers
 from tests.unit.webhook_fakes import FakeEventLog, FakeWebhookEndpoints

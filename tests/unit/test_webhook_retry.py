@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from domain.webhook_retry import RetrySchedule
+from domain.webhooks.retry import RetrySchedule
 from tests.unit.fakes import FixedRandom
 
 SCHEDULE = RetrySchedule(base=timedelta(seconds=10), maximum=timedelta(hours=1), give_up_after=timedelta(hours=72))

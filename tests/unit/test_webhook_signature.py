@@ -1,4 +1,4 @@
-from domain.webhook_signature import signature_header, verify
+from domain.webhooks.signature import signature_header, verify
 
 SECRET = "whsec_" + "ab" * 24
 BODY = b'{"id":"evt_1","type":"stk.succeeded"}'

@@ -4,11 +4,11 @@ from typing import Any
 
 import pytest
 
-from domain.b2c_result_codes import NOT_COMPLETED_MESSAGE
-from domain.errors import CallbackRejectedError, PaymentFinalError
-from domain.status_change import ChangeCause
-from domain.transaction_status import TransactionStatusResult
-from domain.withdrawal import B2cAccepted, Withdrawal, WithdrawalStatus, WithdrawalStepError
+from domain.b2c.result_codes import NOT_COMPLETED_MESSAGE
+from domain.b2c.withdrawal import B2cAccepted, Withdrawal, WithdrawalStatus, WithdrawalStepError
+from domain.shared.errors import CallbackRejectedError, PaymentFinalError
+from domain.shared.status_change import ChangeCause
+from domain.shared.transaction_status import TransactionStatusResult
 from tests.unit.factories import (
     CREATED_AT,
     WithdrawalFactory,

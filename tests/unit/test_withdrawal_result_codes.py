@@ -1,6 +1,6 @@
 import pytest
 
-from domain.b2c_result_codes import B2C_RESULT_CODES, B2C_SUCCESS_CODE, WithdrawalStatus, b2c_result_meaning
+from domain.b2c.result_codes import B2C_RESULT_CODES, B2C_SUCCESS_CODE, WithdrawalStatus, b2c_result_meaning
 
 DOCUMENTED = ["0", "1", "2", "3", "4", "8", "11", "21", "2001", "2006", "2028", "2040", "8006", "SFC_IC0003"]
 GENERIC = ["15", "17", "18", "20", "24", "25", "26", "29"]

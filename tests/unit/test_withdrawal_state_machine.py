@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.amount import Amount
-from domain.b2c_result_codes import QUEUE_TIMEOUT_MESSAGE, REJECTED_MESSAGE
-from domain.errors import CallbackRejectedError, PaymentFinalError
-from domain.withdrawal import B2cAccepted, Withdrawal, WithdrawalStatus, WithdrawalStepError, nairobi_day
+from domain.b2c.result_codes import QUEUE_TIMEOUT_MESSAGE, REJECTED_MESSAGE
+from domain.b2c.withdrawal import B2cAccepted, Withdrawal, WithdrawalStatus, WithdrawalStepError, nairobi_day
+from domain.shared.amount import Amount
+from domain.shared.errors import CallbackRejectedError, PaymentFinalError
 from tests.unit.factories import (
     CREATED_AT,
     WithdrawalFactory,

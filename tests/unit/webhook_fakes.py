@@ -4,11 +4,11 @@ import copy
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from domain.event import Event
-from domain.ports.event_outbox import OutboxRecord
-from domain.webhook_delivery import Delivery, DeliveryAttempt, delivery_id
-from domain.webhook_endpoint import WebhookEndpoint
-from domain.webhook_replay import Replay
+from domain.events.event import Event
+from domain.events.ports import OutboxRecord
+from domain.webhooks.delivery import Delivery, DeliveryAttempt, delivery_id
+from domain.webhooks.endpoint import WebhookEndpoint
+from domain.webhooks.replay import Replay
 from tests.unit.fakes import FixedClock
 
 

@@ -5,7 +5,7 @@ import msgspec
 import structlog
 from litestar.channels import ChannelsPlugin
 
-from domain.ports import Broadcaster
+from domain.events.ports import Broadcaster
 
 logger = structlog.get_logger()
 _encoder = msgspec.json.Encoder()

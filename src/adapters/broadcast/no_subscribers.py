@@ -3,7 +3,7 @@ from typing import Any
 
 import structlog
 
-from domain.ports import Broadcaster
+from domain.events.ports import Broadcaster
 
 logger = structlog.get_logger()
 

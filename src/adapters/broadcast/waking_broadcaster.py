@@ -7,7 +7,7 @@ the event relay has work, and its topic says which kind of record to look at."""
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from domain.ports import Broadcaster
+from domain.events.ports import Broadcaster
 
 
 class WakingBroadcaster(Broadcaster):

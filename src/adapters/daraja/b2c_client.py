@@ -8,10 +8,10 @@ from adapters.daraja.daraja_post import post_to_daraja, refusal_error
 from adapters.daraja.daraja_query import raise_if_troubled, with_retries
 from adapters.daraja.json_body import json_object
 from adapters.daraja.retry_policy import RetryPolicy
-from domain.errors import DuplicatePayoutError, ProviderOutcomeUnknownError
-from domain.ports import PayoutProvider
-from domain.status_query import StatusQueryRequest
-from domain.withdrawal import B2cAccepted, B2cRequest
+from domain.b2c.ports import PayoutProvider
+from domain.b2c.withdrawal import B2cAccepted, B2cRequest
+from domain.shared.errors import DuplicatePayoutError, ProviderOutcomeUnknownError
+from domain.shared.status_query import StatusQueryRequest
 
 B2C_PAYMENT_PATH = "/mpesa/b2c/v3/paymentrequest"
 TRANSACTION_STATUS_PATH = "/mpesa/transactionstatus/v1/query"

@@ -11,7 +11,7 @@ from adapters.daraja.daraja_post import post_to_daraja, refusal_error
 from adapters.daraja.json_body import json_object
 from domain.balances.balance_check import BalanceQueryAccepted, BalanceQueryRequest
 from domain.balances.ports import BalanceProvider
-from domain.errors import ProviderOutcomeUnknownError
+from domain.shared.errors import ProviderOutcomeUnknownError
 
 ACCOUNT_BALANCE_PATH = "/mpesa/accountbalance/v1/query"
 _ORGANISATION_SHORTCODE = "4"  # IdentifierType: the shortcode itself

@@ -27,7 +27,7 @@ from domain.c2b.provider import (
     UrlRegistration,
     UrlsAlreadyRegisteredError,
 )
-from domain.errors import ProviderOutcomeUnknownError, ProviderRejectedError
+from domain.shared.errors import ProviderOutcomeUnknownError, ProviderRejectedError
 
 logger = structlog.get_logger()
 

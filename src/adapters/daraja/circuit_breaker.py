@@ -14,7 +14,7 @@ from enum import StrEnum
 
 import structlog
 
-from domain.errors import ProviderUnreachableError
+from domain.shared.errors import ProviderUnreachableError
 
 logger = structlog.get_logger()
 

@@ -11,7 +11,7 @@ from adapters.daraja.answer_fields import ResponseCodeReading, error_code, error
 from adapters.daraja.call_metrics import DarajaCallMetrics
 from adapters.daraja.circuit_breaker import CircuitOpenError, DarajaCircuitBreaker
 from adapters.daraja.json_body import json_object
-from domain.errors import (
+from domain.shared.errors import (
     ProviderOutcomeUnknownError,
     ProviderRejectedError,
     ProviderUnavailableError,

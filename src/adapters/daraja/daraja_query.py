@@ -10,7 +10,7 @@ import structlog
 from adapters.daraja.circuit_breaker import CircuitOpenError
 from adapters.daraja.daraja_post import is_troubled
 from adapters.daraja.retry_policy import RetryPolicy
-from domain.errors import ProviderUnavailableError
+from domain.shared.errors import ProviderUnavailableError
 
 logger = structlog.get_logger()
 

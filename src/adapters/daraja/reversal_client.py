@@ -13,10 +13,10 @@ from adapters.daraja.daraja_post import post_to_daraja, refusal_error
 from adapters.daraja.daraja_query import raise_if_troubled, with_retries
 from adapters.daraja.json_body import json_object
 from adapters.daraja.retry_policy import RetryPolicy
-from domain.errors import ProviderOutcomeUnknownError
 from domain.reversals.ports import ReversalProvider
 from domain.reversals.reversal import ReversalAccepted, ReversalRequest
-from domain.status_query import StatusQueryRequest
+from domain.shared.errors import ProviderOutcomeUnknownError
+from domain.shared.status_query import StatusQueryRequest
 
 REVERSAL_PATH = "/mpesa/reversal/v1/request"
 # "11" under Daraja's own misspelt key: the correct spelling is refused (docs/daraja.md#transaction-reversal).

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from domain.errors import ProviderUnavailableError, ValidationError
+from domain.shared.errors import ProviderUnavailableError, ValidationError
 
 _PAY_PATH = "/simulator/c2b/pay"
 

@@ -9,9 +9,10 @@ from adapters.daraja.json_body import json_object
 from adapters.daraja.retry_policy import RetryPolicy
 from adapters.daraja.settings import DarajaSettings
 from adapters.daraja.stk_password import daraja_timestamp, stk_password
-from domain.payment import StkPushAccepted, StkPushRequest
-from domain.ports import Clock, PaymentProvider
-from domain.stk_query import StkQueryAnswer
+from domain.shared.ports import Clock
+from domain.stk.payment import StkPushAccepted, StkPushRequest
+from domain.stk.ports import PaymentProvider
+from domain.stk.query import StkQueryAnswer
 
 STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
 STK_QUERY_PATH = "/mpesa/stkpushquery/v1/query"

@@ -7,7 +7,7 @@ import structlog
 
 from adapters.daraja.json_body import json_object
 from adapters.daraja.retry_policy import RetryPolicy
-from domain.errors import ProviderRejectedError, ProviderUnreachableError
+from domain.shared.errors import ProviderRejectedError, ProviderUnreachableError
 
 logger = structlog.get_logger()
 

@@ -5,9 +5,9 @@ from pymongo import DESCENDING
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
-from domain.anomaly import Anomaly, AnomalyKind
-from domain.ports import Anomalies
-from domain.received_callback import CallbackKind
+from domain.callbacks.anomaly import Anomaly, AnomalyKind
+from domain.callbacks.ports import Anomalies
+from domain.callbacks.received_callback import CallbackKind
 
 _COLLECTION = "anomalies"
 # Newest first; `_id` breaks ties between anomalies of the same instant (nx-27017 compares dates to the second).

@@ -8,9 +8,9 @@ from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
-from domain.api_key import ApiKey
-from domain.errors import ConcurrentUpdateError
-from domain.ports import ApiKeys
+from domain.access.api_key import ApiKey
+from domain.access.ports import ApiKeys
+from domain.shared.errors import ConcurrentUpdateError
 
 API_KEYS_COLLECTION = "api_keys"
 _NO_ID = {"_id": False}

@@ -17,10 +17,10 @@ from domain.balances.account_balance import UTILITY_ACCOUNT, AccountBalance
 from domain.balances.account_state import AccountState
 from domain.balances.balance_check import BalanceCheck, CheckStatus, CheckTrigger
 from domain.balances.ports import AccountStates, BalanceChecks, KnownFunds
-from domain.errors import ConcurrentUpdateError
-from domain.event_types import BALANCE
-from domain.ports.event_outbox import OutboxRecord
-from domain.status_change import ChangeCause, StatusChange
+from domain.events.ports import OutboxRecord
+from domain.events.types import BALANCE
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.status_change import ChangeCause, StatusChange
 
 CHECKS_COLLECTION = "balance_checks"
 ACCOUNTS_COLLECTION = "account_balances"

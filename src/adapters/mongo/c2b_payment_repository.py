@@ -12,9 +12,9 @@ from adapters.mongo.store_errors import translates_store_errors
 from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
 from domain.c2b.payer import Payer
 from domain.c2b.ports import C2bPayments
-from domain.event_types import C2B_PAYMENT
-from domain.ports.event_outbox import OutboxRecord
-from domain.resume_cursor import epoch_ms
+from domain.events.ports import OutboxRecord
+from domain.events.types import C2B_PAYMENT
+from domain.shared.resume_cursor import epoch_ms
 
 COLLECTION = "c2b_payments"
 

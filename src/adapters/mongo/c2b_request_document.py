@@ -11,11 +11,11 @@ from typing import Any
 
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.payment_request import AmountRule, AppliedConfirmation, PaymentRequest, RequestStatus
-from domain.event_types import C2B_REQUEST
-from domain.merchant_data import Metadata
-from domain.ports.event_outbox import OutboxRecord
-from domain.resume_cursor import epoch_ms
-from domain.status_change import ChangeCause, StatusChange
+from domain.events.ports import OutboxRecord
+from domain.events.types import C2B_REQUEST
+from domain.shared.merchant_data import Metadata
+from domain.shared.resume_cursor import epoch_ms
+from domain.shared.status_change import ChangeCause, StatusChange
 
 COLLECTION = "c2b_requests"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

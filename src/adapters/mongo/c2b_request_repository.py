@@ -12,8 +12,8 @@ from adapters.mongo.store_errors import translates_store_errors
 from domain.c2b.errors import ReferenceTakenError
 from domain.c2b.payment_request import PaymentRequest, RequestStatus
 from domain.c2b.ports import PaymentRequests
-from domain.errors import ConcurrentUpdateError
-from domain.resume_cursor import ResumeCursor, epoch_ms
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.resume_cursor import ResumeCursor, epoch_ms
 
 _OPEN = RequestStatus.OPEN.value
 

@@ -6,8 +6,8 @@ from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.group_insert import GroupInsert
 from adapters.mongo.store_errors import translates_store_errors
-from domain.ports import CallbackJournal
-from domain.received_callback import CallbackDigest, ReceivedCallback
+from domain.callbacks.ports import CallbackJournal
+from domain.callbacks.received_callback import CallbackDigest, ReceivedCallback
 
 _COLLECTION = "callback_journal"
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pymongo import ASCENDING
 
 from adapters.mongo.equality import equal_to
-from domain.resume_cursor import Positioned, ResumeCursor
+from domain.shared.resume_cursor import Positioned, ResumeCursor
 
 Record = TypeVar("Record")
 Placed = TypeVar("Placed", bound=Positioned)

@@ -2,7 +2,7 @@ from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
-from domain.ports import DailyAllowance
+from domain.b2c.ports import DailyAllowance
 
 _COLLECTION = "b2c_daily_totals"
 # Rounds of `release` before it stops: each lost round means a concurrent reservation raised the total.

@@ -11,9 +11,9 @@ from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
-from domain.errors import ConcurrentUpdateError
-from domain.event import Event
-from domain.ports.event_log import EventLog
+from domain.events.event import Event
+from domain.events.ports import EventLog
+from domain.shared.errors import ConcurrentUpdateError
 
 _COLLECTION = "events"
 # Rounds of `append` before giving up: each lost round means another relay numbered an event in between.

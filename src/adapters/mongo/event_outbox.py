@@ -18,9 +18,9 @@ from adapters.mongo import (
 from adapters.mongo.client import MongoCollection, MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
-from domain.event_types import B2C, BALANCE, C2B_PAYMENT, C2B_REQUEST, REVERSAL, STK
-from domain.ports.event_outbox import EventOutbox, OutboxRecord
-from domain.status_change import StatusChange
+from domain.events.ports import EventOutbox, OutboxRecord
+from domain.events.types import B2C, BALANCE, C2B_PAYMENT, C2B_REQUEST, REVERSAL, STK
+from domain.shared.status_change import StatusChange
 
 _Load = Callable[[dict[str, Any]], OutboxRecord]
 

@@ -7,9 +7,9 @@ from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
-from domain.errors import ConcurrentUpdateError
-from domain.idempotency import IDEMPOTENCY_WINDOW
-from domain.ports import IdempotencyClaim, IdempotencyKeys
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.idempotency import IDEMPOTENCY_WINDOW
+from domain.shared.ports import IdempotencyClaim, IdempotencyKeys
 
 _COLLECTION = "idempotency_keys"
 # Rounds of `claim` before it stops: each lost round means another claim or release of the same key got in between.

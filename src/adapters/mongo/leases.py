@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
-from domain.ports.leases import Leases
+from domain.shared.ports import Leases
 
 _COLLECTION = "leases"
 

@@ -15,13 +15,13 @@ from adapters.mongo.status_change_document import (
     history_from_stored,
     to_history_documents,
 )
-from domain.amount import Amount
-from domain.description import Description
-from domain.merchant_data import MerchantReference, Metadata
-from domain.payment import Payment, StkResult
-from domain.phone import Phone
-from domain.result_codes import PaymentStatus
-from domain.resume_cursor import epoch_ms, from_epoch_ms
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.merchant_data import MerchantReference, Metadata
+from domain.shared.phone import Phone
+from domain.shared.resume_cursor import epoch_ms, from_epoch_ms
+from domain.stk.payment import Payment, StkResult
+from domain.stk.result_codes import PaymentStatus
 
 
 class StkResultDocument(EmbeddedModel):

@@ -9,11 +9,11 @@ from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.payment_document import PaymentDocument, from_stored, new_document, replacement_for
 from adapters.mongo.store_errors import translates_store_errors
-from domain.errors import ConcurrentUpdateError, PhoneHeldError
-from domain.payment import Payment
-from domain.ports import PaymentRepository
-from domain.result_codes import PaymentStatus
-from domain.resume_cursor import ResumeCursor, epoch_ms, from_epoch_ms
+from domain.shared.errors import ConcurrentUpdateError, PhoneHeldError
+from domain.shared.resume_cursor import ResumeCursor, epoch_ms, from_epoch_ms
+from domain.stk.payment import Payment
+from domain.stk.ports import PaymentRepository
+from domain.stk.result_codes import PaymentStatus
 
 _PENDING = PaymentStatus.PENDING.value
 # Rounds of `add` before it stops: each lost round means another push took, or a holder gave back, the phone.

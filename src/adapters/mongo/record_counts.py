@@ -3,9 +3,9 @@
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.store_errors import translates_store_errors
-from domain.b2c_result_codes import WithdrawalStatus
-from domain.ports import RecordCounts
-from domain.result_codes import PaymentStatus
+from domain.b2c.result_codes import WithdrawalStatus
+from domain.records.ports import RecordCounts
+from domain.stk.result_codes import PaymentStatus
 
 _PAYMENTS = "stk_payments"
 _WITHDRAWALS = "b2c_withdrawals"

@@ -10,11 +10,10 @@ from adapters.mongo import payment_document, withdrawal_document
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
-from domain.payment import Payment
-from domain.ports.record_search import RecordSearch
-from domain.ports.stuck_records import RecordKind
-from domain.record_listing import ListedRecord, PagePosition, RecordFilter
-from domain.withdrawal import Withdrawal
+from domain.b2c.withdrawal import Withdrawal
+from domain.records.listing import ListedRecord, PagePosition, RecordFilter, RecordKind
+from domain.records.ports import RecordSearch
+from domain.stk.payment import Payment
 
 
 @dataclass(frozen=True, slots=True)

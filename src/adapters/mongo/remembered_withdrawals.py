@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from adapters.mongo.withdrawal_document import to_document, to_withdrawal
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 
 # Claimable withdrawals kept (those this process queued, and the rest of its last read of the queue), and how long
 # after the queue was last read they are trusted: a withdrawal only the store knows (another instance queued it,

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.mongo.bson_time import as_utc
-from domain.amount import Amount
-from domain.description import Description
-from domain.resume_cursor import epoch_ms
 from domain.reversals.reversal import Reversal, ReversalStatus
-from domain.status_change import ChangeCause, StatusChange
-from domain.status_query import OpenStatusQuery
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.resume_cursor import epoch_ms
+from domain.shared.status_change import ChangeCause, StatusChange
+from domain.shared.status_query import OpenStatusQuery
 
 COLLECTION = "reversals"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

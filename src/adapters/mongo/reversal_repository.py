@@ -10,11 +10,11 @@ from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.reversal_document import COLLECTION, from_stored, to_document
 from adapters.mongo.store_errors import translates_store_errors
-from domain.errors import ConcurrentUpdateError
-from domain.resume_cursor import epoch_ms
 from domain.reversals.errors import ReversalAlreadyRequestedError
 from domain.reversals.ports import Reversals
 from domain.reversals.reversal import Reversal, ReversalStatus
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.resume_cursor import epoch_ms
 
 # Candidates read per round of `claim_next`, and rounds before giving up until the worker's next poll.
 _CANDIDATES = 8

@@ -3,8 +3,8 @@ from adapters.mongo.equality import equal_to
 from adapters.mongo.payment_document import PaymentDocument, from_stored
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.store_errors import translates_store_errors
-from domain.payment import Payment
 from domain.reversals.ports import ReversiblePayments
+from domain.stk.payment import Payment
 
 
 class MongoReversiblePayments(ReversiblePayments):

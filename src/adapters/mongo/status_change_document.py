@@ -6,7 +6,7 @@ from typing import Any
 from odmantic import EmbeddedModel
 
 from adapters.mongo.bson_time import as_utc
-from domain.status_change import ChangeCause, StatusChange
+from domain.shared.status_change import ChangeCause, StatusChange
 
 
 class StatusChangeDocument(EmbeddedModel):

@@ -8,7 +8,7 @@ from typing import Any, ParamSpec, TypeVar
 import structlog
 from pymongo.errors import ConnectionFailure, PyMongoError
 
-from domain.errors import StoreUnavailableError
+from domain.shared.errors import StoreUnavailableError
 
 logger = structlog.get_logger()
 

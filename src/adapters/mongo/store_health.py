@@ -3,7 +3,7 @@ import asyncio
 import structlog
 
 from adapters.mongo.client import DEFAULT_TIMEOUT_SECONDS, MongoAsyncClient
-from domain.ports import StoreHealth
+from domain.shared.ports import StoreHealth
 
 logger = structlog.get_logger()
 

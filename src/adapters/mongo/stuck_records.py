@@ -6,10 +6,11 @@ from pymongo import ASCENDING
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
-from domain.b2c_result_codes import WithdrawalStatus
-from domain.phone import Phone
-from domain.ports import RecordKind, StuckRecord, StuckRecords
-from domain.result_codes import PaymentStatus
+from domain.b2c.result_codes import WithdrawalStatus
+from domain.records.listing import RecordKind
+from domain.records.ports import StuckRecord, StuckRecords
+from domain.shared.phone import Phone
+from domain.stk.result_codes import PaymentStatus
 
 # Read straight from the collections the repositories keep, only the fields an operator is shown.
 _PAYMENTS = "stk_payments"

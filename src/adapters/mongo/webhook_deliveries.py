@@ -8,9 +8,9 @@ from pymongo import ASCENDING, DESCENDING
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.leases import epoch_ms
 from adapters.mongo.store_errors import translates_store_errors
-from domain.event import Event
-from domain.ports.webhook_deliveries import WebhookDeliveries
-from domain.webhook_delivery import Delivery, DeliveryAttempt, delivery_id
+from domain.events.event import Event
+from domain.webhooks.delivery import Delivery, DeliveryAttempt, delivery_id
+from domain.webhooks.ports import WebhookDeliveries
 
 _DELIVERIES = "webhook_deliveries"
 _ATTEMPTS = "webhook_attempts"

@@ -12,10 +12,10 @@ from pymongo import ASCENDING
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.leases import epoch_ms
 from adapters.mongo.store_errors import translates_store_errors
-from domain.event_types import TypeFilter
-from domain.ports.webhook_endpoints import WebhookEndpoints
-from domain.webhook_endpoint import EndpointSource, EndpointState, WebhookEndpoint
-from domain.webhook_replay import Replay
+from domain.events.types import TypeFilter
+from domain.webhooks.endpoint import EndpointSource, EndpointState, WebhookEndpoint
+from domain.webhooks.ports import WebhookEndpoints
+from domain.webhooks.replay import Replay
 
 _ENDPOINTS = "webhook_endpoints"
 _REPLAYS = "webhook_replays"

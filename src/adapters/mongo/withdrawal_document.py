@@ -11,13 +11,13 @@ from odmantic.config import ODMConfigDict
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.change_order import catch_up_ms
 from adapters.mongo.status_change_document import StatusChangeDocument, to_history, to_history_documents
-from domain.amount import Amount
-from domain.description import Description
-from domain.merchant_data import MerchantReference, Metadata
-from domain.phone import Phone
-from domain.resume_cursor import epoch_ms
-from domain.status_query import OpenStatusQuery
-from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
+from domain.b2c.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
+from domain.shared.amount import Amount
+from domain.shared.description import Description
+from domain.shared.merchant_data import MerchantReference, Metadata
+from domain.shared.phone import Phone
+from domain.shared.resume_cursor import epoch_ms
+from domain.shared.status_query import OpenStatusQuery
 
 _ABSENT_WHEN_NONE = ("status_query_digest", "status_query_asked_at")
 

@@ -19,10 +19,10 @@ from adapters.mongo.withdrawal_document import (
     to_document,
     to_withdrawal,
 )
-from domain.errors import ConcurrentUpdateError, DomainError
-from domain.ports import WithdrawalRepository
-from domain.resume_cursor import ResumeCursor
-from domain.withdrawal import Withdrawal, WithdrawalStatus
+from domain.b2c.ports import WithdrawalRepository
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
+from domain.shared.errors import ConcurrentUpdateError, DomainError
+from domain.shared.resume_cursor import ResumeCursor
 
 # Candidates read per round of `claim_next`, and rounds before giving up until the worker's next poll. Every lost
 # race means another worker took a withdrawal, so a few rounds are plenty.

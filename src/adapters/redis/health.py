@@ -1,6 +1,6 @@
 from redis.asyncio import Redis
 
-from domain.ports import StoreHealth
+from domain.shared.ports import StoreHealth
 
 
 class RedisHealth(StoreHealth):

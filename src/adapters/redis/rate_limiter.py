@@ -4,7 +4,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from adapters.redis.outage import RedisOutage
-from domain.ports import RateLimiter
+from domain.shared.ports import RateLimiter
 
 # One step down, never below zero, and never creating a counter (which would then have no expiry).
 _GIVE_BACK = (

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from domain.ports import Clock
+from domain.shared.ports import Clock
 
 
 class SystemClock(Clock):

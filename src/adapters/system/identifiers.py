@@ -1,7 +1,7 @@
 import secrets
 import uuid
 
-from domain.ports import Identifiers
+from domain.shared.ports import Identifiers
 
 
 class RandomIdentifiers(Identifiers):

@@ -1,6 +1,6 @@
 import secrets
 
-from domain.ports.key_material import KeyMaterial
+from domain.shared.ports import KeyMaterial
 
 
 class RandomKeyMaterial(KeyMaterial):

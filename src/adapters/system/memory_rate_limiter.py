@@ -1,7 +1,7 @@
 import math
 from datetime import UTC, datetime, timedelta
 
-from domain.ports import RateLimiter
+from domain.shared.ports import RateLimiter
 
 
 class MemoryRateLimiter(RateLimiter):

@@ -15,7 +15,7 @@ import anyio
 import httpcore
 import httpx
 
-from domain.webhook_destination import DestinationPolicy
+from domain.webhooks.destination import DestinationPolicy
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 

@@ -9,9 +9,9 @@ import time
 import httpx
 
 from adapters.webhooks.guarded_network import DestinationNotAllowedError
-from domain.ports.clock import Clock
-from domain.ports.webhook_sender import WebhookSender
-from domain.webhook_delivery import DeliveryAttempt
+from domain.shared.ports import Clock
+from domain.webhooks.delivery import DeliveryAttempt
+from domain.webhooks.ports import WebhookSender
 
 
 class HttpxWebhookSender(WebhookSender):

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.balances.account_balance import UTILITY_ACCOUNT, AccountBalance
-from domain.status_change import ChangeCause, StatusChange
+from domain.shared.status_change import ChangeCause, StatusChange
 
 LOW = "low"
 RECOVERED = "recovered"

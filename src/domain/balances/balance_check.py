@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.balances.account_balance import AccountBalance
-from domain.errors import PaymentFinalError
+from domain.shared.errors import PaymentFinalError
 
 
 class CheckStatus(StrEnum):

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from domain.errors import ValidationError
+from domain.shared.errors import ValidationError
 
 # Daraja carries BillRefNumber as at most 20 characters.
 ACCOUNT_REFERENCE_LENGTH = 20

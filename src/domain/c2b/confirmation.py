@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.payer import Payer
-from domain.status_change import ChangeCause, StatusChange
+from domain.shared.status_change import ChangeCause, StatusChange
 
 RECEIVED = "received"
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.confirmation import C2bTransaction
-from domain.errors import DomainError, ValidationError
-from domain.merchant_data import Metadata
-from domain.status_change import ChangeCause, StatusChange
+from domain.shared.errors import DomainError, ValidationError
+from domain.shared.merchant_data import Metadata
+from domain.shared.status_change import ChangeCause, StatusChange
 
 # Daraja's validation call comes before its confirmation: a payment validated just before expiry still counts when
 # its confirmation lands this long after.

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from domain.c2b.confirmation import C2bPayment
 from domain.c2b.payment_request import PaymentRequest
-from domain.resume_cursor import ResumeCursor
+from domain.shared.resume_cursor import ResumeCursor
 
 
 class PaymentRequests(Protocol):

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from domain.c2b.confirmation import C2bTransaction
-from domain.errors import ProviderRejectedError
+from domain.shared.errors import ProviderRejectedError
 
 
 class DefaultAction(StrEnum):

@@ -1,5 +1,5 @@
-from domain.error_codes import ErrorCode
-from domain.errors import DomainError
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import DomainError
 
 
 class ReversalPaymentNotFoundError(DomainError):

@@ -4,9 +4,9 @@ from abc import abstractmethod
 from datetime import datetime
 from typing import Protocol
 
-from domain.payment import Payment
 from domain.reversals.reversal import Reversal, ReversalAccepted, ReversalRequest
-from domain.status_query import StatusQueryRequest
+from domain.shared.status_query import StatusQueryRequest
+from domain.stk.payment import Payment
 
 
 class Reversals(Protocol):

@@ -1,6 +1,6 @@
 import re
 
-from domain.errors import ValidationError
+from domain.shared.errors import ValidationError
 
 # M-PESA receipts are ten uppercase letters and digits (docs/daraja.md#transaction-reversal).
 _RECEIPT = re.compile(r"[A-Z0-9]{10}")

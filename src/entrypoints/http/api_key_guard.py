@@ -13,9 +13,9 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import SecurityScheme
 
-from domain.api_key import ApiKey, PresentedKey
-from domain.errors import UnauthorizedError
-from domain.use_cases.authenticate_api_key import AuthenticateApiKey
+from domain.access.api_key import ApiKey, PresentedKey
+from domain.access.use_cases.authenticate_api_key import AuthenticateApiKey
+from domain.shared.errors import UnauthorizedError
 
 logger = structlog.get_logger()
 

@@ -11,7 +11,7 @@ from domain.c2b.confirmation import C2bPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, CreatePaymentRequestCommand
 from domain.c2b.use_cases.draw_request_qr import DrawRequestQr
 from domain.c2b.use_cases.find_payments import FindC2bPayments
-from domain.errors import NotFoundError, ValidationError
+from domain.shared.errors import NotFoundError, ValidationError
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
 from entrypoints.protocol.errors import ok_reply

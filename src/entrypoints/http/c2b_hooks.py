@@ -20,7 +20,7 @@ from domain.c2b.confirmation import C2bTransaction
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.c2b.validation import ValidationCode
-from domain.errors import DomainError, StoreUnavailableError
+from domain.shared.errors import DomainError, StoreUnavailableError
 from entrypoints.http.daraja_c2b_body import C2bBody, parse_c2b_body
 from entrypoints.http.openapi_bodies import json_body
 from entrypoints.metrics import GatewayMetrics

@@ -27,20 +27,20 @@ from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
+from domain.b2c.use_cases.handle_result import HandleB2cResult
+from domain.b2c.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
+from domain.b2c.withdrawal import B2cResult
 from domain.balances.balance_check import BalanceResult
 from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
-from domain.errors import CallbackRejectedError, DomainError, StoreUnavailableError, UnknownCallbackTokenError
-from domain.payment import StkResult
-from domain.received_callback import CallbackKind, DigestReason
+from domain.callbacks.received_callback import CallbackKind, DigestReason
+from domain.callbacks.use_cases.journal_callback import JournalCallback
 from domain.reversals.reversal import ReversalResult
 from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult, ReversalResultOutcome
 from domain.reversals.use_cases.handle_reversal_status import HandleReversalStatusResult
-from domain.transaction_status import TransactionStatusResult
-from domain.use_cases.handle_b2c_result import HandleB2cResult
-from domain.use_cases.handle_stk_callback import HandleStkCallback
-from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
-from domain.use_cases.journal_callback import JournalCallback
-from domain.withdrawal import B2cResult
+from domain.shared.errors import CallbackRejectedError, DomainError, StoreUnavailableError, UnknownCallbackTokenError
+from domain.shared.transaction_status import TransactionStatusResult
+from domain.stk.payment import StkResult
+from domain.stk.use_cases.handle_callback import HandleStkCallback
 from entrypoints.http.callback_sources import CallbackSources, SourceCheck
 from entrypoints.http.daraja_b2c_body import B2cResultEnvelope, parse_b2c_result
 from entrypoints.http.daraja_balance_body import BalanceResultEnvelope, parse_balance_result

@@ -5,8 +5,8 @@ from typing import Any
 
 import msgspec
 
-from domain.errors import ValidationError
-from domain.withdrawal import B2cResult
+from domain.b2c.withdrawal import B2cResult
+from domain.shared.errors import ValidationError
 from entrypoints.http.daraja_values import whole_shillings
 from entrypoints.protocol.json_bounds import check_json_bounds
 

@@ -8,7 +8,7 @@ import msgspec
 
 from domain.balances.account_balance import parse_balance_string
 from domain.balances.balance_check import BalanceResult
-from domain.errors import ValidationError
+from domain.shared.errors import ValidationError
 from entrypoints.http.daraja_b2c_body import ResultParameterItem, ResultParameterList
 from entrypoints.protocol.json_bounds import check_json_bounds
 

@@ -10,7 +10,7 @@ import msgspec
 
 from domain.c2b.confirmation import C2bTransaction
 from domain.c2b.payer import Payer
-from domain.errors import ValidationError
+from domain.shared.errors import ValidationError
 from entrypoints.protocol.json_bounds import check_json_bounds
 
 _Text = str | int | float | None

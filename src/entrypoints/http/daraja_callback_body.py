@@ -4,8 +4,8 @@ from typing import Any
 
 import msgspec
 
-from domain.errors import ValidationError
-from domain.payment import StkResult
+from domain.shared.errors import ValidationError
+from domain.stk.payment import StkResult
 from entrypoints.http.daraja_values import whole_shillings
 from entrypoints.protocol.json_bounds import check_json_bounds
 

@@ -6,8 +6,8 @@ or a single object, `Amount` a number or a numeric string, `TransCompletedTime` 
 
 import msgspec
 
-from domain.errors import ValidationError
 from domain.reversals.reversal import ReversalResult
+from domain.shared.errors import ValidationError
 from entrypoints.http.daraja_b2c_body import ResultParameterItem, ResultParameterList
 from entrypoints.http.daraja_values import whole_shillings
 from entrypoints.protocol.json_bounds import check_json_bounds

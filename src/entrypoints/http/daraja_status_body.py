@@ -8,8 +8,8 @@ from typing import Any
 
 import msgspec
 
-from domain.errors import ValidationError
-from domain.transaction_status import TransactionStatusResult
+from domain.shared.errors import ValidationError
+from domain.shared.transaction_status import TransactionStatusResult
 from entrypoints.http.daraja_values import whole_shillings
 from entrypoints.protocol.json_bounds import check_json_bounds
 

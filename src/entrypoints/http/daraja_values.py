@@ -2,7 +2,7 @@
 
 import re
 
-from domain.errors import ValidationError
+from domain.shared.errors import ValidationError
 
 # Digits, optionally with decimals, and nothing else: no sign, spaces, exponent or thousands separator. Bounded,
 # far above any M-PESA amount, so no conversion of a huge digit string is ever attempted.

@@ -6,8 +6,8 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from domain.error_codes import ErrorCode
-from domain.errors import DomainError, NotFoundError, RateLimitedError, ValidationError
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import DomainError, NotFoundError, RateLimitedError, ValidationError
 from entrypoints.protocol.errors import HTTP_STATUS, InvalidJsonError, RequestRefusedError, error_reply, internal_error
 
 logger = structlog.get_logger()

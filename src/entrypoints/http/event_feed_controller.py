@@ -6,8 +6,8 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from domain.event_types import TypeFilter
-from domain.use_cases.read_event_feed import MAXIMUM_PAGE, ReadEventFeed
+from domain.events.types import TypeFilter
+from domain.events.use_cases.read_event_feed import MAXIMUM_PAGE, ReadEventFeed
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 
 # Sequence numbers are 64-bit integers in MongoDB: a larger `after` is a bad request, not a store error.

@@ -15,15 +15,15 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 
-from domain.anomaly import AnomalyKind
 from domain.balances.balance_check import CheckTrigger
 from domain.balances.use_cases.check_balance import CheckBalance
 from domain.balances.use_cases.show_balances import ShowBalances
 from domain.c2b.use_cases.register_urls import RegisterUrls
-from domain.error_codes import ErrorCode
-from domain.errors import DomainError
-from domain.use_cases.list_anomalies import ListAnomalies
-from domain.use_cases.list_stuck_records import ListStuckRecords
+from domain.callbacks.anomaly import AnomalyKind
+from domain.callbacks.use_cases.list_anomalies import ListAnomalies
+from domain.records.use_cases.list_stuck_records import ListStuckRecords
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import DomainError
 from entrypoints.protocol.errors import HTTP_STATUS, error_reply, ok_reply
 
 logger = structlog.get_logger()

@@ -5,10 +5,9 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from domain.ports.stuck_records import RecordKind
-from domain.record_listing import PagePosition, record_filter
-from domain.use_cases.find_record import FindRecord
-from domain.use_cases.list_records import ListRecords
+from domain.records.listing import PagePosition, RecordKind, record_filter
+from domain.records.use_cases.find_record import FindRecord
+from domain.records.use_cases.list_records import ListRecords
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 
 DEFAULT_PAGE = 50

@@ -4,7 +4,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from domain.api_key import REVERSAL_SCOPE
+from domain.access.api_key import REVERSAL_SCOPE
 from domain.reversals.use_cases.request_reversal import RequestReversal, ReverseCommand
 from domain.reversals.use_cases.show_reversal import ShowReversal
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key_with

@@ -13,8 +13,8 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 
 from domain.c2b.use_cases.register_urls import RegisterUrls
-from domain.phone import Phone
-from domain.prompt_limits import PromptGate
+from domain.shared.phone import Phone
+from domain.stk.prompt_limits import PromptGate
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
 from entrypoints.protocol.errors import ok_reply

@@ -4,7 +4,7 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from domain.use_cases.push_payment import PushCommand, PushPayment
+from domain.stk.use_cases.push_payment import PushCommand, PushPayment
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
 from entrypoints.protocol.errors import ok_reply

@@ -7,12 +7,12 @@ from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from domain.use_cases.enable_webhook import EnableWebhook
-from domain.use_cases.list_deliveries import ListDeliveries
-from domain.use_cases.register_webhook import RegisterWebhook, WebhookRegistration
-from domain.use_cases.remove_webhook import RemoveWebhook
-from domain.use_cases.replay_events import ReplayEvents
-from domain.use_cases.webhook_details import WebhookDetails
+from domain.webhooks.use_cases.enable_webhook import EnableWebhook
+from domain.webhooks.use_cases.list_deliveries import ListDeliveries
+from domain.webhooks.use_cases.register_webhook import RegisterWebhook, WebhookRegistration
+from domain.webhooks.use_cases.remove_webhook import RemoveWebhook
+from domain.webhooks.use_cases.replay_events import ReplayEvents
+from domain.webhooks.use_cases.webhook_details import WebhookDetails
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
 from entrypoints.protocol.messages import convert, decode_document

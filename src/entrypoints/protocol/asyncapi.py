@@ -19,15 +19,15 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from domain.amount import STK_MINIMUM, TRANSACTION_MAXIMUM
-from domain.b2c_result_codes import WithdrawalStatus
+from domain.access.capability_token import V1_ACCEPTED_UNTIL
+from domain.b2c.result_codes import WithdrawalStatus
 from domain.c2b.confirmation import PaymentMatch
 from domain.c2b.payer import PayerForm
 from domain.c2b.payment_request import AmountRule, RequestStatus
-from domain.capability_token import V1_ACCEPTED_UNTIL
-from domain.description import MAXIMUM_LENGTH as DESCRIPTION_MAXIMUM
-from domain.error_codes import ERROR_CATALOGUE, ErrorCode
-from domain.merchant_data import (
+from domain.shared.amount import STK_MINIMUM, TRANSACTION_MAXIMUM
+from domain.shared.description import MAXIMUM_LENGTH as DESCRIPTION_MAXIMUM
+from domain.shared.error_codes import ERROR_CATALOGUE, ErrorCode
+from domain.shared.merchant_data import (
     B2C_REFERENCE_LENGTH,
     METADATA_BYTES,
     METADATA_KEY_LENGTH,
@@ -35,7 +35,7 @@ from domain.merchant_data import (
     METADATA_VALUE_LENGTH,
     STK_REFERENCE_LENGTH,
 )
-from domain.result_codes import PaymentStatus
+from domain.stk.result_codes import PaymentStatus
 from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, PushPayload, StatusPayload, WithdrawPayload
 from entrypoints.settings import Settings
 from entrypoints.ws.authorisation import EXPIRED_REASON

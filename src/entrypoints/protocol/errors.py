@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from domain.error_codes import ErrorCode
-from domain.errors import DomainError
+from domain.shared.error_codes import ErrorCode
+from domain.shared.errors import DomainError
 
 
 class InvalidJsonError(DomainError):

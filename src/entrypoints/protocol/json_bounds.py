@@ -2,7 +2,7 @@
 
 import re
 
-from domain.errors import ValidationError
+from domain.shared.errors import ValidationError
 
 # A real message or callback body is under 2 KiB and nests at most 6 levels (Daraja's callbacks).
 MAXIMUM_DOCUMENT_BYTES = 64 * 1024

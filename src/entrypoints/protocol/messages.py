@@ -6,7 +6,7 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
-from domain.errors import ValidationError
+from domain.shared.errors import ValidationError
 from entrypoints.protocol.errors import InvalidJsonError, UnknownKindError
 from entrypoints.protocol.json_bounds import check_json_bounds
 

@@ -7,10 +7,10 @@ from typing import Any
 import structlog
 from litestar import WebSocket
 
-from domain.capability import B2C, C2B, STK, Capability
-from domain.capability_token import V1_ACCEPTED_UNTIL, TokenKeys, is_v1_token, looks_like_token, read_token
-from domain.errors import UnauthorizedError
-from domain.ports import Clock
+from domain.access.capability import B2C, C2B, STK, Capability
+from domain.access.capability_token import V1_ACCEPTED_UNTIL, TokenKeys, is_v1_token, looks_like_token, read_token
+from domain.shared.errors import UnauthorizedError
+from domain.shared.ports import Clock
 from entrypoints.ws.resume_point import CLOSE_POLICY_VIOLATION
 
 logger = structlog.get_logger()

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import WebSocket
 
-from domain.resume_cursor import ResumeCursor
+from domain.shared.resume_cursor import ResumeCursor
 
 CLOSE_POLICY_VIOLATION = 1008
 SINCE_REFUSED = "since must be an ISO 8601 time"

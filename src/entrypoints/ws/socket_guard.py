@@ -5,8 +5,8 @@ REDIS_URL is set; in this process otherwise)."""
 import math
 from datetime import timedelta
 
-from domain.errors import RateLimitedError
-from domain.ports import Clock, RateLimiter
+from domain.shared.errors import RateLimitedError
+from domain.shared.ports import Clock, RateLimiter
 
 CLOSE_TRY_AGAIN_LATER = 1013
 RATE_LIMITED_REASON = "RATE_LIMITED"

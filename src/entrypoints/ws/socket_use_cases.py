@@ -8,11 +8,11 @@ every socket; overriding a provider (tests) still takes effect on the next reque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from domain.b2c.use_cases.request_withdrawal import RequestWithdrawal
 from domain.c2b.use_cases.catch_up_open_requests import CatchUpOpenRequests
-from domain.use_cases.catch_up import CatchUp
-from domain.use_cases.payment_status import PaymentStatusQuery
-from domain.use_cases.push_payment import PushPayment
-from domain.use_cases.request_withdrawal import RequestWithdrawal
+from domain.records.use_cases.catch_up import CatchUp
+from domain.stk.use_cases.payment_status import PaymentStatusQuery
+from domain.stk.use_cases.push_payment import PushPayment
 
 
 @dataclass(frozen=True, slots=True)

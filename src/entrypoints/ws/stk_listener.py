@@ -4,12 +4,12 @@ from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 
-from domain.capability import STK, Capability
-from domain.errors import UnauthorizedError
-from domain.resume_cursor import ResumeCursor
-from domain.topics import stk_topic
-from domain.use_cases.catch_up import CaughtUp, SendUpdate
-from domain.use_cases.push_payment import PushCommand
+from domain.access.capability import STK, Capability
+from domain.events.topics import stk_topic
+from domain.records.use_cases.catch_up import CaughtUp, SendUpdate
+from domain.shared.errors import UnauthorizedError
+from domain.shared.resume_cursor import ResumeCursor
+from domain.stk.use_cases.push_payment import PushCommand
 from entrypoints.protocol.messages import ClientMessage, PushPayload, StatusPayload, convert
 from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
 from entrypoints.ws.resume_point import ResumePoint, ResumePointError, parse_resume_point, refuse_resume_point

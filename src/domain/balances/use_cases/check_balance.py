@@ -2,8 +2,8 @@ import structlog
 
 from domain.balances.balance_check import BalanceCheck, BalanceQueryAccepted, CheckTrigger
 from domain.balances.ports import BalanceChecks, BalanceProvider
-from domain.errors import ConcurrentUpdateError, ProviderRejectedError, ProviderUnavailableError
-from domain.ports import Clock, Identifiers
+from domain.shared.errors import ConcurrentUpdateError, ProviderRejectedError, ProviderUnavailableError
+from domain.shared.ports import Clock, Identifiers
 
 logger = structlog.get_logger()
 

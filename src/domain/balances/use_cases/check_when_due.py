@@ -3,8 +3,7 @@ from datetime import timedelta
 from domain.balances.balance_check import CheckTrigger
 from domain.balances.ports import BalanceChecks
 from domain.balances.use_cases.check_balance import CheckBalance
-from domain.ports import Clock
-from domain.ports.leases import Leases
+from domain.shared.ports import Clock, Leases
 
 SCHEDULE_LEASE = "balance-schedule"
 

@@ -7,8 +7,8 @@ from domain.balances.account_balance import AccountBalance
 from domain.balances.account_state import AccountState
 from domain.balances.balance_check import BalanceCheck, BalanceResult
 from domain.balances.ports import AccountStates, BalanceChecks
-from domain.errors import ConcurrentUpdateError, PaymentFinalError, UnknownCallbackTokenError
-from domain.ports import Clock
+from domain.shared.errors import ConcurrentUpdateError, PaymentFinalError, UnknownCallbackTokenError
+from domain.shared.ports import Clock
 
 logger = structlog.get_logger()
 

@@ -6,7 +6,7 @@ from typing import Any
 from domain.balances.account_state import AccountState
 from domain.balances.balance_check import BalanceCheck
 from domain.balances.ports import AccountStates, BalanceChecks
-from domain.ports import Clock
+from domain.shared.ports import Clock
 
 
 @dataclass(frozen=True, slots=True)

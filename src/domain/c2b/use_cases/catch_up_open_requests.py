@@ -3,9 +3,9 @@ from datetime import timedelta
 import structlog
 
 from domain.c2b.ports import PaymentRequests
-from domain.ports import Clock
-from domain.resume_cursor import ResumeCursor
-from domain.use_cases.catch_up import CaughtUp, SendUpdate
+from domain.records.use_cases.catch_up import CaughtUp, SendUpdate
+from domain.shared.ports import Clock
+from domain.shared.resume_cursor import ResumeCursor
 
 logger = structlog.get_logger()
 

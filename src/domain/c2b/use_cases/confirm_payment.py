@@ -6,8 +6,9 @@ from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
 from domain.c2b.payment_request import PaymentRequest, RequestFinalError
 from domain.c2b.ports import C2bPayments, PaymentRequests
 from domain.c2b.topic import c2b_topic
-from domain.errors import ConcurrentUpdateError
-from domain.ports import Broadcaster, Clock
+from domain.events.ports import Broadcaster
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.ports import Clock
 
 logger = structlog.get_logger()
 

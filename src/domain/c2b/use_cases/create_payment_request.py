@@ -3,14 +3,15 @@ from datetime import datetime
 
 import structlog
 
-from domain.amount import Amount
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.payment_request import AmountRule, PaymentRequest
 from domain.c2b.ports import PaymentRequests
 from domain.c2b.topic import c2b_topic
-from domain.errors import ValidationError
-from domain.merchant_data import Metadata
-from domain.ports import Broadcaster, Clock, Identifiers
+from domain.events.ports import Broadcaster
+from domain.shared.amount import Amount
+from domain.shared.errors import ValidationError
+from domain.shared.merchant_data import Metadata
+from domain.shared.ports import Clock, Identifiers
 
 logger = structlog.get_logger()
 

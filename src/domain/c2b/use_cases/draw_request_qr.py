@@ -6,7 +6,7 @@ from domain.c2b.errors import RequestClosedError
 from domain.c2b.payment_request import RequestStatus
 from domain.c2b.ports import PaymentRequests
 from domain.c2b.provider import C2bProvider, QrImage, QrKind, QrRequest
-from domain.errors import NotFoundError, ValidationError
+from domain.shared.errors import NotFoundError, ValidationError
 
 # Pixels a side: large enough for a phone camera across a counter.
 QR_SIZE = 300

@@ -3,8 +3,9 @@ import structlog
 from domain.c2b.payment_request import CONFIRMATION_GRACE, PaymentRequest
 from domain.c2b.ports import PaymentRequests
 from domain.c2b.topic import c2b_topic
-from domain.errors import ConcurrentUpdateError
-from domain.ports import Broadcaster, Clock
+from domain.events.ports import Broadcaster
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.ports import Clock
 
 logger = structlog.get_logger()
 

@@ -4,8 +4,8 @@ from domain.c2b.account_reference import AccountReference
 from domain.c2b.confirmation import C2bPayment
 from domain.c2b.payer import stored_forms_of
 from domain.c2b.ports import C2bPayments
-from domain.errors import ValidationError
-from domain.phone import Phone
+from domain.shared.errors import ValidationError
+from domain.shared.phone import Phone
 
 MAX_LISTED = 100
 

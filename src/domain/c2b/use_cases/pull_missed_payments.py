@@ -8,8 +8,7 @@ import structlog
 from domain.c2b.ports import C2bPayments
 from domain.c2b.provider import C2bProvider, PullRegistration, PullUnavailableError
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
-from domain.ports import Clock
-from domain.ports.leases import Leases
+from domain.shared.ports import Clock, Leases
 
 logger = structlog.get_logger()
 

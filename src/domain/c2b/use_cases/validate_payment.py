@@ -6,8 +6,8 @@ import structlog
 from domain.c2b.confirmation import C2bTransaction
 from domain.c2b.ports import PaymentRequests
 from domain.c2b.validation import ACCEPT, ValidationCode, ValidationDecision, ValidationRule
-from domain.errors import DomainError
-from domain.ports import Clock
+from domain.shared.errors import DomainError
+from domain.shared.ports import Clock
 
 logger = structlog.get_logger()
 

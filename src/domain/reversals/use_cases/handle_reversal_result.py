@@ -2,11 +2,11 @@ from enum import StrEnum
 
 import structlog
 
-from domain.errors import ConcurrentUpdateError, PaymentFinalError, UnknownCallbackTokenError
-from domain.ports import Clock
 from domain.reversals.ports import Reversals
 from domain.reversals.reversal import ReversalResult
 from domain.reversals.use_cases.mark_payment_reversed import MarkPaymentReversed
+from domain.shared.errors import ConcurrentUpdateError, PaymentFinalError, UnknownCallbackTokenError
+from domain.shared.ports import Clock
 
 logger = structlog.get_logger()
 

@@ -1,12 +1,12 @@
 import structlog
 
-from domain.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError
-from domain.ports import Clock
 from domain.reversals.ports import Reversals
 from domain.reversals.use_cases.handle_reversal_result import ReversalResultOutcome
 from domain.reversals.use_cases.mark_payment_reversed import MarkPaymentReversed
-from domain.status_query import status_token_digest
-from domain.transaction_status import TransactionStatusResult
+from domain.shared.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError
+from domain.shared.ports import Clock
+from domain.shared.status_query import status_token_digest
+from domain.shared.transaction_status import TransactionStatusResult
 
 logger = structlog.get_logger()
 

@@ -1,8 +1,9 @@
-from domain.errors import ConcurrentUpdateError
-from domain.ports import Broadcaster, Clock
+from domain.events.ports import Broadcaster
+from domain.events.topics import stk_topic
 from domain.reversals.ports import ReversiblePayments
 from domain.reversals.reversal import Reversal, ReversalStatus
-from domain.topics import stk_topic
+from domain.shared.errors import ConcurrentUpdateError
+from domain.shared.ports import Clock
 
 _ATTEMPTS = 5
 

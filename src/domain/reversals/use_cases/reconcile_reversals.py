@@ -2,18 +2,18 @@ from datetime import timedelta
 
 import structlog
 
-from domain.check_schedule import BACKOFF_FACTOR, JITTER, MAX_CHECK_DELAY, CheckSchedule
-from domain.errors import (
+from domain.reversals.ports import ReversalProvider, Reversals
+from domain.reversals.reversal import FIRST_CHECK_AFTER, Reversal
+from domain.shared.check_schedule import BACKOFF_FACTOR, JITTER, MAX_CHECK_DELAY, CheckSchedule
+from domain.shared.errors import (
     ConcurrentUpdateError,
     DomainError,
     PaymentFinalError,
     ProviderUnavailableError,
     StoreUnavailableError,
 )
-from domain.ports import Clock, Identifiers, RandomSource
-from domain.reversals.ports import ReversalProvider, Reversals
-from domain.reversals.reversal import FIRST_CHECK_AFTER, Reversal
-from domain.status_query import StatusQueryRequest
+from domain.shared.ports import Clock, Identifiers, RandomSource
+from domain.shared.status_query import StatusQueryRequest
 
 logger = structlog.get_logger()
 

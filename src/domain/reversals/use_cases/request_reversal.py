@@ -5,15 +5,15 @@ from dataclasses import dataclass
 
 import structlog
 
-from domain.description import Description
-from domain.errors import ValidationError
-from domain.idempotency import KeyedRequest, store_unless_repeated
-from domain.ports import Clock, IdempotencyKeys, Identifiers
-from domain.result_codes import PaymentStatus
 from domain.reversals.errors import ReversalNotCompletedError, ReversalPaymentNotFoundError
 from domain.reversals.ports import Reversals, ReversiblePayments
 from domain.reversals.receipt import parse_receipt
 from domain.reversals.reversal import Reversal
+from domain.shared.description import Description
+from domain.shared.errors import ValidationError
+from domain.shared.idempotency import KeyedRequest, store_unless_repeated
+from domain.shared.ports import Clock, IdempotencyKeys, Identifiers
+from domain.stk.result_codes import PaymentStatus
 
 logger = structlog.get_logger()
 

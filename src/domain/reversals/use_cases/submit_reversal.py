@@ -3,10 +3,15 @@ from datetime import timedelta
 
 import structlog
 
-from domain.errors import ConcurrentUpdateError, PaymentFinalError, ProviderRejectedError, ProviderUnreachableError
-from domain.ports import Clock
 from domain.reversals.ports import ReversalProvider, Reversals
 from domain.reversals.reversal import FIRST_CHECK_AFTER, Reversal
+from domain.shared.errors import (
+    ConcurrentUpdateError,
+    PaymentFinalError,
+    ProviderRejectedError,
+    ProviderUnreachableError,
+)
+from domain.shared.ports import Clock
 
 logger = structlog.get_logger()
 

@@ -1,0 +1,1 @@
+"""API keys and capability tokens: who may call the gateway and what for."""

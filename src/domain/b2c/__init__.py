@@ -1,0 +1,1 @@
+"""B2C: withdrawals paid to a customer's phone, their results and their Transaction Status queries."""

@@ -1,0 +1,1 @@
+"""Listing, finding and catching up on records of every capability, and the stuck-record watch."""

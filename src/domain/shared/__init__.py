@@ -1,0 +1,1 @@
+"""What every capability shares: value objects, the error catalogue, status changes, cursors, ports."""

@@ -1,0 +1,1 @@
+"""Webhook endpoints the merchant registers and the signed deliveries of events to them."""
