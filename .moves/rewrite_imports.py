@@ -128,7 +128,8 @@ def rewrite_python(text: str, where: str) -> str:
                 homes = SYMBOL_HOMES[module]
                 groups = {}
                 for a in node.names:
-                    groups.setdefault(homes.get(a.name) or MODULES[module], []).append(_alias(a.name, a.asname))
+                    home = homes.get(a.name) or new_module(module) or module
+                    groups.setdefault(home, []).append(_alias(a.name, a.asname))
                 edits.append((start, end, ("\n" + " " * node.col_offset).join(
                     f"from {m} import {', '.join(names)}" for m, names in groups.items()).encode()))
                 continue

@@ -3,11 +3,11 @@ from typing import NoReturn
 
 import structlog
 
+from domain.b2c.callback_anomalies import b2c_anomaly, b2c_disagreement
 from domain.b2c.ports import DailyAllowance, PayoutProvider, WithdrawalRepository
 from domain.b2c.result_codes import b2c_result_meaning
 from domain.b2c.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 from domain.callbacks.anomaly import AnomalyKind, Severity
-from domain.callbacks.disagreement import b2c_anomaly, b2c_disagreement
 from domain.callbacks.outcome import CallbackOutcome
 from domain.callbacks.ports import Anomalies
 from domain.events.ports import Broadcaster

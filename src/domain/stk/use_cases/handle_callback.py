@@ -4,7 +4,6 @@ from typing import NoReturn
 import structlog
 
 from domain.callbacks.anomaly import AnomalyKind, Severity
-from domain.callbacks.disagreement import stk_anomaly, stk_disagreement
 from domain.callbacks.outcome import CallbackOutcome
 from domain.callbacks.ports import Anomalies
 from domain.events.ports import Broadcaster
@@ -18,6 +17,7 @@ from domain.shared.errors import (
 )
 from domain.shared.ports import Clock
 from domain.shared.status_change import ChangeCause
+from domain.stk.callback_anomalies import stk_anomaly, stk_disagreement
 from domain.stk.payment import Payment, StkResult
 from domain.stk.ports import PaymentRepository
 from domain.stk.result_codes import SUCCESS_CODE
