@@ -61,15 +61,6 @@ REJECTED_MESSAGE = "M-PESA refused the withdrawal request; no money was sent."
 # A Transaction Status answer says a payout failed or expired but not why: no result code, this message.
 NOT_COMPLETED_MESSAGE = "M-PESA reports that the withdrawal was not completed; no money was sent."
 
-# Transaction Status words that mean the payout ended without paying (docs/daraja.md#transaction-status; "Expired" is a
-# queue time-out). Any other word but "Completed" ("Pending", or one real Daraja may use) settles nothing.
-_NOT_COMPLETED_STATUSES = frozenset({"failed", "expired"})
-
-
-def status_means_not_completed(status: str) -> bool:
-    return status.strip().casefold() in _NOT_COMPLETED_STATUSES
-
-
 def b2c_result_meaning(code: str) -> B2cResultMeaning:
     """Only code 0 is ever money sent; an unlisted code is a failure, never a success."""
     return B2C_RESULT_CODES.get(code, _UNLISTED)

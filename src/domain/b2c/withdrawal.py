@@ -21,7 +21,6 @@ from domain.b2c.result_codes import (
     QUEUE_TIMEOUT_MESSAGE,
     REJECTED_MESSAGE,
     b2c_result_meaning,
-    status_means_not_completed,
 )
 from domain.b2c.result_codes import WithdrawalStatus as WithdrawalStatus
 from domain.shared.amount import Amount
@@ -32,7 +31,7 @@ from domain.shared.merchant_data import MerchantReference, Metadata
 from domain.shared.phone import Phone
 from domain.shared.status_change import ChangeCause, StatusChange
 from domain.shared.status_query import OpenStatusQuery, StatusQueryRequest, status_token_digest
-from domain.shared.transaction_status import TransactionStatusResult
+from domain.shared.transaction_status import TransactionStatusResult, status_means_not_completed
 
 # Kenya keeps East Africa Time all year, so a fixed offset needs no time-zone database.
 NAIROBI = timezone(timedelta(hours=3), "EAT")

@@ -12,14 +12,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from domain.b2c.result_codes import status_means_not_completed
 from domain.reversals.result_codes import REVERSED_CODE, reversal_result_message
 from domain.shared.amount import Amount
 from domain.shared.description import Description
 from domain.shared.errors import CallbackRejectedError, PaymentFinalError
 from domain.shared.status_change import ChangeCause, StatusChange
 from domain.shared.status_query import OpenStatusQuery, StatusQueryRequest, status_token_digest
-from domain.shared.transaction_status import TransactionStatusResult
+from domain.shared.transaction_status import TransactionStatusResult, status_means_not_completed
 
 # How long after sending the reconciler first asks Daraja about a reversal whose outcome it has not heard.
 FIRST_CHECK_AFTER = timedelta(minutes=2)

@@ -26,6 +26,14 @@ from dataclasses import dataclass
 COMPLETED = "Completed"
 QUERY_ANSWERED = "0"
 
+# Transaction Status words that mean the payout ended without paying (docs/daraja.md#transaction-status; "Expired" is a
+# queue time-out). Any other word but "Completed" ("Pending", or one real Daraja may use) settles nothing.
+_NOT_COMPLETED_STATUSES = frozenset({"failed", "expired"})
+
+
+def status_means_not_completed(status: str) -> bool:
+    return status.strip().casefold() in _NOT_COMPLETED_STATUSES
+
 
 @dataclass(frozen=True, slots=True)
 class TransactionStatusResult:
