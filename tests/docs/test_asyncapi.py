@@ -17,10 +17,9 @@ from domain.c2b.payer import Payer
 from domain.c2b.payment_request import AmountRule, PaymentRequest
 from domain.c2b.topic import c2b_topic
 from domain.events.topics import b2c_topic, stk_topic
-from domain.records.use_cases.catch_up import CaughtUp
 from domain.shared.error_codes import ERROR_CATALOGUE, ErrorCode
 from domain.shared.errors import ProviderRejectedError, ValidationError
-from domain.shared.resume_cursor import BEGINNING, ResumeCursor
+from domain.shared.resume_cursor import BEGINNING, CaughtUp, ResumeCursor
 from domain.stk.result_codes import PaymentStatus
 from entrypoints.protocol import asyncapi, messages
 from entrypoints.protocol.errors import UnknownKindError, error_reply, internal_error, ok_reply

@@ -6,8 +6,7 @@ from typing import Any, cast
 
 from litestar import WebSocket
 
-from domain.records.use_cases.catch_up import CaughtUp, SendUpdate
-from domain.shared.resume_cursor import ResumeCursor
+from domain.shared.resume_cursor import CaughtUp, ResumeCursor, SendUpdate
 from entrypoints.ws.session import ClientSocket
 
 TOPIC = "/mpesa/user123"

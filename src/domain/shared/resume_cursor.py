@@ -6,9 +6,10 @@ to the whole second, so a date alone ties). A record's place moves with each cha
 """
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
@@ -69,3 +70,18 @@ class ResumeCursor:
 
 
 BEGINNING = ResumeCursor(0)
+
+
+# What a catch-up sends each update through (a socket's send), and how a catch-up ended: shared by every
+# capability's catch-up (records' for payments and withdrawals, c2b's for open payment requests).
+SendUpdate = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class CaughtUp:
+    """How a catch-up ended: resuming `after` `cursor` sends what came after it (nothing it sent is lost, some may
+    come again); `complete` is False when it stopped at CATCH_UP_MAX_UPDATES with more to send."""
+
+    cursor: ResumeCursor
+    updates: int
+    complete: bool

@@ -7,9 +7,8 @@ from litestar.di import NamedDependency
 from domain.access.capability import B2C, Capability
 from domain.b2c.use_cases.request_withdrawal import WithdrawCommand
 from domain.events.topics import b2c_topic
-from domain.records.use_cases.catch_up import CaughtUp, SendUpdate
 from domain.shared.errors import UnauthorizedError
-from domain.shared.resume_cursor import ResumeCursor
+from domain.shared.resume_cursor import CaughtUp, ResumeCursor, SendUpdate
 from entrypoints.protocol.messages import ClientMessage, WithdrawPayload, convert
 from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
 from entrypoints.ws.resume_point import ResumePoint, ResumePointError, parse_resume_point, refuse_resume_point

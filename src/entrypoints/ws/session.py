@@ -11,9 +11,8 @@ import structlog
 from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 
-from domain.records.use_cases.catch_up import CaughtUp, SendUpdate
 from domain.shared.errors import DomainError, RateLimitedError
-from domain.shared.resume_cursor import BEGINNING, ResumeCursor
+from domain.shared.resume_cursor import BEGINNING, CaughtUp, ResumeCursor, SendUpdate
 from entrypoints.metrics import GatewayMetrics
 from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
 from entrypoints.protocol.messages import ClientMessage, decode_document, read_envelope, usable_ref

@@ -6,9 +6,8 @@ from litestar.di import NamedDependency
 
 from domain.access.capability import STK, Capability
 from domain.events.topics import stk_topic
-from domain.records.use_cases.catch_up import CaughtUp, SendUpdate
 from domain.shared.errors import UnauthorizedError
-from domain.shared.resume_cursor import ResumeCursor
+from domain.shared.resume_cursor import CaughtUp, ResumeCursor, SendUpdate
 from domain.stk.use_cases.push_payment import PushCommand
 from entrypoints.protocol.messages import ClientMessage, PushPayload, StatusPayload, convert
 from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised

@@ -3,9 +3,8 @@ from datetime import timedelta
 import structlog
 
 from domain.c2b.ports import PaymentRequests
-from domain.records.use_cases.catch_up import CaughtUp, SendUpdate
 from domain.shared.ports import Clock
-from domain.shared.resume_cursor import ResumeCursor
+from domain.shared.resume_cursor import CaughtUp, ResumeCursor, SendUpdate
 
 logger = structlog.get_logger()
 

@@ -1,13 +1,10 @@
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 
 from domain.records.ports import Missable, RecentChanges
 from domain.shared.ports import Clock
-from domain.shared.resume_cursor import BEGINNING, ResumeCursor
+from domain.shared.resume_cursor import BEGINNING, CaughtUp, ResumeCursor, SendUpdate
 from domain.stk.payment import UNANSWERED_PUSH_AFTER, Payment
 
 logger = structlog.get_logger()
@@ -18,19 +15,6 @@ LONGEST_ABSENCE = timedelta(hours=24)
 # A change is stored a moment after its time was taken (and another instance's clock may run a little behind):
 # one placed within this of the read may still be on its way, so the cursor handed back stays this far behind.
 WRITES_LAND_WITHIN = timedelta(seconds=5)
-
-SendUpdate = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class CaughtUp:
-    """How a catch-up ended: resuming `after` `cursor` sends what came after it (nothing it sent is lost, some may
-    come again); `complete` is False when it stopped at CATCH_UP_MAX_UPDATES with more to send."""
-
-    cursor: ResumeCursor
-    updates: int
-    complete: bool
-
 
 class CatchUp:
     """What a (re)connecting client missed: every open record of its hash, then every one that changed after the
