@@ -30,18 +30,42 @@ MODULES: dict[str, str] = MAPPING["modules"]
 PORT_SYMBOLS: dict[str, str] = dict(MAPPING["port_symbols"])
 # {old module: {symbol: new module}} for symbols that did not move with their module.
 SYMBOL_HOMES: dict[str, dict[str, str]] = MAPPING.get("symbol_homes", {})
+# Test modules moved into folders: tests/unit/test_x.py -> tests/unit/<capability>/test_x.py. Only the moves this
+# checkout has made are applied (see configure_tests), so the test trees may be moved one at a time.
+TEST_PATHS: dict[str, str] = dict(MAPPING.get("tests", {}))
+DOTTED: dict[str, str] = dict(MODULES)
 OLD_CONTAINERS = ("domain.ports", "domain.use_cases")
 PYTHON_TREES = ("src", "tests", "migrations", "bench")
-TEXT_TREES = ("docs",)
-TOP_FILES = ("README.md", "CONTRIBUTING.md", "pyproject.toml")
+TEXT_TREES = ("docs", "deploy")
+TOP_FILES = ("README.md", "CONTRIBUTING.md", "SECURITY.md", "pyproject.toml")
 
-# Longest first, so domain.ports.x wins over any shorter key.
-_KEYS = sorted(MODULES, key=len, reverse=True)
+# Longest first, so domain.ports.x wins over any shorter key (set again by configure_tests).
+_KEYS = sorted(DOTTED, key=len, reverse=True)
 _DOTTED = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in _KEYS) + r")(?![\w])")
 # domain.ports.Symbol (the old package's re-export) in a string or doc.
 _PORT_ATTR = re.compile(r"(?<![\w.])domain\.ports\.([A-Z]\w*)(?![\w])")
 _PATHS = {"src/" + k.replace(".", "/") + ".py": "src/" + v.replace(".", "/") + ".py" for k, v in MODULES.items()}
 _PATH = re.compile(r"(?<![\w/])(" + "|".join(re.escape(p) for p in sorted(_PATHS, key=len, reverse=True)) + r")")
+# Test file paths are rewritten everywhere (docs, pyproject comments, Python strings and comments); src paths only in
+# .md files (a src path in a Python string may be part of the served protocol, e.g. asyncapi's descriptions).
+_TEST_PATH: re.Pattern[str] | None = None
+
+
+def configure_tests(root: Path) -> None:
+    """Apply a test move only where this checkout has made it: the new file exists and the old one does not."""
+    global _KEYS, _DOTTED, _TEST_PATH
+    for old, new in list(TEST_PATHS.items()):
+        if not (root / new).exists() or (root / old).exists():
+            del TEST_PATHS[old]
+    for old, new in TEST_PATHS.items():
+        DOTTED[old.removesuffix(".py").replace("/", ".")] = new.removesuffix(".py").replace("/", ".")
+    _KEYS = sorted(DOTTED, key=len, reverse=True)
+    _DOTTED = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in _KEYS) + r")(?![\w])")
+    if TEST_PATHS:
+        paths = sorted(TEST_PATHS, key=len, reverse=True)
+        _TEST_PATH = re.compile(r"(?<![\w/])(" + "|".join(re.escape(p) for p in paths) + r")")
+
+
 # An old-style module path this mapping does not know (for the report).
 _LEFTOVER = re.compile(r"(?<![\w.])domain\.(?:ports|use_cases)\.[a-z_]\w*")
 
@@ -69,16 +93,18 @@ def learn_port_symbols(root: Path) -> None:
 
 def new_module(old: str) -> str | None:
     """The new path of a module path, itself or a submodule/attribute under a mapped module."""
-    if old in MODULES:
-        return MODULES[old]
+    if old in DOTTED:
+        return DOTTED[old]
     for key in _KEYS:
         if old.startswith(key + "."):
-            return MODULES[key] + old[len(key) :]
+            return DOTTED[key] + old[len(key) :]
     return None
 
 
 def rewrite_text(text: str, where: str, paths: bool) -> str:
-    text = _DOTTED.sub(lambda m: MODULES[m.group(1)], text)
+    text = _DOTTED.sub(lambda m: DOTTED[m.group(1)], text)
+    if _TEST_PATH is not None:
+        text = _TEST_PATH.sub(lambda m: TEST_PATHS[m.group(1)], text)
 
     def port_attr(m: re.Match[str]) -> str:
         module = PORT_SYMBOLS.get(m.group(1))
@@ -245,6 +271,7 @@ def files(root: Path) -> list[Path]:
 
 def main(root: Path) -> int:
     learn_port_symbols(root)
+    configure_tests(root)
     changed: list[Path] = []
     for path in files(root):
         text = path.read_text()
