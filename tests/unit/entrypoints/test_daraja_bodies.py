@@ -33,7 +33,7 @@ from entrypoints.http.daraja_callback_body import parse_stk_callback
 from entrypoints.http.daraja_reversal_body import parse_reversal_result
 from entrypoints.http.daraja_status_body import parse_transaction_status
 
-BODIES = Path(__file__).parent.parent / "daraja_bodies"
+BODIES = Path(__file__).parent.parent.parent / "daraja_bodies"
 BASE_URL = "https://daraja.test"
 TOKEN_BODY = {"access_token": "corpus-token", "expires_in": "3599"}
 QUICK_RETRY = RetryPolicy(attempts=3, first_delay=0.0, max_delay=0.0)

@@ -8,7 +8,7 @@ from domain.shared.errors import ProviderOutcomeUnknownError, ProviderRejectedEr
 from entrypoints.http.daraja_b2c_body import parse_b2c_result
 from entrypoints.http.daraja_callback_body import parse_stk_callback
 from entrypoints.http.daraja_status_body import parse_transaction_status
-from tests.unit.test_daraja_bodies import FakeDaraja, _http, _push_request, _stk_client
+from tests.unit.entrypoints.test_daraja_bodies import FakeDaraja, _http, _push_request, _stk_client
 
 ACCEPTED = {"MerchantRequestID": "m-1", "CheckoutRequestID": "ws_CO_1"}
 

@@ -10,8 +10,8 @@ from domain.shared.errors import WebhookDestinationNotAllowedError
 from domain.webhooks.destination import DestinationPolicy, literal_address
 from domain.webhooks.use_cases.register_webhook import RegisterWebhook, WebhookRegistration
 from entrypoints.settings import Settings
+from tests.unit.entrypoints.test_client_security_settings import SANDBOX
 from tests.unit.fakes import FixedClock, SequentialIdentifiers
-from tests.unit.test_client_security_settings import SANDBOX
 from tests.unit.webhook_fakes import FakeEventLog, FakeWebhookEndpoints
 
 STRICT = DestinationPolicy()
