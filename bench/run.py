@@ -175,7 +175,7 @@ class Phones:
 
 
 def success_body(checkout: str, merchant_request: str, amount: float, phone: str) -> dict[str, Any]:
-    """Daraja's STK callback for a paid request (the shape in tests/e2e/test_stk_callbacks.py)."""
+    """Daraja's STK callback for a paid request (the shape in tests/e2e/stk/test_stk_callbacks.py)."""
     return {
         "Body": {
             "stkCallback": {

@@ -30,7 +30,7 @@ from tests.support.socket_client import SocketClient
 
 KEYS = f"current:{'c' * 40},previous:{'p' * 40}"
 OPERATOR_TOKEN = "o" * 40
-EXAMPLES = Path(__file__).parents[2] / "examples" / "minting"
+EXAMPLES = Path(__file__).parents[3] / "examples" / "minting"
 
 
 @pytest.fixture(scope="module")

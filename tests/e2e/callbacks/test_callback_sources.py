@@ -10,7 +10,7 @@ import pytest
 
 from adapters.mongo.embedded_server import EmbeddedMongo
 from entrypoints.http.callback_sources import SAFARICOM_CALLBACK_ADDRESSES
-from tests.e2e.test_stk_callbacks import success_body
+from tests.e2e.stk.test_stk_callbacks import success_body
 from tests.support.phones import fresh_phone
 from tests.support.processes import Gateway, Simulator, start_gateway
 from tests.support.socket_client import SocketClient

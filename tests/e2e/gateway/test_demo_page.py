@@ -28,7 +28,7 @@ from tests.support.processes import Gateway, Simulator, start_gateway
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).parents[3] / "test-artifacts"
 # Playwright gives the browser a fresh profile of its own (its --user-data-dir) and runs it headless.
 CHROMIUM_FLAGS = [
     "--no-sandbox",

@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.support.phones import fresh_phone
 from tests.support.processes import Gateway
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 RUN_TIMEOUT = 60
 
 

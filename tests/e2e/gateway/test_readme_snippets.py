@@ -29,12 +29,12 @@ from tests.support.phones import fresh_phone
 from tests.support.private_network import forwarded_to, in_private_network
 from tests.support.processes import UNLIMITED, Gateway, Simulator, start_gateway, start_simulator
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 README = (ROOT / "README.md").read_text()
 EXAMPLES = ROOT / "examples"
 RUN_TIMEOUT = 90
 RUN = {"sh", "python", "javascript"}
-NOT_RUN_MARK = "<!-- not run by tests/e2e/test_readme_snippets.py"
+NOT_RUN_MARK = "<!-- not run by tests/e2e/gateway/test_readme_snippets.py"
 README_PHONE = "254712345678"
 # `make run`'s limits are the settings' defaults: the suite's gateways lift them (tests/support/processes.py).
 MAKE_RUN_LIMITS = {name: str(Settings.model_fields[name.lower()].default).lower() for name in UNLIMITED}

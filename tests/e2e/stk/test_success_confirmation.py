@@ -13,8 +13,8 @@ import pymongo
 import pytest
 
 from adapters.mongo.embedded_server import EmbeddedMongo
-from tests.e2e.test_b2c_callbacks import result_body
-from tests.e2e.test_stk_callbacks import success_body
+from tests.e2e.b2c.test_b2c_callbacks import result_body
+from tests.e2e.stk.test_stk_callbacks import success_body
 from tests.simulator.fault_controls import clear_faults, set_faults
 from tests.support.callback_relay import CallbackRelay
 from tests.support.phones import fresh_phone
