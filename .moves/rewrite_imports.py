@@ -17,6 +17,7 @@ repository's own ruff settings want). Reports old paths it could not map (a modu
 import ast
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -152,6 +153,8 @@ def rewrite_python(text: str, where: str) -> str:
             module = node.module
             if module in SYMBOL_HOMES and any(a.name in SYMBOL_HOMES[module] for a in node.names):
                 homes = SYMBOL_HOMES[module]
+                if "#" in source[start:end].decode():
+                    warnings.append(f"{where}:{node.lineno}: comments inside a split import were dropped")
                 groups = {}
                 for a in node.names:
                     home = homes.get(a.name) or new_module(module) or module
@@ -285,11 +288,13 @@ def main(root: Path) -> int:
             changed.append(path)
     python = [str(p) for p in changed if p.suffix == ".py"]
     if python:
-        # The checkout's own ruff (its pinned version), else this tool's checkout's, else the one on PATH.
+        # $RUFF, else the checkout's own ruff (its pinned version), else this tool's checkout's, else the one on PATH.
         found = [p for p in (root / ".venv/bin/ruff", HERE.parent / ".venv/bin/ruff") if p.exists()]
-        ruff = str(found[0]) if found else shutil.which("ruff") or "ruff"
-        command = [ruff, "check", "--fix", "--select", "I", "--quiet", *python]
-        subprocess.run(command, cwd=root, check=False)
+        ruff = os.environ.get("RUFF") or (str(found[0]) if found else shutil.which("ruff"))
+        if ruff:
+            subprocess.run([ruff, "check", "--fix", "--select", "I", "--quiet", *python], cwd=root, check=False)
+        else:
+            warnings.append("no ruff found (set RUFF=/path/to/ruff): run `ruff check --fix --select I` on the changes")
     for warning in dict.fromkeys(warnings):
         print("warning:", warning, file=sys.stderr)
     print(f"{len(changed)} files rewritten")
