@@ -21,7 +21,7 @@ PACKAGE_DOCS = {
     "events": "The event log: what happened to each record, the outbox that feeds it and the live broadcast.",
     "webhooks": "Webhook endpoints the merchant registers and the signed deliveries of events to them.",
     "access": "API keys and capability tokens: who may call the gateway and what for.",
-    "records": "Listing, finding and catching up on records of every capability, and the stuck-record watch.",
+    "records": "Listing and finding payments and withdrawals, catching sockets up on them, and the stuck-record watch.",
 }
 SHARED_PORTS_DOC = (
     '"""The outside world every capability may ask of: time, identifiers, randomness, leases, limits, health."""\n'

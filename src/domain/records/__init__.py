@@ -1,1 +1,1 @@
-"""Listing, finding and catching up on records of every capability, and the stuck-record watch."""
+"""Listing and finding payments and withdrawals, catching sockets up on them, and the stuck-record watch."""
