@@ -1,4 +1,4 @@
-"""Move the flat domain modules into capability packages (issue 17), on any checkout: `python move_modules.py <dir>`.
+"""Move the flat domain modules into capability packages, on any checkout: `python move_modules.py <dir>`.
 
 git mv for every module and use case of mapping.json; the one-port modules of a capability are merged into its
 ports.py (one import block, then each module's body as it was, in mapping order). Re-running it changes nothing:

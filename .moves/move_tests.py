@@ -1,4 +1,4 @@
-"""Move test files into folders by capability or adapter (issue 17).
+"""Move test files into folders by capability or adapter.
 
 `python move_tests.py <checkout> [unit|integration|e2e]`:
 

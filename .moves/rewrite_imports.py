@@ -1,4 +1,4 @@
-"""Rewrite the old domain module paths to the capability packages (issue 17): `python rewrite_imports.py <checkout>`.
+"""Rewrite the old domain module paths to the capability packages: `python rewrite_imports.py <checkout>`.
 
 Reads mapping.json (next to this file): old module -> new module, and, for `from domain.ports import A, B`, which new
 module holds each port symbol. Idempotent: a rewritten file has no old path left, so a second run changes nothing.
