@@ -126,7 +126,9 @@ def main(root: Path) -> None:
         target = path_of(root, new)
         cap = new.split(".")[1]
         if target.exists():
-            raise SystemExit(f"{target} exists already; merge {sources} into it by hand")
+            names = ", ".join(str(source.relative_to(root)) for source in sources)
+            print(f"{target.relative_to(root)} exists already: merge {names} into it by hand", file=sys.stderr)
+            continue
         text = merged_ports(cap, sources)
         # The first source becomes the merged module (git keeps its history); the others are removed.
         git(root, "mv", str(sources[0]), str(target))
