@@ -22,7 +22,7 @@ from domain.result_codes import PaymentStatus
 from domain.resume_cursor import BEGINNING, ResumeCursor
 from domain.topics import b2c_topic, stk_topic
 from domain.use_cases.catch_up import CaughtUp
-from entrypoints.protocol import asyncapi, messages
+from entrypoints.protocol import asyncapi, messages, views
 from entrypoints.protocol.errors import UnknownKindError, error_reply, internal_error, ok_reply
 from entrypoints.ws import drain, resume_point, session, socket_guard
 from tests.unit.factories import PaymentFactory, WithdrawalFactory
@@ -181,20 +181,20 @@ def _withdrawals() -> list[dict[str, Any]]:
 
 def test_the_payment_view_is_what_payments_show() -> None:
     # Every field but `age_seconds` always; `age_seconds` in a catch-up of a pending payment (view_as_of).
-    always = set(asyncapi.PaymentView.__struct_fields__) - {"age_seconds"}
+    always = set(views.PaymentView.__struct_fields__) - {"age_seconds"}
     for view in _payments():
         assert set(view) == always
-        msgspec.convert(view, asyncapi.PaymentView, strict=True)
+        msgspec.convert(view, views.PaymentView, strict=True)
     pending = PaymentFactory.build()
     caught_up = pending.view_as_of(pending.created_at + timedelta(seconds=7))
-    assert set(caught_up) == set(asyncapi.PaymentView.__struct_fields__)
-    assert msgspec.convert(caught_up, asyncapi.PaymentView, strict=True).age_seconds == 7
+    assert set(caught_up) == set(views.PaymentView.__struct_fields__)
+    assert msgspec.convert(caught_up, views.PaymentView, strict=True).age_seconds == 7
 
 
 def test_the_withdrawal_view_is_what_withdrawals_show() -> None:
     for view in _withdrawals():
-        assert set(view) == set(asyncapi.WithdrawalView.__struct_fields__)
-        msgspec.convert(view, asyncapi.WithdrawalView, strict=True)
+        assert set(view) == set(views.WithdrawalView.__struct_fields__)
+        msgspec.convert(view, views.WithdrawalView, strict=True)
 
 
 def _json(frame: dict[str, Any]) -> Any:
@@ -268,12 +268,12 @@ def test_the_c2b_views_are_what_requests_and_payments_show() -> None:
     requests, payments = _c2b_views()
 
     for view in requests:
-        assert set(view) == set(asyncapi.C2bRequestView.__struct_fields__)
-        msgspec.convert(_json(view), asyncapi.C2bRequestView)
+        assert set(view) == set(views.C2bRequestView.__struct_fields__)
+        msgspec.convert(_json(view), views.C2bRequestView)
         frame = {"kind": "update", "topic": c2b_topic("till-7"), "data": view}
         msgspec.convert(_json(frame), asyncapi.C2bRequestUpdate)
     for view in payments:
-        assert set(view) == set(asyncapi.C2bPaymentView.__struct_fields__)
+        assert set(view) == set(views.C2bPaymentView.__struct_fields__)
         frame = {"kind": "update", "topic": c2b_topic("till-7"), "data": view}
         msgspec.convert(_json(frame), asyncapi.C2bPaymentUpdate)
     refused = error_reply("error", None, UnknownKindError("this socket only listens", [{"field": "kind"}]))
