@@ -2,7 +2,7 @@
 
 The domain builds the views (`Payment.view()`, `Withdrawal.view()`, `PaymentRequest.view()`, `C2bPayment.view()`)
 as plain dicts, for it knows no msgspec; these Structs are their one declaration of shape. The AsyncAPI document's
-payload schemas are generated from them (`entrypoints.protocol.asyncapi`), and tests/docs/test_asyncapi.py checks
+payload schemas are generated from them (`entrypoints.protocol.asyncapi`), and tests/docs/test_client_views.py checks
 the domain's views of records in every state against that generated schema, field for field, so a field added to a
 view and not here, or here and not to the view, fails it.
 """
