@@ -25,7 +25,7 @@ from domain.ports import (
     WithdrawalRepository,
 )
 from domain.status_query import StatusQueryRequest
-from domain.topics import b2c_topic
+from domain.use_cases.announce_withdrawal import AnnounceWithdrawal
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 
 logger = structlog.get_logger()
@@ -58,7 +58,8 @@ class HandleB2cResult:
     ) -> None:
         if confirm is not None and identifiers is None:
             raise ValueError("confirming successes opens status queries, whose secrets need identifiers")
-        self._withdrawals, self._allowance, self._broadcaster = withdrawals, allowance, broadcaster
+        self._withdrawals = withdrawals
+        self._announce = AnnounceWithdrawal(allowance, broadcaster)
         self._clock, self._anomalies = clock, anomalies
         self._confirm, self._identifiers, self._recheck_after = confirm, identifiers, recheck_after
 
@@ -91,9 +92,7 @@ class HandleB2cResult:
             if query is not None:
                 await self._ask_transaction_status(withdrawal, query)
                 return CallbackOutcome.HELD
-            if withdrawal.status is WithdrawalStatus.FAILED:
-                await self._allowance.release(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings)
-            await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
+            await self._announce(withdrawal)
             logger.info(
                 "b2c_result_applied",
                 withdrawal_id=withdrawal.id,

@@ -8,8 +8,8 @@ from domain.ports import Anomalies, Broadcaster, Clock, DailyAllowance, Withdraw
 from domain.received_callback import CallbackKind
 from domain.status_change import ChangeCause
 from domain.status_query import status_token_digest
-from domain.topics import b2c_topic
 from domain.transaction_status import TransactionStatusResult
+from domain.use_cases.announce_withdrawal import AnnounceWithdrawal
 from domain.withdrawal import Withdrawal, WithdrawalStatus
 
 logger = structlog.get_logger()
@@ -44,7 +44,8 @@ class HandleTransactionStatusResult:
         clock: Clock,
         anomalies: Anomalies | None = None,
     ) -> None:
-        self._withdrawals, self._allowance, self._broadcaster, self._clock = withdrawals, allowance, broadcaster, clock
+        self._withdrawals, self._clock = withdrawals, clock
+        self._announce = AnnounceWithdrawal(allowance, broadcaster)
         self._anomalies = anomalies
 
     async def __call__(self, query_token: str, result: TransactionStatusResult) -> StatusResultOutcome:
@@ -75,9 +76,7 @@ class HandleTransactionStatusResult:
                     transaction_status=result.status,
                 )
                 return StatusResultOutcome.STILL_OPEN
-            if withdrawal.status is WithdrawalStatus.FAILED:
-                await self._allowance.release(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings)
-            await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
+            await self._announce(withdrawal)
             if held is not None and withdrawal.status is not WithdrawalStatus.SUCCESS:
                 await self._refuted(withdrawal, held.receipt, result)
             logger.info(

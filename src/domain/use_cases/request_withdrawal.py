@@ -10,7 +10,7 @@ from domain.idempotency import B2C_SCOPE, keyed_request, store_unless_repeated
 from domain.merchant_data import B2C_REFERENCE_LENGTH, optional_metadata, optional_reference
 from domain.phone import Phone
 from domain.ports import Broadcaster, Clock, DailyAllowance, IdempotencyKeys, Identifiers, WithdrawalRepository
-from domain.topics import b2c_topic
+from domain.use_cases.announce_withdrawal import AnnounceWithdrawal
 from domain.withdrawal import Withdrawal
 
 logger = structlog.get_logger()
@@ -52,7 +52,8 @@ class RequestWithdrawal:
     ) -> None:
         if not 1 <= minimum <= maximum:
             raise ValueError(f"the withdrawal limits must satisfy 1 <= minimum <= maximum, not {minimum}, {maximum}")
-        self._withdrawals, self._allowance, self._broadcaster = withdrawals, allowance, broadcaster
+        self._withdrawals, self._allowance = withdrawals, allowance
+        self._announce = AnnounceWithdrawal(allowance, broadcaster)
         self._clock, self._identifiers, self._keys = clock, identifiers, keys
         self._minimum, self._maximum, self._daily_limit = minimum, maximum, daily_limit
         self._on_queued = on_queued
@@ -97,7 +98,7 @@ class RequestWithdrawal:
         if original is not None:
             logger.info("withdrawal_repeated", withdrawal_id=original.id, hash=original.hash)
             return original
-        await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
+        await self._announce(withdrawal)
         logger.info(
             "withdrawal_queued",
             withdrawal_id=withdrawal.id,
