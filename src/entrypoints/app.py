@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
 
-from entrypoints.container import Container
+from entrypoints.bootstrap.container import Container
 from entrypoints.http.api_key_guard import API_KEY_SCHEME, API_KEY_SECURITY_SCHEME, SERVER_CREDENTIALS_STATE
 from entrypoints.http.b2c_controller import B2cWithdrawController
 from entrypoints.http.balances_controller import BalancesController

@@ -12,7 +12,7 @@ import structlog
 import uvicorn
 
 if TYPE_CHECKING:
-    from entrypoints.container import Container
+    from entrypoints.bootstrap.container import Container
 
 from domain.api_key import KEY_SCOPES
 from entrypoints.dev_certificate import ensure_dev_certificate
@@ -58,7 +58,7 @@ def main() -> None:
 def serve() -> None:
     """Serve wss:// and https:// on APP_HOST:APP_PORT (starts the embedded store and simulator when unset)."""
     from entrypoints.app import create_app
-    from entrypoints.container import Container
+    from entrypoints.bootstrap.container import Container
     from entrypoints.head_requests import answer_head_like_get
     from entrypoints.http.demo import DEMO_PATH
     from entrypoints.http.schema_viewer import SCHEMA_PATH
@@ -170,7 +170,7 @@ def worker() -> None:
     from dependency_injector import providers
 
     from adapters.broadcast.no_subscribers import NoSubscribersBroadcaster
-    from entrypoints.container import Container
+    from entrypoints.bootstrap.container import Container
 
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -385,7 +385,7 @@ def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:
     """Run `work` against the store the gateways use (the embedded one under DATA_DIR when MONGODB_URL is unset),
     migrated first; a domain refusal becomes the command's one-line error."""
     from domain.errors import DomainError
-    from entrypoints.container import Container
+    from entrypoints.bootstrap.container import Container
     from entrypoints.local_services import local_store
     from migrations.runner import apply_migrations
 
