@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
 
-from entrypoints.bootstrap.container import Container
+from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.http.api_key_guard import API_KEY_SCHEME, API_KEY_SECURITY_SCHEME, SERVER_CREDENTIALS_STATE
 from entrypoints.http.b2c_controller import B2cWithdrawController
 from entrypoints.http.balances_controller import BalancesController
@@ -46,109 +46,113 @@ logger = structlog.get_logger()
 
 # Providers handlers may ask for by name. dependency-injector builds them; Litestar only sees plain callables.
 _BRIDGED = (
-    "push_payment",
-    "prompt_gate",
-    "payment_status",
-    "handle_stk_callback",
-    "request_withdrawal",
-    "handle_b2c_result",
-    "channels",
-    "socket_limits",
-    "client_authorisation",
-    "readiness_checks",
-    "gateway_metrics",
-    "journal_callback",
-    "stk_callback_token_known",
-    "b2c_callback_token_known",
-    "status_callback_token_known",
-    "callback_sources",
-    "list_anomalies",
-    "list_stuck_records",
-    "operator_token",
-    "handle_transaction_status_result",
-    "find_record",
-    "list_records",
-    "read_event_feed",
-    "register_webhook",
-    "webhook_details",
-    "remove_webhook",
-    "enable_webhook",
-    "replay_events",
-    "list_deliveries",
-    "handle_balance_result",
-    "balance_callback_token_known",
-    "check_balance",
-    "show_balances",
-    "c2b_hook_secret",
-    "confirm_payment",
-    "validate_payment",
-    "create_payment_request",
-    "draw_request_qr",
-    "find_c2b_payments",
-    "c2b_payment_by_trans_id",
-    "register_c2b_urls",
-    "simulated_customer_pays",
-    "request_reversal",
-    "show_reversal",
-    "handle_reversal_result",
-    "reversal_callback_token_known",
-    "handle_reversal_status",
-    "reversal_status_token_known",
-    "socket_use_cases",
+    "stk.push_payment",
+    "stk.prompt_gate",
+    "stk.payment_status",
+    "stk.handle_stk_callback",
+    "b2c.request_withdrawal",
+    "b2c.handle_b2c_result",
+    "events.channels",
+    "sockets.socket_limits",
+    "access.client_authorisation",
+    "records.readiness_checks",
+    "infrastructure.gateway_metrics",
+    "callbacks.journal_callback",
+    "stk.stk_callback_token_known",
+    "b2c.b2c_callback_token_known",
+    "b2c.status_callback_token_known",
+    "callbacks.callback_sources",
+    "records.list_anomalies",
+    "records.list_stuck_records",
+    "access.operator_token",
+    "b2c.handle_transaction_status_result",
+    "records.find_record",
+    "records.list_records",
+    "events.read_event_feed",
+    "events.register_webhook",
+    "events.webhook_details",
+    "events.remove_webhook",
+    "events.enable_webhook",
+    "events.replay_events",
+    "events.list_deliveries",
+    "balances.handle_balance_result",
+    "balances.balance_callback_token_known",
+    "balances.check_balance",
+    "balances.show_balances",
+    "c2b.c2b_hook_secret",
+    "c2b.confirm_payment",
+    "c2b.validate_payment",
+    "c2b.create_payment_request",
+    "c2b.draw_request_qr",
+    "c2b.find_c2b_payments",
+    "c2b.c2b_payment_by_trans_id",
+    "c2b.register_c2b_urls",
+    "c2b.simulated_customer_pays",
+    "reversals.request_reversal",
+    "reversals.show_reversal",
+    "reversals.handle_reversal_result",
+    "reversals.reversal_callback_token_known",
+    "reversals.handle_reversal_status",
+    "reversals.reversal_status_token_known",
+    "sockets.socket_use_cases",
 )
 
 
-def _dependencies(container: Container) -> dict[str, Provide]:
+def _dependencies(container: ApplicationContainer) -> dict[str, Provide]:
     def bridge(provider: Callable[[], Any]) -> Provide:
         def provide() -> Any:
             return provider()
 
         return Provide(provide, sync_to_thread=False, use_cache=False)
 
-    return {name: bridge(getattr(container, name)) for name in _BRIDGED}
+    def provider_at(path: str) -> Callable[[], Any]:
+        capability, name = path.split(".")
+        return getattr(getattr(container, capability), name)  # type: ignore[no-any-return]
+
+    return {path.split(".")[1]: bridge(provider_at(path)) for path in _BRIDGED}
 
 
-async def close_redis(container: Container) -> None:
+async def close_redis(container: ApplicationContainer) -> None:
     """After the channels plugin stopped (its lifespan ends before this one): nothing uses Redis any more."""
-    redis = container.redis_client()
+    redis = container.infrastructure.redis_client()
     if redis is not None:
         await redis.aclose()
 
 
-def background_jobs(container: Container) -> list[Any]:
+def background_jobs(container: ApplicationContainer) -> list[Any]:
     """What runs beside the HTTP server (WORKER_ENABLED) and in `mpesa-gateway worker`."""
     jobs: list[Any] = [
-        container.worker(),
-        container.reconciliation(),
-        container.event_relay(),
-        container.webhook_delivery(),
-        container.c2b_expiry(),
-        container.reversal_worker(),
+        container.b2c.worker(),
+        container.reconciliation.reconciliation(),
+        container.events.event_relay(),
+        container.events.webhook_delivery(),
+        container.c2b.c2b_expiry(),
+        container.reversals.reversal_worker(),
     ]
     if container.settings().balance_check_interval_seconds > 0:
-        jobs.append(container.balance_schedule())
+        jobs.append(container.balances.balance_schedule())
     if container.settings().c2b_pull_seconds > 0:
-        jobs.append(container.c2b_pull())
+        jobs.append(container.c2b.c2b_pull())
     return jobs
 
 
-def create_app(container: Container) -> Litestar:
+def create_app(container: ApplicationContainer) -> Litestar:
     settings = container.settings()
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        applied = await apply_migrations(container.mongo_database())
+        applied = await apply_migrations(container.infrastructure.mongo_database())
         logger.info("migrations_applied", applied=applied)
         background = background_jobs(container) if settings.worker_enabled else []
         tasks = [asyncio.create_task(job.run()) for job in background]
         try:
             yield
         finally:
-            await container.socket_limits().drain.finish_requests(settings.shutdown_grace_seconds)
+            await container.sockets.socket_limits().drain.finish_requests(settings.shutdown_grace_seconds)
             await stop_background(background, tasks, settings.shutdown_grace_seconds)
-            await container.http_client().aclose()
-            await container.webhook_http_client().aclose()
-            await container.mongo_client().close()
+            await container.infrastructure.http_client().aclose()
+            await container.events.webhook_http_client().aclose()
+            await container.infrastructure.mongo_client().close()
             await close_redis(container)
 
     return Litestar(
@@ -179,8 +183,8 @@ def create_app(container: Container) -> Litestar:
         ],
         dependencies=_dependencies(container),
         # For the API-key guard, which any controller may use without wiring of its own; built on first use.
-        state=State({SERVER_CREDENTIALS_STATE: container.server_credentials}),
-        plugins=[container.channels()],
+        state=State({SERVER_CREDENTIALS_STATE: container.access.server_credentials}),
+        plugins=[container.events.channels()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
