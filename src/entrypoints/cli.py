@@ -59,10 +59,10 @@ def serve() -> None:
     """Serve wss:// and https:// on APP_HOST:APP_PORT (starts the embedded store and simulator when unset)."""
     from entrypoints.app import create_app
     from entrypoints.bootstrap.containers import ApplicationContainer
+    from entrypoints.bootstrap.local_services import local_services
     from entrypoints.head_requests import answer_head_like_get
     from entrypoints.http.demo import DEMO_PATH
     from entrypoints.http.schema_viewer import SCHEMA_PATH
-    from entrypoints.local_services import local_services
     from entrypoints.preflight import listener_problems, store_reachability_problem, store_url_problem
     from entrypoints.serving import DrainingServer
 
@@ -217,7 +217,7 @@ async def _run_worker(container: "ApplicationContainer") -> None:
 def migrate() -> None:
     """Apply every MongoDB migration step not applied yet (the gateway also does this at start-up)."""
     from adapters.mongo.client import create_mongo_client, gateway_database
-    from entrypoints.local_services import local_store
+    from entrypoints.bootstrap.local_services import local_store
     from migrations.runner import apply_migrations
 
     settings = load_settings()
@@ -386,7 +386,7 @@ def _with_container(work: "Callable[[ApplicationContainer], Awaitable[T]]") -> T
     migrated first; a domain refusal becomes the command's one-line error."""
     from domain.errors import DomainError
     from entrypoints.bootstrap.containers import ApplicationContainer
-    from entrypoints.local_services import local_store
+    from entrypoints.bootstrap.local_services import local_store
     from migrations.runner import apply_migrations
 
     settings = load_settings()
