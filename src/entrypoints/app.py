@@ -1,8 +1,6 @@
-"""The Litestar application: routes, the bridge from the container to Litestar's DI, and the lifespan."""
+"""The Litestar application: routes, the bridge from the container to Litestar's DI, and the lifecycle as lifespan."""
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -13,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
 
 from entrypoints.bootstrap.containers import ApplicationContainer
+from entrypoints.bootstrap.lifecycle import Lifecycle
 from entrypoints.http.api_key_guard import API_KEY_SCHEME, API_KEY_SECURITY_SCHEME, SERVER_CREDENTIALS_STATE
 from entrypoints.http.b2c_controller import B2cWithdrawController
 from entrypoints.http.balances_controller import BalancesController
@@ -36,11 +35,9 @@ from entrypoints.http.simulator_controller import simulator_routes
 from entrypoints.http.stk_controller import StkPushController
 from entrypoints.http.webhook_controller import WebhookController
 from entrypoints.settings import MpesaEnvironment
-from entrypoints.worker import stop_background
 from entrypoints.ws.b2c_listener import b2c_socket
 from entrypoints.ws.c2b_listener import c2b_socket
 from entrypoints.ws.stk_listener import stk_socket
-from migrations.runner import apply_migrations
 
 logger = structlog.get_logger()
 
@@ -112,48 +109,8 @@ def _dependencies(container: ApplicationContainer) -> dict[str, Provide]:
     return {path.split(".")[1]: bridge(provider_at(path)) for path in _BRIDGED}
 
 
-async def close_redis(container: ApplicationContainer) -> None:
-    """After the channels plugin stopped (its lifespan ends before this one): nothing uses Redis any more."""
-    redis = container.infrastructure.redis_client()
-    if redis is not None:
-        await redis.aclose()
-
-
-def background_jobs(container: ApplicationContainer) -> list[Any]:
-    """What runs beside the HTTP server (WORKER_ENABLED) and in `mpesa-gateway worker`."""
-    jobs: list[Any] = [
-        container.b2c.worker(),
-        container.reconciliation.reconciliation(),
-        container.events.event_relay(),
-        container.events.webhook_delivery(),
-        container.c2b.c2b_expiry(),
-        container.reversals.reversal_worker(),
-    ]
-    if container.settings().balance_check_interval_seconds > 0:
-        jobs.append(container.balances.balance_schedule())
-    if container.settings().c2b_pull_seconds > 0:
-        jobs.append(container.c2b.c2b_pull())
-    return jobs
-
-
 def create_app(container: ApplicationContainer) -> Litestar:
     settings = container.settings()
-
-    @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        applied = await apply_migrations(container.infrastructure.mongo_database())
-        logger.info("migrations_applied", applied=applied)
-        background = background_jobs(container) if settings.worker_enabled else []
-        tasks = [asyncio.create_task(job.run()) for job in background]
-        try:
-            yield
-        finally:
-            await container.sockets.socket_limits().drain.finish_requests(settings.shutdown_grace_seconds)
-            await stop_background(background, tasks, settings.shutdown_grace_seconds)
-            await container.infrastructure.http_client().aclose()
-            await container.events.webhook_http_client().aclose()
-            await container.infrastructure.mongo_client().close()
-            await close_redis(container)
 
     return Litestar(
         route_handlers=[
@@ -186,7 +143,8 @@ def create_app(container: ApplicationContainer) -> Litestar:
         state=State({SERVER_CREDENTIALS_STATE: container.access.server_credentials}),
         plugins=[container.events.channels()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        lifespan=[lifespan],
+        # The stores, clients and background loops: started before the first request, stopped after the last.
+        lifespan=[Lifecycle(container, background=settings.worker_enabled, requests=True).lifespan],
         openapi_config=OpenAPIConfig(
             title="mpesa-gateway",
             version="0.1.0",

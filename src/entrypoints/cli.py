@@ -59,7 +59,7 @@ def serve() -> None:
     """Serve wss:// and https:// on APP_HOST:APP_PORT (starts the embedded store and simulator when unset)."""
     from entrypoints.app import create_app
     from entrypoints.bootstrap.containers import ApplicationContainer
-    from entrypoints.bootstrap.local_services import local_services
+    from entrypoints.bootstrap.lifecycle import local_services
     from entrypoints.head_requests import answer_head_like_get
     from entrypoints.http.demo import DEMO_PATH
     from entrypoints.http.schema_viewer import SCHEMA_PATH
@@ -167,10 +167,7 @@ def worker() -> None:
 
     MONGODB_URL and, with the simulator, DARAJA_BASE_URL must name what the gateways use. Runs until SIGTERM or
     Ctrl-C, finishing the withdrawal being sent."""
-    from dependency_injector import providers
-
-    from adapters.broadcast.no_subscribers import NoSubscribersBroadcaster
-    from entrypoints.bootstrap.containers import ApplicationContainer
+    from entrypoints.bootstrap.containers import worker_container
 
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -178,60 +175,36 @@ def worker() -> None:
         raise click.ClickException("the worker needs MONGODB_URL: the store the gateways use")
     if settings.mpesa_env is MpesaEnvironment.SIMULATOR and settings.daraja_base_url is None:
         raise click.ClickException("the worker needs DARAJA_BASE_URL: the simulator the gateways use")
-    container = ApplicationContainer(settings=settings)
-    if settings.redis_url is None:
-        # Without sockets or Redis there is nobody to tell; the gateways publish what their callbacks settle.
-        container.events.broadcaster.override(providers.Singleton(NoSubscribersBroadcaster))
+    container = worker_container(settings)
     prepare_b2c(container)
     asyncio.run(_run_worker(container))
 
 
 async def _run_worker(container: "ApplicationContainer") -> None:
-    from contextlib import AsyncExitStack
+    from entrypoints.bootstrap.lifecycle import Lifecycle
 
-    from entrypoints.app import background_jobs
-    from migrations.runner import apply_migrations
-
-    await apply_migrations(container.infrastructure.mongo_database())
-    jobs = background_jobs(container)
-    loop = asyncio.get_running_loop()
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(stop_signal, lambda: [job.stop() for job in jobs])
-    redis = container.infrastructure.redis_client()
-    async with AsyncExitStack() as stack:
-        if redis is not None:
-            # With Redis, the worker's updates (`submitted`) reach the clients of every gateway through it.
-            await stack.enter_async_context(container.events.channels())
-        try:
-            await asyncio.gather(*(job.run() for job in jobs))
-        finally:
-            await stack.aclose()
-            await container.infrastructure.http_client().aclose()
-            await container.events.webhook_http_client().aclose()
-            await container.infrastructure.mongo_client().close()
-            if redis is not None:
-                await redis.aclose()
+    # With Redis, the worker's updates (`submitted`) reach the clients of every gateway through it.
+    lifecycle = Lifecycle(container, background=True, channels=True)
+    async with lifecycle:
+        await lifecycle.run_until_stopped()
 
 
 @main.command(epilog=_STORE_SETTINGS)
 def migrate() -> None:
     """Apply every MongoDB migration step not applied yet (the gateway also does this at start-up)."""
-    from adapters.mongo.client import create_mongo_client, gateway_database
-    from entrypoints.bootstrap.local_services import local_store
-    from migrations.runner import apply_migrations
+    from entrypoints.bootstrap.containers import ApplicationContainer
+    from entrypoints.bootstrap.lifecycle import Lifecycle, local_services
 
     settings = load_settings()
     configure_logging(settings.log_level, stream=sys.stderr)
 
-    async def run(url: str) -> list[str]:
-        client = create_mongo_client(url)
-        try:
-            return await apply_migrations(gateway_database(client, settings.mongodb_database))
-        finally:
-            await client.close()
+    async def run(container: ApplicationContainer) -> list[str]:
+        lifecycle = Lifecycle(container)
+        async with lifecycle:
+            return lifecycle.applied
 
-    with local_store(settings, join_running=True) as resolved:
-        applied = asyncio.run(run(str(resolved.mongodb_url)))
+    with local_services(settings, simulator=False, join_running=True) as resolved:
+        applied = asyncio.run(run(ApplicationContainer(settings=resolved)))
     click.echo("\n".join(applied) if applied else "nothing to apply")
 
 
@@ -386,20 +359,16 @@ def _with_container(work: "Callable[[ApplicationContainer], Awaitable[T]]") -> T
     migrated first; a domain refusal becomes the command's one-line error."""
     from domain.errors import DomainError
     from entrypoints.bootstrap.containers import ApplicationContainer
-    from entrypoints.bootstrap.local_services import local_store
-    from migrations.runner import apply_migrations
+    from entrypoints.bootstrap.lifecycle import Lifecycle, local_services
 
     settings = load_settings()
     configure_logging(settings.log_level, stream=sys.stderr)
 
-    async def run(container: "ApplicationContainer") -> T:
-        try:
-            await apply_migrations(container.infrastructure.mongo_database())
+    async def run(container: ApplicationContainer) -> T:
+        async with Lifecycle(container):
             return await work(container)
-        finally:
-            await container.infrastructure.mongo_client().close()
 
-    with local_store(settings, join_running=True) as resolved:
+    with local_services(settings, simulator=False, join_running=True) as resolved:
         try:
             return asyncio.run(run(ApplicationContainer(settings=resolved)))
         except DomainError as error:

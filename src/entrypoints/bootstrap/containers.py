@@ -14,6 +14,7 @@ from litestar.channels import ChannelsPlugin
 from prometheus_client import CollectorRegistry
 
 from adapters.broadcast.channels_broadcaster import ChannelsBroadcaster
+from adapters.broadcast.no_subscribers import NoSubscribersBroadcaster
 from adapters.broadcast.on_demand_subscriber import OnDemandSubscriber
 from adapters.broadcast.waking_broadcaster import WakingBroadcaster
 from adapters.daraja.b2c_client import DarajaB2cClient
@@ -922,3 +923,12 @@ class ApplicationContainer(containers.DeclarativeContainer):
     sockets = providers.Container(
         SocketsContainer, settings=settings, infrastructure=infrastructure, stk=stk, b2c=b2c, c2b=c2b
     )
+
+
+def worker_container(settings: Settings) -> ApplicationContainer:
+    """`mpesa-gateway worker`'s graph. Without sockets or Redis there is nobody to tell: the gateways publish what
+    their callbacks settle."""
+    container = ApplicationContainer(settings=settings)
+    if settings.redis_url is None:
+        container.events.broadcaster.override(providers.Singleton(NoSubscribersBroadcaster))
+    return container
