@@ -1,14 +1,20 @@
-"""The Litestar application: routes, the bridge from the container to Litestar's DI, and the lifecycle as lifespan."""
+"""The Litestar application: routes, the handler-facing container wired into Litestar's DI (checked at build), and
+the lifecycle as lifespan."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import structlog
+from dependency_injector import providers
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import Dependency, Provide
+from litestar.exceptions import ImproperlyConfiguredException
+from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
+from litestar.routes import HTTPRoute, WebSocketRoute
+from litestar.utils.signature import ParsedSignature
 
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.lifecycle import Lifecycle
@@ -41,78 +47,72 @@ from entrypoints.ws.stk_listener import stk_socket
 
 logger = structlog.get_logger()
 
-# Providers handlers may ask for by name. dependency-injector builds them; Litestar only sees plain callables.
-_BRIDGED = (
-    "stk.push_payment",
-    "stk.prompt_gate",
-    "stk.payment_status",
-    "stk.handle_stk_callback",
-    "b2c.request_withdrawal",
-    "b2c.handle_b2c_result",
-    "events.channels",
-    "sockets.socket_limits",
-    "access.client_authorisation",
-    "records.readiness_checks",
-    "infrastructure.gateway_metrics",
-    "callbacks.journal_callback",
-    "stk.stk_callback_token_known",
-    "b2c.b2c_callback_token_known",
-    "b2c.status_callback_token_known",
-    "callbacks.callback_sources",
-    "records.list_anomalies",
-    "records.list_stuck_records",
-    "access.operator_token",
-    "b2c.handle_transaction_status_result",
-    "records.find_record",
-    "records.list_records",
-    "events.read_event_feed",
-    "events.register_webhook",
-    "events.webhook_details",
-    "events.remove_webhook",
-    "events.enable_webhook",
-    "events.replay_events",
-    "events.list_deliveries",
-    "balances.handle_balance_result",
-    "balances.balance_callback_token_known",
-    "balances.check_balance",
-    "balances.show_balances",
-    "c2b.c2b_hook_secret",
-    "c2b.confirm_payment",
-    "c2b.validate_payment",
-    "c2b.create_payment_request",
-    "c2b.draw_request_qr",
-    "c2b.find_c2b_payments",
-    "c2b.c2b_payment_by_trans_id",
-    "c2b.register_c2b_urls",
-    "c2b.simulated_customer_pays",
-    "reversals.request_reversal",
-    "reversals.show_reversal",
-    "reversals.handle_reversal_result",
-    "reversals.reversal_callback_token_known",
-    "reversals.handle_reversal_status",
-    "reversals.reversal_status_token_known",
-    "sockets.socket_use_cases",
-)
-
-
 def _dependencies(container: ApplicationContainer) -> dict[str, Provide]:
+    """Litestar's dependencies: the providers of the handler-facing container, by their names; dependency-injector
+    builds them, Litestar only sees plain callables."""
+
     def bridge(provider: Callable[[], Any]) -> Provide:
         def provide() -> Any:
             return provider()
 
         return Provide(provide, sync_to_thread=False, use_cache=False)
 
-    def provider_at(path: str) -> Callable[[], Any]:
-        capability, name = path.split(".")
-        return getattr(getattr(container, capability), name)  # type: ignore[no-any-return]
+    handlers = container.handlers()
+    handlers.check_dependencies()  # an alias of a provider its capability does not have
+    return {
+        name: bridge(provider)
+        for name, provider in handlers.providers.items()
+        if not isinstance(provider, providers.DependenciesContainer)
+    }
 
-    return {path.split(".")[1]: bridge(provider_at(path)) for path in _BRIDGED}
+
+def _handlers(app: Litestar) -> Iterator[BaseRouteHandler]:
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            yield from route.route_handlers
+        elif isinstance(route, WebSocketRoute):
+            yield route.route_handler
+
+
+def _parameters(signature: ParsedSignature) -> dict[str, bool]:
+    """Each parameter's name, and whether it is marked as a named dependency."""
+    return {
+        name: any(isinstance(mark, Dependency) for mark in field.metadata)
+        for name, field in signature.parameters.items()
+    }
+
+
+def check_wiring(app: Litestar, provided: Mapping[str, Provide]) -> None:
+    """At build, not at the first request: every dependency a handler (or a handler's own dependency) asks for by
+    name is provided, and every provided one is asked for."""
+    missing: set[str] = set()
+    asked: set[str] = set()
+    for handler in _handlers(app):
+        layered = handler.resolve_dependencies()
+        signatures = [handler.parsed_fn_signature]
+        signatures += [
+            ParsedSignature.from_fn(layered[name].dependency, handler.resolve_signature_namespace())
+            for name in layered
+            if name not in provided
+        ]
+        for signature in signatures:
+            for name, named in _parameters(signature).items():
+                asked.add(name)
+                if named and name not in layered:
+                    missing.add(name)
+    unused = set(provided) - asked
+    if missing or unused:
+        raise ImproperlyConfiguredException(
+            f"handler dependencies: asked for but not provided: {sorted(missing)}; provided but never asked for: "
+            f"{sorted(unused)} (entrypoints/bootstrap/handlers.py)"
+        )
 
 
 def create_app(container: ApplicationContainer) -> Litestar:
     settings = container.settings()
 
-    return Litestar(
+    dependencies = _dependencies(container)
+    app = Litestar(
         route_handlers=[
             stk_socket,
             b2c_socket,
@@ -138,7 +138,7 @@ def create_app(container: ApplicationContainer) -> Litestar:
             ),
             *simulator_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
         ],
-        dependencies=_dependencies(container),
+        dependencies=dependencies,
         # For the API-key guard, which any controller may use without wiring of its own; built on first use.
         state=State({SERVER_CREDENTIALS_STATE: container.access.server_credentials}),
         plugins=[container.events.channels()],
@@ -156,3 +156,5 @@ def create_app(container: ApplicationContainer) -> Litestar:
         middleware=[request_context, *transport_security(settings)],
         before_send=strict_transport_security(settings),
     )
+    check_wiring(app, dependencies)
+    return app

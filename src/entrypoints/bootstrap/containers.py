@@ -147,6 +147,7 @@ from entrypoints.bootstrap.builders import (
     webhook_timeout,
     worker_identity,
 )
+from entrypoints.bootstrap.handlers import HandlerDependencies
 from entrypoints.due_loop import DueLoop
 from entrypoints.http.api_key_guard import ServerCredentials
 from entrypoints.http.c2b_hooks import C2bHookSecret
@@ -922,6 +923,21 @@ class ApplicationContainer(containers.DeclarativeContainer):
     records = providers.Container(RecordsContainer, settings=settings, infrastructure=infrastructure, daraja=daraja)
     sockets = providers.Container(
         SocketsContainer, settings=settings, infrastructure=infrastructure, stk=stk, b2c=b2c, c2b=c2b
+    )
+    # What the route handlers and socket listeners ask Litestar for (entrypoints.app wires exactly these).
+    handlers = providers.Container(
+        HandlerDependencies,
+        stk=stk,
+        b2c=b2c,
+        reversals=reversals,
+        balances=balances,
+        c2b=c2b,
+        events=events,
+        callbacks=callbacks,
+        records=records,
+        access=access,
+        sockets=sockets,
+        infrastructure=infrastructure,
     )
 
 
