@@ -4,7 +4,6 @@ the lifecycle as lifespan."""
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import structlog
 from dependency_injector import providers
 from litestar import Litestar
 from litestar.datastructures import State
@@ -45,7 +44,6 @@ from entrypoints.ws.b2c_listener import b2c_socket
 from entrypoints.ws.c2b_listener import c2b_socket
 from entrypoints.ws.stk_listener import stk_socket
 
-logger = structlog.get_logger()
 
 def _dependencies(container: ApplicationContainer) -> dict[str, Provide]:
     """Litestar's dependencies: the providers of the handler-facing container, by their names; dependency-injector
