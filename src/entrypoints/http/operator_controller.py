@@ -41,7 +41,7 @@ class OperatorUnauthorizedError(DomainError):
         super().__init__("this route needs the operator's bearer token")
 
 
-def authorized_operator(request: Request[Any, Any, Any], operator_token: str | None) -> None:
+def authorized_operator(request: Request[Any, Any, Any], operator_token: NamedDependency[str | None]) -> None:
     """Let the request through only with `Authorization: Bearer <OPERATOR_TOKEN>`."""
     if not operator_token:
         raise NotFoundException()
