@@ -75,5 +75,5 @@ async def test_the_worker_without_redis_tells_nobody(settings: Settings) -> None
 
     async with Lifecycle(worker):
         assert isinstance(worker.stk.push_payment()._broadcaster, NoSubscribersBroadcaster)
-        assert isinstance(worker.b2c.submit_withdrawal()._broadcaster, NoSubscribersBroadcaster)
+        assert isinstance(worker.events.broadcaster(), NoSubscribersBroadcaster)
     assert isinstance(served.events.broadcaster(), WakingBroadcaster)
