@@ -93,6 +93,7 @@ from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate, PromptLimits
 from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult
 from domain.reversals.use_cases.handle_reversal_status import HandleReversalStatusResult
+from domain.reversals.use_cases.mark_c2b_payment_reversed import MarkC2bPaymentReversed
 from domain.reversals.use_cases.mark_payment_reversed import MarkPaymentReversed
 from domain.reversals.use_cases.reconcile_reversals import ReconcileReversals
 from domain.reversals.use_cases.request_reversal import RequestReversal
@@ -560,6 +561,9 @@ class Container(containers.DeclarativeContainer):
         metrics=daraja_metrics,
     )
 
+    # C2B payments and requests' stores, here because a reversal may refund a C2B payment.
+    payment_requests = providers.Singleton(MongoPaymentRequests, mongo_database)
+    c2b_payments = providers.Singleton(MongoC2bPayments, mongo_database)
     # Reversals' store and Daraja client, here because the reconciler below asks about them too.
     reversals = providers.Singleton(
         MongoReversals,
@@ -890,9 +894,16 @@ class Container(containers.DeclarativeContainer):
         identifiers,
         idempotency_keys,
         on_requested=reversal_worker.provided.wake,
+        c2b_payments=c2b_payments,
     )
     show_reversal = providers.Factory(ShowReversal, reversals)
-    mark_payment_reversed = providers.Factory(MarkPaymentReversed, reversible_payments, broadcaster, clock)
+    mark_payment_reversed = providers.Factory(
+        MarkPaymentReversed,
+        reversible_payments,
+        broadcaster,
+        clock,
+        providers.Factory(MarkC2bPaymentReversed, c2b_payments, payment_requests, broadcaster, clock),
+    )
     handle_reversal_result = providers.Factory(HandleReversalResult, reversals, mark_payment_reversed, clock)
     handle_reversal_status = providers.Factory(HandleReversalStatusResult, reversals, mark_payment_reversed, clock)
     reversal_callback_token_known = providers.Singleton(CallbackTokenKnown, reversals)
@@ -900,9 +911,8 @@ class Container(containers.DeclarativeContainer):
         CallbackTokenKnown, providers.Singleton(OpenStatusQueries, reversals)
     )
 
-    # C2B: Daraja's validation and confirmation calls for the shortcode, and the payment requests they are matched to.
-    payment_requests = providers.Singleton(MongoPaymentRequests, mongo_database)
-    c2b_payments = providers.Singleton(MongoC2bPayments, mongo_database)
+    # C2B: Daraja's validation and confirmation calls for the shortcode, and the payment requests they are matched to
+    # (their stores are above, with the reversals that may refund them).
     c2b_payment_by_trans_id = c2b_payments.provided.by_trans_id
     find_c2b_payments = providers.Factory(FindC2bPayments, c2b_payments)
     c2b_hook_secret = providers.Singleton(C2bHookSecret, settings.provided.c2b_hook_secret)

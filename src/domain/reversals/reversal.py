@@ -37,6 +37,14 @@ class ReversalStatus(StrEnum):
         return self in (ReversalStatus.REVERSED, ReversalStatus.FAILED)
 
 
+class PaymentKind(StrEnum):
+    """Which of the gateway's records the reversed payment is: an STK payment (by its receipt) or a C2B payment (by
+    its TransID). M-PESA reverses both alike; what the gateway marks afterwards differs."""
+
+    STK = "stk"
+    C2B = "c2b"
+
+
 class ReversalStepError(PaymentFinalError):
     """The reversal is past the step asked for (it may be at Daraja already): the stored state stands."""
 
@@ -87,6 +95,7 @@ class Reversal:
     created_at: datetime
     updated_at: datetime
     idempotency_key: str | None = None
+    payment_kind: PaymentKind = PaymentKind.STK
     status: ReversalStatus = ReversalStatus.REQUESTED
     conversation_id: str | None = None
     originator_conversation_id: str | None = None
@@ -116,9 +125,10 @@ class Reversal:
         callback_token: str,
         now: datetime,
         idempotency_key: str | None = None,
+        payment_kind: PaymentKind = PaymentKind.STK,
     ) -> "Reversal":
         reversal = cls(reversal_id, receipt, amount, reason, hash_, payment_id, callback_token, now, now)
-        reversal.idempotency_key = idempotency_key
+        reversal.idempotency_key, reversal.payment_kind = idempotency_key, payment_kind
         reversal._record(now, ChangeCause.REQUEST)
         return reversal
 
@@ -252,6 +262,7 @@ class Reversal:
             "amount": self.amount.shillings,
             "reason": self.reason.text,
             "payment_id": self.payment_id,
+            "payment_kind": self.payment_kind.value,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "conversation_id": self.conversation_id,

@@ -294,6 +294,10 @@ class C2bConfirmationView(msgspec.Struct, forbid_unknown_fields=True):
     trans_id: Annotated[str, _note("The M-PESA receipt (Daraja's TransID); counted once however often it comes.")]
     amount: Shillings
     at: ZonedMoment
+    reversed_at: Annotated[
+        ZonedMoment | None,
+        _note("When a reversal gave this payment back (it no longer counts in `received`); null otherwise."),
+    ]
 
 
 class C2bRequestView(msgspec.Struct, forbid_unknown_fields=True):
@@ -305,9 +309,17 @@ class C2bRequestView(msgspec.Struct, forbid_unknown_fields=True):
     account_reference: Annotated[str, _note("What the customer types as the account number, normalised.")]
     amount_rule: Annotated[AmountRule, _note("exact, minimum or open (any amount).")]
     amount: Annotated[int | None, _note("The amount asked for; null for open.")]
-    received: Annotated[int, Meta(ge=0, description="Whole shillings counted so far, once per receipt.")]
+    received: Annotated[
+        int, Meta(ge=0, description="Whole shillings counted so far, once per receipt; reversed payments not.")
+    ]
     outstanding: Annotated[int, Meta(ge=0, description="What is still owed (0 for open, or once reached).")]
-    status: Annotated[RequestStatus, _note("open until the amount rule is met or the request expires; then final.")]
+    status: Annotated[
+        RequestStatus,
+        _note(
+            "open until the amount rule is met or the request expires; then final, unless a reversal of one of its "
+            "payments settles it again from the payments left (docs/c2b.md)."
+        ),
+    ]
     expires_at: ZonedMoment
     created_at: ZonedMoment
     updated_at: ZonedMoment
@@ -345,6 +357,11 @@ class C2bPaymentView(msgspec.Struct, forbid_unknown_fields=True):
     match: Annotated[PaymentMatch, _note("applied (counted on the request) or request_closed (kept unmatched).")]
     request_id: Annotated[str | None, _note("The payment request it named.")]
     source: Annotated[str, _note("How the gateway learnt of it: confirmation (Daraja's ConfirmationURL call).")]
+    reversal_id: Annotated[
+        str | None,
+        _note("The reversal that refunded this payment (docs/reversals.md); null unless M-PESA reversed it."),
+    ]
+    reversed_at: Annotated[ZonedMoment | None, _note("When the reversal was recorded; null unless reversed.")]
 
 
 class ErrorBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -487,7 +504,8 @@ class C2bRequestUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
 class C2bPaymentUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """A customer paid to an account reference a request of the hash held; sent once per receipt, just before
-    the update of the request it counted on (none when the request had closed)."""
+    the update of the request it counted on (none when the request had closed), and once more when a reversal
+    gave it back (with `reversal_id`), just before the request's update that no longer counts it."""
 
     kind: Literal["update"]
     topic: _C2B_TOPIC
