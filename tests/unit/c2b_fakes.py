@@ -1,4 +1,3 @@
-
 """In-memory stand-ins for the C2B ports: copies in and out, so only `save` and `record` change what is stored."""
 
 import asyncio
@@ -74,6 +73,13 @@ class FakeC2bPayments:
     async def by_trans_id(self, trans_id: str) -> C2bPayment | None:
         found = self.by_id.get(trans_id)
         return copy.deepcopy(found) if found is not None else None
+
+    async def save(self, payment: C2bPayment) -> None:
+        stored = self.by_id[payment.trans_id]
+        if stored.version != payment.version:
+            raise ConcurrentUpdateError(f"C2B payment {payment.trans_id} is at version {stored.version}")
+        payment.version += 1
+        self.by_id[payment.trans_id] = copy.deepcopy(payment)
 
     async def by_reference(self, reference: str, limit: int) -> list[C2bPayment]:
         return self._newest(lambda p: p.transaction.reference == reference, limit)
