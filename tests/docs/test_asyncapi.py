@@ -257,11 +257,16 @@ def _c2b_views() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     anything = PaymentRequest.create(
         "r-2", "till-7", AccountReference.parse("TIP"), AmountRule.OPEN, None, now + timedelta(hours=1), now
     )
+    paid = exact.view()
+    reversed_payment = C2bPayment(transaction, now, PaymentMatch.APPLIED, "r-1", "till-7")
+    reversed_payment.mark_reversed("rev-1", now + timedelta(minutes=5))
+    exact.reverse(transaction.trans_id, transaction.amount, now + timedelta(minutes=5))
     payments = [
         C2bPayment(transaction, now, PaymentMatch.APPLIED, "r-1", "till-7").view(),
         C2bPayment(transaction, now, PaymentMatch.REQUEST_CLOSED, "r-1", "till-7").view(),
+        reversed_payment.view(),
     ]
-    return [opened, exact.view(), anything.view()], payments
+    return [opened, paid, anything.view(), exact.view()], payments
 
 
 def test_the_c2b_views_are_what_requests_and_payments_show() -> None:
