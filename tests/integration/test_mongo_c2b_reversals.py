@@ -91,3 +91,22 @@ async def test_a_reversal_of_a_c2b_payment_reads_back_with_its_kind(database: Mo
     stored = await reversals.by_id("rev-1")
     assert stored is not None
     assert (stored.payment_kind, stored.hash, stored.view()["payment_kind"]) == (PaymentKind.C2B, "", "c2b")
+
+
+async def test_a_request_is_not_reopened_over_a_newer_open_request_holding_its_reference(
+    database: MongoDatabase,
+) -> None:
+    requests = MongoPaymentRequests(database)
+    closed = request("req-1")
+    closed.apply(paid(100), NOW)
+    await requests.add(closed)
+    await requests.add(request("req-2"))
+    read = await requests.by_id("hash-1", "req-1")
+    assert read is not None
+    read.reverse("RKL51ZDR4F", 100, NOW + timedelta(minutes=1), may_reopen=True)
+
+    with pytest.raises(ConcurrentUpdateError):
+        await requests.save(read)
+
+    assert (await requests.by_id("hash-1", "req-1")) == closed
+    assert await database["c2b_requests"].count_documents({"open_reference": "INV-42"}) == 1
