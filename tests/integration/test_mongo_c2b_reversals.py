@@ -84,6 +84,7 @@ async def test_a_reversal_of_a_c2b_payment_reads_back_with_its_kind(database: Mo
         callback_token="t" * 32,
         now=NOW,
         payment_kind=PaymentKind.C2B,
+        receiver_party="600984",
     )
 
     await reversals.add(reversal)
@@ -91,6 +92,7 @@ async def test_a_reversal_of_a_c2b_payment_reads_back_with_its_kind(database: Mo
     stored = await reversals.by_id("rev-1")
     assert stored is not None
     assert (stored.payment_kind, stored.hash, stored.view()["payment_kind"]) == (PaymentKind.C2B, "", "c2b")
+    assert stored.reversal_request().receiver_party == "600984"
 
 
 async def test_a_request_is_not_reopened_over_a_newer_open_request_holding_its_reference(

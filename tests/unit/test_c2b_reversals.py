@@ -105,6 +105,8 @@ async def test_a_c2b_payment_is_recorded_for_reversal_of_its_whole_amount_with_i
     assert (stored.status, stored.payment_kind, stored.receipt) == (ReversalStatus.REQUESTED, PaymentKind.C2B, FIRST)
     assert (stored.amount.shillings, stored.payment_id, stored.hash) == (100, FIRST, HASH)
     assert world.provider.sent == []
+    await world.submit()
+    assert world.provider.sent[0].receiver_party == "600984"  # the shortcode the customer paid
 
 
 async def test_an_unmatched_c2b_payment_may_be_reversed_and_has_no_hash() -> None:
@@ -300,6 +302,7 @@ async def test_a_queue_time_out_leaves_it_unknown_and_transaction_status_settles
     assert world.requests.get(request_id).status is RequestStatus.OVERPAID
     assert await world.reconcile(10) == 1
     query = world.provider.status_queries[-1]
+    assert query.party == "600984"
     answer = TransactionStatusResult("0", "done", "29115-1-1", "Completed", "SKE52PAWR9", 40)
 
     await world.status_answer(query.callback_token, answer)

@@ -26,6 +26,7 @@ def to_document(reversal: Reversal, version: int) -> dict[str, Any]:
         "hash": reversal.hash,
         "payment_id": reversal.payment_id,
         "payment_kind": reversal.payment_kind.value,
+        "receiver_party": reversal.receiver_party,
         "callback_token": reversal.callback_token,
         "idempotency_key": reversal.idempotency_key,
         "created_at": as_utc(reversal.created_at),
@@ -76,6 +77,7 @@ def from_stored(stored: dict[str, Any]) -> Reversal:
         idempotency_key=stored.get("idempotency_key"),
         # Reversals stored before C2B payments could be reversed were all of STK payments.
         payment_kind=PaymentKind(stored.get("payment_kind", PaymentKind.STK.value)),
+        receiver_party=stored.get("receiver_party"),
         status=ReversalStatus(stored["status"]),
         conversation_id=stored.get("conversation_id"),
         originator_conversation_id=stored.get("originator_conversation_id"),

@@ -70,6 +70,7 @@ class RequestReversal:
             now=self._clock.now(),
             idempotency_key=command.idempotency_key,
             payment_kind=target.kind,
+            receiver_party=target.receiver_party,
         )
         original = await store_unless_repeated(
             self._keys,
@@ -106,7 +107,9 @@ class RequestReversal:
             raise ReversalPaymentNotFoundError(receipt)
         # A stored confirmation is money that arrived: always complete. Its hash is its request's; an unmatched
         # payment has none (docs/reversals.md#who-may-reverse-what).
-        return _Target(PaymentKind.C2B, c2b.trans_id, c2b.hash or "", Amount(c2b.transaction.amount))
+        # Reversed for the shortcode the customer paid, which may not be the STK one the gateway reverses for.
+        transaction = c2b.transaction
+        return _Target(PaymentKind.C2B, c2b.trans_id, c2b.hash or "", Amount(transaction.amount), transaction.shortcode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,7 @@ class _Target:
     payment_id: str
     hash: str
     amount: Amount
+    receiver_party: str | None = None
 
 
 def _reason(raw: object) -> Description:
