@@ -17,6 +17,7 @@ class FakePaymentRequests:
     def __init__(self) -> None:
         self._by_id: dict[str, PaymentRequest] = {}
         self.slow: asyncio.Event | None = None
+        self._failure: Exception | None = None
 
     def answers_only_when(self, released: asyncio.Event) -> None:
         """From now on, reads wait for `released`, as a store that has stopped answering."""
@@ -37,7 +38,14 @@ class FakePaymentRequests:
         found = self._by_id.get(request_id)
         return copy.deepcopy(found) if found is not None and found.hash == hash_ else None
 
+    def fail_next_save(self, error: Exception) -> None:
+        """The next `save` raises `error` and stores nothing, as a process dying before its write."""
+        self._failure = error
+
     async def save(self, request: PaymentRequest) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
         stored = self._by_id[request.id]
         if stored.version != request.version:
             raise ConcurrentUpdateError(f"request {request.id} is at version {stored.version}")

@@ -53,7 +53,6 @@ class World:
         self.submit = SubmitNextReversal(self.reversals, self.provider, self.clock, "worker-1", 30)
         c2b = MarkC2bPaymentReversed(self.c2b_payments, self.requests, self.broadcaster, self.clock)
         mark = MarkPaymentReversed(FakeReversiblePayments(), self.broadcaster, self.clock, c2b)
-        self.mark_c2b = c2b
         self.result = HandleReversalResult(self.reversals, mark, self.clock)
         self.status_answer = HandleReversalStatusResult(self.reversals, mark, self.clock)
         self.reconcile = ReconcileReversals(
@@ -254,11 +253,12 @@ async def test_a_repeated_result_finishes_a_request_left_counting_the_reversed_p
     request_id = await overpaid(world)
     reversal = await world.request(ReverseCommand(FIRST, "Refund"))
     await world.submit()
-    # As if the process had died after linking the payment, before the request was saved.
-    world.mark_c2b._requests = FakePaymentRequests()
-    await world.result(reversal.callback_token, reversed_result(FIRST, 40))
+    # The process dies after the payment is linked, before the request is saved: Daraja gets no answer, so repeats.
+    world.requests.fail_next_save(RuntimeError("process died"))
+    with pytest.raises(RuntimeError):
+        await world.result(reversal.callback_token, reversed_result(FIRST, 40))
+    assert world.c2b_payments.by_id[FIRST].reversal_id == reversal.id
     assert world.requests.get(request_id).status is RequestStatus.OVERPAID
-    world.mark_c2b._requests = world.requests
 
     await world.result(reversal.callback_token, reversed_result(FIRST, 40))
 
