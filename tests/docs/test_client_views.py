@@ -276,11 +276,18 @@ def _c2b_views() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     underpaid.apply(_transaction("TLK4C2B0008", 50, "inv-8"), LATER)
     for closing in (expired, underpaid):
         closing.expire(NOW + timedelta(hours=2))
-    requests = [opened, paid, part_paid, overpaid, at_least, anything, expired, underpaid]
+    # A reversal gives a payment back: the request is settled again from what is left (here: open again).
+    settled_again = request(9, "INV-9", AmountRule.EXACT, 150)
+    settled_again.apply(_transaction("TLK4C2B0010", 150, "inv-9"), LATER)
+    settled_again.reverse("TLK4C2B0010", 150, LATER + timedelta(minutes=5))
+    requests = [opened, paid, part_paid, overpaid, at_least, anything, expired, underpaid, settled_again]
     confirmed = _transaction("TLK4C2B0002", 150, "inv-2")
+    reversed_payment = C2bPayment(_transaction("TLK4C2B0010", 150, "inv-9"), LATER, PaymentMatch.APPLIED, "r-9", HASH)
+    reversed_payment.mark_reversed("rev-1", LATER + timedelta(minutes=5))
     payments = [
         C2bPayment(confirmed, LATER, PaymentMatch.APPLIED, "r-2", HASH),
         C2bPayment(_transaction("TLK4C2B0009", 150, "inv-7"), LATER, PaymentMatch.REQUEST_CLOSED, "r-7", HASH),
+        reversed_payment,
     ]
     return [r.view() for r in requests], [p.view() for p in payments]
 
@@ -354,7 +361,7 @@ PAYMENT_FRAME = (
 )
 
 
-async def test_a_payment_update_is_sent_byte_for_byte_as_before() -> None:
+async def test_a_payment_update_is_sent_byte_for_byte_as_pinned() -> None:
     assert await _sent(stk_topic(HASH), _payment_views()[4]) == PAYMENT_FRAME
 
 
@@ -370,7 +377,7 @@ WITHDRAWAL_FRAME = (
 )
 
 
-async def test_a_withdrawal_update_is_sent_byte_for_byte_as_before() -> None:
+async def test_a_withdrawal_update_is_sent_byte_for_byte_as_pinned() -> None:
     assert await _sent(b2c_topic(HASH), _withdrawal_views()[5]) == WITHDRAWAL_FRAME
 
 
@@ -379,11 +386,12 @@ C2B_REQUEST_FRAME = (
     b'"account_reference":"INV-3","amount_rule":"exact","amount":150,"received":100,"outstanding":50,"status":"open",'
     b'"expires_at":"2025-03-14T10:00:00.250000+00:00","created_at":"2025-03-14T09:00:00.250000+00:00",'
     b'"updated_at":"2025-03-14T09:00:42.250000+00:00","metadata":{},'
-    b'"confirmations":[{"trans_id":"TLK4C2B0003","amount":100,"at":"2025-03-14T09:00:42.250000+00:00"}],"version":0}}'
+    b'"confirmations":[{"trans_id":"TLK4C2B0003","amount":100,"at":"2025-03-14T09:00:42.250000+00:00",'
+    b'"reversed_at":null}],"version":0}}'
 )
 
 
-async def test_a_c2b_request_update_is_sent_byte_for_byte_as_before() -> None:
+async def test_a_c2b_request_update_is_sent_byte_for_byte_as_pinned() -> None:
     assert await _sent(c2b_topic(HASH), _c2b_views()[0][2]) == C2B_REQUEST_FRAME
 
 

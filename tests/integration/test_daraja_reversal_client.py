@@ -1,5 +1,6 @@
 """The reversal adapter against the bundled simulator over real HTTP, with a real receiver for its Results."""
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -122,3 +123,24 @@ async def test_nothing_listening_is_unreachable(http: httpx.AsyncClient) -> None
 
     with pytest.raises(ProviderUnreachableError):
         await unreachable.send_reversal(request("SKC82PACB8", 100))
+
+
+async def test_a_c2b_payment_is_reversed_for_the_shortcode_it_was_paid_to(
+    http: httpx.AsyncClient, simulator: Simulator, receiver: tuple[CallbackReceiver, str]
+) -> None:
+    app, receiver_url = receiver
+    paid = await http.post(
+        f"{simulator.url}/simulator/c2b/pay", json={"account": "INV-9", "amount": 80, "shortcode": "600984"}
+    )
+    trans_id = paid.json()["trans_id"]
+    client = await client_for(http, simulator.url, receiver_url)
+    sent = ReversalRequest(trans_id, Amount(80), Description("Wrong account"), uuid.uuid4().hex, "600984")
+
+    await client.send_reversal(sent)
+
+    path = f"/api/v1/hooks/reversal/result/{sent.callback_token}"
+    await app.wait_for(path)
+    result = json.loads(app.bodies[path][0])["Result"]
+    parameters = {item["Key"]: item["Value"] for item in result["ResultParameters"]["ResultParameter"]}
+    assert (result["ResultCode"], parameters["OriginalTransactionID"]) == (0, trans_id)
+    assert parameters["DebitPartyPublicName"].startswith("600984 ")  # not the configured 174379

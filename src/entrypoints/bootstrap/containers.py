@@ -77,6 +77,7 @@ from domain.ports.stuck_records import RecordKind
 from domain.prompt_limits import PromptGate
 from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult
 from domain.reversals.use_cases.handle_reversal_status import HandleReversalStatusResult
+from domain.reversals.use_cases.mark_c2b_payment_reversed import MarkC2bPaymentReversed
 from domain.reversals.use_cases.mark_payment_reversed import MarkPaymentReversed
 from domain.reversals.use_cases.reconcile_reversals import ReconcileReversals
 from domain.reversals.use_cases.request_reversal import RequestReversal
@@ -560,12 +561,14 @@ class B2cContainer(containers.DeclarativeContainer):
 
 class ReversalsContainer(containers.DeclarativeContainer):
     """Reversals: recorded before Daraja hears of them, sent once by their own loop under a lease, settled by the
-    Result (or Transaction Status); the payment they refund is marked and its clients told."""
+    Result (or Transaction Status); the payment they refund (an STK payment, or a C2B payment) is marked and its
+    clients told."""
 
     settings = providers.Dependency(instance_of=Settings)
     infrastructure = providers.DependenciesContainer()
     daraja = providers.DependenciesContainer()
     events = providers.DependenciesContainer()
+    c2b = providers.DependenciesContainer()
 
     reversals = providers.Singleton(
         MongoReversals,
@@ -607,10 +610,17 @@ class ReversalsContainer(containers.DeclarativeContainer):
         infrastructure.identifiers,
         infrastructure.idempotency_keys,
         on_requested=reversal_worker.provided.wake,
+        c2b_payments=c2b.c2b_payments,
     )
     show_reversal = providers.Factory(ShowReversal, reversals)
     mark_payment_reversed = providers.Factory(
-        MarkPaymentReversed, reversible_payments, events.broadcaster, infrastructure.clock
+        MarkPaymentReversed,
+        reversible_payments,
+        events.broadcaster,
+        infrastructure.clock,
+        providers.Factory(
+            MarkC2bPaymentReversed, c2b.c2b_payments, c2b.payment_requests, events.broadcaster, infrastructure.clock
+        ),
     )
     handle_reversal_result = providers.Factory(
         HandleReversalResult, reversals, mark_payment_reversed, infrastructure.clock
@@ -903,13 +913,13 @@ class ApplicationContainer(containers.DeclarativeContainer):
     b2c = providers.Container(
         B2cContainer, settings=settings, infrastructure=infrastructure, daraja=daraja, events=events
     )
-    reversals = providers.Container(
-        ReversalsContainer, settings=settings, infrastructure=infrastructure, daraja=daraja, events=events
-    )
-    balances = providers.Container(BalancesContainer, settings=settings, infrastructure=infrastructure, daraja=daraja)
     c2b = providers.Container(
         C2bContainer, settings=settings, infrastructure=infrastructure, daraja=daraja, events=events
     )
+    reversals = providers.Container(
+        ReversalsContainer, settings=settings, infrastructure=infrastructure, daraja=daraja, events=events, c2b=c2b
+    )
+    balances = providers.Container(BalancesContainer, settings=settings, infrastructure=infrastructure, daraja=daraja)
     reconciliation = providers.Container(
         ReconciliationContainer,
         settings=settings,

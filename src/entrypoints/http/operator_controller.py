@@ -76,7 +76,7 @@ class OperatorController(Controller):
         found = await list_anomalies(limit, kind)
         return ok_reply("anomalies", None, {"anomalies": [anomaly.view() for anomaly in found]})
 
-    @get("/stuck", summary="Payments and withdrawals outside a final state, unchanged for a while")
+    @get("/stuck", summary="Payments, withdrawals and reversals outside a final state, unchanged for a while")
     async def stuck(
         self,
         operator: NamedDependency[None],

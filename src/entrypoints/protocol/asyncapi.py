@@ -309,7 +309,8 @@ class C2bRequestUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
 class C2bPaymentUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """A customer paid to an account reference a request of the hash held; sent once per receipt, just before
-    the update of the request it counted on (none when the request had closed)."""
+    the update of the request it counted on (none when the request had closed), and once more when a reversal
+    gave it back (with `reversal_id`), just before the request's update that no longer counts it."""
 
     kind: Literal["update"]
     topic: _C2B_TOPIC

@@ -145,6 +145,10 @@ class C2bConfirmationView(msgspec.Struct, forbid_unknown_fields=True):
     trans_id: Annotated[str, _note("The M-PESA receipt (Daraja's TransID); counted once however often it comes.")]
     amount: Shillings
     at: ZonedMoment
+    reversed_at: Annotated[
+        ZonedMoment | None,
+        _note("When a reversal gave this payment back (it no longer counts in `received`); null otherwise."),
+    ]
 
 
 class C2bRequestView(msgspec.Struct, forbid_unknown_fields=True):
@@ -156,9 +160,17 @@ class C2bRequestView(msgspec.Struct, forbid_unknown_fields=True):
     account_reference: Annotated[str, _note("What the customer types as the account number, normalised.")]
     amount_rule: Annotated[AmountRule, _note("exact, minimum or open (any amount).")]
     amount: Annotated[int | None, _note("The amount asked for; null for open.")]
-    received: Annotated[int, Meta(ge=0, description="Whole shillings counted so far, once per receipt.")]
+    received: Annotated[
+        int, Meta(ge=0, description="Whole shillings counted so far, once per receipt; reversed payments not.")
+    ]
     outstanding: Annotated[int, Meta(ge=0, description="What is still owed (0 for open, or once reached).")]
-    status: Annotated[RequestStatus, _note("open until the amount rule is met or the request expires; then final.")]
+    status: Annotated[
+        RequestStatus,
+        _note(
+            "open until the amount rule is met or the request expires; then final, unless a reversal of one of its "
+            "payments settles it again from the payments left (docs/c2b.md)."
+        ),
+    ]
     expires_at: ZonedMoment
     created_at: ZonedMoment
     updated_at: ZonedMoment
@@ -196,3 +208,8 @@ class C2bPaymentView(msgspec.Struct, forbid_unknown_fields=True):
     match: Annotated[PaymentMatch, _note("applied (counted on the request) or request_closed (kept unmatched).")]
     request_id: Annotated[str | None, _note("The payment request it named.")]
     source: Annotated[str, _note("How the gateway learnt of it: confirmation (Daraja's ConfirmationURL call).")]
+    reversal_id: Annotated[
+        str | None,
+        _note("The reversal that refunded this payment (docs/reversals.md); null unless M-PESA reversed it."),
+    ]
+    reversed_at: Annotated[ZonedMoment | None, _note("When the reversal was recorded; null unless reversed.")]
