@@ -20,7 +20,7 @@ from domain.use_cases.request_withdrawal import RequestWithdrawal, WithdrawComma
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from domain.withdrawal import WithdrawalStatus
 from tests.integration.builders import HASH
-from tests.unit.factories import b2c_success_for
+from tests.support.factories import b2c_success_for
 from tests.unit.fakes import FakeBroadcaster, FakePayoutProvider, FixedClock
 
 WITHDRAWALS = "b2c_withdrawals"

@@ -12,7 +12,7 @@ from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
 from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.withdrawal import Withdrawal, WithdrawalStatus
-from tests.unit.factories import b2c_success_for, queue_timeout_for, submitted_withdrawal
+from tests.support.factories import b2c_success_for, queue_timeout_for, submitted_withdrawal
 from tests.unit.fakes import (
     FakeAnomalies,
     FakeBroadcaster,

@@ -11,7 +11,7 @@ from domain.result_codes import PaymentStatus
 from domain.resume_cursor import ResumeCursor
 from domain.use_cases.catch_up import CatchUp
 from domain.withdrawal import WithdrawalStatus
-from tests.unit.factories import CREATED_AT, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, PaymentFactory, WithdrawalFactory
 from tests.unit.fakes import FakePaymentRepository, FakeWithdrawalRepository, FixedClock
 
 NOW = CREATED_AT + timedelta(minutes=30)

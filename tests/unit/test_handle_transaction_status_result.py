@@ -8,7 +8,7 @@ from domain.status_change import ChangeCause
 from domain.transaction_status import TransactionStatusResult
 from domain.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
 from domain.withdrawal import Withdrawal, WithdrawalStatus
-from tests.unit.factories import WithdrawalFactory, b2c_success_for, queue_timeout_for, submitted_withdrawal
+from tests.support.factories import WithdrawalFactory, b2c_success_for, queue_timeout_for, submitted_withdrawal
 from tests.unit.fakes import FakeBroadcaster, FakeDailyAllowance, FakeWithdrawalRepository, FixedClock
 
 TOPIC = "/mpesa/b2c/" + "a1b2c3d4" * 4

@@ -8,7 +8,7 @@ from domain.payment import RECEIPT_NOT_QUERIED, Payment, StkPushAccepted
 from domain.result_codes import PaymentStatus
 from domain.status_change import ChangeCause, StatusChange
 from domain.stk_query import StkQueryAnswer
-from tests.unit.factories import CREATED_AT, PaymentFactory, success_for, unknown_outcome_payment
+from tests.support.factories import CREATED_AT, PaymentFactory, success_for, unknown_outcome_payment
 
 ACCEPTED_AT = CREATED_AT + timedelta(seconds=1)
 LATER = CREATED_AT + timedelta(minutes=1)

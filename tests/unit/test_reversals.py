@@ -30,7 +30,7 @@ from domain.reversals.use_cases.request_reversal import RequestReversal, Reverse
 from domain.reversals.use_cases.submit_reversal import SubmitNextReversal
 from domain.topics import stk_topic
 from domain.transaction_status import TransactionStatusResult
-from tests.unit.factories import PaymentFactory
+from tests.support.factories import PaymentFactory
 from tests.unit.fakes import FakeBroadcaster, FakeIdempotencyKeys, FixedClock, SequentialIdentifiers
 from tests.unit.reversal_fakes import FakeReversalProvider, FakeReversals, FakeReversiblePayments
 

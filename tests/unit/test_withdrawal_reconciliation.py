@@ -9,7 +9,7 @@ from domain.errors import CallbackRejectedError, PaymentFinalError
 from domain.status_change import ChangeCause
 from domain.transaction_status import TransactionStatusResult
 from domain.withdrawal import B2cAccepted, Withdrawal, WithdrawalStatus, WithdrawalStepError
-from tests.unit.factories import (
+from tests.support.factories import (
     CREATED_AT,
     WithdrawalFactory,
     b2c_success_for,
