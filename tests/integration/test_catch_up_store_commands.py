@@ -16,7 +16,7 @@ from domain.resume_cursor import ResumeCursor
 from domain.use_cases.catch_up import CatchUp
 from domain.withdrawal import WithdrawalStatus
 from migrations.steps import m0023_catch_up_order
-from tests.integration.builders import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
 from tests.unit.fakes import FixedClock
 
 NOW = CREATED_AT + timedelta(hours=3)

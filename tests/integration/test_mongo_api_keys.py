@@ -9,7 +9,7 @@ from adapters.mongo.api_key_store import MongoApiKeys
 from adapters.mongo.client import MongoDatabase
 from domain.api_key import ApiKey, secret_digest
 from domain.errors import ConcurrentUpdateError
-from tests.integration.builders import CREATED_AT
+from tests.support.factories import CREATED_AT
 
 
 def key(key_id: str = "00000000000000a1", name: str = "shop backend") -> ApiKey:

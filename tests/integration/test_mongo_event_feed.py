@@ -20,7 +20,7 @@ from domain.event import Event
 from domain.payment import Payment, StkPushAccepted
 from domain.phone import Phone
 from domain.withdrawal import Withdrawal
-from tests.integration.builders import CREATED_AT, HASH
+from tests.support.factories import CREATED_AT, HASH
 
 
 def event(number: int) -> Event:

@@ -8,7 +8,7 @@ from adapters.mongo.payment_repository import MongoPaymentRepository
 from domain.errors import ConcurrentUpdateError
 from domain.payment import StkResult
 from domain.result_codes import PaymentStatus
-from tests.integration.builders import CREATED_AT, HASH, PaymentFactory
+from tests.support.factories import CREATED_AT, HASH, PaymentFactory
 
 LATER = CREATED_AT + timedelta(seconds=42)
 

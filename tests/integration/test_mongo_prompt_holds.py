@@ -10,7 +10,7 @@ from adapters.mongo.payment_repository import MongoPaymentRepository
 from domain.errors import PhoneHeldError
 from domain.payment import Payment, StkResult
 from domain.phone import Phone
-from tests.integration.builders import CREATED_AT, PaymentFactory
+from tests.support.factories import CREATED_AT, PaymentFactory
 
 PHONE = Phone.parse("254712345678")
 LIFETIME = timedelta(minutes=2)

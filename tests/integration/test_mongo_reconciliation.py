@@ -23,7 +23,7 @@ from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
 from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.withdrawal import Withdrawal, WithdrawalStatus
 from migrations.steps import m0004_reconciliation_indexes
-from tests.integration.builders import HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import HASH, PaymentFactory, WithdrawalFactory
 from tests.unit.fakes import FakeBroadcaster, FakePaymentProvider, FakePayoutProvider, FixedClock, FixedRandom
 
 # Whole seconds: nx-27017 compares dates to the whole second.

@@ -12,7 +12,7 @@ from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.b2c_result_codes import WithdrawalStatus
 from domain.ports import RecordKind
 from domain.result_codes import PaymentStatus
-from tests.integration.builders import CREATED_AT, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, PaymentFactory, WithdrawalFactory
 
 # Whole seconds apart: the embedded store compares dates to the second.
 CUTOFF = CREATED_AT + timedelta(hours=1)

@@ -11,7 +11,7 @@ from domain.event_types import TypeFilter
 from domain.webhook_delivery import DeliveryAttempt
 from domain.webhook_endpoint import EndpointSource, EndpointState, WebhookEndpoint
 from domain.webhook_replay import Replay
-from tests.integration.builders import CREATED_AT
+from tests.support.factories import CREATED_AT
 
 LATER = CREATED_AT + timedelta(minutes=5)
 

@@ -14,7 +14,7 @@ from domain.errors import ConcurrentUpdateError
 from domain.status_query import OpenStatusQuery, status_token_digest
 from domain.transaction_status import TransactionStatusResult
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
-from tests.integration.builders import CREATED_AT, HASH, WithdrawalFactory
+from tests.support.factories import CREATED_AT, HASH, WithdrawalFactory
 
 LATER = CREATED_AT + timedelta(seconds=42)
 NOW = CREATED_AT + timedelta(minutes=10)
