@@ -11,15 +11,27 @@ from typing import Any
 from polyfactory.factories import DataclassFactory
 
 from domain.amount import Amount
+from domain.api_key import ApiKey, secret_digest
 from domain.b2c_result_codes import B2C_SUCCESS_CODE
+from domain.balances.balance_check import BalanceCheck, CheckTrigger
+from domain.c2b.account_reference import AccountReference
+from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
+from domain.c2b.payer import Payer
+from domain.c2b.payment_request import AmountRule, PaymentRequest
 from domain.check_schedule import B2C_FIRST_CHECK_AFTER, STK_FIRST_CHECK_AFTER
 from domain.description import Description
+from domain.event import Event
+from domain.event_types import TypeFilter
+from domain.merchant_data import Metadata
 from domain.payment import Payment, StkResult
 from domain.phone import Phone
+from domain.received_callback import CallbackKind, ReceivedCallback
 from domain.result_codes import SUCCESS_CODE, PaymentStatus
+from domain.reversals.reversal import Reversal, ReversalResult
 from domain.status_change import StatusChange
 from domain.use_cases.push_payment import PushCommand
 from domain.use_cases.request_withdrawal import WithdrawCommand
+from domain.webhook_endpoint import EndpointSource, WebhookEndpoint
 from domain.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 
 # The till (API-key hash) every record belongs to unless a test says otherwise.
@@ -335,3 +347,169 @@ def rejected_withdrawal(at: datetime = SETTLED_AT, **overrides: Any) -> Withdraw
     withdrawal = in_flight_withdrawal(**overrides)
     withdrawal.reject("400.002.02", "Bad Request - Invalid Amount", at)
     return withdrawal
+
+
+# C2B: the paybill, the account reference a request is opened for and a payer as Daraja masks them.
+C2B_SHORTCODE = "600984"
+C2B_REFERENCE = "INV-42"
+C2B_TRANS_ID = "RKL51ZDR4F"
+C2B_PAYER = Payer("2547 ***** 126")
+
+
+def c2b_transaction(
+    amount: int = 100, trans_id: str = C2B_TRANS_ID, ref: str = C2B_REFERENCE, **overrides: Any
+) -> C2bTransaction:
+    """Daraja's confirmation that `amount` was paid to the paybill for account `ref` (an empty `trans_id` makes it a
+    validation request: the money has not moved yet)."""
+    fields: dict[str, Any] = {
+        "trans_id": trans_id,
+        "amount": amount,
+        "shortcode": C2B_SHORTCODE,
+        "bill_reference": ref,
+        "payer": C2B_PAYER,
+        **overrides,
+    }
+    return C2bTransaction(**fields)
+
+
+def payment_request(
+    request_id: str = "req-1",
+    ref: str = C2B_REFERENCE,
+    amount: int | None = 100,
+    *,
+    rule: AmountRule | None = None,
+    hash_: str = HASH,
+    now: datetime = CREATED_AT,
+    expires_in: timedelta = timedelta(hours=1),
+    metadata: dict[str, Any] | None = None,
+) -> PaymentRequest:
+    """An open C2B payment request for `ref`: exactly `amount` (or any amount when `amount` is None), for an hour."""
+    rule = rule or (AmountRule.OPEN if amount is None else AmountRule.EXACT)
+    extra = Metadata.parse({"order": 7} if metadata is None else metadata)
+    return PaymentRequest.create(request_id, hash_, AccountReference(ref), rule, amount, now + expires_in, now, extra)
+
+
+def c2b_payment(
+    transaction: C2bTransaction | None = None,
+    at: datetime = CREATED_AT,
+    match: PaymentMatch = PaymentMatch.UNKNOWN_REFERENCE,
+    request_id: str | None = None,
+    hash_: str | None = None,
+) -> C2bPayment:
+    """A confirmed C2B payment as stored: by default one no request expected."""
+    return C2bPayment(transaction or c2b_transaction(), at, match, request_id, hash_)
+
+
+# Reversals: the payment reversed is a paid one with the STK receipt.
+def requested_reversal(
+    reversal_id: str = "rev-1", receipt: str = STK_RECEIPT, at: datetime = CREATED_AT, **overrides: Any
+) -> Reversal:
+    """A reversal of a 150-shilling payment, requested at `at` and not yet claimed by the worker."""
+    fields: dict[str, Any] = {
+        "reversal_id": reversal_id,
+        "receipt": receipt,
+        "amount": Amount(150),
+        "reason": Description("Customer paid twice"),
+        "hash_": HASH,
+        "payment_id": "pay-1",
+        "callback_token": f"token-{reversal_id}",
+        "now": at,
+        "idempotency_key": "k-1",
+        **overrides,
+    }
+    return Reversal.start(**fields)
+
+
+def reversal_success_for(receipt: str = STK_RECEIPT, amount: int = 150, **overrides: Any) -> ReversalResult:
+    """Daraja's Result saying the payment with `receipt` was reversed."""
+    fields: dict[str, Any] = {
+        "result_code": "0",
+        "result_desc": "The service request is processed successfully.",
+        "conversation_id": "AG_20250314_0001",
+        "originator_conversation_id": "29115-1-1",
+        "transaction_id": "SKE52PAWR9",
+        "original_transaction_id": receipt,
+        "amount": amount,
+        "completed_at": "20250314132711",
+        **overrides,
+    }
+    return ReversalResult(**fields)
+
+
+# Balances.
+def balance_check(check_id: str = "chk-1", at: datetime = CREATED_AT, **overrides: Any) -> BalanceCheck:
+    """A scheduled account-balance query, requested at `at` and not yet sent."""
+    fields: dict[str, Any] = {
+        "id": check_id,
+        "callback_token": f"token-{check_id}",
+        "trigger": CheckTrigger.SCHEDULE,
+        "requested_at": at,
+        **overrides,
+    }
+    return BalanceCheck(**fields)
+
+
+# Events and webhooks.
+WEBHOOK_SECRET = "whsec_" + "ab" * 24
+
+
+def event(number: int = 1, type_: str = "stk.pending", **overrides: Any) -> Event:
+    """The `number`th event: id `evt_<number>` about record `rec<number>`, of the kind its type names."""
+    fields: dict[str, Any] = {
+        "id": f"evt_{number}",
+        "type": type_,
+        "record_kind": type_.split(".")[0],
+        "record_id": f"rec{number}",
+        "created": CREATED_AT,
+        "data": {},
+        **overrides,
+    }
+    return Event(**fields)
+
+
+def webhook_endpoint(endpoint_id: str = "we_1", types: list[str] | None = None, **overrides: Any) -> WebhookEndpoint:
+    """An enabled endpoint registered through the API, for every event type unless `types` says otherwise, that has
+    been sent nothing yet."""
+    fields: dict[str, Any] = {
+        "id": endpoint_id,
+        "url": f"https://merchant.example/{endpoint_id}",
+        "secret": WEBHOOK_SECRET,
+        "types": TypeFilter.parse(types or ["*"]),
+        "description": "",
+        "source": EndpointSource.API,
+        "created_at": CREATED_AT,
+        "delivered_through": 0,
+        **overrides,
+    }
+    return WebhookEndpoint(**fields)
+
+
+# Clients' API keys and Daraja's callbacks as received.
+API_KEY_SECRET = "f" * 64
+# The secret part of the callback URL Daraja posted to.
+CALLBACK_PATH_TOKEN = "token"
+
+
+def api_key(key_id: str = "00000000000000a1", name: str = "shop backend", **overrides: Any) -> ApiKey:
+    """A live API key (its secret `API_KEY_SECRET`), never used, with no scopes beyond the default ones."""
+    fields: dict[str, Any] = {
+        "key_id": key_id,
+        "name": name,
+        "secret_sha256": secret_digest(API_KEY_SECRET),
+        "created_at": CREATED_AT,
+        **overrides,
+    }
+    return ApiKey(**fields)
+
+
+def received_callback(
+    kind: CallbackKind = CallbackKind.STK,
+    body: bytes = b"{}",
+    *,
+    path_token: str = CALLBACK_PATH_TOKEN,
+    headers: tuple[tuple[str, str], ...] = (),
+    source: str | None = None,
+    at: datetime = CREATED_AT,
+) -> ReceivedCallback:
+    """A callback as it arrived at one of Daraja's URLs, with the credentials in its headers left out."""
+    return ReceivedCallback.arrived(kind, path_token, body, headers, source, at)

@@ -6,27 +6,34 @@ from datetime import timedelta
 import pytest
 
 from domain.b2c_result_codes import WithdrawalStatus
+from domain.c2b.payment_request import RequestStatus
 from domain.payment import Payment
 from domain.result_codes import PaymentStatus
 from domain.withdrawal import Withdrawal
 from tests.support.factories import (
+    API_KEY_SECRET,
     B2C_RECEIPT,
     CREATED_AT,
     SETTLED_AT,
     STK_RECEIPT,
     PaymentFactory,
     WithdrawalFactory,
+    api_key,
     b2c_success_for,
+    c2b_transaction,
     failed_withdrawal,
     in_flight_withdrawal,
     paid_payment,
     paid_withdrawal,
+    payment_request,
     rejected_withdrawal,
+    requested_reversal,
     submitted_withdrawal,
     success_for,
     timed_out_withdrawal,
     unknown_outcome_payment,
     unpaid_payment,
+    webhook_endpoint,
 )
 
 
@@ -126,3 +133,35 @@ def test_settling_at_another_moment_is_the_test_s_choice() -> None:
     later = CREATED_AT + timedelta(hours=1)
 
     assert paid_payment(at=later).updated_at == paid_withdrawal(at=later).updated_at == later
+
+
+def test_a_payment_request_is_open_and_paid_by_a_confirmation_of_its_amount_and_reference() -> None:
+    request = payment_request(amount=250)
+
+    assert request.status is RequestStatus.OPEN
+    assert request.apply(c2b_transaction(250), SETTLED_AT)
+    assert (request.status, request.received) == (RequestStatus.PAID, 250)
+
+
+def test_an_open_amount_request_takes_any_amount() -> None:
+    request = payment_request(amount=None)
+
+    assert request.apply(c2b_transaction(7), SETTLED_AT) and request.received == 7
+
+
+def test_a_requested_reversal_holds_its_receipt_until_it_fails() -> None:
+    reversal = requested_reversal(receipt="NLJ7RT61SV")
+
+    assert reversal.holds_receipt and reversal.reversal_request().receipt == "NLJ7RT61SV"
+
+
+def test_a_webhook_endpoint_is_enabled_and_wants_what_its_types_say() -> None:
+    every, some = webhook_endpoint(), webhook_endpoint("we_2", ["b2c.*"])
+
+    assert every.wants("stk.succeeded") and some.wants("b2c.failed") and not some.wants("stk.succeeded")
+
+
+def test_an_api_key_opens_with_its_secret_only() -> None:
+    key = api_key()
+
+    assert key.active and key.opens_with(API_KEY_SECRET) and not key.opens_with("0" * 64)
