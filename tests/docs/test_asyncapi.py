@@ -12,8 +12,7 @@ import pytest
 
 from domain.b2c_result_codes import WithdrawalStatus
 from domain.c2b.account_reference import AccountReference
-from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
-from domain.c2b.payer import Payer
+from domain.c2b.confirmation import PaymentMatch
 from domain.c2b.payment_request import AmountRule, PaymentRequest
 from domain.c2b.topic import c2b_topic
 from domain.error_codes import ERROR_CATALOGUE, ErrorCode
@@ -25,7 +24,7 @@ from domain.use_cases.catch_up import CaughtUp
 from entrypoints.protocol import asyncapi, messages
 from entrypoints.protocol.errors import UnknownKindError, error_reply, internal_error, ok_reply
 from entrypoints.ws import drain, resume_point, session, socket_guard
-from tests.support.factories import PaymentFactory, WithdrawalFactory
+from tests.support.factories import PaymentFactory, WithdrawalFactory, c2b_payment, c2b_transaction
 
 ROOT = Path(__file__).parents[2]
 COMMITTED = ROOT / "docs" / "asyncapi.json"
@@ -248,7 +247,7 @@ def test_request_envelopes_accept_what_the_server_accepts() -> None:
 
 def _c2b_views() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     now = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
-    transaction = C2bTransaction("TLK4C2B0001", 150, "600984", "inv-0042", Payer("2547 ***** 126"), "20250314122653")
+    transaction = c2b_transaction(150, "TLK4C2B0001", "inv-0042", trans_time="20250314122653")
     exact = PaymentRequest.create(
         "r-1", "till-7", AccountReference.parse("INV-0042"), AmountRule.EXACT, 150, now + timedelta(hours=1), now
     )
@@ -258,8 +257,8 @@ def _c2b_views() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         "r-2", "till-7", AccountReference.parse("TIP"), AmountRule.OPEN, None, now + timedelta(hours=1), now
     )
     payments = [
-        C2bPayment(transaction, now, PaymentMatch.APPLIED, "r-1", "till-7").view(),
-        C2bPayment(transaction, now, PaymentMatch.REQUEST_CLOSED, "r-1", "till-7").view(),
+        c2b_payment(transaction, now, PaymentMatch.APPLIED, "r-1", "till-7").view(),
+        c2b_payment(transaction, now, PaymentMatch.REQUEST_CLOSED, "r-1", "till-7").view(),
     ]
     return [opened, exact.view(), anything.view()], payments
 

@@ -11,16 +11,13 @@ from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.amount import Amount
-from domain.c2b.account_reference import AccountReference
-from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
-from domain.c2b.payer import Payer
-from domain.c2b.payment_request import AmountRule, PaymentRequest
+from domain.c2b.confirmation import PaymentMatch
 from domain.description import Description
 from domain.event import Event
 from domain.payment import Payment, StkPushAccepted
 from domain.phone import Phone
 from domain.withdrawal import Withdrawal
-from tests.support.factories import CREATED_AT, HASH
+from tests.support.factories import CREATED_AT, HASH, c2b_payment, c2b_transaction, payment_request
 
 
 def event(number: int) -> Event:
@@ -238,20 +235,12 @@ async def test_a_c2b_payment_and_the_request_it_settles_are_in_the_outbox_until_
         MongoC2bPayments(database),
         MongoEventOutbox(database),
     )
-    request = PaymentRequest.create(
-        "req-outbox",
-        HASH,
-        AccountReference.parse("INV-9"),
-        AmountRule.EXACT,
-        100,
-        CREATED_AT + timedelta(hours=1),
-        CREATED_AT,
-    )
+    request = payment_request("req-outbox", "INV-9", 100, metadata={})
     await requests.add(request)
     open_request_pending = await outbox.pending(10)
-    transaction = C2bTransaction("TLK4OUTBOX1", 100, "600984", "INV-9", Payer("2547 ***** 126"))
+    transaction = c2b_transaction(100, "TLK4OUTBOX1", "INV-9")
     at = CREATED_AT + timedelta(minutes=1)
-    await c2b_payments.record(C2bPayment(transaction, at, PaymentMatch.APPLIED, request.id, HASH))
+    await c2b_payments.record(c2b_payment(transaction, at, PaymentMatch.APPLIED, request.id, HASH))
     request.apply(transaction, at)
     await requests.save(request)
 

@@ -354,6 +354,7 @@ C2B_SHORTCODE = "600984"
 C2B_REFERENCE = "INV-42"
 C2B_TRANS_ID = "RKL51ZDR4F"
 C2B_PAYER = Payer("2547 ***** 126")
+C2B_TRANS_TIME = "20250314120000"  # Kenyan time: CREATED_AT
 
 
 def c2b_transaction(
@@ -367,6 +368,10 @@ def c2b_transaction(
         "shortcode": C2B_SHORTCODE,
         "bill_reference": ref,
         "payer": C2B_PAYER,
+        "trans_time": C2B_TRANS_TIME,
+        "transaction_type": "Pay Bill",
+        "first_name": "NICHOLAS",
+        "org_account_balance": "25.00",
         **overrides,
     }
     return C2bTransaction(**fields)
