@@ -172,10 +172,10 @@ def failure_for(payment: Payment, result_code: str, result_desc: str = "Request 
     return StkResult(payment.merchant_request, payment.checkout, result_code, result_desc)
 
 
-def paid_payment(at: datetime = SETTLED_AT, **overrides: Any) -> Payment:
-    """A payment Daraja's callback settled as paid at `at` (receipt `STK_RECEIPT`)."""
+def paid_payment(at: datetime = SETTLED_AT, receipt: str = STK_RECEIPT, **overrides: Any) -> Payment:
+    """A payment Daraja's callback settled as paid at `at`, with M-PESA receipt `receipt`."""
     payment = PaymentFactory.build(**overrides)
-    payment.settle(success_for(payment), at)
+    payment.settle(success_for(payment, receipt=receipt), at)
     return payment
 
 
