@@ -18,10 +18,11 @@ from domain.payment import Payment, StkPushAccepted
 from domain.phone import Phone
 from domain.withdrawal import Withdrawal
 from tests.support.factories import CREATED_AT, HASH, c2b_payment, c2b_transaction, payment_request
+from tests.support.factories import event as shared_event
 
 
 def event(number: int) -> Event:
-    return Event(f"evt_{number:04d}", "stk.pending", "stk", f"pay{number}", CREATED_AT, {"id": f"pay{number}"})
+    return shared_event(number, id=f"evt_{number:04d}", record_id=f"pay{number}", data={"id": f"pay{number}"})
 
 
 def new_payment(payment_id: str) -> Payment:

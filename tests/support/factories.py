@@ -5,6 +5,7 @@ A record in a later state is built by taking one through the domain's own transi
 `failed_withdrawal`, ...), so it looks exactly as the gateway would have stored it.
 """
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -512,7 +513,7 @@ def received_callback(
     body: bytes = b"{}",
     *,
     path_token: str = CALLBACK_PATH_TOKEN,
-    headers: tuple[tuple[str, str], ...] = (),
+    headers: Iterable[tuple[str, str]] = (),
     source: str | None = None,
     at: datetime = CREATED_AT,
 ) -> ReceivedCallback:
