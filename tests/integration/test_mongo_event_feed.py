@@ -10,14 +10,18 @@ from adapters.mongo.event_log import MongoEventLog
 from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.amount import Amount
 from domain.c2b.confirmation import PaymentMatch
-from domain.description import Description
 from domain.event import Event
 from domain.payment import Payment, StkPushAccepted
-from domain.phone import Phone
-from domain.withdrawal import Withdrawal
-from tests.support.factories import CREATED_AT, HASH, c2b_payment, c2b_transaction, payment_request
+from tests.support.factories import (
+    CREATED_AT,
+    HASH,
+    c2b_payment,
+    c2b_transaction,
+    payment_request,
+    started_payment,
+    started_withdrawal,
+)
 from tests.support.factories import event as shared_event
 
 
@@ -26,15 +30,7 @@ def event(number: int) -> Event:
 
 
 def new_payment(payment_id: str) -> Payment:
-    return Payment.start(
-        payment_id=payment_id,
-        hash_=HASH,
-        phone=Phone("254712345678"),
-        amount=Amount(100),
-        description=Description("Goods"),
-        callback_token=f"token-{payment_id}",
-        now=CREATED_AT,
-    )
+    return started_payment(id=payment_id, callback_token=f"token-{payment_id}")
 
 
 async def test_events_are_numbered_densely_and_stored_once(database: MongoDatabase) -> None:
@@ -147,16 +143,7 @@ async def test_a_relay_that_read_an_older_version_leaves_the_newer_write_pending
 
 async def test_withdrawals_are_in_the_outbox_too(database: MongoDatabase) -> None:
     withdrawals, outbox = MongoWithdrawalRepository(database), MongoEventOutbox(database)
-    withdrawal = Withdrawal.start(
-        withdrawal_id="wd-outbox",
-        hash_=HASH,
-        phone=Phone("254712345678"),
-        amount=Amount(500),
-        description=Description("Payout"),
-        originator_conversation_id="oc-1",
-        callback_token="token-wd",
-        now=CREATED_AT,
-    )
+    withdrawal = started_withdrawal(id="wd-outbox", originator_conversation_id="oc-1", callback_token="token-wd")
     await withdrawals.add(withdrawal)
 
     [pending] = await outbox.pending(10)
@@ -206,16 +193,7 @@ async def test_marking_records_relayed_at_once_leaves_a_newer_write_pending(data
 async def test_a_look_at_some_kinds_reads_only_their_collections(database: MongoDatabase) -> None:
     await MongoPaymentRepository(database).add(new_payment("pay-kinds"))
     await MongoWithdrawalRepository(database).add(
-        Withdrawal.start(
-            withdrawal_id="wd-kinds",
-            hash_=HASH,
-            phone=Phone("254712345678"),
-            amount=Amount(500),
-            description=Description("Payout"),
-            originator_conversation_id="oc-kinds",
-            callback_token="token-wd-kinds",
-            now=CREATED_AT,
-        )
+        started_withdrawal(id="wd-kinds", originator_conversation_id="oc-kinds", callback_token="token-wd-kinds")
     )
     outbox = MongoEventOutbox(database)
 

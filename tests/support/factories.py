@@ -139,6 +139,21 @@ class PaymentFactory(DataclassFactory[Payment]):
         return cls.__faker__.numerify("#####-########-#")
 
 
+def started_payment(at: datetime = CREATED_AT, **overrides: Any) -> Payment:
+    """A payment just started through the domain at `at`, before the push: its history holds the request. The
+    overrides choose its id, hash, phone, amount, description and callback token."""
+    template = PaymentFactory.build(**overrides)
+    return Payment.start(
+        payment_id=template.id,
+        hash_=template.hash,
+        phone=template.phone,
+        amount=template.amount,
+        description=template.description,
+        callback_token=template.callback_token,
+        now=at,
+    )
+
+
 def unknown_outcome_payment(**overrides: Any) -> Payment:
     """A pending payment whose push timed out: Daraja's ids are not known yet."""
     fields: dict[str, Any] = {
@@ -266,6 +281,22 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
     @classmethod
     def callback_token(cls) -> str:
         return cls.__faker__.hexify("^" * 40)
+
+
+def started_withdrawal(at: datetime = CREATED_AT, **overrides: Any) -> Withdrawal:
+    """A withdrawal just requested through the domain at `at`: queued, its history holding the request. The overrides
+    choose its id, hash, phone, amount, description, OriginatorConversationID and callback token."""
+    template = WithdrawalFactory.build(**overrides)
+    return Withdrawal.start(
+        withdrawal_id=template.id,
+        hash_=template.hash,
+        phone=template.phone,
+        amount=template.amount,
+        description=template.description,
+        originator_conversation_id=template.originator_conversation_id,
+        callback_token=template.callback_token,
+        now=at,
+    )
 
 
 def in_flight_withdrawal(**overrides: Any) -> Withdrawal:

@@ -28,6 +28,8 @@ from tests.support.factories import (
     payment_request,
     rejected_withdrawal,
     requested_reversal,
+    started_payment,
+    started_withdrawal,
     submitted_withdrawal,
     success_for,
     timed_out_withdrawal,
@@ -165,3 +167,14 @@ def test_an_api_key_opens_with_its_secret_only() -> None:
     key = api_key()
 
     assert key.active and key.opens_with(API_KEY_SECRET) and not key.opens_with("0" * 64)
+
+
+def test_a_started_payment_and_withdrawal_hold_only_their_request_in_their_history() -> None:
+    payment, withdrawal = started_payment(), started_withdrawal()
+
+    assert (payment.status, payment.checkout, [c.status for c in payment.history]) == (
+        PaymentStatus.PENDING,
+        None,
+        ["pending"],
+    )
+    assert (withdrawal.status, [c.status for c in withdrawal.history]) == (WithdrawalStatus.QUEUED, ["queued"])

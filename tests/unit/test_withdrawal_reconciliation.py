@@ -15,6 +15,7 @@ from tests.support.factories import (
     b2c_success_for,
     in_flight_withdrawal,
     queue_timeout_for,
+    started_withdrawal,
     submitted_withdrawal,
 )
 
@@ -48,22 +49,8 @@ def causes(withdrawal: Withdrawal) -> list[tuple[str, ChangeCause]]:
     return [(change.status, change.cause) for change in withdrawal.history]
 
 
-def started() -> Withdrawal:
-    template = WithdrawalFactory.build()
-    return Withdrawal.start(
-        withdrawal_id=template.id,
-        hash_=template.hash,
-        phone=template.phone,
-        amount=template.amount,
-        description=template.description,
-        originator_conversation_id=template.originator_conversation_id,
-        callback_token=template.callback_token,
-        now=CREATED_AT,
-    )
-
-
 def test_every_step_of_a_withdrawal_is_in_its_history_with_its_cause() -> None:
-    withdrawal = started()
+    withdrawal = started_withdrawal()
     withdrawal.lease_owner = "worker-1"
     withdrawal.begin_submission(CREATED_AT + timedelta(seconds=1))
     withdrawal.mark_submitted(
