@@ -1,14 +1,12 @@
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
 
 from adapters.mongo.c2b_payment_repository import MongoC2bPayments
 from adapters.mongo.c2b_request_repository import MongoPaymentRequests
 from adapters.mongo.client import MongoDatabase
-from adapters.mongo.embedded_server import EmbeddedMongo
+from adapters.mongo.command_counter import StoreCommandCounter
 from domain.c2b.confirmation import PaymentMatch
 from domain.c2b.errors import ReferenceTakenError
 from domain.c2b.payment_request import RequestStatus
@@ -118,40 +116,19 @@ async def test_concurrent_confirmations_of_one_request_are_all_counted(database:
     assert done is not None and (done.status, done.received, len(done.confirmations)) == (RequestStatus.PAID, 200, 8)
 
 
-class CommandCounter(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.commands: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.commands.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-@pytest.fixture
-async def counted(
-    embedded_mongo: EmbeddedMongo, database: MongoDatabase
-) -> AsyncIterator[tuple[MongoDatabase, CommandCounter]]:
-    counter = CommandCounter()
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
-        embedded_mongo.url, tz_aware=True, event_listeners=[counter]
-    )
-    await client.admin.command("ping")
-    yield client[database.name], counter  # type: ignore[misc]
-    await client.close()
-
-
-async def test_a_confirmation_costs_at_most_three_store_commands(counted: tuple[MongoDatabase, CommandCounter]) -> None:
-    database, counter = counted
+async def test_a_confirmation_costs_at_most_three_store_commands(
+    counted_store: tuple[MongoDatabase, StoreCommandCounter],
+) -> None:
+    database, counter = counted_store
     requests = MongoPaymentRequests(database)
     await requests.add(payment_request(amount=100))
     confirm = ConfirmPayment(requests, MongoC2bPayments(database), FakeBroadcaster(), FixedClock(NOW))
-    counter.commands.clear()
+    counter.counts.clear()
 
     await confirm(c2b_transaction(100))
 
-    assert counter.commands == ["find", "insert", "findAndModify"]
+    assert counter.counts == {
+        ("find", "c2b_requests"): 1,
+        ("insert", "c2b_payments"): 1,
+        ("findAndModify", "c2b_requests"): 1,
+    }
