@@ -30,6 +30,7 @@ from domain.received_callback import CallbackKind, ReceivedCallback
 from domain.result_codes import SUCCESS_CODE, PaymentStatus
 from domain.reversals.reversal import Reversal, ReversalResult
 from domain.status_change import StatusChange
+from domain.transaction_status import TransactionStatusResult
 from domain.use_cases.push_payment import PushCommand
 from domain.use_cases.request_withdrawal import WithdrawCommand
 from domain.webhook_endpoint import EndpointSource, WebhookEndpoint
@@ -47,6 +48,7 @@ STK_RECEIPT = "NLJ7RT61SV"
 STK_TRANSACTION_DATE = "20250314120215"
 B2C_RECEIPT = "SG632NMUAB"
 B2C_COMPLETED_AT = "14.03.2025 12:48:52"
+B2C_FINALISED_TIME = "20250314124852"  # the same moment, as a Transaction Status answer writes it
 B2C_CONVERSATION_ID = "AG_20250314_2010364430d9bbdaf872"
 B2C_FAILED_CONVERSATION_ID = "AG_20250314_201062f6f6f5804f7a33"
 
@@ -351,6 +353,24 @@ def queue_timeout_for(withdrawal: Withdrawal) -> B2cResult:
     """The QueueTimeOutURL notice (its shape is unconfirmed: a Result envelope, as the simulator sends it)."""
     conversation_id = withdrawal.conversation_id or B2C_FAILED_CONVERSATION_ID
     return B2cResult(withdrawal.originator_conversation_id, conversation_id, "1", "The service request has timed out.")
+
+
+def status_answer(
+    withdrawal: Withdrawal, status: str | None = "Completed", **overrides: Any
+) -> TransactionStatusResult:
+    """Daraja's Transaction Status answer about `withdrawal`, agreeing with it in every field."""
+    fields: dict[str, Any] = {
+        "result_code": "0",
+        "result_desc": "The service request has been accepted successfully.",
+        "originator_conversation_id": withdrawal.originator_conversation_id,
+        "status": status,
+        "receipt": B2C_RECEIPT,
+        "amount": withdrawal.amount.shillings,
+        "conversation_id": withdrawal.conversation_id,
+        "finalised_time": B2C_FINALISED_TIME,
+        **overrides,
+    }
+    return TransactionStatusResult(**fields)
 
 
 def paid_withdrawal(at: datetime = SETTLED_AT, **overrides: Any) -> Withdrawal:

@@ -16,29 +16,12 @@ from tests.support.factories import (
     in_flight_withdrawal,
     queue_timeout_for,
     started_withdrawal,
+    status_answer,
     submitted_withdrawal,
 )
 
 LATER = CREATED_AT + timedelta(minutes=1)
 MUCH_LATER = CREATED_AT + timedelta(minutes=5)
-
-
-def status_answer(
-    withdrawal: Withdrawal, status: str | None = "Completed", **overrides: Any
-) -> TransactionStatusResult:
-    """Daraja's Transaction Status answer about `withdrawal`, agreeing with it in every field."""
-    fields: dict[str, Any] = {
-        "result_code": "0",
-        "result_desc": "The service request has been accepted successfully.",
-        "originator_conversation_id": withdrawal.originator_conversation_id,
-        "status": status,
-        "receipt": "SG632NMUAB",
-        "amount": withdrawal.amount.shillings,
-        "conversation_id": withdrawal.conversation_id,
-        "finalised_time": "20250314124852",
-        **overrides,
-    }
-    return TransactionStatusResult(**fields)
 
 
 def not_found() -> TransactionStatusResult:
