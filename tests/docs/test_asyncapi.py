@@ -19,7 +19,7 @@ from domain.use_cases.catch_up import CaughtUp
 from entrypoints.protocol import asyncapi, messages
 from entrypoints.protocol.errors import UnknownKindError, error_reply, internal_error, ok_reply
 from entrypoints.ws import drain, resume_point, session, socket_guard
-from tests.unit.factories import PaymentFactory, WithdrawalFactory
+from tests.support.factories import PaymentFactory, WithdrawalFactory
 
 ROOT = Path(__file__).parents[2]
 COMMITTED = ROOT / "docs" / "asyncapi.json"

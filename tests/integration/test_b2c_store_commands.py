@@ -19,8 +19,7 @@ from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from domain.withdrawal import WithdrawalStatus
-from tests.integration.builders import HASH
-from tests.unit.factories import b2c_success_for
+from tests.support.factories import HASH, b2c_success_for
 from tests.unit.fakes import FakeBroadcaster, FakePayoutProvider, FixedClock
 
 WITHDRAWALS = "b2c_withdrawals"

@@ -2,8 +2,7 @@
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -18,32 +17,14 @@ from domain.errors import ProviderRejectedError, ProviderUnreachableError
 from domain.reversals.reversal import ReversalRequest
 from entrypoints.http.daraja_reversal_body import parse_reversal_result
 from entrypoints.settings import SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
-from tests.simulator.harness import CallbackReceiver, Daraja, serve
-from tests.support.processes import Simulator, start_simulator
+from tests.simulator.harness import CallbackReceiver, Daraja
+from tests.support.processes import Simulator
 
 INITIATOR_NAME = "testapi"
 INITIATOR_PASSWORD = "Safaricom999!*!"
 
 
-@pytest.fixture(scope="module")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    simulator = start_simulator(Path(tmp_path_factory.mktemp("simulator")), SIM_BODY_FORMS="published")
-    yield simulator
-    simulator.process.stop()
-
-
-@pytest.fixture(scope="module")
-async def receiver() -> AsyncIterator[tuple[CallbackReceiver, str]]:
-    app = CallbackReceiver()
-    running = await serve(app, lifespan="off")
-    yield app, running.url
-    await running.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
-        yield client
+SIMULATOR_ENVIRONMENT = {"SIM_BODY_FORMS": "published"}
 
 
 @pytest.fixture

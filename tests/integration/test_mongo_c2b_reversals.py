@@ -17,7 +17,7 @@ from domain.description import Description
 from domain.errors import ConcurrentUpdateError
 from domain.event_types import C2B_PAYMENT
 from domain.reversals.reversal import PaymentKind, Reversal
-from tests.integration.test_mongo_c2b import NOW, paid, request
+from tests.support.factories import CREATED_AT, HASH, c2b_transaction, payment_request
 from tests.unit.fakes import FakeBroadcaster, FixedClock
 
 
@@ -26,22 +26,23 @@ async def test_a_reversal_link_is_stored_once_from_the_version_read_and_its_even
 ) -> None:
     payments = MongoC2bPayments(database)
     outbox = MongoEventOutbox(database)
-    await ConfirmPayment(MongoPaymentRequests(database), payments, FakeBroadcaster(), FixedClock(NOW))(paid(500))
+    confirm = ConfirmPayment(MongoPaymentRequests(database), payments, FakeBroadcaster(), FixedClock(CREATED_AT))
+    await confirm(c2b_transaction(500))
     [received] = await outbox.pending(10, frozenset({C2B_PAYMENT}))
     await outbox.mark_relayed(received)
     stale = await payments.by_trans_id("RKL51ZDR4F")
     fresh = await payments.by_trans_id("RKL51ZDR4F")
     assert stale is not None and fresh is not None
 
-    assert fresh.mark_reversed("rev-1", NOW + timedelta(minutes=5))
+    assert fresh.mark_reversed("rev-1", CREATED_AT + timedelta(minutes=5))
     await payments.save(fresh)
-    stale.mark_reversed("rev-2", NOW + timedelta(minutes=6))
+    stale.mark_reversed("rev-2", CREATED_AT + timedelta(minutes=6))
     with pytest.raises(ConcurrentUpdateError):
         await payments.save(stale)
 
     stored = await payments.by_trans_id("RKL51ZDR4F")
     assert stored is not None
-    assert (stored.reversal_id, stored.reversed_at, stored.version) == ("rev-1", NOW + timedelta(minutes=5), 1)
+    assert (stored.reversal_id, stored.reversed_at, stored.version) == ("rev-1", CREATED_AT + timedelta(minutes=5), 1)
     [pending] = await outbox.pending(10, frozenset({C2B_PAYMENT}))
     assert (pending.version, [change.status for change in pending.history]) == (1, ["received", "reversed"])
     assert pending.current_view["reversal_id"] == "rev-1"
@@ -51,25 +52,25 @@ async def test_a_reversed_confirmation_reads_back_and_a_reopened_request_holds_i
     database: MongoDatabase,
 ) -> None:
     requests = MongoPaymentRequests(database)
-    stored = request()
-    stored.apply(paid(100), NOW)
+    stored = payment_request()
+    stored.apply(c2b_transaction(100), CREATED_AT)
     await requests.add(stored)
     assert stored.status is RequestStatus.PAID
-    read = await requests.by_id("hash-1", "req-1")
+    read = await requests.by_id(HASH, "req-1")
     assert read is not None
 
-    assert read.reverse("RKL51ZDR4F", 100, NOW + timedelta(minutes=1))
+    assert read.reverse("RKL51ZDR4F", 100, CREATED_AT + timedelta(minutes=1))
     await requests.save(read)
 
-    again = await requests.by_id("hash-1", "req-1")
+    again = await requests.by_id(HASH, "req-1")
     assert again == read
     assert (again.status, again.received, again.confirmations["RKL51ZDR4F"].reversed_at) == (
         RequestStatus.OPEN,
         0,
-        NOW + timedelta(minutes=1),
+        CREATED_AT + timedelta(minutes=1),
     )
     with pytest.raises(ReferenceTakenError):
-        await requests.add(request("req-2"))
+        await requests.add(payment_request("req-2"))
 
 
 async def test_a_reversal_of_a_c2b_payment_reads_back_with_its_kind(database: MongoDatabase) -> None:
@@ -82,7 +83,7 @@ async def test_a_reversal_of_a_c2b_payment_reads_back_with_its_kind(database: Mo
         hash_="",
         payment_id="RKL51ZDR4F",
         callback_token="t" * 32,
-        now=NOW,
+        now=CREATED_AT,
         payment_kind=PaymentKind.C2B,
         receiver_party="600984",
     )
@@ -99,16 +100,16 @@ async def test_a_request_is_not_reopened_over_a_newer_open_request_holding_its_r
     database: MongoDatabase,
 ) -> None:
     requests = MongoPaymentRequests(database)
-    closed = request("req-1")
-    closed.apply(paid(100), NOW)
+    closed = payment_request("req-1")
+    closed.apply(c2b_transaction(100), CREATED_AT)
     await requests.add(closed)
-    await requests.add(request("req-2"))
-    read = await requests.by_id("hash-1", "req-1")
+    await requests.add(payment_request("req-2"))
+    read = await requests.by_id(HASH, "req-1")
     assert read is not None
-    read.reverse("RKL51ZDR4F", 100, NOW + timedelta(minutes=1), may_reopen=True)
+    read.reverse("RKL51ZDR4F", 100, CREATED_AT + timedelta(minutes=1), may_reopen=True)
 
     with pytest.raises(ConcurrentUpdateError):
         await requests.save(read)
 
-    assert (await requests.by_id("hash-1", "req-1")) == closed
+    assert (await requests.by_id(HASH, "req-1")) == closed
     assert await database["c2b_requests"].count_documents({"open_reference": "INV-42"}) == 1

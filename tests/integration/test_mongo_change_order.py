@@ -12,7 +12,7 @@ from domain.result_codes import PaymentStatus
 from domain.resume_cursor import BEGINNING, ResumeCursor
 from domain.withdrawal import Withdrawal, WithdrawalStatus
 from migrations.steps import m0011_change_order
-from tests.integration.builders import HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import HASH, PaymentFactory, WithdrawalFactory
 
 SECOND = datetime(2025, 3, 14, 9, 0, 7, tzinfo=UTC)
 

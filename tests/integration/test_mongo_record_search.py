@@ -16,7 +16,7 @@ from domain.result_codes import PaymentStatus
 from domain.use_cases.find_record import FindRecord
 from domain.use_cases.list_records import ListRecords
 from domain.withdrawal import Withdrawal
-from tests.integration.builders import CREATED_AT, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, PaymentFactory, WithdrawalFactory
 
 BOTH = (RecordKind.STK, RecordKind.B2C)
 SECOND = CREATED_AT.replace(microsecond=0) + timedelta(minutes=1)

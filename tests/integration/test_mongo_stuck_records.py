@@ -17,7 +17,7 @@ from domain.description import Description
 from domain.ports import RecordKind
 from domain.result_codes import PaymentStatus
 from domain.reversals.reversal import PaymentKind, Reversal, ReversalResult
-from tests.integration.builders import CREATED_AT, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, PaymentFactory, WithdrawalFactory
 
 # Whole seconds apart: the embedded store compares dates to the second.
 CUTOFF = CREATED_AT + timedelta(hours=1)

@@ -5,7 +5,7 @@ import pytest
 
 from domain.use_cases.announce_withdrawal import AnnounceWithdrawal
 from domain.withdrawal import WithdrawalStatus
-from tests.unit.factories import WithdrawalFactory
+from tests.support.factories import WithdrawalFactory
 from tests.unit.fakes import FakeBroadcaster, FakeDailyAllowance
 
 TOPIC = "/mpesa/b2c/" + "a1b2c3d4" * 4

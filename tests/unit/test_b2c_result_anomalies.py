@@ -11,7 +11,7 @@ from domain.errors import CallbackRejectedError, UnknownCallbackTokenError
 from domain.received_callback import CallbackKind
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.withdrawal import Withdrawal, WithdrawalStatus
-from tests.unit.factories import b2c_failure_for, b2c_success_for, queue_timeout_for, submitted_withdrawal
+from tests.support.factories import b2c_failure_for, b2c_success_for, queue_timeout_for, submitted_withdrawal
 from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakeDailyAllowance, FakeWithdrawalRepository, FixedClock
 
 JOURNAL_ID = "journal-9"

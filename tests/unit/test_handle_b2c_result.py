@@ -9,7 +9,7 @@ from domain.errors import CallbackRejectedError, ConcurrentUpdateError
 from domain.use_cases.handle_b2c_result import HandleB2cResult
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from domain.withdrawal import Withdrawal, WithdrawalStatus
-from tests.unit.factories import (
+from tests.support.factories import (
     WithdrawalFactory,
     b2c_failure_for,
     b2c_success_for,

@@ -13,7 +13,7 @@ from domain.payment import Payment, StkPushRequest
 from domain.ports import IdempotencyClaim
 from domain.result_codes import PaymentStatus
 from domain.use_cases.push_payment import PushCommand, PushPayment
-from tests.unit.factories import PushCommandFactory
+from tests.support.factories import PushCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeIdempotencyKeys,

@@ -8,7 +8,7 @@ from domain.errors import IdempotencyConflictError, LimitExceededError, Validati
 from domain.idempotency import B2C_SCOPE, STK_SCOPE
 from domain.use_cases.push_payment import PushPayment
 from domain.use_cases.request_withdrawal import RequestWithdrawal
-from tests.unit.factories import PushCommandFactory, WithdrawCommandFactory
+from tests.support.factories import PushCommandFactory, WithdrawCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeDailyAllowance,

@@ -10,7 +10,7 @@ from domain.errors import IdempotencyConflictError, ValidationError
 from domain.merchant_data import MerchantReference, Metadata
 from domain.use_cases.push_payment import PushPayment
 from domain.use_cases.request_withdrawal import RequestWithdrawal
-from tests.unit.factories import PushCommandFactory, WithdrawCommandFactory
+from tests.support.factories import PushCommandFactory, WithdrawCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeDailyAllowance,

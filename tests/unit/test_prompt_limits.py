@@ -7,7 +7,7 @@ from domain.prompt_limits import PromptGate, PromptLimits
 from domain.result_codes import PaymentStatus
 from domain.use_cases.handle_stk_callback import HandleStkCallback
 from domain.use_cases.push_payment import PushPayment
-from tests.unit.factories import PushCommandFactory, success_for
+from tests.support.factories import PushCommandFactory, success_for
 from tests.unit.fakes import (
     FakeAnomalies,
     FakeBroadcaster,

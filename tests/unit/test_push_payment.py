@@ -14,7 +14,7 @@ from domain.payment import Payment, StkPushRequest
 from domain.phone import Phone
 from domain.result_codes import PaymentStatus
 from domain.use_cases.push_payment import PushPayment
-from tests.unit.factories import PushCommandFactory, success_for
+from tests.support.factories import PushCommandFactory, success_for
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeIdempotencyKeys,

@@ -6,7 +6,7 @@ import pytest
 from domain.errors import ProviderRejectedError, ProviderUnavailableError
 from domain.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.withdrawal import WithdrawalStatus
-from tests.unit.factories import (
+from tests.support.factories import (
     CREATED_AT,
     WithdrawalFactory,
     b2c_success_for,

@@ -11,7 +11,7 @@ from domain.result_codes import PaymentStatus
 from domain.use_cases.find_record import FindRecord
 from domain.use_cases.list_records import ListRecords
 from domain.withdrawal import WithdrawalStatus
-from tests.unit.factories import PaymentFactory, WithdrawalFactory
+from tests.support.factories import PaymentFactory, WithdrawalFactory
 from tests.unit.fakes import FakeRecordSearch
 
 BOTH = (RecordKind.STK, RecordKind.B2C)

@@ -2,12 +2,10 @@
 
 from datetime import timedelta
 
-from domain.amount import Amount
-from domain.description import Description
 from domain.payment import Payment, StkPushAccepted
-from domain.phone import Phone
 from domain.ports.event_outbox import OutboxRecord
 from domain.use_cases.relay_events import RELAY_LEASE, RelayEvents
+from tests.support.factories import started_payment
 from tests.unit.fakes import FixedClock
 from tests.unit.webhook_fakes import FakeEventLog, FakeEventOutbox, FakeLeases
 
@@ -17,15 +15,7 @@ def written(payment: Payment) -> OutboxRecord:
 
 
 def started(clock: FixedClock, payment_id: str) -> Payment:
-    return Payment.start(
-        payment_id=payment_id,
-        hash_="h",
-        phone=Phone("254712345678"),
-        amount=Amount(100),
-        description=Description("Goods"),
-        callback_token=f"token-{payment_id}",
-        now=clock.now(),
-    )
+    return started_payment(clock.now(), id=payment_id, callback_token=f"token-{payment_id}")
 
 
 class World:

@@ -9,7 +9,7 @@ from domain.errors import LimitExceededError, ValidationError
 from domain.phone import Phone
 from domain.use_cases.request_withdrawal import RequestWithdrawal
 from domain.withdrawal import Withdrawal, WithdrawalStatus
-from tests.unit.factories import WithdrawCommandFactory
+from tests.support.factories import WithdrawCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeDailyAllowance,

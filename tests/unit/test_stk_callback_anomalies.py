@@ -12,7 +12,7 @@ from domain.payment import Payment
 from domain.received_callback import CallbackKind
 from domain.result_codes import PaymentStatus
 from domain.use_cases.handle_stk_callback import HandleStkCallback
-from tests.unit.factories import PaymentFactory, failure_for, success_for
+from tests.support.factories import PaymentFactory, failure_for, success_for
 from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakePaymentRepository, FixedClock
 
 TOKEN = "token-1"

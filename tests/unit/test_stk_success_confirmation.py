@@ -14,7 +14,7 @@ from domain.stk_query import StkQueryAnswer
 from domain.success_confirmation import ConfirmStkSuccess
 from domain.use_cases.handle_stk_callback import HandleStkCallback
 from domain.use_cases.reconcile_stk_payments import ReconcileStkPayments
-from tests.unit.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
+from tests.support.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
 from tests.unit.fakes import (
     FakeAnomalies,
     FakeBroadcaster,

@@ -12,7 +12,7 @@ from domain.errors import (
 )
 from domain.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from domain.withdrawal import B2cRequest, Withdrawal, WithdrawalStatus
-from tests.unit.factories import CREATED_AT, WithdrawalFactory, b2c_success_for, queue_timeout_for
+from tests.support.factories import CREATED_AT, WithdrawalFactory, b2c_success_for, queue_timeout_for
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeDailyAllowance,

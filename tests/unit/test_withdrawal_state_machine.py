@@ -8,7 +8,7 @@ from domain.amount import Amount
 from domain.b2c_result_codes import QUEUE_TIMEOUT_MESSAGE, REJECTED_MESSAGE
 from domain.errors import CallbackRejectedError, PaymentFinalError
 from domain.withdrawal import B2cAccepted, Withdrawal, WithdrawalStatus, WithdrawalStepError, nairobi_day
-from tests.unit.factories import (
+from tests.support.factories import (
     CREATED_AT,
     WithdrawalFactory,
     b2c_failure_for,
