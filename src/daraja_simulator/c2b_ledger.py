@@ -44,6 +44,7 @@ class C2bPaymentRecord:
     outcome: str = "pending"  # completed, rejected, cancelled
     validation: str = "not_called"  # not_called, accepted, rejected:<code>, timed_out, unreachable
     confirmations_sent: int = 0
+    reversed: bool = False
 
     def view(self) -> dict[str, object]:
         return {
@@ -57,6 +58,7 @@ class C2bPaymentRecord:
             "outcome": self.outcome,
             "validation": self.validation,
             "confirmations_sent": self.confirmations_sent,
+            "reversed": self.reversed,
             "at": self.moment.isoformat(),
         }
 
@@ -75,6 +77,25 @@ class C2bLedger:
     def credit(self, shortcode: str, amount: int) -> int:
         self.balances_cents[shortcode] = self.balances_cents.get(shortcode, 0) + amount * 100
         return self.balances_cents[shortcode]
+
+    def paid(self, trans_id: str) -> C2bPaymentRecord | None:
+        """The completed payment with this TransID, if the simulator made one."""
+        return next((p for p in self.payments if p.trans_id == trans_id and p.outcome == "completed"), None)
+
+    def reverse(self, trans_id: str, amount: int) -> str | None:
+        """Reverse the completed payment with this TransID, taking its amount back out of the shortcode's account it
+        went to: the result code as the STK ledger's (`0`, R000001 reversed already, `1` the account cannot cover
+        it), or None when no completed payment of this amount has the TransID (the caller answers R000002)."""
+        record = self.paid(trans_id)
+        if record is None or record.amount != amount:
+            return None
+        if record.reversed:
+            return "R000001"
+        if self.balances_cents.get(record.shortcode, 0) < amount * 100:
+            return "1"
+        record.reversed = True
+        self.balances_cents[record.shortcode] -= amount * 100
+        return "0"
 
     def completed(self, shortcode: str, start: datetime, end: datetime) -> list[C2bPaymentRecord]:
         return [

@@ -1,9 +1,11 @@
 """Daraja's Transaction Reversal (docs/daraja.md#transaction-reversal): accepted at once, then decided against the
 ledger when the Result falls due. A paid push's receipt is reversed once (its amount leaves the Working Account it
-went to); again is R000001, an unknown receipt or another amount R000002, an account that cannot cover it `1`, and a
-wrong initiator or credential 2001. The Result is delivered as the original push's callback was: a push paid with
-the "callback duplicated" amount has its reversal's Result posted twice. Two amounts script lost outcomes (below);
-Transaction Status, asked with the reversal's OriginatorConversationID, reports each reversal as it stands."""
+went to), and so is a completed C2B payment's TransID (its amount leaves the shortcode's account); again is R000001,
+an unknown receipt or another amount R000002, an account that cannot cover it `1`, and a wrong initiator or
+credential 2001. The Result is delivered as the original payment's callback was: a push paid with the "callback
+duplicated" amount, or a C2B payment made with the duplicate_confirmation scenario, has its reversal's Result posted
+twice. Two amounts script lost outcomes (below); Transaction Status, asked with the reversal's
+OriginatorConversationID, reports each reversal as it stands."""
 
 from typing import Any
 
@@ -13,6 +15,7 @@ from litestar.di import NamedDependency
 from daraja_simulator import envelopes
 from daraja_simulator import request_rules as rules
 from daraja_simulator.balances import WORKING
+from daraja_simulator.c2b_ledger import C2bPaymentRecord, C2bScenario
 from daraja_simulator.callbacks import Post
 from daraja_simulator.clock import compact_timestamp, eat_now
 from daraja_simulator.errors import invalid_b2c_token, invalid_field
@@ -74,14 +77,17 @@ async def reversal(
     )
     ledger.record_reversal(recorded)
     original = ledger.paid_push(receipt)
+    c2b_original = simulator.c2b.paid(receipt) if original is None else None
     delivery = Delivery.ONCE if original is None else original.scenario.delivery
+    if c2b_original is not None and c2b_original.scenario is C2bScenario.DUPLICATE_CONFIRMATION:
+        delivery = Delivery.TWICE
 
     def settle() -> list[Post]:
         answered = eat_now()
         if amount == QUEUE_TIMEOUT_AMOUNT:
             recorded.timed_out, recorded.settled_at = True, answered
             return [Post.json(queue_url, _queue_timeout(recorded))]
-        code = ledger.reverse(receipt, amount) if credentials_valid else "2001"
+        code = _reverse(simulator, receipt, amount) if credentials_valid else "2001"
         recorded.result_code, recorded.settled_at = code, answered
         result: dict[str, Any] = {
             "ResultType": 0,
@@ -100,7 +106,7 @@ async def reversal(
                     {"Key": "TransCompletedTime", "Value": compact_timestamp(answered)},
                     {"Key": "OriginalTransactionID", "Value": receipt},
                     {"Key": "Charge", "Value": 0.0},
-                    {"Key": "CreditPartyPublicName", "Value": _customer(original)},
+                    {"Key": "CreditPartyPublicName", "Value": _customer(original, c2b_original)},
                     {"Key": "DebitPartyPublicName", "Value": f"{receiver} - Simulated Merchant"},
                 ]
             }
@@ -149,7 +155,18 @@ def _queue_timeout(reversal: SimulatedReversal) -> dict[str, Any]:
     }
 
 
-def _customer(original: StkTransaction | None) -> str:
+def _reverse(simulator: SimulatorState, receipt: str, amount: int) -> str:
+    """A receipt no push was paid with may be a C2B payment's TransID; anything else is the STK ledger's to judge."""
+    if simulator.ledger.paid_push(receipt) is None:
+        code = simulator.c2b.reverse(receipt, amount)
+        if code is not None:
+            return code
+    return simulator.ledger.reverse(receipt, amount)
+
+
+def _customer(original: StkTransaction | None, c2b_original: C2bPaymentRecord | None) -> str:
+    if c2b_original is not None:
+        return envelopes.public_name(c2b_original.msisdn)
     return "" if original is None else envelopes.public_name(original.phone)
 
 

@@ -1,18 +1,22 @@
-"""The Litestar application: routes, the bridge from the container to Litestar's DI, and the lifespan."""
+"""The Litestar application: routes, the handler-facing container wired into Litestar's DI (checked at build), and
+the lifecycle as lifespan."""
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import structlog
+from dependency_injector import providers
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import Dependency, Provide
+from litestar.exceptions import ImproperlyConfiguredException
+from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
+from litestar.routes import HTTPRoute, WebSocketRoute
+from litestar.utils.signature import ParsedSignature
 
-from entrypoints.container import Container
+from entrypoints.bootstrap.containers import ApplicationContainer
+from entrypoints.bootstrap.lifecycle import Lifecycle
 from entrypoints.http.api_key_guard import API_KEY_SCHEME, API_KEY_SECURITY_SCHEME, SERVER_CREDENTIALS_STATE
 from entrypoints.http.b2c_controller import B2cWithdrawController
 from entrypoints.http.balances_controller import BalancesController
@@ -36,122 +40,77 @@ from entrypoints.http.simulator_controller import simulator_routes
 from entrypoints.http.stk_controller import StkPushController
 from entrypoints.http.webhook_controller import WebhookController
 from entrypoints.settings import MpesaEnvironment
-from entrypoints.worker import stop_background
 from entrypoints.ws.b2c_listener import b2c_socket
 from entrypoints.ws.c2b_listener import c2b_socket
 from entrypoints.ws.stk_listener import stk_socket
-from migrations.runner import apply_migrations
-
-logger = structlog.get_logger()
-
-# Providers handlers may ask for by name. dependency-injector builds them; Litestar only sees plain callables.
-_BRIDGED = (
-    "push_payment",
-    "prompt_gate",
-    "payment_status",
-    "handle_stk_callback",
-    "request_withdrawal",
-    "handle_b2c_result",
-    "channels",
-    "socket_limits",
-    "client_authorisation",
-    "readiness_checks",
-    "gateway_metrics",
-    "journal_callback",
-    "stk_callback_token_known",
-    "b2c_callback_token_known",
-    "status_callback_token_known",
-    "callback_sources",
-    "list_anomalies",
-    "list_stuck_records",
-    "operator_token",
-    "handle_transaction_status_result",
-    "find_record",
-    "list_records",
-    "read_event_feed",
-    "register_webhook",
-    "webhook_details",
-    "remove_webhook",
-    "enable_webhook",
-    "replay_events",
-    "list_deliveries",
-    "handle_balance_result",
-    "balance_callback_token_known",
-    "check_balance",
-    "show_balances",
-    "c2b_hook_secret",
-    "confirm_payment",
-    "validate_payment",
-    "create_payment_request",
-    "draw_request_qr",
-    "find_c2b_payments",
-    "c2b_payment_by_trans_id",
-    "register_c2b_urls",
-    "simulated_customer_pays",
-    "request_reversal",
-    "show_reversal",
-    "handle_reversal_result",
-    "reversal_callback_token_known",
-    "handle_reversal_status",
-    "reversal_status_token_known",
-    "socket_use_cases",
-)
 
 
-def _dependencies(container: Container) -> dict[str, Provide]:
+def _dependencies(container: ApplicationContainer) -> dict[str, Provide]:
+    """Litestar's dependencies: the providers of the handler-facing container, by their names; dependency-injector
+    builds them, Litestar only sees plain callables."""
+
     def bridge(provider: Callable[[], Any]) -> Provide:
         def provide() -> Any:
             return provider()
 
         return Provide(provide, sync_to_thread=False, use_cache=False)
 
-    return {name: bridge(getattr(container, name)) for name in _BRIDGED}
+    handlers = container.handlers()
+    handlers.check_dependencies()  # an alias of a provider its capability does not have
+    return {
+        name: bridge(provider)
+        for name, provider in handlers.providers.items()
+        if not isinstance(provider, providers.DependenciesContainer)
+    }
 
 
-async def close_redis(container: Container) -> None:
-    """After the channels plugin stopped (its lifespan ends before this one): nothing uses Redis any more."""
-    redis = container.redis_client()
-    if redis is not None:
-        await redis.aclose()
+def _handlers(app: Litestar) -> Iterator[BaseRouteHandler]:
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            yield from route.route_handlers
+        elif isinstance(route, WebSocketRoute):
+            yield route.route_handler
 
 
-def background_jobs(container: Container) -> list[Any]:
-    """What runs beside the HTTP server (WORKER_ENABLED) and in `mpesa-gateway worker`."""
-    jobs: list[Any] = [
-        container.worker(),
-        container.reconciliation(),
-        container.event_relay(),
-        container.webhook_delivery(),
-        container.c2b_expiry(),
-        container.reversal_worker(),
-    ]
-    if container.settings().balance_check_interval_seconds > 0:
-        jobs.append(container.balance_schedule())
-    if container.settings().c2b_pull_seconds > 0:
-        jobs.append(container.c2b_pull())
-    return jobs
+def _parameters(signature: ParsedSignature) -> dict[str, bool]:
+    """Each parameter's name, and whether it is marked as a named dependency."""
+    return {
+        name: any(isinstance(mark, Dependency) for mark in field.metadata)
+        for name, field in signature.parameters.items()
+    }
 
 
-def create_app(container: Container) -> Litestar:
+def check_wiring(app: Litestar, provided: Mapping[str, Provide]) -> None:
+    """At build, not at the first request: every dependency a handler (or a handler's own dependency) asks for by
+    name is provided, and every provided one is asked for."""
+    missing: set[str] = set()
+    asked: set[str] = set()
+    for handler in _handlers(app):
+        layered = handler.resolve_dependencies()
+        signatures = [handler.parsed_fn_signature]
+        signatures += [
+            ParsedSignature.from_fn(layered[name].dependency, handler.resolve_signature_namespace())
+            for name in layered
+            if name not in provided
+        ]
+        for signature in signatures:
+            for name, named in _parameters(signature).items():
+                asked.add(name)
+                if named and name not in layered:
+                    missing.add(name)
+    unused = set(provided) - asked
+    if missing or unused:
+        raise ImproperlyConfiguredException(
+            f"handler dependencies: asked for but not provided: {sorted(missing)}; provided but never asked for: "
+            f"{sorted(unused)} (entrypoints/bootstrap/handlers.py)"
+        )
+
+
+def create_app(container: ApplicationContainer) -> Litestar:
     settings = container.settings()
 
-    @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        applied = await apply_migrations(container.mongo_database())
-        logger.info("migrations_applied", applied=applied)
-        background = background_jobs(container) if settings.worker_enabled else []
-        tasks = [asyncio.create_task(job.run()) for job in background]
-        try:
-            yield
-        finally:
-            await container.socket_limits().drain.finish_requests(settings.shutdown_grace_seconds)
-            await stop_background(background, tasks, settings.shutdown_grace_seconds)
-            await container.http_client().aclose()
-            await container.webhook_http_client().aclose()
-            await container.mongo_client().close()
-            await close_redis(container)
-
-    return Litestar(
+    dependencies = _dependencies(container)
+    app = Litestar(
         route_handlers=[
             stk_socket,
             b2c_socket,
@@ -177,12 +136,13 @@ def create_app(container: Container) -> Litestar:
             ),
             *simulator_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
         ],
-        dependencies=_dependencies(container),
+        dependencies=dependencies,
         # For the API-key guard, which any controller may use without wiring of its own; built on first use.
-        state=State({SERVER_CREDENTIALS_STATE: container.server_credentials}),
-        plugins=[container.channels()],
+        state=State({SERVER_CREDENTIALS_STATE: container.access.server_credentials}),
+        plugins=[container.events.channels()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        lifespan=[lifespan],
+        # The stores, clients and background loops: started before the first request, stopped after the last.
+        lifespan=[Lifecycle(container, background=settings.worker_enabled, requests=True).lifespan],
         openapi_config=OpenAPIConfig(
             title="mpesa-gateway",
             version="0.1.0",
@@ -194,3 +154,5 @@ def create_app(container: Container) -> Litestar:
         middleware=[request_context, *transport_security(settings)],
         before_send=strict_transport_security(settings),
     )
+    check_wiring(app, dependencies)
+    return app

@@ -12,7 +12,7 @@ import structlog
 import uvicorn
 
 if TYPE_CHECKING:
-    from entrypoints.container import Container
+    from entrypoints.bootstrap.containers import ApplicationContainer
 
 from domain.access.api_key import KEY_SCOPES
 from entrypoints.dev_certificate import ensure_dev_certificate
@@ -58,11 +58,11 @@ def main() -> None:
 def serve() -> None:
     """Serve wss:// and https:// on APP_HOST:APP_PORT (starts the embedded store and simulator when unset)."""
     from entrypoints.app import create_app
-    from entrypoints.container import Container
+    from entrypoints.bootstrap.containers import ApplicationContainer
+    from entrypoints.bootstrap.lifecycle import local_services
     from entrypoints.head_requests import answer_head_like_get
     from entrypoints.http.demo import DEMO_PATH
     from entrypoints.http.schema_viewer import SCHEMA_PATH
-    from entrypoints.local_services import local_services
     from entrypoints.preflight import listener_problems, store_reachability_problem, store_url_problem
     from entrypoints.serving import DrainingServer
 
@@ -83,7 +83,7 @@ def serve() -> None:
             if (problem := store_reachability_problem(str(resolved.mongodb_url), resolved.mongodb_timeout_seconds))
             else []
         )
-        container = Container(settings=resolved)
+        container = ApplicationContainer(settings=resolved)
         prepare_b2c(container)
         address = f"{'https' if resolved.tls else 'http'}://{resolved.app_host}:{resolved.app_port}"
         logger.info(
@@ -117,7 +117,7 @@ def serve() -> None:
         if config.ssl is not None:  # TLS 1.2 at least, whatever the OpenSSL defaults of the host
             config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
         log_client_security(resolved)
-        DrainingServer(config, container.socket_limits().drain).run()
+        DrainingServer(config, container.sockets.socket_limits().drain).run()
 
 
 def log_client_security(settings: Settings) -> None:
@@ -153,10 +153,10 @@ def _exit_quietly(_signal: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-def prepare_b2c(container: "Container") -> None:
+def prepare_b2c(container: "ApplicationContainer") -> None:
     """Compute the SecurityCredential before serving, so a wrong certificate or password stops start-up."""
     try:
-        container.security_credential()
+        container.daraja.security_credential()
     except Exception as error:
         raise click.ClickException(f"cannot compute the B2C SecurityCredential: {error}") from None
 
@@ -167,10 +167,7 @@ def worker() -> None:
 
     MONGODB_URL and, with the simulator, DARAJA_BASE_URL must name what the gateways use. Runs until SIGTERM or
     Ctrl-C, finishing the withdrawal being sent."""
-    from dependency_injector import providers
-
-    from adapters.broadcast.no_subscribers import NoSubscribersBroadcaster
-    from entrypoints.container import Container
+    from entrypoints.bootstrap.containers import worker_container
 
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -178,60 +175,36 @@ def worker() -> None:
         raise click.ClickException("the worker needs MONGODB_URL: the store the gateways use")
     if settings.mpesa_env is MpesaEnvironment.SIMULATOR and settings.daraja_base_url is None:
         raise click.ClickException("the worker needs DARAJA_BASE_URL: the simulator the gateways use")
-    container = Container(settings=settings)
-    if settings.redis_url is None:
-        # Without sockets or Redis there is nobody to tell; the gateways publish what their callbacks settle.
-        container.broadcaster.override(providers.Singleton(NoSubscribersBroadcaster))
+    container = worker_container(settings)
     prepare_b2c(container)
     asyncio.run(_run_worker(container))
 
 
-async def _run_worker(container: "Container") -> None:
-    from contextlib import AsyncExitStack
+async def _run_worker(container: "ApplicationContainer") -> None:
+    from entrypoints.bootstrap.lifecycle import Lifecycle
 
-    from entrypoints.app import background_jobs
-    from migrations.runner import apply_migrations
-
-    await apply_migrations(container.mongo_database())
-    jobs = background_jobs(container)
-    loop = asyncio.get_running_loop()
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(stop_signal, lambda: [job.stop() for job in jobs])
-    redis = container.redis_client()
-    async with AsyncExitStack() as stack:
-        if redis is not None:
-            # With Redis, the worker's updates (`submitted`) reach the clients of every gateway through it.
-            await stack.enter_async_context(container.channels())
-        try:
-            await asyncio.gather(*(job.run() for job in jobs))
-        finally:
-            await stack.aclose()
-            await container.http_client().aclose()
-            await container.webhook_http_client().aclose()
-            await container.mongo_client().close()
-            if redis is not None:
-                await redis.aclose()
+    # With Redis, the worker's updates (`submitted`) reach the clients of every gateway through it.
+    lifecycle = Lifecycle(container, background=True, channels=True)
+    async with lifecycle:
+        await lifecycle.run_until_stopped()
 
 
 @main.command(epilog=_STORE_SETTINGS)
 def migrate() -> None:
     """Apply every MongoDB migration step not applied yet (the gateway also does this at start-up)."""
-    from adapters.mongo.client import create_mongo_client, gateway_database
-    from entrypoints.local_services import local_store
-    from migrations.runner import apply_migrations
+    from entrypoints.bootstrap.containers import ApplicationContainer
+    from entrypoints.bootstrap.lifecycle import Lifecycle, local_services
 
     settings = load_settings()
     configure_logging(settings.log_level, stream=sys.stderr)
 
-    async def run(url: str) -> list[str]:
-        client = create_mongo_client(url)
-        try:
-            return await apply_migrations(gateway_database(client, settings.mongodb_database))
-        finally:
-            await client.close()
+    async def run(container: ApplicationContainer) -> list[str]:
+        lifecycle = Lifecycle(container)
+        async with lifecycle:
+            return lifecycle.applied
 
-    with local_store(settings, join_running=True) as resolved:
-        applied = asyncio.run(run(str(resolved.mongodb_url)))
+    with local_services(settings, simulator=False, join_running=True) as resolved:
+        applied = asyncio.run(run(ApplicationContainer(settings=resolved)))
     click.echo("\n".join(applied) if applied else "nothing to apply")
 
 
@@ -300,7 +273,7 @@ def apikey() -> None:
 )
 def apikey_create(name: str, scopes: tuple[str, ...]) -> None:
     """Issue a key and print it once: only its hash is stored, so keep it now."""
-    issued = _with_container(lambda container: container.create_api_key()(name, scopes))
+    issued = _with_container(lambda container: container.access.create_api_key()(name, scopes))
     click.echo(issued.text)
     click.echo(f"id {issued.key.key_id} ({issued.key.name}): store the key now; it is never shown again", err=True)
 
@@ -308,7 +281,7 @@ def apikey_create(name: str, scopes: tuple[str, ...]) -> None:
 @apikey.command("list", epilog=_STORE_SETTINGS)
 def apikey_list() -> None:
     """Every key (never its secret): id, name, created, last used (to the minute), extra scopes, revoked."""
-    keys = _with_container(lambda container: container.list_api_keys()())
+    keys = _with_container(lambda container: container.access.list_api_keys()())
     click.echo("id\tname\tcreated_at\tlast_used_at\tscopes\trevoked_at")
     for key in keys:
         view = {**key.view()}
@@ -321,7 +294,7 @@ def apikey_list() -> None:
 @click.argument("key_id")
 def apikey_revoke(key_id: str) -> None:
     """Revoke a key for good; gateways refuse it within API_KEY_CACHE_SECONDS."""
-    key = _with_container(lambda container: container.revoke_api_key()(key_id))
+    key = _with_container(lambda container: container.access.revoke_api_key()(key_id))
     click.echo(f"revoked {key.key_id} ({key.name}) at {key.revoked_at.isoformat() if key.revoked_at else '-'}")
 
 
@@ -336,7 +309,7 @@ def balance_check() -> None:
     CALLBACK_BASE_URL for the balances to arrive; `balance show` then shows them."""
     from domain.balances.balance_check import CheckTrigger
 
-    check = _with_container(lambda container: container.check_balance()(CheckTrigger.OPERATOR))
+    check = _with_container(lambda container: container.balances.check_balance()(CheckTrigger.OPERATOR))
     view = check.view()
     click.echo(f"balance check {view['id']}: {view['status']}")
     if view["result_code"] is not None:
@@ -347,7 +320,7 @@ def balance_check() -> None:
 @balance.command("show", epilog=_STORE_SETTINGS)
 def balance_show() -> None:
     """The latest balance of every account as stored: account, currency, available, current, reported at."""
-    overview = _with_container(lambda container: container.show_balances()()).view()
+    overview = _with_container(lambda container: container.balances.show_balances()()).view()
     click.echo("account\tcurrency\tavailable\tcurrent\treserved\tuncleared\tchecked_at\tlow")
     columns = ("account", "currency", "available", "current", "reserved", "uncleared", "checked_at", "low")
     for account in overview["accounts"]:
@@ -375,33 +348,29 @@ def c2b_register_urls() -> None:
     if settings.mpesa_env is MpesaEnvironment.SIMULATOR and not settings.daraja_base_url:
         # A simulator started for this command alone would forget the URLs as soon as the command ends.
         raise click.ClickException("with MPESA_ENV=simulator, set DARAJA_BASE_URL to the running simulator's address")
-    registered = _with_container(lambda container: container.register_c2b_urls()())
+    registered = _with_container(lambda container: container.c2b.register_c2b_urls()())
     click.echo(json.dumps(registered.view(), indent=2))
     if registered.already_registered:
         click.echo(registered.note, err=True)
 
 
-def _with_container(work: "Callable[[Container], Awaitable[T]]") -> T:
+def _with_container(work: "Callable[[ApplicationContainer], Awaitable[T]]") -> T:
     """Run `work` against the store the gateways use (the embedded one under DATA_DIR when MONGODB_URL is unset),
     migrated first; a domain refusal becomes the command's one-line error."""
     from domain.shared.errors import DomainError
-    from entrypoints.container import Container
-    from entrypoints.local_services import local_store
-    from migrations.runner import apply_migrations
+    from entrypoints.bootstrap.containers import ApplicationContainer
+    from entrypoints.bootstrap.lifecycle import Lifecycle, local_services
 
     settings = load_settings()
     configure_logging(settings.log_level, stream=sys.stderr)
 
-    async def run(container: "Container") -> T:
-        try:
-            await apply_migrations(container.mongo_database())
+    async def run(container: ApplicationContainer) -> T:
+        async with Lifecycle(container):
             return await work(container)
-        finally:
-            await container.mongo_client().close()
 
-    with local_store(settings, join_running=True) as resolved:
+    with local_services(settings, simulator=False, join_running=True) as resolved:
         try:
-            return asyncio.run(run(Container(settings=resolved)))
+            return asyncio.run(run(ApplicationContainer(settings=resolved)))
         except DomainError as error:
             raise click.ClickException(error.message) from None
 

@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 import structlog
 
@@ -65,18 +64,3 @@ class WithdrawalWorker:
             else:
                 self._pause.found_work()
         logger.info("worker_stopped")
-
-
-class BackgroundJob(Protocol):
-    def stop(self) -> None: ...
-
-
-async def stop_background(jobs: list[BackgroundJob], tasks: "list[asyncio.Task[None]]", grace_seconds: float) -> None:
-    """Let each job finish what it is doing (a payout being sent must record Daraja's answer), within a bound."""
-    for job in jobs:
-        job.stop()
-    if tasks:
-        _, unfinished = await asyncio.wait(tasks, timeout=grace_seconds)
-        for task in unfinished:
-            logger.warning("background_job_stopped_mid_step")
-            task.cancel()

@@ -3,7 +3,6 @@
 import ast
 import json
 import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +10,6 @@ import msgspec
 import pytest
 
 from domain.b2c.result_codes import WithdrawalStatus
-from domain.c2b.account_reference import AccountReference
-from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
-from domain.c2b.payer import Payer
-from domain.c2b.payment_request import AmountRule, PaymentRequest
-from domain.c2b.topic import c2b_topic
 from domain.events.topics import b2c_topic, stk_topic
 from domain.shared.error_codes import ERROR_CATALOGUE, ErrorCode
 from domain.shared.errors import ProviderRejectedError, ValidationError
@@ -24,7 +18,7 @@ from domain.stk.result_codes import PaymentStatus
 from entrypoints.protocol import asyncapi, messages
 from entrypoints.protocol.errors import UnknownKindError, error_reply, internal_error, ok_reply
 from entrypoints.ws import drain, resume_point, session, socket_guard
-from tests.unit.factories import PaymentFactory, WithdrawalFactory
+from tests.support.factories import PaymentFactory, WithdrawalFactory
 
 ROOT = Path(__file__).parents[2]
 COMMITTED = ROOT / "docs" / "asyncapi.json"
@@ -178,24 +172,6 @@ def _withdrawals() -> list[dict[str, Any]]:
     return [WithdrawalFactory.build().view(), paid.view(), timed_out.view()]
 
 
-def test_the_payment_view_is_what_payments_show() -> None:
-    # Every field but `age_seconds` always; `age_seconds` in a catch-up of a pending payment (view_as_of).
-    always = set(asyncapi.PaymentView.__struct_fields__) - {"age_seconds"}
-    for view in _payments():
-        assert set(view) == always
-        msgspec.convert(view, asyncapi.PaymentView, strict=True)
-    pending = PaymentFactory.build()
-    caught_up = pending.view_as_of(pending.created_at + timedelta(seconds=7))
-    assert set(caught_up) == set(asyncapi.PaymentView.__struct_fields__)
-    assert msgspec.convert(caught_up, asyncapi.PaymentView, strict=True).age_seconds == 7
-
-
-def test_the_withdrawal_view_is_what_withdrawals_show() -> None:
-    for view in _withdrawals():
-        assert set(view) == set(asyncapi.WithdrawalView.__struct_fields__)
-        msgspec.convert(view, asyncapi.WithdrawalView, strict=True)
-
-
 def _json(frame: dict[str, Any]) -> Any:
     return msgspec.json.decode(msgspec.json.encode(frame))
 
@@ -245,36 +221,10 @@ def test_request_envelopes_accept_what_the_server_accepts() -> None:
         msgspec.convert({**document, "ref": "r" * (messages.MAXIMUM_REF_LENGTH + 1)}, asyncapi.PushRequest)
 
 
-def _c2b_views() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    now = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
-    transaction = C2bTransaction("TLK4C2B0001", 150, "600984", "inv-0042", Payer("2547 ***** 126"), "20250314122653")
-    exact = PaymentRequest.create(
-        "r-1", "till-7", AccountReference.parse("INV-0042"), AmountRule.EXACT, 150, now + timedelta(hours=1), now
-    )
-    opened = exact.view()
-    exact.apply(transaction, now)
-    anything = PaymentRequest.create(
-        "r-2", "till-7", AccountReference.parse("TIP"), AmountRule.OPEN, None, now + timedelta(hours=1), now
-    )
-    payments = [
-        C2bPayment(transaction, now, PaymentMatch.APPLIED, "r-1", "till-7").view(),
-        C2bPayment(transaction, now, PaymentMatch.REQUEST_CLOSED, "r-1", "till-7").view(),
-    ]
-    return [opened, exact.view(), anything.view()], payments
+# The views themselves, in every state of their records: tests/docs/test_client_views.py.
 
 
-def test_the_c2b_views_are_what_requests_and_payments_show() -> None:
-    requests, payments = _c2b_views()
-
-    for view in requests:
-        assert set(view) == set(asyncapi.C2bRequestView.__struct_fields__)
-        msgspec.convert(_json(view), asyncapi.C2bRequestView)
-        frame = {"kind": "update", "topic": c2b_topic("till-7"), "data": view}
-        msgspec.convert(_json(frame), asyncapi.C2bRequestUpdate)
-    for view in payments:
-        assert set(view) == set(asyncapi.C2bPaymentView.__struct_fields__)
-        frame = {"kind": "update", "topic": c2b_topic("till-7"), "data": view}
-        msgspec.convert(_json(frame), asyncapi.C2bPaymentUpdate)
+def test_the_c2b_socket_refuses_as_the_document_says() -> None:
     refused = error_reply("error", None, UnknownKindError("this socket only listens", [{"field": "kind"}]))
     msgspec.convert(_json(refused), asyncapi.C2bErrorReply)
 

@@ -2,7 +2,9 @@
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from adapters.mongo.client import MongoAsyncClient, MongoDatabase, create_mongo_client
@@ -10,6 +12,8 @@ from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from migrations import apply_migrations
+from tests.simulator.harness import CallbackReceiver, serve
+from tests.support.processes import Simulator, start_simulator
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +60,29 @@ async def counted_store(
     counter.counts.clear()
     yield client[database.name], counter
     await client.close()
+
+
+@pytest.fixture(scope="module")
+def simulator(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    """The Daraja simulator as a process of its own, one per test module, started with the module's
+    SIMULATOR_ENVIRONMENT (e.g. {"SIM_SLOW_SECONDS": "1.0"}) if it has one."""
+    environment: dict[str, str] = getattr(request.module, "SIMULATOR_ENVIRONMENT", {})
+    simulator = start_simulator(Path(tmp_path_factory.mktemp("simulator")), **environment)
+    yield simulator
+    simulator.process.stop()
+
+
+@pytest.fixture(scope="module")
+async def receiver() -> AsyncIterator[tuple[CallbackReceiver, str]]:
+    """A callback receiver served on loopback, one per test module, and its URL."""
+    app = CallbackReceiver()
+    running = await serve(app, lifespan="off")
+    yield app, running.url
+    await running.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client with short timeouts, for the Daraja clients under test."""
+    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
+        yield client

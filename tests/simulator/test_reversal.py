@@ -7,6 +7,7 @@ import pytest
 
 from entrypoints.http.daraja_reversal_body import parse_reversal_result
 from tests.simulator.harness import Daraja
+from tests.simulator.test_c2b import _register as register_c2b_urls
 
 REVERSAL_PATH = "/mpesa/reversal/v1/request"
 
@@ -168,3 +169,60 @@ async def test_a_queue_time_out_reverses_nothing_and_status_reports_it_expired(d
     assert notice["Result"]["ResultCode"] == 1
     assert status["TransactionStatus"] == "Expired"
     assert await working(daraja) == before
+
+
+async def c2b_paid(daraja: Daraja, amount: int = 70, scenario: str = "normal") -> str:
+    """A C2B payment the simulator made to shortcode 600984, by its TransID."""
+    paid = await daraja.http.post(
+        "/simulator/c2b/pay", json={"account": "INV-1", "amount": amount, "shortcode": "600984", "scenario": scenario}
+    )
+    assert paid.status_code == 200 and paid.json()["outcome"] == "completed", paid.text
+    return str(paid.json()["trans_id"])
+
+
+async def c2b_payment(daraja: Daraja, trans_id: str) -> dict[str, Any]:
+    payments = (await daraja.http.get("/simulator/c2b/payments")).json()["payments"]
+    return dict(next(p for p in payments if p["trans_id"] == trans_id))
+
+
+async def test_a_c2b_payment_is_reversed_once_and_its_money_leaves_the_shortcode(daraja: Daraja) -> None:
+    _, confirmation = await register_c2b_urls(daraja)
+    trans_id = await c2b_paid(daraja, amount=70)
+    before = await working(daraja)
+
+    result = await reverse(daraja, trans_id, amount=70)
+    again = await reverse(daraja, trans_id, amount=70)
+    await c2b_paid(daraja, amount=10)
+
+    assert result["ResultCode"] == 0
+    read = parse_reversal_result(json.dumps({"Result": result}).encode())
+    assert (read.original_transaction_id, read.amount) == (trans_id, 70)
+    assert (again["ResultCode"], again["TransactionID"]) == ("R000001", "SKE0000000")
+    assert (await c2b_payment(daraja, trans_id))["reversed"] is True
+    assert await working(daraja) == before  # a C2B payment went to its shortcode's account, not the Working Account
+    confirmations = await daraja.receiver.wait_for(confirmation, count=2)
+    assert [c["OrgAccountBalance"] for c in confirmations] == ["70.00", "10.00"]
+    stats = (await daraja.http.get("/simulator/stats")).json()
+    assert stats["reversal_requests"]["per_receipt"][trans_id] == 2
+
+
+async def test_a_c2b_payment_asked_with_another_amount_is_an_invalid_original_and_stays_unreversed(
+    daraja: Daraja,
+) -> None:
+    trans_id = await c2b_paid(daraja, amount=70)
+
+    result = await reverse(daraja, trans_id, amount=71)
+
+    assert result["ResultCode"] == "R000002"
+    assert (await c2b_payment(daraja, trans_id))["reversed"] is False
+
+
+async def test_a_duplicated_c2b_payments_reversal_has_its_result_posted_twice(daraja: Daraja) -> None:
+    trans_id = await c2b_paid(daraja, scenario="duplicate_confirmation")
+    path = daraja.callback_path()
+
+    accepted = await daraja.post(REVERSAL_PATH, await reversal_body(daraja, path, trans_id, amount=70))
+
+    assert accepted.status_code == 200
+    first, second = await daraja.receiver.wait_for(path, count=2)
+    assert first == second and first["Result"]["ResultCode"] == 0

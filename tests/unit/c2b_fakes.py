@@ -1,4 +1,3 @@
-
 """In-memory stand-ins for the C2B ports: copies in and out, so only `save` and `record` change what is stored."""
 
 import asyncio
@@ -18,6 +17,7 @@ class FakePaymentRequests:
     def __init__(self) -> None:
         self._by_id: dict[str, PaymentRequest] = {}
         self.slow: asyncio.Event | None = None
+        self._failure: Exception | None = None
 
     def answers_only_when(self, released: asyncio.Event) -> None:
         """From now on, reads wait for `released`, as a store that has stopped answering."""
@@ -38,7 +38,14 @@ class FakePaymentRequests:
         found = self._by_id.get(request_id)
         return copy.deepcopy(found) if found is not None and found.hash == hash_ else None
 
+    def fail_next_save(self, error: Exception) -> None:
+        """The next `save` raises `error` and stores nothing, as a process dying before its write."""
+        self._failure = error
+
     async def save(self, request: PaymentRequest) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
         stored = self._by_id[request.id]
         if stored.version != request.version:
             raise ConcurrentUpdateError(f"request {request.id} is at version {stored.version}")
@@ -74,6 +81,13 @@ class FakeC2bPayments:
     async def by_trans_id(self, trans_id: str) -> C2bPayment | None:
         found = self.by_id.get(trans_id)
         return copy.deepcopy(found) if found is not None else None
+
+    async def save(self, payment: C2bPayment) -> None:
+        stored = self.by_id[payment.trans_id]
+        if stored.version != payment.version:
+            raise ConcurrentUpdateError(f"C2B payment {payment.trans_id} is at version {stored.version}")
+        payment.version += 1
+        self.by_id[payment.trans_id] = copy.deepcopy(payment)
 
     async def by_reference(self, reference: str, limit: int) -> list[C2bPayment]:
         return self._newest(lambda p: p.transaction.reference == reference, limit)

@@ -1,4 +1,6 @@
-"""C2B payments as stored: one document per M-PESA receipt (TransID, unique since migration m0014)."""
+"""C2B payments as stored: one document per M-PESA receipt (TransID, unique since migration m0014).
+
+Inserted once; the only later write is the link to the reversal that refunded it, conditional on the version read."""
 
 from typing import Any
 
@@ -14,6 +16,7 @@ from domain.c2b.payer import Payer
 from domain.c2b.ports import C2bPayments
 from domain.events.ports import OutboxRecord
 from domain.events.types import C2B_PAYMENT
+from domain.shared.errors import ConcurrentUpdateError
 from domain.shared.resume_cursor import epoch_ms
 
 COLLECTION = "c2b_payments"
@@ -37,6 +40,26 @@ class MongoC2bPayments(C2bPayments):
         return None if stored is None else _from_document(stored)
 
     @translates_store_errors
+    async def save(self, payment: C2bPayment) -> None:
+        """Store its reversal link if nobody changed it since it was read; ConcurrentUpdateError otherwise."""
+        read_version = payment.version
+        changed = await self._collection.find_one_and_update(
+            equal_to({"trans_id": payment.trans_id, "version": read_version}),
+            {
+                "$set": {
+                    "reversal_id": payment.reversal_id,
+                    "reversed_ms": None if payment.reversed_at is None else epoch_ms(payment.reversed_at),
+                    "version": read_version + 1,
+                    "events_pending": True,
+                }
+            },
+            projection={"_id": True},
+        )
+        if changed is None:
+            raise ConcurrentUpdateError(f"C2B payment {payment.trans_id} changed since version {read_version}")
+        payment.version = read_version + 1
+
+    @translates_store_errors
     async def by_reference(self, reference: str, limit: int) -> list[C2bPayment]:
         return await self._newest(equal_to({"reference": reference}), limit)
 
@@ -57,7 +80,7 @@ class MongoC2bPayments(C2bPayments):
 def outbox_record(stored: dict[str, Any]) -> OutboxRecord:
     """A payment's arrival, for the event relay (adapters.mongo.event_outbox)."""
     payment = _from_document(stored)
-    return OutboxRecord(C2B_PAYMENT, payment.trans_id, stored.get("version", 0), payment.history, payment.view())
+    return OutboxRecord(C2B_PAYMENT, payment.trans_id, payment.version, payment.history, payment.view())
 
 
 def _to_document(payment: C2bPayment) -> dict[str, Any]:
@@ -80,8 +103,8 @@ def _to_document(payment: C2bPayment) -> dict[str, Any]:
         "request_id": payment.request_id,
         "hash": payment.hash,
         "source": payment.source,
-        # Never changed after this insert: version 0 for ever, and the outbox mark its one event clears.
-        "version": 0,
+        # Changed at most once after this insert (a reversal's link, by `save`), which bumps the version.
+        "version": payment.version,
         "events_pending": True,
     }
 
@@ -106,4 +129,7 @@ def _from_document(stored: dict[str, Any]) -> C2bPayment:
         request_id=stored["request_id"],
         hash=stored["hash"],
         source=stored["source"],
+        reversal_id=stored.get("reversal_id"),
+        reversed_at=None if stored.get("reversed_ms") is None else from_ms(stored["reversed_ms"]),
+        version=stored.get("version", 0),
     )

@@ -33,9 +33,7 @@ def to_document(request: PaymentRequest, version: int | None = None) -> dict[str
         "updated_ms": epoch_ms(request.updated_at),
         "metadata": request.metadata.as_dict(),
         "status": request.status.value,
-        "confirmations": {
-            c.trans_id: {"amount": c.amount, "at_ms": epoch_ms(c.at)} for c in request.confirmations.values()
-        },
+        "confirmations": {c.trans_id: _confirmation(c) for c in request.confirmations.values()},
         "version": request.version if version is None else version,
         "history": [
             {
@@ -68,7 +66,7 @@ def from_document(stored: dict[str, Any]) -> PaymentRequest:
         metadata=Metadata.stored(stored.get("metadata") or {}),
         status=RequestStatus(stored["status"]),
         confirmations={
-            trans_id: AppliedConfirmation(trans_id, c["amount"], from_ms(c["at_ms"]))
+            trans_id: AppliedConfirmation(trans_id, c["amount"], from_ms(c["at_ms"]), _moment(c.get("reversed_ms")))
             for trans_id, c in (stored.get("confirmations") or {}).items()
         },
         version=stored["version"],
@@ -83,6 +81,17 @@ def outbox_record(stored: dict[str, Any]) -> OutboxRecord:
     """A request's final state, for the event relay (adapters.mongo.event_outbox)."""
     request = from_document(stored)
     return OutboxRecord(C2B_REQUEST, request.id, request.version, request.history, request.view())
+
+
+def _confirmation(applied: AppliedConfirmation) -> dict[str, Any]:
+    document: dict[str, Any] = {"amount": applied.amount, "at_ms": epoch_ms(applied.at)}
+    if applied.reversed_at is not None:
+        document["reversed_ms"] = epoch_ms(applied.reversed_at)
+    return document
+
+
+def _moment(milliseconds: int | None) -> datetime | None:
+    return None if milliseconds is None else from_ms(milliseconds)
 
 
 def from_ms(milliseconds: int) -> datetime:

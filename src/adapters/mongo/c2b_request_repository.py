@@ -47,11 +47,16 @@ class MongoPaymentRequests(PaymentRequests):
     @translates_store_errors
     async def save(self, request: PaymentRequest) -> None:
         read_version = request.version
-        replaced = await self._collection.find_one_and_replace(
-            equal_to({"request_id": request.id, "version": read_version}),
-            to_document(request, read_version + 1),
-            projection={"_id": True},
-        )
+        try:
+            replaced = await self._collection.find_one_and_replace(
+                equal_to({"request_id": request.id, "version": read_version}),
+                to_document(request, read_version + 1),
+                projection={"_id": True},
+            )
+        except DuplicateKeyError:
+            # A request reopened by a reversal whose account reference a newer open request took meanwhile (the
+            # embedded store leaves such a replace undone without an error; MongoDB raises): read it again.
+            replaced = None
         if replaced is None:
             raise ConcurrentUpdateError(f"payment request {request.id} changed since version {read_version} was read")
         request.version = read_version + 1

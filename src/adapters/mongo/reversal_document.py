@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.mongo.bson_time import as_utc
-from domain.reversals.reversal import Reversal, ReversalStatus
+from domain.reversals.reversal import PaymentKind, Reversal, ReversalStatus
 from domain.shared.amount import Amount
 from domain.shared.description import Description
 from domain.shared.resume_cursor import epoch_ms
@@ -25,6 +25,8 @@ def to_document(reversal: Reversal, version: int) -> dict[str, Any]:
         "reason": reversal.reason.text,
         "hash": reversal.hash,
         "payment_id": reversal.payment_id,
+        "payment_kind": reversal.payment_kind.value,
+        "receiver_party": reversal.receiver_party,
         "callback_token": reversal.callback_token,
         "idempotency_key": reversal.idempotency_key,
         "created_at": as_utc(reversal.created_at),
@@ -73,6 +75,9 @@ def from_stored(stored: dict[str, Any]) -> Reversal:
         created_at=as_utc(stored["created_at"]),
         updated_at=as_utc(stored["updated_at"]),
         idempotency_key=stored.get("idempotency_key"),
+        # Reversals stored before C2B payments could be reversed were all of STK payments.
+        payment_kind=PaymentKind(stored.get("payment_kind", PaymentKind.STK.value)),
+        receiver_party=stored.get("receiver_party"),
         status=ReversalStatus(stored["status"]),
         conversation_id=stored.get("conversation_id"),
         originator_conversation_id=stored.get("originator_conversation_id"),

@@ -5,10 +5,12 @@ from pymongo import ASCENDING
 
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
+from adapters.mongo.reversal_document import COLLECTION as _REVERSALS
 from adapters.mongo.store_errors import translates_store_errors
 from domain.b2c.result_codes import WithdrawalStatus
 from domain.records.listing import RecordKind
 from domain.records.ports import StuckRecord, StuckRecords
+from domain.reversals.reversal import ReversalStatus
 from domain.shared.phone import Phone
 from domain.stk.result_codes import PaymentStatus
 
@@ -18,17 +20,22 @@ _WITHDRAWALS = "b2c_withdrawals"
 _PAYMENT_WAITING = [PaymentStatus.PENDING.value]
 # Timeout is not final for a withdrawal: the money may have moved, and it waits to be reconciled.
 _WITHDRAWAL_WAITING = [WithdrawalStatus.QUEUED.value, WithdrawalStatus.SUBMITTED.value, WithdrawalStatus.TIMEOUT.value]
+_REVERSAL_WAITING = [s.value for s in ReversalStatus if not s.is_final]
 _LONGEST_UNCHANGED_FIRST = [("updated_at", ASCENDING), ("_id", ASCENDING)]
 _SHOWN = ["hash", "status", "amount", "phone", "created_at", "updated_at", "outcome_unknown"]
 _PAYMENT_FIELDS = ["payment_id", *_SHOWN, "checkout", "merchant_request"]
 _WITHDRAWAL_FIELDS = ["withdrawal_id", *_SHOWN, "originator_conversation_id", "conversation_id"]
+_REVERSAL_FIELDS = ["reversal_id", "hash", "status", "amount", "created_at", "updated_at", "receipt"]
+_REVERSAL_FIELDS += ["originator_conversation_id", "conversation_id"]
 
 
 class MongoStuckRecords(StuckRecords):
-    """Payments and withdrawals not final and unchanged since a cutoff; both scans use a (status, updated_at) index."""
+    """Payments, withdrawals and reversals not final and unchanged since a cutoff; the payment and withdrawal scans use
+    a (status, updated_at) index, the reversal scan none: reversals are few, a refund desk's, not a checkout's."""
 
     def __init__(self, database: MongoDatabase) -> None:
         self._payments, self._withdrawals = database[_PAYMENTS], database[_WITHDRAWALS]
+        self._reversals = database[_REVERSALS]
 
     @translates_store_errors
     async def updated_before(self, cutoff: datetime, limit: int) -> list[StuckRecord]:
@@ -45,7 +52,14 @@ class MongoStuckRecords(StuckRecords):
             sort=_LONGEST_UNCHANGED_FIRST,
             limit=limit,
         )
+        reversals = self._reversals.find(
+            {"status": {"$in": _REVERSAL_WAITING}, "updated_at": before},
+            projection=_REVERSAL_FIELDS,
+            sort=_LONGEST_UNCHANGED_FIRST,
+            limit=limit,
+        )
         found = [_payment(stored) async for stored in payments] + [_withdrawal(stored) async for stored in withdrawals]
+        found += [_reversal(stored) async for stored in reversals]
         return sorted(found, key=lambda record: record.updated_at)[:limit]
 
 
@@ -60,6 +74,25 @@ def _withdrawal(stored: dict[str, Any]) -> StuckRecord:
         ("conversation_id", stored.get("conversation_id")),
     )
     return _record(RecordKind.B2C, stored["withdrawal_id"], stored, ids)
+
+
+def _reversal(stored: dict[str, Any]) -> StuckRecord:
+    return StuckRecord(
+        kind=RecordKind.REVERSAL,
+        id=stored["reversal_id"],
+        hash=stored["hash"],
+        status=stored["status"],
+        amount=stored["amount"],
+        phone=None,
+        created_at=as_utc(stored["created_at"]),
+        updated_at=as_utc(stored["updated_at"]),
+        outcome_unknown=stored["status"] == ReversalStatus.UNKNOWN.value,
+        daraja_ids=(
+            ("receipt", stored["receipt"]),
+            ("originator_conversation_id", stored.get("originator_conversation_id")),
+            ("conversation_id", stored.get("conversation_id")),
+        ),
+    )
 
 
 def _record(

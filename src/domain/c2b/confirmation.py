@@ -10,6 +10,7 @@ from domain.c2b.payer import Payer
 from domain.shared.status_change import ChangeCause, StatusChange
 
 RECEIVED = "received"
+REVERSED = "reversed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,10 @@ class PaymentMatch(StrEnum):
 
 @dataclass(slots=True)
 class C2bPayment:
-    """A confirmed payment, stored once per TransID whether or not a request expected it; never dropped."""
+    """A confirmed payment, stored once per TransID whether or not a request expected it; never dropped.
+
+    It changes once at most: when a reversal gave its money back, it links that reversal (docs/reversals.md).
+    """
 
     transaction: C2bTransaction
     received_at: datetime
@@ -59,16 +63,34 @@ class C2bPayment:
     hash: str | None = None
     source: str = "confirmation"
     extra: dict[str, Any] = field(default_factory=dict)
+    reversal_id: str | None = None
+    reversed_at: datetime | None = None
+    version: int = field(default=0, compare=False)
 
     @property
     def trans_id(self) -> str:
         return self.transaction.trans_id
 
+    def mark_reversed(self, reversal_id: str, now: datetime) -> bool:
+        """Link the reversal that refunded this payment; False (nothing changed) when it is linked already."""
+        if self.reversal_id is not None:
+            return False
+        self.reversal_id, self.reversed_at = reversal_id, now
+        return True
+
     @property
     def history(self) -> list[StatusChange]:
-        """A payment never changes once stored: its one entry (the c2b.payment.received event) is its arrival."""
+        """Its arrival (the c2b.payment.received event) and, once reversed, the reversal (c2b.payment.reversed).
+
+        Each entry carries the payment as it stood then, so a received event relayed late never shows the reversal.
+        """
         cause = ChangeCause.CALLBACK if self.source == "confirmation" else ChangeCause.QUERY
-        return [StatusChange(self.received_at, RECEIVED, cause, self.match.value)]
+        as_received = self.view() | {"reversal_id": None, "reversed_at": None}
+        changes = [StatusChange(self.received_at, RECEIVED, cause, self.match.value, as_received)]
+        if self.reversed_at is not None:
+            detail = f"reversal {self.reversal_id}"
+            changes.append(StatusChange(self.reversed_at, REVERSED, ChangeCause.CALLBACK, detail, self.view()))
+        return changes
 
     def view(self) -> dict[str, Any]:
         t = self.transaction
@@ -86,4 +108,6 @@ class C2bPayment:
             "match": self.match.value,
             "request_id": self.request_id,
             "source": self.source,
+            "reversal_id": self.reversal_id,
+            "reversed_at": None if self.reversed_at is None else self.reversed_at.isoformat(),
         }

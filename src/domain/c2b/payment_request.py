@@ -2,8 +2,10 @@
 
 Confirmations are summed per TransID (a receipt counts once, however often Daraja repeats it). How the sum settles
 the request depends on its amount rule: EXACT wants the amount (less is partial, more is overpaid), MINIMUM wants at
-least the amount, OPEN takes any payment. A final request never changes; a payment that reaches it later is kept
-unmatched (PaymentMatch.REQUEST_CLOSED) so no shilling disappears.
+least the amount, OPEN takes any payment. A final request takes no more money; a payment that reaches it later is kept
+unmatched (PaymentMatch.REQUEST_CLOSED) so no shilling disappears. The one thing that moves a final request is a
+reversal of one of its payments: the payment stays listed, marked reversed, and the request is settled again from the
+payments left by the same rules (docs/c2b.md#reversed-payments).
 """
 
 from dataclasses import dataclass, field
@@ -50,6 +52,12 @@ class AppliedConfirmation:
     trans_id: str
     amount: int
     at: datetime
+    # Kept, not removed, once reversed: its TransID must stay known so a repeated confirmation never counts it again.
+    reversed_at: datetime | None = None
+
+    @property
+    def counts(self) -> bool:
+        return self.reversed_at is None
 
 
 @dataclass(slots=True)
@@ -89,7 +97,7 @@ class PaymentRequest:
 
     @property
     def received(self) -> int:
-        return sum(c.amount for c in self.confirmations.values())
+        return sum(c.amount for c in self.confirmations.values() if c.counts)
 
     @property
     def outstanding(self) -> int:
@@ -123,9 +131,41 @@ class PaymentRequest:
     def expire(self, now: datetime) -> None:
         if self.status.final:
             raise RequestFinalError(f"payment request {self.id} is {self.status.value}")
-        self.status = RequestStatus.UNDERPAID if self.confirmations else RequestStatus.EXPIRED
+        self.status = RequestStatus.UNDERPAID if self.received > 0 else RequestStatus.EXPIRED
         self.updated_at = now
         self._record(now, ChangeCause.WORKER, f"expired at {self.expires_at.isoformat()}")
+
+    def reverse(
+        self,
+        trans_id: str,
+        amount: int,
+        now: datetime,
+        *,
+        may_reopen: bool = True,
+        cause: ChangeCause = ChangeCause.CALLBACK,
+    ) -> bool:
+        """A reversal gave back the payment `trans_id`: stop counting it and settle the request again from the rest.
+
+        Settled as when payments arrive: paid or overpaid if what is left still meets the amount rule; otherwise open
+        again while the deadline (and its grace) has not passed, so the customer can pay again, and underpaid (some
+        money left) or expired (none) after it. `may_reopen` is False when another open request has taken the account
+        reference since this one closed: then it closes as after its deadline. False (nothing changed) when this
+        payment was reversed on it already.
+        """
+        applied = self.confirmations.get(trans_id)
+        if applied is not None and not applied.counts:
+            return False
+        # A payment matched here whose counting never happened still becomes known, reversed, so it never counts.
+        base = applied or AppliedConfirmation(trans_id, amount, now)
+        self.confirmations[trans_id] = AppliedConfirmation(base.trans_id, base.amount, base.at, reversed_at=now)
+        before = self.status
+        settled = self._settled_status()
+        if settled is RequestStatus.OPEN and (not may_reopen or not now < self.expires_at + CONFIRMATION_GRACE):
+            settled = RequestStatus.UNDERPAID if self.received > 0 else RequestStatus.EXPIRED
+        self.status, self.updated_at = settled, now
+        if settled is not before and settled.final:
+            self._record(now, cause, f"receipt {trans_id} reversed")
+        return True
 
     def _record(self, now: datetime, cause: ChangeCause, detail: str) -> None:
         snapshot = self.view()
@@ -135,7 +175,8 @@ class PaymentRequest:
     def _settled_status(self) -> RequestStatus:
         received = self.received
         if self.rule is AmountRule.OPEN:
-            return RequestStatus.PAID
+            # Any payment covers an open amount; none left (all reversed) covers nothing.
+            return RequestStatus.PAID if received > 0 else RequestStatus.OPEN
         assert self.amount is not None  # EXACT and MINIMUM carry an amount
         if received < self.amount:
             return RequestStatus.OPEN
@@ -158,7 +199,12 @@ class PaymentRequest:
             "updated_at": self.updated_at.isoformat(),
             "metadata": self.metadata.as_dict(),
             "confirmations": [
-                {"trans_id": c.trans_id, "amount": c.amount, "at": c.at.isoformat()}
+                {
+                    "trans_id": c.trans_id,
+                    "amount": c.amount,
+                    "at": c.at.isoformat(),
+                    "reversed_at": None if c.reversed_at is None else c.reversed_at.isoformat(),
+                }
                 for c in sorted(self.confirmations.values(), key=lambda c: (c.at, c.trans_id))
             ],
             "version": self.version,

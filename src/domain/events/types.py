@@ -24,8 +24,10 @@ STK_STATUSES = ("pending", "success", "failed", "cancelled", "timeout")
 B2C_STATUSES = ("queued", "submitted", "success", "failed", "rejected", "timeout")
 # An account's balance crossing the low-balance threshold, one way or the other (domain.balances.account_state).
 BALANCE_STATUSES = ("low", "recovered")
-C2B_PAYMENT_STATUSES = ("received",)
-# Only a request's final states are events: each is reached once, and an open request's partial sums are not news.
+# `reversed` once a reversal gave the payment back (docs/reversals.md).
+C2B_PAYMENT_STATUSES = ("received", "reversed")
+# Only a request's final states are events: an open request's partial sums are not news. A final state is reached
+# once, unless a reversal of one of its payments settles the request again (docs/c2b.md#reversed-payments).
 C2B_REQUEST_STATUSES = ("paid", "overpaid", "underpaid", "expired")
 # A reversal of a completed payment (domain.reversals.reversal): `reversal.reversed` once M-PESA gave the money back.
 REVERSAL_STATUSES = ("requested", "unknown", "sent", "reversed", "failed")

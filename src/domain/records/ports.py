@@ -37,14 +37,15 @@ class RecordSearch(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StuckRecord:
-    """A payment or withdrawal outside a final state; `daraja_ids` are Daraja's names for it, None until known."""
+    """A payment, withdrawal or reversal outside a final state; `daraja_ids` are Daraja's names for it (a reversal's
+    include the receipt it reverses), None until known. A reversal has no phone."""
 
     kind: RecordKind
     id: str
     hash: str
     status: str
     amount: int
-    phone: Phone
+    phone: Phone | None
     created_at: datetime
     updated_at: datetime
     outcome_unknown: bool
@@ -70,7 +71,7 @@ class StuckRecord:
             "hash": self.hash,
             "status": self.status,
             "amount": self.amount,
-            "phone": self.phone.masked,
+            "phone": None if self.phone is None else self.phone.masked,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "outcome_unknown": self.outcome_unknown,
@@ -84,8 +85,8 @@ class StuckRecords(Protocol):
     async def updated_before(self, cutoff: datetime, limit: int) -> list[StuckRecord]:
         """Up to `limit` records unchanged since before `cutoff`, the longest unchanged first.
 
-        Not final means a payment still pending, or a withdrawal queued, submitted or timed out (waiting to be
-        reconciled).
+        Not final means a payment still pending, a withdrawal queued, submitted or timed out (waiting to be
+        reconciled), or a reversal requested, sent or unknown (its outcome not heard; it is never sent again).
         """
 
 

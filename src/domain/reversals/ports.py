@@ -4,6 +4,7 @@ from abc import abstractmethod
 from datetime import datetime
 from typing import Protocol
 
+from domain.c2b.confirmation import C2bPayment
 from domain.reversals.reversal import Reversal, ReversalAccepted, ReversalRequest
 from domain.shared.status_query import StatusQueryRequest
 from domain.stk.payment import Payment
@@ -70,3 +71,15 @@ class ReversiblePayments(Protocol):
     @abstractmethod
     async def save(self, payment: Payment) -> None:
         """Store the changes if nobody changed it since it was read; ConcurrentUpdateError otherwise."""
+
+
+class ReversibleC2bPayments(Protocol):
+    """The C2B payments (stored confirmations), as far as reversing them goes."""
+
+    @abstractmethod
+    async def by_trans_id(self, trans_id: str) -> C2bPayment | None:
+        """The payment stored under this TransID (its M-PESA receipt)."""
+
+    @abstractmethod
+    async def save(self, payment: C2bPayment) -> None:
+        """Store its reversal link if nobody changed it since it was read; ConcurrentUpdateError otherwise."""

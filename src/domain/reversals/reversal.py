@@ -36,6 +36,14 @@ class ReversalStatus(StrEnum):
         return self in (ReversalStatus.REVERSED, ReversalStatus.FAILED)
 
 
+class PaymentKind(StrEnum):
+    """Which of the gateway's records the reversed payment is: an STK payment (by its receipt) or a C2B payment (by
+    its TransID). M-PESA reverses both alike; what the gateway marks afterwards differs."""
+
+    STK = "stk"
+    C2B = "c2b"
+
+
 class ReversalStepError(PaymentFinalError):
     """The reversal is past the step asked for (it may be at Daraja already): the stored state stands."""
 
@@ -48,6 +56,9 @@ class ReversalRequest:
     amount: Amount
     remarks: Description
     callback_token: str
+    # The shortcode the payment was made to, when it is not the one the gateway reverses for by default (a C2B
+    # payment's own BusinessShortCode); None: the configured one.
+    receiver_party: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +97,8 @@ class Reversal:
     created_at: datetime
     updated_at: datetime
     idempotency_key: str | None = None
+    payment_kind: PaymentKind = PaymentKind.STK
+    receiver_party: str | None = None
     status: ReversalStatus = ReversalStatus.REQUESTED
     conversation_id: str | None = None
     originator_conversation_id: str | None = None
@@ -115,9 +128,12 @@ class Reversal:
         callback_token: str,
         now: datetime,
         idempotency_key: str | None = None,
+        payment_kind: PaymentKind = PaymentKind.STK,
+        receiver_party: str | None = None,
     ) -> "Reversal":
         reversal = cls(reversal_id, receipt, amount, reason, hash_, payment_id, callback_token, now, now)
-        reversal.idempotency_key = idempotency_key
+        reversal.idempotency_key, reversal.payment_kind = idempotency_key, payment_kind
+        reversal.receiver_party = receiver_party
         reversal._record(now, ChangeCause.REQUEST)
         return reversal
 
@@ -127,7 +143,7 @@ class Reversal:
         return self.status is not ReversalStatus.FAILED
 
     def reversal_request(self) -> ReversalRequest:
-        return ReversalRequest(self.receipt, self.amount, self.reason, self.callback_token)
+        return ReversalRequest(self.receipt, self.amount, self.reason, self.callback_token, self.receiver_party)
 
     def begin_sending(self, now: datetime) -> None:
         """The claiming worker is about to call Daraja: from here on the reversal is never sent again, and should the
@@ -215,7 +231,7 @@ class Reversal:
             raise ReversalStepError(f"reversal {self.id} is {self.status.value}; Transaction Status cannot settle it")
         self.next_check_at, self.check_attempts = next_check_at, self.check_attempts + 1
         self.status_query = OpenStatusQuery(status_token_digest(token), now)
-        return StatusQueryRequest(self.originator_conversation_id, token, self.reversal_receipt)
+        return StatusQueryRequest(self.originator_conversation_id, token, self.reversal_receipt, self.receiver_party)
 
     def settle_from_status(self, token: str, result: TransactionStatusResult, now: datetime) -> None:
         """Apply the answer to the open query whose secret is `token`: Completed is reversed, Failed or Expired
@@ -251,6 +267,7 @@ class Reversal:
             "amount": self.amount.shillings,
             "reason": self.reason.text,
             "payment_id": self.payment_id,
+            "payment_kind": self.payment_kind.value,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "conversation_id": self.conversation_id,

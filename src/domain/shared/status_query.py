@@ -35,3 +35,5 @@ class StatusQueryRequest:
     callback_token: str
     # The M-PESA receipt, when a Result has reported one: sent as TransactionID alongside the payout's id.
     receipt: str | None = None
+    # The shortcode asked about (PartyA), when not the client's configured one: a C2B payment's reversal.
+    party: str | None = None

@@ -41,7 +41,7 @@ class OperatorUnauthorizedError(DomainError):
         super().__init__("this route needs the operator's bearer token")
 
 
-def authorized_operator(request: Request[Any, Any, Any], operator_token: str | None) -> None:
+def authorized_operator(request: Request[Any, Any, Any], operator_token: NamedDependency[str | None]) -> None:
     """Let the request through only with `Authorization: Bearer <OPERATOR_TOKEN>`."""
     if not operator_token:
         raise NotFoundException()
@@ -76,7 +76,7 @@ class OperatorController(Controller):
         found = await list_anomalies(limit, kind)
         return ok_reply("anomalies", None, {"anomalies": [anomaly.view() for anomaly in found]})
 
-    @get("/stuck", summary="Payments and withdrawals outside a final state, unchanged for a while")
+    @get("/stuck", summary="Payments, withdrawals and reversals outside a final state, unchanged for a while")
     async def stuck(
         self,
         operator: NamedDependency[None],

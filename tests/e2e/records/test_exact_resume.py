@@ -22,7 +22,7 @@ from adapters.mongo.payment_document import to_document
 from adapters.mongo.withdrawal_document import new_document as withdrawal_document
 from domain.b2c.withdrawal import WithdrawalStatus
 from domain.stk.result_codes import PaymentStatus
-from tests.integration.builders import PaymentFactory, WithdrawalFactory
+from tests.support.factories import PaymentFactory, WithdrawalFactory
 from tests.support.gateway_settings import DATABASE
 from tests.support.phones import fresh_phone
 from tests.support.processes import Gateway, Simulator, start_gateway

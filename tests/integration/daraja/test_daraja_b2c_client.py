@@ -2,8 +2,6 @@
 
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,28 +23,16 @@ from domain.shared.errors import (
 )
 from domain.shared.phone import Phone
 from entrypoints.settings import SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
-from tests.simulator.harness import CallbackReceiver, serve
+from tests.simulator.harness import CallbackReceiver
 from tests.support.phones import fresh_phone
-from tests.support.processes import Simulator, start_simulator
+from tests.support.processes import Simulator
 
 INITIATOR_NAME = "testapi"
 INITIATOR_PASSWORD = "Safaricom999!*!"
 B2C_SHORTCODE = "600996"
 
 
-@pytest.fixture(scope="module")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    simulator = start_simulator(Path(tmp_path_factory.mktemp("simulator")), SIM_SLOW_SECONDS="1.0")
-    yield simulator
-    simulator.process.stop()
-
-
-@pytest.fixture(scope="module")
-async def receiver() -> AsyncIterator[tuple[CallbackReceiver, str]]:
-    app = CallbackReceiver()
-    running = await serve(app, lifespan="off")
-    yield app, running.url
-    await running.stop()
+SIMULATOR_ENVIRONMENT = {"SIM_SLOW_SECONDS": "1.0"}
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +40,6 @@ def credential(simulator: Simulator) -> str:
     certificate = httpx.get(f"{simulator.url}/simulator/certificate", timeout=5)
     certificate.raise_for_status()
     return security_credential(INITIATOR_PASSWORD, certificate.content)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
-        yield client
 
 
 def settings_for(base_url: str, hooks_url: str = "http://127.0.0.1:9", **overrides: str) -> B2cSettings:

@@ -50,20 +50,6 @@ async def sandbox() -> AsyncIterator[Sim]:
     await sim.running.stop()
 
 
-@pytest.fixture(scope="module")
-async def receiver() -> AsyncIterator[tuple[CallbackReceiver, str]]:
-    app = CallbackReceiver()
-    running = await serve(app, lifespan="off")
-    yield app, running.url
-    await running.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
-        yield client
-
-
 def client_for(http: httpx.AsyncClient, base_url: str, version: str = "v2") -> DarajaC2bClient:
     auth = DarajaTokenAuth(http, base_url, SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET)
     return DarajaC2bClient(http, auth, C2bSettings(base_url=base_url, register_version=version))

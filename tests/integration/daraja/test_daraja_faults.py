@@ -3,8 +3,7 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -37,17 +36,10 @@ from tests.simulator.fault_controls import (
     wait_until_listening,
 )
 from tests.support.phones import fresh_phone
-from tests.support.processes import Simulator, start_simulator
+from tests.support.processes import Simulator
 
 QUICK_RETRY = RetryPolicy(attempts=3, first_delay=0.01, max_delay=0.02)
 NO_RETRY = RetryPolicy(attempts=1)
-
-
-@pytest.fixture(scope="module")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    simulator = start_simulator(Path(tmp_path_factory.mktemp("simulator")))
-    yield simulator
-    simulator.process.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -56,12 +48,6 @@ def no_faults(simulator: Simulator) -> Iterator[None]:
     yield
     wait_until_listening(simulator.url)
     clear_faults(simulator.url)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

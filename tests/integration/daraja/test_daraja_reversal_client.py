@@ -1,8 +1,8 @@
 """The reversal adapter against the bundled simulator over real HTTP, with a real receiver for its Results."""
 
+import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -17,32 +17,14 @@ from domain.shared.description import Description
 from domain.shared.errors import ProviderRejectedError, ProviderUnreachableError
 from entrypoints.http.daraja_reversal_body import parse_reversal_result
 from entrypoints.settings import SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
-from tests.simulator.harness import CallbackReceiver, Daraja, serve
-from tests.support.processes import Simulator, start_simulator
+from tests.simulator.harness import CallbackReceiver, Daraja
+from tests.support.processes import Simulator
 
 INITIATOR_NAME = "testapi"
 INITIATOR_PASSWORD = "Safaricom999!*!"
 
 
-@pytest.fixture(scope="module")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    simulator = start_simulator(Path(tmp_path_factory.mktemp("simulator")), SIM_BODY_FORMS="published")
-    yield simulator
-    simulator.process.stop()
-
-
-@pytest.fixture(scope="module")
-async def receiver() -> AsyncIterator[tuple[CallbackReceiver, str]]:
-    app = CallbackReceiver()
-    running = await serve(app, lifespan="off")
-    yield app, running.url
-    await running.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
-        yield client
+SIMULATOR_ENVIRONMENT = {"SIM_BODY_FORMS": "published"}
 
 
 @pytest.fixture
@@ -122,3 +104,24 @@ async def test_nothing_listening_is_unreachable(http: httpx.AsyncClient) -> None
 
     with pytest.raises(ProviderUnreachableError):
         await unreachable.send_reversal(request("SKC82PACB8", 100))
+
+
+async def test_a_c2b_payment_is_reversed_for_the_shortcode_it_was_paid_to(
+    http: httpx.AsyncClient, simulator: Simulator, receiver: tuple[CallbackReceiver, str]
+) -> None:
+    app, receiver_url = receiver
+    paid = await http.post(
+        f"{simulator.url}/simulator/c2b/pay", json={"account": "INV-9", "amount": 80, "shortcode": "600984"}
+    )
+    trans_id = paid.json()["trans_id"]
+    client = await client_for(http, simulator.url, receiver_url)
+    sent = ReversalRequest(trans_id, Amount(80), Description("Wrong account"), uuid.uuid4().hex, "600984")
+
+    await client.send_reversal(sent)
+
+    path = f"/api/v1/hooks/reversal/result/{sent.callback_token}"
+    await app.wait_for(path)
+    result = json.loads(app.bodies[path][0])["Result"]
+    parameters = {item["Key"]: item["Value"] for item in result["ResultParameters"]["ResultParameter"]}
+    assert (result["ResultCode"], parameters["OriginalTransactionID"]) == (0, trans_id)
+    assert parameters["DebitPartyPublicName"].startswith("600984 ")  # not the configured 174379

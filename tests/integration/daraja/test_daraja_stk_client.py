@@ -1,8 +1,6 @@
 """The Daraja adapter against the bundled simulator over real HTTP."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,14 +17,9 @@ from domain.shared.phone import Phone
 from domain.stk.payment import StkPushRequest
 from entrypoints.settings import SANDBOX_PASSKEY, SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.support.phones import fresh_phone
-from tests.support.processes import Simulator, start_simulator
+from tests.support.processes import Simulator
 
-
-@pytest.fixture(scope="module")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    simulator = start_simulator(Path(tmp_path_factory.mktemp("simulator")), SIM_SLOW_SECONDS="1.0")
-    yield simulator
-    simulator.process.stop()
+SIMULATOR_ENVIRONMENT = {"SIM_SLOW_SECONDS": "1.0"}
 
 
 def settings_for(base_url: str, **overrides: str) -> DarajaSettings:
@@ -41,12 +34,6 @@ def settings_for(base_url: str, **overrides: str) -> DarajaSettings:
         **overrides,
     }
     return DarajaSettings(**values)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
-        yield client
 
 
 def client_for(http: httpx.AsyncClient, settings: DarajaSettings) -> DarajaStkClient:

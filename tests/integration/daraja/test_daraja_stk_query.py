@@ -1,8 +1,7 @@
 """STK Push Query through the Daraja adapter against a simulator process: pending, final, and retried faults."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -23,17 +22,10 @@ from domain.stk.result_codes import PaymentStatus
 from entrypoints.settings import SANDBOX_PASSKEY, SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.simulator.fault_controls import clear_faults, requests_to, set_faults
 from tests.support.phones import fresh_phone
-from tests.support.processes import Simulator, start_simulator
+from tests.support.processes import Simulator
 
 # Tiny back-off: the tests are about which calls are repeated, not about waiting.
 QUICK_RETRY = RetryPolicy(attempts=3, first_delay=0.01, max_delay=0.02)
-
-
-@pytest.fixture(scope="module")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    simulator = start_simulator(Path(tmp_path_factory.mktemp("simulator")))
-    yield simulator
-    simulator.process.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -41,12 +33,6 @@ def no_faults(simulator: Simulator) -> Iterator[None]:
     clear_faults(simulator.url)
     yield
     clear_faults(simulator.url)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
-        yield client
 
 
 def client_for(

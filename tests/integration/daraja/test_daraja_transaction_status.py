@@ -1,9 +1,8 @@
 """B2C Transaction Status through the adapter against a simulator process; its Result lands on a real receiver."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,18 +22,11 @@ from domain.shared.phone import Phone
 from domain.shared.status_query import StatusQueryRequest
 from entrypoints.settings import SIMULATOR_CONSUMER_KEY, SIMULATOR_CONSUMER_SECRET
 from tests.simulator.fault_controls import clear_faults, requests_to, set_faults
-from tests.simulator.harness import CallbackReceiver, serve
+from tests.simulator.harness import CallbackReceiver
 from tests.support.phones import fresh_phone
-from tests.support.processes import Simulator, start_simulator
+from tests.support.processes import Simulator
 
 QUICK_RETRY = RetryPolicy(attempts=3, first_delay=0.01, max_delay=0.02)
-
-
-@pytest.fixture(scope="module")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    simulator = start_simulator(Path(tmp_path_factory.mktemp("simulator")))
-    yield simulator
-    simulator.process.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -45,24 +37,10 @@ def no_faults(simulator: Simulator) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-async def receiver() -> AsyncIterator[tuple[CallbackReceiver, str]]:
-    app = CallbackReceiver()
-    running = await serve(app, lifespan="off")
-    yield app, running.url
-    await running.stop()
-
-
-@pytest.fixture(scope="module")
 def credential(simulator: Simulator) -> str:
     certificate = httpx.get(f"{simulator.url}/simulator/certificate", timeout=5)
     certificate.raise_for_status()
     return security_credential("Safaricom999!*!", certificate.content)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as client:
-        yield client
 
 
 def client_for(

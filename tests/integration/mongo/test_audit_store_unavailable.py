@@ -13,17 +13,16 @@ from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.stuck_records import MongoStuckRecords
 from domain.callbacks.anomaly import Anomaly, AnomalyKind
-from domain.callbacks.received_callback import CallbackKind, ReceivedCallback
+from domain.callbacks.received_callback import CallbackKind
 from domain.shared.errors import StoreUnavailableError
+from tests.support.factories import received_callback
 
 TIMEOUT = 0.5
 REFUSED_WITHIN = TIMEOUT + 2.0
 NOW = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 OPERATIONS: dict[str, Callable[[MongoDatabase], Awaitable[Any]]] = {
-    "journal.record": lambda database: MongoCallbackJournal(database).record(
-        ReceivedCallback.arrived(CallbackKind.STK, "token", b"{}", [], None, NOW)
-    ),
+    "journal.record": lambda database: MongoCallbackJournal(database).record(received_callback(at=NOW)),
     "anomalies.record": lambda database: MongoAnomalyLog(database).record(
         Anomaly(AnomalyKind.REJECTED, CallbackKind.STK, "x", NOW)
     ),

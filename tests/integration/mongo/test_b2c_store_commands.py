@@ -19,8 +19,7 @@ from domain.b2c.use_cases.request_withdrawal import RequestWithdrawal, WithdrawC
 from domain.b2c.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from domain.b2c.withdrawal import WithdrawalStatus
 from domain.callbacks.outcome import CallbackOutcome
-from tests.integration.builders import HASH
-from tests.unit.factories import b2c_success_for
+from tests.support.factories import HASH, b2c_success_for
 from tests.unit.fakes import FakeBroadcaster, FakePayoutProvider, FixedClock
 
 WITHDRAWALS = "b2c_withdrawals"

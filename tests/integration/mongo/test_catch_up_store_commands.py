@@ -14,9 +14,8 @@ from domain.b2c.withdrawal import WithdrawalStatus
 from domain.records.use_cases.catch_up import CatchUp
 from domain.shared.resume_cursor import ResumeCursor
 from domain.stk.payment import Payment
-from domain.stk.result_codes import PaymentStatus
 from migrations.steps import m0023_catch_up_order
-from tests.integration.builders import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory, paid_payment
 from tests.unit.fakes import FixedClock
 
 NOW = CREATED_AT + timedelta(hours=3)
@@ -24,7 +23,8 @@ WINDOW = timedelta(minutes=15)
 
 
 def settled(ago: timedelta) -> Payment:
-    return PaymentFactory.build(updated_at=NOW - ago, status=PaymentStatus.SUCCESS, result_code="0", receipt="TST1")
+    """Paid `ago` before NOW."""
+    return paid_payment(at=NOW - ago)
 
 
 class Client:

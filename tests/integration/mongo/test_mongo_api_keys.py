@@ -7,13 +7,8 @@ from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.api_key_store import MongoApiKeys
 from adapters.mongo.client import MongoDatabase
-from domain.access.api_key import ApiKey, secret_digest
 from domain.shared.errors import ConcurrentUpdateError
-from tests.integration.builders import CREATED_AT
-
-
-def key(key_id: str = "00000000000000a1", name: str = "shop backend") -> ApiKey:
-    return ApiKey(key_id, name, secret_digest("f" * 64), CREATED_AT)
+from tests.support.factories import CREATED_AT, api_key
 
 
 @pytest.fixture
@@ -22,7 +17,7 @@ def api_keys(database: MongoDatabase) -> MongoApiKeys:
 
 
 async def test_a_key_round_trips_and_its_changes_are_kept(api_keys: MongoApiKeys) -> None:
-    await api_keys.add(key())
+    await api_keys.add(api_key())
     found = await api_keys.by_id("00000000000000a1")
     assert found is not None
     found.last_used_at = CREATED_AT + timedelta(minutes=1)
@@ -39,16 +34,16 @@ async def test_a_key_round_trips_and_its_changes_are_kept(api_keys: MongoApiKeys
 
 
 async def test_a_key_id_is_unique(api_keys: MongoApiKeys) -> None:
-    await api_keys.add(key())
+    await api_keys.add(api_key())
 
     with pytest.raises(DuplicateKeyError):
-        await api_keys.add(key(name="another"))
+        await api_keys.add(api_key(name="another"))
 
     assert [stored.name for stored in await api_keys.all()] == ["shop backend"]
 
 
 async def test_a_save_over_a_newer_version_changes_nothing(api_keys: MongoApiKeys) -> None:
-    await api_keys.add(key())
+    await api_keys.add(api_key())
     first, second = await api_keys.by_id("00000000000000a1"), await api_keys.by_id("00000000000000a1")
     assert first is not None and second is not None
     first.revoke(CREATED_AT + timedelta(minutes=1))
@@ -63,10 +58,10 @@ async def test_a_save_over_a_newer_version_changes_nothing(api_keys: MongoApiKey
 
 
 async def test_keys_are_listed_oldest_first_and_an_unknown_id_is_none(api_keys: MongoApiKeys) -> None:
-    newer = key("00000000000000b2", "newer")
+    newer = api_key("00000000000000b2", "newer")
     newer.created_at = CREATED_AT + timedelta(days=1)
     await api_keys.add(newer)
-    await api_keys.add(key())
+    await api_keys.add(api_key())
 
     assert [stored.key_id for stored in await api_keys.all()] == ["00000000000000a1", "00000000000000b2"]
     assert await api_keys.by_id("00000000000000ff") is None
@@ -75,9 +70,7 @@ async def test_keys_are_listed_oldest_first_and_an_unknown_id_is_none(api_keys: 
 async def test_a_keys_scopes_round_trip_and_a_key_stored_before_scopes_has_none(
     api_keys: MongoApiKeys, database: MongoDatabase
 ) -> None:
-    await api_keys.add(
-        ApiKey("00000000000000b1", "refunds", secret_digest("f" * 64), CREATED_AT, scopes=frozenset({"reversal"}))
-    )
+    await api_keys.add(api_key("00000000000000b1", "refunds", scopes=frozenset({"reversal"})))
     await database["api_keys"].insert_one(
         {"key_id": "00000000000000b2", "name": "old", "secret_sha256": "0" * 64, "created_at": CREATED_AT, "version": 0}
     )

@@ -12,6 +12,7 @@ from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.embedded_server import EmbeddedMongo
 from domain.callbacks.received_callback import CallbackDigest, CallbackKind, DigestReason, ReceivedCallback
+from tests.support.factories import received_callback
 
 TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"
 # Whole milliseconds: BSON dates keep no finer time.
@@ -33,7 +34,7 @@ def journal(database: MongoDatabase) -> MongoCallbackJournal:
 
 
 def received(body: bytes = BODY, kind: CallbackKind = CallbackKind.STK) -> ReceivedCallback:
-    return ReceivedCallback.arrived(kind, TOKEN, body, HEADERS, "196.201.214.200", RECEIVED_AT)
+    return received_callback(kind, body, path_token=TOKEN, headers=HEADERS, source="196.201.214.200", at=RECEIVED_AT)
 
 
 async def test_a_callback_is_stored_as_received_with_its_token_hashed_and_credentials_left_out(

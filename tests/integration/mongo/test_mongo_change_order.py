@@ -12,7 +12,7 @@ from domain.shared.resume_cursor import BEGINNING, ResumeCursor
 from domain.stk.payment import Payment
 from domain.stk.result_codes import PaymentStatus
 from migrations.steps import m0011_change_order
-from tests.integration.builders import HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import HASH, PaymentFactory, WithdrawalFactory
 
 SECOND = datetime(2025, 3, 14, 9, 0, 7, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.embedded_server import EmbeddedMongo
-from tests.integration.builders import HASH
+from tests.support.factories import HASH
 
 DAY = "2025-03-14"
 LIMIT = 1_000

@@ -10,33 +10,27 @@ from adapters.mongo.event_log import MongoEventLog
 from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.b2c.withdrawal import Withdrawal
-from domain.c2b.account_reference import AccountReference
-from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
-from domain.c2b.payer import Payer
-from domain.c2b.payment_request import AmountRule, PaymentRequest
+from domain.c2b.confirmation import PaymentMatch
 from domain.events.event import Event
-from domain.shared.amount import Amount
-from domain.shared.description import Description
-from domain.shared.phone import Phone
 from domain.stk.payment import Payment, StkPushAccepted
-from tests.integration.builders import CREATED_AT, HASH
+from tests.support.factories import (
+    CREATED_AT,
+    HASH,
+    c2b_payment,
+    c2b_transaction,
+    payment_request,
+    started_payment,
+    started_withdrawal,
+)
+from tests.support.factories import event as shared_event
 
 
 def event(number: int) -> Event:
-    return Event(f"evt_{number:04d}", "stk.pending", "stk", f"pay{number}", CREATED_AT, {"id": f"pay{number}"})
+    return shared_event(number, id=f"evt_{number:04d}", record_id=f"pay{number}", data={"id": f"pay{number}"})
 
 
 def new_payment(payment_id: str) -> Payment:
-    return Payment.start(
-        payment_id=payment_id,
-        hash_=HASH,
-        phone=Phone("254712345678"),
-        amount=Amount(100),
-        description=Description("Goods"),
-        callback_token=f"token-{payment_id}",
-        now=CREATED_AT,
-    )
+    return started_payment(id=payment_id, callback_token=f"token-{payment_id}")
 
 
 async def test_events_are_numbered_densely_and_stored_once(database: MongoDatabase) -> None:
@@ -149,16 +143,7 @@ async def test_a_relay_that_read_an_older_version_leaves_the_newer_write_pending
 
 async def test_withdrawals_are_in_the_outbox_too(database: MongoDatabase) -> None:
     withdrawals, outbox = MongoWithdrawalRepository(database), MongoEventOutbox(database)
-    withdrawal = Withdrawal.start(
-        withdrawal_id="wd-outbox",
-        hash_=HASH,
-        phone=Phone("254712345678"),
-        amount=Amount(500),
-        description=Description("Payout"),
-        originator_conversation_id="oc-1",
-        callback_token="token-wd",
-        now=CREATED_AT,
-    )
+    withdrawal = started_withdrawal(id="wd-outbox", originator_conversation_id="oc-1", callback_token="token-wd")
     await withdrawals.add(withdrawal)
 
     [pending] = await outbox.pending(10)
@@ -208,16 +193,7 @@ async def test_marking_records_relayed_at_once_leaves_a_newer_write_pending(data
 async def test_a_look_at_some_kinds_reads_only_their_collections(database: MongoDatabase) -> None:
     await MongoPaymentRepository(database).add(new_payment("pay-kinds"))
     await MongoWithdrawalRepository(database).add(
-        Withdrawal.start(
-            withdrawal_id="wd-kinds",
-            hash_=HASH,
-            phone=Phone("254712345678"),
-            amount=Amount(500),
-            description=Description("Payout"),
-            originator_conversation_id="oc-kinds",
-            callback_token="token-wd-kinds",
-            now=CREATED_AT,
-        )
+        started_withdrawal(id="wd-kinds", originator_conversation_id="oc-kinds", callback_token="token-wd-kinds")
     )
     outbox = MongoEventOutbox(database)
 
@@ -238,20 +214,12 @@ async def test_a_c2b_payment_and_the_request_it_settles_are_in_the_outbox_until_
         MongoC2bPayments(database),
         MongoEventOutbox(database),
     )
-    request = PaymentRequest.create(
-        "req-outbox",
-        HASH,
-        AccountReference.parse("INV-9"),
-        AmountRule.EXACT,
-        100,
-        CREATED_AT + timedelta(hours=1),
-        CREATED_AT,
-    )
+    request = payment_request("req-outbox", "INV-9", 100, metadata={})
     await requests.add(request)
     open_request_pending = await outbox.pending(10)
-    transaction = C2bTransaction("TLK4OUTBOX1", 100, "600984", "INV-9", Payer("2547 ***** 126"))
+    transaction = c2b_transaction(100, "TLK4OUTBOX1", "INV-9")
     at = CREATED_AT + timedelta(minutes=1)
-    await c2b_payments.record(C2bPayment(transaction, at, PaymentMatch.APPLIED, request.id, HASH))
+    await c2b_payments.record(c2b_payment(transaction, at, PaymentMatch.APPLIED, request.id, HASH))
     request.apply(transaction, at)
     await requests.save(request)
 

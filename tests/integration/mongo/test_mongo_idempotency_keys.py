@@ -10,7 +10,7 @@ from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from domain.shared.idempotency import IDEMPOTENCY_WINDOW
-from tests.integration.builders import HASH
+from tests.support.factories import HASH
 
 KEY = "order-42"
 # Real time, whole milliseconds: the store's TTL monitor removes documents by its own clock, so a claim made at a

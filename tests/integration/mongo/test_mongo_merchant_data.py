@@ -7,7 +7,7 @@ from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.shared.merchant_data import MerchantReference, Metadata
 from domain.stk.payment import StkPushAccepted
-from tests.integration.builders import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
 
 METADATA = {"order_id": 1042, "customer": "c-77", "gift": False, "discount": 0.5, "note": None}
 

@@ -6,9 +6,8 @@ import pytest
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from domain.shared.errors import ConcurrentUpdateError
-from domain.stk.payment import StkResult
 from domain.stk.result_codes import PaymentStatus
-from tests.integration.builders import CREATED_AT, HASH, PaymentFactory
+from tests.support.factories import CREATED_AT, HASH, PaymentFactory, failure_for, success_for
 
 LATER = CREATED_AT + timedelta(seconds=42)
 
@@ -49,7 +48,7 @@ async def test_times_come_back_in_utc_to_the_millisecond(payments: MongoPaymentR
 async def test_save_stores_the_changes_and_bumps_the_version(payments: MongoPaymentRepository) -> None:
     payment = PaymentFactory.build()
     await payments.add(payment)
-    payment.settle(_cancelled(payment.merchant_request, payment.checkout), LATER)
+    payment.settle(failure_for(payment, "1032"), LATER)
 
     await payments.save(payment)
 
@@ -67,7 +66,7 @@ async def test_save_stores_the_changes_and_bumps_the_version(payments: MongoPaym
 async def test_saved_times_are_stored_as_dates(payments: MongoPaymentRepository, database: MongoDatabase) -> None:
     payment = PaymentFactory.build()
     await payments.add(payment)
-    payment.settle(_cancelled(payment.merchant_request, payment.checkout), LATER)
+    payment.settle(failure_for(payment, "1032"), LATER)
 
     await payments.save(payment)
 
@@ -84,7 +83,7 @@ async def test_a_stale_save_raises_so_two_writers_cannot_both_decide(payments: M
     first = await payments.by_callback_token(payment.callback_token)
     second = await payments.by_callback_token(payment.callback_token)
     assert first is not None and second is not None
-    first.settle(_cancelled(payment.merchant_request, payment.checkout), LATER)
+    first.settle(failure_for(payment, "1032"), LATER)
     second.reject("1", "Insufficient balance", LATER)
     await payments.save(first)
 
@@ -151,24 +150,10 @@ async def test_by_callback_token_finds_only_its_payment(payments: MongoPaymentRe
     assert unknown is None
 
 
-def _cancelled(merchant_request: str | None, checkout: str | None) -> StkResult:
-    assert merchant_request is not None and checkout is not None
-    return StkResult(merchant_request, checkout, "1032", "Request cancelled by user")
-
-
 async def test_a_success_held_unconfirmed_round_trips(payments: MongoPaymentRepository) -> None:
     payment = PaymentFactory.build()
     await payments.add(payment)
-    held = StkResult(
-        payment.merchant_request or "",
-        payment.checkout or "",
-        "0",
-        "The service request is processed successfully.",
-        receipt="NLJ7RT61SV",
-        amount=payment.amount.shillings,
-        phone=payment.phone.msisdn,
-        transaction_date="20250314120215",
-    )
+    held = success_for(payment)
     payment.hold_unconfirmed_success(held, LATER, recheck_at=LATER + timedelta(seconds=30))
     await payments.save(payment)
 

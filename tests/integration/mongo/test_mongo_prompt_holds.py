@@ -9,8 +9,8 @@ from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from domain.shared.errors import PhoneHeldError
 from domain.shared.phone import Phone
-from domain.stk.payment import Payment, StkResult
-from tests.integration.builders import CREATED_AT, PaymentFactory
+from domain.stk.payment import Payment
+from tests.support.factories import CREATED_AT, PaymentFactory, success_for
 
 PHONE = Phone.parse("254712345678")
 LIFETIME = timedelta(minutes=2)
@@ -24,19 +24,6 @@ def holding(payment_id: str, at: timedelta = timedelta(0), phone: Phone = PHONE)
         created_at=started,
         updated_at=started,
         phone_held_until=started + LIFETIME,
-    )
-
-
-def success(payment: Payment) -> StkResult:
-    return StkResult(
-        payment.merchant_request or "",
-        payment.checkout or "",
-        "0",
-        "The service request is processed successfully.",
-        receipt="TL1ABCDEF0",
-        amount=payment.amount.shillings,
-        phone=payment.phone.msisdn,
-        transaction_date="20250314090130",
     )
 
 
@@ -63,7 +50,7 @@ async def test_a_final_payment_frees_its_phone_in_the_same_write_and_phones_do_n
     with pytest.raises(PhoneHeldError):
         await payments.add(holding("too-soon", at=timedelta(seconds=5)))
 
-    first.settle(success(first), CREATED_AT + timedelta(seconds=10))
+    first.settle(success_for(first), CREATED_AT + timedelta(seconds=10))
     await payments.save(first)
     await payments.add(holding("second", at=timedelta(seconds=11)))
 
@@ -86,7 +73,7 @@ async def test_a_hold_past_its_time_is_taken_over_by_one_of_many(database: Mongo
     # The stale payment's own later writes (one written as if still holding, its callback) neither fail nor take
     # the phone back.
     await payments.save(stale)
-    stale.settle(success(stale), CREATED_AT + later + timedelta(seconds=1))
+    stale.settle(success_for(stale), CREATED_AT + later + timedelta(seconds=1))
     await payments.save(stale)
     assert await database["stk_payments"].count_documents({"prompt_phone": {"$exists": True}}) == 1
 

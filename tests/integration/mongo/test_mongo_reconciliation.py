@@ -23,7 +23,7 @@ from domain.stk.payment import Payment, StkPushAccepted, StkResult
 from domain.stk.result_codes import PaymentStatus
 from domain.stk.use_cases.reconcile_payments import ReconcileStkPayments
 from migrations.steps import m0004_reconciliation_indexes
-from tests.integration.builders import HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import PaymentFactory, WithdrawalFactory, started_payment
 from tests.unit.fakes import FakeBroadcaster, FakePaymentProvider, FakePayoutProvider, FixedClock, FixedRandom
 
 # Whole seconds: nx-27017 compares dates to the whole second.
@@ -153,16 +153,7 @@ async def test_four_b2c_reconcilers_claim_and_ask_about_each_due_withdrawal_once
 async def test_a_payment_s_history_round_trips_with_real_dates(
     payments: MongoPaymentRepository, database: MongoDatabase
 ) -> None:
-    template = PaymentFactory.build()
-    payment = Payment.start(
-        payment_id=template.id,
-        hash_=HASH,
-        phone=template.phone,
-        amount=template.amount,
-        description=template.description,
-        callback_token=template.callback_token,
-        now=T0,
-    )
+    payment = started_payment(T0)
     await payments.add(payment)
     payment.accept(StkPushAccepted("29115-34620561-1", "ws_CO_1"), T0 + timedelta(seconds=1, milliseconds=250))
     await payments.save(payment)

@@ -15,7 +15,7 @@ from domain.records.use_cases.find_record import FindRecord
 from domain.records.use_cases.list_records import ListRecords
 from domain.stk.payment import Payment
 from domain.stk.result_codes import PaymentStatus
-from tests.integration.builders import CREATED_AT, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, PaymentFactory, WithdrawalFactory
 
 BOTH = (RecordKind.STK, RecordKind.B2C)
 SECOND = CREATED_AT.replace(microsecond=0) + timedelta(minutes=1)

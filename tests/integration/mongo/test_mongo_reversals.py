@@ -1,7 +1,7 @@
 """Reversals in the embedded store over the wire: one live reversal per receipt, the worker's claim, the outbox."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -13,30 +13,12 @@ from adapters.mongo.reversible_payments import MongoReversiblePayments
 from domain.events.types import REVERSAL
 from domain.reversals.errors import ReversalAlreadyRequestedError
 from domain.reversals.reversal import Reversal, ReversalAccepted, ReversalResult, ReversalStatus
-from domain.shared.amount import Amount
-from domain.shared.description import Description
 from domain.shared.errors import ConcurrentUpdateError
-from domain.shared.phone import Phone
 from domain.shared.status_query import status_token_digest
-from domain.stk.payment import Payment, StkPushAccepted, StkResult
+from tests.support.factories import CREATED_AT, STK_RECEIPT, PaymentFactory, requested_reversal, success_for
 
-# Whole milliseconds, as the store keeps times.
-NOW = datetime(2026, 12, 4, 9, 0, 0, 123000, tzinfo=UTC)
-RECEIPT = "NLJ7RT61SV"
-
-
-def reversal(reversal_id: str = "rev-1", receipt: str = RECEIPT, at: datetime = NOW) -> Reversal:
-    return Reversal.start(
-        reversal_id=reversal_id,
-        receipt=receipt,
-        amount=Amount(150),
-        reason=Description("Customer paid twice"),
-        hash_="hash-1",
-        payment_id="pay-1",
-        callback_token=f"token-{reversal_id}",
-        now=at,
-        idempotency_key="k-1",
-    )
+NOW = CREATED_AT
+RECEIPT = STK_RECEIPT
 
 
 async def sent(reversals: MongoReversals, reversal_id: str = "rev-1") -> Reversal:
@@ -51,7 +33,7 @@ async def sent(reversals: MongoReversals, reversal_id: str = "rev-1") -> Reversa
 
 async def test_a_reversal_reads_back_as_it_was_stored(database: MongoDatabase) -> None:
     reversals = MongoReversals(database)
-    stored = reversal()
+    stored = requested_reversal()
 
     await reversals.add(stored)
     claimed = await sent(reversals)
@@ -63,10 +45,10 @@ async def test_a_reversal_reads_back_as_it_was_stored(database: MongoDatabase) -
 
 async def test_a_second_live_reversal_of_a_receipt_is_refused_by_the_store(database: MongoDatabase) -> None:
     reversals = MongoReversals(database)
-    await reversals.add(reversal("rev-1"))
+    await reversals.add(requested_reversal("rev-1"))
 
     with pytest.raises(ReversalAlreadyRequestedError):
-        await reversals.add(reversal("rev-2"))
+        await reversals.add(requested_reversal("rev-2"))
 
     assert await reversals.by_id("rev-2") is None
 
@@ -75,7 +57,7 @@ async def test_racing_requests_for_one_receipt_store_exactly_one(database: Mongo
     reversals = MongoReversals(database)
 
     outcomes = await asyncio.gather(
-        *(reversals.add(reversal(f"rev-{n}")) for n in range(4)), return_exceptions=True
+        *(reversals.add(requested_reversal(f"rev-{n}")) for n in range(4)), return_exceptions=True
     )
 
     assert sum(outcome is None for outcome in outcomes) == 1
@@ -84,12 +66,12 @@ async def test_racing_requests_for_one_receipt_store_exactly_one(database: Mongo
 
 async def test_a_failed_reversal_frees_its_receipt_for_a_new_one(database: MongoDatabase) -> None:
     reversals = MongoReversals(database)
-    await reversals.add(reversal("rev-1"))
+    await reversals.add(requested_reversal("rev-1"))
     first = await sent(reversals)
     first.settle(ReversalResult("R000002", "The OriginalTransactionID is invalid.", "AG_20261204_0001"), NOW)
     await reversals.save(first)
 
-    await reversals.add(reversal("rev-2"))
+    await reversals.add(requested_reversal("rev-2"))
 
     assert (await reversals.by_id("rev-2")) is not None
     assert (await reversals.by_id("rev-1")).status is ReversalStatus.FAILED  # type: ignore[union-attr]
@@ -97,7 +79,7 @@ async def test_a_failed_reversal_frees_its_receipt_for_a_new_one(database: Mongo
 
 async def test_a_stale_save_is_refused(database: MongoDatabase) -> None:
     reversals = MongoReversals(database)
-    await reversals.add(reversal())
+    await reversals.add(requested_reversal())
     claimed = await reversals.claim_next("worker-1", NOW, NOW + timedelta(seconds=30))
     stale = await reversals.by_id("rev-1")
     assert claimed is not None and stale is not None
@@ -110,7 +92,7 @@ async def test_a_stale_save_is_refused(database: MongoDatabase) -> None:
 
 async def test_workers_racing_for_one_reversal_claim_it_once(database: MongoDatabase) -> None:
     reversals = MongoReversals(database)
-    await reversals.add(reversal())
+    await reversals.add(requested_reversal())
 
     claims = await asyncio.gather(
         *(reversals.claim_next(f"worker-{n}", NOW, NOW + timedelta(seconds=30)) for n in range(4))
@@ -121,7 +103,7 @@ async def test_workers_racing_for_one_reversal_claim_it_once(database: MongoData
 
 async def test_a_lease_is_taken_over_only_once_it_ended(database: MongoDatabase) -> None:
     reversals = MongoReversals(database)
-    await reversals.add(reversal())
+    await reversals.add(requested_reversal())
     await reversals.claim_next("worker-1", NOW, NOW + timedelta(seconds=30))
 
     early = await reversals.claim_next("worker-2", NOW + timedelta(seconds=10), NOW + timedelta(seconds=40))
@@ -133,18 +115,9 @@ async def test_a_lease_is_taken_over_only_once_it_ended(database: MongoDatabase)
 
 async def test_a_completed_payment_is_found_by_its_receipt_and_marked_reversed(database: MongoDatabase) -> None:
     payments = MongoPaymentRepository(database)
-    payment = Payment.start(
-        payment_id="pay-1",
-        hash_="hash-1",
-        phone=Phone.parse("254712345678"),
-        amount=Amount(150),
-        description=Description("Order 42"),
-        callback_token="cb-1",
-        now=NOW,
-    )
+    payment = PaymentFactory.build(id="pay-1")
     await payments.add(payment)
-    payment.accept(StkPushAccepted("29115-1-1", "ws_CO_1"), NOW)
-    payment.settle(StkResult("29115-1-1", "ws_CO_1", "0", "ok", RECEIPT, 150, "254712345678", "20261204120000"), NOW)
+    payment.settle(success_for(payment, receipt=RECEIPT), NOW)
     await payments.save(payment)
     reversible = MongoReversiblePayments(database)
 
@@ -161,7 +134,7 @@ async def test_a_completed_payment_is_found_by_its_receipt_and_marked_reversed(d
 async def test_every_write_of_a_reversal_puts_its_changes_in_the_outbox_and_says_so(database: MongoDatabase) -> None:
     told: list[None] = []
     reversals = MongoReversals(database, written=lambda: told.append(None))
-    await reversals.add(reversal())
+    await reversals.add(requested_reversal())
     await sent(reversals)
 
     pending = await MongoEventOutbox(database).pending(10, frozenset({REVERSAL}))
@@ -174,7 +147,7 @@ async def test_every_write_of_a_reversal_puts_its_changes_in_the_outbox_and_says
 
 async def test_a_sent_reversal_comes_due_and_its_open_query_finds_it(database: MongoDatabase) -> None:
     reversals = MongoReversals(database)
-    await reversals.add(reversal())
+    await reversals.add(requested_reversal())
     claimed = await sent(reversals)
     assert await reversals.due_for_check(NOW + timedelta(seconds=60), 10) == []
     due = await reversals.due_for_check(NOW + timedelta(minutes=3), 10)

@@ -1,4 +1,5 @@
-"""The operator's stuck listing: payments and withdrawals outside a final state, unchanged since a cutoff."""
+"""The operator's stuck listing: payments, withdrawals and reversals outside a final state, unchanged since a
+cutoff."""
 
 from dataclasses import replace
 from datetime import timedelta
@@ -7,12 +8,16 @@ import pytest
 
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.reversal_repository import MongoReversals
 from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.b2c.result_codes import WithdrawalStatus
 from domain.records.listing import RecordKind
+from domain.reversals.reversal import PaymentKind, Reversal, ReversalResult
+from domain.shared.amount import Amount
+from domain.shared.description import Description
 from domain.stk.result_codes import PaymentStatus
-from tests.integration.builders import CREATED_AT, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, PaymentFactory, WithdrawalFactory
 
 # Whole seconds apart: the embedded store compares dates to the second.
 CUTOFF = CREATED_AT + timedelta(hours=1)
@@ -109,3 +114,58 @@ async def test_the_withdrawal_scan_has_its_index(
     indexes = await database["b2c_withdrawals"].index_information()
 
     assert (("status", 1), ("updated_at", 1)) in {tuple(tuple(key) for key in i["key"]) for i in indexes.values()}
+
+
+async def test_a_reversal_whose_outcome_is_unknown_is_stuck_and_a_settled_one_is_not(
+    stuck: MongoStuckRecords, database: MongoDatabase
+) -> None:
+    reversals = MongoReversals(database)
+    unknown, reversed_ = (
+        Reversal.start(
+            reversal_id=reversal_id,
+            receipt=receipt,
+            amount=Amount(40),
+            reason=Description("Refund"),
+            hash_="",
+            payment_id=receipt,
+            callback_token=f"token-{reversal_id}",
+            now=CREATED_AT + timedelta(minutes=n),
+            payment_kind=PaymentKind.C2B,
+        )
+        for reversal_id, receipt, n in (("rev-1", "RKL51ZDR4A", 1), ("rev-2", "RKL51ZDR4B", 2))
+    )
+    for reversal in (unknown, reversed_):
+        await reversals.add(reversal)
+        claimed = await reversals.claim_next(
+            "worker-1", reversal.created_at, reversal.created_at + timedelta(minutes=1)
+        )
+        assert claimed is not None
+        claimed.begin_sending(reversal.created_at)
+        await reversals.save(claimed)
+        claimed.mark_outcome_unknown(reversal.created_at)
+        await reversals.save(claimed)
+    settled = await reversals.by_id("rev-2")
+    assert settled is not None
+    settled.settle(
+        ReversalResult("R000001", "already reversed", "AG_1", "29115-1-1"), CREATED_AT + timedelta(minutes=30)
+    )
+    await reversals.save(settled)
+
+    [record] = await stuck.updated_before(CUTOFF, 10)
+
+    assert record.view() == {
+        "kind": "reversal",
+        "id": "rev-1",
+        "hash": "",
+        "status": "unknown",
+        "amount": 40,
+        "phone": None,
+        "created_at": (CREATED_AT + timedelta(minutes=1)).isoformat(),
+        "updated_at": (CREATED_AT + timedelta(minutes=1)).isoformat(),
+        "outcome_unknown": True,
+        "age_seconds": None,
+        "receipt": "RKL51ZDR4A",
+        "originator_conversation_id": None,
+        "conversation_id": None,
+    }
+    assert "token-rev-1" not in str(record.view())

@@ -6,25 +6,23 @@ from adapters.mongo.client import MongoDatabase
 from adapters.mongo.leases import MongoLeases
 from adapters.mongo.webhook_deliveries import MongoWebhookDeliveries
 from adapters.mongo.webhook_endpoints import MongoWebhookEndpoints
-from domain.events.event import Event
 from domain.events.types import TypeFilter
 from domain.webhooks.delivery import DeliveryAttempt
 from domain.webhooks.endpoint import EndpointSource, EndpointState, WebhookEndpoint
 from domain.webhooks.replay import Replay
-from tests.integration.builders import CREATED_AT
+from tests.support.factories import CREATED_AT, event, webhook_endpoint
 
 LATER = CREATED_AT + timedelta(minutes=5)
 
 
 def endpoint(endpoint_id: str = "we_1", source: EndpointSource = EndpointSource.API) -> WebhookEndpoint:
-    return WebhookEndpoint(
+    """Unlike the factory's default in every field the store keeps, so a read-back proves each one is kept."""
+    return webhook_endpoint(
         endpoint_id,
-        "https://merchant.example/hooks",
-        "whsec_" + "ab" * 24,
-        TypeFilter.parse(["stk.*", "b2c.failed"]),
-        "orders",
-        source,
-        CREATED_AT,
+        ["stk.*", "b2c.failed"],
+        url="https://merchant.example/hooks",
+        description="orders",
+        source=source,
         delivered_through=7,
     )
 
@@ -101,8 +99,8 @@ async def test_replays_are_served_oldest_first_until_finished(database: MongoDat
 
 async def test_the_delivery_log_keeps_every_attempt_of_each_delivery(database: MongoDatabase) -> None:
     deliveries = MongoWebhookDeliveries(database)
-    first = Event("evt_1", "stk.succeeded", "stk", "pay1", CREATED_AT, {}, sequence=1)
-    second = Event("evt_2", "stk.failed", "stk", "pay2", CREATED_AT, {}, sequence=2)
+    first = event(1, "stk.succeeded", sequence=1)
+    second = event(2, "stk.failed", sequence=2)
     failed = DeliveryAttempt(CREATED_AT, None, 5002, "timed out (ReadTimeout)")
     succeeded = DeliveryAttempt(CREATED_AT + timedelta(seconds=10), 200, 12)
 

@@ -10,11 +10,11 @@ from pymongo.errors import DuplicateKeyError
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
-from domain.b2c.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
+from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 from domain.shared.errors import ConcurrentUpdateError
 from domain.shared.status_query import OpenStatusQuery, status_token_digest
 from domain.shared.transaction_status import TransactionStatusResult
-from tests.integration.builders import CREATED_AT, HASH, WithdrawalFactory
+from tests.support.factories import CREATED_AT, HASH, WithdrawalFactory, b2c_success_for, submitted_withdrawal
 
 LATER = CREATED_AT + timedelta(seconds=42)
 NOW = CREATED_AT + timedelta(minutes=10)
@@ -425,20 +425,9 @@ def _describe(index: dict[str, Any]) -> tuple[tuple[tuple[str, int], ...], bool]
 
 
 async def test_a_success_held_unconfirmed_round_trips(withdrawals: MongoWithdrawalRepository) -> None:
-    withdrawal = WithdrawalFactory.build(
-        status=WithdrawalStatus.SUBMITTED, conversation_id="AG_20250314_00004e4f6a1b2c3d4e5f"
-    )
+    withdrawal = submitted_withdrawal()
     await withdrawals.add(withdrawal)
-    held = B2cResult(
-        withdrawal.originator_conversation_id,
-        "AG_20250314_00004e4f6a1b2c3d4e5f",
-        "0",
-        "The service request is processed successfully.",
-        receipt="NLJ41HAY6Q",
-        amount=withdrawal.amount.shillings,
-        recipient_name="254708374149 - John Doe",
-        completed_at="14.03.2025 12:02:15",
-    )
+    held = b2c_success_for(withdrawal)
     withdrawal.hold_unconfirmed_success(held, LATER, recheck_at=LATER)
     await withdrawals.save(withdrawal)
 

@@ -6,7 +6,7 @@ from pymongo.errors import DuplicateKeyError
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_document import PaymentDocument
 from adapters.mongo.payment_repository import MongoPaymentRepository
-from tests.integration.builders import PaymentFactory
+from tests.support.factories import PaymentFactory
 
 
 async def test_the_payment_indexes_exist(database: MongoDatabase) -> None:

@@ -20,7 +20,7 @@ from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.shared.errors import StoreUnavailableError
 from migrations import apply_migrations
-from tests.integration.builders import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
 
 TIMEOUT = 0.5
 # The client's time-out, plus room for a loaded machine: "refused promptly", not "refused eventually".

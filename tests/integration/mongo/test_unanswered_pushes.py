@@ -10,7 +10,7 @@ from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.stuck_records import MongoStuckRecords
 from domain.records.use_cases.catch_up import CatchUp
 from domain.records.use_cases.list_stuck_records import ListStuckRecords
-from tests.integration.builders import CREATED_AT, HASH, PaymentFactory
+from tests.support.factories import CREATED_AT, HASH, PaymentFactory
 from tests.unit.fakes import FixedClock
 
 UNANSWERED_AFTER = timedelta(minutes=2)

@@ -11,7 +11,7 @@ from domain.callbacks.outcome import CallbackOutcome
 from domain.callbacks.received_callback import CallbackKind
 from domain.shared.amount import Amount
 from domain.shared.errors import CallbackRejectedError, UnknownCallbackTokenError
-from tests.unit.factories import b2c_failure_for, b2c_success_for, queue_timeout_for, submitted_withdrawal
+from tests.support.factories import b2c_failure_for, b2c_success_for, queue_timeout_for, submitted_withdrawal
 from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakeDailyAllowance, FakeWithdrawalRepository, FixedClock
 
 JOURNAL_ID = "journal-9"

@@ -11,8 +11,7 @@ from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 from domain.callbacks.anomaly import AnomalyKind
 from domain.callbacks.outcome import CallbackOutcome
 from domain.shared.errors import ProviderUnavailableError
-from domain.shared.transaction_status import TransactionStatusResult
-from tests.unit.factories import b2c_success_for, queue_timeout_for, submitted_withdrawal
+from tests.support.factories import B2C_RECEIPT, b2c_success_for, queue_timeout_for, status_answer, submitted_withdrawal
 from tests.unit.fakes import (
     FakeAnomalies,
     FakeBroadcaster,
@@ -25,7 +24,7 @@ from tests.unit.fakes import (
 )
 
 RECHECK = timedelta(seconds=60)
-RECEIPT = "SG632NMUAB"
+RECEIPT = B2C_RECEIPT
 
 
 @pytest.fixture
@@ -71,19 +70,6 @@ def handle_status(
     anomalies: FakeAnomalies,
 ) -> HandleTransactionStatusResult:
     return HandleTransactionStatusResult(withdrawals, allowance, broadcaster, clock, anomalies)
-
-
-def status_says(withdrawal: Withdrawal, status: str, receipt: str = RECEIPT) -> TransactionStatusResult:
-    return TransactionStatusResult(
-        result_code="0",
-        result_desc="The service request has been accepted successfully.",
-        originator_conversation_id=withdrawal.originator_conversation_id,
-        status=status,
-        receipt=receipt,
-        amount=withdrawal.amount.shillings,
-        conversation_id=withdrawal.conversation_id,
-        finalised_time="20250314124852",
-    )
 
 
 def asked(payout_provider: FakePayoutProvider) -> str:
@@ -132,7 +118,7 @@ async def test_completed_confirms_the_held_success_with_the_results_own_details(
     result = b2c_success_for(withdrawal)
     await handle_result(token, result, queue_timeout=False)
 
-    outcome = await handle_status(asked(payout_provider), status_says(withdrawal, "Completed"))
+    outcome = await handle_status(asked(payout_provider), status_answer(withdrawal, "Completed"))
 
     stored = withdrawals.get(withdrawal.id)
     assert outcome is StatusResultOutcome.SETTLED
@@ -160,7 +146,7 @@ async def test_a_not_completed_answer_refutes_the_held_success_and_gives_the_all
 ) -> None:
     await handle_result(token, b2c_success_for(withdrawal), queue_timeout=False)
 
-    await handle_status(asked(payout_provider), status_says(withdrawal, status))
+    await handle_status(asked(payout_provider), status_answer(withdrawal, status))
 
     stored = withdrawals.get(withdrawal.id)
     assert (stored.status, stored.receipt, stored.unconfirmed_success) == (WithdrawalStatus.FAILED, None, None)
@@ -178,7 +164,7 @@ async def test_a_pending_answer_keeps_the_success_held(
 ) -> None:
     await handle_result(token, b2c_success_for(withdrawal), queue_timeout=False)
 
-    outcome = await handle_status(asked(payout_provider), status_says(withdrawal, "Pending"))
+    outcome = await handle_status(asked(payout_provider), status_answer(withdrawal, "Pending"))
 
     stored = withdrawals.get(withdrawal.id)
     assert outcome is StatusResultOutcome.STILL_OPEN

@@ -9,7 +9,7 @@ from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 from domain.callbacks.outcome import CallbackOutcome
 from domain.shared.amount import Amount
 from domain.shared.errors import CallbackRejectedError, ConcurrentUpdateError
-from tests.unit.factories import (
+from tests.support.factories import (
     WithdrawalFactory,
     b2c_failure_for,
     b2c_success_for,

@@ -8,7 +8,13 @@ from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 from domain.shared.errors import CallbackRejectedError
 from domain.shared.status_change import ChangeCause
 from domain.shared.transaction_status import TransactionStatusResult
-from tests.unit.factories import WithdrawalFactory, b2c_success_for, queue_timeout_for, submitted_withdrawal
+from tests.support.factories import (
+    WithdrawalFactory,
+    b2c_success_for,
+    queue_timeout_for,
+    status_answer,
+    submitted_withdrawal,
+)
 from tests.unit.fakes import FakeBroadcaster, FakeDailyAllowance, FakeWithdrawalRepository, FixedClock
 
 TOPIC = "/mpesa/b2c/" + "a1b2c3d4" * 4
@@ -43,19 +49,6 @@ async def stored(withdrawals: FakeWithdrawalRepository, allowance: FakeDailyAllo
 
 def reserved(allowance: FakeDailyAllowance, withdrawal: Withdrawal) -> int:
     return allowance.reserved(withdrawal.hash, withdrawal.allowance_day)
-
-
-def status_answer(withdrawal: Withdrawal, status: str = "Completed") -> TransactionStatusResult:
-    return TransactionStatusResult(
-        result_code="0",
-        result_desc="The service request has been accepted successfully.",
-        originator_conversation_id=withdrawal.originator_conversation_id,
-        status=status,
-        receipt="SG632NMUAB",
-        amount=withdrawal.amount.shillings,
-        conversation_id=withdrawal.conversation_id,
-        finalised_time="20250314124852",
-    )
 
 
 async def test_completed_settles_as_success_with_the_receipt_and_is_published(

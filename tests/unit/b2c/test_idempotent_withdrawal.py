@@ -8,7 +8,7 @@ from domain.shared.error_codes import ErrorCode
 from domain.shared.errors import IdempotencyConflictError, LimitExceededError, ValidationError
 from domain.shared.idempotency import B2C_SCOPE, STK_SCOPE
 from domain.stk.use_cases.push_payment import PushPayment
-from tests.unit.factories import PushCommandFactory, WithdrawCommandFactory
+from tests.support.factories import PushCommandFactory, WithdrawCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeDailyAllowance,

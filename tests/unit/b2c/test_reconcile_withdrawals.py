@@ -6,7 +6,7 @@ import pytest
 from domain.b2c.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.b2c.withdrawal import WithdrawalStatus
 from domain.shared.errors import ProviderRejectedError, ProviderUnavailableError
-from tests.unit.factories import (
+from tests.support.factories import (
     CREATED_AT,
     WithdrawalFactory,
     b2c_success_for,

@@ -9,7 +9,7 @@ from domain.shared.description import Description
 from domain.shared.error_codes import ErrorCode
 from domain.shared.errors import LimitExceededError, ValidationError
 from domain.shared.phone import Phone
-from tests.unit.factories import WithdrawCommandFactory
+from tests.support.factories import WithdrawCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeDailyAllowance,

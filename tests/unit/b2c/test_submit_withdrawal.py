@@ -12,7 +12,7 @@ from domain.shared.errors import (
     ProviderRejectedError,
     ProviderUnreachableError,
 )
-from tests.unit.factories import CREATED_AT, WithdrawalFactory, b2c_success_for, queue_timeout_for
+from tests.support.factories import CREATED_AT, WithdrawalFactory, b2c_success_for, queue_timeout_for
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeDailyAllowance,

@@ -9,35 +9,19 @@ from domain.b2c.withdrawal import B2cAccepted, Withdrawal, WithdrawalStatus, Wit
 from domain.shared.errors import CallbackRejectedError, PaymentFinalError
 from domain.shared.status_change import ChangeCause
 from domain.shared.transaction_status import TransactionStatusResult
-from tests.unit.factories import (
+from tests.support.factories import (
     CREATED_AT,
     WithdrawalFactory,
     b2c_success_for,
     in_flight_withdrawal,
     queue_timeout_for,
+    started_withdrawal,
+    status_answer,
     submitted_withdrawal,
 )
 
 LATER = CREATED_AT + timedelta(minutes=1)
 MUCH_LATER = CREATED_AT + timedelta(minutes=5)
-
-
-def status_answer(
-    withdrawal: Withdrawal, status: str | None = "Completed", **overrides: Any
-) -> TransactionStatusResult:
-    """Daraja's Transaction Status answer about `withdrawal`, agreeing with it in every field."""
-    fields: dict[str, Any] = {
-        "result_code": "0",
-        "result_desc": "The service request has been accepted successfully.",
-        "originator_conversation_id": withdrawal.originator_conversation_id,
-        "status": status,
-        "receipt": "SG632NMUAB",
-        "amount": withdrawal.amount.shillings,
-        "conversation_id": withdrawal.conversation_id,
-        "finalised_time": "20250314124852",
-        **overrides,
-    }
-    return TransactionStatusResult(**fields)
 
 
 def not_found() -> TransactionStatusResult:
@@ -48,22 +32,8 @@ def causes(withdrawal: Withdrawal) -> list[tuple[str, ChangeCause]]:
     return [(change.status, change.cause) for change in withdrawal.history]
 
 
-def started() -> Withdrawal:
-    template = WithdrawalFactory.build()
-    return Withdrawal.start(
-        withdrawal_id=template.id,
-        hash_=template.hash,
-        phone=template.phone,
-        amount=template.amount,
-        description=template.description,
-        originator_conversation_id=template.originator_conversation_id,
-        callback_token=template.callback_token,
-        now=CREATED_AT,
-    )
-
-
 def test_every_step_of_a_withdrawal_is_in_its_history_with_its_cause() -> None:
-    withdrawal = started()
+    withdrawal = started_withdrawal()
     withdrawal.lease_owner = "worker-1"
     withdrawal.begin_submission(CREATED_AT + timedelta(seconds=1))
     withdrawal.mark_submitted(

@@ -8,7 +8,7 @@ from domain.b2c.result_codes import QUEUE_TIMEOUT_MESSAGE, REJECTED_MESSAGE
 from domain.b2c.withdrawal import B2cAccepted, Withdrawal, WithdrawalStatus, WithdrawalStepError, nairobi_day
 from domain.shared.amount import Amount
 from domain.shared.errors import CallbackRejectedError, PaymentFinalError
-from tests.unit.factories import (
+from tests.support.factories import (
     CREATED_AT,
     WithdrawalFactory,
     b2c_failure_for,

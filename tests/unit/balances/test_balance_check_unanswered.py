@@ -2,13 +2,14 @@
 
 from datetime import timedelta
 
-from domain.balances.balance_check import BalanceCheck, BalanceQueryAccepted, CheckTrigger
+from domain.balances.balance_check import BalanceQueryAccepted
+from tests.support.factories import balance_check
 from tests.unit.fakes import FixedClock
 
 
 def test_an_open_check_becomes_unanswered_after_ten_minutes_and_a_settled_one_never() -> None:
     clock = FixedClock()
-    check = BalanceCheck("chk-1", "token-1", CheckTrigger.SCHEDULE, clock.now())
+    check = balance_check(at=clock.now())
     check.accept(BalanceQueryAccepted("AG_1", "oc-1"))
 
     young = check.view_as_of(clock.now() + timedelta(minutes=9, seconds=59))

@@ -4,10 +4,11 @@ import hashlib
 
 import pytest
 
-from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
+from domain.c2b.confirmation import PaymentMatch
 from domain.c2b.payer import Payer
 from domain.c2b.use_cases.find_payments import FindC2bPayments
 from domain.shared.errors import ValidationError
+from tests.support.factories import c2b_payment, c2b_transaction
 from tests.unit.c2b_fakes import FakeC2bPayments
 from tests.unit.fakes import FixedClock
 
@@ -15,8 +16,8 @@ CUSTOMER = "254708374149"
 
 
 async def stored(payments: FakeC2bPayments, clock: FixedClock, trans_id: str, ref: str, payer: str) -> None:
-    transaction = C2bTransaction(trans_id, 100, "600984", ref, Payer(payer))
-    await payments.record(C2bPayment(transaction, clock.advance(seconds=1), PaymentMatch.UNKNOWN_REFERENCE))
+    transaction = c2b_transaction(100, trans_id, ref, payer=Payer(payer))
+    await payments.record(c2b_payment(transaction, clock.advance(seconds=1), PaymentMatch.UNKNOWN_REFERENCE))
 
 
 @pytest.fixture

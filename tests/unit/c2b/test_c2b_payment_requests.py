@@ -15,6 +15,7 @@ from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.c2b.validation import ValidationCode, ValidationRule
 from domain.events.event import events_of
 from domain.shared.errors import ValidationError
+from tests.support.factories import C2B_SHORTCODE, C2B_TRANS_ID, c2b_transaction
 from tests.unit.c2b_fakes import FakeC2bPayments, FakePaymentRequests
 from tests.unit.fakes import FakeBroadcaster, FixedClock, SequentialIdentifiers
 
@@ -52,8 +53,9 @@ async def create(
     return (await use_case(cmd)).id
 
 
-def paid(amount: int, trans_id: str = "RKL51ZDR4F", ref: str = "inv-42 ") -> C2bTransaction:
-    return C2bTransaction(trans_id, amount, "600984", ref, Payer("2547 ***** 126"))
+def paid(amount: int, trans_id: str = C2B_TRANS_ID, ref: str = "inv-42 ") -> C2bTransaction:
+    """Paid for INV-42 as a customer types it: in lower case, with a space after it."""
+    return c2b_transaction(amount, trans_id, ref)
 
 
 async def test_partial_payments_are_summed_until_the_exact_amount_is_paid(
@@ -349,8 +351,8 @@ async def test_validation_refuses_an_expired_request_and_another_shortcode(
     requests: FakePaymentRequests, clock: FixedClock
 ) -> None:
     await create(requests, clock)
-    validate = ValidatePayment(requests, clock, ValidationRule.KNOWN_REFERENCES, shortcodes=frozenset({"600984"}))
-    other_shortcode = C2bTransaction("", 100, "174379", "INV-42", Payer("254708374149"))
+    validate = ValidatePayment(requests, clock, ValidationRule.KNOWN_REFERENCES, shortcodes=frozenset({C2B_SHORTCODE}))
+    other_shortcode = c2b_transaction(100, "", shortcode="174379", payer=Payer("254708374149"))
 
     refused_shortcode = await validate(other_shortcode)
     clock.advance(hours=1)

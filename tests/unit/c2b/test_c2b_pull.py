@@ -4,23 +4,19 @@ from datetime import timedelta
 
 import pytest
 
-from domain.c2b.confirmation import C2bTransaction, PaymentMatch
-from domain.c2b.payer import Payer
+from domain.c2b.confirmation import PaymentMatch
 from domain.c2b.payment_request import RequestStatus
 from domain.c2b.provider import PullRegistration, PullUnavailableError
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, CreatePaymentRequestCommand
 from domain.c2b.use_cases.pull_missed_payments import PULL_HORIZON, PULL_LEASE, PullMissedPayments
+from tests.support.factories import C2B_SHORTCODE, c2b_transaction
 from tests.unit.c2b_fakes import FakeC2bPayments, FakeC2bProvider, FakePaymentRequests
 from tests.unit.fakes import FakeBroadcaster, FixedClock, SequentialIdentifiers
 from tests.unit.webhook_fakes import FakeLeases
 
-SHORTCODE = "600984"
+SHORTCODE = C2B_SHORTCODE
 EVERY = timedelta(minutes=5)
-
-
-def paid(trans_id: str, amount: int = 100, ref: str = "INV-42") -> C2bTransaction:
-    return C2bTransaction(trans_id, amount, SHORTCODE, ref, Payer("2547 ***** 126"))
 
 
 class World:
@@ -46,8 +42,9 @@ def world() -> World:
 
 async def test_a_payment_whose_confirmation_was_lost_is_found_and_counted_once(world: World) -> None:
     request_id = await world.request_for(300)
-    await world.confirm(paid("RKL0000001"))  # its confirmation arrived
-    world.provider.pulled = [paid("RKL0000001"), paid("RKL0000002", 200)]  # the second's never did
+    await world.confirm(c2b_transaction(trans_id="RKL0000001"))  # its confirmation arrived
+    # The second's confirmation never did.
+    world.provider.pulled = [c2b_transaction(trans_id="RKL0000001"), c2b_transaction(200, "RKL0000002")]
 
     first = await world.pull()
     world.clock.advance(minutes=5)
@@ -73,7 +70,7 @@ async def test_the_first_look_goes_back_48_hours_and_later_ones_an_hour(world: W
 
 
 async def test_a_payment_no_request_expects_is_kept_unmatched(world: World) -> None:
-    world.provider.pulled = [paid("RKL0000003", ref="NOBODY")]
+    world.provider.pulled = [c2b_transaction(trans_id="RKL0000003", ref="NOBODY")]
 
     await world.pull()
 

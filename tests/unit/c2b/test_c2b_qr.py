@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 
-from domain.c2b.confirmation import C2bTransaction
 from domain.c2b.errors import RequestClosedError
 from domain.c2b.payer import Payer
 from domain.c2b.provider import QrKind
@@ -12,6 +11,7 @@ from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.c2b.use_cases.create_payment_request import CreatePaymentRequest, CreatePaymentRequestCommand
 from domain.c2b.use_cases.draw_request_qr import DrawRequestQr, QrShop
 from domain.shared.errors import NotFoundError, ValidationError
+from tests.support.factories import c2b_transaction
 from tests.unit.c2b_fakes import FakeC2bPayments, FakeC2bProvider, FakePaymentRequests
 from tests.unit.fakes import FakeBroadcaster, FixedClock, SequentialIdentifiers
 
@@ -32,7 +32,7 @@ class World:
 async def test_the_qr_pays_the_paybill_with_the_reference_and_what_is_still_owed() -> None:
     world = World()
     request_id = await world.request()
-    await world.confirm(C2bTransaction("RKL0000001", 200, "600984", "INV7", Payer("254708374149")))
+    await world.confirm(c2b_transaction(200, "RKL0000001", "INV7", payer=Payer("254708374149")))
 
     image = await world.draw("hash-1", request_id)
 
@@ -45,7 +45,7 @@ async def test_the_qr_pays_the_paybill_with_the_reference_and_what_is_still_owed
 async def test_no_qr_for_a_paid_request_an_open_amount_or_another_hash() -> None:
     world = World()
     paid = await world.request(amount=100)
-    await world.confirm(C2bTransaction("RKL0000002", 100, "600984", "INV7", Payer("254708374149")))
+    await world.confirm(c2b_transaction(100, "RKL0000002", "INV7", payer=Payer("254708374149")))
     open_amount = await world.request(rule="open", amount=None)  # INV7 is free again once the first is paid
 
     with pytest.raises(RequestClosedError):

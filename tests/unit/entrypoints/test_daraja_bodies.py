@@ -32,6 +32,7 @@ from entrypoints.http.daraja_b2c_body import parse_b2c_result
 from entrypoints.http.daraja_callback_body import parse_stk_callback
 from entrypoints.http.daraja_reversal_body import parse_reversal_result
 from entrypoints.http.daraja_status_body import parse_transaction_status
+from tests.unit.fakes import FixedClock
 
 BODIES = Path(__file__).parent.parent.parent / "daraja_bodies"
 BASE_URL = "https://daraja.test"
@@ -70,9 +71,7 @@ class FakeDaraja:
         return sum(1 for request in self.requests if request.url.path == path)
 
 
-class FixedClock:
-    def now(self) -> datetime:
-        return datetime(2024, 7, 6, 19, 48, 52, tzinfo=UTC)
+NOW = datetime(2024, 7, 6, 19, 48, 52, tzinfo=UTC)
 
 
 def _http(daraja: FakeDaraja) -> httpx.AsyncClient:
@@ -90,7 +89,7 @@ def _stk_client(http: httpx.AsyncClient, breaker: DarajaCircuitBreaker | None = 
         callback_base_url="https://gateway.test/hooks/stk",
     )
     auth = DarajaTokenAuth(http, BASE_URL, "key", "secret", retry=QUICK_RETRY)
-    return DarajaStkClient(http, auth, settings, FixedClock(), breaker=breaker, query_retry=QUICK_RETRY)
+    return DarajaStkClient(http, auth, settings, FixedClock(NOW), breaker=breaker, query_retry=QUICK_RETRY)
 
 
 def _b2c_client(http: httpx.AsyncClient) -> DarajaB2cClient:

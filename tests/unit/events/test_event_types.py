@@ -20,7 +20,7 @@ def test_every_status_of_both_records_has_an_event_type() -> None:
     b2c = {event_type("b2c", status.value) for status in WithdrawalStatus}
 
     balance = {event_type("balance", status) for status in BALANCE_STATUSES}
-    c2b = {event_type("c2b.payment", "received")} | {
+    c2b = {event_type("c2b.payment", "received"), event_type("c2b.payment", "reversed")} | {
         event_type("c2b.request", status.value) for status in RequestStatus if status.final
     }
     reversal = {event_type("reversal", status.value) for status in ReversalStatus}
@@ -28,6 +28,7 @@ def test_every_status_of_both_records_has_an_event_type() -> None:
     assert {"reversal.reversed", "reversal.failed"} <= reversal
     assert c2b == {
         "c2b.payment.received",
+        "c2b.payment.reversed",
         "c2b.request.paid",
         "c2b.request.overpaid",
         "c2b.request.underpaid",

@@ -4,10 +4,8 @@ from datetime import timedelta
 
 from domain.events.ports import OutboxRecord
 from domain.events.use_cases.relay_events import RELAY_LEASE, RelayEvents
-from domain.shared.amount import Amount
-from domain.shared.description import Description
-from domain.shared.phone import Phone
 from domain.stk.payment import Payment, StkPushAccepted
+from tests.support.factories import started_payment
 from tests.unit.fakes import FixedClock
 from tests.unit.webhook_fakes import FakeEventLog, FakeEventOutbox, FakeLeases
 
@@ -17,15 +15,7 @@ def written(payment: Payment) -> OutboxRecord:
 
 
 def started(clock: FixedClock, payment_id: str) -> Payment:
-    return Payment.start(
-        payment_id=payment_id,
-        hash_="h",
-        phone=Phone("254712345678"),
-        amount=Amount(100),
-        description=Description("Goods"),
-        callback_token=f"token-{payment_id}",
-        now=clock.now(),
-    )
+    return started_payment(clock.now(), id=payment_id, callback_token=f"token-{payment_id}")
 
 
 class World:

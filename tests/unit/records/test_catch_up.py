@@ -10,8 +10,7 @@ from domain.b2c.withdrawal import WithdrawalStatus
 from domain.records.use_cases.catch_up import CatchUp
 from domain.shared.resume_cursor import ResumeCursor
 from domain.stk.payment import Payment
-from domain.stk.result_codes import PaymentStatus
-from tests.unit.factories import CREATED_AT, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, PaymentFactory, WithdrawalFactory, paid_payment
 from tests.unit.fakes import FakePaymentRepository, FakeWithdrawalRepository, FixedClock
 
 NOW = CREATED_AT + timedelta(minutes=30)
@@ -32,9 +31,9 @@ class Client:
         return [view["id"] for view in self.sent]
 
 
-def settled(ago: timedelta, **overrides: Any) -> Payment:
-    fields: dict[str, Any] = {"status": PaymentStatus.SUCCESS, "result_code": "0", "receipt": "TST0000001"}
-    return PaymentFactory.build(updated_at=NOW - ago, **{**fields, **overrides})
+def settled(ago: timedelta) -> Payment:
+    """Paid `ago` before NOW."""
+    return paid_payment(at=NOW - ago)
 
 
 def catch_up(payments: FakePaymentRepository, page_size: int = 3, max_updates: int = 10_000) -> CatchUp:

@@ -10,7 +10,7 @@ from domain.records.use_cases.find_record import FindRecord
 from domain.records.use_cases.list_records import ListRecords
 from domain.shared.errors import NotFoundError, ValidationError
 from domain.stk.result_codes import PaymentStatus
-from tests.unit.factories import PaymentFactory, WithdrawalFactory
+from tests.support.factories import PaymentFactory, WithdrawalFactory
 from tests.unit.fakes import FakeRecordSearch
 
 BOTH = (RecordKind.STK, RecordKind.B2C)

@@ -29,18 +29,17 @@ from domain.shared.errors import (
 )
 from domain.shared.transaction_status import TransactionStatusResult
 from domain.stk.payment import Payment
-from domain.stk.result_codes import SUCCESS_CODE, PaymentStatus
-from tests.unit.factories import PaymentFactory
+from domain.stk.result_codes import PaymentStatus
+from tests.support.factories import STK_RECEIPT, PaymentFactory, paid_payment, reversal_success_for
 from tests.unit.fakes import FakeBroadcaster, FakeIdempotencyKeys, FixedClock, SequentialIdentifiers
 from tests.unit.reversal_fakes import FakeReversalProvider, FakeReversals, FakeReversiblePayments
 
-RECEIPT = "NLJ7RT61SV"
+RECEIPT = STK_RECEIPT
 
 
 def completed_payment(receipt: str = RECEIPT, amount: int = 150) -> Payment:
-    return PaymentFactory.build(
-        status=PaymentStatus.SUCCESS, result_code=SUCCESS_CODE, receipt=receipt, amount=Amount(amount)
-    )
+    """Paid, for the amount `reversal_success_for` reports reversed unless the test says otherwise."""
+    return paid_payment(receipt=receipt, amount=Amount(amount))
 
 
 class World:
@@ -59,21 +58,6 @@ class World:
         self.reconcile = ReconcileReversals(
             self.reversals, self.provider, self.clock, random.Random(7), SequentialIdentifiers()
         )
-
-
-def reversed_result(amount: int = 150, **overrides: object) -> ReversalResult:
-    fields: dict[str, object] = {
-        "result_code": "0",
-        "result_desc": "The service request is processed successfully.",
-        "conversation_id": "AG_20250314_0001",
-        "originator_conversation_id": "29115-1-1",
-        "transaction_id": "SKE52PAWR9",
-        "original_transaction_id": RECEIPT,
-        "amount": amount,
-        "completed_at": "20250314132711",
-        **overrides,
-    }
-    return ReversalResult(**fields)  # type: ignore[arg-type]
 
 
 async def test_a_completed_payment_is_recorded_for_reversal_of_its_whole_amount() -> None:
@@ -148,7 +132,7 @@ async def test_after_a_definite_failure_the_receipt_may_be_reversed_by_a_new_req
     world = World(completed_payment())
     first = await world.request(ReverseCommand(RECEIPT, "Refund"))
     await world.submit()
-    await world.result(first.callback_token, reversed_result(result_code="1", result_desc="Insufficient funds"))
+    await world.result(first.callback_token, reversal_success_for(result_code="1", result_desc="Insufficient funds"))
 
     second = await world.request(ReverseCommand(RECEIPT, "Refund, funds topped up"))
 
@@ -240,7 +224,7 @@ async def test_a_reversed_result_marks_the_payment_and_tells_its_clients() -> No
     reversal = await world.request(ReverseCommand(RECEIPT, "Refund"))
     await world.submit()
 
-    outcome = await world.result(reversal.callback_token, reversed_result())
+    outcome = await world.result(reversal.callback_token, reversal_success_for())
 
     stored = world.reversals.get(reversal.id)
     assert outcome is ReversalResultOutcome.REVERSED
@@ -254,9 +238,9 @@ async def test_a_repeated_result_is_applied_once() -> None:
     world = World(completed_payment())
     reversal = await world.request(ReverseCommand(RECEIPT, "Refund"))
     await world.submit()
-    await world.result(reversal.callback_token, reversed_result())
+    await world.result(reversal.callback_token, reversal_success_for())
 
-    repeat = await world.result(reversal.callback_token, reversed_result())
+    repeat = await world.result(reversal.callback_token, reversal_success_for())
 
     assert repeat is ReversalResultOutcome.DUPLICATE
     assert len(world.reversals.get(reversal.id).history) == 4
@@ -269,10 +253,10 @@ async def test_a_repeated_result_finishes_marking_a_payment_left_unmarked() -> N
     reversal = await world.request(ReverseCommand(RECEIPT, "Refund"))
     await world.submit()
     stored = world.reversals.get(reversal.id)
-    stored.settle(reversed_result(), world.clock.now())
+    stored.settle(reversal_success_for(), world.clock.now())
     await world.reversals.save(stored)  # as if the process died before the payment was marked
 
-    await world.result(reversal.callback_token, reversed_result())
+    await world.result(reversal.callback_token, reversal_success_for())
 
     assert world.payments.get(payment.id).reversal_id == reversal.id
 
@@ -309,10 +293,10 @@ async def test_a_queue_time_out_leaves_the_outcome_unknown() -> None:
 @pytest.mark.parametrize(
     "result",
     [
-        reversed_result(original_transaction_id="NLJ7RT6100"),
-        reversed_result(amount=149),
-        reversed_result(conversation_id="AG_20250314_9999"),
-        reversed_result(transaction_id=None),
+        reversal_success_for(original_transaction_id="NLJ7RT6100"),
+        reversal_success_for(amount=149),
+        reversal_success_for(conversation_id="AG_20250314_9999"),
+        reversal_success_for(transaction_id=None),
     ],
 )
 async def test_a_result_that_contradicts_the_reversal_is_rejected_and_changes_nothing(result: ReversalResult) -> None:
@@ -332,7 +316,7 @@ async def test_a_result_for_an_unknown_token_is_rejected() -> None:
     world = World(completed_payment())
 
     with pytest.raises(UnknownCallbackTokenError):
-        await world.result("no-such-token", reversed_result())
+        await world.result("no-such-token", reversal_success_for())
 
 
 def status_answer(status: str, amount: int = 150, originator: str = "29115-1-1") -> TransactionStatusResult:

@@ -10,7 +10,7 @@ from domain.shared.error_codes import ErrorCode
 from domain.shared.errors import IdempotencyConflictError, ValidationError
 from domain.shared.merchant_data import MerchantReference, Metadata
 from domain.stk.use_cases.push_payment import PushPayment
-from tests.unit.factories import PushCommandFactory, WithdrawCommandFactory
+from tests.support.factories import PushCommandFactory, WithdrawCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeDailyAllowance,

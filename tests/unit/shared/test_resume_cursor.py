@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.shared.resume_cursor import BEGINNING, ResumeCursor, epoch_ms
-from tests.unit.factories import PaymentFactory
+from tests.support.factories import PaymentFactory
 
 MOMENT = datetime(2025, 3, 14, 9, 0, 7, 250_999, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from domain.stk.payment import Payment
 from domain.stk.query import StkQueryAnswer
 from domain.stk.result_codes import PaymentStatus
 from domain.stk.use_cases.handle_callback import HandleStkCallback
-from tests.unit.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
+from tests.support.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
 from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakePaymentRepository, FixedClock
 
 HASH = "c0ffee" * 5

@@ -13,7 +13,7 @@ from domain.shared.ports import IdempotencyClaim
 from domain.stk.payment import Payment, StkPushRequest
 from domain.stk.result_codes import PaymentStatus
 from domain.stk.use_cases.push_payment import PushCommand, PushPayment
-from tests.unit.factories import PushCommandFactory
+from tests.support.factories import PushCommandFactory
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeIdempotencyKeys,

@@ -8,24 +8,11 @@ from domain.shared.status_change import ChangeCause, StatusChange
 from domain.stk.payment import RECEIPT_NOT_QUERIED, Payment, StkPushAccepted
 from domain.stk.query import StkQueryAnswer
 from domain.stk.result_codes import PaymentStatus
-from tests.unit.factories import CREATED_AT, PaymentFactory, success_for, unknown_outcome_payment
+from tests.support.factories import CREATED_AT, PaymentFactory, started_payment, success_for, unknown_outcome_payment
 
 ACCEPTED_AT = CREATED_AT + timedelta(seconds=1)
 LATER = CREATED_AT + timedelta(minutes=1)
 MUCH_LATER = CREATED_AT + timedelta(minutes=5)
-
-
-def started() -> Payment:
-    template = PaymentFactory.build()
-    return Payment.start(
-        payment_id=template.id,
-        hash_=template.hash,
-        phone=template.phone,
-        amount=template.amount,
-        description=template.description,
-        callback_token=template.callback_token,
-        now=CREATED_AT,
-    )
 
 
 def accepted(payment: Payment) -> Payment:
@@ -43,13 +30,13 @@ def causes(payment: Payment) -> list[tuple[str, ChangeCause]]:
 
 
 def test_a_started_payment_has_one_history_entry_for_the_request() -> None:
-    payment = started()
+    payment = started_payment()
 
     assert payment.history == [StatusChange(CREATED_AT, "pending", ChangeCause.REQUEST)]
 
 
 def test_push_accept_and_callback_are_each_in_the_history_with_their_cause() -> None:
-    payment = accepted(started())
+    payment = accepted(started_payment())
 
     payment.settle(success_for(payment), LATER)
 
@@ -63,7 +50,7 @@ def test_push_accept_and_callback_are_each_in_the_history_with_their_cause() -> 
 
 
 def test_push_accept_and_query_are_each_in_the_history_with_their_cause() -> None:
-    payment = accepted(started())
+    payment = accepted(started_payment())
 
     payment.settle_from_query(final_answer(payment, "1032", "Request cancelled by user"), LATER)
 
@@ -76,7 +63,7 @@ def test_push_accept_and_query_are_each_in_the_history_with_their_cause() -> Non
 
 
 def test_a_lost_answer_and_the_later_callback_are_in_the_history() -> None:
-    payment = started()
+    payment = started_payment()
     payment.mark_outcome_unknown(ACCEPTED_AT)
 
     payment.settle(success_for(payment, checkout="ws_CO_1", merchant_request="1-2-3"), LATER)
@@ -90,7 +77,7 @@ def test_a_lost_answer_and_the_later_callback_are_in_the_history() -> None:
 
 
 def test_a_refused_push_is_in_the_history_as_daraja_s_answer() -> None:
-    payment = started()
+    payment = started_payment()
 
     payment.reject("400.002.02", "Bad Request - Invalid PhoneNumber", ACCEPTED_AT)
 
@@ -107,7 +94,7 @@ def test_a_cause_given_by_the_caller_is_recorded() -> None:
 
 
 def test_the_client_view_has_no_history_but_the_operator_view_does() -> None:
-    payment = accepted(started())
+    payment = accepted(started_payment())
 
     assert "history" not in payment.view()
     assert payment.history_view() == [
@@ -122,7 +109,7 @@ def test_the_client_view_has_no_history_but_the_operator_view_does() -> None:
 
 
 def test_an_accepted_push_is_first_checked_thirty_seconds_after_it_was_made() -> None:
-    payment = accepted(started())
+    payment = accepted(started_payment())
 
     assert payment.next_check_at == CREATED_AT + timedelta(seconds=30)
     assert payment.check_attempts == 0
@@ -130,7 +117,7 @@ def test_an_accepted_push_is_first_checked_thirty_seconds_after_it_was_made() ->
 
 
 def test_a_push_whose_answer_was_lost_is_never_scheduled_for_a_query() -> None:
-    payment = started()
+    payment = started_payment()
 
     payment.mark_outcome_unknown(ACCEPTED_AT)
 

@@ -10,7 +10,7 @@ from domain.shared.merchant_data import MerchantReference, Metadata
 from domain.shared.phone import Phone
 from domain.stk.payment import Payment, StkPushAccepted
 from domain.stk.result_codes import PaymentStatus
-from tests.unit.factories import CREATED_AT, PaymentFactory, failure_for, success_for, unknown_outcome_payment
+from tests.support.factories import CREATED_AT, PaymentFactory, failure_for, success_for, unknown_outcome_payment
 
 LATER = CREATED_AT + timedelta(minutes=1)
 MUCH_LATER = CREATED_AT + timedelta(minutes=5)
@@ -235,7 +235,8 @@ def test_view_is_what_every_client_sees() -> None:
         metadata=Metadata.stored({"order": 42, "gift": False}),
         version=3,
     )
-    payment.settle(success_for(payment, receipt="NLJ7RT61SV", transaction_date="20250314120215"), LATER)
+    settled = created + timedelta(minutes=1)
+    payment.settle(success_for(payment, receipt="NLJ7RT61SV", transaction_date="20250314120215"), settled)
 
     view = payment.view()
 

@@ -3,7 +3,7 @@ import pytest
 from domain.shared.error_codes import ErrorCode
 from domain.shared.errors import NotFoundError, ValidationError
 from domain.stk.use_cases.payment_status import PaymentStatusQuery
-from tests.unit.factories import PaymentFactory
+from tests.support.factories import PaymentFactory
 from tests.unit.fakes import FakePaymentRepository
 
 MINE = "a" * 32

@@ -7,7 +7,7 @@ from domain.stk.prompt_limits import PromptGate, PromptLimits
 from domain.stk.result_codes import PaymentStatus
 from domain.stk.use_cases.handle_callback import HandleStkCallback
 from domain.stk.use_cases.push_payment import PushPayment
-from tests.unit.factories import PushCommandFactory, success_for
+from tests.support.factories import PushCommandFactory, success_for
 from tests.unit.fakes import (
     FakeAnomalies,
     FakeBroadcaster,

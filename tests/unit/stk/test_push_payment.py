@@ -14,7 +14,7 @@ from domain.shared.phone import Phone
 from domain.stk.payment import Payment, StkPushRequest
 from domain.stk.result_codes import PaymentStatus
 from domain.stk.use_cases.push_payment import PushPayment
-from tests.unit.factories import PushCommandFactory, success_for
+from tests.support.factories import PushCommandFactory, success_for
 from tests.unit.fakes import (
     FakeBroadcaster,
     FakeIdempotencyKeys,

@@ -9,7 +9,7 @@ from domain.stk.payment import Payment
 from domain.stk.query import StkQueryAnswer
 from domain.stk.result_codes import PaymentStatus
 from domain.stk.use_cases.reconcile_payments import ReconcileStkPayments
-from tests.unit.factories import CREATED_AT, PaymentFactory, success_for, unknown_outcome_payment
+from tests.support.factories import CREATED_AT, PaymentFactory, success_for, unknown_outcome_payment
 from tests.unit.fakes import FakeBroadcaster, FakePaymentProvider, FakePaymentRepository, FixedClock, FixedRandom
 
 TOPIC = "/mpesa/" + "a1b2c3d4" * 4

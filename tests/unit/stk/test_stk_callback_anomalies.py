@@ -12,7 +12,7 @@ from domain.shared.errors import CallbackRejectedError, UnknownCallbackTokenErro
 from domain.stk.payment import Payment
 from domain.stk.result_codes import PaymentStatus
 from domain.stk.use_cases.handle_callback import HandleStkCallback
-from tests.unit.factories import PaymentFactory, failure_for, success_for
+from tests.support.factories import PaymentFactory, failure_for, success_for
 from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakePaymentRepository, FixedClock
 
 TOKEN = "token-1"

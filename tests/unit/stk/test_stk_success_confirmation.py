@@ -14,7 +14,7 @@ from domain.stk.result_codes import PaymentStatus
 from domain.stk.success_confirmation import ConfirmStkSuccess
 from domain.stk.use_cases.handle_callback import HandleStkCallback
 from domain.stk.use_cases.reconcile_payments import ReconcileStkPayments
-from tests.unit.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
+from tests.support.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
 from tests.unit.fakes import (
     FakeAnomalies,
     FakeBroadcaster,

@@ -1,18 +1,17 @@
 """Delivering the feed to endpoints: signed, in order, one held event at a time, retried, disabled, replayed."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from domain.events.event import Event
-from domain.events.types import TypeFilter
 from domain.shared.errors import ValidationError
-from domain.webhooks.endpoint import EndpointSource, EndpointState, WebhookEndpoint
+from domain.webhooks.endpoint import EndpointState, WebhookEndpoint
 from domain.webhooks.replay import Replay
 from domain.webhooks.retry import RetrySchedule
 from domain.webhooks.signature import verify
 from domain.webhooks.use_cases.deliver import DeliverWebhooks
+from tests.support.factories import CREATED_AT, WEBHOOK_SECRET, event, webhook_endpoint
 from tests.unit.fakes import FixedClock, FixedRandom
 from tests.unit.webhook_fakes import (
     FakeEventLog,
@@ -22,9 +21,8 @@ from tests.unit.webhook_fakes import (
     FakeWebhookSender,
 )
 
-SECRET = "whsec_" + "cd" * 24
+SECRET = WEBHOOK_SECRET
 SCHEDULE = RetrySchedule(timedelta(seconds=10), timedelta(minutes=5), timedelta(hours=1))
-CREATED = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 
 
 class World:
@@ -52,21 +50,10 @@ class World:
     async def happen(self, *types: str) -> None:
         for type_ in types:
             number = len(self.events.events) + 1
-            await self.events.append(Event(f"evt_{number}", type_, type_[:3], f"rec{number}", CREATED, {"n": number}))
+            await self.events.append(event(number, type_, data={"n": number}))
 
     async def endpoint(self, types: list[str] | None = None, endpoint_id: str = "we_1") -> None:
-        await self.endpoints.add(
-            WebhookEndpoint(
-                endpoint_id,
-                f"https://merchant.example/{endpoint_id}",
-                SECRET,
-                TypeFilter.parse(types or ["*"]),
-                "",
-                EndpointSource.API,
-                CREATED,
-                delivered_through=0,
-            )
-        )
+        await self.endpoints.add(webhook_endpoint(endpoint_id, types))
 
     def sent_sequences(self) -> list[int]:
         return [json.loads(posted.body)["sequence"] for posted in self.sender.posted]
@@ -164,7 +151,7 @@ async def test_enabling_resumes_from_the_held_event() -> None:
     await world.endpoint()
     await world.happen("stk.succeeded", "stk.failed")
     endpoint = world.stored()
-    endpoint.state, endpoint.failing_since = EndpointState.DISABLED, CREATED
+    endpoint.state, endpoint.failing_since = EndpointState.DISABLED, CREATED_AT
     endpoint.enable()
     await world.endpoints.save(endpoint)
 
@@ -180,7 +167,7 @@ async def test_a_replay_sends_exactly_its_range_of_wanted_types_before_live_even
     endpoint = world.stored()
     endpoint.passed(4)
     await world.endpoints.save(endpoint)
-    await world.endpoints.add_replay(Replay.of_range("rp_1", "we_1", 2, 4, 5, CREATED))
+    await world.endpoints.add_replay(Replay.of_range("rp_1", "we_1", 2, 4, 5, CREATED_AT))
 
     await world.deliver()
 
@@ -217,7 +204,7 @@ async def test_one_failing_endpoint_does_not_hold_up_another() -> None:
 )
 def test_a_replay_range_outside_the_feed_is_refused(first: int, last: int, field: str) -> None:
     with pytest.raises(ValidationError) as refused:
-        Replay.of_range("rp", "we", first, last, 5, CREATED)
+        Replay.of_range("rp", "we", first, last, 5, CREATED_AT)
 
     assert refused.value.field == field
 

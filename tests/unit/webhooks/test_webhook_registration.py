@@ -5,7 +5,6 @@ import json
 import pydantic
 import pytest
 
-from domain.events.event import Event
 from domain.events.types import TypeFilter
 from domain.shared.errors import ValidationError, WebhookNotFoundError
 from domain.webhooks.destination import DestinationPolicy
@@ -15,6 +14,7 @@ from domain.webhooks.use_cases.enable_webhook import EnableWebhook
 from domain.webhooks.use_cases.register_webhook import RegisterWebhook, WebhookRegistration
 from domain.webhooks.use_cases.replay_events import ReplayEvents
 from entrypoints.settings import Settings
+from tests.support.factories import event
 from tests.unit.fakes import FixedClock, SequentialIdentifiers
 from tests.unit.webhook_fakes import FakeEventLog, FakeWebhookEndpoints
 
@@ -24,7 +24,7 @@ SECRET = "s" * 30
 async def world(allow_http: bool = False) -> tuple[RegisterWebhook, FakeWebhookEndpoints, FakeEventLog]:
     endpoints, events, clock = FakeWebhookEndpoints(), FakeEventLog(), FixedClock()
     for number in (1, 2):
-        await events.append(Event(f"evt_{number}", "stk.pending", "stk", "p", clock.now(), {}))
+        await events.append(event(number, created=clock.now()))
     register = RegisterWebhook(endpoints, events, SequentialIdentifiers(), clock, allow_http, DestinationPolicy())
     return register, endpoints, events
 

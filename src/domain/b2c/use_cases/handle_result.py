@@ -6,12 +6,12 @@ import structlog
 from domain.b2c.callback_anomalies import b2c_anomaly, b2c_disagreement
 from domain.b2c.ports import DailyAllowance, PayoutProvider, WithdrawalRepository
 from domain.b2c.result_codes import b2c_result_meaning
+from domain.b2c.use_cases.announce_withdrawal import AnnounceWithdrawal
 from domain.b2c.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 from domain.callbacks.anomaly import AnomalyKind, Severity
 from domain.callbacks.outcome import CallbackOutcome
 from domain.callbacks.ports import Anomalies
 from domain.events.ports import Broadcaster
-from domain.events.topics import b2c_topic
 from domain.shared.check_schedule import B2C_FIRST_CHECK_AFTER
 from domain.shared.errors import (
     CallbackRejectedError,
@@ -53,7 +53,8 @@ class HandleB2cResult:
     ) -> None:
         if confirm is not None and identifiers is None:
             raise ValueError("confirming successes opens status queries, whose secrets need identifiers")
-        self._withdrawals, self._allowance, self._broadcaster = withdrawals, allowance, broadcaster
+        self._withdrawals = withdrawals
+        self._announce = AnnounceWithdrawal(allowance, broadcaster)
         self._clock, self._anomalies = clock, anomalies
         self._confirm, self._identifiers, self._recheck_after = confirm, identifiers, recheck_after
 
@@ -86,9 +87,7 @@ class HandleB2cResult:
             if query is not None:
                 await self._ask_transaction_status(withdrawal, query)
                 return CallbackOutcome.HELD
-            if withdrawal.status is WithdrawalStatus.FAILED:
-                await self._allowance.release(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings)
-            await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
+            await self._announce(withdrawal)
             logger.info(
                 "b2c_result_applied",
                 withdrawal_id=withdrawal.id,

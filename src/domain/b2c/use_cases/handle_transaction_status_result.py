@@ -3,12 +3,12 @@ from enum import StrEnum
 import structlog
 
 from domain.b2c.ports import DailyAllowance, WithdrawalRepository
+from domain.b2c.use_cases.announce_withdrawal import AnnounceWithdrawal
 from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 from domain.callbacks.anomaly import Anomaly, AnomalyKind
 from domain.callbacks.ports import Anomalies
 from domain.callbacks.received_callback import CallbackKind
 from domain.events.ports import Broadcaster
-from domain.events.topics import b2c_topic
 from domain.shared.errors import CallbackRejectedError, ConcurrentUpdateError, PaymentFinalError
 from domain.shared.ports import Clock
 from domain.shared.status_change import ChangeCause
@@ -47,7 +47,8 @@ class HandleTransactionStatusResult:
         clock: Clock,
         anomalies: Anomalies | None = None,
     ) -> None:
-        self._withdrawals, self._allowance, self._broadcaster, self._clock = withdrawals, allowance, broadcaster, clock
+        self._withdrawals, self._clock = withdrawals, clock
+        self._announce = AnnounceWithdrawal(allowance, broadcaster)
         self._anomalies = anomalies
 
     async def __call__(self, query_token: str, result: TransactionStatusResult) -> StatusResultOutcome:
@@ -78,9 +79,7 @@ class HandleTransactionStatusResult:
                     transaction_status=result.status,
                 )
                 return StatusResultOutcome.STILL_OPEN
-            if withdrawal.status is WithdrawalStatus.FAILED:
-                await self._allowance.release(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings)
-            await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
+            await self._announce(withdrawal)
             if held is not None and withdrawal.status is not WithdrawalStatus.SUCCESS:
                 await self._refuted(withdrawal, held.receipt, result)
             logger.info(

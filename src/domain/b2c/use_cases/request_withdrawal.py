@@ -4,9 +4,9 @@ from dataclasses import dataclass
 import structlog
 
 from domain.b2c.ports import DailyAllowance, WithdrawalRepository
+from domain.b2c.use_cases.announce_withdrawal import AnnounceWithdrawal
 from domain.b2c.withdrawal import Withdrawal
 from domain.events.ports import Broadcaster
-from domain.events.topics import b2c_topic
 from domain.shared.amount import Amount
 from domain.shared.description import Description
 from domain.shared.errors import LimitExceededError, ValidationError
@@ -54,7 +54,8 @@ class RequestWithdrawal:
     ) -> None:
         if not 1 <= minimum <= maximum:
             raise ValueError(f"the withdrawal limits must satisfy 1 <= minimum <= maximum, not {minimum}, {maximum}")
-        self._withdrawals, self._allowance, self._broadcaster = withdrawals, allowance, broadcaster
+        self._withdrawals, self._allowance = withdrawals, allowance
+        self._announce = AnnounceWithdrawal(allowance, broadcaster)
         self._clock, self._identifiers, self._keys = clock, identifiers, keys
         self._minimum, self._maximum, self._daily_limit = minimum, maximum, daily_limit
         self._on_queued = on_queued
@@ -99,7 +100,7 @@ class RequestWithdrawal:
         if original is not None:
             logger.info("withdrawal_repeated", withdrawal_id=original.id, hash=original.hash)
             return original
-        await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
+        await self._announce(withdrawal)
         logger.info(
             "withdrawal_queued",
             withdrawal_id=withdrawal.id,

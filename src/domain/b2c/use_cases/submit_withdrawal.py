@@ -5,10 +5,10 @@ from decimal import Decimal
 import structlog
 
 from domain.b2c.ports import DailyAllowance, PayoutProvider, WithdrawalRepository
+from domain.b2c.use_cases.announce_withdrawal import AnnounceWithdrawal
 from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 from domain.balances.ports import KnownFunds
 from domain.events.ports import Broadcaster
-from domain.events.topics import b2c_topic
 from domain.shared.check_schedule import B2C_FIRST_CHECK_AFTER
 from domain.shared.errors import (
     ConcurrentUpdateError,
@@ -44,8 +44,8 @@ class SubmitNextWithdrawal:
         funds: KnownFunds | None = None,
         on_uncovered: Callable[[], None] | None = None,
     ) -> None:
-        self._withdrawals, self._provider, self._allowance = withdrawals, provider, allowance
-        self._broadcaster, self._clock = broadcaster, clock
+        self._withdrawals, self._provider, self._clock = withdrawals, provider, clock
+        self._announce_change = AnnounceWithdrawal(allowance, broadcaster)
         self._worker_id, self._lease = worker_id, timedelta(seconds=lease_seconds)
         self._first_check_after = first_check_after
         self._funds, self._on_uncovered = funds, on_uncovered
@@ -131,10 +131,8 @@ class SubmitNextWithdrawal:
         raise ConcurrentUpdateError(f"withdrawal {withdrawal.id} kept changing while its submission was recorded")
 
     async def _announce(self, withdrawal: Withdrawal) -> None:
-        if withdrawal.status is WithdrawalStatus.REJECTED:
-            await self._allowance.release(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings)
-        if withdrawal.status is not WithdrawalStatus.QUEUED:
-            await self._broadcaster.publish(b2c_topic(withdrawal.hash), withdrawal.view())
+        if withdrawal.status is not WithdrawalStatus.QUEUED:  # back in the queue: nothing a client would see
+            await self._announce_change(withdrawal)
         logger.info(
             "b2c_submission",
             withdrawal_id=withdrawal.id,

@@ -1,7 +1,8 @@
 from domain.events.ports import Broadcaster
 from domain.events.topics import stk_topic
 from domain.reversals.ports import ReversiblePayments
-from domain.reversals.reversal import Reversal, ReversalStatus
+from domain.reversals.reversal import PaymentKind, Reversal, ReversalStatus
+from domain.reversals.use_cases.mark_c2b_payment_reversed import MarkC2bPaymentReversed
 from domain.shared.errors import ConcurrentUpdateError
 from domain.shared.ports import Clock
 
@@ -10,13 +11,23 @@ _ATTEMPTS = 5
 
 class MarkPaymentReversed:
     """Link a reversed reversal on the payment it refunded and tell the payment's clients, once; harmless to repeat
-    (a payment linked already is left as it is)."""
+    (a payment linked already is left as it is). A reversal of a C2B payment is handed to `c2b`."""
 
-    def __init__(self, payments: ReversiblePayments, broadcaster: Broadcaster, clock: Clock) -> None:
-        self._payments, self._broadcaster, self._clock = payments, broadcaster, clock
+    def __init__(
+        self,
+        payments: ReversiblePayments,
+        broadcaster: Broadcaster,
+        clock: Clock,
+        c2b: MarkC2bPaymentReversed | None = None,
+    ) -> None:
+        self._payments, self._broadcaster, self._clock, self._c2b = payments, broadcaster, clock, c2b
 
     async def __call__(self, reversal: Reversal) -> None:
         if reversal.status is not ReversalStatus.REVERSED:
+            return
+        if reversal.payment_kind is PaymentKind.C2B:
+            if self._c2b is not None:
+                await self._c2b(reversal)
             return
         for _ in range(_ATTEMPTS):
             payment = await self._payments.by_receipt(reversal.receipt)

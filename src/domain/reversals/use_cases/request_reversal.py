@@ -6,9 +6,10 @@ from dataclasses import dataclass
 import structlog
 
 from domain.reversals.errors import ReversalNotCompletedError, ReversalPaymentNotFoundError
-from domain.reversals.ports import Reversals, ReversiblePayments
+from domain.reversals.ports import Reversals, ReversibleC2bPayments, ReversiblePayments
 from domain.reversals.receipt import parse_receipt
-from domain.reversals.reversal import Reversal
+from domain.reversals.reversal import PaymentKind, Reversal
+from domain.shared.amount import Amount
 from domain.shared.description import Description
 from domain.shared.errors import ValidationError
 from domain.shared.idempotency import KeyedRequest, store_unless_repeated
@@ -34,7 +35,8 @@ class ReverseCommand:
 class RequestReversal:
     """Check the payment may be reversed and record the reversal for the worker, before Daraja hears of it.
 
-    The amount is always the original payment's: M-PESA reverses whole transactions. A refused request leaves
+    The payment is the STK payment with this receipt or, when none has it, the C2B payment with this TransID. The
+    amount is always the original payment's: M-PESA reverses whole transactions. A refused request leaves
     nothing behind (not stored, its key not kept); one that repeats an earlier one's idempotency key with the same
     body gets that reversal back.
     """
@@ -47,28 +49,28 @@ class RequestReversal:
         identifiers: Identifiers,
         keys: IdempotencyKeys,
         on_requested: Callable[[], None] | None = None,
+        c2b_payments: ReversibleC2bPayments | None = None,
     ) -> None:
         self._reversals, self._payments, self._clock = reversals, payments, clock
         self._identifiers, self._keys, self._on_requested = identifiers, keys, on_requested
+        self._c2b_payments = c2b_payments
 
     async def __call__(self, command: ReverseCommand) -> Reversal:
         receipt = parse_receipt(command.receipt)
         reason = _reason(command.reason)
-        payment = await self._payments.by_receipt(receipt)
-        if payment is None:
-            raise ReversalPaymentNotFoundError(receipt)
-        if payment.status is not PaymentStatus.SUCCESS:
-            raise ReversalNotCompletedError(receipt, payment.status.value)
+        target = await self._target(receipt)
         reversal = Reversal.start(
             reversal_id=self._identifiers.new_id(),
             receipt=receipt,
-            amount=payment.amount,
+            amount=target.amount,
             reason=reason,
-            hash_=payment.hash,
-            payment_id=payment.id,
+            hash_=target.hash,
+            payment_id=target.payment_id,
             callback_token=self._identifiers.new_secret(),
             now=self._clock.now(),
             idempotency_key=command.idempotency_key,
+            payment_kind=target.kind,
+            receiver_party=target.receiver_party,
         )
         original = await store_unless_repeated(
             self._keys,
@@ -85,13 +87,40 @@ class RequestReversal:
             "reversal_requested",
             reversal_id=reversal.id,
             receipt=receipt,
-            payment_id=payment.id,
-            hash=payment.hash,
+            payment_id=reversal.payment_id,
+            payment_kind=reversal.payment_kind.value,
+            hash=reversal.hash,
             amount=reversal.amount.shillings,
         )
         if self._on_requested is not None:
             self._on_requested()
         return reversal
+
+    async def _target(self, receipt: str) -> "_Target":
+        payment = await self._payments.by_receipt(receipt)
+        if payment is not None:
+            if payment.status is not PaymentStatus.SUCCESS:
+                raise ReversalNotCompletedError(receipt, payment.status.value)
+            return _Target(PaymentKind.STK, payment.id, payment.hash, payment.amount)
+        c2b = None if self._c2b_payments is None else await self._c2b_payments.by_trans_id(receipt)
+        if c2b is None:
+            raise ReversalPaymentNotFoundError(receipt)
+        # A stored confirmation is money that arrived: always complete. Its hash is its request's; an unmatched
+        # payment has none (docs/reversals.md#who-may-reverse-what).
+        # Reversed for the shortcode the customer paid, which may not be the STK one the gateway reverses for.
+        transaction = c2b.transaction
+        return _Target(PaymentKind.C2B, c2b.trans_id, c2b.hash or "", Amount(transaction.amount), transaction.shortcode)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """The payment a reversal refunds, whichever kind it is."""
+
+    kind: PaymentKind
+    payment_id: str
+    hash: str
+    amount: Amount
+    receiver_party: str | None = None
 
 
 def _reason(raw: object) -> Description:

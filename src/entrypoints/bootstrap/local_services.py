@@ -49,12 +49,6 @@ def local_simulator(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"daraja_base_url": url})
 
 
-@contextmanager
-def local_services(settings: Settings) -> Iterator[Settings]:
-    with local_store(settings) as with_store, local_simulator(with_store) as resolved:
-        yield resolved
-
-
 def _simulator_environment(settings: Settings) -> dict[str, str]:
     return {
         "SIM_CONSUMER_KEY": settings.consumer_key(),

@@ -1,0 +1,82 @@
+"""What the route handlers and socket listeners may ask Litestar for, by name.
+
+Each provider here is one a handler declares as a parameter of that name (`push_payment: NamedDependency[PushPayment]`),
+an alias of the capability container's provider. The app (entrypoints.app) hands Litestar exactly these, and at build
+refuses a handler asking for a name not here, and a name here no handler asks for; an alias naming a provider its
+capability does not have is an undefined dependency, refused there too (`check_dependencies`).
+"""
+
+from dependency_injector import containers, providers
+
+
+class HandlerDependencies(containers.DeclarativeContainer):
+    stk = providers.DependenciesContainer()
+    b2c = providers.DependenciesContainer()
+    reversals = providers.DependenciesContainer()
+    balances = providers.DependenciesContainer()
+    c2b = providers.DependenciesContainer()
+    events = providers.DependenciesContainer()
+    callbacks = providers.DependenciesContainer()
+    records = providers.DependenciesContainer()
+    access = providers.DependenciesContainer()
+    sockets = providers.DependenciesContainer()
+    infrastructure = providers.DependenciesContainer()
+
+    push_payment = stk.push_payment
+    prompt_gate = stk.prompt_gate
+    handle_stk_callback = stk.handle_stk_callback
+    stk_callback_token_known = stk.stk_callback_token_known
+
+    request_withdrawal = b2c.request_withdrawal
+    handle_b2c_result = b2c.handle_b2c_result
+    b2c_callback_token_known = b2c.b2c_callback_token_known
+    status_callback_token_known = b2c.status_callback_token_known
+    handle_transaction_status_result = b2c.handle_transaction_status_result
+
+    request_reversal = reversals.request_reversal
+    show_reversal = reversals.show_reversal
+    handle_reversal_result = reversals.handle_reversal_result
+    reversal_callback_token_known = reversals.reversal_callback_token_known
+    handle_reversal_status = reversals.handle_reversal_status
+    reversal_status_token_known = reversals.reversal_status_token_known
+
+    handle_balance_result = balances.handle_balance_result
+    balance_callback_token_known = balances.balance_callback_token_known
+    check_balance = balances.check_balance
+    show_balances = balances.show_balances
+
+    c2b_hook_secret = c2b.c2b_hook_secret
+    confirm_payment = c2b.confirm_payment
+    validate_payment = c2b.validate_payment
+    create_payment_request = c2b.create_payment_request
+    draw_request_qr = c2b.draw_request_qr
+    find_c2b_payments = c2b.find_c2b_payments
+    c2b_payment_by_trans_id = c2b.c2b_payment_by_trans_id
+    register_c2b_urls = c2b.register_c2b_urls
+    simulated_customer_pays = c2b.simulated_customer_pays
+
+    channels = events.channels
+    read_event_feed = events.read_event_feed
+    register_webhook = events.register_webhook
+    webhook_details = events.webhook_details
+    remove_webhook = events.remove_webhook
+    enable_webhook = events.enable_webhook
+    replay_events = events.replay_events
+    list_deliveries = events.list_deliveries
+
+    journal_callback = callbacks.journal_callback
+    callback_sources = callbacks.callback_sources
+
+    readiness_checks = records.readiness_checks
+    list_anomalies = records.list_anomalies
+    list_stuck_records = records.list_stuck_records
+    find_record = records.find_record
+    list_records = records.list_records
+
+    client_authorisation = access.client_authorisation
+    operator_token = access.operator_token
+
+    socket_limits = sockets.socket_limits
+    socket_use_cases = sockets.socket_use_cases
+
+    gateway_metrics = infrastructure.gateway_metrics
