@@ -128,7 +128,7 @@ class StoreBaseline:
             "phone": str(payload["phone"]),
             "amount": int(payload["amount"]),
             "description": str(payload.get("description") or ""),
-            "callback_token": secrets.token_urlsafe(24),
+            "callback_token": secrets.token_hex(24),  # hex, as the gateway: Daraja refuses URLs spelling "cmd"
             "created_at": now,
             "updated_at": now,
             "result_code": None,
