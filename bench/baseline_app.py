@@ -12,6 +12,9 @@ and permessage-deflate setting, the default event loop and HTTP parser, no acces
 - answers `GET /health`.
 
 `python -m bench.baseline_app --port P --certfile C --keyfile K`
+
+With `--store URL --daraja-url URL` it is the store-backed baseline instead (bench/store_baseline.py): the same
+transport, plus the least store and Daraja work per operation, on the store and simulator the gateway's run uses.
 """
 
 import argparse
@@ -205,13 +208,24 @@ def main() -> None:
     parser.add_argument("--no-compression", action="store_true")
     parser.add_argument("--litestar", action="store_true", help="serve the sockets through a bare Litestar app")
     parser.add_argument("--max-seconds", type=float, default=3600.0, help="exit after this long, whatever happens")
+    parser.add_argument("--store", help="the store-backed baseline on this store (a mongodb:// URL)")
+    parser.add_argument("--database", default="bench_store_baseline", help="its database on that store")
+    parser.add_argument("--daraja-url", help="the simulator the store-backed baseline sends its STK pushes to")
     arguments = parser.parse_args()
+    if arguments.store and not arguments.daraja_url:
+        parser.error("--store needs --daraja-url")
     # A watchdog, so a crashed orchestrator never leaves a baseline server behind.
     watchdog = threading.Timer(arguments.max_seconds, lambda: os._exit(3))
     watchdog.daemon = True
     watchdog.start()
+    served: Any = litestar_app() if arguments.litestar else app
+    if arguments.store:
+        from bench.store_baseline import StoreBaseline
+
+        callbacks = f"https://127.0.0.1:{arguments.port}/api/v1/hooks/stk"
+        served = StoreBaseline(arguments.store, arguments.database, arguments.daraja_url, callbacks)
     config = uvicorn.Config(
-        litestar_app() if arguments.litestar else app,
+        served,
         host="127.0.0.1",
         port=arguments.port,
         ssl_certfile=arguments.certfile,
@@ -221,7 +235,7 @@ def main() -> None:
         ws_per_message_deflate=not arguments.no_compression,
         log_config=None,
         access_log=False,
-        lifespan="off",
+        lifespan="on" if arguments.store else "off",  # the store-backed one connects at start-up
         interface="asgi3",
     )
     uvicorn.Server(config).run()

@@ -37,7 +37,13 @@ from bench.measure import (
     raise_open_files_limit,
     rss_bytes,
 )
-from bench.report import summarise, update_performance_page, update_readme, write_results
+from bench.report import (
+    summarise,
+    update_performance_page,
+    update_readme,
+    update_store_baseline_section,
+    write_results,
+)
 from entrypoints.dev_certificate import ensure_dev_certificate
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -84,6 +90,9 @@ class Plan:
     idle_window_seconds: float = 45.0
     active_loadgens: int = 2
     callback_connections: int = 32
+    # "bare": bench/baseline_app.py as it is; "store": its store-backed mode (bench/store_baseline.py), on the same
+    # store and simulator as the gateway (`--baseline store`, bench/results/store_baseline.*).
+    baseline: str = "bare"
 
 
 FULL = Plan(
@@ -129,6 +138,13 @@ SMOKE = Plan(
     idle_settle_seconds=2.0,
     idle_window_seconds=4.0,
 )
+
+# Against the store-backed baseline: the figures issue 15 item 6 names (status, WSS push, callbacks at 500/s for
+# 10 s), two runs by default (about six minutes), so which server goes first alternates.
+STORE = replace(
+    FULL, name="store", repeats=2, callback_rates=(500,), callback_seconds=10, ladder_rates=(), baseline="store"
+)
+STORE_PHASES = frozenset({"status", "push", "callbacks"})
 
 
 @dataclass
@@ -325,6 +341,9 @@ class Bench:
         port = free_port()
         command = [*self.baseline_command, "--port", str(port)]
         command += ["--certfile", str(self.certfile), "--keyfile", str(self.keyfile), "--max-seconds", "3600"]
+        if self.plan.baseline == "store":
+            assert self.store is not None
+            command += ["--store", self.store.url, "--daraja-url", self.simulator_url]
         process = LocalProcess(command, port=port, log_file=self.workdir / f"baseline-{rep}.log", cwd=REPOSITORY)
         return Target("baseline", process.start(), port)
 
@@ -763,6 +782,8 @@ class Bench:
         try:
             if target.is_gateway:
                 items, created = await self._gateway_callbacks(subscriber, count)
+            elif plan.baseline == "store":
+                items, created = await self._store_baseline_callbacks(subscriber, count)
             else:
                 items, created = self._baseline_callbacks(paths, count, tag), {"ok": count}
             start_ns = now_ns() + 500_000_000
@@ -835,6 +856,26 @@ class Bench:
         ]
         return items, created["outcomes"]
 
+    async def _store_baseline_callbacks(self, subscriber: Controller, count: int) -> tuple[list[dict[str, str]], Any]:
+        """Pending payments made beforehand through the store-backed baseline's own push, and Daraja's callback for
+        each, posted to its `/hook/{hash}`."""
+        created = await subscriber.call(
+            "create_pushes", count / 20 + 120, count=count, phone_base=self.phones.take(), amount=NEVER_CALLED_BACK
+        )
+        items = [
+            {
+                "key": payment["checkout"],
+                "path": f"/hook/{payment['path']}",
+                "body": json.dumps(
+                    success_body(
+                        payment["checkout"], payment["merchant_request"], float(payment["amount"]), payment["phone"]
+                    )
+                ),
+            }
+            for payment in created["payments"]
+        ]
+        return items, created["outcomes"]
+
     def _tokens(self, checkouts: list[str]) -> dict[str, str]:
         """Each payment's callback token, read from the store like the gateway would hand it to Daraja."""
         assert self.mongo is not None
@@ -865,6 +906,13 @@ def _exit_on_terminate(signum: int, _: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="the small run `make bench-smoke` and the tests use")
+    parser.add_argument(
+        "--baseline",
+        choices=("bare", "store"),
+        default="bare",
+        help="store: against the store-backed baseline (status, push, callbacks at 500/s; two runs; writes "
+        "bench/results/store_baseline.*)",
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where to write JSON and Markdown")
     parser.add_argument("--name", help="file name stem of the results (default: latest, or smoke)")
     parser.add_argument("--repeats", type=int, help="runs to take medians over (default: 3, smoke: 1)")
@@ -881,15 +929,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     plan = SMOKE if arguments.smoke else FULL
+    if arguments.baseline == "store":
+        plan = replace(SMOKE, baseline="store") if arguments.smoke else STORE
     if arguments.repeats:
         plan = replace(plan, repeats=arguments.repeats)
     if arguments.held_steps:
         plan = replace(plan, held_steps=tuple(int(step) for step in arguments.held_steps.split(",")))
-    only = frozenset(arguments.only.split(",")) if arguments.only else PHASES
-    if not only <= PHASES:
-        parser.error(f"unknown phases: {', '.join(sorted(only - PHASES))}")
+    allowed = STORE_PHASES if plan.baseline == "store" else PHASES
+    only = frozenset(arguments.only.split(",")) if arguments.only else allowed
+    if not only <= allowed:
+        parser.error(f"unknown phases{' for --baseline store' * (plan.baseline == 'store')}: "
+                     f"{', '.join(sorted(only - allowed))}")  # fmt: skip
     # Commands alone are a run of their own (bench/results/commands.*), not the latest full table.
     name = arguments.name or ("smoke" if arguments.smoke else "commands" if only == {"commands"} else "latest")
+    if plan.baseline == "store" and not arguments.name:
+        name = "smoke_store_baseline" if arguments.smoke else "store_baseline"
     limit = raise_open_files_limit()  # children (gateway, baseline, load generators) inherit it
     # A bench told to stop (SIGTERM, as `timeout` sends) unwinds like Ctrl-C, so it stops every process it started.
     signal.signal(signal.SIGTERM, _exit_on_terminate)
@@ -927,6 +981,8 @@ def main(argv: list[str] | None = None) -> int:
         update_readme(table)
     if not arguments.smoke and arguments.results_dir.resolve() == RESULTS.resolve():
         update_performance_page(results)
+        if plan.baseline == "store":
+            update_store_baseline_section(table)
     print(table, flush=True)
     print(f"wrote {json_path} and {markdown_path}", flush=True)
     return 0
