@@ -142,7 +142,7 @@ def _payload_of(document: dict[str, Any], channel: str, message: str) -> str:
 def _payment(n: int, *, merchant: bool = False) -> Payment:
     return Payment.start(
         payment_id=f"pay{n:021d}",
-        hash_=HASH,
+        subject=HASH,
         phone=Phone.parse("0712345678"),
         amount=Amount.parse(150),
         description=Description.parse("Order 42"),
@@ -195,7 +195,7 @@ def _payment_views() -> list[dict[str, Any]]:
 def _withdrawal(n: int, *, merchant: bool = False) -> Withdrawal:
     return Withdrawal.start(
         withdrawal_id=f"wd{n:022d}",
-        hash_=HASH,
+        subject=HASH,
         phone=Phone.parse("0712345678"),
         amount=Amount.parse(500),
         description=Description.parse("Withdrawal request"),

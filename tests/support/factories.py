@@ -68,7 +68,7 @@ class PushCommandFactory(DataclassFactory[PushCommand]):
     metadata = None
 
     @classmethod
-    def hash(cls) -> str:
+    def subject(cls) -> str:
         return cls.__faker__.hexify("^" * 32)
 
     @classmethod
@@ -90,7 +90,7 @@ class PaymentFactory(DataclassFactory[Payment]):
 
     __random_seed__ = 2547
 
-    hash = HASH
+    subject = HASH
     created_at = CREATED_AT
     updated_at = CREATED_AT
     status = PaymentStatus.PENDING
@@ -147,7 +147,7 @@ def started_payment(at: datetime = CREATED_AT, **overrides: Any) -> Payment:
     template = PaymentFactory.build(**overrides)
     return Payment.start(
         payment_id=template.id,
-        hash_=template.hash,
+        subject=template.subject,
         phone=template.phone,
         amount=template.amount,
         description=template.description,
@@ -214,7 +214,7 @@ class WithdrawCommandFactory(DataclassFactory[WithdrawCommand]):
     metadata = None
 
     @classmethod
-    def hash(cls) -> str:
+    def subject(cls) -> str:
         return cls.__faker__.hexify("^" * 32)
 
     @classmethod
@@ -235,7 +235,7 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
 
     __random_seed__ = 25407
 
-    hash = HASH
+    subject = HASH
     created_at = CREATED_AT
     updated_at = CREATED_AT
     status = WithdrawalStatus.QUEUED
@@ -291,7 +291,7 @@ def started_withdrawal(at: datetime = CREATED_AT, **overrides: Any) -> Withdrawa
     template = WithdrawalFactory.build(**overrides)
     return Withdrawal.start(
         withdrawal_id=template.id,
-        hash_=template.hash,
+        subject=template.subject,
         phone=template.phone,
         amount=template.amount,
         description=template.description,
@@ -435,7 +435,7 @@ def payment_request(
     amount: int | None = 100,
     *,
     rule: AmountRule | None = None,
-    hash_: str = HASH,
+    subject: str = HASH,
     now: datetime = CREATED_AT,
     expires_in: timedelta = timedelta(hours=1),
     metadata: dict[str, Any] | None = None,
@@ -443,7 +443,7 @@ def payment_request(
     """An open C2B payment request for `ref`: exactly `amount` (or any amount when `amount` is None), for an hour."""
     rule = rule or (AmountRule.OPEN if amount is None else AmountRule.EXACT)
     extra = Metadata.parse({"order": 7} if metadata is None else metadata)
-    return PaymentRequest.create(request_id, hash_, AccountReference(ref), rule, amount, now + expires_in, now, extra)
+    return PaymentRequest.create(request_id, subject, AccountReference(ref), rule, amount, now + expires_in, now, extra)
 
 
 def c2b_payment(
@@ -451,10 +451,10 @@ def c2b_payment(
     at: datetime = CREATED_AT,
     match: PaymentMatch = PaymentMatch.UNKNOWN_REFERENCE,
     request_id: str | None = None,
-    hash_: str | None = None,
+    subject: str | None = None,
 ) -> C2bPayment:
     """A confirmed C2B payment as stored: by default one no request expected."""
-    return C2bPayment(transaction or c2b_transaction(), at, match, request_id, hash_)
+    return C2bPayment(transaction or c2b_transaction(), at, match, request_id, subject)
 
 
 # Reversals: the payment reversed is a paid one with the STK receipt.
@@ -467,7 +467,7 @@ def requested_reversal(
         "receipt": receipt,
         "amount": Amount(150),
         "reason": Description("Customer paid twice"),
-        "hash_": HASH,
+        "subject": HASH,
         "payment_id": "pay-1",
         "callback_token": f"token-{reversal_id}",
         "now": at,

@@ -34,9 +34,9 @@ class FakePaymentRequests:
         found = [r for r in self._by_id.values() if r.reference.text == reference]
         return copy.deepcopy(max(found, key=lambda r: r.created_at)) if found else None
 
-    async def by_id(self, hash_: str, request_id: str) -> PaymentRequest | None:
+    async def by_id(self, subject: str, request_id: str) -> PaymentRequest | None:
         found = self._by_id.get(request_id)
-        return copy.deepcopy(found) if found is not None and found.hash == hash_ else None
+        return copy.deepcopy(found) if found is not None and found.subject == subject else None
 
     def fail_next_save(self, error: Exception) -> None:
         """The next `save` raises `error` and stores nothing, as a process dying before its write."""
@@ -56,12 +56,12 @@ class FakePaymentRequests:
         due = [r for r in self._by_id.values() if r.status is RequestStatus.OPEN and r.expires_at < expired_before]
         return [copy.deepcopy(r) for r in sorted(due, key=lambda r: r.expires_at)[:limit]]
 
-    async def open_on(self, hash_: str, limit: int) -> list[PaymentRequest]:
-        found = [r for r in self._by_id.values() if r.hash == hash_ and r.status is RequestStatus.OPEN]
+    async def open_on(self, subject: str, limit: int) -> list[PaymentRequest]:
+        found = [r for r in self._by_id.values() if r.subject == subject and r.status is RequestStatus.OPEN]
         return [copy.deepcopy(r) for r in sorted(found, key=lambda r: r.updated_at, reverse=True)[:limit]]
 
-    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[PaymentRequest]:
-        found = [r for r in self._by_id.values() if r.hash == hash_ and ResumeCursor.of(r) > after]
+    async def changed_after(self, subject: str, after: ResumeCursor, limit: int) -> list[PaymentRequest]:
+        found = [r for r in self._by_id.values() if r.subject == subject and ResumeCursor.of(r) > after]
         return [copy.deepcopy(r) for r in sorted(found, key=ResumeCursor.of)[:limit]]
 
     def get(self, request_id: str) -> PaymentRequest:

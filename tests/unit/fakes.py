@@ -64,8 +64,8 @@ class FakePaymentRepository:
         payment.version += 1
         self._by_id[payment.id] = copy.deepcopy(payment)
 
-    async def by_checkout(self, hash_: str, checkout: str) -> Payment | None:
-        return self._first(lambda p: p.hash == hash_ and checkout in (p.checkout, p.id))
+    async def by_checkout(self, subject: str, checkout: str) -> Payment | None:
+        return self._first(lambda p: p.subject == subject and checkout in (p.checkout, p.id))
 
     async def by_callback_token(self, token: str) -> Payment | None:
         return self._first(lambda p: p.callback_token == token)
@@ -77,25 +77,25 @@ class FakePaymentRepository:
         ]
         return [copy.deepcopy(p) for p in sorted(due, key=lambda p: (p.next_check_at, p.id))[:limit]]
 
-    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Payment]:
+    async def changed_after(self, subject: str, after: ResumeCursor, limit: int) -> list[Payment]:
         await asyncio.sleep(0)
-        return self._in_change_order([p for p in self._by_id.values() if p.hash == hash_], after, limit)
+        return self._in_change_order([p for p in self._by_id.values() if p.subject == subject], after, limit)
 
-    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Payment] | None:
+    async def open_or_changed_after(self, subject: str, start: ResumeCursor, limit: int) -> list[Payment] | None:
         await asyncio.sleep(0)
         found = [
             copy.deepcopy(p)
             for p in self._by_id.values()
-            if p.hash == hash_ and (p.status is PaymentStatus.PENDING or ResumeCursor.of(p) > start)
+            if p.subject == subject and (p.status is PaymentStatus.PENDING or ResumeCursor.of(p) > start)
         ]
         return found if len(found) <= limit else None
 
-    async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
+    async def open_between(self, subject: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
         await asyncio.sleep(0)
         still_open = [
             p
             for p in self._by_id.values()
-            if p.hash == hash_ and p.status is PaymentStatus.PENDING and ResumeCursor.of(p) <= until
+            if p.subject == subject and p.status is PaymentStatus.PENDING and ResumeCursor.of(p) <= until
         ]
         return self._in_change_order(still_open, after, limit)
 
@@ -244,9 +244,9 @@ class FakeWithdrawalRepository:
         withdrawal.version += 1
         self._by_id[withdrawal.id] = copy.deepcopy(withdrawal)
 
-    async def by_id(self, hash_: str, withdrawal_id: str) -> Withdrawal | None:
+    async def by_id(self, subject: str, withdrawal_id: str) -> Withdrawal | None:
         await asyncio.sleep(0)
-        return self._first(lambda w: w.hash == hash_ and w.id == withdrawal_id)
+        return self._first(lambda w: w.subject == subject and w.id == withdrawal_id)
 
     async def by_callback_token(self, token: str) -> Withdrawal | None:
         await asyncio.sleep(0)
@@ -295,27 +295,27 @@ class FakeWithdrawalRepository:
         ]
         return [copy.deepcopy(w) for w in sorted(due, key=lambda w: (w.next_check_at, w.id))[:limit]]
 
-    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
+    async def changed_after(self, subject: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
         await asyncio.sleep(0)
-        return self._in_change_order([w for w in self._by_id.values() if w.hash == hash_], after, limit)
+        return self._in_change_order([w for w in self._by_id.values() if w.subject == subject], after, limit)
 
-    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
+    async def open_or_changed_after(self, subject: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
         await asyncio.sleep(0)
         found = [
             copy.deepcopy(w)
             for w in self._by_id.values()
-            if w.hash == hash_ and (not w.status.is_final or ResumeCursor.of(w) > start)
+            if w.subject == subject and (not w.status.is_final or ResumeCursor.of(w) > start)
         ]
         return found if len(found) <= limit else None
 
     async def open_between(
-        self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int
+        self, subject: str, after: ResumeCursor, until: ResumeCursor, limit: int
     ) -> list[Withdrawal]:
         await asyncio.sleep(0)
         still_open = [
             w
             for w in self._by_id.values()
-            if w.hash == hash_ and not w.status.is_final and ResumeCursor.of(w) <= until
+            if w.subject == subject and not w.status.is_final and ResumeCursor.of(w) <= until
         ]
         return self._in_change_order(still_open, after, limit)
 
@@ -398,21 +398,21 @@ class FakeDailyAllowance:
     def __init__(self) -> None:
         self.totals: dict[tuple[str, str], int] = {}
 
-    async def reserve(self, hash_: str, day: str, amount: int, limit: int) -> bool:
-        total = self.totals.get((hash_, day), 0)
+    async def reserve(self, subject: str, day: str, amount: int, limit: int) -> bool:
+        total = self.totals.get((subject, day), 0)
         if total + amount > limit:
             return False
-        self.totals[(hash_, day)] = total + amount
+        self.totals[(subject, day)] = total + amount
         return True
 
-    async def release(self, hash_: str, day: str, amount: int) -> None:
-        total = self.totals.get((hash_, day), 0)
+    async def release(self, subject: str, day: str, amount: int) -> None:
+        total = self.totals.get((subject, day), 0)
         if amount > total:
-            raise AssertionError(f"released {amount} of {hash_} on {day}, but only {total} is reserved")
-        self.totals[(hash_, day)] = total - amount
+            raise AssertionError(f"released {amount} of {subject} on {day}, but only {total} is reserved")
+        self.totals[(subject, day)] = total - amount
 
-    def reserved(self, hash_: str, day: str) -> int:
-        return self.totals.get((hash_, day), 0)
+    def reserved(self, subject: str, day: str) -> int:
+        return self.totals.get((subject, day), 0)
 
 
 class FakeIdempotencyKeys:
@@ -422,24 +422,24 @@ class FakeIdempotencyKeys:
         self.held: dict[tuple[str, str, str], IdempotencyClaim] = {}
 
     async def claim(
-        self, scope: str, hash_: str, key: str, fingerprint: str, resource_id: str, now: datetime
+        self, scope: str, subject: str, key: str, fingerprint: str, resource_id: str, now: datetime
     ) -> IdempotencyClaim:
         await asyncio.sleep(0)
-        holder = self.held.get((scope, hash_, key))
+        holder = self.held.get((scope, subject, key))
         if holder is not None and now < holder.claimed_at + IDEMPOTENCY_WINDOW:
             return replace(holder, new=False)
-        self.held[(scope, hash_, key)] = IdempotencyClaim(resource_id, fingerprint, now, new=True)
-        return self.held[(scope, hash_, key)]
+        self.held[(scope, subject, key)] = IdempotencyClaim(resource_id, fingerprint, now, new=True)
+        return self.held[(scope, subject, key)]
 
-    async def release(self, scope: str, hash_: str, key: str, resource_id: str) -> None:
+    async def release(self, scope: str, subject: str, key: str, resource_id: str) -> None:
         await asyncio.sleep(0)
-        holder = self.held.get((scope, hash_, key))
+        holder = self.held.get((scope, subject, key))
         if holder is not None and holder.resource_id == resource_id:
-            del self.held[(scope, hash_, key)]
+            del self.held[(scope, subject, key)]
 
-    def holder(self, scope: str, hash_: str, key: str) -> str | None:
+    def holder(self, scope: str, subject: str, key: str) -> str | None:
         """The resource id holding the key, for assertions."""
-        holder = self.held.get((scope, hash_, key))
+        holder = self.held.get((scope, subject, key))
         return None if holder is None else holder.resource_id
 
 

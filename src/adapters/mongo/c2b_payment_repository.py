@@ -101,7 +101,7 @@ def _to_document(payment: C2bPayment) -> dict[str, Any]:
         "received_ms": epoch_ms(payment.received_at),
         "match": payment.match.value,
         "request_id": payment.request_id,
-        "hash": payment.hash,
+        "hash": payment.subject,
         "source": payment.source,
         # Changed at most once after this insert (a reversal's link, by `save`), which bumps the version.
         "version": payment.version,
@@ -127,7 +127,7 @@ def _from_document(stored: dict[str, Any]) -> C2bPayment:
         from_ms(stored["received_ms"]),
         PaymentMatch(stored["match"]),
         request_id=stored["request_id"],
-        hash=stored["hash"],
+        subject=stored["hash"],
         source=stored["source"],
         reversal_id=stored.get("reversal_id"),
         reversed_at=None if stored.get("reversed_ms") is None else from_ms(stored["reversed_ms"]),

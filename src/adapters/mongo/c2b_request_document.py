@@ -24,7 +24,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def to_document(request: PaymentRequest, version: int | None = None) -> dict[str, Any]:
     document: dict[str, Any] = {
         "request_id": request.id,
-        "hash": request.hash,
+        "hash": request.subject,
         "reference": request.reference.text,
         "rule": request.rule.value,
         "amount": request.amount,
@@ -56,7 +56,7 @@ def to_document(request: PaymentRequest, version: int | None = None) -> dict[str
 def from_document(stored: dict[str, Any]) -> PaymentRequest:
     return PaymentRequest(
         id=stored["request_id"],
-        hash=stored["hash"],
+        subject=stored["hash"],
         reference=AccountReference(stored["reference"]),
         rule=AmountRule(stored["rule"]),
         amount=stored["amount"],

@@ -40,9 +40,9 @@ class MongoPaymentRequests(PaymentRequests):
         return None if stored is None else from_document(stored)
 
     @translates_store_errors
-    async def by_id(self, hash_: str, request_id: str) -> PaymentRequest | None:
+    async def by_id(self, subject: str, request_id: str) -> PaymentRequest | None:
         stored = await self._collection.find_one(equal_to({"request_id": request_id}))
-        return None if stored is None or stored["hash"] != hash_ else from_document(stored)
+        return None if stored is None or stored["hash"] != subject else from_document(stored)
 
     @translates_store_errors
     async def save(self, request: PaymentRequest) -> None:
@@ -62,14 +62,14 @@ class MongoPaymentRequests(PaymentRequests):
         request.version = read_version + 1
 
     @translates_store_errors
-    async def open_on(self, hash_: str, limit: int) -> list[PaymentRequest]:
-        wanted = equal_to({"hash": hash_, "status": _OPEN})
+    async def open_on(self, subject: str, limit: int) -> list[PaymentRequest]:
+        wanted = equal_to({"hash": subject, "status": _OPEN})
         cursor = self._collection.find(wanted, sort=[("updated_ms", DESCENDING)], limit=limit)
         return [from_document(stored) async for stored in cursor]
 
     @translates_store_errors
-    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[PaymentRequest]:
-        return await read_in_change_order(self._find, equal_to({"hash": hash_}), "request_id", after, None, limit)
+    async def changed_after(self, subject: str, after: ResumeCursor, limit: int) -> list[PaymentRequest]:
+        return await read_in_change_order(self._find, equal_to({"hash": subject}), "request_id", after, None, limit)
 
     async def _find(self, condition: dict[str, Any], sort: list[tuple[str, int]], limit: int) -> list[PaymentRequest]:
         if limit <= 0:

@@ -34,7 +34,7 @@ def catch_up_ms(updated_ms: int, *, final: bool) -> int:
 
 async def read_open_or_changed_after(
     find: Find[Placed],
-    hash_: str,
+    subject: str,
     id_field: str,
     start: ResumeCursor,
     is_open: Callable[[Placed], bool],
@@ -43,7 +43,7 @@ async def read_open_or_changed_after(
     """The hash's open records placed up to `start` and all its records placed after it, in one find; None when
     there are more than `limit` (the caller then reads them in pages)."""
     found = await find(
-        {**equal_to({"hash": hash_}), "catch_up_ms": {"$gte": start.updated_ms}},
+        {**equal_to({"hash": subject}), "catch_up_ms": {"$gte": start.updated_ms}},
         [("catch_up_ms", ASCENDING), (id_field, ASCENDING)],
         limit + 1,
     )

@@ -20,10 +20,10 @@ class MongoDailyAllowance(DailyAllowance):
         self._totals = database[_COLLECTION]
 
     @translates_store_errors
-    async def reserve(self, hash_: str, day: str, amount: int, limit: int) -> bool:
+    async def reserve(self, subject: str, day: str, amount: int, limit: int) -> bool:
         if amount > limit:
             return False
-        within = {"hash": hash_, "day": day, "total": {"$lte": limit - amount}}
+        within = {"hash": subject, "day": day, "total": {"$lte": limit - amount}}
         try:
             # One command whether or not the day has a document yet: the upsert creates it holding `amount` (the
             # range condition is not an equality, so it is not copied into the new document).
@@ -38,8 +38,8 @@ class MongoDailyAllowance(DailyAllowance):
         return True
 
     @translates_store_errors
-    async def release(self, hash_: str, day: str, amount: int) -> None:
-        day_of = {"hash": hash_, "day": day}
+    async def release(self, subject: str, day: str, amount: int) -> None:
+        day_of = {"hash": subject, "day": day}
         for _ in range(_RELEASE_ROUNDS):
             given_back = await self._totals.update_one(
                 {**day_of, "total": {"$gte": amount}}, {"$inc": {"total": -amount}}

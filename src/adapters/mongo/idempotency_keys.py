@@ -32,9 +32,9 @@ class MongoIdempotencyKeys(IdempotencyKeys):
 
     @translates_store_errors
     async def claim(
-        self, scope: str, hash_: str, key: str, fingerprint: str, resource_id: str, now: datetime
+        self, scope: str, subject: str, key: str, fingerprint: str, resource_id: str, now: datetime
     ) -> IdempotencyClaim:
-        named = {"scope": scope, "hash": hash_, "key": key}
+        named = {"scope": scope, "hash": subject, "key": key}
         claimed = IdempotencyClaim(resource_id, fingerprint, now, new=True)
         document = {**named, **_fields(claimed)}
         for _ in range(_CLAIM_ROUNDS):
@@ -52,11 +52,11 @@ class MongoIdempotencyKeys(IdempotencyKeys):
                 return holder
             if await self._keys.find_one_and_replace(equal_to({**named, "resource_id": holder.resource_id}), document):
                 return claimed
-        raise ConcurrentUpdateError(f"idempotency key {key!r} of {hash_} kept changing while it was claimed")
+        raise ConcurrentUpdateError(f"idempotency key {key!r} of {subject} kept changing while it was claimed")
 
     @translates_store_errors
-    async def release(self, scope: str, hash_: str, key: str, resource_id: str) -> None:
-        await self._keys.delete_one(equal_to({"scope": scope, "hash": hash_, "key": key, "resource_id": resource_id}))
+    async def release(self, scope: str, subject: str, key: str, resource_id: str) -> None:
+        await self._keys.delete_one(equal_to({"scope": scope, "hash": subject, "key": key, "resource_id": resource_id}))
 
 
 def _fields(claim: IdempotencyClaim) -> dict[str, Any]:

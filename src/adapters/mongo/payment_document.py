@@ -93,7 +93,7 @@ def to_document(payment: Payment) -> PaymentDocument:
     return PaymentDocument(
         id=ObjectId(),
         payment_id=payment.id,
-        hash=payment.hash,
+        hash=payment.subject,
         phone=payment.phone.msisdn,
         amount=payment.amount.shillings,
         description=payment.description.text,
@@ -155,7 +155,7 @@ def from_stored(stored: dict[str, Any]) -> Payment:
     next_check_at, held_until_ms = stored.get("next_check_at"), stored.get("prompt_until_ms")
     return Payment(
         id=stored["payment_id"],
-        hash=stored["hash"],
+        subject=stored["hash"],
         phone=Phone(stored["phone"]),
         amount=Amount(stored["amount"]),
         description=Description(stored["description"]),

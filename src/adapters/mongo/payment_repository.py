@@ -84,13 +84,13 @@ class MongoPaymentRepository(PaymentRepository):
         )
 
     @translates_store_errors
-    async def by_checkout(self, hash_: str, checkout: str) -> Payment | None:
+    async def by_checkout(self, subject: str, checkout: str) -> Payment | None:
         # One unique field at a time, the hash checked here: the combined filter ran 50x slower on nx-27017 (an
         # unindexed fallback path), and each lookup alone is a unique-index hit on MongoDB too.
         for field in ("checkout", "payment_id"):
             stored = await self._collection.find_one(equal_to({field: checkout}))
             if stored is not None:
-                return from_stored(stored) if stored["hash"] == hash_ else None
+                return from_stored(stored) if stored["hash"] == subject else None
         return None
 
     @translates_store_errors
@@ -106,18 +106,18 @@ class MongoPaymentRepository(PaymentRepository):
         return await self._find(due, [("next_check_at", ASCENDING), ("payment_id", ASCENDING)], limit)
 
     @translates_store_errors
-    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Payment]:
-        return await read_in_change_order(self._find, equal_to({"hash": hash_}), "payment_id", after, None, limit)
+    async def changed_after(self, subject: str, after: ResumeCursor, limit: int) -> list[Payment]:
+        return await read_in_change_order(self._find, equal_to({"hash": subject}), "payment_id", after, None, limit)
 
     @translates_store_errors
-    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Payment] | None:
+    async def open_or_changed_after(self, subject: str, start: ResumeCursor, limit: int) -> list[Payment] | None:
         return await read_open_or_changed_after(
-            self._find, hash_, "payment_id", start, lambda payment: payment.status is PaymentStatus.PENDING, limit
+            self._find, subject, "payment_id", start, lambda payment: payment.status is PaymentStatus.PENDING, limit
         )
 
     @translates_store_errors
-    async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
-        still_open = equal_to({"hash": hash_, "status": _PENDING})
+    async def open_between(self, subject: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
+        still_open = equal_to({"hash": subject, "status": _PENDING})
         return await read_in_change_order(self._find, still_open, "payment_id", after, until, limit)
 
     async def _find(self, condition: dict[str, Any], sort: list[tuple[str, int]], limit: int) -> list[Payment]:

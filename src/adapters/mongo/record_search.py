@@ -67,8 +67,8 @@ class MongoRecordSearch(RecordSearch):
 def _superset(where: RecordFilter, after: PagePosition | None) -> dict[str, Any]:
     # Spelled out as $and (nx-27017 drops sibling conditions in some date filters).
     conditions: list[dict[str, Any]] = []
-    if where.hash is not None:
-        conditions.append({"hash": where.hash})
+    if where.subject is not None:
+        conditions.append({"hash": where.subject})
     if where.status is not None:
         conditions.append({"status": where.status})
     upper = [moment for moment in (where.created_before, after.created_at if after else None) if moment is not None]

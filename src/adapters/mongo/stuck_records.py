@@ -80,7 +80,7 @@ def _reversal(stored: dict[str, Any]) -> StuckRecord:
     return StuckRecord(
         kind=RecordKind.REVERSAL,
         id=stored["reversal_id"],
-        hash=stored["hash"],
+        subject=stored["hash"],
         status=stored["status"],
         amount=stored["amount"],
         phone=None,
@@ -101,7 +101,7 @@ def _record(
     return StuckRecord(
         kind=kind,
         id=record_id,
-        hash=stored["hash"],
+        subject=stored["hash"],
         status=stored["status"],
         amount=stored["amount"],
         phone=Phone(stored["phone"]),

@@ -92,7 +92,7 @@ def to_document(withdrawal: Withdrawal) -> WithdrawalDocument:
     return WithdrawalDocument(
         id=ObjectId(),
         withdrawal_id=withdrawal.id,
-        hash=withdrawal.hash,
+        hash=withdrawal.subject,
         phone=withdrawal.phone.msisdn,
         amount=withdrawal.amount.shillings,
         description=withdrawal.description.text,
@@ -149,7 +149,7 @@ def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:
     # Values were validated when the withdrawal was requested: rebuild them as they are, without parsing again.
     return Withdrawal(
         id=document.withdrawal_id,
-        hash=document.hash,
+        subject=document.hash,
         phone=Phone(document.phone),
         amount=Amount(document.amount),
         description=Description(document.description),

@@ -59,8 +59,8 @@ class MongoWithdrawalRepository(WithdrawalRepository):
         self._known.stored(withdrawal)
 
     @translates_store_errors
-    async def by_id(self, hash_: str, withdrawal_id: str) -> Withdrawal | None:
-        stored = await self._collection.find_one(equal_to({"hash": hash_, "withdrawal_id": withdrawal_id}))
+    async def by_id(self, subject: str, withdrawal_id: str) -> Withdrawal | None:
+        stored = await self._collection.find_one(equal_to({"hash": subject, "withdrawal_id": withdrawal_id}))
         return None if stored is None else from_stored(stored)
 
     @translates_store_errors
@@ -142,20 +142,20 @@ class MongoWithdrawalRepository(WithdrawalRepository):
         return await self._find(due, _CHECK_ORDER, limit)
 
     @translates_store_errors
-    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
-        return await read_in_change_order(self._find, equal_to({"hash": hash_}), "withdrawal_id", after, None, limit)
+    async def changed_after(self, subject: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
+        return await read_in_change_order(self._find, equal_to({"hash": subject}), "withdrawal_id", after, None, limit)
 
     @translates_store_errors
-    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
+    async def open_or_changed_after(self, subject: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
         return await read_open_or_changed_after(
-            self._find, hash_, "withdrawal_id", start, lambda withdrawal: not withdrawal.status.is_final, limit
+            self._find, subject, "withdrawal_id", start, lambda withdrawal: not withdrawal.status.is_final, limit
         )
 
     @translates_store_errors
     async def open_between(
-        self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int
+        self, subject: str, after: ResumeCursor, until: ResumeCursor, limit: int
     ) -> list[Withdrawal]:
-        still_open = {**equal_to({"hash": hash_}), "status": {"$in": _NOT_FINAL}}
+        still_open = {**equal_to({"hash": subject}), "status": {"$in": _NOT_FINAL}}
         return await read_in_change_order(self._find, still_open, "withdrawal_id", after, until, limit)
 
     async def _find(self, condition: dict[str, Any], sort: list[tuple[str, int]], limit: int) -> list[Withdrawal]:

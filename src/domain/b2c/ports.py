@@ -45,8 +45,8 @@ class WithdrawalRepository(Protocol):
         otherwise."""
 
     @abstractmethod
-    async def by_id(self, hash_: str, withdrawal_id: str) -> Withdrawal | None:
-        """The withdrawal of this hash with this gateway id."""
+    async def by_id(self, subject: str, withdrawal_id: str) -> Withdrawal | None:
+        """The withdrawal of this subject with this gateway id."""
 
     @abstractmethod
     async def by_callback_token(self, token: str) -> Withdrawal | None:
@@ -77,29 +77,31 @@ class WithdrawalRepository(Protocol):
         longest-waiting first."""
 
     @abstractmethod
-    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
-        """The hash's withdrawals whose last change is placed after `after` (see `ResumeCursor`), in that order,
+    async def changed_after(self, subject: str, after: ResumeCursor, limit: int) -> list[Withdrawal]:
+        """The subject's withdrawals whose last change is placed after `after` (see `ResumeCursor`), in that order,
         the first `limit`."""
 
     @abstractmethod
-    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
-        """In one read, the hash's withdrawals not yet final whose last change is placed up to `start` and every
+    async def open_or_changed_after(self, subject: str, start: ResumeCursor, limit: int) -> list[Withdrawal] | None:
+        """In one read, the subject's withdrawals not yet final whose last change is placed up to `start` and every
         one placed after it, in no particular order; None, rather than a part of them, when they are more than
         `limit`."""
 
     @abstractmethod
-    async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Withdrawal]:
-        """The hash's withdrawals not yet final whose last change is placed after `after` and not after `until`, in
+    async def open_between(
+        self, subject: str, after: ResumeCursor, until: ResumeCursor, limit: int
+    ) -> list[Withdrawal]:
+        """The subject's withdrawals not yet final whose last change is placed after `after` and not after `until`, in
         that order, the first `limit`."""
 
 
 class DailyAllowance(Protocol):
-    """The per-hash daily withdrawal total, reserved atomically so concurrent requests cannot pass it together."""
+    """The per-subject daily withdrawal total, reserved atomically so concurrent requests cannot pass it together."""
 
     @abstractmethod
-    async def reserve(self, hash_: str, day: str, amount: int, limit: int) -> bool:
-        """Add `amount` to the hash's total for `day` (YYYY-MM-DD, Nairobi) if it stays within `limit`."""
+    async def reserve(self, subject: str, day: str, amount: int, limit: int) -> bool:
+        """Add `amount` to the subject's total for `day` (YYYY-MM-DD, Nairobi) if it stays within `limit`."""
 
     @abstractmethod
-    async def release(self, hash_: str, day: str, amount: int) -> None:
+    async def release(self, subject: str, day: str, amount: int) -> None:
         """Give back a reservation whose withdrawal paid nothing (rejected or failed)."""

@@ -83,7 +83,7 @@ class Withdrawal:
     """A payout; the worker holds `lease_owner` from its claim until Daraja's answer to its one send is recorded."""
 
     id: str
-    hash: str
+    subject: str
     phone: Phone
     amount: Amount
     description: Description
@@ -119,7 +119,7 @@ class Withdrawal:
         cls,
         *,
         withdrawal_id: str,
-        hash_: str,
+        subject: str,
         phone: Phone,
         amount: Amount,
         description: Description,
@@ -130,7 +130,7 @@ class Withdrawal:
         metadata: Metadata | None = None,
     ) -> "Withdrawal":
         withdrawal = cls(
-            withdrawal_id, hash_, phone, amount, description, originator_conversation_id, callback_token, now, now
+            withdrawal_id, subject, phone, amount, description, originator_conversation_id, callback_token, now, now
         )
         withdrawal.reference, withdrawal.metadata = reference, metadata
         withdrawal._record(now, ChangeCause.REQUEST)

@@ -60,7 +60,7 @@ class C2bPayment:
     received_at: datetime
     match: PaymentMatch
     request_id: str | None = None
-    hash: str | None = None
+    subject: str | None = None
     source: str = "confirmation"
     extra: dict[str, Any] = field(default_factory=dict)
     reversal_id: str | None = None

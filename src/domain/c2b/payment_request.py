@@ -63,7 +63,7 @@ class AppliedConfirmation:
 @dataclass(slots=True)
 class PaymentRequest:
     id: str
-    hash: str
+    subject: str
     reference: AccountReference
     rule: AmountRule
     amount: int | None
@@ -81,7 +81,7 @@ class PaymentRequest:
     def create(
         cls,
         request_id: str,
-        hash_: str,
+        subject: str,
         reference: AccountReference,
         rule: AmountRule,
         amount: int | None,
@@ -93,7 +93,7 @@ class PaymentRequest:
             raise ValidationError("amount", "is required for an exact or minimum amount and must be left out for open")
         if not now < expires_at <= now + LONGEST_EXPIRY:
             raise ValidationError("expires_at", f"must be in the future, at most {LONGEST_EXPIRY.days} days ahead")
-        return cls(request_id, hash_, reference, rule, amount, expires_at, now, now, metadata or Metadata(()))
+        return cls(request_id, subject, reference, rule, amount, expires_at, now, now, metadata or Metadata(()))
 
     @property
     def received(self) -> int:

@@ -19,8 +19,8 @@ class PaymentRequests(Protocol):
         """The newest request for this (normalised) account reference: the open one, if one is open."""
 
     @abstractmethod
-    async def by_id(self, hash_: str, request_id: str) -> PaymentRequest | None:
-        """The request with this id on this hash."""
+    async def by_id(self, subject: str, request_id: str) -> PaymentRequest | None:
+        """The request with this id on this subject."""
 
     @abstractmethod
     async def save(self, request: PaymentRequest) -> None:
@@ -31,12 +31,12 @@ class PaymentRequests(Protocol):
         """Open requests that expired before `expired_before`, oldest expiry first."""
 
     @abstractmethod
-    async def open_on(self, hash_: str, limit: int) -> list[PaymentRequest]:
-        """Up to `limit` open requests of this hash, most recently changed first."""
+    async def open_on(self, subject: str, limit: int) -> list[PaymentRequest]:
+        """Up to `limit` open requests of this subject, most recently changed first."""
 
     @abstractmethod
-    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[PaymentRequest]:
-        """Up to `limit` requests of this hash, open or closed, changed after `after`, in change order."""
+    async def changed_after(self, subject: str, after: ResumeCursor, limit: int) -> list[PaymentRequest]:
+        """Up to `limit` requests of this subject, open or closed, changed after `after`, in change order."""
 
 
 class C2bPayments(Protocol):

@@ -1,5 +1,5 @@
 """The topic a C2B socket subscribes to; listeners and the broadcaster must agree on it."""
 
 
-def c2b_topic(hash_: str) -> str:
-    return f"/mpesa/c2b/{hash_}"
+def c2b_topic(subject: str) -> str:
+    return f"/mpesa/c2b/{subject}"

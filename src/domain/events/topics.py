@@ -3,12 +3,12 @@
 from domain.events.types import B2C, C2B_PAYMENT, C2B_REQUEST, STK
 
 
-def stk_topic(hash_: str) -> str:
-    return f"/mpesa/{hash_}"
+def stk_topic(subject: str) -> str:
+    return f"/mpesa/{subject}"
 
 
-def b2c_topic(hash_: str) -> str:
-    return f"/mpesa/b2c/{hash_}"
+def b2c_topic(subject: str) -> str:
+    return f"/mpesa/b2c/{subject}"
 
 
 def record_kinds_of(topic: str) -> frozenset[str] | None:

@@ -59,7 +59,7 @@ class PagePosition:
 
 @dataclass(frozen=True, slots=True)
 class ListedRecord:
-    """A payment (stk) or a withdrawal (b2c); `view` is the socket's `data` for it, with its kind and hash."""
+    """A payment (stk) or a withdrawal (b2c); `view` is the socket's `data` for it, with its kind and subject."""
 
     kind: RecordKind
     record: Payment | Withdrawal
@@ -69,14 +69,14 @@ class ListedRecord:
         return PagePosition(self.record.created_at, self.record.id)
 
     def view(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "hash": self.record.hash, "data": self.record.view()}
+        return {"kind": self.kind.value, "hash": self.record.subject, "data": self.record.view()}
 
 
 @dataclass(frozen=True, slots=True)
 class RecordFilter:
     """Which records to list; times are exclusive bounds on `created_at`."""
 
-    hash: str | None = None
+    subject: str | None = None
     status: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
@@ -85,7 +85,7 @@ class RecordFilter:
         """Exactly, to the millisecond (a store may match a bound only to the second)."""
         created_at = record.record.created_at
         return (
-            (self.hash is None or record.record.hash == self.hash)
+            (self.subject is None or record.record.subject == self.subject)
             and (self.status is None or record.record.status.value == self.status)
             and (self.created_after is None or created_at > self.created_after)
             and (self.created_before is None or created_at < self.created_before)
@@ -94,7 +94,7 @@ class RecordFilter:
 
 def record_filter(
     kinds: tuple[RecordKind, ...],
-    hash_: str | None,
+    subject: str | None,
     status: str | None,
     created_after: datetime | None,
     created_before: datetime | None,
@@ -106,7 +106,7 @@ def record_filter(
     after, before = _utc("created_after", created_after), _utc("created_before", created_before)
     if after is not None and before is not None and after >= before:
         raise ValidationError("created_after", "must be before created_before")
-    return RecordFilter(hash_, status, after, before)
+    return RecordFilter(subject, status, after, before)
 
 
 def _utc(field: str, moment: datetime | None) -> datetime | None:

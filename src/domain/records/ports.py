@@ -28,7 +28,7 @@ class RecordSearch(Protocol):
 
     @abstractmethod
     async def by_id(self, record_id: str) -> ListedRecord | None:
-        """The record with this gateway id, of any hash."""
+        """The record with this gateway id, of any subject."""
 
     @abstractmethod
     async def newest_first(self, where: RecordFilter, after: PagePosition | None, limit: int) -> list[ListedRecord]:
@@ -42,7 +42,7 @@ class StuckRecord:
 
     kind: RecordKind
     id: str
-    hash: str
+    subject: str
     status: str
     amount: int
     phone: Phone | None
@@ -68,7 +68,7 @@ class StuckRecord:
         return {
             "kind": self.kind.value,
             "id": self.id,
-            "hash": self.hash,
+            "hash": self.subject,
             "status": self.status,
             "amount": self.amount,
             "phone": None if self.phone is None else self.phone.masked,
@@ -103,21 +103,21 @@ class Missable(Protocol):
 
 
 class RecentChanges(Protocol):
-    """What a reconnecting client of a hash has to catch up on, read in the order of `ResumeCursor`."""
+    """What a reconnecting client of a subject has to catch up on, read in the order of `ResumeCursor`."""
 
     @abstractmethod
-    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> Sequence[Missable]:
-        """The hash's records whose last change is placed after `after`, in that order, the first `limit`."""
+    async def changed_after(self, subject: str, after: ResumeCursor, limit: int) -> Sequence[Missable]:
+        """The subject's records whose last change is placed after `after`, in that order, the first `limit`."""
 
     @abstractmethod
-    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> Sequence[Missable] | None:
-        """In one read, the hash's records not yet final whose last change is placed up to `start` and every one
+    async def open_or_changed_after(self, subject: str, start: ResumeCursor, limit: int) -> Sequence[Missable] | None:
+        """In one read, the subject's records not yet final whose last change is placed up to `start` and every one
         placed after it, in no particular order; None, rather than a part of them, when they are more than
         `limit`."""
 
     @abstractmethod
     async def open_between(
-        self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int
+        self, subject: str, after: ResumeCursor, until: ResumeCursor, limit: int
     ) -> Sequence[Missable]:
-        """The hash's records not yet final whose last change is placed after `after` and not after `until`, in
+        """The subject's records not yet final whose last change is placed after `after` and not after `until`, in
         that order, the first `limit`."""

@@ -91,7 +91,7 @@ class Reversal:
     receipt: str
     amount: Amount
     reason: Description
-    hash: str
+    subject: str
     payment_id: str
     callback_token: str
     created_at: datetime
@@ -123,7 +123,7 @@ class Reversal:
         receipt: str,
         amount: Amount,
         reason: Description,
-        hash_: str,
+        subject: str,
         payment_id: str,
         callback_token: str,
         now: datetime,
@@ -131,7 +131,7 @@ class Reversal:
         payment_kind: PaymentKind = PaymentKind.STK,
         receiver_party: str | None = None,
     ) -> "Reversal":
-        reversal = cls(reversal_id, receipt, amount, reason, hash_, payment_id, callback_token, now, now)
+        reversal = cls(reversal_id, receipt, amount, reason, subject, payment_id, callback_token, now, now)
         reversal.idempotency_key, reversal.payment_kind = idempotency_key, payment_kind
         reversal.receiver_party = receiver_party
         reversal._record(now, ChangeCause.REQUEST)

@@ -108,7 +108,7 @@ class ConcurrentUpdateError(DomainError):
 
 
 class UnauthorizedError(DomainError):
-    """The client's capability (its token, or an open-mode hash) does not allow what it asked for."""
+    """The client's capability (its token, or an open-mode plain subject) does not allow what it asked for."""
 
     code = ErrorCode.UNAUTHORIZED
 

@@ -1,4 +1,4 @@
-"""Idempotency keys: a client's key names one request on one hash for 24 hours; a repeat gets the original back."""
+"""Idempotency keys: a client's key names one request on one subject for 24 hours; a repeat gets the original back."""
 
 import asyncio
 import hashlib
@@ -34,14 +34,14 @@ class KeyedRequest:
     """A validated request and the client's key for it; equal fingerprints mean the same request."""
 
     scope: str
-    hash: str
+    subject: str
     key: str
     fingerprint: str
 
 
 def keyed_request(
     scope: str,
-    hash_: str,
+    subject: str,
     key: str | None,
     kind: str,
     phone: Phone,
@@ -59,7 +59,7 @@ def keyed_request(
         # Only when given, so a request without them keeps the fingerprint keys stored before they existed.
         parts += [None if reference is None else reference.text, None if metadata is None else metadata.as_dict()]
     canonical = json.dumps(parts, separators=(",", ":"), sort_keys=True)
-    return KeyedRequest(scope, hash_, key, hashlib.sha256(canonical.encode()).hexdigest())
+    return KeyedRequest(scope, subject, key, hashlib.sha256(canonical.encode()).hexdigest())
 
 
 async def store_unless_repeated(
@@ -85,7 +85,7 @@ async def store_unless_repeated(
     try:
         await store()
     except Exception:
-        await keys.release(request.scope, request.hash, request.key, resource_id)
+        await keys.release(request.scope, request.subject, request.key, resource_id)
         raise
     return None
 
@@ -98,7 +98,7 @@ async def _claim_or_find_original(
     find_original: Callable[[str], Awaitable[OriginalT | None]],
 ) -> OriginalT | None:
     for _ in range(ORIGINAL_LOOKUPS):
-        claim = await keys.claim(request.scope, request.hash, request.key, request.fingerprint, resource_id, now)
+        claim = await keys.claim(request.scope, request.subject, request.key, request.fingerprint, resource_id, now)
         if claim.new:
             return None
         if claim.fingerprint != request.fingerprint:
@@ -110,7 +110,7 @@ async def _claim_or_find_original(
             return original
         if now - claim.claimed_at >= ABANDONED_AFTER:
             # Conditional on the abandoned holder, so of several repeats only one takes the key in the next round.
-            await keys.release(request.scope, request.hash, request.key, claim.resource_id)
+            await keys.release(request.scope, request.subject, request.key, claim.resource_id)
             continue
         # The next round claims again: a first request that failed before storing has given its key back.
         await asyncio.sleep(ORIGINAL_LOOKUP_PAUSE)

@@ -93,14 +93,14 @@ class IdempotencyKeys(Protocol):
 
     @abstractmethod
     async def claim(
-        self, scope: str, hash_: str, key: str, fingerprint: str, resource_id: str, now: datetime
+        self, scope: str, subject: str, key: str, fingerprint: str, resource_id: str, now: datetime
     ) -> IdempotencyClaim:
-        """Claim (scope, hash, key) for `resource_id` until `now` + IDEMPOTENCY_WINDOW, unless it is held already.
+        """Claim (scope, subject, key) for `resource_id` until `now` + IDEMPOTENCY_WINDOW, unless it is held already.
 
         Atomic: of any number of concurrent claims, in one process or several, exactly one is `new`; the others
         get the winner's claim. A claim past its expiry counts as absent and is taken over, again by one winner.
         """
 
     @abstractmethod
-    async def release(self, scope: str, hash_: str, key: str, resource_id: str) -> None:
+    async def release(self, scope: str, subject: str, key: str, resource_id: str) -> None:
         """Give the key up if `resource_id` still holds it: its request stopped before storing anything."""

@@ -1,4 +1,4 @@
-"""A place in the order of a hash's changes, from which a client resumes without losing or repeating one.
+"""A place in the order of a subject's changes, from which a client resumes without losing or repeating one.
 
 Changes are ordered by (the millisecond of the record's `updated_at`, the record's id): a pair no two records
 share, compared as an integer and a string, which every store keeps exactly (the embedded store compares dates only

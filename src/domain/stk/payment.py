@@ -61,7 +61,7 @@ class StkResult:
 @dataclass(slots=True)
 class Payment:
     id: str
-    hash: str
+    subject: str
     phone: Phone
     amount: Amount
     description: Description
@@ -99,7 +99,7 @@ class Payment:
         cls,
         *,
         payment_id: str,
-        hash_: str,
+        subject: str,
         phone: Phone,
         amount: Amount,
         description: Description,
@@ -108,7 +108,7 @@ class Payment:
         reference: MerchantReference | None = None,
         metadata: Metadata | None = None,
     ) -> "Payment":
-        payment = cls(payment_id, hash_, phone, amount, description, callback_token, now, now)
+        payment = cls(payment_id, subject, phone, amount, description, callback_token, now, now)
         payment.reference, payment.metadata = reference, metadata
         payment._record(now, ChangeCause.REQUEST)
         return payment

@@ -47,8 +47,8 @@ class PaymentRepository(Protocol):
         """
 
     @abstractmethod
-    async def by_checkout(self, hash_: str, checkout: str) -> Payment | None:
-        """The payment of this hash with Daraja's CheckoutRequestID (or the gateway's own id)."""
+    async def by_checkout(self, subject: str, checkout: str) -> Payment | None:
+        """The payment of this subject with Daraja's CheckoutRequestID (or the gateway's own id)."""
 
     @abstractmethod
     async def by_callback_token(self, token: str) -> Payment | None:
@@ -60,17 +60,17 @@ class PaymentRepository(Protocol):
         the longest-waiting first."""
 
     @abstractmethod
-    async def changed_after(self, hash_: str, after: ResumeCursor, limit: int) -> list[Payment]:
-        """The hash's payments whose last change is placed after `after` (see `ResumeCursor`), in that order,
+    async def changed_after(self, subject: str, after: ResumeCursor, limit: int) -> list[Payment]:
+        """The subject's payments whose last change is placed after `after` (see `ResumeCursor`), in that order,
         the first `limit`."""
 
     @abstractmethod
-    async def open_or_changed_after(self, hash_: str, start: ResumeCursor, limit: int) -> list[Payment] | None:
-        """In one read, the hash's pending payments whose last change is placed up to `start` and every payment
+    async def open_or_changed_after(self, subject: str, start: ResumeCursor, limit: int) -> list[Payment] | None:
+        """In one read, the subject's pending payments whose last change is placed up to `start` and every payment
         placed after it, in no particular order; None, rather than a part of them, when they are more than
         `limit`."""
 
     @abstractmethod
-    async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
-        """The hash's pending payments whose last change is placed after `after` and not after `until`, in
+    async def open_between(self, subject: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Payment]:
+        """The subject's pending payments whose last change is placed after `after` and not after `until`, in
         that order, the first `limit`."""

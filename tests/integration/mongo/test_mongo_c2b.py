@@ -80,7 +80,7 @@ async def test_the_open_requests_of_a_hash_are_found_most_recently_changed_first
     newer.updated_at = NOW + timedelta(seconds=5)
     closed = payment_request("req-3", "A3")
     closed.apply(c2b_transaction(100, ref="A3"), NOW)
-    elsewhere = payment_request("req-4", "A4", None, hash_="hash-2")
+    elsewhere = payment_request("req-4", "A4", None, subject="hash-2")
     for each in (older, newer, closed, elsewhere):
         await requests.add(each)
 

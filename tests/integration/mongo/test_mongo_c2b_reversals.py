@@ -80,7 +80,7 @@ async def test_a_reversal_of_a_c2b_payment_reads_back_with_its_kind(database: Mo
         receipt="RKL51ZDR4F",
         amount=Amount(500),
         reason=Description("Wrong account"),
-        hash_="",
+        subject="",
         payment_id="RKL51ZDR4F",
         callback_token="t" * 32,
         now=CREATED_AT,
@@ -92,7 +92,7 @@ async def test_a_reversal_of_a_c2b_payment_reads_back_with_its_kind(database: Mo
 
     stored = await reversals.by_id("rev-1")
     assert stored is not None
-    assert (stored.payment_kind, stored.hash, stored.view()["payment_kind"]) == (PaymentKind.C2B, "", "c2b")
+    assert (stored.payment_kind, stored.subject, stored.view()["payment_kind"]) == (PaymentKind.C2B, "", "c2b")
     assert stored.reversal_request().receiver_party == "600984"
 
 

@@ -32,7 +32,7 @@ async def test_payments_changed_in_one_second_are_read_after_a_cursor_exactly_in
     payments = MongoPaymentRepository(database)
     # Four in one millisecond, the rest later in the same second; one of another hash in the same millisecond.
     stored = [settled_payment(SECOND + timedelta(milliseconds=ms)) for ms in (250, 250, 250, 250, 251, 600, 999)]
-    for payment in [*stored, settled_payment(SECOND + timedelta(milliseconds=250), hash="another-hash")]:
+    for payment in [*stored, settled_payment(SECOND + timedelta(milliseconds=250), subject="another-hash")]:
         await payments.add(payment)
     ordered = in_order(stored)
     cursor = ResumeCursor.of(next(p for p in stored if p.id == ordered[1]))

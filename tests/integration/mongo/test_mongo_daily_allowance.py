@@ -136,8 +136,8 @@ async def test_the_daily_total_index_exists(database: MongoDatabase) -> None:
     assert ((("hash", 1), ("day", 1)), True) in keys
 
 
-async def _total(database: MongoDatabase, hash_: str, day: str) -> int:
-    stored = await database["b2c_daily_totals"].find_one({"hash": hash_, "day": day})
+async def _total(database: MongoDatabase, subject: str, day: str) -> int:
+    stored = await database["b2c_daily_totals"].find_one({"hash": subject, "day": day})
     return 0 if stored is None else int(stored["total"])
 
 

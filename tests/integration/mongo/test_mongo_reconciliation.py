@@ -183,7 +183,7 @@ async def test_a_withdrawal_s_history_and_schedule_round_trip_with_real_dates(
     withdrawal.schedule_check(NOW)
     await withdrawals.save(withdrawal)
 
-    found = await withdrawals.by_id(withdrawal.hash, withdrawal.id)
+    found = await withdrawals.by_id(withdrawal.subject, withdrawal.id)
 
     assert found is not None
     assert asdict(found) == asdict(withdrawal)

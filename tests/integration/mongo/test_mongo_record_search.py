@@ -37,15 +37,17 @@ async def stored(database: MongoDatabase) -> list[Payment | Withdrawal]:
     records: list[Payment | Withdrawal] = []
     for n in range(18):
         status = PaymentStatus.SUCCESS if n % 3 == 0 else PaymentStatus.PENDING
-        payment = PaymentFactory.build(id=f"p{n:03d}", hash=f"h{n % 2}", created_at=SECOND + at(n * 40), status=status)
+        payment = PaymentFactory.build(
+            id=f"p{n:03d}", subject=f"h{n % 2}", created_at=SECOND + at(n * 40), status=status
+        )
         await payments.add(payment)
         records.append(payment)
     for n in range(12):
-        withdrawal = WithdrawalFactory.build(id=f"w{n:03d}", hash=f"h{n % 2}", created_at=SECOND + at(n * 80))
+        withdrawal = WithdrawalFactory.build(id=f"w{n:03d}", subject=f"h{n % 2}", created_at=SECOND + at(n * 80))
         await withdrawals.add(withdrawal)
         records.append(withdrawal)
     for outside in (SECOND - at(1), SECOND + at(1000)):
-        payment = PaymentFactory.build(id=f"p-{outside.microsecond}", hash="h0", created_at=outside)
+        payment = PaymentFactory.build(id=f"p-{outside.microsecond}", subject="h0", created_at=outside)
         await payments.add(payment)
         records.append(payment)
     return records
@@ -96,7 +98,7 @@ async def test_filters_are_exact_to_the_millisecond(
     expected = [
         record
         for record in stored
-        if record.hash == "h0"
+        if record.subject == "h0"
         and record.status.value == "pending"
         and SECOND + at(80) < record.created_at < SECOND + at(600)
     ]

@@ -94,7 +94,7 @@ async def test_a_stuck_record_shows_what_an_operator_needs_and_no_secret(
     assert view == {
         "kind": "stk",
         "id": payment.id,
-        "hash": payment.hash,
+        "hash": payment.subject,
         "status": "pending",
         "amount": payment.amount.shillings,
         "phone": payment.phone.masked,
@@ -126,7 +126,7 @@ async def test_a_reversal_whose_outcome_is_unknown_is_stuck_and_a_settled_one_is
             receipt=receipt,
             amount=Amount(40),
             reason=Description("Refund"),
-            hash_="",
+            subject="",
             payment_id=receipt,
             callback_token=f"token-{reversal_id}",
             now=CREATED_AT + timedelta(minutes=n),

@@ -152,7 +152,7 @@ async def test_the_same_client_works_again_once_the_store_is_back(tmp_path: Path
         await stores.withdrawals.add(added)
 
         assert found == payment
-        assert await stores.withdrawals.by_id(added.hash, added.id) == added
+        assert await stores.withdrawals.by_id(added.subject, added.id) == added
         assert await stores.health.check() is True
     finally:
         await client.close()

@@ -28,9 +28,9 @@ async def test_an_unpaid_end_gives_its_amount_back_and_every_change_is_published
     allowance, broadcaster = FakeDailyAllowance(), FakeBroadcaster()
     withdrawal = WithdrawalFactory.build(status=status)
     day, amount = withdrawal.allowance_day, withdrawal.amount.shillings
-    await allowance.reserve(withdrawal.hash, day, amount, limit=500_000)
+    await allowance.reserve(withdrawal.subject, day, amount, limit=500_000)
 
     await AnnounceWithdrawal(allowance, broadcaster)(withdrawal)
 
-    assert allowance.reserved(withdrawal.hash, day) == (0 if given_back else amount)
+    assert allowance.reserved(withdrawal.subject, day) == (0 if given_back else amount)
     assert broadcaster.published == [(TOPIC, withdrawal.view())]

@@ -34,7 +34,7 @@ def withdrawal() -> Withdrawal:
 
 @pytest.fixture
 async def token(withdrawals: FakeWithdrawalRepository, allowance: FakeDailyAllowance, withdrawal: Withdrawal) -> str:
-    assert await allowance.reserve(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
+    assert await allowance.reserve(withdrawal.subject, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
     await withdrawals.add(withdrawal)
     return withdrawal.callback_token
 
@@ -78,7 +78,7 @@ def asked(payout_provider: FakePayoutProvider) -> str:
 
 
 def reserved(allowance: FakeDailyAllowance, withdrawal: Withdrawal) -> int:
-    return allowance.reserved(withdrawal.hash, withdrawal.allowance_day)
+    return allowance.reserved(withdrawal.subject, withdrawal.allowance_day)
 
 
 async def test_a_success_result_is_held_and_transaction_status_is_asked(

@@ -42,13 +42,13 @@ def handle(
 
 async def stored(withdrawals: FakeWithdrawalRepository, allowance: FakeDailyAllowance, withdrawal: Withdrawal) -> str:
     """Store `withdrawal` with its daily reservation, as RequestWithdrawal left it; its result URL token."""
-    assert await allowance.reserve(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
+    assert await allowance.reserve(withdrawal.subject, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
     await withdrawals.add(withdrawal)
     return withdrawal.callback_token
 
 
 def reserved(allowance: FakeDailyAllowance, withdrawal: Withdrawal) -> int:
-    return allowance.reserved(withdrawal.hash, withdrawal.allowance_day)
+    return allowance.reserved(withdrawal.subject, withdrawal.allowance_day)
 
 
 async def test_a_success_result_settles_the_withdrawal_and_is_published(

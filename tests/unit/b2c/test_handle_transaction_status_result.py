@@ -42,13 +42,13 @@ async def stored(withdrawals: FakeWithdrawalRepository, allowance: FakeDailyAllo
     it (unless one is open already); the secret of the open query."""
     if withdrawal.status_query is None:
         asked(withdrawal)
-    assert await allowance.reserve(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
+    assert await allowance.reserve(withdrawal.subject, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
     await withdrawals.add(withdrawal)
     return QUERY_SECRET
 
 
 def reserved(allowance: FakeDailyAllowance, withdrawal: Withdrawal) -> int:
-    return allowance.reserved(withdrawal.hash, withdrawal.allowance_day)
+    return allowance.reserved(withdrawal.subject, withdrawal.allowance_day)
 
 
 async def test_completed_settles_as_success_with_the_receipt_and_is_published(
@@ -212,7 +212,7 @@ async def test_no_answer_counts_for_a_withdrawal_with_no_query_open(
     broadcaster: FakeBroadcaster,
 ) -> None:
     withdrawal = submitted_withdrawal()  # as stored before queries had their own secret: none open
-    assert await allowance.reserve(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
+    assert await allowance.reserve(withdrawal.subject, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
     await withdrawals.add(withdrawal)
 
     for token in (withdrawal.callback_token, QUERY_SECRET):

@@ -45,7 +45,7 @@ async def test_a_repeated_key_returns_the_original_withdrawal_and_reserves_once(
     allowance: FakeDailyAllowance,
     broadcaster: FakeBroadcaster,
 ) -> None:
-    command = WithdrawCommandFactory.build(hash="h1", amount=500, idempotency_key=KEY)
+    command = WithdrawCommandFactory.build(subject="h1", amount=500, idempotency_key=KEY)
     first = await request_withdrawal(command)
 
     again = await request_withdrawal(command)
@@ -59,7 +59,7 @@ async def test_a_repeated_key_returns_the_original_withdrawal_and_reserves_once(
 async def test_two_withdrawals_with_one_key_at_the_same_moment_queue_one(
     request_withdrawal: RequestWithdrawal, withdrawals: FakeWithdrawalRepository, allowance: FakeDailyAllowance
 ) -> None:
-    command = WithdrawCommandFactory.build(hash="h1", amount=500, idempotency_key=KEY)
+    command = WithdrawCommandFactory.build(subject="h1", amount=500, idempotency_key=KEY)
 
     first, second = await asyncio.gather(request_withdrawal(command), request_withdrawal(command))
 
@@ -74,7 +74,7 @@ async def test_a_key_reused_for_a_different_withdrawal_is_refused_and_changes_no
     allowance: FakeDailyAllowance,
     broadcaster: FakeBroadcaster,
 ) -> None:
-    command = WithdrawCommandFactory.build(hash="h1", amount=500, idempotency_key=KEY)
+    command = WithdrawCommandFactory.build(subject="h1", amount=500, idempotency_key=KEY)
     first = await request_withdrawal(command)
 
     with pytest.raises(IdempotencyConflictError) as refused:
@@ -89,10 +89,10 @@ async def test_a_key_reused_for_a_different_withdrawal_is_refused_and_changes_no
 async def test_the_same_key_on_another_hash_is_another_withdrawal(
     request_withdrawal: RequestWithdrawal, withdrawals: FakeWithdrawalRepository
 ) -> None:
-    command = WithdrawCommandFactory.build(hash="h1", idempotency_key=KEY)
+    command = WithdrawCommandFactory.build(subject="h1", idempotency_key=KEY)
 
     first = await request_withdrawal(command)
-    other = await request_withdrawal(replace(command, hash="h2"))
+    other = await request_withdrawal(replace(command, subject="h2"))
 
     assert first.id != other.id
     assert len(withdrawals.all()) == 2
@@ -104,7 +104,7 @@ async def test_after_24_hours_the_same_key_queues_a_new_withdrawal(
     allowance: FakeDailyAllowance,
     clock: FixedClock,
 ) -> None:
-    command = WithdrawCommandFactory.build(hash="h1", amount=500, idempotency_key=KEY)
+    command = WithdrawCommandFactory.build(subject="h1", amount=500, idempotency_key=KEY)
     first = await request_withdrawal(command)
     clock.advance(hours=24, seconds=1)
 
@@ -136,10 +136,10 @@ async def test_a_withdrawal_refused_for_the_daily_total_gives_its_key_back(
     request_withdrawal = RequestWithdrawal(
         withdrawals, allowance, broadcaster, clock, identifiers, keys, MINIMUM, MAXIMUM, daily_limit=1_000
     )
-    await request_withdrawal(WithdrawCommandFactory.build(hash="h1", amount=900))
+    await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=900))
 
     with pytest.raises(LimitExceededError):
-        await request_withdrawal(WithdrawCommandFactory.build(hash="h1", amount=500, idempotency_key=KEY))
+        await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=500, idempotency_key=KEY))
 
     assert keys.holder(B2C_SCOPE, "h1", KEY) is None
     assert allowance.reserved("h1", TODAY) == 900
@@ -157,9 +157,9 @@ async def test_a_key_used_for_a_push_is_free_for_a_withdrawal(
     push = PushPayment(
         FakePaymentRepository(), FakePaymentProvider(), broadcaster, clock, identifiers, keys, maximum_amount=MAXIMUM
     )
-    payment = await push(PushCommandFactory.build(hash="h1", idempotency_key=KEY))
+    payment = await push(PushCommandFactory.build(subject="h1", idempotency_key=KEY))
 
-    withdrawal = await request_withdrawal(WithdrawCommandFactory.build(hash="h1", idempotency_key=KEY))
+    withdrawal = await request_withdrawal(WithdrawCommandFactory.build(subject="h1", idempotency_key=KEY))
 
-    assert withdrawals.get(withdrawal.id).hash == "h1"
+    assert withdrawals.get(withdrawal.id).subject == "h1"
     assert (keys.holder(STK_SCOPE, "h1", KEY), keys.holder(B2C_SCOPE, "h1", KEY)) == (payment.id, withdrawal.id)

@@ -77,13 +77,15 @@ def request_withdrawal(
 async def test_a_valid_withdrawal_is_stored_queued_with_a_gateway_originator_conversation_id(
     request_withdrawal: RequestWithdrawal, withdrawals: FakeWithdrawalRepository, clock: FixedClock
 ) -> None:
-    command = WithdrawCommandFactory.build(hash="h1", phone="+254 712 345 678", amount=150, description=" Payout  1 ")
+    command = WithdrawCommandFactory.build(
+        subject="h1", phone="+254 712 345 678", amount=150, description=" Payout  1 "
+    )
 
     withdrawal = await request_withdrawal(command)
 
     stored = withdrawals.get(withdrawal.id)
     assert stored.status is WithdrawalStatus.QUEUED
-    assert (stored.hash, stored.phone, stored.amount, stored.description) == (
+    assert (stored.subject, stored.phone, stored.amount, stored.description) == (
         "h1",
         Phone("254712345678"),
         Amount(150),
@@ -101,7 +103,7 @@ async def test_a_valid_withdrawal_is_stored_queued_with_a_gateway_originator_con
 async def test_the_queued_withdrawal_is_published_on_the_hash_b2c_topic(
     request_withdrawal: RequestWithdrawal, withdrawals: FakeWithdrawalRepository, broadcaster: FakeBroadcaster
 ) -> None:
-    withdrawal = await request_withdrawal(WithdrawCommandFactory.build(hash="5f2b9c"))
+    withdrawal = await request_withdrawal(WithdrawCommandFactory.build(subject="5f2b9c"))
 
     assert broadcaster.published == [("/mpesa/b2c/5f2b9c", withdrawals.get(withdrawal.id).view())]
 
@@ -117,7 +119,7 @@ async def test_the_worker_is_woken_once_the_withdrawal_is_stored(
 async def test_the_amount_is_reserved_in_the_hash_daily_total(
     request_withdrawal: RequestWithdrawal, allowance: FakeDailyAllowance
 ) -> None:
-    await request_withdrawal(WithdrawCommandFactory.build(hash="h1", amount=1_200))
+    await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=1_200))
 
     assert allowance.reserved("h1", TODAY) == 1_200
 
@@ -127,7 +129,7 @@ async def test_the_daily_total_is_kept_per_nairobi_day(
 ) -> None:
     clock.set(datetime(2025, 3, 14, 21, 0, tzinfo=UTC))
 
-    await request_withdrawal(WithdrawCommandFactory.build(hash="h1", amount=300))
+    await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=300))
 
     assert allowance.totals == {("h1", "2025-03-15"): 300}
 
@@ -175,11 +177,11 @@ async def test_a_withdrawal_past_the_daily_total_is_refused_and_the_earlier_ones
     identifiers: SequentialIdentifiers,
 ) -> None:
     request_withdrawal = make_request(withdrawals, allowance, broadcaster, clock, identifiers, daily_limit=1_000)
-    await request_withdrawal(WithdrawCommandFactory.build(hash="h1", amount=400))
-    await request_withdrawal(WithdrawCommandFactory.build(hash="h1", amount=500))
+    await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=400))
+    await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=500))
 
     with pytest.raises(LimitExceededError) as refused:
-        await request_withdrawal(WithdrawCommandFactory.build(hash="h1", amount=101))
+        await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=101))
 
     assert refused.value.details[0]["daily_limit"] == 1_000
     assert refused.value.details[0]["amount"] == 101
@@ -196,11 +198,11 @@ async def test_the_daily_total_is_counted_per_hash_and_per_day(
     identifiers: SequentialIdentifiers,
 ) -> None:
     request_withdrawal = make_request(withdrawals, allowance, broadcaster, clock, identifiers, daily_limit=1_000)
-    await request_withdrawal(WithdrawCommandFactory.build(hash="h1", amount=1_000))
+    await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=1_000))
 
-    await request_withdrawal(WithdrawCommandFactory.build(hash="h2", amount=1_000))
+    await request_withdrawal(WithdrawCommandFactory.build(subject="h2", amount=1_000))
     clock.advance(days=1)
-    await request_withdrawal(WithdrawCommandFactory.build(hash="h1", amount=1_000))
+    await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=1_000))
 
     assert allowance.totals == {("h1", TODAY): 1_000, ("h2", TODAY): 1_000, ("h1", "2025-03-15"): 1_000}
 
@@ -261,7 +263,7 @@ async def test_the_reservation_is_given_back_when_the_withdrawal_cannot_be_store
     request_withdrawal = make_request(StoreDown(), allowance, broadcaster, clock, identifiers)
 
     with pytest.raises(ConnectionError):
-        await request_withdrawal(WithdrawCommandFactory.build(hash="h1", amount=500))
+        await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=500))
 
     assert allowance.reserved("h1", TODAY) == 0
     assert broadcaster.published == []

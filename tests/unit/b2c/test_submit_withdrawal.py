@@ -50,7 +50,7 @@ def submit(
 async def queue(withdrawals: FakeWithdrawalRepository, allowance: FakeDailyAllowance, **overrides: Any) -> Withdrawal:
     """A withdrawal as RequestWithdrawal leaves it: reserved in its day's total and stored queued."""
     withdrawal = WithdrawalFactory.build(**overrides)
-    assert await allowance.reserve(withdrawal.hash, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
+    assert await allowance.reserve(withdrawal.subject, withdrawal.allowance_day, withdrawal.amount.shillings, 10**9)
     await withdrawals.add(withdrawal)
     return withdrawal
 
@@ -179,7 +179,7 @@ async def test_a_refused_request_is_rejected_for_good_and_its_reservation_given_
     assert stored.status is WithdrawalStatus.REJECTED
     assert (stored.result_code, stored.result_desc) == ("400.002.02", "Bad Request - Invalid PartyB")
     assert handled is not None and handled.status is WithdrawalStatus.REJECTED
-    assert allowance.reserved(queued.hash, queued.allowance_day) == 0
+    assert allowance.reserved(queued.subject, queued.allowance_day) == 0
     assert broadcaster.published == [(TOPIC, stored.view())]
     assert await submit() is None
 
@@ -206,7 +206,7 @@ async def test_a_request_that_never_reached_daraja_is_queued_again_and_sent_by_t
         False,
     )
     assert published_while_unreachable == []
-    assert allowance.reserved(queued.hash, queued.allowance_day) == queued.amount.shillings
+    assert allowance.reserved(queued.subject, queued.allowance_day) == queued.amount.shillings
     assert payout_provider.sent_ids() == [queued.originator_conversation_id] * 2
     assert withdrawals.get(queued.id).status is WithdrawalStatus.SUBMITTED
     assert await submit() is None
@@ -238,7 +238,7 @@ async def test_a_lost_answer_leaves_the_withdrawal_submitted_with_an_unknown_out
     assert handled is not None and handled.view() == stored.view()
     assert again is None
     assert len(payout_provider.requests) == 1
-    assert allowance.reserved(queued.hash, queued.allowance_day) == queued.amount.shillings
+    assert allowance.reserved(queued.subject, queued.allowance_day) == queued.amount.shillings
     assert broadcaster.published == [(TOPIC, stored.view())]
 
 
@@ -256,7 +256,7 @@ async def test_a_duplicate_originator_conversation_id_means_it_was_sent_before_a
 
     stored = withdrawals.get(queued.id)
     assert (stored.status, stored.outcome_unknown, stored.result_code) == (WithdrawalStatus.SUBMITTED, False, None)
-    assert allowance.reserved(queued.hash, queued.allowance_day) == queued.amount.shillings
+    assert allowance.reserved(queued.subject, queued.allowance_day) == queued.amount.shillings
     assert broadcaster.published == [(TOPIC, stored.view())]
     assert await submit() is None
 

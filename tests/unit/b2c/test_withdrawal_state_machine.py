@@ -90,7 +90,7 @@ def test_a_started_withdrawal_is_queued_unclaimed_with_no_daraja_ids() -> None:
 
     started = Withdrawal.start(
         withdrawal_id=template.id,
-        hash_=template.hash,
+        subject=template.subject,
         phone=template.phone,
         amount=template.amount,
         description=template.description,

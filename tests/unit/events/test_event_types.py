@@ -64,7 +64,7 @@ def test_each_change_of_a_payment_becomes_an_event_carrying_the_payment_as_it_wa
     clock = FixedClock()
     payment = Payment.start(
         payment_id="pay1",
-        hash_="h",
+        subject="h",
         phone=Phone("254712345678"),
         amount=Amount(100),
         description=Description("Goods"),

@@ -24,9 +24,9 @@ def at(milliseconds: int) -> datetime:
 @pytest.fixture
 def searches() -> dict[RecordKind, FakeRecordSearch]:
     # Interleaved in time, several within one second, two at the very same instant.
-    payments = [PaymentFactory.build(id=f"p{n:02d}", hash="h1", created_at=at(n * 100)) for n in range(7)]
-    withdrawals = [WithdrawalFactory.build(id=f"w{n:02d}", hash="h2", created_at=at(n * 100 + 50)) for n in range(5)]
-    twin = PaymentFactory.build(id="p99", hash="h1", created_at=at(300))
+    payments = [PaymentFactory.build(id=f"p{n:02d}", subject="h1", created_at=at(n * 100)) for n in range(7)]
+    withdrawals = [WithdrawalFactory.build(id=f"w{n:02d}", subject="h2", created_at=at(n * 100 + 50)) for n in range(5)]
+    twin = PaymentFactory.build(id="p99", subject="h1", created_at=at(300))
     return {
         RecordKind.STK: FakeRecordSearch(RecordKind.STK, *payments, twin),
         RecordKind.B2C: FakeRecordSearch(RecordKind.B2C, *withdrawals),

@@ -102,7 +102,7 @@ async def test_a_c2b_payment_is_recorded_for_reversal_of_its_whole_amount_with_i
 
     stored = world.reversals.get(reversal.id)
     assert (stored.status, stored.payment_kind, stored.receipt) == (ReversalStatus.REQUESTED, PaymentKind.C2B, FIRST)
-    assert (stored.amount.shillings, stored.payment_id, stored.hash) == (100, FIRST, HASH)
+    assert (stored.amount.shillings, stored.payment_id, stored.subject) == (100, FIRST, HASH)
     assert world.provider.sent == []
     await world.submit()
     assert world.provider.sent[0].receiver_party == "600984"  # the shortcode the customer paid
@@ -116,7 +116,7 @@ async def test_an_unmatched_c2b_payment_may_be_reversed_and_has_no_hash() -> Non
     await world.submit()
     await world.result(reversal.callback_token, reversed_result(FIRST, 70))
 
-    assert world.reversals.get(reversal.id).hash == ""
+    assert world.reversals.get(reversal.id).subject == ""
     assert world.c2b_payments.by_id[FIRST].reversal_id == reversal.id
     assert world.broadcaster.published[-1:] == []  # no hash, so no socket to tell; the event feed still has it
 

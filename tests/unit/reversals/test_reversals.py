@@ -68,7 +68,11 @@ async def test_a_completed_payment_is_recorded_for_reversal_of_its_whole_amount(
 
     stored = world.reversals.get(reversal.id)
     assert (stored.status, stored.receipt, stored.amount.shillings) == (ReversalStatus.REQUESTED, RECEIPT, 150)
-    assert (stored.payment_id, stored.hash, stored.reason.text) == (payment.id, payment.hash, "Customer paid twice")
+    assert (stored.payment_id, stored.subject, stored.reason.text) == (
+        payment.id,
+        payment.subject,
+        "Customer paid twice",
+    )
     assert world.provider.sent == []
 
 
@@ -231,7 +235,7 @@ async def test_a_reversed_result_marks_the_payment_and_tells_its_clients() -> No
     assert (stored.status, stored.reversal_receipt) == (ReversalStatus.REVERSED, "SKE52PAWR9")
     marked = world.payments.get(payment.id)
     assert (marked.status, marked.reversal_id) == (PaymentStatus.SUCCESS, reversal.id)
-    assert world.broadcaster.published == [(stk_topic(payment.hash), marked.view())]
+    assert world.broadcaster.published == [(stk_topic(payment.subject), marked.view())]
 
 
 async def test_a_repeated_result_is_applied_once() -> None:

@@ -17,12 +17,12 @@ HASH = "c0ffee" * 5
 
 @pytest.fixture
 def payment() -> Payment:
-    return PaymentFactory.build(hash=HASH, callback_token="token-1")
+    return PaymentFactory.build(subject=HASH, callback_token="token-1")
 
 
 @pytest.fixture
 def payments(payment: Payment) -> FakePaymentRepository:
-    return FakePaymentRepository(PaymentFactory.build(hash=HASH, callback_token="token-2"), payment)
+    return FakePaymentRepository(PaymentFactory.build(subject=HASH, callback_token="token-2"), payment)
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ async def test_a_callback_contradicting_its_payment_is_rejected_and_changes_noth
     broadcaster: FakeBroadcaster,
     contradiction: dict[str, object],
 ) -> None:
-    payment = PaymentFactory.build(hash=HASH, callback_token="token-3", amount=Amount(500))
+    payment = PaymentFactory.build(subject=HASH, callback_token="token-3", amount=Amount(500))
     await payments.add(payment)
     before = [p.view() for p in payments.all()]
 
@@ -190,7 +190,7 @@ async def test_a_payment_that_keeps_changing_gives_up_without_settling(
 async def test_a_callback_for_a_push_with_unknown_outcome_adopts_darajas_ids(
     payments: FakePaymentRepository, broadcaster: FakeBroadcaster, clock: FixedClock, anomalies: FakeAnomalies
 ) -> None:
-    lost = unknown_outcome_payment(hash=HASH, callback_token="token-lost")
+    lost = unknown_outcome_payment(subject=HASH, callback_token="token-lost")
     await payments.add(lost)
     handle = HandleStkCallback(payments, broadcaster, clock, anomalies)
     result = success_for(lost, checkout="ws_CO_191220191020363925", merchant_request="29115-34620561-1")
@@ -207,7 +207,7 @@ async def test_a_callback_for_a_push_with_unknown_outcome_adopts_darajas_ids(
 async def test_a_late_callback_completes_a_success_a_query_recorded_with_its_receipt(
     broadcaster: FakeBroadcaster, clock: FixedClock, anomalies: FakeAnomalies
 ) -> None:
-    queried = PaymentFactory.build(hash=HASH, callback_token="token-q")
+    queried = PaymentFactory.build(subject=HASH, callback_token="token-q")
     queried.settle_from_query(StkQueryAnswer(queried.checkout or "", queried.merchant_request, "0", "ok"), clock.now())
     payments = FakePaymentRepository(queried)
     handle = HandleStkCallback(payments, broadcaster, clock, anomalies)

@@ -76,7 +76,7 @@ def push(make_push: MakePush, payments: FakePaymentRepository) -> PushPayment:
 async def test_a_repeated_key_returns_the_original_payment_without_a_second_push(
     push: PushPayment, payments: FakePaymentRepository, provider: FakePaymentProvider, broadcaster: FakeBroadcaster
 ) -> None:
-    command = PushCommandFactory.build(hash="h1", idempotency_key=KEY)
+    command = PushCommandFactory.build(subject="h1", idempotency_key=KEY)
     first = await push(command)
 
     again = await push(command)
@@ -96,7 +96,11 @@ async def test_the_same_request_written_differently_is_still_a_repeat(
 
     again = await push(
         PushCommandFactory.build(
-            hash=first.hash, phone="+254 712 345 678", amount=100, description="  Order   42 ", idempotency_key=KEY
+            subject=first.subject,
+            phone="+254 712 345 678",
+            amount=100,
+            description="  Order   42 ",
+            idempotency_key=KEY,
         )
     )
 
@@ -135,10 +139,10 @@ async def test_a_repeat_that_arrives_before_the_original_is_stored_waits_for_it(
 async def test_a_key_reused_for_a_different_request_is_refused_and_changes_nothing(
     push: PushPayment, payments: FakePaymentRepository, provider: FakePaymentProvider, broadcaster: FakeBroadcaster
 ) -> None:
-    first = await push(PushCommandFactory.build(hash="h1", amount=100, idempotency_key=KEY))
+    first = await push(PushCommandFactory.build(subject="h1", amount=100, idempotency_key=KEY))
 
     with pytest.raises(IdempotencyConflictError) as refused:
-        await push(PushCommandFactory.build(hash="h1", amount=101, idempotency_key=KEY))
+        await push(PushCommandFactory.build(subject="h1", amount=101, idempotency_key=KEY))
 
     assert refused.value.code is ErrorCode.IDEMPOTENCY_CONFLICT
     assert [p.id for p in payments.all()] == [first.id]
@@ -149,10 +153,10 @@ async def test_a_key_reused_for_a_different_request_is_refused_and_changes_nothi
 async def test_the_same_key_on_another_hash_is_another_request(
     push: PushPayment, payments: FakePaymentRepository, provider: FakePaymentProvider
 ) -> None:
-    command = PushCommandFactory.build(hash="h1", idempotency_key=KEY)
+    command = PushCommandFactory.build(subject="h1", idempotency_key=KEY)
 
     first = await push(command)
-    other = await push(replace(command, hash="h2"))
+    other = await push(replace(command, subject="h2"))
 
     assert first.id != other.id
     assert len(payments.all()) == 2
@@ -177,7 +181,7 @@ async def test_after_24_hours_the_same_key_starts_a_new_payment(
     clock: FixedClock,
     keys: FakeIdempotencyKeys,
 ) -> None:
-    command = PushCommandFactory.build(hash="h1", idempotency_key=KEY)
+    command = PushCommandFactory.build(subject="h1", idempotency_key=KEY)
     first = await push(command)
     clock.advance(hours=24, seconds=1)
 
@@ -221,7 +225,7 @@ async def test_a_push_that_could_not_be_stored_gives_its_key_back(
 ) -> None:
     payments = StoreDownOnce()
     push = make_push(payments)
-    command = PushCommandFactory.build(hash="h1", idempotency_key=KEY)
+    command = PushCommandFactory.build(subject="h1", idempotency_key=KEY)
     with pytest.raises(ConnectionError):
         await push(command)
     assert keys.holder(STK_SCOPE, "h1", KEY) is None
@@ -240,7 +244,7 @@ async def test_a_key_left_behind_by_a_failed_push_is_taken_over_after_a_minute(
     keys: FakeIdempotencyKeys,
     identifiers: SequentialIdentifiers,
 ) -> None:
-    command = PushCommandFactory.build(hash="h1", idempotency_key=KEY)
+    command = PushCommandFactory.build(subject="h1", idempotency_key=KEY)
     await _push_while_the_store_is_down(command, keys, clock, identifiers)
     clock.advance(minutes=1)
 

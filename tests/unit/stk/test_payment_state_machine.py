@@ -21,7 +21,7 @@ def test_a_started_payment_is_pending_with_no_daraja_ids() -> None:
 
     started = Payment.start(
         payment_id=payment.id,
-        hash_=payment.hash,
+        subject=payment.subject,
         phone=payment.phone,
         amount=payment.amount,
         description=payment.description,
@@ -275,7 +275,7 @@ def test_view_of_a_pending_payment_has_no_result_yet() -> None:
 def test_a_push_without_darajas_ids_is_shown_as_outcome_unknown_only_once_no_answer_can_still_come() -> None:
     payment = Payment.start(
         payment_id="pay_1",
-        hash_="h",
+        subject="h",
         phone=Phone.parse("254708374149"),
         amount=Amount.parse(10, maximum=1000),
         description=Description.parse("Order"),
@@ -296,7 +296,7 @@ def test_a_push_without_darajas_ids_is_shown_as_outcome_unknown_only_once_no_ans
 def test_an_accepted_or_final_push_is_never_shown_as_outcome_unknown_by_age() -> None:
     payment = Payment.start(
         payment_id="pay_1",
-        hash_="h",
+        subject="h",
         phone=Phone.parse("254708374149"),
         amount=Amount.parse(10, maximum=1000),
         description=Description.parse("Order"),

@@ -11,8 +11,8 @@ THEIRS = "b" * 32
 
 
 async def test_a_payment_is_found_by_darajas_checkout_id() -> None:
-    payment = PaymentFactory.build(hash=MINE, checkout="ws_CO_191220191020363925")
-    query = PaymentStatusQuery(FakePaymentRepository(PaymentFactory.build(hash=MINE), payment))
+    payment = PaymentFactory.build(subject=MINE, checkout="ws_CO_191220191020363925")
+    query = PaymentStatusQuery(FakePaymentRepository(PaymentFactory.build(subject=MINE), payment))
 
     found = await query(MINE, "ws_CO_191220191020363925")
 
@@ -20,8 +20,8 @@ async def test_a_payment_is_found_by_darajas_checkout_id() -> None:
 
 
 async def test_a_payment_is_found_by_the_gateways_own_id() -> None:
-    payment = PaymentFactory.build(hash=MINE, id="pay000000042", checkout=None, merchant_request=None)
-    query = PaymentStatusQuery(FakePaymentRepository(PaymentFactory.build(hash=MINE), payment))
+    payment = PaymentFactory.build(subject=MINE, id="pay000000042", checkout=None, merchant_request=None)
+    query = PaymentStatusQuery(FakePaymentRepository(PaymentFactory.build(subject=MINE), payment))
 
     found = await query(MINE, "pay000000042")
 
@@ -29,7 +29,7 @@ async def test_a_payment_is_found_by_the_gateways_own_id() -> None:
 
 
 async def test_surrounding_whitespace_in_the_id_is_ignored() -> None:
-    payment = PaymentFactory.build(hash=MINE, checkout="ws_CO_1")
+    payment = PaymentFactory.build(subject=MINE, checkout="ws_CO_1")
     query = PaymentStatusQuery(FakePaymentRepository(payment))
 
     found = await query(MINE, "  ws_CO_1 ")
@@ -38,7 +38,7 @@ async def test_surrounding_whitespace_in_the_id_is_ignored() -> None:
 
 
 async def test_an_unknown_id_is_not_found() -> None:
-    query = PaymentStatusQuery(FakePaymentRepository(PaymentFactory.build(hash=MINE)))
+    query = PaymentStatusQuery(FakePaymentRepository(PaymentFactory.build(subject=MINE)))
 
     with pytest.raises(NotFoundError) as missing:
         await query(MINE, "ws_CO_nobody")
@@ -48,7 +48,7 @@ async def test_an_unknown_id_is_not_found() -> None:
 
 @pytest.mark.parametrize("field", ["checkout", "id"])
 async def test_another_hashs_payment_is_not_found(field: str) -> None:
-    theirs = PaymentFactory.build(hash=THEIRS)
+    theirs = PaymentFactory.build(subject=THEIRS)
     query = PaymentStatusQuery(FakePaymentRepository(theirs))
 
     with pytest.raises(NotFoundError):
@@ -57,7 +57,7 @@ async def test_another_hashs_payment_is_not_found(field: str) -> None:
 
 @pytest.mark.parametrize("checkout", [None, 42, ["ws_CO_1"], {"checkout": "ws_CO_1"}, "", "   ", "x" * 65])
 async def test_an_id_that_is_not_a_short_string_is_a_validation_error(checkout: object) -> None:
-    query = PaymentStatusQuery(FakePaymentRepository(PaymentFactory.build(hash=MINE, checkout="x" * 65)))
+    query = PaymentStatusQuery(FakePaymentRepository(PaymentFactory.build(subject=MINE, checkout="x" * 65)))
 
     with pytest.raises(ValidationError) as refused:
         await query(MINE, checkout)

@@ -57,10 +57,10 @@ async def test_the_payment_is_recorded_before_daraja_is_asked(
         maximum_amount=MAXIMUM,
     )
 
-    await push(PushCommandFactory.build(hash="h1", phone="0712345678"))
+    await push(PushCommandFactory.build(subject="h1", phone="0712345678"))
 
     [[stored]] = stored_when_asked
-    assert (stored.hash, stored.phone, stored.status, stored.checkout) == (
+    assert (stored.subject, stored.phone, stored.status, stored.checkout) == (
         "h1",
         Phone("254712345678"),
         PaymentStatus.PENDING,
@@ -128,7 +128,7 @@ async def test_the_payment_is_stamped_when_started_and_when_daraja_answered(
 async def test_the_accepted_payment_is_published_on_its_hash_topic(
     push: PushPayment, payments: FakePaymentRepository, broadcaster: FakeBroadcaster
 ) -> None:
-    payment = await push(PushCommandFactory.build(hash="5f2b9c"))
+    payment = await push(PushCommandFactory.build(subject="5f2b9c"))
 
     assert broadcaster.published == [("/mpesa/5f2b9c", payments.get(payment.id).view())]
 
@@ -184,7 +184,7 @@ async def test_a_refused_push_fails_the_payment_with_darajas_code_and_reraises(
     provider.will_raise(refusal)
 
     with pytest.raises(ProviderRejectedError) as raised:
-        await push(PushCommandFactory.build(hash="h1"))
+        await push(PushCommandFactory.build(subject="h1"))
 
     assert raised.value is refusal
     [stored] = payments.all()
@@ -199,7 +199,7 @@ async def test_a_push_that_never_reached_daraja_fails_the_payment_and_reraises(
     provider.will_raise(ProviderUnreachableError("connection refused"))
 
     with pytest.raises(ProviderUnreachableError):
-        await push(PushCommandFactory.build(hash="h1"))
+        await push(PushCommandFactory.build(subject="h1"))
 
     [stored] = payments.all()
     assert stored.status is PaymentStatus.FAILED
@@ -213,7 +213,7 @@ async def test_a_push_with_an_unknown_outcome_stays_pending_for_darajas_callback
     provider.will_raise(ProviderOutcomeUnknownError("read timed out"))
 
     with pytest.raises(ProviderOutcomeUnknownError):
-        await push(PushCommandFactory.build(hash="h1"))
+        await push(PushCommandFactory.build(subject="h1"))
 
     [stored] = payments.all()
     assert stored.status is PaymentStatus.PENDING

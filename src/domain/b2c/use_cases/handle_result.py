@@ -91,7 +91,7 @@ class HandleB2cResult:
             logger.info(
                 "b2c_result_applied",
                 withdrawal_id=withdrawal.id,
-                hash=withdrawal.hash,
+                hash=withdrawal.subject,
                 phone=withdrawal.phone.masked,
                 amount=withdrawal.amount.shillings,
                 originator_conversation_id=withdrawal.originator_conversation_id,
@@ -119,12 +119,12 @@ class HandleB2cResult:
         logger.info(
             "b2c_result_held",
             withdrawal_id=withdrawal.id,
-            hash=withdrawal.hash,
+            hash=withdrawal.subject,
             originator_conversation_id=withdrawal.originator_conversation_id,
             status=withdrawal.status.value,
         )
         try:
-            with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.hash):
+            with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.subject):
                 await self._confirm.request_transaction_status(query)
         except DomainError as error:
             logger.warning("b2c_confirmation_deferred", withdrawal_id=withdrawal.id, reason=error.message)

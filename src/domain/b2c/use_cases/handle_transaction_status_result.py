@@ -85,7 +85,7 @@ class HandleTransactionStatusResult:
             logger.info(
                 "b2c_reconciled",
                 withdrawal_id=withdrawal.id,
-                hash=withdrawal.hash,
+                hash=withdrawal.subject,
                 amount=withdrawal.amount.shillings,
                 originator_conversation_id=withdrawal.originator_conversation_id,
                 transaction_status=result.status,

@@ -57,7 +57,7 @@ class ReconcileWithdrawals:
                 continue
             claimed_count += 1
             try:
-                with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.hash):
+                with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.subject):
                     await self._provider.request_transaction_status(query)
             except ProviderUnavailableError as error:
                 logger.warning("b2c_reconcile_paused", withdrawal_id=withdrawal.id, reason=error.message)
@@ -71,7 +71,7 @@ class ReconcileWithdrawals:
             logger.info(
                 "b2c_status_requested",
                 withdrawal_id=withdrawal.id,
-                hash=withdrawal.hash,
+                hash=withdrawal.subject,
                 originator_conversation_id=withdrawal.originator_conversation_id,
                 status=withdrawal.status.value,
                 check_attempts=withdrawal.check_attempts,

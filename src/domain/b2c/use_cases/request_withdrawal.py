@@ -23,7 +23,7 @@ _SHORTEST_REMARKS = 2
 
 @dataclass(frozen=True, slots=True)
 class WithdrawCommand:
-    hash: str
+    subject: str
     phone: object
     amount: object
     description: object
@@ -33,7 +33,7 @@ class WithdrawCommand:
 
 
 class RequestWithdrawal:
-    """Check the withdrawal against the limits, reserve it in the hash's daily total, then queue it for the worker.
+    """Check the withdrawal against the limits, reserve it in the subject's daily total, then queue it for the worker.
 
     A refused withdrawal leaves nothing behind: not stored, not reserved, not published, its key not kept. One that
     repeats an earlier one's idempotency key gets that withdrawal back and reserves nothing.
@@ -68,7 +68,7 @@ class RequestWithdrawal:
         amount = self._within_limits(command.amount)
         withdrawal = Withdrawal.start(
             withdrawal_id=self._identifiers.new_id(),
-            hash_=command.hash,
+            subject=command.subject,
             phone=phone,
             amount=amount,
             description=description,
@@ -80,7 +80,7 @@ class RequestWithdrawal:
         )
         keyed = keyed_request(
             B2C_SCOPE,
-            withdrawal.hash,
+            withdrawal.subject,
             command.idempotency_key,
             "withdraw",
             phone,
@@ -95,16 +95,16 @@ class RequestWithdrawal:
             withdrawal.id,
             withdrawal.created_at,
             store=lambda: self._reserve_and_add(withdrawal),
-            find_original=lambda withdrawal_id: self._withdrawals.by_id(withdrawal.hash, withdrawal_id),
+            find_original=lambda withdrawal_id: self._withdrawals.by_id(withdrawal.subject, withdrawal_id),
         )
         if original is not None:
-            logger.info("withdrawal_repeated", withdrawal_id=original.id, hash=original.hash)
+            logger.info("withdrawal_repeated", withdrawal_id=original.id, hash=original.subject)
             return original
         await self._announce(withdrawal)
         logger.info(
             "withdrawal_queued",
             withdrawal_id=withdrawal.id,
-            hash=withdrawal.hash,
+            hash=withdrawal.subject,
             phone=phone.masked,
             amount=amount.shillings,
             originator_conversation_id=withdrawal.originator_conversation_id,
@@ -115,13 +115,13 @@ class RequestWithdrawal:
 
     async def _reserve_and_add(self, withdrawal: Withdrawal) -> None:
         amount, day = withdrawal.amount, withdrawal.allowance_day
-        if not await self._allowance.reserve(withdrawal.hash, day, amount.shillings, self._daily_limit):
+        if not await self._allowance.reserve(withdrawal.subject, day, amount.shillings, self._daily_limit):
             raise _over("daily_limit", self._daily_limit, amount, f"would pass the daily total of {self._daily_limit}")
         try:
             await self._withdrawals.add(withdrawal)
         except Exception:
             # Most likely the store is down and nothing was queued: give the day's total back.
-            await self._allowance.release(withdrawal.hash, day, amount.shillings)
+            await self._allowance.release(withdrawal.subject, day, amount.shillings)
             raise
 
     def _within_limits(self, raw: object) -> Amount:

@@ -69,7 +69,7 @@ class SubmitNextWithdrawal:
         await self._warn_if_uncovered(withdrawal)
         try:
             # Bound so the adapter's own log lines (the Daraja call) name the withdrawal they belong to.
-            with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.hash):
+            with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.subject):
                 accepted = await self._provider.send_b2c(withdrawal.b2c_request())
         except ProviderRejectedError as refusal:
             code, message = refusal.provider_code, refusal.provider_message
@@ -83,7 +83,7 @@ class SubmitNextWithdrawal:
             raise
         except Exception:
             # The request may be at Daraja: only its Result, or reconciliation, may decide now.
-            logger.exception("b2c_send_outcome_unknown", withdrawal_id=withdrawal.id, hash=withdrawal.hash)
+            logger.exception("b2c_send_outcome_unknown", withdrawal_id=withdrawal.id, hash=withdrawal.subject)
             return await self._record(
                 withdrawal,
                 lambda w: w.mark_outcome_unknown(self._clock.now(), first_check_after=self._first_check_after),
@@ -107,7 +107,7 @@ class SubmitNextWithdrawal:
         logger.warning(
             "b2c_balance_may_not_cover",
             withdrawal_id=withdrawal.id,
-            hash=withdrawal.hash,
+            hash=withdrawal.subject,
             amount=withdrawal.amount.shillings,
             utility_available=str(available),
         )
@@ -136,7 +136,7 @@ class SubmitNextWithdrawal:
         logger.info(
             "b2c_submission",
             withdrawal_id=withdrawal.id,
-            hash=withdrawal.hash,
+            hash=withdrawal.subject,
             phone=withdrawal.phone.masked,
             amount=withdrawal.amount.shillings,
             originator_conversation_id=withdrawal.originator_conversation_id,
@@ -147,7 +147,7 @@ class SubmitNextWithdrawal:
         )
 
     async def _stored(self, withdrawal: Withdrawal) -> Withdrawal:
-        stored = await self._withdrawals.by_id(withdrawal.hash, withdrawal.id)
+        stored = await self._withdrawals.by_id(withdrawal.subject, withdrawal.id)
         if stored is None:
             raise ConcurrentUpdateError(f"withdrawal {withdrawal.id} disappeared from the store")
         return stored

@@ -54,14 +54,14 @@ class ConfirmPayment:
             now,
             match,
             request_id=None if request is None else request.id,
-            hash=None if request is None else request.hash,
+            subject=None if request is None else request.subject,
             source=source,
         )
         if not await self._payments.record(payment):
             return await self._repeat(transaction)
-        if payment.hash is not None:
+        if payment.subject is not None:
             # Told before the request it counts on: a till screen shows the payment, then what it settled.
-            await self._broadcaster.publish(c2b_topic(payment.hash), payment.view())
+            await self._broadcaster.publish(c2b_topic(payment.subject), payment.view())
         if matched is not None:
             matched = await self._count(matched, payment)
         (logger.info if match.matched else logger.warning)(
@@ -81,8 +81,8 @@ class ConfirmPayment:
         stored = await self._payments.by_trans_id(transaction.trans_id)
         assert stored is not None  # record() said the TransID is stored
         request = None
-        if stored.match.matched and stored.hash is not None and stored.request_id is not None:
-            found = await self._requests.by_id(stored.hash, stored.request_id)
+        if stored.match.matched and stored.subject is not None and stored.request_id is not None:
+            found = await self._requests.by_id(stored.subject, stored.request_id)
             if found is not None and transaction.trans_id not in found.confirmations:
                 request = await self._count(found, stored)  # the first delivery died before counting it
             else:
@@ -109,10 +109,10 @@ class ConfirmPayment:
             try:
                 await self._requests.save(request)
             except ConcurrentUpdateError:
-                reread = await self._requests.by_id(request.hash, request.id)
+                reread = await self._requests.by_id(request.subject, request.id)
                 assert reread is not None  # requests are never deleted
                 request = reread
                 continue
-            await self._broadcaster.publish(c2b_topic(request.hash), request.view())
+            await self._broadcaster.publish(c2b_topic(request.subject), request.view())
             return request
         raise ConcurrentUpdateError(f"payment request {request.id} kept changing under confirmation {payment.trans_id}")

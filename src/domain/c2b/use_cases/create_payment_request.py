@@ -18,7 +18,7 @@ logger = structlog.get_logger()
 
 @dataclass(frozen=True, slots=True)
 class CreatePaymentRequestCommand:
-    hash: str
+    subject: str
     account_reference: object
     amount_rule: object
     expires_at: datetime
@@ -40,11 +40,18 @@ class CreatePaymentRequest:
         amount = None if cmd.amount is None else Amount.parse(cmd.amount).shillings
         metadata = None if cmd.metadata is None else Metadata.parse(cmd.metadata)
         request = PaymentRequest.create(
-            self._identifiers.new_id(), cmd.hash, reference, rule, amount, cmd.expires_at, self._clock.now(), metadata
+            self._identifiers.new_id(),
+            cmd.subject,
+            reference,
+            rule,
+            amount,
+            cmd.expires_at,
+            self._clock.now(),
+            metadata,
         )
         await self._requests.add(request)
-        await self._broadcaster.publish(c2b_topic(request.hash), request.view())
-        logger.info("c2b_request_created", request_id=request.id, hash=request.hash, reference=reference.text)
+        await self._broadcaster.publish(c2b_topic(request.subject), request.view())
+        logger.info("c2b_request_created", request_id=request.id, hash=request.subject, reference=reference.text)
         return request
 
 

@@ -28,8 +28,8 @@ class DrawRequestQr:
     def __init__(self, requests: PaymentRequests, provider: C2bProvider, shop: QrShop) -> None:
         self._requests, self._provider, self._shop = requests, provider, shop
 
-    async def __call__(self, hash_: str, request_id: str) -> QrImage:
-        request = await self._requests.by_id(hash_, request_id)
+    async def __call__(self, subject: str, request_id: str) -> QrImage:
+        request = await self._requests.by_id(subject, request_id)
         if request is None:
             raise NotFoundError(f"no payment request {request_id} on this hash")
         if request.status is not RequestStatus.OPEN:

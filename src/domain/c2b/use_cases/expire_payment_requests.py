@@ -25,7 +25,7 @@ class ExpirePaymentRequests:
                 await self._requests.save(request)
             except ConcurrentUpdateError:
                 continue  # a confirmation counted meanwhile; the next round sees it
-            await self._broadcaster.publish(c2b_topic(request.hash), request.view())
+            await self._broadcaster.publish(c2b_topic(request.subject), request.view())
             logger.info(
                 "c2b_request_closed", request_id=request.id, status=request.status.value, received=request.received
             )

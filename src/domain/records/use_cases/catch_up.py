@@ -17,7 +17,7 @@ LONGEST_ABSENCE = timedelta(hours=24)
 WRITES_LAND_WITHIN = timedelta(seconds=5)
 
 class CatchUp:
-    """What a (re)connecting client missed: every open record of its hash, then every one that changed after the
+    """What a (re)connecting client missed: every open record of its subject, then every one that changed after the
     point it resumes from (its cursor; else its `since`, ties included; else `window` ago), oldest change first,
     read `page_size` at a time until none is left or `max_updates` were sent. A payment is shown as of now: with
     its age, and as outcome unknown once no Daraja answer can still be on its way."""
@@ -38,7 +38,7 @@ class CatchUp:
 
     async def __call__(
         self,
-        hash_: str,
+        subject: str,
         send: SendUpdate,
         *,
         after: ResumeCursor | None = None,
@@ -57,7 +57,7 @@ class CatchUp:
 
         # Most catch-ups are a few records: read them all at once, then send them in the order the paged reads
         # below would have (the open ones changed up to the start, then the changes after it, oldest first).
-        snapshot = await self._records.open_or_changed_after(hash_, start, self._page_left(sent))
+        snapshot = await self._records.open_or_changed_after(subject, start, self._page_left(sent))
         if snapshot is not None:
             placed = sorted(snapshot, key=ResumeCursor.of)
             changes = [record for record in placed if ResumeCursor.of(record) > start]
@@ -69,7 +69,7 @@ class CatchUp:
         position = BEGINNING
         while sent < self._max_updates:
             asked = self._page_left(sent)
-            page = list(await self._records.open_between(hash_, position, start, asked))
+            page = list(await self._records.open_between(subject, position, start, asked))
             await send_each(page)
             if len(page) < asked:
                 break
@@ -77,13 +77,13 @@ class CatchUp:
         position = start
         while sent < self._max_updates:
             asked = self._page_left(sent)
-            page = list(await self._records.changed_after(hash_, position, asked))
+            page = list(await self._records.changed_after(subject, position, asked))
             await send_each(page)
             if page:
                 position = ResumeCursor.of(page[-1])
             if len(page) < asked:
                 return CaughtUp(self._cursor(start, position, now), sent, complete=True)
-        logger.warning("catch_up_cut_short", hash=hash_, updates=sent, cursor=position.encode())
+        logger.warning("catch_up_cut_short", hash=subject, updates=sent, cursor=position.encode())
         return CaughtUp(self._cursor(start, position, now), sent, complete=False)
 
     def _start_time(self, now: datetime, since: datetime | None) -> datetime:

@@ -4,7 +4,7 @@ from domain.shared.errors import NotFoundError
 
 
 class FindRecord:
-    """A payment or withdrawal by the gateway's id, whatever its kind or hash."""
+    """A payment or withdrawal by the gateway's id, whatever its kind or subject."""
 
     def __init__(self, searches: list[RecordSearch]) -> None:
         self._searches = searches

@@ -34,10 +34,10 @@ class MarkC2bPaymentReversed:
         if reversal.status is not ReversalStatus.REVERSED:
             return
         payment = await self._link(reversal)
-        if payment is None or not payment.match.matched or payment.hash is None or payment.request_id is None:
+        if payment is None or not payment.match.matched or payment.subject is None or payment.request_id is None:
             return  # not counted on any request (unmatched, or the request had closed): nothing to settle again
         cause = reversal.history[-1].cause if reversal.history else ChangeCause.CALLBACK
-        await self._settle_request(payment, payment.hash, payment.request_id, cause)
+        await self._settle_request(payment, payment.subject, payment.request_id, cause)
 
     async def _link(self, reversal: Reversal) -> C2bPayment | None:
         for _ in range(_ATTEMPTS):
@@ -48,15 +48,15 @@ class MarkC2bPaymentReversed:
                 await self._payments.save(payment)
             except ConcurrentUpdateError:
                 continue
-            if payment.hash is not None:
-                await self._broadcaster.publish(c2b_topic(payment.hash), payment.view())
+            if payment.subject is not None:
+                await self._broadcaster.publish(c2b_topic(payment.subject), payment.view())
             logger.info("c2b_payment_reversed", trans_id=payment.trans_id, reversal_id=reversal.id)
             return payment
         raise ConcurrentUpdateError(f"C2B payment {reversal.receipt} kept changing while it was marked reversed")
 
-    async def _settle_request(self, payment: C2bPayment, hash_: str, request_id: str, cause: ChangeCause) -> None:
+    async def _settle_request(self, payment: C2bPayment, subject: str, request_id: str, cause: ChangeCause) -> None:
         for _ in range(_REQUEST_ATTEMPTS):
-            request = await self._requests.by_id(hash_, request_id)
+            request = await self._requests.by_id(subject, request_id)
             if request is None:
                 return
             # A closed request's account reference may belong to a newer open request by now: only one may be open.
@@ -72,7 +72,7 @@ class MarkC2bPaymentReversed:
                 await self._requests.save(request)
             except ConcurrentUpdateError:
                 continue
-            await self._broadcaster.publish(c2b_topic(request.hash), request.view())
+            await self._broadcaster.publish(c2b_topic(request.subject), request.view())
             logger.info(
                 "c2b_request_settled_after_reversal",
                 request_id=request.id,

@@ -37,6 +37,6 @@ class MarkPaymentReversed:
                 await self._payments.save(payment)
             except ConcurrentUpdateError:
                 continue
-            await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
+            await self._broadcaster.publish(stk_topic(payment.subject), payment.view())
             return
         raise ConcurrentUpdateError(f"payment {reversal.payment_id} kept changing while it was marked reversed")

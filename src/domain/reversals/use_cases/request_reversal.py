@@ -18,7 +18,7 @@ from domain.stk.result_codes import PaymentStatus
 
 logger = structlog.get_logger()
 
-# Reversals are asked for by the merchant's server, not per client hash: one key space for the whole gateway.
+# Reversals are asked for by the merchant's server, not per client subject: one key space for the whole gateway.
 REVERSAL_SCOPE = "reversal"
 _KEY_SPACE = "merchant"
 # Daraja's Remarks take 2–100 characters (docs/daraja.md#transaction-reversal); Description caps the length.
@@ -64,7 +64,7 @@ class RequestReversal:
             receipt=receipt,
             amount=target.amount,
             reason=reason,
-            hash_=target.hash,
+            subject=target.subject,
             payment_id=target.payment_id,
             callback_token=self._identifiers.new_secret(),
             now=self._clock.now(),
@@ -89,7 +89,7 @@ class RequestReversal:
             receipt=receipt,
             payment_id=reversal.payment_id,
             payment_kind=reversal.payment_kind.value,
-            hash=reversal.hash,
+            hash=reversal.subject,
             amount=reversal.amount.shillings,
         )
         if self._on_requested is not None:
@@ -101,15 +101,17 @@ class RequestReversal:
         if payment is not None:
             if payment.status is not PaymentStatus.SUCCESS:
                 raise ReversalNotCompletedError(receipt, payment.status.value)
-            return _Target(PaymentKind.STK, payment.id, payment.hash, payment.amount)
+            return _Target(PaymentKind.STK, payment.id, payment.subject, payment.amount)
         c2b = None if self._c2b_payments is None else await self._c2b_payments.by_trans_id(receipt)
         if c2b is None:
             raise ReversalPaymentNotFoundError(receipt)
-        # A stored confirmation is money that arrived: always complete. Its hash is its request's; an unmatched
+        # A stored confirmation is money that arrived: always complete. Its subject is its request's; an unmatched
         # payment has none (docs/reversals.md#who-may-reverse-what).
         # Reversed for the shortcode the customer paid, which may not be the STK one the gateway reverses for.
         transaction = c2b.transaction
-        return _Target(PaymentKind.C2B, c2b.trans_id, c2b.hash or "", Amount(transaction.amount), transaction.shortcode)
+        return _Target(
+            PaymentKind.C2B, c2b.trans_id, c2b.subject or "", Amount(transaction.amount), transaction.shortcode
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,7 @@ class _Target:
 
     kind: PaymentKind
     payment_id: str
-    hash: str
+    subject: str
     amount: Amount
     receiver_party: str | None = None
 

@@ -80,7 +80,7 @@ class HandleStkCallback:
             logger.info(
                 f"stk_callback_{outcome.value}",  # stk_callback_applied, or stk_callback_held awaiting confirmation
                 payment_id=payment.id,
-                hash=payment.hash,
+                hash=payment.subject,
                 checkout=payment.checkout,
                 result_code=result.result_code,
                 status=payment.status.value,
@@ -101,7 +101,7 @@ class HandleStkCallback:
             payment.check_result(result)  # a callback that names another payment is refused before Daraja is asked
         except CallbackRejectedError as error:
             await self._refuse(error.message, payment, result, journal_id)
-        with structlog.contextvars.bound_contextvars(payment_id=payment.id, hash=payment.hash):
+        with structlog.contextvars.bound_contextvars(payment_id=payment.id, hash=payment.subject):
             confirmation = await self._confirm(result)
         logger.info(
             "stk_success_confirmation",
@@ -138,7 +138,7 @@ class HandleStkCallback:
 
     async def _published(self, payment: Payment, outcome: CallbackOutcome) -> None:
         if outcome is not CallbackOutcome.HELD:  # clients see nothing of a success not yet confirmed
-            await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
+            await self._broadcaster.publish(stk_topic(payment.subject), payment.view())
 
     async def _duplicate(self, payment: Payment, result: StkResult, journal_id: str | None) -> CallbackOutcome:
         disagreement = stk_disagreement(payment, result)

@@ -29,7 +29,7 @@ logger = structlog.get_logger()
 
 @dataclass(frozen=True, slots=True)
 class PushCommand:
-    hash: str
+    subject: str
     phone: object
     amount: object
     description: object
@@ -65,7 +65,7 @@ class PushPayment:
     async def __call__(self, command: PushCommand) -> Payment:
         payment = Payment.start(
             payment_id=self._identifiers.new_id(),
-            hash_=command.hash,
+            subject=command.subject,
             phone=Phone.parse(command.phone),
             amount=Amount.parse(command.amount, maximum=self._maximum_amount),
             description=Description.parse(command.description),
@@ -76,7 +76,7 @@ class PushPayment:
         )
         keyed = keyed_request(
             STK_SCOPE,
-            payment.hash,
+            payment.subject,
             command.idempotency_key,
             "push",
             payment.phone,
@@ -91,10 +91,10 @@ class PushPayment:
             payment.id,
             payment.created_at,
             store=lambda: self._admit_and_add(payment),
-            find_original=lambda payment_id: self._payments.by_checkout(payment.hash, payment_id),
+            find_original=lambda payment_id: self._payments.by_checkout(payment.subject, payment_id),
         )
         if original is not None:
-            logger.info("stk_push_repeated", payment_id=original.id, hash=original.hash)
+            logger.info("stk_push_repeated", payment_id=original.id, hash=original.subject)
             return original
         return await self._push(payment)
 
@@ -112,7 +112,7 @@ class PushPayment:
     async def _push(self, payment: Payment) -> Payment:
         try:
             # Bound so the adapter's own log lines (the Daraja call) name the payment they belong to.
-            with structlog.contextvars.bound_contextvars(payment_id=payment.id, hash=payment.hash):
+            with structlog.contextvars.bound_contextvars(payment_id=payment.id, hash=payment.subject):
                 accepted = await self._provider.start_stk_push(payment.stk_request())
         except ProviderRejectedError as refusal:
             payment.reject(refusal.provider_code, refusal.provider_message, self._clock.now())
@@ -142,23 +142,23 @@ class PushPayment:
         except ConcurrentUpdateError:
             # Daraja's callback got here first and settled the payment: the stored record is the truth,
             # and the callback has already published it (its final write freed the phone).
-            return await self._payments.by_checkout(payment.hash, payment.id) or payment
+            return await self._payments.by_checkout(payment.subject, payment.id) or payment
         except StoreUnavailableError:
             # Daraja has already answered, so "nothing was done" would be a lie that invites a second prompt.
             # The stored record (pending, found by its callback token) is settled by Daraja's callback.
             logger.error(
                 "stk_push_unrecorded",
                 payment_id=payment.id,
-                hash=payment.hash,
+                hash=payment.subject,
                 checkout=payment.checkout,
                 status=payment.status.value,
                 outcome_unknown=payment.outcome_unknown,
             )
-        await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
+        await self._broadcaster.publish(stk_topic(payment.subject), payment.view())
         logger.info(
             "stk_push",
             payment_id=payment.id,
-            hash=payment.hash,
+            hash=payment.subject,
             checkout=payment.checkout,
             phone=payment.phone.masked,
             amount=payment.amount.shillings,

@@ -98,7 +98,7 @@ class ReconcileStkPayments:
 
     async def _check(self, payment: Payment) -> None:
         assert payment.checkout is not None  # due payments have one: schedule_check refused any other
-        with structlog.contextvars.bound_contextvars(payment_id=payment.id, hash=payment.hash):
+        with structlog.contextvars.bound_contextvars(payment_id=payment.id, hash=payment.subject):
             answer = await self._provider.query_stk(payment.checkout)
         if answer.pending:
             logger.info(
@@ -128,13 +128,13 @@ class ReconcileStkPayments:
                     raise
                 payment = stored
                 continue
-            await self._broadcaster.publish(stk_topic(payment.hash), payment.view())
+            await self._broadcaster.publish(stk_topic(payment.subject), payment.view())
             if held is not None and payment.status is not PaymentStatus.SUCCESS:
                 await self._refuted(payment, held.receipt)
             logger.info(
                 "stk_reconciled",
                 payment_id=payment.id,
-                hash=payment.hash,
+                hash=payment.subject,
                 checkout=payment.checkout,
                 result_code=answer.result_code,
                 status=payment.status.value,
