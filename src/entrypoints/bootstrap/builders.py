@@ -228,9 +228,9 @@ def b2c_success_confirmation(settings: Settings, provider: DarajaB2cClient) -> P
 def socket_guard(settings: Settings, counter: RateLimiter, clock: SystemClock) -> SocketGuard:
     return SocketGuard(
         max_sockets=settings.ws_max_sockets,
-        max_per_hash=settings.ws_max_sockets_per_hash,
+        max_per_topic=settings.ws_max_sockets_per_hash,
         max_per_address=settings.ws_max_sockets_per_address,
-        messages_per_hash=settings.ws_messages_per_hash,
+        messages_per_topic=settings.ws_messages_per_hash,
         messages_per_address=settings.ws_messages_per_address,
         window_seconds=settings.ws_message_window_seconds,
         counter=counter,

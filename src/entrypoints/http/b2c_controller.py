@@ -40,7 +40,7 @@ class B2cWithdrawController(Controller):
         # Decoded by the socket protocol's own strict rules, so "100" or an array is refused here as there.
         body = convert(decode_document(await request.body()), HttpWithdrawBody)
         command = WithdrawCommand(
-            body.hash,
+            body.subject,
             body.phone,
             body.amount,
             body.description,

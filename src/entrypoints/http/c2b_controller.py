@@ -19,11 +19,11 @@ from entrypoints.protocol.messages import convert, decode_document
 
 # The store's lookup by TransID, as the container hands it over (a Protocol cannot be a dependency's type).
 PaymentByTransId = Callable[[str], Awaitable[C2bPayment | None]]
-_Hash = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+_Subject = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 
 class PaymentRequestBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    hash: _Hash
+    subject: _Subject = msgspec.field(name="hash")  # the subject, `hash` on the wire
     account_reference: str
     amount_rule: str
     expires_at: datetime
@@ -57,7 +57,7 @@ class C2bController(Controller):
         if body.expires_at.tzinfo is None:
             raise ValidationError("expires_at", "needs a time zone")
         command = CreatePaymentRequestCommand(
-            body.hash, body.account_reference, body.amount_rule, body.expires_at, body.amount, body.metadata
+            body.subject, body.account_reference, body.amount_rule, body.expires_at, body.amount, body.metadata
         )
         return ok_reply("c2b_request", None, (await create_payment_request(command)).view())
 
@@ -70,9 +70,10 @@ class C2bController(Controller):
         ),
     )
     async def request_qr(
-        self, request_id: str, hash: _Hash, draw_request_qr: NamedDependency[DrawRequestQr]
+        self, request_id: str, hash: _Subject, draw_request_qr: NamedDependency[DrawRequestQr]
     ) -> dict[str, Any]:
-        image = await draw_request_qr(hash, request_id)
+        subject = hash  # the query parameter's name in the API
+        image = await draw_request_qr(subject, request_id)
         data = {
             "request_id": request_id,
             "png_base64": base64.b64encode(image.png).decode(),

@@ -348,17 +348,19 @@ def _provided(name: str) -> Provide:
 def _route_handler(route: CallbackRoute[Any, Any]) -> HTTPRouteHandler:
     async def handler(
         request: Request[Any, Any, Any],
-        hash: str,  # the record's secret token the gateway put in the URL
+        hash: str,  # the URL's name for the callback token, the record's secret the gateway put in the URL
         use_case: NamedDependency[Any],
         names_record: NamedDependency[NamesRecord],
         journal_callback: NamedDependency[JournalCallback],
         gateway_metrics: NamedDependency[GatewayMetrics],
         callback_sources: NamedDependency[CallbackSources],
     ) -> DarajaAnswer:
-        async def apply(result: Any, journal_id: str) -> str:
-            return await route.apply(use_case, hash, result, journal_id, gateway_metrics)
+        callback_token = hash
 
-        arrival = Arrival(route.kind, hash, route.name, names_record)
+        async def apply(result: Any, journal_id: str) -> str:
+            return await route.apply(use_case, callback_token, result, journal_id, gateway_metrics)
+
+        arrival = Arrival(route.kind, callback_token, route.name, names_record)
         return await _receive(request, arrival, route.parse, apply, journal_callback, gateway_metrics, callback_sources)
 
     handler.__name__ = handler.__qualname__ = route.name  # the operation id ends with it

@@ -41,7 +41,7 @@ class RecordsController(Controller):
     async def page(
         self,
         list_records: NamedDependency[ListRecords],
-        hash_: Annotated[str | None, Parameter(query="hash", min_length=1, max_length=256)] = None,
+        subject: Annotated[str | None, Parameter(query="hash", min_length=1, max_length=256)] = None,
         status: Annotated[str | None, Parameter(min_length=1, max_length=16)] = None,
         kind: RecordKind | None = None,
         created_after: datetime | None = None,
@@ -50,7 +50,7 @@ class RecordsController(Controller):
         cursor: Annotated[str | None, Parameter(min_length=1, max_length=256)] = None,
     ) -> dict[str, Any]:
         kinds = (kind,) if kind is not None else (RecordKind.STK, RecordKind.B2C)
-        where = record_filter(kinds, hash_, status, created_after, created_before)
+        where = record_filter(kinds, subject, status, created_after, created_before)
         after = None if cursor is None else PagePosition.from_cursor(cursor)
         found = await list_records(kinds, where, after, limit)
         return {"data": [record.view() for record in found.records], "next_cursor": found.next_cursor}

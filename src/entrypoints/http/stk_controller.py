@@ -39,7 +39,7 @@ class StkPushController(Controller):
         # Decoded by the socket protocol's own strict rules, so "100" or an array is refused here as there.
         body = convert(decode_document(await request.body()), HttpPushBody)
         command = PushCommand(
-            body.hash,
+            body.subject,
             body.phone,
             body.amount,
             body.description,

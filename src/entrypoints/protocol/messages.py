@@ -45,15 +45,15 @@ class StatusPayload(msgspec.Struct, forbid_unknown_fields=True):
     checkout: _Identifier
 
 
-_Hash = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+_Subject = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 
 class HttpPushBody(_MoneyRequest, forbid_unknown_fields=True, kw_only=True):
-    hash: _Hash
+    subject: _Subject = msgspec.field(name="hash")  # the subject, `hash` on the wire
 
 
 class HttpWithdrawBody(_MoneyRequest, forbid_unknown_fields=True, kw_only=True):
-    hash: _Hash
+    subject: _Subject = msgspec.field(name="hash")  # the subject, `hash` on the wire
 
 
 class HttpReverseBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,4 +1,5 @@
-"""Who may open a socket, and what it may ask: a signed capability token in the path, or a plain hash in open mode."""
+"""Who may open a socket, and what it may ask: a signed capability token in the path, or a plain
+subject in open mode: the path's last segment, its channel key, is one or the other."""
 
 import hashlib
 from collections.abc import Callable
@@ -19,12 +20,12 @@ UNAUTHORIZED_REASON = "UNAUTHORIZED"
 # Why a socket is closed (1008) the moment its token expires; the same words as a refused expired token.
 EXPIRED_REASON = f"{UNAUTHORIZED_REASON}: the token has expired: reconnect with a fresh one"
 
-# What a plain hash may do, one set for every socket (a socket's capability lives as long as it).
+# What a plain subject may do, one set for every socket (a socket's capability lives as long as it).
 _OPEN, _OPEN_WITH_WITHDRAWALS = frozenset({STK, C2B}), frozenset({STK, C2B, B2C})
 
 
 class ClientAuthorisation:
-    """`signed`: only tokens. Open: plain hashes too (STK and C2B always; B2C only with `open_withdrawals`)."""
+    """`signed`: only tokens. Open: plain subjects too (STK and C2B always; B2C only with `open_withdrawals`)."""
 
     def __init__(
         self,
@@ -38,20 +39,20 @@ class ClientAuthorisation:
         self._signed, self._keys, self._open_withdrawals, self._clock = signed, keys, open_withdrawals, clock
         self._on_v1_token = on_v1_token
 
-    def admit(self, path_hash: str, scope: str) -> Capability:
-        """The capability for a socket on `/mpesa/<scope>/<path_hash>`; UnauthorizedError when there is none."""
-        if looks_like_token(path_hash):
+    def admit(self, channel_key: str, scope: str) -> Capability:
+        """The capability for a socket on `/mpesa/<scope>/<channel_key>`; UnauthorizedError when there is none."""
+        if looks_like_token(channel_key):
             if self._keys is None:
                 raise UnauthorizedError("tokens are not accepted: the gateway has no CLIENT_TOKEN_KEYS")
-            capability = read_token(path_hash, self._keys, self._clock.now())
-            if is_v1_token(path_hash):
-                self._note_v1_token(path_hash)
+            capability = read_token(channel_key, self._keys, self._clock.now())
+            if is_v1_token(channel_key):
+                self._note_v1_token(channel_key)
         elif self._signed:
             raise UnauthorizedError("a signed capability token is required")
         elif scope == B2C and not self._open_withdrawals:
             raise UnauthorizedError("withdrawals need a token with the b2c scope")
         else:
-            capability = Capability(path_hash, _OPEN_WITH_WITHDRAWALS if self._open_withdrawals else _OPEN)
+            capability = Capability(channel_key, _OPEN_WITH_WITHDRAWALS if self._open_withdrawals else _OPEN)
         capability.require_scope(scope)
         return capability
 
@@ -79,10 +80,10 @@ class ClientAuthorisation:
         return max(0.0, (capability.expires_at - self._clock.now()).total_seconds())
 
 
-async def refuse_unauthorised(socket: WebSocket[Any, Any, Any], path_hash: str, error: UnauthorizedError) -> None:
+async def refuse_unauthorised(socket: WebSocket[Any, Any, Any], channel_key: str, error: UnauthorizedError) -> None:
     """Close with 1008 right after the handshake, so a browser client can read why (a refused upgrade shows nothing)."""
-    # The path may be a secret token: only a short hash of it is ever logged.
-    fingerprint = hashlib.sha256(path_hash.encode()).hexdigest()[:16]
+    # The channel key may be a capability token, a secret: only a short hash of it is ever logged.
+    fingerprint = hashlib.sha256(channel_key.encode()).hexdigest()[:16]
     logger.warning(
         "security_socket_refused", path=socket.url.path.rsplit("/", 1)[0], hash_sha256=fingerprint, reason=error.message
     )

@@ -35,7 +35,7 @@ class B2cRequests:
     async def withdraw(self, message: ClientMessage) -> dict[str, Any]:
         request = convert(message.payload, WithdrawPayload)
         self._authorisation.permit_withdrawal(self._capability, request.phone, request.amount)
-        # The token's subject, never the token: the topic, the stored hash and the daily total survive renewals.
+        # The token's subject, never the token: the topic, the stored subject and the daily total survive renewals.
         # The client's `ref` is the idempotency key: sending the same withdrawal again returns the first one.
         command = WithdrawCommand(
             self._capability.subject,
@@ -57,7 +57,7 @@ class B2cRequests:
 @websocket("/mpesa/b2c/{hash:str}")
 async def b2c_socket(
     socket: WebSocket[Any, Any, Any],
-    hash: str,  # the protocol's name for the connection's identifier (docs/asyncapi.json)
+    hash: str,  # the protocol's name (docs/asyncapi.json) for the channel key
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
     socket_use_cases: NamedDependency[SocketUseCases],
@@ -65,13 +65,15 @@ async def b2c_socket(
     since: str | None = None,
     after: str | None = None,
 ) -> None:
-    """`hash`: a signed capability token with the b2c scope, or (open withdrawals only) a plain hash. Query `after`
+    """`hash`, the channel key: a signed capability token with the b2c scope, or (open withdrawals only) a plain
+    subject. Query `after`
     (the cursor of the last `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at`
     of the last update the client saw): where the catch-up resumes (docs/protocol.md: catching up)."""
+    channel_key = hash  # a capability token, or (open mode) a plain subject
     try:
-        capability = client_authorisation.admit(hash, B2C)
+        capability = client_authorisation.admit(channel_key, B2C)
     except UnauthorizedError as error:
-        await refuse_unauthorised(socket, hash, error)
+        await refuse_unauthorised(socket, channel_key, error)
         return
     try:
         resume = parse_resume_point(after, since)

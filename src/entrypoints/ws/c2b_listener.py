@@ -17,8 +17,8 @@ from entrypoints.ws.socket_use_cases import SocketUseCases
 
 
 class C2bRequests:
-    """A C2B socket only listens: it asks nothing; what it missed is its hash's open requests, or, resuming, every
-    request of the hash changed since its cursor (or its `since`)."""
+    """A C2B socket only listens: it asks nothing; what it missed is its subject's open requests, or, resuming,
+    every request of the subject changed since its cursor (or its `since`)."""
 
     __slots__ = ("_resume", "_subject", "_use_cases")
     kinds: frozenset[str] = frozenset()
@@ -38,7 +38,7 @@ class C2bRequests:
 @websocket("/mpesa/c2b/{hash:str}")
 async def c2b_socket(
     socket: WebSocket[Any, Any, Any],
-    hash: str,  # the protocol's name for the connection's identifier (docs/asyncapi.json)
+    hash: str,  # the protocol's name (docs/asyncapi.json) for the channel key
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
     client_authorisation: NamedDependency[ClientAuthorisation],
@@ -46,14 +46,16 @@ async def c2b_socket(
     since: str | None = None,
     after: str | None = None,
 ) -> None:
-    """`hash`: a signed capability token with the c2b scope, or (open mode) a plain hash: the `hash` the merchant's
-    backend gave its payment requests. The socket only listens: on connecting it is sent the hash's open requests
+    """`hash`, the channel key: a signed capability token with the c2b scope, or (open mode) a plain subject: the
+    `hash` the merchant's backend gave its payment requests. The socket only listens: on connecting it is sent the
+    subject's open requests
     (resuming with `after`, the cursor of its last `caught_up`, or `since`: every request changed since, closed ones
-    too), then every payment and payment-request change of the hash as an `update` (docs/protocol.md, "C2B")."""
+    too), then every payment and payment-request change of the subject as an `update` (docs/protocol.md, "C2B")."""
+    channel_key = hash  # a capability token, or (open mode) a plain subject
     try:
-        capability = client_authorisation.admit(hash, C2B)
+        capability = client_authorisation.admit(channel_key, C2B)
     except UnauthorizedError as error:
-        await refuse_unauthorised(socket, hash, error)
+        await refuse_unauthorised(socket, channel_key, error)
         return
     try:
         resume = parse_resume_point(after, since)

@@ -35,7 +35,7 @@ class StkRequests:
     async def push(self, message: ClientMessage) -> dict[str, Any]:
         request = convert(message.payload, PushPayload)
         self._authorisation.permit_push(self._capability, request.phone)
-        # The token's subject, never the token: the topic and the stored hash stay the same across renewals.
+        # The token's subject, never the token: the topic and the stored subject stay the same across renewals.
         # The client's `ref` is the idempotency key: sending the same push again returns the first one.
         command = PushCommand(
             self._capability.subject,
@@ -62,7 +62,7 @@ class StkRequests:
 @websocket("/mpesa/stk/{hash:str}")
 async def stk_socket(
     socket: WebSocket[Any, Any, Any],
-    hash: str,
+    hash: str,  # the protocol's name (docs/asyncapi.json) for the channel key
     channels: NamedDependency[ChannelsPlugin],
     socket_limits: NamedDependency[SocketLimits],
     socket_use_cases: NamedDependency[SocketUseCases],
@@ -70,13 +70,14 @@ async def stk_socket(
     since: str | None = None,
     after: str | None = None,
 ) -> None:
-    """`hash`: a signed capability token, or (open mode) a plain hash. Query `after` (the cursor of the last
-    `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at` of the last update the
-    client saw): where the catch-up resumes (docs/protocol.md: catching up)."""
+    """`hash`, the channel key: a signed capability token, or (open mode) a plain subject. Query `after` (the cursor
+    of the last `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at` of the last
+    update the client saw): where the catch-up resumes (docs/protocol.md: catching up)."""
+    channel_key = hash  # a capability token, or (open mode) a plain subject
     try:
-        capability = client_authorisation.admit(hash, STK)
+        capability = client_authorisation.admit(channel_key, STK)
     except UnauthorizedError as error:
-        await refuse_unauthorised(socket, hash, error)
+        await refuse_unauthorised(socket, channel_key, error)
         return
     try:
         resume = parse_resume_point(after, since)

@@ -11,9 +11,9 @@ from tests.unit.fakes import FixedClock
 def guard(clock: FixedClock | None = None, **limits: int) -> SocketGuard:
     settings = {
         "max_sockets": 100,
-        "max_per_hash": 100,
+        "max_per_topic": 100,
         "max_per_address": 100,
-        "messages_per_hash": 100,
+        "messages_per_topic": 100,
         "messages_per_address": 100,
         **limits,
     }
@@ -24,7 +24,7 @@ def guard(clock: FixedClock | None = None, **limits: int) -> SocketGuard:
     ("limits", "second"),
     [
         ({"max_sockets": 1}, ("h2", "10.0.0.2")),
-        ({"max_per_hash": 1}, ("h1", "10.0.0.2")),
+        ({"max_per_topic": 1}, ("h1", "10.0.0.2")),
         ({"max_per_address": 1}, ("h2", "10.0.0.1")),
     ],
 )
@@ -42,7 +42,7 @@ def test_a_socket_past_a_cap_is_refused_until_one_closes(limits: dict[str, int],
 async def test_messages_past_the_hash_limit_are_refused_until_the_window_ends() -> None:
     clock = FixedClock()
     clock.set(clock.now().replace(second=40))
-    messages = guard(clock, messages_per_hash=2)
+    messages = guard(clock, messages_per_topic=2)
     await messages.message("h1", "10.0.0.1")
     await messages.message("h1", "10.0.0.2")
 
