@@ -34,7 +34,7 @@ from entrypoints.protocol import asyncapi, views
 
 NOW = datetime(2025, 3, 14, 9, 0, 0, 250_000, tzinfo=UTC)
 LATER = NOW + timedelta(seconds=42)
-HASH = "a1b2c3d4" * 4
+SUBJECT = "a1b2c3d4" * 4
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,7 @@ def _payload_of(document: dict[str, Any], channel: str, message: str) -> str:
 def _payment(n: int, *, merchant: bool = False) -> Payment:
     return Payment.start(
         payment_id=f"pay{n:021d}",
-        subject=HASH,
+        subject=SUBJECT,
         phone=Phone.parse("0712345678"),
         amount=Amount.parse(150),
         description=Description.parse("Order 42"),
@@ -195,7 +195,7 @@ def _payment_views() -> list[dict[str, Any]]:
 def _withdrawal(n: int, *, merchant: bool = False) -> Withdrawal:
     return Withdrawal.start(
         withdrawal_id=f"wd{n:022d}",
-        subject=HASH,
+        subject=SUBJECT,
         phone=Phone.parse("0712345678"),
         amount=Amount.parse(500),
         description=Description.parse("Withdrawal request"),
@@ -259,7 +259,7 @@ def _transaction(trans_id: str, amount: int, reference: str) -> C2bTransaction:
 def _c2b_views() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     def request(n: int, reference: str, rule: AmountRule, amount: int | None) -> PaymentRequest:
         expires = NOW + timedelta(hours=1)
-        return PaymentRequest.create(f"r-{n}", HASH, AccountReference.parse(reference), rule, amount, expires, NOW)
+        return PaymentRequest.create(f"r-{n}", SUBJECT, AccountReference.parse(reference), rule, amount, expires, NOW)
 
     opened, paid, part_paid, overpaid = (request(n, f"INV-{n}", AmountRule.EXACT, 150) for n in range(1, 5))
     at_least, anything, expired = (
@@ -282,21 +282,23 @@ def _c2b_views() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     settled_again.reverse("TLK4C2B0010", 150, LATER + timedelta(minutes=5))
     requests = [opened, paid, part_paid, overpaid, at_least, anything, expired, underpaid, settled_again]
     confirmed = _transaction("TLK4C2B0002", 150, "inv-2")
-    reversed_payment = C2bPayment(_transaction("TLK4C2B0010", 150, "inv-9"), LATER, PaymentMatch.APPLIED, "r-9", HASH)
+    reversed_payment = C2bPayment(
+        _transaction("TLK4C2B0010", 150, "inv-9"), LATER, PaymentMatch.APPLIED, "r-9", SUBJECT
+    )
     reversed_payment.mark_reversed("rev-1", LATER + timedelta(minutes=5))
     payments = [
-        C2bPayment(confirmed, LATER, PaymentMatch.APPLIED, "r-2", HASH),
-        C2bPayment(_transaction("TLK4C2B0009", 150, "inv-7"), LATER, PaymentMatch.REQUEST_CLOSED, "r-7", HASH),
+        C2bPayment(confirmed, LATER, PaymentMatch.APPLIED, "r-2", SUBJECT),
+        C2bPayment(_transaction("TLK4C2B0009", 150, "inv-7"), LATER, PaymentMatch.REQUEST_CLOSED, "r-7", SUBJECT),
         reversed_payment,
     ]
     return [r.view() for r in requests], [p.view() for p in payments]
 
 
 _CASES = [
-    ("stk", "update", stk_topic(HASH), _payment_views, views.PaymentView),
-    ("b2c", "update", b2c_topic(HASH), _withdrawal_views, views.WithdrawalView),
-    ("c2b", "requestUpdate", c2b_topic(HASH), lambda: _c2b_views()[0], views.C2bRequestView),
-    ("c2b", "paymentUpdate", c2b_topic(HASH), lambda: _c2b_views()[1], views.C2bPaymentView),
+    ("stk", "update", stk_topic(SUBJECT), _payment_views, views.PaymentView),
+    ("b2c", "update", b2c_topic(SUBJECT), _withdrawal_views, views.WithdrawalView),
+    ("c2b", "requestUpdate", c2b_topic(SUBJECT), lambda: _c2b_views()[0], views.C2bRequestView),
+    ("c2b", "paymentUpdate", c2b_topic(SUBJECT), lambda: _c2b_views()[1], views.C2bPaymentView),
 ]
 
 
@@ -362,7 +364,7 @@ PAYMENT_FRAME = (
 
 
 async def test_a_payment_update_is_sent_byte_for_byte_as_pinned() -> None:
-    assert await _sent(stk_topic(HASH), _payment_views()[4]) == PAYMENT_FRAME
+    assert await _sent(stk_topic(SUBJECT), _payment_views()[4]) == PAYMENT_FRAME
 
 
 WITHDRAWAL_FRAME = (
@@ -378,7 +380,7 @@ WITHDRAWAL_FRAME = (
 
 
 async def test_a_withdrawal_update_is_sent_byte_for_byte_as_pinned() -> None:
-    assert await _sent(b2c_topic(HASH), _withdrawal_views()[5]) == WITHDRAWAL_FRAME
+    assert await _sent(b2c_topic(SUBJECT), _withdrawal_views()[5]) == WITHDRAWAL_FRAME
 
 
 C2B_REQUEST_FRAME = (
@@ -392,7 +394,7 @@ C2B_REQUEST_FRAME = (
 
 
 async def test_a_c2b_request_update_is_sent_byte_for_byte_as_pinned() -> None:
-    assert await _sent(c2b_topic(HASH), _c2b_views()[0][2]) == C2B_REQUEST_FRAME
+    assert await _sent(c2b_topic(SUBJECT), _c2b_views()[0][2]) == C2B_REQUEST_FRAME
 
 
 # ---- docs/protocol.md describes each view in prose: it names every field the document declares.

@@ -36,8 +36,8 @@ from domain.stk.result_codes import SUCCESS_CODE, PaymentStatus
 from domain.stk.use_cases.push_payment import PushCommand
 from domain.webhooks.endpoint import EndpointSource, WebhookEndpoint
 
-# The till (API-key hash) every record belongs to unless a test says otherwise.
-HASH = "a1b2c3d4" * 4
+# The subject every record belongs to unless a test says otherwise.
+SUBJECT = "a1b2c3d4" * 4
 # Whole milliseconds: BSON dates keep no finer time, so a record written to the store comes back exactly as built.
 CREATED_AT = datetime(2025, 3, 14, 9, 0, 0, 125_000, tzinfo=UTC)
 # When the state builders below settle a record: a minute after it was created.
@@ -90,7 +90,7 @@ class PaymentFactory(DataclassFactory[Payment]):
 
     __random_seed__ = 2547
 
-    subject = HASH
+    subject = SUBJECT
     created_at = CREATED_AT
     updated_at = CREATED_AT
     status = PaymentStatus.PENDING
@@ -235,7 +235,7 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
 
     __random_seed__ = 25407
 
-    subject = HASH
+    subject = SUBJECT
     created_at = CREATED_AT
     updated_at = CREATED_AT
     status = WithdrawalStatus.QUEUED
@@ -435,7 +435,7 @@ def payment_request(
     amount: int | None = 100,
     *,
     rule: AmountRule | None = None,
-    subject: str = HASH,
+    subject: str = SUBJECT,
     now: datetime = CREATED_AT,
     expires_in: timedelta = timedelta(hours=1),
     metadata: dict[str, Any] | None = None,
@@ -467,7 +467,7 @@ def requested_reversal(
         "receipt": receipt,
         "amount": Amount(150),
         "reason": Description("Customer paid twice"),
-        "subject": HASH,
+        "subject": SUBJECT,
         "payment_id": "pay-1",
         "callback_token": f"token-{reversal_id}",
         "now": at,

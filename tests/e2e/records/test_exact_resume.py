@@ -73,10 +73,10 @@ def capped(
     gateway.process.stop()
 
 
-def settled(hash_: str, at: datetime) -> dict[str, Any]:
-    """A stored payment of the hash that Daraja settled at `at`, as the gateway stores one."""
+def settled(subject: str, at: datetime) -> dict[str, Any]:
+    """A stored payment of the subject that Daraja settled at `at`, as the gateway stores one."""
     payment = PaymentFactory.build(
-        hash=hash_,
+        subject=subject,
         created_at=at - timedelta(seconds=5),
         updated_at=at,
         status=PaymentStatus.SUCCESS,
@@ -188,15 +188,15 @@ async def test_120_missed_updates_come_in_order_across_pages_and_a_resume_from_t
 async def test_a_b2c_client_resuming_after_its_cursor_gets_every_withdrawal_paid_in_the_same_second(
     gateway: Gateway, withdrawals: Collection
 ) -> None:
-    hash_ = f"b2c-same-second-{uuid.uuid4().hex[:8]}"
-    url = f"{gateway.wss}/mpesa/b2c/{hash_}"
+    subject = f"b2c-same-second-{uuid.uuid4().hex[:8]}"
+    url = f"{gateway.wss}/mpesa/b2c/{subject}"
     async with await SocketClient.connect(f"{url}?after=", gateway.tls) as client:
         cursor = (await client.next_caught_up())["data"]["cursor"]
     at_cursor = datetime.fromtimestamp(int(cursor.split("-")[0]) / 1000, UTC)
     paid = [
         withdrawal_document(
             WithdrawalFactory.build(
-                hash=hash_,
+                subject=subject,
                 created_at=at - timedelta(seconds=5),
                 updated_at=at,
                 status=WithdrawalStatus.SUCCESS,

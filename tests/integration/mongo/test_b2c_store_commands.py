@@ -19,7 +19,7 @@ from domain.b2c.use_cases.request_withdrawal import RequestWithdrawal, WithdrawC
 from domain.b2c.use_cases.submit_withdrawal import SubmitNextWithdrawal
 from domain.b2c.withdrawal import WithdrawalStatus
 from domain.callbacks.outcome import CallbackOutcome
-from tests.support.factories import HASH, b2c_success_for
+from tests.support.factories import SUBJECT, b2c_success_for
 from tests.unit.fakes import FakeBroadcaster, FakePayoutProvider, FixedClock
 
 WITHDRAWALS = "b2c_withdrawals"
@@ -70,7 +70,7 @@ async def test_a_withdrawal_is_requested_sent_and_settled_in_five_commands(
 ) -> None:
     _, counter = counted_store
 
-    queued = await path.request(WithdrawCommand(HASH, "254712345678", 500, "Withdrawal request"))
+    queued = await path.request(WithdrawCommand(SUBJECT, "254712345678", 500, "Withdrawal request"))
     requested = commands(counter)
     submitted = await path.submit()
     sent = commands(counter)
@@ -84,7 +84,7 @@ async def test_a_withdrawal_is_requested_sent_and_settled_in_five_commands(
     assert sent == {("update", WITHDRAWALS): 2}
     # The Result is checked against the state this process stored with Daraja's answer, and written on its version.
     assert settled == {("update", WITHDRAWALS): 1}
-    stored = await path.withdrawals.by_id(HASH, queued.id)
+    stored = await path.withdrawals.by_id(SUBJECT, queued.id)
     assert stored is not None and stored.status is WithdrawalStatus.SUCCESS
     assert [change.status for change in stored.history] == ["queued", "submitted", "submitted", "success"]
     assert path.provider.sent_ids() == [queued.originator_conversation_id]
@@ -94,7 +94,7 @@ async def test_a_withdrawal_another_worker_claimed_is_neither_sent_again_nor_wri
     path: B2cPath, counted_store: tuple[MongoDatabase, StoreCommandCounter]
 ) -> None:
     database, counter = counted_store
-    queued = await path.request(WithdrawCommand(HASH, "254712345678", 500, "Withdrawal request"))
+    queued = await path.request(WithdrawCommand(SUBJECT, "254712345678", 500, "Withdrawal request"))
     rival = B2cPath(database)
     assert await rival.submit() is not None
     commands(counter)
@@ -113,9 +113,9 @@ async def test_a_withdrawal_only_the_store_knows_is_claimed_first_once_the_store
 ) -> None:
     seconds = [0.0]
     other_instance = B2cPath(database)
-    older = await other_instance.request(WithdrawCommand(HASH, "254712345601", 500, "Queued elsewhere"))
+    older = await other_instance.request(WithdrawCommand(SUBJECT, "254712345601", 500, "Queued elsewhere"))
     path = B2cPath(database, lambda: seconds[0], FixedClock(older.created_at + timedelta(seconds=1)))
-    newer = await path.request(WithdrawCommand(HASH, "254712345602", 500, "Queued here"))
+    newer = await path.request(WithdrawCommand(SUBJECT, "254712345602", 500, "Queued here"))
     seconds[0] += 1.5
 
     first = await path.submit()
@@ -131,7 +131,7 @@ async def test_a_result_another_instance_applied_first_is_read_again_and_changes
 ) -> None:
     database, counter = counted_store
     path = B2cPath(database)
-    await path.request(WithdrawCommand(HASH, "254712345678", 500, "Withdrawal request"))
+    await path.request(WithdrawCommand(SUBJECT, "254712345678", 500, "Withdrawal request"))
     submitted = await path.submit()
     assert submitted is not None
     paid = b2c_success_for(submitted)
@@ -145,6 +145,6 @@ async def test_a_result_another_instance_applied_first_is_read_again_and_changes
     assert outcome is CallbackOutcome.DUPLICATE
     # Its write on the version it knew is refused; the withdrawal is read and found settled already.
     assert commands(counter) == {("update", WITHDRAWALS): 1, ("find", WITHDRAWALS): 1}
-    stored = await path.withdrawals.by_id(HASH, submitted.id)
+    stored = await path.withdrawals.by_id(SUBJECT, submitted.id)
     assert stored is not None and stored.status is WithdrawalStatus.SUCCESS
     assert [change.status for change in stored.history].count("success") == 1

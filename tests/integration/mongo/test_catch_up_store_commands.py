@@ -15,7 +15,7 @@ from domain.records.use_cases.catch_up import CatchUp
 from domain.shared.resume_cursor import ResumeCursor
 from domain.stk.payment import Payment
 from migrations.steps import m0023_catch_up_order
-from tests.support.factories import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory, paid_payment
+from tests.support.factories import CREATED_AT, SUBJECT, PaymentFactory, WithdrawalFactory, paid_payment
 from tests.unit.fakes import FixedClock
 
 NOW = CREATED_AT + timedelta(hours=3)
@@ -63,11 +63,11 @@ async def test_a_socket_catch_up_is_one_find_and_sends_what_paged_reads_send(
     }[resume]
     payments = MongoPaymentRepository(database)
     in_pages = Client()
-    await CatchUp(payments, FixedClock(NOW), WINDOW, page_size=1)(HASH, in_pages.send, **point)
+    await CatchUp(payments, FixedClock(NOW), WINDOW, page_size=1)(SUBJECT, in_pages.send, **point)
     counter.counts.clear()
     at_once = Client()
 
-    caught_up = await CatchUp(payments, FixedClock(NOW), WINDOW, page_size=100)(HASH, at_once.send, **point)
+    caught_up = await CatchUp(payments, FixedClock(NOW), WINDOW, page_size=100)(SUBJECT, at_once.send, **point)
 
     assert counter.counts == {("find", "stk_payments"): 1}
     assert at_once.ids == in_pages.ids
@@ -88,7 +88,7 @@ async def test_a_withdrawal_socket_catch_up_is_one_find(
     counter.counts.clear()
     client = Client()
 
-    await CatchUp(withdrawals, FixedClock(NOW), WINDOW, page_size=100)(HASH, client.send)
+    await CatchUp(withdrawals, FixedClock(NOW), WINDOW, page_size=100)(SUBJECT, client.send)
 
     assert counter.counts == {("find", "b2c_withdrawals"): 1}
     assert client.ids == [queued.id, paid.id]
@@ -99,7 +99,7 @@ async def test_more_records_than_a_page_are_read_in_pages_and_none_is_lost(datab
     client = Client()
 
     caught_up = await CatchUp(MongoPaymentRepository(database), FixedClock(NOW), timedelta(hours=1), page_size=3)(
-        HASH, client.send
+        SUBJECT, client.send
     )
 
     assert sorted(client.ids) == sorted(p.id for p in records if p is not records[1])

@@ -12,7 +12,7 @@ from domain.c2b.errors import ReferenceTakenError
 from domain.c2b.payment_request import RequestStatus
 from domain.c2b.use_cases.confirm_payment import ConfirmPayment
 from domain.shared.errors import ConcurrentUpdateError
-from tests.support.factories import CREATED_AT, HASH, c2b_transaction, payment_request
+from tests.support.factories import CREATED_AT, SUBJECT, c2b_transaction, payment_request
 from tests.unit.fakes import FakeBroadcaster, FixedClock
 
 NOW = CREATED_AT
@@ -26,7 +26,7 @@ async def test_a_request_reads_back_as_it_was_stored(database: MongoDatabase) ->
     await requests.add(stored)
 
     assert await requests.by_reference("INV-42") == stored
-    assert await requests.by_id(HASH, "req-1") == stored
+    assert await requests.by_id(SUBJECT, "req-1") == stored
     assert await requests.by_id("another-hash", "req-1") is None
 
 
@@ -48,7 +48,7 @@ async def test_one_open_request_per_reference_and_a_closed_one_frees_it(database
 async def test_a_save_from_a_stale_read_is_refused(database: MongoDatabase) -> None:
     requests = MongoPaymentRequests(database)
     await requests.add(payment_request())
-    one, other = await requests.by_id(HASH, "req-1"), await requests.by_id(HASH, "req-1")
+    one, other = await requests.by_id(SUBJECT, "req-1"), await requests.by_id(SUBJECT, "req-1")
     assert one is not None and other is not None
     one.apply(c2b_transaction(10, "TX00000001"), NOW)
     other.apply(c2b_transaction(20, "TX00000002"), NOW)
@@ -57,7 +57,7 @@ async def test_a_save_from_a_stale_read_is_refused(database: MongoDatabase) -> N
     with pytest.raises(ConcurrentUpdateError):
         await requests.save(other)
 
-    assert (await requests.by_id(HASH, "req-1")).received == 10  # type: ignore[union-attr]
+    assert (await requests.by_id(SUBJECT, "req-1")).received == 10  # type: ignore[union-attr]
 
 
 async def test_only_open_requests_past_their_expiry_are_due(database: MongoDatabase) -> None:
@@ -84,8 +84,8 @@ async def test_the_open_requests_of_a_hash_are_found_most_recently_changed_first
     for each in (older, newer, closed, elsewhere):
         await requests.add(each)
 
-    found = await requests.open_on(HASH, 10)
-    first = await requests.open_on(HASH, 1)
+    found = await requests.open_on(SUBJECT, 10)
+    first = await requests.open_on(SUBJECT, 1)
 
     assert [r.id for r in found] == ["req-2", "req-1"]
     assert [r.id for r in first] == ["req-2"]
@@ -112,7 +112,7 @@ async def test_concurrent_confirmations_of_one_request_are_all_counted(database:
 
     await asyncio.gather(*(confirm(c2b_transaction(25, f"TX0000000{i}")) for i in range(8)))
 
-    done = await requests.by_id(HASH, "req-1")
+    done = await requests.by_id(SUBJECT, "req-1")
     assert done is not None and (done.status, done.received, len(done.confirmations)) == (RequestStatus.PAID, 200, 8)
 
 

@@ -17,7 +17,7 @@ from domain.reversals.reversal import PaymentKind, Reversal
 from domain.shared.amount import Amount
 from domain.shared.description import Description
 from domain.shared.errors import ConcurrentUpdateError
-from tests.support.factories import CREATED_AT, HASH, c2b_transaction, payment_request
+from tests.support.factories import CREATED_AT, SUBJECT, c2b_transaction, payment_request
 from tests.unit.fakes import FakeBroadcaster, FixedClock
 
 
@@ -56,13 +56,13 @@ async def test_a_reversed_confirmation_reads_back_and_a_reopened_request_holds_i
     stored.apply(c2b_transaction(100), CREATED_AT)
     await requests.add(stored)
     assert stored.status is RequestStatus.PAID
-    read = await requests.by_id(HASH, "req-1")
+    read = await requests.by_id(SUBJECT, "req-1")
     assert read is not None
 
     assert read.reverse("RKL51ZDR4F", 100, CREATED_AT + timedelta(minutes=1))
     await requests.save(read)
 
-    again = await requests.by_id(HASH, "req-1")
+    again = await requests.by_id(SUBJECT, "req-1")
     assert again == read
     assert (again.status, again.received, again.confirmations["RKL51ZDR4F"].reversed_at) == (
         RequestStatus.OPEN,
@@ -104,12 +104,12 @@ async def test_a_request_is_not_reopened_over_a_newer_open_request_holding_its_r
     closed.apply(c2b_transaction(100), CREATED_AT)
     await requests.add(closed)
     await requests.add(payment_request("req-2"))
-    read = await requests.by_id(HASH, "req-1")
+    read = await requests.by_id(SUBJECT, "req-1")
     assert read is not None
     read.reverse("RKL51ZDR4F", 100, CREATED_AT + timedelta(minutes=1), may_reopen=True)
 
     with pytest.raises(ConcurrentUpdateError):
         await requests.save(read)
 
-    assert (await requests.by_id(HASH, "req-1")) == closed
+    assert (await requests.by_id(SUBJECT, "req-1")) == closed
     assert await database["c2b_requests"].count_documents({"open_reference": "INV-42"}) == 1

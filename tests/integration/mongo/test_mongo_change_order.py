@@ -12,7 +12,7 @@ from domain.shared.resume_cursor import BEGINNING, ResumeCursor
 from domain.stk.payment import Payment
 from domain.stk.result_codes import PaymentStatus
 from migrations.steps import m0011_change_order
-from tests.support.factories import HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import SUBJECT, PaymentFactory, WithdrawalFactory
 
 SECOND = datetime(2025, 3, 14, 9, 0, 7, tzinfo=UTC)
 
@@ -37,8 +37,8 @@ async def test_payments_changed_in_one_second_are_read_after_a_cursor_exactly_in
     ordered = in_order(stored)
     cursor = ResumeCursor.of(next(p for p in stored if p.id == ordered[1]))
 
-    after_cursor = await payments.changed_after(HASH, cursor, limit=10)
-    from_the_second = await payments.changed_after(HASH, ResumeCursor.before(SECOND), limit=3)
+    after_cursor = await payments.changed_after(SUBJECT, cursor, limit=10)
+    from_the_second = await payments.changed_after(SUBJECT, ResumeCursor.before(SECOND), limit=3)
 
     assert [p.id for p in after_cursor] == ordered[2:]
     assert [p.id for p in from_the_second] == ordered[:3]
@@ -52,8 +52,8 @@ async def test_open_payments_are_read_up_to_and_including_a_cursor(database: Mon
     ordered = in_order(open_ones)
     until = ResumeCursor.of(next(p for p in open_ones if p.id == ordered[1]))
 
-    found = await payments.open_between(HASH, BEGINNING, until, limit=10)
-    after_the_first = await payments.open_between(HASH, ResumeCursor.of(found[0]), until, limit=10)
+    found = await payments.open_between(SUBJECT, BEGINNING, until, limit=10)
+    after_the_first = await payments.open_between(SUBJECT, ResumeCursor.of(found[0]), until, limit=10)
 
     assert [p.id for p in found] == ordered[:2]
     assert [p.id for p in after_the_first] == ordered[1:2]
@@ -74,8 +74,10 @@ async def test_withdrawals_are_read_after_a_cursor_in_change_order_and_open_ones
     ordered = in_order(everything)
     cursor = ResumeCursor.of(everything[[w.id for w in everything].index(ordered[0])])
 
-    after_cursor = await withdrawals.changed_after(HASH, cursor, limit=10)
-    still_open = await withdrawals.open_between(HASH, BEGINNING, ResumeCursor.before(SECOND + timedelta(seconds=1)), 10)
+    after_cursor = await withdrawals.changed_after(SUBJECT, cursor, limit=10)
+    still_open = await withdrawals.open_between(
+        SUBJECT, BEGINNING, ResumeCursor.before(SECOND + timedelta(seconds=1)), 10
+    )
 
     assert [w.id for w in after_cursor] == ordered[1:]
     assert [w.id for w in still_open] == [queued.id]
@@ -91,4 +93,4 @@ async def test_m0011_gives_documents_stored_before_it_their_updated_ms(database:
 
     stored = await database["stk_payments"].find_one({"payment_id": {"$eq": earlier.id}})
     assert stored is not None and stored["updated_ms"] == ResumeCursor.of(earlier).updated_ms
-    assert [p.id for p in await payments.changed_after(HASH, ResumeCursor.before(SECOND), 10)] == [earlier.id]
+    assert [p.id for p in await payments.changed_after(SUBJECT, ResumeCursor.before(SECOND), 10)] == [earlier.id]

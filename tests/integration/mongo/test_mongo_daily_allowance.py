@@ -7,7 +7,7 @@ from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.embedded_server import EmbeddedMongo
-from tests.support.factories import HASH
+from tests.support.factories import SUBJECT
 
 DAY = "2025-03-14"
 LIMIT = 1_000
@@ -32,100 +32,100 @@ async def processes(embedded_mongo: EmbeddedMongo, database: MongoDatabase) -> A
 async def test_a_reservation_within_the_limit_is_granted(
     allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
-    granted = await allowance.reserve(HASH, DAY, 400, LIMIT)
+    granted = await allowance.reserve(SUBJECT, DAY, 400, LIMIT)
 
     assert granted is True
-    assert await _total(database, HASH, DAY) == 400
+    assert await _total(database, SUBJECT, DAY) == 400
 
 
 async def test_reservations_may_reach_the_limit_exactly(
     allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
-    await allowance.reserve(HASH, DAY, 600, LIMIT)
+    await allowance.reserve(SUBJECT, DAY, 600, LIMIT)
 
-    granted = await allowance.reserve(HASH, DAY, 400, LIMIT)
+    granted = await allowance.reserve(SUBJECT, DAY, 400, LIMIT)
 
     assert granted is True
-    assert await _total(database, HASH, DAY) == LIMIT
+    assert await _total(database, SUBJECT, DAY) == LIMIT
 
 
 async def test_a_reservation_past_the_limit_is_refused_and_changes_nothing(
     allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
-    await allowance.reserve(HASH, DAY, 600, LIMIT)
+    await allowance.reserve(SUBJECT, DAY, 600, LIMIT)
 
-    granted = await allowance.reserve(HASH, DAY, 401, LIMIT)
+    granted = await allowance.reserve(SUBJECT, DAY, 401, LIMIT)
 
     assert granted is False
-    assert await _total(database, HASH, DAY) == 600
+    assert await _total(database, SUBJECT, DAY) == 600
 
 
 async def test_a_first_reservation_larger_than_the_limit_is_refused(
     allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
-    granted = await allowance.reserve(HASH, DAY, LIMIT + 1, LIMIT)
+    granted = await allowance.reserve(SUBJECT, DAY, LIMIT + 1, LIMIT)
 
     assert granted is False
-    assert await _total(database, HASH, DAY) == 0
+    assert await _total(database, SUBJECT, DAY) == 0
 
 
 async def test_concurrent_reservations_never_pass_the_limit_together(
     processes: list[MongoDailyAllowance], database: MongoDatabase
 ) -> None:
-    attempts = [processes[n % len(processes)].reserve(HASH, DAY, 100, LIMIT) for n in range(20)]
+    attempts = [processes[n % len(processes)].reserve(SUBJECT, DAY, 100, LIMIT) for n in range(20)]
 
     granted = await asyncio.gather(*attempts)
 
     assert granted.count(True) == 10
-    assert await _total(database, HASH, DAY) == LIMIT
-    assert await database["b2c_daily_totals"].count_documents({"hash": HASH}) == 1
+    assert await _total(database, SUBJECT, DAY) == LIMIT
+    assert await database["b2c_daily_totals"].count_documents({"hash": SUBJECT}) == 1
 
 
 async def test_a_release_gives_the_amount_back(allowance: MongoDailyAllowance, database: MongoDatabase) -> None:
-    await allowance.reserve(HASH, DAY, 700, LIMIT)
+    await allowance.reserve(SUBJECT, DAY, 700, LIMIT)
 
-    await allowance.release(HASH, DAY, 500)
+    await allowance.release(SUBJECT, DAY, 500)
 
-    assert await _total(database, HASH, DAY) == 200
-    assert await allowance.reserve(HASH, DAY, 800, LIMIT) is True
+    assert await _total(database, SUBJECT, DAY) == 200
+    assert await allowance.reserve(SUBJECT, DAY, 800, LIMIT) is True
 
 
 async def test_a_release_never_takes_the_total_below_nothing(
     allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
-    await allowance.reserve(HASH, DAY, 300, LIMIT)
+    await allowance.reserve(SUBJECT, DAY, 300, LIMIT)
 
-    await allowance.release(HASH, DAY, 500)
+    await allowance.release(SUBJECT, DAY, 500)
 
-    assert await _total(database, HASH, DAY) == 0
+    assert await _total(database, SUBJECT, DAY) == 0
 
 
 async def test_a_release_for_a_day_without_reservations_changes_nothing(
     allowance: MongoDailyAllowance, database: MongoDatabase
 ) -> None:
-    await allowance.release(HASH, DAY, 500)
+    await allowance.release(SUBJECT, DAY, 500)
 
-    assert await database["b2c_daily_totals"].count_documents({"hash": HASH}) == 0
+    assert await database["b2c_daily_totals"].count_documents({"hash": SUBJECT}) == 0
 
 
 async def test_each_day_has_its_own_total(allowance: MongoDailyAllowance, database: MongoDatabase) -> None:
-    await allowance.reserve(HASH, DAY, LIMIT, LIMIT)
+    await allowance.reserve(SUBJECT, DAY, LIMIT, LIMIT)
 
-    next_day = await allowance.reserve(HASH, "2025-03-15", LIMIT, LIMIT)
+    next_day = await allowance.reserve(SUBJECT, "2025-03-15", LIMIT, LIMIT)
 
     assert next_day is True
-    assert await _total(database, HASH, DAY) == LIMIT
+    assert await _total(database, SUBJECT, DAY) == LIMIT
 
 
 async def test_each_hash_has_its_own_total(allowance: MongoDailyAllowance, database: MongoDatabase) -> None:
     other_hash = "f" * 32
-    await allowance.reserve(HASH, DAY, LIMIT, LIMIT)
+    await allowance.reserve(SUBJECT, DAY, LIMIT, LIMIT)
 
     other = await allowance.reserve(other_hash, DAY, LIMIT, LIMIT)
     await allowance.release(other_hash, DAY, LIMIT)
 
     assert other is True
-    assert (await _total(database, HASH, DAY), await _total(database, other_hash, DAY)) == (LIMIT, 0)
+    assert (await _total(database, SUBJECT, DAY), await _total(database, other_hash, DAY)) == (LIMIT, 0)
 
 
 async def test_the_daily_total_index_exists(database: MongoDatabase) -> None:
@@ -146,12 +146,12 @@ async def test_a_days_first_reservation_is_one_update_storing_only_the_amount(
 ) -> None:
     database, counter = counted_store
 
-    granted = await MongoDailyAllowance(database).reserve(HASH, DAY, 400, LIMIT)
+    granted = await MongoDailyAllowance(database).reserve(SUBJECT, DAY, 400, LIMIT)
 
     assert granted is True
     assert counter.counts == {("update", "b2c_daily_totals"): 1}
-    stored = await database["b2c_daily_totals"].find_one({"hash": HASH, "day": DAY}, {"_id": False})
-    assert stored == {"hash": HASH, "day": DAY, "total": 400}
+    stored = await database["b2c_daily_totals"].find_one({"hash": SUBJECT, "day": DAY}, {"_id": False})
+    assert stored == {"hash": SUBJECT, "day": DAY, "total": 400}
 
 
 async def test_a_later_reservation_within_the_limit_is_one_update(
@@ -159,14 +159,14 @@ async def test_a_later_reservation_within_the_limit_is_one_update(
 ) -> None:
     database, counter = counted_store
     allowance = MongoDailyAllowance(database)
-    await allowance.reserve(HASH, DAY, 400, LIMIT)
+    await allowance.reserve(SUBJECT, DAY, 400, LIMIT)
     counter.counts.clear()
 
-    granted = await allowance.reserve(HASH, DAY, 600, LIMIT)
+    granted = await allowance.reserve(SUBJECT, DAY, 600, LIMIT)
 
     assert granted is True
     assert counter.counts == {("update", "b2c_daily_totals"): 1}
-    assert await _total(database, HASH, DAY) == LIMIT
+    assert await _total(database, SUBJECT, DAY) == LIMIT
 
 
 async def test_a_refused_reservation_costs_at_most_two_updates_and_adds_no_document(
@@ -174,15 +174,15 @@ async def test_a_refused_reservation_costs_at_most_two_updates_and_adds_no_docum
 ) -> None:
     database, counter = counted_store
     allowance = MongoDailyAllowance(database)
-    await allowance.reserve(HASH, DAY, 600, LIMIT)
+    await allowance.reserve(SUBJECT, DAY, 600, LIMIT)
     counter.counts.clear()
 
-    granted = await allowance.reserve(HASH, DAY, 401, LIMIT)
+    granted = await allowance.reserve(SUBJECT, DAY, 401, LIMIT)
 
     assert granted is False
     assert counter.total() <= 2 and set(counter.counts) == {("update", "b2c_daily_totals")}
-    assert await database["b2c_daily_totals"].count_documents({"hash": HASH}) == 1
-    assert await _total(database, HASH, DAY) == 600
+    assert await database["b2c_daily_totals"].count_documents({"hash": SUBJECT}) == 1
+    assert await _total(database, SUBJECT, DAY) == 600
 
 
 async def test_an_amount_above_the_limit_is_refused_without_a_command(
@@ -190,7 +190,7 @@ async def test_an_amount_above_the_limit_is_refused_without_a_command(
 ) -> None:
     database, counter = counted_store
 
-    granted = await MongoDailyAllowance(database).reserve(HASH, DAY, LIMIT + 1, LIMIT)
+    granted = await MongoDailyAllowance(database).reserve(SUBJECT, DAY, LIMIT + 1, LIMIT)
 
     assert granted is False
     assert counter.total() == 0
@@ -202,12 +202,12 @@ async def test_concurrent_reservations_of_mixed_amounts_on_a_new_day_never_pass_
     amounts = [150, 300, 50, 450, 250, 100, 350, 200, 400, 50] * 3
 
     granted = await asyncio.gather(
-        *(processes[n % len(processes)].reserve(HASH, DAY, amount, LIMIT) for n, amount in enumerate(amounts))
+        *(processes[n % len(processes)].reserve(SUBJECT, DAY, amount, LIMIT) for n, amount in enumerate(amounts))
     )
 
     reserved = sum(amount for amount, given in zip(amounts, granted, strict=True) if given)
-    assert await _total(database, HASH, DAY) == reserved
+    assert await _total(database, SUBJECT, DAY) == reserved
     assert reserved <= LIMIT
     # Totals only grow, so a refusal is right only if that amount does not fit even now.
     assert all(reserved + amount > LIMIT for amount, given in zip(amounts, granted, strict=True) if not given)
-    assert await database["b2c_daily_totals"].count_documents({"hash": HASH}) == 1
+    assert await database["b2c_daily_totals"].count_documents({"hash": SUBJECT}) == 1

@@ -15,7 +15,7 @@ from domain.events.event import Event
 from domain.stk.payment import Payment, StkPushAccepted
 from tests.support.factories import (
     CREATED_AT,
-    HASH,
+    SUBJECT,
     c2b_payment,
     c2b_transaction,
     payment_request,
@@ -219,7 +219,7 @@ async def test_a_c2b_payment_and_the_request_it_settles_are_in_the_outbox_until_
     open_request_pending = await outbox.pending(10)
     transaction = c2b_transaction(100, "TLK4OUTBOX1", "INV-9")
     at = CREATED_AT + timedelta(minutes=1)
-    await c2b_payments.record(c2b_payment(transaction, at, PaymentMatch.APPLIED, request.id, HASH))
+    await c2b_payments.record(c2b_payment(transaction, at, PaymentMatch.APPLIED, request.id, SUBJECT))
     request.apply(transaction, at)
     await requests.save(request)
 

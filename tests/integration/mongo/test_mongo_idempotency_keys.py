@@ -10,7 +10,7 @@ from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from domain.shared.idempotency import IDEMPOTENCY_WINDOW
-from tests.support.factories import HASH
+from tests.support.factories import SUBJECT
 
 KEY = "order-42"
 # Real time, whole milliseconds: the store's TTL monitor removes documents by its own clock, so a claim made at a
@@ -40,13 +40,13 @@ async def processes(
 async def test_the_first_claim_of_a_key_is_new_and_stored_with_its_expiry(
     keys: MongoIdempotencyKeys, database: MongoDatabase
 ) -> None:
-    claim = await keys.claim("stk", HASH, KEY, "fp-1", "pay-1", NOW)
+    claim = await keys.claim("stk", SUBJECT, KEY, "fp-1", "pay-1", NOW)
 
     assert (claim.new, claim.resource_id, claim.fingerprint) == (True, "pay-1", "fp-1")
     stored = await database["idempotency_keys"].find_one({"key": KEY}, {"_id": False})
     assert stored == {
         "scope": "stk",
-        "hash": HASH,
+        "hash": SUBJECT,
         "key": KEY,
         "fingerprint": "fp-1",
         "resource_id": "pay-1",
@@ -56,25 +56,25 @@ async def test_the_first_claim_of_a_key_is_new_and_stored_with_its_expiry(
 
 
 async def test_a_second_claim_gets_the_first_claims_holder(keys: MongoIdempotencyKeys) -> None:
-    await keys.claim("stk", HASH, KEY, "fp-1", "pay-1", NOW)
+    await keys.claim("stk", SUBJECT, KEY, "fp-1", "pay-1", NOW)
 
-    again = await keys.claim("stk", HASH, KEY, "fp-1", "pay-2", NOW + timedelta(hours=23))
+    again = await keys.claim("stk", SUBJECT, KEY, "fp-1", "pay-2", NOW + timedelta(hours=23))
 
     assert (again.new, again.resource_id, again.fingerprint, again.claimed_at) == (False, "pay-1", "fp-1", NOW)
 
 
 async def test_a_claim_for_a_different_request_gets_the_original_fingerprint(keys: MongoIdempotencyKeys) -> None:
-    await keys.claim("stk", HASH, KEY, "fp-1", "pay-1", NOW)
+    await keys.claim("stk", SUBJECT, KEY, "fp-1", "pay-1", NOW)
 
-    other = await keys.claim("stk", HASH, KEY, "fp-2", "pay-2", NOW)
+    other = await keys.claim("stk", SUBJECT, KEY, "fp-2", "pay-2", NOW)
 
     assert (other.new, other.resource_id, other.fingerprint) == (False, "pay-1", "fp-1")
 
 
 async def test_each_scope_and_hash_has_its_own_keys(keys: MongoIdempotencyKeys) -> None:
-    await keys.claim("stk", HASH, KEY, "fp-1", "pay-1", NOW)
+    await keys.claim("stk", SUBJECT, KEY, "fp-1", "pay-1", NOW)
 
-    other_scope = await keys.claim("b2c", HASH, KEY, "fp-1", "wd-1", NOW)
+    other_scope = await keys.claim("b2c", SUBJECT, KEY, "fp-1", "wd-1", NOW)
     other_hash = await keys.claim("stk", "f" * 32, KEY, "fp-1", "pay-2", NOW)
 
     assert (other_scope.new, other_hash.new) == (True, True)
@@ -83,7 +83,7 @@ async def test_each_scope_and_hash_has_its_own_keys(keys: MongoIdempotencyKeys) 
 async def test_concurrent_claims_of_one_key_have_exactly_one_winner(
     processes: list[MongoIdempotencyKeys], database: MongoDatabase
 ) -> None:
-    claims = [processes[n % len(processes)].claim("stk", HASH, KEY, "fp-1", f"pay-{n}", NOW) for n in range(20)]
+    claims = [processes[n % len(processes)].claim("stk", SUBJECT, KEY, "fp-1", f"pay-{n}", NOW) for n in range(20)]
 
     results = await asyncio.gather(*claims)
 
@@ -95,9 +95,9 @@ async def test_concurrent_claims_of_one_key_have_exactly_one_winner(
 async def test_an_expired_key_not_yet_removed_is_taken_over(
     keys: MongoIdempotencyKeys, database: MongoDatabase
 ) -> None:
-    await keys.claim("stk", HASH, KEY, "fp-1", "pay-1", NOW)
+    await keys.claim("stk", SUBJECT, KEY, "fp-1", "pay-1", NOW)
 
-    later = await keys.claim("stk", HASH, KEY, "fp-2", "pay-2", LATER)
+    later = await keys.claim("stk", SUBJECT, KEY, "fp-2", "pay-2", LATER)
 
     assert (later.new, later.resource_id) == (True, "pay-2")
     [stored] = await database["idempotency_keys"].find({"key": KEY}).to_list(None)
@@ -111,8 +111,8 @@ async def test_an_expired_key_not_yet_removed_is_taken_over(
 async def test_concurrent_claims_of_an_expired_key_have_exactly_one_winner(
     keys: MongoIdempotencyKeys, processes: list[MongoIdempotencyKeys], database: MongoDatabase
 ) -> None:
-    await keys.claim("stk", HASH, KEY, "fp-1", "pay-0", NOW)
-    claims = [processes[n % len(processes)].claim("stk", HASH, KEY, "fp-1", f"pay-{n}", LATER) for n in range(1, 21)]
+    await keys.claim("stk", SUBJECT, KEY, "fp-1", "pay-0", NOW)
+    claims = [processes[n % len(processes)].claim("stk", SUBJECT, KEY, "fp-1", f"pay-{n}", LATER) for n in range(1, 21)]
 
     results = await asyncio.gather(*claims)
 
@@ -123,19 +123,19 @@ async def test_concurrent_claims_of_an_expired_key_have_exactly_one_winner(
 
 
 async def test_a_release_frees_the_key_for_the_next_claim(keys: MongoIdempotencyKeys) -> None:
-    await keys.claim("stk", HASH, KEY, "fp-1", "pay-1", NOW)
+    await keys.claim("stk", SUBJECT, KEY, "fp-1", "pay-1", NOW)
 
-    await keys.release("stk", HASH, KEY, "pay-1")
+    await keys.release("stk", SUBJECT, KEY, "pay-1")
 
-    assert (await keys.claim("stk", HASH, KEY, "fp-2", "pay-2", NOW)).new is True
+    assert (await keys.claim("stk", SUBJECT, KEY, "fp-2", "pay-2", NOW)).new is True
 
 
 async def test_a_release_by_another_holder_changes_nothing(keys: MongoIdempotencyKeys) -> None:
-    await keys.claim("stk", HASH, KEY, "fp-1", "pay-1", NOW)
+    await keys.claim("stk", SUBJECT, KEY, "fp-1", "pay-1", NOW)
 
-    await keys.release("stk", HASH, KEY, "pay-2")
+    await keys.release("stk", SUBJECT, KEY, "pay-2")
 
-    assert (await keys.claim("stk", HASH, KEY, "fp-1", "pay-3", NOW)).resource_id == "pay-1"
+    assert (await keys.claim("stk", SUBJECT, KEY, "fp-1", "pay-3", NOW)).resource_id == "pay-1"
 
 
 async def test_the_idempotency_key_indexes_exist(database: MongoDatabase) -> None:
@@ -148,7 +148,7 @@ async def test_the_idempotency_key_indexes_exist(database: MongoDatabase) -> Non
 
 
 async def test_the_store_refuses_a_second_document_for_one_key(database: MongoDatabase) -> None:
-    document = {"scope": "stk", "hash": HASH, "key": KEY}
+    document = {"scope": "stk", "hash": SUBJECT, "key": KEY}
     await database["idempotency_keys"].insert_one(dict(document))
 
     with pytest.raises(DuplicateKeyError):

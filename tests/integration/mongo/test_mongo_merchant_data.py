@@ -7,7 +7,7 @@ from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.shared.merchant_data import MerchantReference, Metadata
 from domain.stk.payment import StkPushAccepted
-from tests.support.factories import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, SUBJECT, PaymentFactory, WithdrawalFactory
 
 METADATA = {"order_id": 1042, "customer": "c-77", "gift": False, "discount": 0.5, "note": None}
 
@@ -20,7 +20,7 @@ async def test_a_payments_reference_and_metadata_survive_every_save(payments: Mo
     payment.accept(StkPushAccepted("29115-1", "ws_CO_1"), CREATED_AT + timedelta(seconds=1))
     await payments.save(payment)
 
-    found = await payments.by_checkout(HASH, "ws_CO_1")
+    found = await payments.by_checkout(SUBJECT, "ws_CO_1")
 
     assert found is not None
     assert (found.view()["reference"], found.view()["metadata"]) == ("INV-1042", METADATA)
@@ -31,7 +31,7 @@ async def test_a_withdrawals_reference_and_metadata_are_stored(database: MongoDa
     withdrawal = WithdrawalFactory.build(reference=MerchantReference("RF 77"), metadata=Metadata.parse({"t": "77"}))
     await withdrawals.add(withdrawal)
 
-    found = await withdrawals.by_id(HASH, withdrawal.id)
+    found = await withdrawals.by_id(SUBJECT, withdrawal.id)
 
     assert found is not None and found.view() == withdrawal.view()
     assert found.b2c_request().occasion == "RF 77"
@@ -49,7 +49,7 @@ async def test_records_stored_before_merchant_data_existed_load_without_it(
     assert await database["stk_payments"].count_documents({"reference": {"$exists": True}}) == 0
 
     old_payment = await payments.by_callback_token(payment.callback_token)
-    old_withdrawal = await withdrawals.by_id(HASH, withdrawal.id)
+    old_withdrawal = await withdrawals.by_id(SUBJECT, withdrawal.id)
 
     assert old_payment is not None and (old_payment.reference, old_payment.metadata) == (None, None)
     assert old_withdrawal is not None and old_withdrawal.view()["metadata"] is None

@@ -7,7 +7,7 @@ from adapters.mongo.client import MongoDatabase
 from adapters.mongo.payment_repository import MongoPaymentRepository
 from domain.shared.errors import ConcurrentUpdateError
 from domain.stk.result_codes import PaymentStatus
-from tests.support.factories import CREATED_AT, HASH, PaymentFactory, failure_for, success_for
+from tests.support.factories import CREATED_AT, SUBJECT, PaymentFactory, failure_for, success_for
 
 LATER = CREATED_AT + timedelta(seconds=42)
 
@@ -111,8 +111,8 @@ async def test_by_checkout_finds_a_payment_by_checkout_or_gateway_id(payments: M
     await payments.add(PaymentFactory.build())
     assert payment.checkout is not None
 
-    by_checkout = await payments.by_checkout(HASH, payment.checkout)
-    by_id = await payments.by_checkout(HASH, payment.id)
+    by_checkout = await payments.by_checkout(SUBJECT, payment.checkout)
+    by_id = await payments.by_checkout(SUBJECT, payment.id)
 
     assert by_checkout is not None and by_checkout.id == payment.id
     assert by_id is not None and by_id.id == payment.id
@@ -133,7 +133,7 @@ async def test_by_checkout_finds_nothing_on_another_hash(payments: MongoPaymentR
 async def test_by_checkout_finds_nothing_for_an_unknown_id(payments: MongoPaymentRepository) -> None:
     await payments.add(PaymentFactory.build())
 
-    found = await payments.by_checkout(HASH, "ws_CO_000000000000000000000000")
+    found = await payments.by_checkout(SUBJECT, "ws_CO_000000000000000000000000")
 
     assert found is None
 

@@ -14,7 +14,7 @@ from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 from domain.shared.errors import ConcurrentUpdateError
 from domain.shared.status_query import OpenStatusQuery, status_token_digest
 from domain.shared.transaction_status import TransactionStatusResult
-from tests.support.factories import CREATED_AT, HASH, WithdrawalFactory, b2c_success_for, submitted_withdrawal
+from tests.support.factories import CREATED_AT, SUBJECT, WithdrawalFactory, b2c_success_for, submitted_withdrawal
 
 LATER = CREATED_AT + timedelta(seconds=42)
 NOW = CREATED_AT + timedelta(minutes=10)
@@ -148,9 +148,9 @@ async def test_by_id_finds_a_withdrawal_of_its_own_hash_only(withdrawals: MongoW
     await withdrawals.add(withdrawal)
     await withdrawals.add(WithdrawalFactory.build())
 
-    own = await withdrawals.by_id(HASH, withdrawal.id)
+    own = await withdrawals.by_id(SUBJECT, withdrawal.id)
     other_hash = await withdrawals.by_id("f" * 32, withdrawal.id)
-    unknown = await withdrawals.by_id(HASH, "0" * 24)
+    unknown = await withdrawals.by_id(SUBJECT, "0" * 24)
 
     assert own is not None and own.id == withdrawal.id
     assert other_hash is None
@@ -258,7 +258,7 @@ async def test_claim_next_leases_the_oldest_queued_withdrawal(withdrawals: Mongo
         1,
     )
     assert claimed.status is WithdrawalStatus.QUEUED
-    assert await withdrawals.by_id(HASH, oldest.id) == claimed
+    assert await withdrawals.by_id(SUBJECT, oldest.id) == claimed
 
 
 async def test_claim_next_gives_the_next_withdrawal_to_the_next_worker(
@@ -318,7 +318,7 @@ async def test_claim_next_skips_a_lease_still_held(withdrawals: MongoWithdrawalR
 
     assert claimed is not None and claimed.id == free.id
     assert nothing_left is None
-    untouched = await withdrawals.by_id(HASH, held.id)
+    untouched = await withdrawals.by_id(SUBJECT, held.id)
     assert untouched is not None and (untouched.lease_owner, untouched.version) == ("worker-0", 0)
 
 
@@ -366,7 +366,7 @@ async def test_concurrent_workers_claim_each_withdrawal_exactly_once(
     claimed = [(withdrawal.id, f"worker-{n}") for n, by_one in enumerate(claims) for withdrawal in by_one]
     assert sorted(withdrawal_id for withdrawal_id, _ in claimed) == sorted(w.id for w in queued)
     for withdrawal_id, worker in claimed:
-        stored = await withdrawals.by_id(HASH, withdrawal_id)
+        stored = await withdrawals.by_id(SUBJECT, withdrawal_id)
         assert stored is not None and (stored.lease_owner, stored.version) == (worker, 1)
 
 

@@ -20,7 +20,7 @@ from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.shared.errors import StoreUnavailableError
 from migrations import apply_migrations
-from tests.support.factories import CREATED_AT, HASH, PaymentFactory, WithdrawalFactory
+from tests.support.factories import CREATED_AT, SUBJECT, PaymentFactory, WithdrawalFactory
 
 TIMEOUT = 0.5
 # The client's time-out, plus room for a loaded machine: "refused promptly", not "refused eventually".
@@ -53,16 +53,16 @@ Operation = Callable[[Stores], Awaitable[object]]
 OPERATIONS: dict[str, Operation] = {
     "payments.add": lambda s: s.payments.add(PaymentFactory.build()),
     "payments.save": lambda s: s.payments.save(PaymentFactory.build()),
-    "payments.by_checkout": lambda s: s.payments.by_checkout(HASH, "ws_CO_1"),
+    "payments.by_checkout": lambda s: s.payments.by_checkout(SUBJECT, "ws_CO_1"),
     "payments.by_callback_token": lambda s: s.payments.by_callback_token("token"),
     "withdrawals.add": lambda s: s.withdrawals.add(WithdrawalFactory.build()),
     "withdrawals.save": lambda s: s.withdrawals.save(WithdrawalFactory.build()),
-    "withdrawals.by_id": lambda s: s.withdrawals.by_id(HASH, "w-1"),
+    "withdrawals.by_id": lambda s: s.withdrawals.by_id(SUBJECT, "w-1"),
     "withdrawals.by_callback_token": lambda s: s.withdrawals.by_callback_token("token"),
     "withdrawals.by_status_query": lambda s: s.withdrawals.by_status_query("digest"),
     "withdrawals.claim_next": lambda s: s.withdrawals.claim_next("worker-1", CREATED_AT, CREATED_AT),
-    "allowance.reserve": lambda s: s.allowance.reserve(HASH, DAY, 100, 1_000),
-    "allowance.release": lambda s: s.allowance.release(HASH, DAY, 100),
+    "allowance.reserve": lambda s: s.allowance.reserve(SUBJECT, DAY, 100, 1_000),
+    "allowance.release": lambda s: s.allowance.release(SUBJECT, DAY, 100),
 }
 
 

@@ -10,7 +10,7 @@ from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.stuck_records import MongoStuckRecords
 from domain.records.use_cases.catch_up import CatchUp
 from domain.records.use_cases.list_stuck_records import ListStuckRecords
-from tests.support.factories import CREATED_AT, HASH, PaymentFactory
+from tests.support.factories import CREATED_AT, SUBJECT, PaymentFactory
 from tests.unit.fakes import FixedClock
 
 UNANSWERED_AFTER = timedelta(minutes=2)
@@ -54,7 +54,7 @@ async def test_a_reconnecting_client_is_shown_it_as_outcome_unknown_with_its_age
     async def send(view: dict[str, Any]) -> None:
         sent.append(view)
 
-    await catch_up(HASH, send)
+    await catch_up(SUBJECT, send)
     shown = {view["id"]: view for view in sent}
 
     assert (shown[killed]["status"], shown[killed]["outcome_unknown"], shown[killed]["age_seconds"]) == (

@@ -14,7 +14,7 @@ from tests.support.factories import CREATED_AT, PaymentFactory, WithdrawalFactor
 from tests.unit.fakes import FakePaymentRepository, FakeWithdrawalRepository, FixedClock
 
 NOW = CREATED_AT + timedelta(minutes=30)
-HASH = "a1b2c3d4" * 4
+SUBJECT = "a1b2c3d4" * 4
 
 
 class Client:
@@ -51,7 +51,7 @@ async def test_every_change_after_the_cursor_is_sent_across_pages_in_order_ties_
     client = Client()
 
     caught_up = await catch_up(FakePaymentRepository(last_seen, *missed))(
-        HASH, client.send, after=ResumeCursor.of(last_seen)
+        SUBJECT, client.send, after=ResumeCursor.of(last_seen)
     )
 
     assert client.ids == in_order(missed)
@@ -63,7 +63,7 @@ async def test_since_includes_its_own_millisecond() -> None:
     same_ms = [settled(timedelta(minutes=10)) for _ in range(4)]
     client = Client()
 
-    await catch_up(FakePaymentRepository(last_seen, *same_ms))(HASH, client.send, since=last_seen.updated_at)
+    await catch_up(FakePaymentRepository(last_seen, *same_ms))(SUBJECT, client.send, since=last_seen.updated_at)
 
     assert client.ids == in_order([last_seen, *same_ms])
 
@@ -75,7 +75,7 @@ async def test_open_payments_changed_before_the_cursor_are_sent_first_and_once()
     client = Client()
 
     await catch_up(FakePaymentRepository(*old_open, old_settled, *changed))(
-        HASH, client.send, after=ResumeCursor.before(NOW - timedelta(hours=1))
+        SUBJECT, client.send, after=ResumeCursor.before(NOW - timedelta(hours=1))
     )
 
     assert client.ids == in_order(old_open) + in_order(changed)
@@ -84,12 +84,12 @@ async def test_open_payments_changed_before_the_cursor_are_sent_first_and_once()
 async def test_the_cursor_handed_back_resumes_with_nothing_lost_or_repeated() -> None:
     payments = FakePaymentRepository(*(settled(timedelta(minutes=5)) for _ in range(7)))
     first, then = Client(), Client()
-    caught_up = await catch_up(payments)(HASH, first.send, after=ResumeCursor.before(NOW - timedelta(hours=1)))
+    caught_up = await catch_up(payments)(SUBJECT, first.send, after=ResumeCursor.before(NOW - timedelta(hours=1)))
     later = [settled(timedelta(minutes=5) - timedelta(milliseconds=1)) for _ in range(2)]
     for payment in later:
         await payments.add(payment)
 
-    again = await catch_up(payments)(HASH, then.send, after=caught_up.cursor)
+    again = await catch_up(payments)(SUBJECT, then.send, after=caught_up.cursor)
 
     assert then.ids == in_order(later)
     assert again.cursor > caught_up.cursor
@@ -100,11 +100,11 @@ async def test_a_change_made_just_before_the_read_is_not_passed_by_the_cursor() 
     just_now = settled(timedelta(seconds=1))
     payments = FakePaymentRepository(just_now)
     first, then = Client(), Client()
-    caught_up = await catch_up(payments)(HASH, first.send, after=ResumeCursor.before(NOW - timedelta(hours=1)))
+    caught_up = await catch_up(payments)(SUBJECT, first.send, after=ResumeCursor.before(NOW - timedelta(hours=1)))
     landed_late = settled(timedelta(seconds=2))
     await payments.add(landed_late)
 
-    await catch_up(payments)(HASH, then.send, after=caught_up.cursor)
+    await catch_up(payments)(SUBJECT, then.send, after=caught_up.cursor)
 
     assert first.ids == [just_now.id]
     assert landed_late.id in then.ids
@@ -117,8 +117,8 @@ async def test_past_the_most_one_connection_is_sent_it_says_so_and_its_cursor_co
     first, rest = Client(), Client()
     start = ResumeCursor.before(NOW - timedelta(hours=1))
 
-    cut_short = await catch_up(payments, max_updates=4)(HASH, first.send, after=start)
-    finished = await catch_up(payments, max_updates=100)(HASH, rest.send, after=cut_short.cursor)
+    cut_short = await catch_up(payments, max_updates=4)(SUBJECT, first.send, after=start)
+    finished = await catch_up(payments, max_updates=100)(SUBJECT, rest.send, after=cut_short.cursor)
 
     assert (cut_short.updates, cut_short.complete) == (4, False)
     assert first.ids + rest.ids == in_order(missed)
@@ -134,7 +134,7 @@ async def test_withdrawals_catch_up_the_same_way() -> None:
     client = Client()
     use_case = CatchUp(FakeWithdrawalRepository(queued, *paid), FixedClock(NOW), timedelta(minutes=15), 2)
 
-    caught_up = await use_case(HASH, client.send)
+    caught_up = await use_case(SUBJECT, client.send)
 
     assert client.ids == [queued.id, *(w.id for w in sorted(paid, key=ResumeCursor.of))]
     assert caught_up.complete is True
@@ -160,8 +160,8 @@ async def test_a_catch_up_read_at_once_sends_what_one_read_in_pages_sends(resume
     }[resume]
     at_once, in_pages = Client(), Client()
 
-    read_at_once = await catch_up(FakePaymentRepository(*records), page_size=100)(HASH, at_once.send, **point)
-    read_in_pages = await catch_up(FakePaymentRepository(*records), page_size=2)(HASH, in_pages.send, **point)
+    read_at_once = await catch_up(FakePaymentRepository(*records), page_size=100)(SUBJECT, at_once.send, **point)
+    read_in_pages = await catch_up(FakePaymentRepository(*records), page_size=2)(SUBJECT, in_pages.send, **point)
 
     assert at_once.ids == in_pages.ids
     assert len(at_once.ids) == len(set(at_once.ids)) > 0

@@ -29,7 +29,7 @@ from tests.unit.fakes import FakeBroadcaster, FakeIdempotencyKeys, FixedClock, S
 from tests.unit.reversal_fakes import FakeReversalProvider, FakeReversals, FakeReversiblePayments
 
 FIRST, SECOND = "RKL51ZDR4A", "RKL51ZDR4B"
-HASH = "hash-1"
+SUBJECT = "hash-1"
 
 
 class World:
@@ -61,7 +61,7 @@ class World:
 
     async def create(self, rule: str = "exact", amount: int | None = 100, ref: str = "INV-42", hours: int = 1) -> str:
         create = CreatePaymentRequest(self.requests, self.broadcaster, self.identifiers, self.clock)
-        command = CreatePaymentRequestCommand(HASH, ref, rule, self.clock.now() + timedelta(hours=hours), amount, {})
+        command = CreatePaymentRequestCommand(SUBJECT, ref, rule, self.clock.now() + timedelta(hours=hours), amount, {})
         return (await create(command)).id
 
     async def pay(self, amount: int, trans_id: str, ref: str = "INV-42") -> None:
@@ -102,7 +102,7 @@ async def test_a_c2b_payment_is_recorded_for_reversal_of_its_whole_amount_with_i
 
     stored = world.reversals.get(reversal.id)
     assert (stored.status, stored.payment_kind, stored.receipt) == (ReversalStatus.REQUESTED, PaymentKind.C2B, FIRST)
-    assert (stored.amount.shillings, stored.payment_id, stored.subject) == (100, FIRST, HASH)
+    assert (stored.amount.shillings, stored.payment_id, stored.subject) == (100, FIRST, SUBJECT)
     assert world.provider.sent == []
     await world.submit()
     assert world.provider.sent[0].receiver_party == "600984"  # the shortcode the customer paid
@@ -163,7 +163,7 @@ async def test_reversing_the_payment_that_overpaid_a_request_sets_it_back_to_pai
     payment = world.c2b_payments.by_id[FIRST]
     assert (payment.reversal_id, world.c2b_payments.by_id[SECOND].reversal_id) == (reversal_id, None)
     topics_and_kinds = [(topic, frame["kind"]) for topic, frame in world.broadcaster.published]
-    assert topics_and_kinds == [(c2b_topic(HASH), "c2b_payment"), (c2b_topic(HASH), "c2b_request")]
+    assert topics_and_kinds == [(c2b_topic(SUBJECT), "c2b_payment"), (c2b_topic(SUBJECT), "c2b_request")]
     assert world.broadcaster.published[0][1]["reversal_id"] == reversal_id
     assert world.broadcaster.published[1][1]["status"] == "paid"
     events = [e.type for e in events_of(C2B_REQUEST, request.id, request.history, request.view())]

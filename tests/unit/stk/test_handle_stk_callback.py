@@ -12,17 +12,17 @@ from domain.stk.use_cases.handle_callback import HandleStkCallback
 from tests.support.factories import PaymentFactory, failure_for, success_for, unknown_outcome_payment
 from tests.unit.fakes import FakeAnomalies, FakeBroadcaster, FakePaymentRepository, FixedClock
 
-HASH = "c0ffee" * 5
+SUBJECT = "c0ffee" * 5
 
 
 @pytest.fixture
 def payment() -> Payment:
-    return PaymentFactory.build(subject=HASH, callback_token="token-1")
+    return PaymentFactory.build(subject=SUBJECT, callback_token="token-1")
 
 
 @pytest.fixture
 def payments(payment: Payment) -> FakePaymentRepository:
-    return FakePaymentRepository(PaymentFactory.build(subject=HASH, callback_token="token-2"), payment)
+    return FakePaymentRepository(PaymentFactory.build(subject=SUBJECT, callback_token="token-2"), payment)
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ async def test_the_settled_payment_is_published_on_its_hash_topic(
 ) -> None:
     await handle("token-1", success_for(payment))
 
-    assert broadcaster.published == [(f"/mpesa/{HASH}", payments.get(payment.id).view())]
+    assert broadcaster.published == [(f"/mpesa/{SUBJECT}", payments.get(payment.id).view())]
 
 
 async def test_only_the_payment_the_token_names_is_settled(
@@ -82,7 +82,7 @@ async def test_an_unpaid_callback_settles_to_its_status(
     stored = payments.get(payment.id)
     assert outcome is CallbackOutcome.APPLIED
     assert (stored.status, stored.result_code, stored.receipt) == (status, code, None)
-    assert broadcaster.published == [(f"/mpesa/{HASH}", stored.view())]
+    assert broadcaster.published == [(f"/mpesa/{SUBJECT}", stored.view())]
 
 
 @pytest.mark.parametrize("repeat", ["same result", "different result"])
@@ -130,7 +130,7 @@ async def test_a_callback_contradicting_its_payment_is_rejected_and_changes_noth
     broadcaster: FakeBroadcaster,
     contradiction: dict[str, object],
 ) -> None:
-    payment = PaymentFactory.build(subject=HASH, callback_token="token-3", amount=Amount(500))
+    payment = PaymentFactory.build(subject=SUBJECT, callback_token="token-3", amount=Amount(500))
     await payments.add(payment)
     before = [p.view() for p in payments.all()]
 
@@ -153,7 +153,7 @@ async def test_a_concurrent_write_between_read_and_save_is_resolved_by_reading_a
     assert outcome is CallbackOutcome.APPLIED
     assert stored.status is PaymentStatus.SUCCESS
     assert stored.version == 2
-    assert broadcaster.published == [(f"/mpesa/{HASH}", stored.view())]
+    assert broadcaster.published == [(f"/mpesa/{SUBJECT}", stored.view())]
 
 
 async def test_a_concurrent_writer_that_settled_first_makes_the_callback_a_duplicate(
@@ -190,7 +190,7 @@ async def test_a_payment_that_keeps_changing_gives_up_without_settling(
 async def test_a_callback_for_a_push_with_unknown_outcome_adopts_darajas_ids(
     payments: FakePaymentRepository, broadcaster: FakeBroadcaster, clock: FixedClock, anomalies: FakeAnomalies
 ) -> None:
-    lost = unknown_outcome_payment(subject=HASH, callback_token="token-lost")
+    lost = unknown_outcome_payment(subject=SUBJECT, callback_token="token-lost")
     await payments.add(lost)
     handle = HandleStkCallback(payments, broadcaster, clock, anomalies)
     result = success_for(lost, checkout="ws_CO_191220191020363925", merchant_request="29115-34620561-1")
@@ -201,13 +201,13 @@ async def test_a_callback_for_a_push_with_unknown_outcome_adopts_darajas_ids(
     assert outcome is CallbackOutcome.APPLIED
     assert (stored.checkout, stored.merchant_request) == ("ws_CO_191220191020363925", "29115-34620561-1")
     assert (stored.status, stored.outcome_unknown) == (PaymentStatus.SUCCESS, False)
-    assert broadcaster.published == [(f"/mpesa/{HASH}", stored.view())]
+    assert broadcaster.published == [(f"/mpesa/{SUBJECT}", stored.view())]
 
 
 async def test_a_late_callback_completes_a_success_a_query_recorded_with_its_receipt(
     broadcaster: FakeBroadcaster, clock: FixedClock, anomalies: FakeAnomalies
 ) -> None:
-    queried = PaymentFactory.build(subject=HASH, callback_token="token-q")
+    queried = PaymentFactory.build(subject=SUBJECT, callback_token="token-q")
     queried.settle_from_query(StkQueryAnswer(queried.checkout or "", queried.merchant_request, "0", "ok"), clock.now())
     payments = FakePaymentRepository(queried)
     handle = HandleStkCallback(payments, broadcaster, clock, anomalies)
@@ -217,7 +217,7 @@ async def test_a_late_callback_completes_a_success_a_query_recorded_with_its_rec
     stored = payments.get(queried.id)
     assert outcome is CallbackOutcome.APPLIED
     assert (stored.status, stored.receipt) == (PaymentStatus.SUCCESS, "NLJ7RT61SV")
-    assert broadcaster.published == [(f"/mpesa/{HASH}", stored.view())]
+    assert broadcaster.published == [(f"/mpesa/{SUBJECT}", stored.view())]
     assert anomalies.recorded == []
 
 
