@@ -117,15 +117,15 @@ async def test_each_day_has_its_own_total(allowance: MongoDailyAllowance, databa
     assert await _total(database, SUBJECT, DAY) == LIMIT
 
 
-async def test_each_hash_has_its_own_total(allowance: MongoDailyAllowance, database: MongoDatabase) -> None:
-    other_hash = "f" * 32
+async def test_each_subject_has_its_own_total(allowance: MongoDailyAllowance, database: MongoDatabase) -> None:
+    other_subject = "f" * 32
     await allowance.reserve(SUBJECT, DAY, LIMIT, LIMIT)
 
-    other = await allowance.reserve(other_hash, DAY, LIMIT, LIMIT)
-    await allowance.release(other_hash, DAY, LIMIT)
+    other = await allowance.reserve(other_subject, DAY, LIMIT, LIMIT)
+    await allowance.release(other_subject, DAY, LIMIT)
 
     assert other is True
-    assert (await _total(database, SUBJECT, DAY), await _total(database, other_hash, DAY)) == (LIMIT, 0)
+    assert (await _total(database, SUBJECT, DAY), await _total(database, other_subject, DAY)) == (LIMIT, 0)
 
 
 async def test_the_daily_total_index_exists(database: MongoDatabase) -> None:

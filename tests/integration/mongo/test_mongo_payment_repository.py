@@ -118,7 +118,7 @@ async def test_by_checkout_finds_a_payment_by_checkout_or_gateway_id(payments: M
     assert by_id is not None and by_id.id == payment.id
 
 
-async def test_by_checkout_finds_nothing_on_another_hash(payments: MongoPaymentRepository) -> None:
+async def test_by_checkout_finds_nothing_on_another_subject(payments: MongoPaymentRepository) -> None:
     payment = PaymentFactory.build()
     await payments.add(payment)
     assert payment.checkout is not None

@@ -143,17 +143,17 @@ async def test_saving_a_withdrawal_never_added_raises(withdrawals: MongoWithdraw
     assert await withdrawals.by_callback_token(withdrawal.callback_token) is None
 
 
-async def test_by_id_finds_a_withdrawal_of_its_own_hash_only(withdrawals: MongoWithdrawalRepository) -> None:
+async def test_by_id_finds_a_withdrawal_of_its_own_subject_only(withdrawals: MongoWithdrawalRepository) -> None:
     withdrawal = WithdrawalFactory.build()
     await withdrawals.add(withdrawal)
     await withdrawals.add(WithdrawalFactory.build())
 
     own = await withdrawals.by_id(SUBJECT, withdrawal.id)
-    other_hash = await withdrawals.by_id("f" * 32, withdrawal.id)
+    of_another_subject = await withdrawals.by_id("f" * 32, withdrawal.id)
     unknown = await withdrawals.by_id(SUBJECT, "0" * 24)
 
     assert own is not None and own.id == withdrawal.id
-    assert other_hash is None
+    assert of_another_subject is None
     assert unknown is None
 
 

@@ -210,5 +210,5 @@ def test_a_jwt_with_a_critical_extension_is_refused() -> None:
 
 
 @pytest.mark.parametrize("plain", ["user123", "shop:42", "a.b.c", "order.2026.12"])
-def test_a_plain_hash_does_not_look_like_a_token(plain: str) -> None:
+def test_a_plain_subject_does_not_look_like_a_token(plain: str) -> None:
     assert not looks_like_token(plain)

@@ -86,7 +86,7 @@ async def test_a_key_reused_for_a_different_withdrawal_is_refused_and_changes_no
     assert len(broadcaster.published) == 1
 
 
-async def test_the_same_key_on_another_hash_is_another_withdrawal(
+async def test_the_same_key_on_another_subject_is_another_withdrawal(
     request_withdrawal: RequestWithdrawal, withdrawals: FakeWithdrawalRepository
 ) -> None:
     command = WithdrawCommandFactory.build(subject="h1", idempotency_key=KEY)

@@ -100,7 +100,7 @@ async def test_a_valid_withdrawal_is_stored_queued_with_a_gateway_originator_con
     assert withdrawal.view() == stored.view()
 
 
-async def test_the_queued_withdrawal_is_published_on_the_hash_b2c_topic(
+async def test_the_queued_withdrawal_is_published_on_the_subject_b2c_topic(
     request_withdrawal: RequestWithdrawal, withdrawals: FakeWithdrawalRepository, broadcaster: FakeBroadcaster
 ) -> None:
     withdrawal = await request_withdrawal(WithdrawCommandFactory.build(subject="5f2b9c"))
@@ -116,7 +116,7 @@ async def test_the_worker_is_woken_once_the_withdrawal_is_stored(
     assert [[w.id for w in stored] for stored in wakeups.stored_when_woken] == [[withdrawal.id]]
 
 
-async def test_the_amount_is_reserved_in_the_hash_daily_total(
+async def test_the_amount_is_reserved_in_the_subject_daily_total(
     request_withdrawal: RequestWithdrawal, allowance: FakeDailyAllowance
 ) -> None:
     await request_withdrawal(WithdrawCommandFactory.build(subject="h1", amount=1_200))
@@ -190,7 +190,7 @@ async def test_a_withdrawal_past_the_daily_total_is_refused_and_the_earlier_ones
     assert len(broadcaster.published) == 2
 
 
-async def test_the_daily_total_is_counted_per_hash_and_per_day(
+async def test_the_daily_total_is_counted_per_subject_and_per_day(
     withdrawals: FakeWithdrawalRepository,
     allowance: FakeDailyAllowance,
     broadcaster: FakeBroadcaster,

@@ -80,7 +80,7 @@ async def test_partial_payments_are_summed_until_the_exact_amount_is_paid(
     ]
 
 
-async def test_a_new_request_is_shown_on_its_hash_at_once(requests: FakePaymentRequests, clock: FixedClock) -> None:
+async def test_a_new_request_is_shown_on_its_subject_at_once(requests: FakePaymentRequests, clock: FixedClock) -> None:
     broadcaster = FakeBroadcaster()
 
     request_id = await create(requests, clock, broadcaster=broadcaster)
@@ -210,7 +210,7 @@ async def test_every_stored_payment_is_one_received_event_matched_or_not(
     assert unknown.payment.view()["match"] == "unknown_reference"
 
 
-async def test_a_screen_connecting_is_sent_the_open_requests_of_its_hash_only_newest_first_and_at_most_the_cap(
+async def test_a_screen_connecting_is_sent_the_open_requests_of_its_subject_only_newest_first_and_at_most_the_cap(
     requests: FakePaymentRequests, confirm: ConfirmPayment, clock: FixedClock
 ) -> None:
     first = await create(requests, clock, ref="A1")

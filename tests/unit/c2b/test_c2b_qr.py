@@ -42,7 +42,7 @@ async def test_the_qr_pays_the_paybill_with_the_reference_and_what_is_still_owed
     assert image.png.startswith(b"\x89PNG")
 
 
-async def test_no_qr_for_a_paid_request_an_open_amount_or_another_hash() -> None:
+async def test_no_qr_for_a_paid_request_an_open_amount_or_another_subject() -> None:
     world = World()
     paid = await world.request(amount=100)
     await world.confirm(c2b_transaction(100, "RKL0000002", "INV7", payer=Payer("254708374149")))

@@ -97,7 +97,7 @@ def authorisation(*, signed: bool, open_withdrawals: bool = False) -> ClientAuth
     )
 
 
-def test_open_mode_takes_plain_hashes_for_payments_but_withdrawals_only_when_opened() -> None:
+def test_open_mode_takes_plain_subjects_for_payments_but_withdrawals_only_when_opened() -> None:
     assert authorisation(signed=False).admit("user123", STK).subject == "user123"
     with pytest.raises(UnauthorizedError, match="b2c"):
         authorisation(signed=False).admit("user123", B2C)
@@ -115,7 +115,7 @@ def test_signed_mode_takes_only_tokens_and_the_subject_names_the_socket() -> Non
     assert authorisation(signed=True).admit(token, STK).subject == "shop-user-7"
 
 
-def test_a_till_screen_watches_c2b_with_a_plain_hash_when_open_and_with_the_c2b_scope_when_signed() -> None:
+def test_a_till_screen_watches_c2b_with_a_plain_subject_when_open_and_with_the_c2b_scope_when_signed() -> None:
     clock = FixedClock()
     keys = TokenKeys.parse(KEYS)
     watcher = mint_token(keys, Capability("till-7", frozenset({C2B}), clock.now() + timedelta(minutes=5)))

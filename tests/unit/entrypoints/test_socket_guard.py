@@ -39,7 +39,7 @@ def test_a_socket_past_a_cap_is_refused_until_one_closes(limits: dict[str, int],
     sockets.open(*second)
 
 
-async def test_messages_past_the_hash_limit_are_refused_until_the_window_ends() -> None:
+async def test_messages_past_the_topic_limit_are_refused_until_the_window_ends() -> None:
     clock = FixedClock()
     clock.set(clock.now().replace(second=40))
     messages = guard(clock, messages_per_topic=2)
@@ -55,7 +55,7 @@ async def test_messages_past_the_hash_limit_are_refused_until_the_window_ends() 
     assert refused.value.retry_after == 20
 
 
-async def test_messages_past_the_address_limit_are_refused_whatever_the_hash() -> None:
+async def test_messages_past_the_address_limit_are_refused_whatever_the_topic() -> None:
     messages = guard(messages_per_address=1)
     await messages.message("h1", "10.0.0.1")
 

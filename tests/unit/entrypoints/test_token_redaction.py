@@ -26,5 +26,5 @@ def test_a_v1_token_in_a_log_line_keeps_only_its_key_id() -> None:
     assert redact_tokens(f"GET /mpesa/b2c/{token}?since=x") == "GET /mpesa/b2c/v1.k1.<redacted>?since=x"
 
 
-def test_a_plain_hash_is_left_as_it_is() -> None:
+def test_a_plain_subject_is_left_as_it_is() -> None:
     assert redact_tokens("GET /mpesa/stk/user123 and eyJ alone") == "GET /mpesa/stk/user123 and eyJ alone"

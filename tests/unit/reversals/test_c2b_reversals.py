@@ -93,7 +93,7 @@ def reversed_result(trans_id: str, amount: int, **overrides: object) -> Reversal
     return ReversalResult(**fields)  # type: ignore[arg-type]
 
 
-async def test_a_c2b_payment_is_recorded_for_reversal_of_its_whole_amount_with_its_requests_hash() -> None:
+async def test_a_c2b_payment_is_recorded_for_reversal_of_its_whole_amount_with_its_requests_subject() -> None:
     world = World()
     await world.create(amount=100)
     await world.pay(100, FIRST)
@@ -108,7 +108,7 @@ async def test_a_c2b_payment_is_recorded_for_reversal_of_its_whole_amount_with_i
     assert world.provider.sent[0].receiver_party == "600984"  # the shortcode the customer paid
 
 
-async def test_an_unmatched_c2b_payment_may_be_reversed_and_has_no_hash() -> None:
+async def test_an_unmatched_c2b_payment_may_be_reversed_and_has_no_subject() -> None:
     world = World()
     await world.pay(70, FIRST, ref="NOBODY")
 

@@ -43,7 +43,7 @@ async def test_a_success_callback_settles_the_payment_with_its_receipt(
     assert stored.updated_at == clock.now()
 
 
-async def test_the_settled_payment_is_published_on_its_hash_topic(
+async def test_the_settled_payment_is_published_on_its_subject_topic(
     handle: HandleStkCallback, payments: FakePaymentRepository, payment: Payment, broadcaster: FakeBroadcaster
 ) -> None:
     await handle("token-1", success_for(payment))

@@ -150,7 +150,7 @@ async def test_a_key_reused_for_a_different_request_is_refused_and_changes_nothi
     assert len(broadcaster.published) == 1
 
 
-async def test_the_same_key_on_another_hash_is_another_request(
+async def test_the_same_key_on_another_subject_is_another_request(
     push: PushPayment, payments: FakePaymentRepository, provider: FakePaymentProvider
 ) -> None:
     command = PushCommandFactory.build(subject="h1", idempotency_key=KEY)

@@ -47,7 +47,7 @@ async def test_an_unknown_id_is_not_found() -> None:
 
 
 @pytest.mark.parametrize("field", ["checkout", "id"])
-async def test_another_hashs_payment_is_not_found(field: str) -> None:
+async def test_another_subjects_payment_is_not_found(field: str) -> None:
     theirs = PaymentFactory.build(subject=THEIRS)
     query = PaymentStatusQuery(FakePaymentRepository(theirs))
 

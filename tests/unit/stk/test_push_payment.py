@@ -125,7 +125,7 @@ async def test_the_payment_is_stamped_when_started_and_when_daraja_answered(
     assert (stored.created_at, stored.updated_at) == (started, started + timedelta(seconds=2))
 
 
-async def test_the_accepted_payment_is_published_on_its_hash_topic(
+async def test_the_accepted_payment_is_published_on_its_subject_topic(
     push: PushPayment, payments: FakePaymentRepository, broadcaster: FakeBroadcaster
 ) -> None:
     payment = await push(PushCommandFactory.build(subject="5f2b9c"))
