@@ -1,4 +1,4 @@
-"""What a client may do: the claims of its capability token (or of a plain hash in open mode), and their rules."""
+"""What a client may do: the claims of its capability token (or of a plain subject in open mode), and their rules."""
 
 import re
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ B2C = "b2c"
 # Watching the C2B payments and payment requests of the subject: read only, like an STK payment's status.
 C2B = "c2b"
 SCOPES = frozenset({STK, B2C, C2B})
-# A subject becomes the topic and the stored hash: no slash, nothing a log or a URL would mangle.
+# A subject becomes the topic and the stored `hash` field: no slash, nothing a log or a URL would mangle.
 _SUBJECT = re.compile(r"^[A-Za-z0-9_.:@+=-]{1,128}$")
 
 
