@@ -1,5 +1,6 @@
 """What a merchant's server and an operator see over HTTP, from the app built in process."""
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -8,9 +9,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ImproperlyConfiguredException
 from litestar.testing import AsyncTestClient
 
-from entrypoints.app import check_wiring
+from entrypoints.app import _dependencies, check_wiring
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.lifecycle import Lifecycle
+from entrypoints.http.callback_controller import CALLBACK_ROUTES, _route_handler
 from tests.app.conftest import DarajaAnswers
 from tests.unit.fakes import FakePaymentProvider
 
@@ -94,6 +96,17 @@ def test_a_handler_asking_for_a_dependency_nobody_provides_fails_when_the_app_is
     # Litestar refuses it as it builds the app; check_wiring would too.
     with pytest.raises(ImproperlyConfiguredException, match="push_paymnt"):
         check_wiring(Litestar(route_handlers=[handler], dependencies=provided), provided)
+
+
+def test_a_callback_route_naming_a_use_case_nobody_provides_fails_when_the_app_is_built(
+    container: ApplicationContainer,
+) -> None:
+    misspelt = replace(CALLBACK_ROUTES[0], use_case="handle_stk_calback")
+    provided = _dependencies(container)
+
+    # Litestar refuses it as it builds the app (the row's provider is a named dependency); check_wiring would too.
+    with pytest.raises(ImproperlyConfiguredException, match="handle_stk_calback"):
+        check_wiring(Litestar(route_handlers=[_route_handler(misspelt)], dependencies=provided), provided)
 
 
 def test_a_provided_dependency_no_handler_asks_for_fails_when_the_app_is_built() -> None:

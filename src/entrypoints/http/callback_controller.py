@@ -27,11 +27,11 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import asdict, dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import structlog
 from litestar import Request, Response, Router, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import Dependency, NamedDependency, Provide
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Operation
@@ -339,9 +339,12 @@ def _provided(name: str) -> Provide:
     def provide(**provided: Any) -> Any:
         return provided[name]
 
-    parameter = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Any)
+    # Marked a named dependency, so that a row naming a provider nobody provides fails when the app is built
+    # (entrypoints.app.check_wiring), not as a missing query parameter at the first callback.
+    named = Annotated[Any, Dependency(kind="named")]  # what NamedDependency[Any] is, built at run time
+    parameter = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=named)
     setattr(provide, "__signature__", inspect.Signature([parameter], return_annotation=Any))  # noqa: B010
-    provide.__annotations__ = {name: Any, "return": Any}
+    provide.__annotations__ = {name: named, "return": Any}
     return Provide(provide, sync_to_thread=False)
 
 
