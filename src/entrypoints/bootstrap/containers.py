@@ -148,7 +148,7 @@ from entrypoints.bootstrap.builders import (
     webhook_timeout,
     worker_identity,
 )
-from entrypoints.bootstrap.handlers import HandlerDependencies
+from entrypoints.bootstrap.handlers import HandlerDependencies, SimulatorHandlerDependencies
 from entrypoints.due_loop import DueLoop
 from entrypoints.http.api_key_guard import ServerCredentials
 from entrypoints.http.c2b_hooks import C2bHookSecret
@@ -949,6 +949,7 @@ class ApplicationContainer(containers.DeclarativeContainer):
         sockets=sockets,
         infrastructure=infrastructure,
     )
+    simulator_handlers = providers.Container(SimulatorHandlerDependencies, stk=stk, c2b=c2b)
 
 
 def worker_container(settings: Settings) -> ApplicationContainer:
