@@ -4,7 +4,8 @@ embedded store, counted at the driver."""
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import Binary
@@ -12,6 +13,7 @@ from pymongo.errors import WriteError
 
 from adapters.mongo.anomaly_log import MongoAnomalyLog
 from adapters.mongo.callback_journal import MongoCallbackJournal
+from adapters.mongo.callback_trail import MongoCallbackTrail
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.daily_allowance import MongoDailyAllowance
@@ -19,7 +21,8 @@ from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.b2c.use_cases.handle_result import HandleB2cResult
 from domain.callbacks.outcome import CallbackOutcome
-from domain.callbacks.received_callback import CallbackInHand, CallbackKind
+from domain.callbacks.received_callback import CallbackDigest, CallbackInHand, CallbackKind, DigestReason
+from domain.callbacks.trail import KeptIn
 from domain.callbacks.use_cases.journal_callback import JournalCallback
 from domain.stk.use_cases.handle_callback import HandleStkCallback
 from tests.support.factories import (
@@ -158,3 +161,54 @@ async def test_a_b2c_result_that_applies_is_kept_in_the_withdrawal_and_a_later_o
     assert (stored["status"], str(stored["applied_callback"]["journal_id"])) == ("success", applied.journal_id)
     assert stored["applied_callback"]["kind"] == "b2c_result"
     assert base64.b64decode(stored["applied_callback"]["body_base64"]) == BODY
+
+
+async def test_the_trail_of_a_payment_shows_its_applied_callback_and_its_journaled_ones_in_arrival_order(
+    database: MongoDatabase,
+) -> None:
+    payments, journal = MongoPaymentRepository(database), MongoCallbackJournal(database)
+    handle = HandleStkCallback(payments, FakeBroadcaster(), FixedClock(), MongoAnomalyLog(database))
+    payment = PaymentFactory.build()
+    await payments.add(payment)
+    token = payment.callback_token
+    unreadable = received_callback(CallbackKind.STK, b"{not json", path_token=token, at=RECEIVED_AT)
+    applied = in_hand(journal.new_id(), token)  # arrives second, applies
+    repeat = received_callback(CallbackKind.STK, BODY, path_token=token, at=RECEIVED_AT + timedelta(seconds=3))
+    refused = CallbackDigest.of(
+        CallbackKind.STK, token, b"forged", "10.0.0.9", RECEIVED_AT + timedelta(seconds=5), DigestReason.SENDER_REFUSED
+    )
+    first_id = await journal.record(replace(unreadable, received_at=RECEIVED_AT - timedelta(seconds=2)))
+    await handle(token, success_for(payment), in_hand=applied)
+    repeat_id = await journal.record(repeat)
+    refused_id = await journal.record_digest(refused, journal.new_id())
+    await journal.record(received_callback(CallbackKind.STK, BODY, path_token="another-token", at=RECEIVED_AT))
+
+    trail = await MongoCallbackTrail(database).of_record(payment.id)
+
+    assert trail is not None
+    assert [(entry.journal_id, entry.kept_in) for entry in trail] == [
+        (first_id, KeptIn.JOURNAL),
+        (applied.journal_id, KeptIn.RECORD),
+        (repeat_id, KeptIn.JOURNAL),
+        (refused_id, KeptIn.JOURNAL),
+    ]
+    assert trail[1].callback == applied.callback
+    assert trail[3].view()["digest_reason"] == "sender_refused"
+    assert await MongoCallbackTrail(database).of_record("no-such-record") is None
+
+
+async def test_the_trail_of_a_withdrawal_stored_before_callbacks_were_kept_in_records_is_its_journal(
+    database: MongoDatabase,
+) -> None:
+    withdrawal = submitted_withdrawal()
+    await MongoWithdrawalRepository(database).add(withdrawal)  # no applied_callback field, as every older record
+    journal_id = await MongoCallbackJournal(database).record(
+        received_callback(CallbackKind.B2C_RESULT, BODY, path_token=withdrawal.callback_token, at=RECEIVED_AT)
+    )
+
+    trail = await MongoCallbackTrail(database).of_record(withdrawal.id)
+
+    assert trail is not None
+    assert [(entry.journal_id, entry.kept_in, entry.view()["body_size"]) for entry in trail] == [
+        (journal_id, KeptIn.JOURNAL, len(BODY))
+    ]
