@@ -9,12 +9,13 @@ budget, so that no one without a token can fill the store. Every callback is cou
 (With CALLBACK_SOURCE_CHECK=log an unlisted sender's callback is still applied, so it is journaled as an admitted
 one would be: whatever changed a record is kept whole.)
 
-The genuine callback is journaled once its use case found the record by its token (its journal id is made first,
-without the store, so anomalies can name it): that costs the genuine path no store command beyond the journal entry
-it always had. The price: a process killed between applying and journaling loses the raw callback, not its effect,
-which the record's history keeps. Only the rare paths (a malformed body, a refused callback) ask the route's own
-"does this token name a record" lookup. With the store out of reach a callback is refused with a 503 and logged in
-full instead.
+The genuine callback is kept once its use case found the record by its token (its journal id is made first,
+without the store, so anomalies can name it). The one that applies to an STK payment or a B2C withdrawal is kept in
+that record by the very write that applies it (`CallbackInHand`): no store command of its own, and no moment where
+the effect is stored without the raw callback. Any other is journaled after its use case: a process killed in
+between loses that raw callback, never an effect (it changed no record). Only the rare paths (a malformed body, a
+refused callback) ask the route's own "does this token name a record" lookup. With the store out of reach a
+callback is refused with a 503 and logged in full instead.
 
 The routes are one table, CALLBACK_ROUTES: a row per URL (its paths, the body parser, the use case and its token
 lookup, the OpenAPI summary and body), each served by the same handler. Daraja's C2B validation and confirmation
