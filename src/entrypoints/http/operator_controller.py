@@ -1,5 +1,6 @@
-"""Views for an operator: callback anomalies, payments and withdrawals stuck outside a final state, the account
-balances; and two actions, asking Daraja for the balance now and registering the C2B URLs.
+"""Views for an operator: callback anomalies, the callbacks stored for one record, payments and withdrawals stuck
+outside a final state, the account balances; and two actions, asking Daraja for the balance now and registering the
+C2B URLs.
 
 Behind a bearer token (OPERATOR_TOKEN), compared in constant time. With no token set the routes are not exposed:
 they answer 404 as an unknown path does, before anything else about the request is read.
