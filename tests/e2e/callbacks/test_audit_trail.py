@@ -209,6 +209,14 @@ async def test_a_withdrawal_s_trail_shows_its_applied_result_and_every_later_cal
     assert all(entry["digest_reason"] is None for entry in trail)
 
 
+def test_the_trail_of_a_record_that_does_not_exist_is_not_found(audited_gateway: Gateway) -> None:
+    with audited_gateway.http() as http:
+        response = http.get("/api/v1/operator/callbacks/no-such-record", headers=as_operator())
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
 async def test_a_forged_callback_to_a_guessed_url_is_refused_kept_as_a_digest_and_listed_as_an_anomaly(
     audited_gateway: Gateway,
     audit_store: pymongo.database.Database,  # type: ignore[type-arg]
@@ -362,9 +370,10 @@ def test_the_operator_routes_refuse_a_wrong_or_missing_token(
     headers = {} if authorization is None else {"Authorization": authorization}
 
     with audited_gateway.http() as http:
-        replies = [http.get(path, headers=headers) for path in ("/api/v1/operator/anomalies", "/api/v1/operator/stuck")]
+        paths = ("/api/v1/operator/anomalies", "/api/v1/operator/stuck", "/api/v1/operator/callbacks/some-record")
+        replies = [http.get(path, headers=headers) for path in paths]
 
-    assert [reply.status_code for reply in replies] == [401, 401]
+    assert [reply.status_code for reply in replies] == [401, 401, 401]
     assert {reply.json()["error"]["code"] for reply in replies} == {"UNAUTHORIZED"}
     assert {reply.headers["www-authenticate"] for reply in replies} == {"Bearer"}
 
