@@ -130,7 +130,11 @@ class MongoWithdrawalRepository(WithdrawalRepository):
             if await self._replace(leased, candidate.version):
                 self._known.claimable(candidates[tried:])
                 # Mapped back through the document so the times are those stored (whole milliseconds).
-                claimed = replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
+                claimed = replace(
+                    to_withdrawal(to_document(leased)),
+                    version=candidate.version + 1,
+                    applied_callback=leased.applied_callback,
+                )
                 self._known.stored(claimed)
                 return claimed
         return None
@@ -152,9 +156,7 @@ class MongoWithdrawalRepository(WithdrawalRepository):
         )
 
     @translates_store_errors
-    async def open_between(
-        self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int
-    ) -> list[Withdrawal]:
+    async def open_between(self, hash_: str, after: ResumeCursor, until: ResumeCursor, limit: int) -> list[Withdrawal]:
         still_open = {**equal_to({"hash": hash_}), "status": {"$in": _NOT_FINAL}}
         return await read_in_change_order(self._find, still_open, "withdrawal_id", after, until, limit)
 

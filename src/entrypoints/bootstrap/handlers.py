@@ -67,6 +67,7 @@ class HandlerDependencies(containers.DeclarativeContainer):
 
     readiness_checks = records.readiness_checks
     list_anomalies = records.list_anomalies
+    show_callback_trail = records.show_callback_trail
     list_stuck_records = records.list_stuck_records
     find_record = records.find_record
     list_records = records.list_records
