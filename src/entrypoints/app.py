@@ -4,7 +4,7 @@ the lifecycle as lifespan."""
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from dependency_injector import providers
+from dependency_injector import containers, providers
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Dependency, Provide
@@ -55,13 +55,18 @@ def _dependencies(container: ApplicationContainer) -> dict[str, Provide]:
 
         return Provide(provide, sync_to_thread=False, use_cache=False)
 
-    handlers = container.handlers()
-    handlers.check_dependencies()  # an alias of a provider its capability does not have
-    return {
-        name: bridge(provider)
-        for name, provider in handlers.providers.items()
-        if not isinstance(provider, providers.DependenciesContainer)
-    }
+    handler_containers: list[containers.DeclarativeContainer] = [container.handlers()]
+    if container.settings().mpesa_env is MpesaEnvironment.SIMULATOR:
+        handler_containers.append(container.simulator_handlers())
+    dependencies: dict[str, Provide] = {}
+    for handlers in handler_containers:
+        handlers.check_dependencies()  # an alias of a provider its capability does not have
+        dependencies |= {
+            name: bridge(provider)
+            for name, provider in handlers.providers.items()
+            if not isinstance(provider, providers.DependenciesContainer)
+        }
+    return dependencies
 
 
 def _handlers(app: Litestar) -> Iterator[BaseRouteHandler]:

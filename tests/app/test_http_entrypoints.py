@@ -1,5 +1,6 @@
 """What a merchant's server and an operator see over HTTP, from the app built in process."""
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -8,9 +9,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ImproperlyConfiguredException
 from litestar.testing import AsyncTestClient
 
-from entrypoints.app import check_wiring
+from entrypoints.app import _dependencies, check_wiring, create_app
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.lifecycle import Lifecycle
+from entrypoints.http.callback_controller import CALLBACK_ROUTES, _route_handler
+from entrypoints.settings import MpesaEnvironment, Settings
 from tests.app.conftest import DarajaAnswers
 from tests.unit.fakes import FakePaymentProvider
 
@@ -71,6 +74,15 @@ async def test_an_invalid_push_is_a_validation_error_and_daraja_is_not_called(
     assert listed.json()["data"] == []
 
 
+@pytest.mark.parametrize("kind", ["reversal", "c2b", "STK"])
+async def test_the_read_api_lists_only_payments_and_withdrawals_and_refuses_any_other_kind(
+    client: Client, kind: str
+) -> None:
+    refused = await client.get("/api/v1/payments", params={"kind": kind})
+
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
+
+
 async def test_health_and_readiness_report_the_store_and_daraja(client: Client, daraja_health: DarajaAnswers) -> None:
     health = await client.get("/health")
     ready = await client.get("/ready")
@@ -96,6 +108,17 @@ def test_a_handler_asking_for_a_dependency_nobody_provides_fails_when_the_app_is
         check_wiring(Litestar(route_handlers=[handler], dependencies=provided), provided)
 
 
+def test_a_callback_route_naming_a_use_case_nobody_provides_fails_when_the_app_is_built(
+    container: ApplicationContainer,
+) -> None:
+    misspelt = replace(CALLBACK_ROUTES[0], use_case="handle_stk_calback")
+    provided = _dependencies(container)
+
+    # Litestar refuses it as it builds the app (the row's provider is a named dependency); check_wiring would too.
+    with pytest.raises(ImproperlyConfiguredException, match="handle_stk_calback"):
+        check_wiring(Litestar(route_handlers=[_route_handler(misspelt)], dependencies=provided), provided)
+
+
 def test_a_provided_dependency_no_handler_asks_for_fails_when_the_app_is_built() -> None:
     @get("/ok", sync_to_thread=False)
     def handler(push_payment: NamedDependency[object]) -> None: ...
@@ -118,3 +141,14 @@ async def test_the_lifecycle_closes_what_it_opened_when_the_block_raises(contain
             raise RuntimeError("boom")
 
     assert daraja_client.is_closed and webhook_client.is_closed
+
+
+@pytest.mark.parametrize("environment", list(MpesaEnvironment))
+def test_the_app_is_wired_exactly_in_every_environment(settings: Settings, environment: MpesaEnvironment) -> None:
+    """The simulator's routes (and what only they ask for) are there in simulator mode alone; elsewhere, a provider
+    only they ask for would be refused as never asked for, and the gateway would not start."""
+    container = ApplicationContainer(settings=settings.model_copy(update={"mpesa_env": environment}))
+
+    paths = {route.path for route in create_app(container).routes}
+
+    assert ("/api/v1/simulator/c2b/pay" in paths) is (environment is MpesaEnvironment.SIMULATOR)

@@ -99,6 +99,7 @@ class PaymentFactory(DataclassFactory[Payment]):
     receipt = None
     transaction_date = None
     unconfirmed_success = None
+    applied_callback = None
     outcome_unknown = False
     next_check_at = CREATED_AT + STK_FIRST_CHECK_AFTER
     check_attempts = 0
@@ -246,6 +247,7 @@ class WithdrawalFactory(DataclassFactory[Withdrawal]):
     recipient_name = None
     completed_at = None
     unconfirmed_success = None
+    applied_callback = None
     outcome_unknown = False
     lease_owner = None
     lease_expires_at = None

@@ -30,7 +30,7 @@ class MongoCallbackJournal(CallbackJournal):
 
     @translates_store_errors
     async def record(self, callback: ReceivedCallback, journal_id: str | None = None) -> str:
-        document = _with_id(_document(callback), journal_id)
+        document = _with_id(entry_fields(callback), journal_id)
         await self._journal.insert(document)
         return str(document["_id"])
 
@@ -45,7 +45,8 @@ def _with_id(document: dict[str, Any], journal_id: str | None) -> dict[str, Any]
     return {"_id": ObjectId(journal_id) if journal_id is not None else ObjectId(), **document}
 
 
-def _document(callback: ReceivedCallback) -> dict[str, Any]:
+def entry_fields(callback: ReceivedCallback) -> dict[str, Any]:
+    """A callback in full, as the journal stores it (and a record its applied callback), without an id."""
     return {
         "kind": callback.kind.value,
         "path_token_hash": callback.path_token_hash,

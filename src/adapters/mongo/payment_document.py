@@ -8,6 +8,7 @@ from bson import ObjectId
 from odmantic import EmbeddedModel, Field, Model
 from odmantic.config import ODMConfigDict
 
+from adapters.mongo.applied_callback_document import applied_callback_of, with_applied_callback
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.change_order import catch_up_ms
 from adapters.mongo.status_change_document import (
@@ -127,7 +128,7 @@ def to_document(payment: Payment) -> PaymentDocument:
 
 def new_document(payment: Payment) -> dict[str, Any]:
     """The document to insert for a new payment."""
-    return _without_absent_hold(to_document(payment).model_dump_doc())
+    return with_applied_callback(_without_absent_hold(to_document(payment).model_dump_doc()), payment.applied_callback)
 
 
 def replacement_for(payment: Payment, version: int) -> dict[str, Any]:
@@ -180,6 +181,7 @@ def from_stored(stored: dict[str, Any]) -> Payment:
         phone_held_until=None if held_until_ms is None else from_epoch_ms(held_until_ms),
         reversal_id=stored.get("reversal_id"),
         history=history_from_stored(stored.get("history") or []),
+        applied_callback=applied_callback_of(stored),
         version=stored.get("version", 0),
     )
 

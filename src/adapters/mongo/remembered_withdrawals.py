@@ -54,7 +54,11 @@ class RememberedWithdrawals:
         token = withdrawal.callback_token
         if withdrawal.awaiting_reconciliation:
             # As the store keeps it (whole milliseconds), so what is read from here is what a read would give.
-            self._awaiting_result[token] = replace(to_withdrawal(to_document(withdrawal)), version=withdrawal.version)
+            self._awaiting_result[token] = replace(
+                to_withdrawal(to_document(withdrawal)),
+                version=withdrawal.version,
+                applied_callback=withdrawal.applied_callback,
+            )
             self._awaiting_result.move_to_end(token)
             if len(self._awaiting_result) > _AWAITING_RESULT:
                 self._awaiting_result.popitem(last=False)

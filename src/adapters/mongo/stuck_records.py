@@ -8,8 +8,7 @@ from adapters.mongo.client import MongoDatabase
 from adapters.mongo.reversal_document import COLLECTION as _REVERSALS
 from adapters.mongo.store_errors import translates_store_errors
 from domain.b2c.result_codes import WithdrawalStatus
-from domain.records.listing import RecordKind
-from domain.records.ports import StuckRecord, StuckRecords
+from domain.records.ports import StuckKind, StuckRecord, StuckRecords
 from domain.reversals.reversal import ReversalStatus
 from domain.shared.phone import Phone
 from domain.stk.result_codes import PaymentStatus
@@ -65,7 +64,7 @@ class MongoStuckRecords(StuckRecords):
 
 def _payment(stored: dict[str, Any]) -> StuckRecord:
     ids = (("checkout", stored.get("checkout")), ("merchant_request", stored.get("merchant_request")))
-    return _record(RecordKind.STK, stored["payment_id"], stored, ids)
+    return _record(StuckKind.STK, stored["payment_id"], stored, ids)
 
 
 def _withdrawal(stored: dict[str, Any]) -> StuckRecord:
@@ -73,12 +72,12 @@ def _withdrawal(stored: dict[str, Any]) -> StuckRecord:
         ("originator_conversation_id", stored.get("originator_conversation_id")),
         ("conversation_id", stored.get("conversation_id")),
     )
-    return _record(RecordKind.B2C, stored["withdrawal_id"], stored, ids)
+    return _record(StuckKind.B2C, stored["withdrawal_id"], stored, ids)
 
 
 def _reversal(stored: dict[str, Any]) -> StuckRecord:
     return StuckRecord(
-        kind=RecordKind.REVERSAL,
+        kind=StuckKind.REVERSAL,
         id=stored["reversal_id"],
         subject=stored["hash"],
         status=stored["status"],
@@ -96,7 +95,7 @@ def _reversal(stored: dict[str, Any]) -> StuckRecord:
 
 
 def _record(
-    kind: RecordKind, record_id: str, stored: dict[str, Any], daraja_ids: tuple[tuple[str, str | None], ...]
+    kind: StuckKind, record_id: str, stored: dict[str, Any], daraja_ids: tuple[tuple[str, str | None], ...]
 ) -> StuckRecord:
     return StuckRecord(
         kind=kind,

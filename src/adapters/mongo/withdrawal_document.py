@@ -8,6 +8,7 @@ from bson import ObjectId
 from odmantic import EmbeddedModel, Field, Model
 from odmantic.config import ODMConfigDict
 
+from adapters.mongo.applied_callback_document import FIELD, applied_callback_of, with_applied_callback
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.change_order import catch_up_ms
 from adapters.mongo.status_change_document import StatusChangeDocument, to_history, to_history_documents
@@ -130,7 +131,7 @@ def new_document(withdrawal: Withdrawal) -> dict[str, Any]:
     for name in _ABSENT_WHEN_NONE:
         if stored[name] is None:
             del stored[name]
-    return stored
+    return with_applied_callback(stored, withdrawal.applied_callback)
 
 
 def replacement_for(withdrawal: Withdrawal, version: int) -> dict[str, Any]:
@@ -141,8 +142,13 @@ def replacement_for(withdrawal: Withdrawal, version: int) -> dict[str, Any]:
 
 
 def from_stored(stored: dict[str, Any]) -> Withdrawal:
-    """A withdrawal from a raw document, as the driver hands it back."""
-    return to_withdrawal(WithdrawalDocument.model_validate_doc(stored))
+    """A withdrawal from a raw document, as the driver hands it back (its applied callback read beside the model)."""
+    applied = applied_callback_of(stored)
+    withdrawal = to_withdrawal(
+        WithdrawalDocument.model_validate_doc({name: value for name, value in stored.items() if name != FIELD})
+    )
+    withdrawal.applied_callback = applied
+    return withdrawal
 
 
 def to_withdrawal(document: WithdrawalDocument) -> Withdrawal:

@@ -130,7 +130,11 @@ class MongoWithdrawalRepository(WithdrawalRepository):
             if await self._replace(leased, candidate.version):
                 self._known.claimable(candidates[tried:])
                 # Mapped back through the document so the times are those stored (whole milliseconds).
-                claimed = replace(to_withdrawal(to_document(leased)), version=candidate.version + 1)
+                claimed = replace(
+                    to_withdrawal(to_document(leased)),
+                    version=candidate.version + 1,
+                    applied_callback=leased.applied_callback,
+                )
                 self._known.stored(claimed)
                 return claimed
         return None

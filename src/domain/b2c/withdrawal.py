@@ -23,6 +23,7 @@ from domain.b2c.result_codes import (
     b2c_result_meaning,
 )
 from domain.b2c.result_codes import WithdrawalStatus as WithdrawalStatus
+from domain.callbacks.received_callback import AppliedCallback
 from domain.shared.amount import Amount
 from domain.shared.check_schedule import B2C_FIRST_CHECK_AFTER
 from domain.shared.description import Description
@@ -111,6 +112,9 @@ class Withdrawal:
     # The merchant's own: `reference` is sent to Daraja as Occasion, `metadata` never leaves the gateway.
     reference: MerchantReference | None = None
     metadata: Metadata | None = None
+    # The callback that applied to it (its first to change it), as received: written by the same conditional write
+    # that applied it, instead of a journal entry. Audit, not state: no history entry, never shown to clients.
+    applied_callback: AppliedCallback | None = field(default=None, compare=False)
     history: list[StatusChange] = field(default_factory=list)
     version: int = field(default=0, compare=False)
 

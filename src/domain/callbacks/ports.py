@@ -5,6 +5,7 @@ from typing import Protocol
 
 from domain.callbacks.anomaly import Anomaly, AnomalyKind
 from domain.callbacks.received_callback import CallbackDigest, ReceivedCallback
+from domain.callbacks.trail import TrailEntry
 
 
 class CallbackJournal(Protocol):
@@ -35,3 +36,12 @@ class Anomalies(Protocol):
     @abstractmethod
     async def recent(self, limit: int, kind: AnomalyKind | None = None) -> list[Anomaly]:
         """Up to `limit` anomalies (of `kind`, if given), newest first."""
+
+
+class CallbackTrail(Protocol):
+    """Every callback stored for one record (STK payment or B2C withdrawal), wherever it is kept."""
+
+    @abstractmethod
+    async def of_record(self, record_id: str) -> list[TrailEntry] | None:
+        """The callbacks that came to the URLs of the payment or withdrawal `record_id`, in arrival order; None when
+        there is no such record. StoreUnavailableError when the store cannot be reached."""

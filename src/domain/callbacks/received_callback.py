@@ -91,3 +91,35 @@ class CallbackDigest:
         body_sha256 = hashlib.sha256(body).hexdigest()
         kept_source = None if source is None else source[:_SOURCE_CHARACTERS]
         return cls(kind, token_digest(path_token), body_sha256, len(body), kept_source, received_at, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedCallback:
+    """The callback that applied to a record, kept in that record by the very conditional write that applied it.
+
+    It is no journal entry: the journal keeps every other callback. `journal_id` is the id the callback was known by
+    from its arrival (the anomalies and the log lines name it), so the two halves of the audit trail share one key.
+    """
+
+    journal_id: str
+    callback: ReceivedCallback
+
+
+class CallbackInHand:
+    """A callback on its way to the record its token names. The use case that applies it puts it into the record
+    (`fold_into`), and says so (`kept_with_record`) once the write has succeeded; otherwise it goes to the journal."""
+
+    __slots__ = ("callback", "journal_id", "kept_with_record")
+
+    def __init__(self, journal_id: str, callback: ReceivedCallback) -> None:
+        self.journal_id, self.callback = journal_id, callback
+        self.kept_with_record = False
+
+    def fold_into(self, kept: AppliedCallback | None) -> AppliedCallback | None:
+        """What the record keeps as its applied callback: the one it has already (a record keeps its first), else
+        this one."""
+        return kept if kept is not None else AppliedCallback(self.journal_id, self.callback)
+
+    def folded(self, kept: AppliedCallback | None) -> bool:
+        """Whether `kept` (the record's applied callback as just written) is this callback."""
+        return kept is not None and kept.journal_id == self.journal_id

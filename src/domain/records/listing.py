@@ -23,7 +23,6 @@ from domain.stk.result_codes import PaymentStatus
 class RecordKind(StrEnum):
     STK = "stk"
     B2C = "b2c"
-    REVERSAL = "reversal"
 
 
 STATUSES: dict[RecordKind, frozenset[str]] = {

@@ -4,9 +4,10 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
-from domain.records.listing import ListedRecord, PagePosition, RecordFilter, RecordKind
+from domain.records.listing import ListedRecord, PagePosition, RecordFilter
 from domain.shared.phone import Phone
 from domain.shared.resume_cursor import ResumeCursor
 
@@ -35,12 +36,20 @@ class RecordSearch(Protocol):
         """Up to `limit` records the filter admits, newest first by (created_at, id), strictly after `after`."""
 
 
+class StuckKind(StrEnum):
+    """What a stuck record is: the read API's two kinds of record, and the reversals only the operator sees."""
+
+    STK = "stk"
+    B2C = "b2c"
+    REVERSAL = "reversal"
+
+
 @dataclass(frozen=True, slots=True)
 class StuckRecord:
     """A payment, withdrawal or reversal outside a final state; `daraja_ids` are Daraja's names for it (a reversal's
     include the receipt it reverses), None until known. A reversal has no phone."""
 
-    kind: RecordKind
+    kind: StuckKind
     id: str
     subject: str
     status: str
@@ -56,7 +65,7 @@ class StuckRecord:
         """With its age at `now`; a push still without a CheckoutRequestID after `unanswered_after` is shown as
         outcome unknown (its answer was lost or its process died before recording it: only its callback settles it)."""
         unanswered = (
-            self.kind is RecordKind.STK
+            self.kind is StuckKind.STK
             and dict(self.daraja_ids).get("checkout") is None
             and now - self.created_at >= unanswered_after
         )

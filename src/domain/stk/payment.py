@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.callbacks.received_callback import AppliedCallback
 from domain.shared.amount import Amount
 from domain.shared.check_schedule import STK_FIRST_CHECK_AFTER
 from domain.shared.description import Description
@@ -91,6 +92,9 @@ class Payment:
     # The reversal that gave this payment's money back (docs/reversals.md): set once, when M-PESA reports it done.
     # Not a state of its own: a reversed payment stays `success`, the payment M-PESA once completed.
     reversal_id: str | None = None
+    # The callback that applied to it (its first to change it), as received: written by the same conditional write
+    # that applied it, instead of a journal entry. Audit, not state: no history entry, never shown to clients.
+    applied_callback: AppliedCallback | None = field(default=None, compare=False)
     history: list[StatusChange] = field(default_factory=list)
     version: int = field(default=0, compare=False)
 

@@ -34,6 +34,7 @@ from adapters.mongo.balances import MongoAccountStates, MongoBalanceChecks
 from adapters.mongo.c2b_payment_repository import MongoC2bPayments
 from adapters.mongo.c2b_request_repository import MongoPaymentRequests
 from adapters.mongo.callback_journal import MongoCallbackJournal
+from adapters.mongo.callback_trail import MongoCallbackTrail
 from adapters.mongo.client import create_mongo_client, gateway_database
 from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.event_log import MongoEventLog
@@ -84,6 +85,7 @@ from domain.c2b.use_cases.validate_payment import ValidatePayment
 from domain.callbacks.use_cases.callback_token_known import CallbackTokenKnown, OpenStatusQueries
 from domain.callbacks.use_cases.journal_callback import DigestBudget, JournalCallback
 from domain.callbacks.use_cases.list_anomalies import ListAnomalies
+from domain.callbacks.use_cases.show_callback_trail import ShowCallbackTrail
 from domain.events.types import REVERSAL
 from domain.events.use_cases.read_event_feed import ReadEventFeed
 from domain.events.use_cases.relay_events import RELAY_BATCH, RELAY_GATHER_SECONDS, RelayEvents
@@ -148,7 +150,7 @@ from entrypoints.bootstrap.builders import (
     webhook_timeout,
     worker_identity,
 )
-from entrypoints.bootstrap.handlers import HandlerDependencies
+from entrypoints.bootstrap.handlers import HandlerDependencies, SimulatorHandlerDependencies
 from entrypoints.due_loop import DueLoop
 from entrypoints.http.api_key_guard import ServerCredentials
 from entrypoints.http.c2b_hooks import C2bHookSecret
@@ -853,6 +855,9 @@ class RecordsContainer(containers.DeclarativeContainer):
         ListRecords, providers.Dict({RecordKind.STK: stk_records, RecordKind.B2C: b2c_records})
     )
     list_anomalies = providers.Factory(ListAnomalies, infrastructure.anomaly_log)
+    show_callback_trail = providers.Factory(
+        ShowCallbackTrail, providers.Singleton(MongoCallbackTrail, infrastructure.mongo_database)
+    )
     list_stuck_records = providers.Factory(
         ListStuckRecords,
         infrastructure.stuck_records,
@@ -949,6 +954,7 @@ class ApplicationContainer(containers.DeclarativeContainer):
         sockets=sockets,
         infrastructure=infrastructure,
     )
+    simulator_handlers = providers.Container(SimulatorHandlerDependencies, stk=stk, c2b=c2b)
 
 
 def worker_container(settings: Settings) -> ApplicationContainer:

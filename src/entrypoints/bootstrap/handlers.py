@@ -23,7 +23,6 @@ class HandlerDependencies(containers.DeclarativeContainer):
     infrastructure = providers.DependenciesContainer()
 
     push_payment = stk.push_payment
-    prompt_gate = stk.prompt_gate
     handle_stk_callback = stk.handle_stk_callback
     stk_callback_token_known = stk.stk_callback_token_known
 
@@ -53,7 +52,6 @@ class HandlerDependencies(containers.DeclarativeContainer):
     find_c2b_payments = c2b.find_c2b_payments
     c2b_payment_by_trans_id = c2b.c2b_payment_by_trans_id
     register_c2b_urls = c2b.register_c2b_urls
-    simulated_customer_pays = c2b.simulated_customer_pays
 
     channels = events.channels
     read_event_feed = events.read_event_feed
@@ -69,6 +67,7 @@ class HandlerDependencies(containers.DeclarativeContainer):
 
     readiness_checks = records.readiness_checks
     list_anomalies = records.list_anomalies
+    show_callback_trail = records.show_callback_trail
     list_stuck_records = records.list_stuck_records
     find_record = records.find_record
     list_records = records.list_records
@@ -80,3 +79,14 @@ class HandlerDependencies(containers.DeclarativeContainer):
     socket_use_cases = sockets.socket_use_cases
 
     gateway_metrics = infrastructure.gateway_metrics
+
+
+class SimulatorHandlerDependencies(containers.DeclarativeContainer):
+    """What only the simulator mode's routes ask for (the demo's prompt-count reset, its pretend customer paying the
+    Paybill): handed to Litestar in that mode only, so that both modes are checked exactly."""
+
+    stk = providers.DependenciesContainer()
+    c2b = providers.DependenciesContainer()
+
+    prompt_gate = stk.prompt_gate
+    simulated_customer_pays = c2b.simulated_customer_pays

@@ -9,12 +9,13 @@ budget, so that no one without a token can fill the store. Every callback is cou
 (With CALLBACK_SOURCE_CHECK=log an unlisted sender's callback is still applied, so it is journaled as an admitted
 one would be: whatever changed a record is kept whole.)
 
-The genuine callback is journaled once its use case found the record by its token (its journal id is made first,
-without the store, so anomalies can name it): that costs the genuine path no store command beyond the journal entry
-it always had. The price: a process killed between applying and journaling loses the raw callback, not its effect,
-which the record's history keeps. Only the rare paths (a malformed body, a refused callback) ask the route's own
-"does this token name a record" lookup. With the store out of reach a callback is refused with a 503 and logged in
-full instead.
+The genuine callback is kept once its use case found the record by its token (its journal id is made first,
+without the store, so anomalies can name it). The one that applies to an STK payment or a B2C withdrawal is kept in
+that record by the very write that applies it (`CallbackInHand`): no store command of its own, and no moment where
+the effect is stored without the raw callback. Any other is journaled after its use case: a process killed in
+between loses that raw callback, never an effect (it changed no record). Only the rare paths (a malformed body, a
+refused callback) ask the route's own "does this token name a record" lookup. With the store out of reach a
+callback is refused with a 503 and logged in full instead.
 
 The routes are one table, CALLBACK_ROUTES: a row per URL (its paths, the body parser, the use case and its token
 lookup, the OpenAPI summary and body), each served by the same handler. Daraja's C2B validation and confirmation
@@ -27,11 +28,11 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import asdict, dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import structlog
 from litestar import Request, Response, Router, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import Dependency, NamedDependency, Provide
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Operation
@@ -41,7 +42,7 @@ from domain.b2c.use_cases.handle_transaction_status_result import HandleTransact
 from domain.b2c.withdrawal import B2cResult
 from domain.balances.balance_check import BalanceResult
 from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
-from domain.callbacks.received_callback import CallbackKind, DigestReason
+from domain.callbacks.received_callback import CallbackInHand, CallbackKind, DigestReason
 from domain.callbacks.use_cases.journal_callback import JournalCallback
 from domain.reversals.reversal import ReversalResult
 from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult, ReversalResultOutcome
@@ -119,30 +120,34 @@ class CallbackRoute(Generic[UseCaseT, ResultT]):
     parse: Callable[[bytes], ResultT]
     use_case: str
     names_record: str
-    apply: Callable[[UseCaseT, str, ResultT, str, GatewayMetrics], Awaitable[str]]
+    apply: Callable[[UseCaseT, str, ResultT, CallbackInHand, GatewayMetrics], Awaitable[str]]
     body: tuple[type[Any], str] | None = None
 
 
-# ---- How each use case takes its callback: (use case, token from the URL, parsed body, journal id, metrics).
+# ---- How each use case takes its callback: (use case, token from the URL, parsed body, the callback as received,
+# metrics). The STK and B2C Result use cases keep the callback in the record the callback applies to; the others
+# leave it to be journaled.
 
 
-async def _stk_result(handle: HandleStkCallback, token: str, result: StkResult, journal_id: str, _: Any) -> str:
-    return (await handle(token, result, journal_id)).value
+async def _stk_result(handle: HandleStkCallback, token: str, result: StkResult, in_hand: CallbackInHand, _: Any) -> str:
+    return (await handle(token, result, in_hand=in_hand)).value
 
 
-async def _b2c_result(handle: HandleB2cResult, token: str, result: B2cResult, journal_id: str, _: Any) -> str:
-    return (await handle(token, result, queue_timeout=False, journal_id=journal_id)).value
+async def _b2c_result(handle: HandleB2cResult, token: str, result: B2cResult, in_hand: CallbackInHand, _: Any) -> str:
+    return (await handle(token, result, queue_timeout=False, in_hand=in_hand)).value
 
 
-async def _b2c_queue_timeout(handle: HandleB2cResult, token: str, result: B2cResult, journal_id: str, _: Any) -> str:
-    return (await handle(token, result, queue_timeout=True, journal_id=journal_id)).value
+async def _b2c_queue_timeout(
+    handle: HandleB2cResult, token: str, result: B2cResult, in_hand: CallbackInHand, _: Any
+) -> str:
+    return (await handle(token, result, queue_timeout=True, in_hand=in_hand)).value
 
 
 async def _b2c_status_result(
     handle: HandleTransactionStatusResult,
     token: str,
     result: TransactionStatusResult,
-    _journal_id: str,
+    _in_hand: CallbackInHand,
     metrics: GatewayMetrics,
 ) -> str:
     outcome = await handle(token, result)
@@ -152,7 +157,7 @@ async def _b2c_status_result(
 
 
 async def _b2c_status_timeout(
-    handle: HandleTransactionStatusResult, token: str, _result: bytes, _journal_id: str, _: Any
+    handle: HandleTransactionStatusResult, token: str, _result: bytes, _in_hand: CallbackInHand, _: Any
 ) -> str:
     # The query itself timed out in Daraja's queue: the reconciler simply asks again at its next check.
     await handle.query_timed_out(token)
@@ -160,25 +165,25 @@ async def _b2c_status_timeout(
 
 
 async def _balance_result(
-    handle: HandleBalanceResult, token: str, result: BalanceResult, _journal_id: str, _: Any
+    handle: HandleBalanceResult, token: str, result: BalanceResult, _in_hand: CallbackInHand, _: Any
 ) -> str:
     return (await handle(token, result)).value
 
 
 async def _balance_queue_timeout(
-    handle: HandleBalanceResult, token: str, result: BalanceResult, _journal_id: str, _: Any
+    handle: HandleBalanceResult, token: str, result: BalanceResult, _in_hand: CallbackInHand, _: Any
 ) -> str:
     return (await handle(token, result, queue_timeout=True)).value
 
 
 async def _reversal_result(
-    handle: HandleReversalResult, token: str, result: ReversalResult, _journal_id: str, _: Any
+    handle: HandleReversalResult, token: str, result: ReversalResult, _in_hand: CallbackInHand, _: Any
 ) -> str:
     return (await handle(token, result)).value
 
 
 async def _reversal_queue_timeout(
-    handle: HandleReversalResult, token: str, result: ReversalResult, _journal_id: str, _: Any
+    handle: HandleReversalResult, token: str, result: ReversalResult, _in_hand: CallbackInHand, _: Any
 ) -> str:
     return (await handle(token, result, queue_timeout=True)).value
 
@@ -187,7 +192,7 @@ async def _reversal_status_result(
     handle: HandleReversalStatusResult,
     token: str,
     result: TransactionStatusResult,
-    _journal_id: str,
+    _in_hand: CallbackInHand,
     metrics: GatewayMetrics,
 ) -> str:
     outcome = await handle(token, result)
@@ -197,7 +202,7 @@ async def _reversal_status_result(
 
 
 async def _reversal_status_timeout(
-    handle: HandleReversalStatusResult, token: str, _result: bytes, _journal_id: str, _: Any
+    handle: HandleReversalStatusResult, token: str, _result: bytes, _in_hand: CallbackInHand, _: Any
 ) -> str:
     await handle.query_timed_out(token)  # the reconciler asks again at its next check
     return "ignored"
@@ -339,9 +344,12 @@ def _provided(name: str) -> Provide:
     def provide(**provided: Any) -> Any:
         return provided[name]
 
-    parameter = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Any)
+    # Marked a named dependency, so that a row naming a provider nobody provides fails when the app is built
+    # (entrypoints.app.check_wiring), not as a missing query parameter at the first callback.
+    named = Annotated[Any, Dependency(kind="named")]  # what NamedDependency[Any] is, built at run time
+    parameter = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=named)
     setattr(provide, "__signature__", inspect.Signature([parameter], return_annotation=Any))  # noqa: B010
-    provide.__annotations__ = {name: Any, "return": Any}
+    provide.__annotations__ = {name: named, "return": Any}
     return Provide(provide, sync_to_thread=False)
 
 
@@ -357,8 +365,8 @@ def _route_handler(route: CallbackRoute[Any, Any]) -> HTTPRouteHandler:
     ) -> DarajaAnswer:
         callback_token = hash
 
-        async def apply(result: Any, journal_id: str) -> str:
-            return await route.apply(use_case, callback_token, result, journal_id, gateway_metrics)
+        async def apply(result: Any, in_hand: CallbackInHand) -> str:
+            return await route.apply(use_case, callback_token, result, in_hand, gateway_metrics)
 
         arrival = Arrival(route.kind, callback_token, route.name, names_record)
         return await _receive(request, arrival, route.parse, apply, journal_callback, gateway_metrics, callback_sources)
@@ -387,7 +395,7 @@ async def _receive(
     request: Request[Any, Any, Any],
     arrival: Arrival,
     parse: Callable[[bytes], ResultT],
-    apply: Callable[[ResultT, str], Awaitable[str]],
+    apply: Callable[[ResultT, CallbackInHand], Awaitable[str]],
     journal_callback: JournalCallback,
     metrics: GatewayMetrics,
     callback_sources: CallbackSources,
@@ -401,7 +409,7 @@ async def _answer_callback(
     request: Request[Any, Any, Any],
     arrival: Arrival,
     parse: Callable[[bytes], ResultT],
-    apply: Callable[[ResultT, str], Awaitable[str]],
+    apply: Callable[[ResultT, CallbackInHand], Awaitable[str]],
     journal_callback: JournalCallback,
     metrics: GatewayMetrics,
     callback_sources: CallbackSources,
@@ -432,7 +440,7 @@ async def _answer_callback(
             await journal.in_full_if_named()
             return _refusal(400, "malformed callback body")
         try:
-            outcome = await apply(result, journal.id)
+            outcome = await apply(result, journal.in_hand)
         except UnknownCallbackTokenError as error:
             logger.warning("security_callback_rejected", callback=event, source=source, reason=error.message)
             await journal.digest(DigestReason.UNKNOWN_TOKEN)
@@ -446,8 +454,9 @@ async def _answer_callback(
             logger.error("callback_unrecorded", callback=event, source=source, result=asdict(result))  # type: ignore[call-overload]
             await journal.in_full_if_named()  # the raw callback too, in the store if it is back, else in the log
             return _refusal(503, "temporarily unavailable")
-        # Applied (or acknowledged): the use case found the record by its token, so this is kept whole. Should the
-        # store fail just now, the callback is logged in full, and Daraja still gets its 200: it was applied.
+        # Applied (or acknowledged): the use case found the record by its token, so this is kept whole: in the
+        # record, by the write that applied it, or else (a repeat, a status answer) in the journal. Should the store
+        # fail just now, the callback is logged in full, and Daraja still gets its 200: it was applied.
         await journal.in_full()
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         logger.info(event, source=source, outcome=outcome, duration_ms=duration_ms)
@@ -469,14 +478,18 @@ class _Journal:
         self._request, self._arrival, self._body, self._source = request, arrival, body, source
         self._journal_callback, self._metrics = journal_callback, metrics
         self.id = journal_callback.new_id()
+        # The headers as they came off the wire (ASGI keeps them as latin-1 bytes, in order, repeats included).
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.scope["headers"]]
+        self.in_hand = journal_callback.in_hand(arrival.kind, arrival.token, body, headers, source, self.id)
 
     async def in_full(self) -> None:
-        # The headers as they came off the wire (ASGI keeps them as latin-1 bytes, in order, repeats included).
-        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self._request.scope["headers"]]
         kind = self._arrival.kind
+        if self.in_hand.kept_with_record:  # the write that applied it kept it: nothing more to store
+            self._metrics.callback_journaled(kind.value, "record")
+            return
         self._metrics.callback_journaled(kind.value, "full")
         with suppress(StoreUnavailableError):  # JournalCallback logged all of it
-            await self._journal_callback(kind, self._arrival.token, self._body, headers, self._source, self.id)
+            await self._journal_callback.record(self.in_hand.callback, self.id)
 
     async def in_full_if_named(self) -> None:
         try:

@@ -1,5 +1,6 @@
-"""Views for an operator: callback anomalies, payments and withdrawals stuck outside a final state, the account
-balances; and two actions, asking Daraja for the balance now and registering the C2B URLs.
+"""Views for an operator: callback anomalies, the callbacks stored for one record, payments and withdrawals stuck
+outside a final state, the account balances; and two actions, asking Daraja for the balance now and registering the
+C2B URLs.
 
 Behind a bearer token (OPERATOR_TOKEN), compared in constant time. With no token set the routes are not exposed:
 they answer 404 as an unknown path does, before anything else about the request is read.
@@ -21,6 +22,7 @@ from domain.balances.use_cases.show_balances import ShowBalances
 from domain.c2b.use_cases.register_urls import RegisterUrls
 from domain.callbacks.anomaly import AnomalyKind
 from domain.callbacks.use_cases.list_anomalies import ListAnomalies
+from domain.callbacks.use_cases.show_callback_trail import ShowCallbackTrail
 from domain.records.use_cases.list_stuck_records import ListStuckRecords
 from domain.shared.error_codes import ErrorCode
 from domain.shared.errors import DomainError
@@ -75,6 +77,21 @@ class OperatorController(Controller):
     ) -> dict[str, Any]:
         found = await list_anomalies(limit, kind)
         return ok_reply("anomalies", None, {"anomalies": [anomaly.view() for anomaly in found]})
+
+    @get(
+        "/callbacks/{record_id:str}",
+        summary="Every callback stored for one payment or withdrawal, in arrival order",
+        description="The one that applied is kept in the record (`kept_in: record`), every other in the journal.",
+    )
+    async def callbacks(
+        self,
+        operator: NamedDependency[None],
+        show_callback_trail: NamedDependency[ShowCallbackTrail],
+        record_id: str,
+    ) -> dict[str, Any]:
+        found = await show_callback_trail(record_id)
+        data = {"record_id": record_id, "callbacks": [entry.view() for entry in found]}
+        return ok_reply("callbacks", None, data)
 
     @get("/stuck", summary="Payments, withdrawals and reversals outside a final state, unchanged for a while")
     async def stuck(

@@ -6,6 +6,7 @@ The gateway here runs with OPERATOR_TOKEN and a database of its own, so the sess
 """
 
 import asyncio
+import base64
 import hashlib
 import json
 import secrets
@@ -124,30 +125,96 @@ def stk_success_body(checkout: str, merchant_request: str, amount: int, phone: s
     return {"Body": {"stkCallback": callback}}
 
 
-async def test_every_callback_the_simulator_sends_is_journaled_raw_before_it_is_applied(
+def callback_trail(gateway: Gateway, record_id: str) -> list[dict[str, Any]]:
+    with gateway.http() as http:
+        response = http.get(f"/api/v1/operator/callbacks/{record_id}", headers=as_operator())
+    assert response.status_code == 200, response.text
+    listed: list[dict[str, Any]] = response.json()["data"]["callbacks"]
+    return listed
+
+
+async def trail_of(gateway: Gateway, record_id: str, count: int) -> list[dict[str, Any]]:
+    """The record's callback trail, once it lists `count` callbacks (bounded wait)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        trail = callback_trail(gateway, record_id)
+        if len(trail) >= count or time.monotonic() > deadline:
+            return trail
+        await asyncio.sleep(0.1)
+
+
+async def test_every_callback_the_simulator_sends_is_kept_raw_the_applied_one_in_the_payment(
     audited_gateway: Gateway,
     audit_store: pymongo.database.Database,  # type: ignore[type-arg]
 ) -> None:
     client, payment = await push(audited_gateway, CALLBACK_DUPLICATED, "audit-journal")
     async with client:
         final = await client.final_update(payment["checkout"])
-    token = audit_store["stk_payments"].find_one({"payment_id": payment["id"]})["callback_token"]
+    stored = audit_store["stk_payments"].find_one({"payment_id": payment["id"]})
+    token = stored["callback_token"]
 
-    entries = await journaled(audit_store["callback_journal"], token, count=2)
+    trail = await trail_of(audited_gateway, payment["id"], count=2)
+    entries = await journaled(audit_store["callback_journal"], token, count=1)
 
     assert final["data"]["status"] == "success"
-    assert len(entries) == 2
-    for entry in entries:
+    # The first applied, and is kept in the payment by the write that applied it; the repeat is in the journal.
+    assert [entry["kept_in"] for entry in trail] == ["record", "journal"]
+    assert trail[0]["received_at"] <= trail[1]["received_at"]
+    for entry in trail:
         assert (entry["kind"], entry["source"]) == ("stk", "127.0.0.1")
-        assert isinstance(entry["body"], bytes)
         assert json.loads(entry["body"])["Body"]["stkCallback"]["CheckoutRequestID"] == payment["checkout"]
-        assert {"name": "content-type", "value": "application/json"} in entry["headers"]
+        assert ["content-type", "application/json"] in entry["headers"]
         assert token not in str(entry)
-    assert entries[0]["body"] == entries[1]["body"]
+    assert trail[0]["body"] == trail[1]["body"]
+    assert [str(entry["_id"]) for entry in entries] == [trail[1]["journal_id"]]
+    assert str(stored["applied_callback"]["journal_id"]) == trail[0]["journal_id"]
+    assert base64.b64decode(stored["applied_callback"]["body_base64"]) == entries[0]["body"]
     # The repeat agreed with the stored outcome: acknowledged, and no anomaly.
     assert [a for a in anomalies(audited_gateway) if a["payment_id"] == payment["id"]] == []
-    logged = await callback_log_lines(audited_gateway, {str(entry["_id"]) for entry in entries})
+    logged = await callback_log_lines(audited_gateway, {entry["journal_id"] for entry in trail})
     assert sorted(line["outcome"] for line in logged) == ["applied", "duplicate"]
+
+
+async def test_a_withdrawal_s_trail_shows_its_applied_result_and_every_later_callback_in_arrival_order(
+    audited_gateway: Gateway,
+    audit_store: pymongo.database.Database,  # type: ignore[type-arg]
+) -> None:
+    async with await SocketClient.connect(f"{audited_gateway.wss}/mpesa/b2c/audit-b2c", audited_gateway.tls) as client:
+        ack = await client.request(
+            {"kind": "withdraw", "payload": {"phone": fresh_phone(), "amount": 500, "description": "Audit"}}
+        )
+        withdrawal_id = ack["data"]["id"]
+        await client.update_where(lambda d: d["id"] == withdrawal_id and d["status"] == "success")
+    stored = audit_store["b2c_withdrawals"].find_one({"withdrawal_id": withdrawal_id})
+    applied = await trail_of(audited_gateway, withdrawal_id, count=1)
+    assert len(applied) == 1
+    repeat = json.loads(applied[0]["body"])
+    with audited_gateway.http() as http:
+        again = http.post(f"/api/v1/hooks/b2c/result/{stored['callback_token']}", json=repeat)
+        late_timeout = http.post(f"/api/v1/hooks/b2c/timeout/{stored['callback_token']}", json=repeat)
+        unreadable = http.post(f"/api/v1/hooks/b2c/result/{stored['callback_token']}", content=b'{"Result": {}}')
+
+    trail = await trail_of(audited_gateway, withdrawal_id, count=4)
+
+    assert (again.status_code, late_timeout.status_code, unreadable.status_code) == (200, 200, 400)
+    assert stored["status"] == "success"
+    assert [(entry["kind"], entry["kept_in"]) for entry in trail] == [
+        ("b2c_result", "record"),
+        ("b2c_result", "journal"),
+        ("b2c_timeout", "journal"),
+        ("b2c_result", "journal"),
+    ]
+    assert trail[0]["journal_id"] == str(stored["applied_callback"]["journal_id"])
+    assert [entry["body"] for entry in trail[1:]] == [applied[0]["body"], applied[0]["body"], '{"Result": {}}']
+    assert all(entry["digest_reason"] is None for entry in trail)
+
+
+def test_the_trail_of_a_record_that_does_not_exist_is_not_found(audited_gateway: Gateway) -> None:
+    with audited_gateway.http() as http:
+        response = http.get("/api/v1/operator/callbacks/no-such-record", headers=as_operator())
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
 
 
 async def test_a_forged_callback_to_a_guessed_url_is_refused_kept_as_a_digest_and_listed_as_an_anomaly(
@@ -235,9 +302,10 @@ async def post_large(gateway: Gateway, path: str, body: bytes, chunked: bool) ->
     host, port = gateway.https.removeprefix("https://").rsplit(":", 1)
     reader, writer = await asyncio.open_connection(host, int(port), ssl=gateway.tls)
     framing = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % len(body)
-    writer.write(b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n%s\r\n\r\n" % (
-        path.encode(), host.encode(), framing
-    ))
+    writer.write(
+        b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n%s\r\n\r\n"
+        % (path.encode(), host.encode(), framing)
+    )
     try:
         for start in range(0, len(body), 16 * 1024):
             piece = body[start : start + 16 * 1024]
@@ -302,9 +370,10 @@ def test_the_operator_routes_refuse_a_wrong_or_missing_token(
     headers = {} if authorization is None else {"Authorization": authorization}
 
     with audited_gateway.http() as http:
-        replies = [http.get(path, headers=headers) for path in ("/api/v1/operator/anomalies", "/api/v1/operator/stuck")]
+        paths = ("/api/v1/operator/anomalies", "/api/v1/operator/stuck", "/api/v1/operator/callbacks/some-record")
+        replies = [http.get(path, headers=headers) for path in paths]
 
-    assert [reply.status_code for reply in replies] == [401, 401]
+    assert [reply.status_code for reply in replies] == [401, 401, 401]
     assert {reply.json()["error"]["code"] for reply in replies} == {"UNAUTHORIZED"}
     assert {reply.headers["www-authenticate"] for reply in replies} == {"Bearer"}
 

@@ -12,7 +12,7 @@ from adapters.mongo.reversal_repository import MongoReversals
 from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.b2c.result_codes import WithdrawalStatus
-from domain.records.listing import RecordKind
+from domain.records.ports import StuckKind
 from domain.reversals.reversal import PaymentKind, Reversal, ReversalResult
 from domain.shared.amount import Amount
 from domain.shared.description import Description
@@ -53,10 +53,10 @@ async def test_records_not_final_and_unchanged_since_the_cutoff_are_listed_longe
     found = await stuck.updated_before(CUTOFF, 10)
 
     assert [(record.kind, record.id) for record in found] == [
-        (RecordKind.B2C, queued.id),
-        (RecordKind.B2C, submitted.id),
-        (RecordKind.STK, pending.id),
-        (RecordKind.B2C, timed_out.id),
+        (StuckKind.B2C, queued.id),
+        (StuckKind.B2C, submitted.id),
+        (StuckKind.STK, pending.id),
+        (StuckKind.B2C, timed_out.id),
     ]
 
 

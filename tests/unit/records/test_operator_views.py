@@ -5,8 +5,7 @@ from datetime import UTC, datetime, timedelta
 from domain.callbacks.anomaly import Anomaly, AnomalyKind
 from domain.callbacks.received_callback import CallbackKind
 from domain.callbacks.use_cases.list_anomalies import ListAnomalies
-from domain.records.listing import RecordKind
-from domain.records.ports import StuckRecord
+from domain.records.ports import StuckKind, StuckRecord
 from domain.records.use_cases.list_stuck_records import ListStuckRecords
 from domain.shared.phone import Phone
 from tests.unit.fakes import FakeAnomalies, FakeStuckRecords, FixedClock
@@ -14,7 +13,7 @@ from tests.unit.fakes import FakeAnomalies, FakeStuckRecords, FixedClock
 NOW = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 
-def stuck(record_id: str, unchanged_for: timedelta, kind: RecordKind = RecordKind.STK) -> StuckRecord:
+def stuck(record_id: str, unchanged_for: timedelta, kind: StuckKind = StuckKind.STK) -> StuckRecord:
     at = NOW - unchanged_for
     ids = (("checkout", "ws_CO_1"), ("merchant_request", None))
     return StuckRecord(kind, record_id, "h" * 32, "pending", 100, Phone("254712345678"), at, at, True, ids)
@@ -26,7 +25,7 @@ def anomaly(kind: AnomalyKind, minutes_ago: int) -> Anomaly:
 
 async def test_only_records_unchanged_for_longer_than_asked_are_listed_longest_first() -> None:
     records = FakeStuckRecords(stuck("recent", timedelta(minutes=1)), stuck("old", timedelta(hours=2)))
-    records.records.append(stuck("older", timedelta(hours=3), RecordKind.B2C))
+    records.records.append(stuck("older", timedelta(hours=3), StuckKind.B2C))
     list_stuck = ListStuckRecords(records, FixedClock(NOW))
 
     found = await list_stuck(timedelta(minutes=5), limit=10)

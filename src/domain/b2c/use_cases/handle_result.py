@@ -11,6 +11,7 @@ from domain.b2c.withdrawal import B2cResult, Withdrawal, WithdrawalStatus
 from domain.callbacks.anomaly import AnomalyKind, Severity
 from domain.callbacks.outcome import CallbackOutcome
 from domain.callbacks.ports import Anomalies
+from domain.callbacks.received_callback import CallbackInHand
 from domain.events.ports import Broadcaster
 from domain.shared.check_schedule import B2C_FIRST_CHECK_AFTER
 from domain.shared.errors import (
@@ -59,8 +60,16 @@ class HandleB2cResult:
         self._confirm, self._identifiers, self._recheck_after = confirm, identifiers, recheck_after
 
     async def __call__(
-        self, callback_token: str, result: B2cResult, queue_timeout: bool, journal_id: str | None = None
+        self,
+        callback_token: str,
+        result: B2cResult,
+        queue_timeout: bool,
+        journal_id: str | None = None,
+        in_hand: CallbackInHand | None = None,
     ) -> CallbackOutcome:
+        """`in_hand`, the callback as received: kept in the withdrawal by the write that applies it (the
+        withdrawal's first callback to change it), and marked so; any other is left for the caller to journal."""
+        journal_id = in_hand.journal_id if in_hand is not None else journal_id
         for _ in range(_ATTEMPTS):
             withdrawal = await self._withdrawals.by_callback_token(callback_token)
             if withdrawal is None:
@@ -80,10 +89,14 @@ class HandleB2cResult:
                 return await self._duplicate(withdrawal, result, queue_timeout, journal_id)
             except CallbackRejectedError as error:
                 await self._refuse(error.message, withdrawal, result, queue_timeout, journal_id)
+            if in_hand is not None:
+                withdrawal.applied_callback = in_hand.fold_into(withdrawal.applied_callback)
             try:
                 await self._withdrawals.save(withdrawal)
             except ConcurrentUpdateError:
                 continue
+            if in_hand is not None:
+                in_hand.kept_with_record = in_hand.folded(withdrawal.applied_callback)
             if query is not None:
                 await self._ask_transaction_status(withdrawal, query)
                 return CallbackOutcome.HELD

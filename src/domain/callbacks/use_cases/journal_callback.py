@@ -4,7 +4,13 @@ from datetime import datetime
 import structlog
 
 from domain.callbacks.ports import CallbackJournal
-from domain.callbacks.received_callback import CallbackDigest, CallbackKind, DigestReason, ReceivedCallback
+from domain.callbacks.received_callback import (
+    CallbackDigest,
+    CallbackInHand,
+    CallbackKind,
+    DigestReason,
+    ReceivedCallback,
+)
 from domain.shared.errors import StoreUnavailableError
 from domain.shared.ports import Clock
 
@@ -58,6 +64,25 @@ class JournalCallback:
         journal_id: str | None = None,
     ) -> str:
         callback = ReceivedCallback.arrived(kind, path_token, body, headers, source, self._clock.now())
+        return await self.record(callback, journal_id)
+
+    def in_hand(
+        self,
+        kind: CallbackKind,
+        path_token: str,
+        body: bytes,
+        headers: Iterable[tuple[str, str]],
+        source: str | None,
+        journal_id: str,
+    ) -> CallbackInHand:
+        """The callback as received, now, under `journal_id`: for the use case that applies it to keep in its record,
+        or else for `record` (no store command either way)."""
+        return CallbackInHand(
+            journal_id, ReceivedCallback.arrived(kind, path_token, body, headers, source, self._clock.now())
+        )
+
+    async def record(self, callback: ReceivedCallback, journal_id: str | None = None) -> str:
+        """Journal a callback already received (`in_hand`'s, when its record did not keep it)."""
         try:
             return await self._journal.record(callback, journal_id)
         except StoreUnavailableError:

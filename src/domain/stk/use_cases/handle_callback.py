@@ -6,6 +6,7 @@ import structlog
 from domain.callbacks.anomaly import AnomalyKind, Severity
 from domain.callbacks.outcome import CallbackOutcome
 from domain.callbacks.ports import Anomalies
+from domain.callbacks.received_callback import CallbackInHand
 from domain.events.ports import Broadcaster
 from domain.events.topics import stk_topic
 from domain.shared.check_schedule import STK_FIRST_CHECK_AFTER
@@ -52,7 +53,16 @@ class HandleStkCallback:
         self._payments, self._broadcaster, self._clock, self._anomalies = payments, broadcaster, clock, anomalies
         self._confirm, self._recheck_after = confirm, recheck_after
 
-    async def __call__(self, callback_token: str, result: StkResult, journal_id: str | None = None) -> CallbackOutcome:
+    async def __call__(
+        self,
+        callback_token: str,
+        result: StkResult,
+        journal_id: str | None = None,
+        in_hand: CallbackInHand | None = None,
+    ) -> CallbackOutcome:
+        """`in_hand`, the callback as received: kept in the payment by the write that applies it (the payment's first
+        callback to change it), and marked so; any other is left for the caller to journal."""
+        journal_id = in_hand.journal_id if in_hand is not None else journal_id
         confirmation = await self._confirmation(callback_token, result, journal_id)
         for _ in range(_ATTEMPTS):
             payment = await self._find(callback_token, result, journal_id)
@@ -69,10 +79,14 @@ class HandleStkCallback:
                 outcome = CallbackOutcome.APPLIED
             except CallbackRejectedError as error:
                 await self._refuse(error.message, payment, result, journal_id)
+            if in_hand is not None and outcome is not CallbackOutcome.REFUTED:  # a refuted one is journaled
+                payment.applied_callback = in_hand.fold_into(payment.applied_callback)
             try:
                 await self._payments.save(payment)
             except ConcurrentUpdateError:
                 continue
+            if in_hand is not None:
+                in_hand.kept_with_record = in_hand.folded(payment.applied_callback)
             await self._published(payment, outcome)
             if outcome is CallbackOutcome.REFUTED:
                 assert confirmation is not None  # only a confirmation refutes
