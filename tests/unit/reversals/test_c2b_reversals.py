@@ -276,6 +276,23 @@ async def test_a_repeated_confirmation_of_a_reversed_payment_is_not_counted_agai
     assert world.requests.get(request_id).received == 100
 
 
+async def test_a_payment_reversed_before_its_first_delivery_was_counted_is_never_counted_by_a_repeat() -> None:
+    world = World()
+    request_id = await world.create(amount=100)
+    await world.pay(100, FIRST)
+    # As if the process died after the payment's insert: the request never counted it.
+    lost = world.requests.get(request_id)
+    lost.confirmations.clear()
+    lost.status = RequestStatus.OPEN
+    world.requests._by_id[request_id] = lost
+    await world.reverse_and_settle(FIRST, 100)
+
+    await world.pay(100, FIRST)  # Daraja's repeat of the first confirmation
+
+    request = world.requests.get(request_id)
+    assert (request.received, request.status) == (0, RequestStatus.OPEN)
+
+
 async def test_a_failed_reversal_leaves_the_payment_and_its_request_as_they_were() -> None:
     world = World()
     request_id = await overpaid(world)
