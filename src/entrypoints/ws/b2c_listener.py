@@ -7,12 +7,11 @@ from litestar.di import NamedDependency
 from domain.access.capability import B2C, Capability
 from domain.b2c.use_cases.request_withdrawal import WithdrawCommand
 from domain.events.topics import b2c_topic
-from domain.shared.errors import UnauthorizedError
 from domain.shared.resume_cursor import CaughtUp, ResumeCursor, SendUpdate
 from entrypoints.protocol.messages import ClientMessage, WithdrawPayload, convert
-from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
-from entrypoints.ws.resume_point import ResumePoint, ResumePointError, parse_resume_point, refuse_resume_point
-from entrypoints.ws.session import run_session
+from entrypoints.ws.admission import admit_and_serve
+from entrypoints.ws.authorisation import ClientAuthorisation
+from entrypoints.ws.resume_point import ResumePoint
 from entrypoints.ws.socket_limits import SocketLimits
 from entrypoints.ws.socket_use_cases import SocketUseCases
 
@@ -69,23 +68,16 @@ async def b2c_socket(
     subject. Query `after`
     (the cursor of the last `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at`
     of the last update the client saw): where the catch-up resumes (docs/protocol.md: catching up)."""
-    channel_key = hash  # a capability token, or (open mode) a plain subject
-    try:
-        capability = client_authorisation.admit(channel_key, B2C)
-    except UnauthorizedError as error:
-        await refuse_unauthorised(socket, channel_key, error)
-        return
-    try:
-        resume = parse_resume_point(after, since)
-    except ResumePointError as error:
-        await refuse_resume_point(socket, error)
-        return
-    await run_session(
+    await admit_and_serve(
         socket,
-        b2c_topic(capability.subject),
-        B2cRequests(capability, client_authorisation, socket_use_cases, resume),
-        channels,
-        socket_limits,
-        lifetime=client_authorisation.seconds_left(capability),
-        tells_cursor=resume.wants_cursor,
+        hash,
+        B2C,
+        after=after,
+        since=since,
+        topic=b2c_topic,
+        requests=B2cRequests,
+        authorisation=client_authorisation,
+        use_cases=socket_use_cases,
+        channels=channels,
+        limits=socket_limits,
     )

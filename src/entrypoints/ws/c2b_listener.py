@@ -4,14 +4,13 @@ from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 
-from domain.access.capability import C2B
+from domain.access.capability import C2B, Capability
 from domain.c2b.topic import c2b_topic
-from domain.shared.errors import UnauthorizedError
 from domain.shared.resume_cursor import CaughtUp, ResumeCursor, SendUpdate
 from entrypoints.protocol.messages import ClientMessage
-from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
-from entrypoints.ws.resume_point import ResumePoint, ResumePointError, parse_resume_point, refuse_resume_point
-from entrypoints.ws.session import run_session
+from entrypoints.ws.admission import admit_and_serve
+from entrypoints.ws.authorisation import ClientAuthorisation
+from entrypoints.ws.resume_point import ResumePoint
 from entrypoints.ws.socket_limits import SocketLimits
 from entrypoints.ws.socket_use_cases import SocketUseCases
 
@@ -23,8 +22,11 @@ class C2bRequests:
     __slots__ = ("_resume", "_subject", "_use_cases")
     kinds: frozenset[str] = frozenset()
 
-    def __init__(self, subject: str, use_cases: SocketUseCases, resume: ResumePoint) -> None:
-        self._subject, self._use_cases, self._resume = subject, use_cases, resume
+    def __init__(
+        self, capability: Capability, authorisation: ClientAuthorisation, use_cases: SocketUseCases, resume: ResumePoint
+    ) -> None:
+        # The STK and B2C sockets' arguments (admission.RequestsFactory); asking nothing, it keeps only the subject.
+        self._subject, self._use_cases, self._resume = capability.subject, use_cases, resume
 
     async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]:
         raise AssertionError(f"a C2B socket asks nothing, not {kind!r}")  # read_envelope refuses every kind first
@@ -51,23 +53,16 @@ async def c2b_socket(
     subject's open requests
     (resuming with `after`, the cursor of its last `caught_up`, or `since`: every request changed since, closed ones
     too), then every payment and payment-request change of the subject as an `update` (docs/protocol.md, "C2B")."""
-    channel_key = hash  # a capability token, or (open mode) a plain subject
-    try:
-        capability = client_authorisation.admit(channel_key, C2B)
-    except UnauthorizedError as error:
-        await refuse_unauthorised(socket, channel_key, error)
-        return
-    try:
-        resume = parse_resume_point(after, since)
-    except ResumePointError as error:
-        await refuse_resume_point(socket, error)
-        return
-    await run_session(
+    await admit_and_serve(
         socket,
-        c2b_topic(capability.subject),
-        C2bRequests(capability.subject, socket_use_cases, resume),
-        channels,
-        socket_limits,
-        lifetime=client_authorisation.seconds_left(capability),
-        tells_cursor=resume.wants_cursor,
+        hash,
+        C2B,
+        after=after,
+        since=since,
+        topic=c2b_topic,
+        requests=C2bRequests,
+        authorisation=client_authorisation,
+        use_cases=socket_use_cases,
+        channels=channels,
+        limits=socket_limits,
     )
