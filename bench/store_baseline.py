@@ -89,7 +89,7 @@ class StoreBaseline:
 
     async def start(self) -> None:
         # The gateway's driver and client settings (src/adapters/mongo/client.py), and its Daraja client's time-out
-        # and pool limits (src/entrypoints/container.py).
+        # and pool limits (src/entrypoints/bootstrap/containers.py).
         self._client = create_mongo_client(self._store_url)
         self._payments = self._client[self._database_name][COLLECTION]
         self._http = httpx.AsyncClient(
