@@ -10,6 +10,7 @@ from daraja_simulator.balances import OPENING_CENTS, UTILITY
 # Safaricom's public sandbox passkey for shortcode 174379 (docs/daraja.md#environments): not a secret.
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
 
+
 def kes_cents(text: object, name: str) -> int:
     """An amount of KES given as text or a number ("5000", "5000.50"), in cents."""
     try:

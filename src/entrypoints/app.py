@@ -18,31 +18,31 @@ from litestar.utils.signature import ParsedSignature
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.lifecycle import Lifecycle
 from entrypoints.http.api_key_guard import API_KEY_SCHEME, API_KEY_SECURITY_SCHEME, SERVER_CREDENTIALS_STATE
-from entrypoints.http.b2c_controller import B2cWithdrawController
-from entrypoints.http.balances_controller import BalancesController
-from entrypoints.http.c2b_controller import C2bController
+from entrypoints.http.b2c import B2cWithdrawController
+from entrypoints.http.balances import BalancesController
+from entrypoints.http.c2b import C2bController
 from entrypoints.http.c2b_hooks import C2bHooksController
-from entrypoints.http.callback_controller import DarajaCallbackController
+from entrypoints.http.callbacks import DarajaCallbackController
 from entrypoints.http.demo import demo_routes
 from entrypoints.http.error_responses import EXCEPTION_HANDLERS
-from entrypoints.http.event_feed_controller import EventFeedController
+from entrypoints.http.event_feed import EventFeedController
 from entrypoints.http.health import health
 from entrypoints.http.metrics_endpoint import metrics
-from entrypoints.http.operator_controller import OperatorController
+from entrypoints.http.operator import OperatorController
 from entrypoints.http.readiness import ready
-from entrypoints.http.records_controller import RecordsController
+from entrypoints.http.records import RecordsController
 from entrypoints.http.request_context import request_context
-from entrypoints.http.reversal_controller import ReversalController
+from entrypoints.http.reversals import ReversalController
 from entrypoints.http.root import root_route
 from entrypoints.http.schema_viewer import SCHEMA_PATH, schema_viewer, schema_viewer_assets
 from entrypoints.http.security_headers import strict_transport_security, transport_security
-from entrypoints.http.simulator_controller import simulator_routes
-from entrypoints.http.stk_controller import StkPushController
-from entrypoints.http.webhook_controller import WebhookController
+from entrypoints.http.simulator import simulator_routes
+from entrypoints.http.stk import StkPushController
+from entrypoints.http.webhooks import WebhookController
 from entrypoints.settings import MpesaEnvironment
-from entrypoints.ws.b2c_listener import b2c_socket
-from entrypoints.ws.c2b_listener import c2b_socket
-from entrypoints.ws.stk_listener import stk_socket
+from entrypoints.ws.b2c import b2c_socket
+from entrypoints.ws.c2b import c2b_socket
+from entrypoints.ws.stk import stk_socket
 
 
 def _dependencies(container: ApplicationContainer) -> dict[str, Provide]:

@@ -71,9 +71,7 @@ def serve() -> None:
     in_development = settings.tls and settings.mpesa_env is MpesaEnvironment.SIMULATOR
     if in_development and ensure_dev_certificate(settings.ssl_certfile, settings.ssl_keyfile, settings.app_host):
         logger.info("dev_certificate_created", certfile=str(settings.ssl_certfile))
-    _refuse_to_start_on(
-        [*listener_problems(settings), *filter(None, [store_url_problem(settings.mongodb_url)])]
-    )
+    _refuse_to_start_on([*listener_problems(settings), *filter(None, [store_url_problem(settings.mongodb_url)])])
     # uvicorn re-raises the signal that stopped it; as SystemExit, it unwinds through local_services, which then
     # stops the embedded store and the simulator instead of leaving them orphaned.
     signal.signal(signal.SIGTERM, _exit_quietly)
@@ -413,7 +411,7 @@ def prompts_reset(phone: str | None, url: str | None) -> None:
 
     import httpx
 
-    from entrypoints.http.simulator_controller import PROMPT_COUNTS_RESET_PATH
+    from entrypoints.http.simulator import PROMPT_COUNTS_RESET_PATH
 
     settings = load_settings()
     configure_logging(settings.log_level, stream=sys.stderr)

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from entrypoints.app import _dependencies, check_wiring, create_app
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.lifecycle import Lifecycle
-from entrypoints.http.callback_controller import CALLBACK_ROUTES, _route_handler
+from entrypoints.http.callbacks import CALLBACK_ROUTES, _route_handler
 from entrypoints.settings import MpesaEnvironment, Settings
 from tests.app.conftest import DarajaAnswers
 from tests.unit.fakes import FakePaymentProvider

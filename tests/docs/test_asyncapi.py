@@ -126,7 +126,7 @@ def _listener_kinds(module: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("module", "kinds", "channel"),
-    [("stk_listener.py", asyncapi.STK_KINDS, "stk"), ("b2c_listener.py", asyncapi.B2C_KINDS, "b2c")],
+    [("stk.py", asyncapi.STK_KINDS, "stk"), ("b2c.py", asyncapi.B2C_KINDS, "b2c")],
 )
 def test_each_endpoint_documents_the_kinds_its_listener_serves(
     document: dict[str, Any], module: str, kinds: dict[str, type[msgspec.Struct]], channel: str
@@ -204,9 +204,7 @@ def test_replies_and_updates_are_what_the_server_builds() -> None:
     # The frame the socket sends once its catch-up is done.
     for caught_up in (CaughtUp(ResumeCursor(1_741_942_807_250, payment["id"]), 3, True), CaughtUp(BEGINNING, 0, False)):
         msgspec.convert(_json(session.caught_up_message(stk_topic("user123"), caught_up)), asyncapi.PaymentsCaughtUp)
-        msgspec.convert(
-            _json(session.caught_up_message(b2c_topic("user456"), caught_up)), asyncapi.WithdrawalsCaughtUp
-        )
+        msgspec.convert(_json(session.caught_up_message(b2c_topic("user456"), caught_up)), asyncapi.WithdrawalsCaughtUp)
 
 
 def test_request_envelopes_accept_what_the_server_accepts() -> None:
@@ -227,4 +225,3 @@ def test_request_envelopes_accept_what_the_server_accepts() -> None:
 def test_the_c2b_socket_refuses_as_the_document_says() -> None:
     refused = error_reply("error", None, UnknownKindError("this socket only listens", [{"field": "kind"}]))
     msgspec.convert(_json(refused), asyncapi.C2bErrorReply)
-

@@ -10,7 +10,7 @@ import pytest
 from adapters.mongo.client import MongoAsyncClient, MongoDatabase, create_mongo_client
 from adapters.mongo.command_counter import StoreCommandCounter
 from adapters.mongo.embedded_server import EmbeddedMongo
-from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from migrations import apply_migrations
 from tests.simulator.harness import CallbackReceiver, serve
 from tests.support.processes import Simulator, start_simulator

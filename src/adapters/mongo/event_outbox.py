@@ -8,12 +8,12 @@ from typing import Any
 from pymongo import ASCENDING, UpdateOne
 
 from adapters.mongo import (
+    b2c_withdrawal_document,
     balances,
     c2b_payment_repository,
     c2b_request_document,
-    payment_document,
     reversal_document,
-    withdrawal_document,
+    stk_payment_document,
 )
 from adapters.mongo.client import MongoCollection, MongoDatabase
 from adapters.mongo.equality import equal_to
@@ -26,7 +26,7 @@ _Load = Callable[[dict[str, Any]], OutboxRecord]
 
 
 def _payment(stored: dict[str, Any]) -> OutboxRecord:
-    payment = payment_document.from_stored(stored)
+    payment = stk_payment_document.from_stored(stored)
     return OutboxRecord(STK, payment.id, payment.version, payment.history, payment.view())
 
 
@@ -36,7 +36,7 @@ def _reversal(stored: dict[str, Any]) -> OutboxRecord:
 
 
 def _withdrawal(stored: dict[str, Any]) -> OutboxRecord:
-    withdrawal = withdrawal_document.from_stored(stored)
+    withdrawal = b2c_withdrawal_document.from_stored(stored)
     return OutboxRecord(B2C, withdrawal.id, withdrawal.version, withdrawal.history, withdrawal.view())
 
 
@@ -44,9 +44,9 @@ class MongoEventOutbox(EventOutbox):
     def __init__(self, database: MongoDatabase) -> None:
         # kind: (collection, id field, loader, the field the pending are read oldest first by)
         self._sources: dict[str, tuple[MongoCollection, str, _Load, str]] = {
-            STK: (database[payment_document.PaymentDocument.__collection__], "payment_id", _payment, "updated_at"),
+            STK: (database[stk_payment_document.PaymentDocument.__collection__], "payment_id", _payment, "updated_at"),
             B2C: (
-                database[withdrawal_document.WithdrawalDocument.__collection__],
+                database[b2c_withdrawal_document.WithdrawalDocument.__collection__],
                 "withdrawal_id",
                 _withdrawal,
                 "updated_at",

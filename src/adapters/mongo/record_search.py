@@ -6,7 +6,7 @@ from typing import Any
 
 from pymongo import DESCENDING
 
-from adapters.mongo import payment_document, withdrawal_document
+from adapters.mongo import b2c_withdrawal_document, stk_payment_document
 from adapters.mongo.bson_time import as_utc
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.store_errors import translates_store_errors
@@ -24,8 +24,8 @@ class _Shape:
 
 
 _SHAPES = {
-    RecordKind.STK: _Shape("stk_payments", "payment_id", payment_document.from_stored),
-    RecordKind.B2C: _Shape("b2c_withdrawals", "withdrawal_id", withdrawal_document.from_stored),
+    RecordKind.STK: _Shape("stk_payments", "payment_id", stk_payment_document.from_stored),
+    RecordKind.B2C: _Shape("b2c_withdrawals", "withdrawal_id", b2c_withdrawal_document.from_stored),
 }
 
 

@@ -1,7 +1,7 @@
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
-from adapters.mongo.payment_document import PaymentDocument, from_stored
-from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.stk_payment_document import PaymentDocument, from_stored
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from adapters.mongo.store_errors import translates_store_errors
 from domain.reversals.ports import ReversiblePayments
 from domain.stk.payment import Payment

@@ -8,8 +8,7 @@ from domain.shared.ports import RateLimiter
 
 # One step down, never below zero, and never creating a counter (which would then have no expiry).
 _GIVE_BACK = (
-    "local n = redis.call('GET', KEYS[1]) "
-    "if n and tonumber(n) > 0 then return redis.call('DECR', KEYS[1]) end return 0"
+    "local n = redis.call('GET', KEYS[1]) if n and tonumber(n) > 0 then return redis.call('DECR', KEYS[1]) end return 0"
 )
 
 

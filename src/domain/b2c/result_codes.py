@@ -61,6 +61,7 @@ REJECTED_MESSAGE = "M-PESA refused the withdrawal request; no money was sent."
 # A Transaction Status answer says a payout failed or expired but not why: no result code, this message.
 NOT_COMPLETED_MESSAGE = "M-PESA reports that the withdrawal was not completed; no money was sent."
 
+
 def b2c_result_meaning(code: str) -> B2cResultMeaning:
     """Only code 0 is ever money sent; an unlisted code is a failure, never a success."""
     return B2C_RESULT_CODES.get(code, _UNLISTED)

@@ -30,27 +30,27 @@ from adapters.daraja.stk_client import DarajaStkClient
 from adapters.daraja.token_auth import DarajaTokenAuth
 from adapters.mongo.anomaly_log import MongoAnomalyLog
 from adapters.mongo.api_key_store import MongoApiKeys
+from adapters.mongo.b2c_daily_allowance import MongoDailyAllowance
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.balances import MongoAccountStates, MongoBalanceChecks
 from adapters.mongo.c2b_payment_repository import MongoC2bPayments
 from adapters.mongo.c2b_request_repository import MongoPaymentRequests
 from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.callback_trail import MongoCallbackTrail
 from adapters.mongo.client import create_mongo_client, gateway_database
-from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.event_log import MongoEventLog
 from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
 from adapters.mongo.leases import MongoLeases
-from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.record_counts import MongoRecordCounts
 from adapters.mongo.record_search import MongoRecordSearch
 from adapters.mongo.reversal_repository import MongoReversals
 from adapters.mongo.reversible_payments import MongoReversiblePayments
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from adapters.mongo.store_health import MongoStoreHealth
 from adapters.mongo.stuck_records import MongoStuckRecords
 from adapters.mongo.webhook_deliveries import MongoWebhookDeliveries
 from adapters.mongo.webhook_endpoints import MongoWebhookEndpoints
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.recent_funds import RecentFunds
 from adapters.redis.client import create_redis_client
 from adapters.redis.outage import RedisOutage

@@ -58,9 +58,7 @@ class ClientAuthorisation:
 
     def _note_v1_token(self, token: str) -> None:
         """Counted and logged with its key id, so an operator can tell which backend still mints the old format."""
-        logger.warning(
-            "deprecated_v1_token", kid=token.split(".")[1], accepted_until=V1_ACCEPTED_UNTIL.isoformat()
-        )
+        logger.warning("deprecated_v1_token", kid=token.split(".")[1], accepted_until=V1_ACCEPTED_UNTIL.isoformat())
         if self._on_v1_token is not None:
             self._on_v1_token()
 

@@ -180,9 +180,7 @@ async def test_without_a_configured_secret_the_hooks_are_not_served(gateway: Gat
     assert [answer.status_code for answer in answers] == [404] * 6
 
 
-async def test_payments_are_found_by_reference_and_by_payer(
-    c2b_gateway: Gateway, simulator: Simulator
-) -> None:
+async def test_payments_are_found_by_reference_and_by_payer(c2b_gateway: Gateway, simulator: Simulator) -> None:
     async with (
         httpx.AsyncClient(base_url=c2b_gateway.https, verify=c2b_gateway.tls, timeout=10) as http,
         httpx.AsyncClient(base_url=simulator.url, timeout=20) as sim,

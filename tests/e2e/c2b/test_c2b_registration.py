@@ -77,9 +77,7 @@ def _cli(store: EmbeddedMongo, simulator: Simulator, **environment: str) -> subp
         "DARAJA_BASE_URL": simulator.url,
         **environment,
     }
-    return subprocess.run(
-        cli("c2b", "register-urls"), env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    return subprocess.run(cli("c2b", "register-urls"), env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
 async def test_the_operator_registers_the_hook_urls_and_the_customer_pays_through_them(

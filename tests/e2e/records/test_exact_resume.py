@@ -17,9 +17,9 @@ from urllib.parse import quote
 import pymongo
 import pytest
 
+from adapters.mongo.b2c_withdrawal_document import new_document as withdrawal_document
 from adapters.mongo.embedded_server import EmbeddedMongo
-from adapters.mongo.payment_document import to_document
-from adapters.mongo.withdrawal_document import new_document as withdrawal_document
+from adapters.mongo.stk_payment_document import to_document
 from domain.b2c.withdrawal import WithdrawalStatus
 from domain.stk.result_codes import PaymentStatus
 from tests.support.factories import PaymentFactory, WithdrawalFactory

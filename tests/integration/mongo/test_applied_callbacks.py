@@ -12,13 +12,13 @@ from bson import Binary
 from pymongo.errors import WriteError
 
 from adapters.mongo.anomaly_log import MongoAnomalyLog
+from adapters.mongo.b2c_daily_allowance import MongoDailyAllowance
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.callback_journal import MongoCallbackJournal
 from adapters.mongo.callback_trail import MongoCallbackTrail
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.command_counter import StoreCommandCounter
-from adapters.mongo.daily_allowance import MongoDailyAllowance
-from adapters.mongo.payment_repository import MongoPaymentRepository
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from domain.b2c.use_cases.handle_result import HandleB2cResult
 from domain.callbacks.outcome import CallbackOutcome
 from domain.callbacks.received_callback import CallbackDigest, CallbackInHand, CallbackKind, DigestReason

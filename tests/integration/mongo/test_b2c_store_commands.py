@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 from adapters.mongo.anomaly_log import MongoAnomalyLog
+from adapters.mongo.b2c_daily_allowance import MongoDailyAllowance
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.command_counter import StoreCommandCounter
-from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.idempotency_keys import MongoIdempotencyKeys
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from adapters.system.identifiers import RandomIdentifiers
 from domain.b2c.use_cases.handle_result import HandleB2cResult
 from domain.b2c.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand

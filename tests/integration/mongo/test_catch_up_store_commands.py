@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.command_counter import StoreCommandCounter
-from adapters.mongo.payment_repository import MongoPaymentRepository
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from domain.b2c.withdrawal import WithdrawalStatus
 from domain.records.use_cases.catch_up import CatchUp
 from domain.shared.resume_cursor import ResumeCursor

@@ -4,9 +4,9 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoDatabase
-from adapters.mongo.payment_repository import MongoPaymentRepository
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 from domain.shared.resume_cursor import BEGINNING, ResumeCursor
 from domain.stk.payment import Payment

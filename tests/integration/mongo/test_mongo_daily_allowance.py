@@ -3,9 +3,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from adapters.mongo.b2c_daily_allowance import MongoDailyAllowance
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.command_counter import StoreCommandCounter
-from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.embedded_server import EmbeddedMongo
 from tests.support.factories import SUBJECT
 

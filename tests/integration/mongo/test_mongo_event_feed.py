@@ -3,13 +3,13 @@
 import asyncio
 from datetime import timedelta
 
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.c2b_payment_repository import MongoC2bPayments
 from adapters.mongo.c2b_request_repository import MongoPaymentRequests
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.event_log import MongoEventLog
 from adapters.mongo.event_outbox import MongoEventOutbox
-from adapters.mongo.payment_repository import MongoPaymentRepository
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from domain.c2b.confirmation import PaymentMatch
 from domain.events.event import Event
 from domain.stk.payment import Payment, StkPushAccepted

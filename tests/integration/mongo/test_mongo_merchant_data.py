@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoDatabase
-from adapters.mongo.payment_repository import MongoPaymentRepository
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from domain.shared.merchant_data import MerchantReference, Metadata
 from domain.stk.payment import StkPushAccepted
 from tests.support.factories import CREATED_AT, SUBJECT, PaymentFactory, WithdrawalFactory

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from adapters.mongo.client import MongoDatabase
-from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from domain.shared.errors import ConcurrentUpdateError
 from domain.stk.result_codes import PaymentStatus
 from tests.support.factories import CREATED_AT, SUBJECT, PaymentFactory, failure_for, success_for

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.mongo.client import MongoDatabase
-from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from domain.shared.errors import PhoneHeldError
 from domain.shared.phone import Phone
 from domain.stk.payment import Payment
@@ -30,9 +30,7 @@ def holding(payment_id: str, at: timedelta = timedelta(0), phone: Phone = PHONE)
 async def test_of_concurrent_payments_for_one_phone_exactly_one_is_stored(database: MongoDatabase) -> None:
     payments = MongoPaymentRepository(database)
 
-    answers = await asyncio.gather(
-        *(payments.add(holding(f"payment-{n}")) for n in range(12)), return_exceptions=True
-    )
+    answers = await asyncio.gather(*(payments.add(holding(f"payment-{n}")) for n in range(12)), return_exceptions=True)
 
     refused = [answer for answer in answers if isinstance(answer, PhoneHeldError)]
     assert answers.count(None) == 1 and len(refused) == 11

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from adapters.mongo.b2c_withdrawal_document import to_document as withdrawal_document
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
-from adapters.mongo.payment_document import to_document as payment_document
-from adapters.mongo.payment_repository import MongoPaymentRepository
-from adapters.mongo.withdrawal_document import to_document as withdrawal_document
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from adapters.mongo.stk_payment_document import to_document as payment_document
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from adapters.system.identifiers import RandomIdentifiers
 from domain.b2c.use_cases.reconcile_withdrawals import ReconcileWithdrawals
 from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoDatabase
-from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.record_search import MongoRecordSearch
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from domain.b2c.withdrawal import Withdrawal
 from domain.records.listing import PagePosition, RecordFilter, RecordKind, record_filter
 from domain.records.use_cases.find_record import FindRecord

@@ -7,9 +7,9 @@ import pytest
 
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.event_outbox import MongoEventOutbox
-from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.reversal_repository import MongoReversals
 from adapters.mongo.reversible_payments import MongoReversiblePayments
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from domain.events.types import REVERSAL
 from domain.reversals.errors import ReversalAlreadyRequestedError
 from domain.reversals.reversal import Reversal, ReversalAccepted, ReversalResult, ReversalStatus

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoDatabase
-from adapters.mongo.payment_repository import MongoPaymentRepository
 from adapters.mongo.reversal_repository import MongoReversals
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from adapters.mongo.stuck_records import MongoStuckRecords
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.b2c.result_codes import WithdrawalStatus
 from domain.records.ports import StuckKind
 from domain.reversals.reversal import PaymentKind, Reversal, ReversalResult

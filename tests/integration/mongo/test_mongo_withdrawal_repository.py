@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pymongo.errors import DuplicateKeyError
 
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 from domain.shared.errors import ConcurrentUpdateError
 from domain.shared.status_query import OpenStatusQuery, status_token_digest

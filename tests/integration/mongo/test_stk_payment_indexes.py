@@ -4,8 +4,8 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.client import MongoDatabase
-from adapters.mongo.payment_document import PaymentDocument
-from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.stk_payment_document import PaymentDocument
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from tests.support.factories import PaymentFactory
 
 

@@ -12,12 +12,12 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from adapters.local_process import free_port
+from adapters.mongo.b2c_daily_allowance import MongoDailyAllowance
+from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoAsyncClient, create_mongo_client
-from adapters.mongo.daily_allowance import MongoDailyAllowance
 from adapters.mongo.embedded_server import EmbeddedMongo
-from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from adapters.mongo.store_health import MongoStoreHealth
-from adapters.mongo.withdrawal_repository import MongoWithdrawalRepository
 from domain.shared.errors import StoreUnavailableError
 from migrations import apply_migrations
 from tests.support.factories import CREATED_AT, SUBJECT, PaymentFactory, WithdrawalFactory

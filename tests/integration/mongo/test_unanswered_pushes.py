@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from adapters.mongo.client import MongoDatabase
-from adapters.mongo.payment_repository import MongoPaymentRepository
+from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from adapters.mongo.stuck_records import MongoStuckRecords
 from domain.records.use_cases.catch_up import CatchUp
 from domain.records.use_cases.list_stuck_records import ListStuckRecords

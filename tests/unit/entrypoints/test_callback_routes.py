@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.di import Provide
 
 from entrypoints.http.c2b_hooks import C2bHooksController
-from entrypoints.http.callback_controller import DarajaCallbackController
+from entrypoints.http.callbacks import DarajaCallbackController
 
 _STK = "Daraja's STK callback (docs/daraja.md#stk-push-callback)"
 _B2C = "Daraja's B2C Result (docs/daraja.md#b2c-result)"

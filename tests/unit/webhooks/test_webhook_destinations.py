@@ -147,7 +147,10 @@ async def test_names_and_allowed_addresses_are_registered() -> None:
     await register(WebhookRegistration("https://shop.example/hooks", ["*"]))
     await register(WebhookRegistration("https://10.0.0.5/hooks", ["*"]))
 
-    assert sorted(e.url for e in endpoints.endpoints.values()) == ["https://10.0.0.5/hooks", "https://shop.example/hooks"]
+    assert sorted(e.url for e in endpoints.endpoints.values()) == [
+        "https://10.0.0.5/hooks",
+        "https://shop.example/hooks",
+    ]
 
 
 def test_private_networks_are_allowed_by_default_only_with_the_simulator() -> None:

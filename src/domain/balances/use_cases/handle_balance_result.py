@@ -88,4 +88,3 @@ class HandleBalanceResult:
                 logger.warning("balance_low", account=balance.name, available=available, threshold=threshold)
             return
         raise ConcurrentUpdateError(f"account {balance.name!r} kept changing while its balance was stored")
-

@@ -44,18 +44,14 @@ class RegisterUrls:
     Daraja's "already registered" answer is a success with a note: the shortcode has URLs, perhaps these ones.
     """
 
-    def __init__(
-        self, provider: C2bProvider, shortcode: str, rule: ValidationRule, urls: C2bHookUrls | None
-    ) -> None:
+    def __init__(self, provider: C2bProvider, shortcode: str, rule: ValidationRule, urls: C2bHookUrls | None) -> None:
         self._provider, self._shortcode, self._rule, self._urls = provider, shortcode, rule, urls
 
     async def __call__(self) -> UrlsRegistered:
         if self._urls is None:
             raise C2bNotConfiguredError()
         action = default_action_for(self._rule)
-        registration = UrlRegistration(
-            self._shortcode, action, self._urls.confirmation_url, self._urls.validation_url
-        )
+        registration = UrlRegistration(self._shortcode, action, self._urls.confirmation_url, self._urls.validation_url)
         try:
             await self._provider.register_urls(registration)
         except UrlsAlreadyRegisteredError as kept:

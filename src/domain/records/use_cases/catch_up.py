@@ -16,6 +16,7 @@ LONGEST_ABSENCE = timedelta(hours=24)
 # one placed within this of the read may still be on its way, so the cursor handed back stays this far behind.
 WRITES_LAND_WITHIN = timedelta(seconds=5)
 
+
 class CatchUp:
     """What a (re)connecting client missed: every open record of its subject, then every one that changed after the
     point it resumes from (its cursor; else its `since`, ties included; else `window` ago), oldest change first,

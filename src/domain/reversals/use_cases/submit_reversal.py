@@ -66,9 +66,7 @@ class SubmitNextReversal:
             # The request may be at Daraja: only its Result, or Transaction Status, may decide now.
             logger.exception("reversal_send_outcome_unknown", reversal_id=reversal.id, receipt=reversal.receipt)
             return await self._record(reversal, lambda r: r.mark_outcome_unknown(self._clock.now()))
-        return await self._record(
-            reversal, lambda r: r.mark_sent(accepted, self._clock.now(), self._first_check_after)
-        )
+        return await self._record(reversal, lambda r: r.mark_sent(accepted, self._clock.now(), self._first_check_after))
 
     async def _record(self, reversal: Reversal, change: Callable[[Reversal], None]) -> Reversal:
         """Apply Daraja's answer and store it; when a Result got there first, the stored, settled state wins."""

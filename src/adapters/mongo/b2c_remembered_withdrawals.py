@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from adapters.mongo.withdrawal_document import to_document, to_withdrawal
+from adapters.mongo.b2c_withdrawal_document import to_document, to_withdrawal
 from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 
 # Claimable withdrawals kept (those this process queued, and the rest of its last read of the queue), and how long

@@ -6,12 +6,8 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from adapters.mongo.change_order import read_in_change_order, read_open_or_changed_after
-from adapters.mongo.client import MongoDatabase
-from adapters.mongo.equality import equal_to
-from adapters.mongo.remembered_withdrawals import RememberedWithdrawals
-from adapters.mongo.store_errors import translates_store_errors
-from adapters.mongo.withdrawal_document import (
+from adapters.mongo.b2c_remembered_withdrawals import RememberedWithdrawals
+from adapters.mongo.b2c_withdrawal_document import (
     WithdrawalDocument,
     from_stored,
     new_document,
@@ -19,6 +15,10 @@ from adapters.mongo.withdrawal_document import (
     to_document,
     to_withdrawal,
 )
+from adapters.mongo.change_order import read_in_change_order, read_open_or_changed_after
+from adapters.mongo.client import MongoDatabase
+from adapters.mongo.equality import equal_to
+from adapters.mongo.store_errors import translates_store_errors
 from domain.b2c.ports import WithdrawalRepository
 from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 from domain.shared.errors import ConcurrentUpdateError, DomainError

@@ -7,7 +7,7 @@ from pymongo.errors import DuplicateKeyError
 from adapters.mongo.change_order import read_in_change_order, read_open_or_changed_after
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
-from adapters.mongo.payment_document import PaymentDocument, from_stored, new_document, replacement_for
+from adapters.mongo.stk_payment_document import PaymentDocument, from_stored, new_document, replacement_for
 from adapters.mongo.store_errors import translates_store_errors
 from domain.shared.errors import ConcurrentUpdateError, PhoneHeldError
 from domain.shared.resume_cursor import ResumeCursor, epoch_ms, from_epoch_ms

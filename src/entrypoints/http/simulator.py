@@ -63,7 +63,6 @@ class SimulatorController(Controller):
         await prompt_gate.forget_counts(phone)
         return ok_reply("reset", None, {"phone": None if phone is None else phone.msisdn})
 
-
     @post(
         "/c2b/pay",
         status_code=200,
