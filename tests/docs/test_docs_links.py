@@ -62,3 +62,14 @@ def test_no_page_points_outside_the_repository() -> None:
     outside = re.compile(r"DARAJA(?:-C2B)?\.md §|\.\./shared|/work/|\bthe seed's\b|the issue's", flags=re.IGNORECASE)
     for page in PAGES:
         assert outside.findall(page.read_text()) == [], page.relative_to(ROOT)
+
+
+_CODE_PATH = re.compile(r"`((?:src|tests|bench|migrations|deploy|examples|docs)/[\w./-]*)`")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_path_a_page_names_in_code_exists(page: Path) -> None:
+    """A file moved or renamed takes the pages that name it along (the capability map in docs/architecture.md
+    names files of every layer)."""
+    missing = [path for path in _CODE_PATH.findall(page.read_text()) if not (ROOT / path.rstrip("/")).exists()]
+    assert missing == []
