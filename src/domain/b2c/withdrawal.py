@@ -13,7 +13,7 @@ still open counts.
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
 from domain.b2c.result_codes import (
     B2C_SUCCESS_CODE,
@@ -26,6 +26,7 @@ from domain.b2c.result_codes import WithdrawalStatus as WithdrawalStatus
 from domain.callbacks.received_callback import AppliedCallback
 from domain.shared.amount import Amount
 from domain.shared.check_schedule import B2C_FIRST_CHECK_AFTER
+from domain.shared.client_view import Described, MerchantMetadata, Moment, Msisdn, RecordVersion, Shillings
 from domain.shared.description import Description
 from domain.shared.errors import CallbackRejectedError, PaymentFinalError
 from domain.shared.merchant_data import MerchantReference, Metadata
@@ -77,6 +78,47 @@ class B2cResult:
 def nairobi_day(moment: datetime) -> str:
     """The Kenyan calendar day (YYYY-MM-DD) of a moment: the day a daily total counts in."""
     return moment.astimezone(NAIROBI).date().isoformat()
+
+
+class WithdrawalView(TypedDict):
+    """A B2C withdrawal, in replies and updates alike: queued → submitted → success, failed or timeout; or
+    rejected by Daraja outright. A timeout is never re-sent: only reconciliation settles it."""
+
+    id: Annotated[str, Described("The gateway's withdrawal id.")]
+    status: Annotated[str, Described("See the B2C status table in docs/protocol.md.", choices=WithdrawalStatus)]
+    phone: Msisdn
+    amount: Shillings
+    description: Annotated[str, Described("As stored; sent to Daraja as Remarks.")]
+    originator_conversation_id: Annotated[
+        str, Described("Generated and stored before anything is sent, so a Result can always be matched.")
+    ]
+    conversation_id: Annotated[str | None, Described("Daraja's ConversationID, once submitted.")]
+    created_at: Moment
+    updated_at: Moment
+    result_code: Annotated[str | None, Described('Daraja\'s Result code once known; "0" is the only success.')]
+    result_desc: Annotated[str | None, Described("Daraja's Result description once known.")]
+    receipt: Annotated[str | None, Described("On success: the M-PESA receipt (TransactionReceipt).")]
+    recipient_name: Annotated[str | None, Described("On success: ReceiverPartyPublicName, as Daraja reports it.")]
+    completed_at: (
+        Annotated[
+            str,
+            Described(
+                "On success: when M-PESA completed the payout, ISO 8601 in UTC (Daraja's "
+                "TransactionCompletedDateTime, or the Transaction Status FinalisedTime, read as Kenyan time). "
+                "null before, on failure, or if Daraja's value was in no known form.",
+                moment=True,
+            ),
+        ]
+        | None
+    )
+    outcome_unknown: Annotated[bool, Described("true while the gateway cannot know whether the money moved.")]
+    message: Annotated[str | None, Described("A sentence for the outcome, fit to show a customer.")]
+    reference: Annotated[str | None, Described("The merchant's reference from the request; null when none was given.")]
+    metadata: Annotated[
+        MerchantMetadata | None,
+        Described("The merchant's metadata from the request, as given; null when none was given."),
+    ]
+    version: RecordVersion
 
 
 @dataclass(slots=True)
@@ -341,7 +383,7 @@ class Withdrawal:
         """Every change of state, oldest first, for the operator (clients see `view`)."""
         return [change.view() for change in self.history]
 
-    def view(self) -> dict[str, Any]:
+    def view(self) -> WithdrawalView:
         """The withdrawal as every client sees it, in replies and updates alike."""
         return {
             "id": self.id,
@@ -409,8 +451,7 @@ class Withdrawal:
 
     def _record(self, now: datetime, cause: ChangeCause, detail: str | None = None) -> None:
         # Not its `version`: that is given by the save that stores this change (events are ordered by `sequence`).
-        snapshot = self.view()
-        del snapshot["version"]
+        snapshot = {key: value for key, value in self.view().items() if key != "version"}
         self.history.append(StatusChange(now, self.status.value, cause, detail, snapshot))
 
     def _record_result(self, result: B2cResult) -> None:

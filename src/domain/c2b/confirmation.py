@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal, TypedDict
 
 from domain.c2b.account_reference import AccountReference
-from domain.c2b.payer import Payer
+from domain.c2b.payer import Payer, PayerForm
+from domain.shared.client_view import Described, Shillings, ZonedMoment
 from domain.shared.status_change import ChangeCause, StatusChange
 
 RECEIVED = "received"
@@ -49,6 +50,33 @@ class PaymentMatch(StrEnum):
         return self is PaymentMatch.APPLIED
 
 
+class C2bPaymentView(TypedDict):
+    """A confirmed C2B payment naming an account reference a request of the hash held (counted on it, or kept
+    unmatched because the request had closed)."""
+
+    kind: Literal["c2b_payment"]
+    trans_id: Annotated[str, Described("The M-PESA receipt (Daraja's TransID).")]
+    amount: Shillings
+    shortcode: Annotated[str, Described("The Paybill or Till paid (BusinessShortCode).")]
+    account_reference: Annotated[str, Described("The account number as the customer typed it (BillRefNumber).")]
+    payer: Annotated[str, Described("The payer's number exactly as Daraja sent it: plain, masked or a SHA-256 hex.")]
+    payer_form: Annotated[str, Described("Which form `payer` has.", choices=PayerForm)]
+    first_name: Annotated[str, Described("The payer's first name as Daraja sent it; may be empty.")]
+    trans_time: Annotated[str, Described("Daraja's TransTime (YYYYMMDDHHmmss, Kenyan time).")]
+    received_at: ZonedMoment
+    match: Annotated[
+        str,
+        Described("applied (counted on the request) or request_closed (kept unmatched).", choices=PaymentMatch),
+    ]
+    request_id: Annotated[str | None, Described("The payment request it named.")]
+    source: Annotated[str, Described("How the gateway learnt of it: confirmation (Daraja's ConfirmationURL call).")]
+    reversal_id: Annotated[
+        str | None,
+        Described("The reversal that refunded this payment (docs/reversals.md); null unless M-PESA reversed it."),
+    ]
+    reversed_at: Annotated[ZonedMoment | None, Described("When the reversal was recorded; null unless reversed.")]
+
+
 @dataclass(slots=True)
 class C2bPayment:
     """A confirmed payment, stored once per TransID whether or not a request expected it; never dropped.
@@ -85,14 +113,14 @@ class C2bPayment:
         Each entry carries the payment as it stood then, so a received event relayed late never shows the reversal.
         """
         cause = ChangeCause.CALLBACK if self.source == "confirmation" else ChangeCause.QUERY
-        as_received = self.view() | {"reversal_id": None, "reversed_at": None}
+        as_received = dict(self.view()) | {"reversal_id": None, "reversed_at": None}
         changes = [StatusChange(self.received_at, RECEIVED, cause, self.match.value, as_received)]
         if self.reversed_at is not None:
             detail = f"reversal {self.reversal_id}"
-            changes.append(StatusChange(self.reversed_at, REVERSED, ChangeCause.CALLBACK, detail, self.view()))
+            changes.append(StatusChange(self.reversed_at, REVERSED, ChangeCause.CALLBACK, detail, dict(self.view())))
         return changes
 
-    def view(self) -> dict[str, Any]:
+    def view(self) -> C2bPaymentView:
         t = self.transaction
         return {
             "kind": "c2b_payment",

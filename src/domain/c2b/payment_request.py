@@ -11,10 +11,11 @@ payments left by the same rules (docs/c2b.md#reversed-payments).
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Literal, TypedDict
 
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.confirmation import C2bTransaction
+from domain.shared.client_view import Described, MerchantMetadata, Shillings, ZonedMoment
 from domain.shared.errors import DomainError, ValidationError
 from domain.shared.merchant_data import Metadata
 from domain.shared.status_change import ChangeCause, StatusChange
@@ -58,6 +59,54 @@ class AppliedConfirmation:
     @property
     def counts(self) -> bool:
         return self.reversed_at is None
+
+
+class C2bConfirmationView(TypedDict):
+    trans_id: Annotated[str, Described("The M-PESA receipt (Daraja's TransID); counted once however often it comes.")]
+    amount: Shillings
+    at: ZonedMoment
+    reversed_at: Annotated[
+        ZonedMoment | None,
+        Described("When a reversal gave this payment back (it no longer counts in `received`); null otherwise."),
+    ]
+
+
+class C2bRequestView(TypedDict):
+    """A C2B payment request (what the merchant expects to be paid to the Paybill): open until paid, overpaid,
+    underpaid at expiry, or expired (docs/c2b.md)."""
+
+    id: Annotated[str, Described("The gateway's payment request id.")]
+    kind: Literal["c2b_request"]
+    account_reference: Annotated[str, Described("What the customer types as the account number, normalised.")]
+    amount_rule: Annotated[str, Described("exact, minimum or open (any amount).", choices=AmountRule)]
+    amount: Annotated[int | None, Described("The amount asked for; null for open.")]
+    received: Annotated[
+        int, Described("Whole shillings counted so far, once per receipt; reversed payments not.", minimum=0)
+    ]
+    outstanding: Annotated[int, Described("What is still owed (0 for open, or once reached).", minimum=0)]
+    status: Annotated[
+        str,
+        Described(
+            "open until the amount rule is met or the request expires; then final, unless a reversal of one of its "
+            "payments settles it again from the payments left (docs/c2b.md).",
+            choices=RequestStatus,
+        ),
+    ]
+    expires_at: ZonedMoment
+    created_at: ZonedMoment
+    updated_at: ZonedMoment
+    metadata: Annotated[
+        MerchantMetadata, Described("The merchant's metadata from the request ({} when none was given).")
+    ]
+    confirmations: Annotated[list[C2bConfirmationView], Described("The payments counted on it, oldest first.")]
+    version: Annotated[
+        int,
+        Described(
+            "Counts the request's stored changes: of two states the higher version is the newer. Updates never "
+            "go back to a lower one.",
+            minimum=0,
+        ),
+    ]
 
 
 @dataclass(slots=True)
@@ -168,8 +217,8 @@ class PaymentRequest:
         return True
 
     def _record(self, now: datetime, cause: ChangeCause, detail: str) -> None:
-        snapshot = self.view()
-        del snapshot["version"]  # only the save gives it
+        # Not its `version`: only the save gives it.
+        snapshot = {key: value for key, value in self.view().items() if key != "version"}
         self.history.append(StatusChange(now, self.status.value, cause, detail, snapshot))
 
     def _settled_status(self) -> RequestStatus:
@@ -184,7 +233,7 @@ class PaymentRequest:
             return RequestStatus.OVERPAID
         return RequestStatus.PAID
 
-    def view(self) -> dict[str, Any]:
+    def view(self) -> C2bRequestView:
         return {
             "id": self.id,
             "kind": "c2b_request",

@@ -6,6 +6,7 @@ The sequence number is given when the event enters the feed (see `EventLog`).
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -44,7 +45,7 @@ def event_id(record_kind: str, record_id: str, position: int) -> str:
 
 
 def events_of(
-    record_kind: str, record_id: str, history: list[StatusChange], current_view: dict[str, Any]
+    record_kind: str, record_id: str, history: list[StatusChange], current_view: Mapping[str, Any]
 ) -> list[Event]:
     """Every history entry as an event, oldest first. An entry stored before snapshots existed carries the record
     as it is now."""
@@ -55,7 +56,7 @@ def events_of(
             record_kind=record_kind,
             record_id=record_id,
             created=change.at,
-            data=change.snapshot if change.snapshot is not None else current_view,
+            data=change.snapshot if change.snapshot is not None else dict(current_view),
         )
         for position, change in enumerate(history)
     ]

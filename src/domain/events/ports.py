@@ -38,7 +38,7 @@ class OutboxRecord:
     record_id: str
     version: int
     history: list[StatusChange]
-    current_view: dict[str, Any]
+    current_view: Mapping[str, Any]
 
 
 class EventOutbox(Protocol):

@@ -6,7 +6,7 @@ to the whole second, so a date alone ties). A record's place moves with each cha
 """
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, Self
@@ -74,7 +74,7 @@ BEGINNING = ResumeCursor(0)
 
 # What a catch-up sends each update through (a socket's send), and how a catch-up ended: shared by every
 # capability's catch-up (records' for payments and withdrawals, c2b's for open payment requests).
-SendUpdate = Callable[[dict[str, Any]], Awaitable[None]]
+SendUpdate = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)

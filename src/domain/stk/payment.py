@@ -9,11 +9,12 @@ recording it and Daraja's answer: nothing stored says so, so once it is older th
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from domain.callbacks.received_callback import AppliedCallback
 from domain.shared.amount import Amount
 from domain.shared.check_schedule import STK_FIRST_CHECK_AFTER
+from domain.shared.client_view import Described, MerchantMetadata, Moment, Msisdn, RecordVersion, Shillings
 from domain.shared.description import Description
 from domain.shared.errors import CallbackRejectedError, PaymentFinalError
 from domain.shared.merchant_data import STK_REFERENCE_LENGTH, MerchantReference, Metadata
@@ -57,6 +58,48 @@ class StkResult:
     amount: int | None = None
     phone: str | None = None
     transaction_date: str | None = None
+
+
+class PaymentView(TypedDict):
+    """An STK payment, in replies and updates alike. Only `pending` ever changes."""
+
+    id: Annotated[str, Described("The gateway's payment id.")]
+    checkout: Annotated[str | None, Described("Daraja's CheckoutRequestID; null until Daraja answers the push.")]
+    merchant_request: Annotated[str | None, Described("Daraja's MerchantRequestID.")]
+    status: Annotated[str, Described("pending until M-PESA's result; then final.", choices=PaymentStatus)]
+    phone: Msisdn
+    amount: Shillings
+    description: Annotated[str, Described("As stored: the full description (Daraja was sent the first 13 characters).")]
+    created_at: Moment
+    updated_at: Moment
+    result_code: Annotated[str | None, Described('M-PESA\'s ResultCode once final; "0" is the only success.')]
+    result_desc: Annotated[str | None, Described("M-PESA's ResultDesc once final.")]
+    receipt: Annotated[str | None, Described("On success: the M-PESA receipt number.")]
+    transaction_date: Annotated[str | None, Described("On success: Daraja's TransactionDate (YYYYMMDDHHmmss).")]
+    outcome_unknown: Annotated[
+        bool, Described("true while Daraja's answer to the push was lost: the callback will decide it.")
+    ]
+    message: Annotated[str | None, Described("A sentence for the result code, fit to show a customer.")]
+    reference: Annotated[str | None, Described("The merchant's reference from the request; null when none was given.")]
+    metadata: Annotated[
+        MerchantMetadata | None,
+        Described("The merchant's metadata from the request, as given; null when none was given."),
+    ]
+    reversal_id: Annotated[
+        str | None,
+        Described("The reversal that refunded this payment (docs/reversals.md); null unless M-PESA reversed it."),
+    ]
+    version: RecordVersion
+    age_seconds: NotRequired[
+        Annotated[
+            int,
+            Described(
+                "Only in a socket's catch-up, on a pending payment: seconds since it was created. A pending push "
+                "with no `checkout` older than STK_OUTCOME_UNKNOWN_AFTER_SECONDS is shown with outcome_unknown.",
+                minimum=0,
+            ),
+        ]
+    ]
 
 
 @dataclass(slots=True)
@@ -260,7 +303,7 @@ class Payment:
         process died before recording it. No query can settle it; only Daraja's callback can."""
         return self.status is PaymentStatus.PENDING and self.checkout is None and now - self.created_at >= after
 
-    def view_as_of(self, now: datetime, unanswered_after: timedelta = UNANSWERED_PUSH_AFTER) -> dict[str, Any]:
+    def view_as_of(self, now: datetime, unanswered_after: timedelta = UNANSWERED_PUSH_AFTER) -> PaymentView:
         """`view` as read at `now`: a pending payment carries its `age_seconds`, and one `unanswered` is shown as
         `outcome_unknown` though nothing recorded it (updates and history keep `view`, which does not age)."""
         view = self.view()
@@ -273,7 +316,7 @@ class Payment:
         """Every change of state, oldest first, for the operator (clients see `view`)."""
         return [change.view() for change in self.history]
 
-    def view(self) -> dict[str, Any]:
+    def view(self) -> PaymentView:
         """The payment as every client sees it, in replies and updates alike."""
         return {
             "id": self.id,
@@ -314,8 +357,7 @@ class Payment:
 
     def _record(self, now: datetime, cause: ChangeCause, detail: str | None = None) -> None:
         # Not its `version`: that is given by the save that stores this change (events are ordered by `sequence`).
-        snapshot = self.view()
-        del snapshot["version"]
+        snapshot = {key: value for key, value in self.view().items() if key != "version"}
         self.history.append(StatusChange(now, self.status.value, cause, detail, snapshot))
 
     def _ensure_pending(self) -> None:

@@ -111,4 +111,4 @@ class C2bController(Controller):
         payment = await c2b_payment_by_trans_id(trans_id)
         if payment is None:
             raise NotFoundError(f"no C2B payment {trans_id}")
-        return payment.view()
+        return dict(payment.view())

@@ -1,5 +1,6 @@
 """Protocol-level errors and how every error is shown to a client, on a socket or over HTTP."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from domain.shared.error_codes import ErrorCode
@@ -54,7 +55,7 @@ def error_reply(kind: str, ref: str | None, error: DomainError) -> dict[str, Any
     }
 
 
-def ok_reply(kind: str, ref: str | None, data: dict[str, Any]) -> dict[str, Any]:
+def ok_reply(kind: str, ref: str | None, data: Mapping[str, Any]) -> dict[str, Any]:
     return {"kind": kind, "ok": True, "ref": ref, "data": data}
 
 

@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import WebSocket, websocket
@@ -28,10 +29,10 @@ class B2cRequests:
         self._capability, self._authorisation = capability, authorisation
         self._use_cases, self._resume = use_cases, resume
 
-    async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]:
+    async def answer(self, kind: str, message: ClientMessage) -> Mapping[str, Any]:
         return await self.withdraw(message)
 
-    async def withdraw(self, message: ClientMessage) -> dict[str, Any]:
+    async def withdraw(self, message: ClientMessage) -> Mapping[str, Any]:
         request = convert(message.payload, WithdrawPayload)
         self._authorisation.permit_withdrawal(self._capability, request.phone, request.amount)
         # The token's subject, never the token: the topic, the stored subject and the daily total survive renewals.

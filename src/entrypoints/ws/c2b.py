@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import WebSocket, websocket
@@ -28,7 +29,7 @@ class C2bRequests:
         # The STK and B2C sockets' arguments (admission.RequestsFactory); asking nothing, it keeps only the subject.
         self._subject, self._use_cases, self._resume = capability.subject, use_cases, resume
 
-    async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]:
+    async def answer(self, kind: str, message: ClientMessage) -> Mapping[str, Any]:
         raise AssertionError(f"a C2B socket asks nothing, not {kind!r}")  # read_envelope refuses every kind first
 
     async def missed(self, send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp:

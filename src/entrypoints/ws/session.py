@@ -3,7 +3,7 @@
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, cast
 
 import msgspec
@@ -37,7 +37,7 @@ class SocketRequests(Protocol):
     @property
     def kinds(self) -> frozenset[str]: ...
 
-    async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]: ...
+    async def answer(self, kind: str, message: ClientMessage) -> Mapping[str, Any]: ...
 
     async def missed(self, send: SendUpdate, cursor: ResumeCursor | None) -> CaughtUp: ...
 
@@ -106,7 +106,7 @@ class ClientSocket:
         whenever more was left than one connection is sent) a `caught_up` with the cursor to resume after."""
         topic = self._topic
 
-        async def send(data: dict[str, Any]) -> None:
+        async def send(data: Mapping[str, Any]) -> None:
             await self.send_update(_encoder.encode({"kind": "update", "topic": topic, "data": data}))
 
         try:

@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import WebSocket, websocket
@@ -28,10 +29,10 @@ class StkRequests:
         self._capability, self._authorisation = capability, authorisation
         self._use_cases, self._resume = use_cases, resume
 
-    async def answer(self, kind: str, message: ClientMessage) -> dict[str, Any]:
+    async def answer(self, kind: str, message: ClientMessage) -> Mapping[str, Any]:
         return await (self.push if kind == "push" else self.status)(message)
 
-    async def push(self, message: ClientMessage) -> dict[str, Any]:
+    async def push(self, message: ClientMessage) -> Mapping[str, Any]:
         request = convert(message.payload, PushPayload)
         self._authorisation.permit_push(self._capability, request.phone)
         # The token's subject, never the token: the topic and the stored subject stay the same across renewals.
@@ -47,7 +48,7 @@ class StkRequests:
         )
         return (await self._use_cases.push_payment()(command)).view()
 
-    async def status(self, message: ClientMessage) -> dict[str, Any]:
+    async def status(self, message: ClientMessage) -> Mapping[str, Any]:
         self._authorisation.permit_read(self._capability)
         checkout = convert(message.payload, StatusPayload).checkout
         return (await self._use_cases.payment_status()(self._capability.subject, checkout)).view()
