@@ -74,6 +74,5 @@ async def test_the_worker_without_redis_tells_nobody(settings: Settings) -> None
     served = ApplicationContainer(settings=settings)
 
     async with Lifecycle(worker):
-        assert isinstance(worker.stk.push_payment()._broadcaster, NoSubscribersBroadcaster)
         assert isinstance(worker.events.broadcaster(), NoSubscribersBroadcaster)
     assert isinstance(served.events.broadcaster(), WakingBroadcaster)

@@ -1,10 +1,11 @@
 """What the sockets send of each record is what the AsyncAPI document says, field for field.
 
 The payloads' one declaration is the domain's view TypedDicts (`PaymentView` next to `Payment`, and so on), from
-which `entrypoints.protocol.views` generates Structs and docs/asyncapi.json its schemas. Here real domain objects are taken through their states, as the use cases take them, and every view and
-update frame they give is checked against the generated document's schemas (closed objects: no field the schema
-lacks, none it requires missing). Every field the schema declares must also turn up in some state. Then the bytes of
-one payment's, one withdrawal's and one C2B request's update frame are pinned as they are sent today.
+which `entrypoints.protocol.views` generates Structs and docs/asyncapi.json its schemas. Here real domain objects
+are taken through their states, as the use cases take them, and every view and update frame they give is checked
+against the generated document's schemas (closed objects: no field the schema lacks, none it requires missing).
+Every field the schema declares must also turn up in some state. Then the bytes of one payment's, one withdrawal's
+and one C2B request's update frame are pinned as they are sent today.
 """
 
 import re

@@ -3,9 +3,9 @@
 Request payloads are the msgspec Structs of `entrypoints.protocol.messages` (the ones `convert` checks frames
 against); the error codes are the `ErrorCode` catalogue; the close codes are the constants the socket code
 closes with. The payment, withdrawal and C2B views are the Structs `entrypoints.protocol.views` generates from the
-domain's view TypedDicts; the envelopes and replies are Structs here. tests/docs/test_asyncapi.py checks them against what the server really builds
-(`ok_reply`, `error_reply`, `Payment.view()`, `Withdrawal.view()`, `PaymentRequest.view()`, `C2bPayment.view()`)
-and the committed docs/asyncapi.json against a fresh generation.
+domain's view TypedDicts; the envelopes and replies are Structs here. tests/docs/test_asyncapi.py checks them
+against what the server really builds (`ok_reply`, `error_reply`, `Payment.view()`, `Withdrawal.view()`,
+`PaymentRequest.view()`, `C2bPayment.view()`) and the committed docs/asyncapi.json against a fresh generation.
 
     python -m entrypoints.protocol.asyncapi > docs/asyncapi.json
 """

@@ -5,7 +5,7 @@ import structlog
 from domain.c2b.confirmation import C2bPayment, C2bTransaction, PaymentMatch
 from domain.c2b.payment_request import PaymentRequest, RequestFinalError
 from domain.c2b.ports import C2bPayments, PaymentRequests
-from domain.c2b.topic import c2b_topic
+from domain.c2b.use_cases.announce_c2b_change import AnnounceC2bChange
 from domain.events.ports import Broadcaster
 from domain.shared.errors import ConcurrentUpdateError
 from domain.shared.ports import Clock
@@ -37,7 +37,8 @@ class ConfirmPayment:
     def __init__(
         self, requests: PaymentRequests, payments: C2bPayments, broadcaster: Broadcaster, clock: Clock
     ) -> None:
-        self._requests, self._payments, self._broadcaster, self._clock = requests, payments, broadcaster, clock
+        self._requests, self._payments, self._clock = requests, payments, clock
+        self._announce = AnnounceC2bChange(broadcaster)
 
     async def __call__(self, transaction: C2bTransaction, source: str = "confirmation") -> ConfirmOutcome:
         now = self._clock.now()
@@ -59,9 +60,8 @@ class ConfirmPayment:
         )
         if not await self._payments.record(payment):
             return await self._repeat(transaction)
-        if payment.subject is not None:
-            # Told before the request it counts on: a till screen shows the payment, then what it settled.
-            await self._broadcaster.publish(c2b_topic(payment.subject), payment.view())
+        # Told before the request it counts on: a till screen shows the payment, then what it settled.
+        await self._announce.payment(payment)
         if matched is not None:
             matched = await self._count(matched, payment)
         (logger.info if match.matched else logger.warning)(
@@ -113,6 +113,6 @@ class ConfirmPayment:
                 assert reread is not None  # requests are never deleted
                 request = reread
                 continue
-            await self._broadcaster.publish(c2b_topic(request.subject), request.view())
+            await self._announce.request(request)
             return request
         raise ConcurrentUpdateError(f"payment request {request.id} kept changing under confirmation {payment.trans_id}")

@@ -6,7 +6,7 @@ import structlog
 from domain.c2b.account_reference import AccountReference
 from domain.c2b.payment_request import AmountRule, PaymentRequest
 from domain.c2b.ports import PaymentRequests
-from domain.c2b.topic import c2b_topic
+from domain.c2b.use_cases.announce_c2b_change import AnnounceC2bChange
 from domain.events.ports import Broadcaster
 from domain.shared.amount import Amount
 from domain.shared.errors import ValidationError
@@ -32,7 +32,8 @@ class CreatePaymentRequest:
     def __init__(
         self, requests: PaymentRequests, broadcaster: Broadcaster, identifiers: Identifiers, clock: Clock
     ) -> None:
-        self._requests, self._broadcaster, self._identifiers, self._clock = requests, broadcaster, identifiers, clock
+        self._requests, self._identifiers, self._clock = requests, identifiers, clock
+        self._announce = AnnounceC2bChange(broadcaster)
 
     async def __call__(self, cmd: CreatePaymentRequestCommand) -> PaymentRequest:
         reference = AccountReference.parse(cmd.account_reference)
@@ -50,7 +51,7 @@ class CreatePaymentRequest:
             metadata,
         )
         await self._requests.add(request)
-        await self._broadcaster.publish(c2b_topic(request.subject), request.view())
+        await self._announce.request(request)
         logger.info("c2b_request_created", request_id=request.id, hash=request.subject, reference=reference.text)
         return request
 

@@ -2,7 +2,7 @@ import structlog
 
 from domain.c2b.confirmation import C2bPayment
 from domain.c2b.ports import PaymentRequests
-from domain.c2b.topic import c2b_topic
+from domain.c2b.use_cases.announce_c2b_change import AnnounceC2bChange
 from domain.events.ports import Broadcaster
 from domain.reversals.ports import ReversibleC2bPayments
 from domain.reversals.reversal import Reversal, ReversalStatus
@@ -28,7 +28,8 @@ class MarkC2bPaymentReversed:
     def __init__(
         self, payments: ReversibleC2bPayments, requests: PaymentRequests, broadcaster: Broadcaster, clock: Clock
     ) -> None:
-        self._payments, self._requests, self._broadcaster, self._clock = payments, requests, broadcaster, clock
+        self._payments, self._requests, self._clock = payments, requests, clock
+        self._announce = AnnounceC2bChange(broadcaster)
 
     async def __call__(self, reversal: Reversal) -> None:
         if reversal.status is not ReversalStatus.REVERSED:
@@ -48,8 +49,7 @@ class MarkC2bPaymentReversed:
                 await self._payments.save(payment)
             except ConcurrentUpdateError:
                 continue
-            if payment.subject is not None:
-                await self._broadcaster.publish(c2b_topic(payment.subject), payment.view())
+            await self._announce.payment(payment)
             logger.info("c2b_payment_reversed", trans_id=payment.trans_id, reversal_id=reversal.id)
             return payment
         raise ConcurrentUpdateError(f"C2B payment {reversal.receipt} kept changing while it was marked reversed")
@@ -72,7 +72,7 @@ class MarkC2bPaymentReversed:
                 await self._requests.save(request)
             except ConcurrentUpdateError:
                 continue
-            await self._broadcaster.publish(c2b_topic(request.subject), request.view())
+            await self._announce.request(request)
             logger.info(
                 "c2b_request_settled_after_reversal",
                 request_id=request.id,

@@ -1,10 +1,10 @@
 from domain.events.ports import Broadcaster
-from domain.events.topics import stk_topic
 from domain.reversals.ports import ReversiblePayments
 from domain.reversals.reversal import PaymentKind, Reversal, ReversalStatus
 from domain.reversals.use_cases.mark_c2b_payment_reversed import MarkC2bPaymentReversed
 from domain.shared.errors import ConcurrentUpdateError
 from domain.shared.ports import Clock
+from domain.stk.use_cases.announce_payment import AnnouncePayment
 
 _ATTEMPTS = 5
 
@@ -20,7 +20,7 @@ class MarkPaymentReversed:
         clock: Clock,
         c2b: MarkC2bPaymentReversed | None = None,
     ) -> None:
-        self._payments, self._broadcaster, self._clock, self._c2b = payments, broadcaster, clock, c2b
+        self._payments, self._announce, self._clock, self._c2b = payments, AnnouncePayment(broadcaster), clock, c2b
 
     async def __call__(self, reversal: Reversal) -> None:
         if reversal.status is not ReversalStatus.REVERSED:
@@ -37,6 +37,6 @@ class MarkPaymentReversed:
                 await self._payments.save(payment)
             except ConcurrentUpdateError:
                 continue
-            await self._broadcaster.publish(stk_topic(payment.subject), payment.view())
+            await self._announce(payment)
             return
         raise ConcurrentUpdateError(f"payment {reversal.payment_id} kept changing while it was marked reversed")

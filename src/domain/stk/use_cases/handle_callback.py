@@ -8,7 +8,6 @@ from domain.callbacks.outcome import CallbackOutcome
 from domain.callbacks.ports import Anomalies
 from domain.callbacks.received_callback import CallbackInHand
 from domain.events.ports import Broadcaster
-from domain.events.topics import stk_topic
 from domain.shared.check_schedule import STK_FIRST_CHECK_AFTER
 from domain.shared.errors import (
     CallbackRejectedError,
@@ -23,6 +22,7 @@ from domain.stk.payment import Payment, StkResult
 from domain.stk.ports import PaymentRepository
 from domain.stk.result_codes import SUCCESS_CODE
 from domain.stk.success_confirmation import ConfirmStkSuccess, StkConfirmation, Verdict
+from domain.stk.use_cases.announce_payment import AnnouncePayment
 
 logger = structlog.get_logger()
 
@@ -50,7 +50,8 @@ class HandleStkCallback:
         confirm: ConfirmStkSuccess | None = None,
         recheck_after: timedelta = STK_FIRST_CHECK_AFTER,
     ) -> None:
-        self._payments, self._broadcaster, self._clock, self._anomalies = payments, broadcaster, clock, anomalies
+        self._payments, self._clock, self._anomalies = payments, clock, anomalies
+        self._announce = AnnouncePayment(broadcaster)
         self._confirm, self._recheck_after = confirm, recheck_after
 
     async def __call__(
@@ -152,7 +153,7 @@ class HandleStkCallback:
 
     async def _published(self, payment: Payment, outcome: CallbackOutcome) -> None:
         if outcome is not CallbackOutcome.HELD:  # clients see nothing of a success not yet confirmed
-            await self._broadcaster.publish(stk_topic(payment.subject), payment.view())
+            await self._announce(payment)
 
     async def _duplicate(self, payment: Payment, result: StkResult, journal_id: str | None) -> CallbackOutcome:
         disagreement = stk_disagreement(payment, result)

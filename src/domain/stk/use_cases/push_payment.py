@@ -4,7 +4,6 @@ from datetime import timedelta
 import structlog
 
 from domain.events.ports import Broadcaster
-from domain.events.topics import stk_topic
 from domain.shared.amount import Amount
 from domain.shared.check_schedule import STK_FIRST_CHECK_AFTER
 from domain.shared.description import Description
@@ -23,6 +22,7 @@ from domain.shared.ports import Clock, IdempotencyKeys, Identifiers
 from domain.stk.payment import Payment
 from domain.stk.ports import PaymentProvider, PaymentRepository
 from domain.stk.prompt_limits import PromptGate
+from domain.stk.use_cases.announce_payment import AnnouncePayment
 
 logger = structlog.get_logger()
 
@@ -56,7 +56,7 @@ class PushPayment:
         first_check_after: timedelta = STK_FIRST_CHECK_AFTER,
         gate: PromptGate | None = None,
     ) -> None:
-        self._payments, self._provider, self._broadcaster = payments, provider, broadcaster
+        self._payments, self._provider, self._announce = payments, provider, AnnouncePayment(broadcaster)
         self._clock, self._identifiers, self._keys = clock, identifiers, keys
         self._maximum_amount = maximum_amount
         self._first_check_after = first_check_after
@@ -154,7 +154,7 @@ class PushPayment:
                 status=payment.status.value,
                 outcome_unknown=payment.outcome_unknown,
             )
-        await self._broadcaster.publish(stk_topic(payment.subject), payment.view())
+        await self._announce(payment)
         logger.info(
             "stk_push",
             payment_id=payment.id,

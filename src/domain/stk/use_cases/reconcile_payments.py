@@ -7,7 +7,6 @@ from domain.callbacks.anomaly import Anomaly, AnomalyKind
 from domain.callbacks.ports import Anomalies
 from domain.callbacks.received_callback import CallbackKind
 from domain.events.ports import Broadcaster
-from domain.events.topics import stk_topic
 from domain.shared.check_schedule import BACKOFF_FACTOR, JITTER, MAX_CHECK_DELAY, STK_FIRST_CHECK_AFTER, CheckSchedule
 from domain.shared.errors import (
     ConcurrentUpdateError,
@@ -22,6 +21,7 @@ from domain.stk.payment import Payment
 from domain.stk.ports import PaymentProvider, PaymentRepository
 from domain.stk.query import StkQueryAnswer
 from domain.stk.result_codes import PaymentStatus
+from domain.stk.use_cases.announce_payment import AnnouncePayment
 
 logger = structlog.get_logger()
 
@@ -55,7 +55,7 @@ class ReconcileStkPayments:
         on_settled: Callable[[], None] | None = None,
         anomalies: Anomalies | None = None,
     ) -> None:
-        self._payments, self._provider, self._broadcaster = payments, provider, broadcaster
+        self._payments, self._provider, self._announce = payments, provider, AnnouncePayment(broadcaster)
         self._on_settled, self._anomalies = on_settled, anomalies
         self._clock, self._random = clock, random
         self._schedule = CheckSchedule(
@@ -128,7 +128,7 @@ class ReconcileStkPayments:
                     raise
                 payment = stored
                 continue
-            await self._broadcaster.publish(stk_topic(payment.subject), payment.view())
+            await self._announce(payment)
             if held is not None and payment.status is not PaymentStatus.SUCCESS:
                 await self._refuted(payment, held.receipt)
             logger.info(
