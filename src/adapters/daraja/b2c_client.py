@@ -3,24 +3,23 @@ import httpx
 from adapters.daraja.answer_fields import error_code, error_message, says_accepted
 from adapters.daraja.b2c_settings import B2cSettings
 from adapters.daraja.call_metrics import DarajaCallMetrics
+from adapters.daraja.callback_url import callback_url
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_post import post_to_daraja, refusal_error
-from adapters.daraja.daraja_query import raise_if_troubled, with_retries
 from adapters.daraja.json_body import json_object
 from adapters.daraja.retry_policy import RetryPolicy
+from adapters.daraja.transaction_status import StatusAsker, ask_transaction_status
 from domain.b2c.ports import PayoutProvider
 from domain.b2c.withdrawal import B2cAccepted, B2cRequest
 from domain.shared.errors import DuplicatePayoutError, ProviderOutcomeUnknownError
 from domain.shared.status_query import StatusQueryRequest
 
 B2C_PAYMENT_PATH = "/mpesa/b2c/v3/paymentrequest"
-TRANSACTION_STATUS_PATH = "/mpesa/transactionstatus/v1/query"
 # Daraja's Remarks take 2–100 characters, Occasion up to 100 (docs/daraja.md#b2c-request).
 _REMARKS_LIMIT = 100
 _REMARKS_MINIMUM = 2
 _OCCASION_LIMIT = 100
 _DUPLICATE_CODE = "500.002.1001"
-_ORGANISATION_SHORTCODE = "4"  # Transaction Status IdentifierType (docs/daraja.md#transaction-status)
 
 
 class DarajaB2cClient(PayoutProvider):
@@ -48,6 +47,14 @@ class DarajaB2cClient(PayoutProvider):
         self._breaker = breaker if breaker is not None else DarajaCircuitBreaker()
         self._query_retry = query_retry if query_retry is not None else RetryPolicy()
         self._metrics = metrics
+        self._status_asker = StatusAsker(
+            settings.initiator_name,
+            security_credential,
+            settings.shortcode,
+            settings.status_result_base_url,
+            settings.status_timeout_base_url,
+            remarks="Payout status",
+        )
 
     def __repr__(self) -> str:
         return f"DarajaB2cClient({self._settings!r})"
@@ -62,8 +69,8 @@ class DarajaB2cClient(PayoutProvider):
             "PartyA": self._settings.shortcode,
             "PartyB": request.phone.msisdn,
             "Remarks": _remarks(request.remarks.text),
-            "QueueTimeOutURL": _url(self._settings.timeout_base_url, request.callback_token),
-            "ResultURL": _url(self._settings.result_base_url, request.callback_token),
+            "QueueTimeOutURL": callback_url(self._settings.timeout_base_url, request.callback_token),
+            "ResultURL": callback_url(self._settings.result_base_url, request.callback_token),
         }
         if request.occasion is not None:
             # Daraja's own spelling (docs/daraja.md#b2c-request); the merchant's reference was checked to fit.
@@ -86,43 +93,12 @@ class DarajaB2cClient(PayoutProvider):
         raise refusal_error(response, answer)
 
     async def request_transaction_status(self, query: StatusQueryRequest) -> None:
-        # The URLs carry the query's own single-use secret, never the payout's result token (which Daraja, and
-        # anyone who saw the payout's callbacks, already knows).
-        body: dict[str, object] = {
-            "Initiator": self._settings.initiator_name,
-            "SecurityCredential": self._security_credential,
-            "CommandID": "TransactionStatusQuery",
-            "OriginalConversationID": query.originator_conversation_id,
-            "PartyA": self._settings.shortcode,
-            "IdentifierType": _ORGANISATION_SHORTCODE,
-            "ResultURL": _url(self._settings.status_result_base_url, query.callback_token),
-            "QueueTimeOutURL": _url(self._settings.status_timeout_base_url, query.callback_token),
-            "Remarks": "Payout status",
-            # Echoed back in the Result's ReferenceData: one more way to tie the answer to its payout.
-            "Occasion": query.originator_conversation_id[:_OCCASION_LIMIT],
-        }
-        if query.receipt is not None:
-            # Daraja's field table takes the receipt as TransactionID, with or instead of OriginalConversationID.
-            body["TransactionID"] = query.receipt
-
-        async def attempt() -> None:
-            response = await self._post(TRANSACTION_STATUS_PATH, body)
-            answer = json_object(response)
-            if response.status_code == 200 and says_accepted(answer):
-                return
-            raise_if_troubled(response, answer)
-            raise refusal_error(response, answer)
-
-        await with_retries(attempt, self._query_retry, TRANSACTION_STATUS_PATH)
+        await ask_transaction_status(self._post, self._status_asker, query, self._query_retry)
 
     async def _post(self, path: str, body: dict[str, object]) -> httpx.Response:
         return await post_to_daraja(
             self._http, self._auth, self._settings.base_url, path, body, self._breaker, self._metrics
         )
-
-
-def _url(base_url: str, callback_token: str) -> str:
-    return f"{base_url.rstrip('/')}/{callback_token}"
 
 
 def _remarks(description: str) -> str:

@@ -6,6 +6,7 @@ import httpx
 
 from adapters.daraja.answer_fields import says_accepted
 from adapters.daraja.call_metrics import DarajaCallMetrics
+from adapters.daraja.callback_url import callback_url
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.daraja_post import post_to_daraja, refusal_error
 from adapters.daraja.json_body import json_object
@@ -60,8 +61,8 @@ class DarajaBalanceClient(BalanceProvider):
             "IdentifierType": _ORGANISATION_SHORTCODE,
             "Remarks": request.remarks[:_REMARKS_LIMIT],
             # The sample's casing (the field table writes QueueTimeoutURL).
-            "QueueTimeOutURL": _url(self._settings.timeout_base_url, request.callback_token),
-            "ResultURL": _url(self._settings.result_base_url, request.callback_token),
+            "QueueTimeOutURL": callback_url(self._settings.timeout_base_url, request.callback_token),
+            "ResultURL": callback_url(self._settings.result_base_url, request.callback_token),
         }
         response = await post_to_daraja(
             self._http, self._auth, self._settings.base_url, ACCOUNT_BALANCE_PATH, body, self._breaker, self._metrics
@@ -73,7 +74,3 @@ class DarajaBalanceClient(BalanceProvider):
                 raise ProviderOutcomeUnknownError("Daraja accepted the balance query without a ConversationID")
             return BalanceQueryAccepted(conversation_id, originator if isinstance(originator, str) else "")
         raise refusal_error(response, answer)
-
-
-def _url(base_url: str, callback_token: str) -> str:
-    return f"{base_url.rstrip('/')}/{callback_token}"

@@ -8,12 +8,13 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.daraja.b2c_client import TRANSACTION_STATUS_PATH, DarajaB2cClient
+from adapters.daraja.b2c_client import DarajaB2cClient
 from adapters.daraja.b2c_settings import B2cSettings
 from adapters.daraja.circuit_breaker import DarajaCircuitBreaker
 from adapters.daraja.retry_policy import RetryPolicy
 from adapters.daraja.security_credential import security_credential
 from adapters.daraja.token_auth import DarajaTokenAuth
+from adapters.daraja.transaction_status import TRANSACTION_STATUS_PATH
 from domain.b2c.withdrawal import B2cRequest
 from domain.shared.amount import Amount
 from domain.shared.description import Description
