@@ -9,8 +9,7 @@ import msgspec
 from domain.balances.account_balance import parse_balance_string
 from domain.balances.balance_check import BalanceResult
 from domain.shared.errors import ValidationError
-from entrypoints.http.daraja_b2c_body import ResultParameterItem, ResultParameterList
-from entrypoints.protocol.json_bounds import check_json_bounds
+from entrypoints.http.daraja_result_parameters import ParameterList, by_key, decode_result, time_text
 
 
 class BalanceResultBody(msgspec.Struct):
@@ -20,7 +19,7 @@ class BalanceResultBody(msgspec.Struct):
     OriginatorConversationID: str | None = None
     ConversationID: str | None = None
     TransactionID: str | None = None  # a placeholder (…0000000): a balance query is no transaction
-    ResultParameters: ResultParameterList | list[ResultParameterItem] | None = None
+    ResultParameters: ParameterList = None
 
 
 class BalanceResultEnvelope(msgspec.Struct):
@@ -31,13 +30,8 @@ _decoder = msgspec.json.Decoder(BalanceResultEnvelope)
 
 
 def parse_balance_result(raw: bytes) -> BalanceResult:
-    check_json_bounds(raw, "body")
-    try:
-        result = _decoder.decode(raw).Result
-    except msgspec.DecodeError as fault:  # includes ValidationError
-        raise ValidationError("Result", str(fault)) from fault
-    parameters = {item.Key: item.Value for item in _items(result.ResultParameters)}
-    completed = parameters.get("BOCompletedTime")
+    result = decode_result(_decoder, raw).Result
+    parameters = by_key(result.ResultParameters)
     code = str(result.ResultCode).strip()
     accounts = parse_balance_string(parameters.get("AccountBalance"))
     if code == "0" and "AccountBalance" in parameters and not accounts:
@@ -48,12 +42,5 @@ def parse_balance_result(raw: bytes) -> BalanceResult:
         originator_conversation_id=result.OriginatorConversationID,
         conversation_id=result.ConversationID,
         accounts=accounts,
-        completed_at=str(completed) if isinstance(completed, (str, int)) and not isinstance(completed, bool) else None,
+        completed_at=time_text(parameters.get("BOCompletedTime")),
     )
-
-
-def _items(parameters: ResultParameterList | list[ResultParameterItem] | None) -> list[ResultParameterItem]:
-    if parameters is None:
-        return []
-    listed = parameters if isinstance(parameters, list) else parameters.ResultParameter
-    return listed if isinstance(listed, list) else [listed]

@@ -7,10 +7,8 @@ or a single object, `Amount` a number or a numeric string, `TransCompletedTime` 
 import msgspec
 
 from domain.reversals.reversal import ReversalResult
-from domain.shared.errors import ValidationError
-from entrypoints.http.daraja_b2c_body import ResultParameterItem, ResultParameterList
+from entrypoints.http.daraja_result_parameters import ParameterList, by_key, decode_result, text_value, time_text
 from entrypoints.http.daraja_values import whole_shillings
-from entrypoints.protocol.json_bounds import check_json_bounds
 
 
 class ReversalResultBody(msgspec.Struct):
@@ -20,7 +18,7 @@ class ReversalResultBody(msgspec.Struct):
     OriginatorConversationID: str | None = None
     ConversationID: str | None = None
     TransactionID: str | None = None  # the reversal's own receipt; a dummy one on a failure
-    ResultParameters: ResultParameterList | list[ResultParameterItem] | None = None
+    ResultParameters: ParameterList = None
 
 
 class ReversalResultEnvelope(msgspec.Struct):
@@ -31,31 +29,15 @@ _decoder = msgspec.json.Decoder(ReversalResultEnvelope)
 
 
 def parse_reversal_result(raw: bytes) -> ReversalResult:
-    check_json_bounds(raw, "body")
-    try:
-        result = _decoder.decode(raw).Result
-    except msgspec.DecodeError as fault:  # includes ValidationError
-        raise ValidationError("Result", str(fault)) from fault
-    parameters = {item.Key: item.Value for item in _items(result.ResultParameters)}
-    completed = parameters.get("TransCompletedTime")
+    result = decode_result(_decoder, raw).Result
+    parameters = by_key(result.ResultParameters)
     return ReversalResult(
         result_code=str(result.ResultCode).strip(),
         result_desc=result.ResultDesc,
         conversation_id=result.ConversationID,
         originator_conversation_id=result.OriginatorConversationID,
         transaction_id=result.TransactionID or None,
-        original_transaction_id=_text(parameters.get("OriginalTransactionID")),
+        original_transaction_id=text_value(parameters.get("OriginalTransactionID")),
         amount=whole_shillings(parameters.get("Amount"), "Result.ResultParameters.Amount"),
-        completed_at=str(completed) if isinstance(completed, str | int) and not isinstance(completed, bool) else None,
+        completed_at=time_text(parameters.get("TransCompletedTime")),
     )
-
-
-def _items(parameters: ResultParameterList | list[ResultParameterItem] | None) -> list[ResultParameterItem]:
-    if parameters is None:
-        return []
-    listed = parameters if isinstance(parameters, list) else parameters.ResultParameter
-    return listed if isinstance(listed, list) else [listed]
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
