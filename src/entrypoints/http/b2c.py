@@ -1,14 +1,14 @@
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
-from litestar.params import Parameter
 
 from domain.b2c.use_cases.request_withdrawal import RequestWithdrawal, WithdrawCommand
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
+from entrypoints.http.server_body import IdempotencyKey, server_body
 from entrypoints.protocol.errors import ok_reply
-from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, HttpWithdrawBody, convert, decode_document
+from entrypoints.protocol.messages import HttpWithdrawBody
 
 
 class B2cWithdrawController(Controller):
@@ -33,12 +33,9 @@ class B2cWithdrawController(Controller):
         self,
         request: Request[Any, Any, Any],
         request_withdrawal: NamedDependency[RequestWithdrawal],
-        idempotency_key: Annotated[
-            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=MAXIMUM_REF_LENGTH)
-        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
-        # Decoded by the socket protocol's own strict rules, so "100" or an array is refused here as there.
-        body = convert(decode_document(await request.body()), HttpWithdrawBody)
+        body = await server_body(request, HttpWithdrawBody)
         command = WithdrawCommand(
             body.subject,
             body.phone,

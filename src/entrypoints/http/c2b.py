@@ -14,8 +14,8 @@ from domain.c2b.use_cases.find_payments import FindC2bPayments
 from domain.shared.errors import NotFoundError, ValidationError
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
+from entrypoints.http.server_body import server_body
 from entrypoints.protocol.errors import ok_reply
-from entrypoints.protocol.messages import convert, decode_document
 
 # The store's lookup by TransID, as the container hands it over (a Protocol cannot be a dependency's type).
 PaymentByTransId = Callable[[str], Awaitable[C2bPayment | None]]
@@ -53,7 +53,7 @@ class C2bController(Controller):
         self, request: Request[Any, Any, Any], create_payment_request: NamedDependency[CreatePaymentRequest]
     ) -> dict[str, Any]:
         # Decoded by the socket protocol's strict rules, as POST /api/v1/mpesa/stk/push is.
-        body = convert(decode_document(await request.body()), PaymentRequestBody)
+        body = await server_body(request, PaymentRequestBody)
         if body.expires_at.tzinfo is None:
             raise ValidationError("expires_at", "needs a time zone")
         command = CreatePaymentRequestCommand(

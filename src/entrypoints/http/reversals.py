@@ -1,16 +1,16 @@
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import Parameter
 
 from domain.access.api_key import REVERSAL_SCOPE
 from domain.reversals.use_cases.request_reversal import RequestReversal, ReverseCommand
 from domain.reversals.use_cases.show_reversal import ShowReversal
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key_with
 from entrypoints.http.openapi_bodies import json_body
+from entrypoints.http.server_body import IdempotencyKey, server_body
 from entrypoints.protocol.errors import ok_reply
-from entrypoints.protocol.messages import MAXIMUM_REF_LENGTH, HttpReverseBody, convert, decode_document
+from entrypoints.protocol.messages import HttpReverseBody
 
 
 class ReversalController(Controller):
@@ -34,12 +34,9 @@ class ReversalController(Controller):
         self,
         request: Request[Any, Any, Any],
         request_reversal: NamedDependency[RequestReversal],
-        idempotency_key: Annotated[
-            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=MAXIMUM_REF_LENGTH)
-        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
-        # Decoded by the socket protocol's own strict rules, as every other server body is.
-        body = convert(decode_document(await request.body()), HttpReverseBody)
+        body = await server_body(request, HttpReverseBody)
         reversal = await request_reversal(ReverseCommand(body.receipt, body.reason, idempotency_key))
         return ok_reply("reversal", None, reversal.view())
 

@@ -17,6 +17,7 @@ from domain.shared.phone import Phone
 from domain.stk.prompt_limits import PromptGate
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
+from entrypoints.http.server_body import server_body
 from entrypoints.protocol.errors import ok_reply
 from entrypoints.protocol.messages import convert, decode_document
 
@@ -81,7 +82,7 @@ class SimulatorController(Controller):
         register_c2b_urls: NamedDependency[RegisterUrls],
         simulated_customer_pays: NamedDependency[CustomerPays],
     ) -> dict[str, Any]:
-        body = convert(decode_document(await request.body()), SimulatedPayment)
+        body = await server_body(request, SimulatedPayment)
         await register_c2b_urls()
         return ok_reply("c2b_pay", None, await simulated_customer_pays(body.account, body.amount, body.scenario))
 

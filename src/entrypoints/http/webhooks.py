@@ -15,7 +15,7 @@ from domain.webhooks.use_cases.replay_events import ReplayEvents
 from domain.webhooks.use_cases.webhook_details import WebhookDetails
 from entrypoints.http.api_key_guard import API_KEY_SECURITY, require_api_key
 from entrypoints.http.openapi_bodies import json_body
-from entrypoints.protocol.messages import convert, decode_document
+from entrypoints.http.server_body import server_body
 
 _MOST_DELIVERIES = 500
 
@@ -50,7 +50,7 @@ class WebhookController(Controller):
     async def register(
         self, request: Request[Any, Any, Any], register_webhook: NamedDependency[RegisterWebhook]
     ) -> dict[str, Any]:
-        body = convert(decode_document(await request.body()), WebhookBody)
+        body = await server_body(request, WebhookBody)
         endpoint = await register_webhook(WebhookRegistration(body.url, body.event_types, body.description))
         return {**endpoint.view(), "secret": endpoint.secret}
 
@@ -80,7 +80,7 @@ class WebhookController(Controller):
     async def replay(
         self, endpoint_id: str, request: Request[Any, Any, Any], replay_events: NamedDependency[ReplayEvents]
     ) -> dict[str, Any]:
-        body = convert(decode_document(await request.body()), ReplayBody)
+        body = await server_body(request, ReplayBody)
         return (await replay_events(endpoint_id, body.from_sequence, body.to_sequence)).view()
 
     @get("/{endpoint_id:str}/deliveries", summary="The endpoint's delivery log, newest first")
