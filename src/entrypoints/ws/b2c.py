@@ -1,20 +1,19 @@
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import WebSocket, websocket
-from litestar.channels import ChannelsPlugin
-from litestar.di import NamedDependency
-
 from domain.access.capability import B2C, Capability
 from domain.b2c.use_cases.request_withdrawal import WithdrawCommand
 from domain.events.topics import b2c_topic
 from domain.shared.resume_cursor import CaughtUp, ResumeCursor, SendUpdate
 from entrypoints.protocol.messages import ClientMessage, WithdrawPayload, convert
-from entrypoints.ws.admission import admit_and_serve
 from entrypoints.ws.authorisation import ClientAuthorisation
+from entrypoints.ws.capability_socket import capability_socket
 from entrypoints.ws.resume_point import ResumePoint
-from entrypoints.ws.socket_limits import SocketLimits
 from entrypoints.ws.socket_use_cases import SocketUseCases
+
+ABOUT = """The B2C socket. `hash`, the channel key: a signed capability token with the b2c scope, or (open
+withdrawals only) a plain subject. It asks `withdraw`, and is sent every change of its subject's withdrawals as an
+`update`."""
 
 
 class B2cRequests:
@@ -54,31 +53,4 @@ class B2cRequests:
         return await catch_up(self._capability.subject, send, after=cursor or resume.after, since=resume.since)
 
 
-@websocket("/mpesa/b2c/{hash:str}")
-async def b2c_socket(
-    socket: WebSocket[Any, Any, Any],
-    hash: str,  # the protocol's name (docs/asyncapi.json) for the channel key
-    channels: NamedDependency[ChannelsPlugin],
-    socket_limits: NamedDependency[SocketLimits],
-    socket_use_cases: NamedDependency[SocketUseCases],
-    client_authorisation: NamedDependency[ClientAuthorisation],
-    since: str | None = None,
-    after: str | None = None,
-) -> None:
-    """`hash`, the channel key: a signed capability token with the b2c scope, or (open withdrawals only) a plain
-    subject. Query `after`
-    (the cursor of the last `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at`
-    of the last update the client saw): where the catch-up resumes (docs/protocol.md: catching up)."""
-    await admit_and_serve(
-        socket,
-        hash,
-        B2C,
-        after=after,
-        since=since,
-        topic=b2c_topic,
-        requests=B2cRequests,
-        authorisation=client_authorisation,
-        use_cases=socket_use_cases,
-        channels=channels,
-        limits=socket_limits,
-    )
+b2c_socket = capability_socket("/mpesa/b2c/{hash:str}", B2C, b2c_topic, B2cRequests, ABOUT)

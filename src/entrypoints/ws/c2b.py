@@ -1,19 +1,19 @@
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import WebSocket, websocket
-from litestar.channels import ChannelsPlugin
-from litestar.di import NamedDependency
-
 from domain.access.capability import C2B, Capability
 from domain.c2b.topic import c2b_topic
 from domain.shared.resume_cursor import CaughtUp, ResumeCursor, SendUpdate
 from entrypoints.protocol.messages import ClientMessage
-from entrypoints.ws.admission import admit_and_serve
 from entrypoints.ws.authorisation import ClientAuthorisation
+from entrypoints.ws.capability_socket import capability_socket
 from entrypoints.ws.resume_point import ResumePoint
-from entrypoints.ws.socket_limits import SocketLimits
 from entrypoints.ws.socket_use_cases import SocketUseCases
+
+ABOUT = """The C2B socket. `hash`, the channel key: a signed capability token with the c2b scope, or (open mode) a
+plain subject: the `hash` the merchant's backend gave its payment requests. It only listens: on connecting it is sent
+the subject's open requests (resuming with `after` or `since`: every request changed since, closed ones too), then
+every payment and payment-request change of the subject as an `update` (docs/protocol.md, "C2B")."""
 
 
 class C2bRequests:
@@ -38,32 +38,4 @@ class C2bRequests:
         return await self._use_cases.c2b_catch_up()(self._subject, send, resume_after)
 
 
-@websocket("/mpesa/c2b/{hash:str}")
-async def c2b_socket(
-    socket: WebSocket[Any, Any, Any],
-    hash: str,  # the protocol's name (docs/asyncapi.json) for the channel key
-    channels: NamedDependency[ChannelsPlugin],
-    socket_limits: NamedDependency[SocketLimits],
-    client_authorisation: NamedDependency[ClientAuthorisation],
-    socket_use_cases: NamedDependency[SocketUseCases],
-    since: str | None = None,
-    after: str | None = None,
-) -> None:
-    """`hash`, the channel key: a signed capability token with the c2b scope, or (open mode) a plain subject: the
-    `hash` the merchant's backend gave its payment requests. The socket only listens: on connecting it is sent the
-    subject's open requests
-    (resuming with `after`, the cursor of its last `caught_up`, or `since`: every request changed since, closed ones
-    too), then every payment and payment-request change of the subject as an `update` (docs/protocol.md, "C2B")."""
-    await admit_and_serve(
-        socket,
-        hash,
-        C2B,
-        after=after,
-        since=since,
-        topic=c2b_topic,
-        requests=C2bRequests,
-        authorisation=client_authorisation,
-        use_cases=socket_use_cases,
-        channels=channels,
-        limits=socket_limits,
-    )
+c2b_socket = capability_socket("/mpesa/c2b/{hash:str}", C2B, c2b_topic, C2bRequests, ABOUT)

@@ -1,20 +1,18 @@
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import WebSocket, websocket
-from litestar.channels import ChannelsPlugin
-from litestar.di import NamedDependency
-
 from domain.access.capability import STK, Capability
 from domain.events.topics import stk_topic
 from domain.shared.resume_cursor import CaughtUp, ResumeCursor, SendUpdate
 from domain.stk.use_cases.push_payment import PushCommand
 from entrypoints.protocol.messages import ClientMessage, PushPayload, StatusPayload, convert
-from entrypoints.ws.admission import admit_and_serve
 from entrypoints.ws.authorisation import ClientAuthorisation
+from entrypoints.ws.capability_socket import capability_socket
 from entrypoints.ws.resume_point import ResumePoint
-from entrypoints.ws.socket_limits import SocketLimits
 from entrypoints.ws.socket_use_cases import SocketUseCases
+
+ABOUT = """The STK socket. `hash`, the channel key: a signed capability token, or (open mode) a plain subject. It
+asks `push` and `status`, and is sent every change of its subject's payments as an `update`."""
 
 
 class StkRequests:
@@ -59,30 +57,4 @@ class StkRequests:
         return await catch_up(self._capability.subject, send, after=cursor or resume.after, since=resume.since)
 
 
-@websocket("/mpesa/stk/{hash:str}")
-async def stk_socket(
-    socket: WebSocket[Any, Any, Any],
-    hash: str,  # the protocol's name (docs/asyncapi.json) for the channel key
-    channels: NamedDependency[ChannelsPlugin],
-    socket_limits: NamedDependency[SocketLimits],
-    socket_use_cases: NamedDependency[SocketUseCases],
-    client_authorisation: NamedDependency[ClientAuthorisation],
-    since: str | None = None,
-    after: str | None = None,
-) -> None:
-    """`hash`, the channel key: a signed capability token, or (open mode) a plain subject. Query `after` (the cursor
-    of the last `caught_up` message, empty on a first connection) or `since` (ISO 8601, the `updated_at` of the last
-    update the client saw): where the catch-up resumes (docs/protocol.md: catching up)."""
-    await admit_and_serve(
-        socket,
-        hash,
-        STK,
-        after=after,
-        since=since,
-        topic=stk_topic,
-        requests=StkRequests,
-        authorisation=client_authorisation,
-        use_cases=socket_use_cases,
-        channels=channels,
-        limits=socket_limits,
-    )
+stk_socket = capability_socket("/mpesa/stk/{hash:str}", STK, stk_topic, StkRequests, ABOUT)
