@@ -1,21 +1,12 @@
 from datetime import timedelta
 
-import structlog
-
 from domain.b2c.ports import PayoutProvider, WithdrawalRepository
 from domain.b2c.withdrawal import Withdrawal
 from domain.shared.check_schedule import B2C_FIRST_CHECK_AFTER, BACKOFF_FACTOR, JITTER, MAX_CHECK_DELAY, CheckSchedule
-from domain.shared.errors import (
-    ConcurrentUpdateError,
-    DomainError,
-    PaymentFinalError,
-    ProviderUnavailableError,
-    StoreUnavailableError,
-)
+from domain.shared.errors import ConcurrentUpdateError, PaymentFinalError
 from domain.shared.ports import Clock, Identifiers, RandomSource
 from domain.shared.status_query import StatusQueryRequest
-
-logger = structlog.get_logger()
+from domain.shared.status_round import ask_status_of_each
 
 
 class ReconcileWithdrawals:
@@ -50,33 +41,8 @@ class ReconcileWithdrawals:
     async def __call__(self, limit: int) -> int:
         """Claim and ask about up to `limit` due withdrawals; the number claimed. Stops the round early while Daraja
         is unavailable (the rest stay due); StoreUnavailableError stops it too and propagates."""
-        claimed_count = 0
-        for withdrawal in await self._withdrawals.due_for_check(self._clock.now(), limit):
-            query = await self._claim(withdrawal)
-            if query is None:
-                continue
-            claimed_count += 1
-            try:
-                with structlog.contextvars.bound_contextvars(withdrawal_id=withdrawal.id, hash=withdrawal.subject):
-                    await self._provider.request_transaction_status(query)
-            except ProviderUnavailableError as error:
-                logger.warning("b2c_reconcile_paused", withdrawal_id=withdrawal.id, reason=error.message)
-                return claimed_count
-            except StoreUnavailableError:
-                raise
-            except DomainError as error:
-                # Daraja refused the query: the claim already moved the next check, so it is asked again later.
-                logger.warning("b2c_reconcile_failed", withdrawal_id=withdrawal.id, reason=error.message)
-                continue
-            logger.info(
-                "b2c_status_requested",
-                withdrawal_id=withdrawal.id,
-                hash=withdrawal.subject,
-                originator_conversation_id=withdrawal.originator_conversation_id,
-                status=withdrawal.status.value,
-                check_attempts=withdrawal.check_attempts,
-            )
-        return claimed_count
+        due = await self._withdrawals.due_for_check(self._clock.now(), limit)
+        return await ask_status_of_each(due, self._claim, self._provider, kind="b2c", about=_about)
 
     async def _claim(self, withdrawal: Withdrawal) -> StatusQueryRequest | None:
         """The query to ask, stored open on the withdrawal; None when it is not ours to ask about this round."""
@@ -90,3 +56,13 @@ class ReconcileWithdrawals:
             # Another reconciler claimed it, or a Result settled it, since it was read: not ours this round.
             return None
         return query
+
+
+def _about(withdrawal: Withdrawal) -> dict[str, object]:
+    return {
+        "withdrawal_id": withdrawal.id,
+        "hash": withdrawal.subject,
+        "originator_conversation_id": withdrawal.originator_conversation_id,
+        "status": withdrawal.status.value,
+        "check_attempts": withdrawal.check_attempts,
+    }

@@ -1,21 +1,12 @@
 from datetime import timedelta
 
-import structlog
-
 from domain.reversals.ports import ReversalProvider, Reversals
 from domain.reversals.reversal import FIRST_CHECK_AFTER, Reversal
 from domain.shared.check_schedule import BACKOFF_FACTOR, JITTER, MAX_CHECK_DELAY, CheckSchedule
-from domain.shared.errors import (
-    ConcurrentUpdateError,
-    DomainError,
-    PaymentFinalError,
-    ProviderUnavailableError,
-    StoreUnavailableError,
-)
+from domain.shared.errors import ConcurrentUpdateError, PaymentFinalError
 from domain.shared.ports import Clock, Identifiers, RandomSource
 from domain.shared.status_query import StatusQueryRequest
-
-logger = structlog.get_logger()
+from domain.shared.status_round import ask_status_of_each
 
 
 class ReconcileReversals:
@@ -47,32 +38,8 @@ class ReconcileReversals:
 
     async def __call__(self, limit: int) -> int:
         """Claim and ask about up to `limit` due reversals; the number claimed."""
-        claimed_count = 0
-        for reversal in await self._reversals.due_for_check(self._clock.now(), limit):
-            query = await self._claim(reversal)
-            if query is None:
-                continue
-            claimed_count += 1
-            try:
-                with structlog.contextvars.bound_contextvars(reversal_id=reversal.id):
-                    await self._provider.request_transaction_status(query)
-            except ProviderUnavailableError as error:
-                logger.warning("reversal_reconcile_paused", reversal_id=reversal.id, reason=error.message)
-                return claimed_count
-            except StoreUnavailableError:
-                raise
-            except DomainError as error:
-                # Refused: the claim already moved the next check, so it is asked again later.
-                logger.warning("reversal_reconcile_failed", reversal_id=reversal.id, reason=error.message)
-                continue
-            logger.info(
-                "reversal_status_requested",
-                reversal_id=reversal.id,
-                receipt=reversal.receipt,
-                status=reversal.status.value,
-                check_attempts=reversal.check_attempts,
-            )
-        return claimed_count
+        due = await self._reversals.due_for_check(self._clock.now(), limit)
+        return await ask_status_of_each(due, self._claim, self._provider, kind="reversal", about=_about)
 
     async def _claim(self, reversal: Reversal) -> StatusQueryRequest | None:
         now = self._clock.now()
@@ -85,3 +52,12 @@ class ReconcileReversals:
         except (ConcurrentUpdateError, PaymentFinalError):
             return None  # another reconciler claimed it, or a Result settled it, since it was read
         return query
+
+
+def _about(reversal: Reversal) -> dict[str, object]:
+    return {
+        "reversal_id": reversal.id,
+        "receipt": reversal.receipt,
+        "status": reversal.status.value,
+        "check_attempts": reversal.check_attempts,
+    }
