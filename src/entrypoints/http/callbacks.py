@@ -28,7 +28,8 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import asdict, dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from enum import StrEnum
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 import structlog
 from litestar import Request, Response, Router, post
@@ -40,12 +41,9 @@ from litestar.openapi.spec import Operation
 from domain.b2c.use_cases.handle_result import HandleB2cResult
 from domain.b2c.use_cases.handle_transaction_status_result import HandleTransactionStatusResult, StatusResultOutcome
 from domain.b2c.withdrawal import B2cResult
-from domain.balances.balance_check import BalanceResult
-from domain.balances.use_cases.handle_balance_result import HandleBalanceResult
 from domain.callbacks.received_callback import CallbackInHand, CallbackKind, DigestReason
 from domain.callbacks.use_cases.journal_callback import JournalCallback
-from domain.reversals.reversal import ReversalResult
-from domain.reversals.use_cases.handle_reversal_result import HandleReversalResult, ReversalResultOutcome
+from domain.reversals.use_cases.handle_reversal_result import ReversalResultOutcome
 from domain.reversals.use_cases.handle_reversal_status import HandleReversalStatusResult
 from domain.shared.errors import CallbackRejectedError, DomainError, StoreUnavailableError, UnknownCallbackTokenError
 from domain.shared.transaction_status import TransactionStatusResult
@@ -81,6 +79,7 @@ logger = structlog.get_logger()
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 DarajaAnswer = Response[dict[str, Any]]
 ResultT = TypeVar("ResultT")
+ResultContraT = TypeVar("ResultContraT", contravariant=True)
 UseCaseT = TypeVar("UseCaseT")
 # The parsers refuse a larger document anyway; refusing it at the route keeps it from being read at all.
 CALLBACK_MAX_BODY_BYTES = MAXIMUM_DOCUMENT_BYTES
@@ -164,28 +163,25 @@ async def _b2c_status_timeout(
     return "ignored"
 
 
-async def _balance_result(
-    handle: HandleBalanceResult, token: str, result: BalanceResult, _in_hand: CallbackInHand, _: Any
-) -> str:
-    return (await handle(token, result)).value
+class _TakesQueueTimeout(Protocol[ResultContraT]):
+    """A use case told whether its callback is the Result or the queue time-out notice, both of one shape."""
+
+    async def __call__(self, token: str, result: ResultContraT, *, queue_timeout: bool = False) -> StrEnum: ...
 
 
-async def _balance_queue_timeout(
-    handle: HandleBalanceResult, token: str, result: BalanceResult, _in_hand: CallbackInHand, _: Any
-) -> str:
-    return (await handle(token, result, queue_timeout=True)).value
+@dataclass(frozen=True, slots=True)
+class _HandedOn:
+    """How the balance and reversal use cases take their Result (`queue_timeout` False) or their time-out notice."""
+
+    queue_timeout: bool
+
+    async def __call__(
+        self, handle: _TakesQueueTimeout[ResultT], token: str, result: ResultT, _in_hand: CallbackInHand, _: Any
+    ) -> str:
+        return (await handle(token, result, queue_timeout=self.queue_timeout)).value
 
 
-async def _reversal_result(
-    handle: HandleReversalResult, token: str, result: ReversalResult, _in_hand: CallbackInHand, _: Any
-) -> str:
-    return (await handle(token, result)).value
-
-
-async def _reversal_queue_timeout(
-    handle: HandleReversalResult, token: str, result: ReversalResult, _in_hand: CallbackInHand, _: Any
-) -> str:
-    return (await handle(token, result, queue_timeout=True)).value
+_AS_RESULT, _AS_QUEUE_TIMEOUT = _HandedOn(queue_timeout=False), _HandedOn(queue_timeout=True)
 
 
 async def _reversal_status_result(
@@ -277,7 +273,7 @@ CALLBACK_ROUTES: tuple[CallbackRoute[Any, Any], ...] = (
         parse_balance_result,
         "handle_balance_result",
         "balance_callback_token_known",
-        _balance_result,
+        _AS_RESULT,
         (BalanceResultEnvelope, "Daraja's Account Balance Result (docs/balances.md)"),
     ),
     CallbackRoute(
@@ -288,7 +284,7 @@ CALLBACK_ROUTES: tuple[CallbackRoute[Any, Any], ...] = (
         parse_balance_result,
         "handle_balance_result",
         "balance_callback_token_known",
-        _balance_queue_timeout,
+        _AS_QUEUE_TIMEOUT,
         (BalanceResultEnvelope, _QUEUED),
     ),
     CallbackRoute(
@@ -299,7 +295,7 @@ CALLBACK_ROUTES: tuple[CallbackRoute[Any, Any], ...] = (
         parse_reversal_result,
         "handle_reversal_result",
         "reversal_callback_token_known",
-        _reversal_result,
+        _AS_RESULT,
         (ReversalResultEnvelope, "Daraja's Reversal Result (docs/daraja.md#transaction-reversal)"),
     ),
     CallbackRoute(
@@ -310,7 +306,7 @@ CALLBACK_ROUTES: tuple[CallbackRoute[Any, Any], ...] = (
         parse_reversal_result,
         "handle_reversal_result",
         "reversal_callback_token_known",
-        _reversal_queue_timeout,
+        _AS_QUEUE_TIMEOUT,
         (ReversalResultEnvelope, _QUEUED),
     ),
     CallbackRoute(
