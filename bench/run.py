@@ -324,8 +324,8 @@ class Bench:
             # py-spy samples the gateway from its start for that long, then lets it run on (bench/README.md).
             spy = Path(sys.executable).parent / "py-spy"
             output = self.workdir / f"gateway-{rep}.py-spy.txt"
-            command = [str(spy), "record", "--format", "raw", "-r", "200", "-d", str(self.profile_seconds),
-                       "-o", str(output), "--", *command]  # fmt: skip
+            command = [str(spy), "record", "--nonblocking", "--format", "raw", "-r", "200",
+                       "-d", str(self.profile_seconds), "-o", str(output), "--", *command]  # fmt: skip
         process = LocalProcess(
             command,
             port=port,
