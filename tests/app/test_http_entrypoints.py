@@ -108,14 +108,14 @@ def test_a_handler_asking_for_a_dependency_nobody_provides_fails_when_the_app_is
         check_wiring(Litestar(route_handlers=[handler], dependencies=provided), provided)
 
 
-def test_a_callback_route_naming_a_use_case_nobody_provides_fails_when_the_app_is_built(
+def test_a_callback_route_naming_a_reception_nobody_provides_fails_when_the_app_is_built(
     container: ApplicationContainer,
 ) -> None:
-    misspelt = replace(CALLBACK_ROUTES[0], use_case="handle_stk_calback")
+    misspelt = replace(CALLBACK_ROUTES[0], reception="stk_callback_receptoin")
     provided = _dependencies(container)
 
     # Litestar refuses it as it builds the app (the row's provider is a named dependency); check_wiring would too.
-    with pytest.raises(ImproperlyConfiguredException, match="handle_stk_calback"):
+    with pytest.raises(ImproperlyConfiguredException, match="stk_callback_receptoin"):
         check_wiring(Litestar(route_handlers=[_route_handler(misspelt)], dependencies=provided), provided)
 
 

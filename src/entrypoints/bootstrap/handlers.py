@@ -3,10 +3,15 @@
 Each provider here is one a handler declares as a parameter of that name (`push_payment: NamedDependency[PushPayment]`),
 an alias of the capability container's provider. The app (entrypoints.app) hands Litestar exactly these, and at build
 refuses a handler asking for a name not here, and a name here no handler asks for; an alias naming a provider its
-capability does not have is an undefined dependency, refused there too (`check_dependencies`).
+capability does not have is an undefined dependency, refused there too (`check_dependencies`). The providers
+that are not aliases bundle what one route asks for into one dependency (entrypoints.http.callbacks's
+CallbackReception says why): the callback routes' receptions and the C2B hooks'.
 """
 
 from dependency_injector import containers, providers
+
+from entrypoints.http.c2b_hooks import C2bHooks
+from entrypoints.http.callbacks import CallbackReception
 
 
 class HandlerDependencies(containers.DeclarativeContainer):
@@ -23,30 +28,18 @@ class HandlerDependencies(containers.DeclarativeContainer):
     infrastructure = providers.DependenciesContainer()
 
     push_payment = stk.push_payment
-    handle_stk_callback = stk.handle_stk_callback
-    stk_callback_token_known = stk.stk_callback_token_known
 
     request_withdrawal = b2c.request_withdrawal
-    handle_b2c_result = b2c.handle_b2c_result
-    b2c_callback_token_known = b2c.b2c_callback_token_known
-    status_callback_token_known = b2c.status_callback_token_known
-    handle_transaction_status_result = b2c.handle_transaction_status_result
 
     request_reversal = reversals.request_reversal
     show_reversal = reversals.show_reversal
-    handle_reversal_result = reversals.handle_reversal_result
-    reversal_callback_token_known = reversals.reversal_callback_token_known
-    handle_reversal_status = reversals.handle_reversal_status
-    reversal_status_token_known = reversals.reversal_status_token_known
 
-    handle_balance_result = balances.handle_balance_result
-    balance_callback_token_known = balances.balance_callback_token_known
     check_balance = balances.check_balance
     show_balances = balances.show_balances
 
-    c2b_hook_secret = c2b.c2b_hook_secret
-    confirm_payment = c2b.confirm_payment
-    validate_payment = c2b.validate_payment
+    c2b_hooks = providers.Factory(
+        C2bHooks, c2b.c2b_hook_secret, c2b.validate_payment, c2b.confirm_payment, infrastructure.gateway_metrics
+    )
     create_payment_request = c2b.create_payment_request
     draw_request_qr = c2b.draw_request_qr
     find_c2b_payments = c2b.find_c2b_payments
@@ -62,9 +55,6 @@ class HandlerDependencies(containers.DeclarativeContainer):
     replay_events = events.replay_events
     list_deliveries = events.list_deliveries
 
-    journal_callback = callbacks.journal_callback
-    callback_sources = callbacks.callback_sources
-
     readiness_checks = records.readiness_checks
     list_anomalies = records.list_anomalies
     show_callback_trail = records.show_callback_trail
@@ -79,6 +69,40 @@ class HandlerDependencies(containers.DeclarativeContainer):
     socket_use_cases = sockets.socket_use_cases
 
     gateway_metrics = infrastructure.gateway_metrics
+
+    # The callback routes' receptions: each URL's use case and token lookup, with what every callback route shares
+    # (a tuple, not a provider: the container collects only providers).
+    _every_callback_route = (callbacks.journal_callback, callbacks.callback_sources, infrastructure.gateway_metrics)
+    stk_callback_reception = providers.Factory(
+        CallbackReception, stk.handle_stk_callback, stk.stk_callback_token_known, *_every_callback_route
+    )
+    b2c_callback_reception = providers.Factory(
+        CallbackReception, b2c.handle_b2c_result, b2c.b2c_callback_token_known, *_every_callback_route
+    )
+    b2c_status_reception = providers.Factory(
+        CallbackReception,
+        b2c.handle_transaction_status_result,
+        b2c.status_callback_token_known,
+        *_every_callback_route,
+    )
+    reversal_callback_reception = providers.Factory(
+        CallbackReception,
+        reversals.handle_reversal_result,
+        reversals.reversal_callback_token_known,
+        *_every_callback_route,
+    )
+    reversal_status_reception = providers.Factory(
+        CallbackReception,
+        reversals.handle_reversal_status,
+        reversals.reversal_status_token_known,
+        *_every_callback_route,
+    )
+    balance_callback_reception = providers.Factory(
+        CallbackReception,
+        balances.handle_balance_result,
+        balances.balance_callback_token_known,
+        *_every_callback_route,
+    )
 
 
 class SimulatorHandlerDependencies(containers.DeclarativeContainer):

@@ -44,6 +44,18 @@ class C2bHookSecret:
         return self._secret is not None and hmac.compare_digest(self._secret, candidate.encode())
 
 
+class C2bHooks:
+    """All the C2B routes ask Litestar for, as one object (one dependency per request: entrypoints.http.callbacks's
+    CallbackReception says why)."""
+
+    __slots__ = ("confirm", "metrics", "secret", "validate")
+
+    def __init__(
+        self, secret: C2bHookSecret, validate: ValidatePayment, confirm: ConfirmPayment, metrics: GatewayMetrics
+    ) -> None:
+        self.secret, self.validate, self.confirm, self.metrics = secret, validate, confirm, metrics
+
+
 async def _body(request: Request[Any, Any, Any], secret: str, c2b_hook_secret: C2bHookSecret) -> bytes | None:
     if not c2b_hook_secret.admits(secret):
         logger.warning("security_c2b_hook_unknown_secret", path=request.url.path.rsplit("/", 1)[0])
@@ -77,20 +89,18 @@ class C2bHooksController(Controller):
         self,
         request: Request[Any, Any, Any],
         secret: str,
-        validate_payment: NamedDependency[ValidatePayment],
-        c2b_hook_secret: NamedDependency[C2bHookSecret],
-        gateway_metrics: NamedDependency[GatewayMetrics],
+        c2b_hooks: NamedDependency[C2bHooks],
     ) -> DarajaAnswer:
-        raw = await _body(request, secret, c2b_hook_secret)
+        raw = await _body(request, secret, c2b_hooks.secret)
         transaction = None if raw is None else _parse(raw, confirmation=False, callback="c2b_validation")
         if transaction is None:
-            gateway_metrics.callback("c2b_validation", accepted=False)
+            c2b_hooks.metrics.callback("c2b_validation", accepted=False)
             status = 400 if raw is not None else 413
             return Response(
                 {"ResultCode": ValidationCode.OTHER_ERROR.value, "ResultDesc": "Rejected"}, status_code=status
             )
-        decision = await validate_payment(transaction)
-        gateway_metrics.callback("c2b_validation", accepted=True)
+        decision = await c2b_hooks.validate(transaction)
+        c2b_hooks.metrics.callback("c2b_validation", accepted=True)
         return Response({"ResultCode": decision.code.value, "ResultDesc": decision.result_desc}, status_code=200)
 
     @post(
@@ -103,18 +113,16 @@ class C2bHooksController(Controller):
         self,
         request: Request[Any, Any, Any],
         secret: str,
-        confirm_payment: NamedDependency[ConfirmPayment],
-        c2b_hook_secret: NamedDependency[C2bHookSecret],
-        gateway_metrics: NamedDependency[GatewayMetrics],
+        c2b_hooks: NamedDependency[C2bHooks],
     ) -> DarajaAnswer:
-        raw = await _body(request, secret, c2b_hook_secret)
+        raw = await _body(request, secret, c2b_hooks.secret)
         transaction = None if raw is None else _parse(raw, confirmation=True, callback="c2b_confirmation")
         if transaction is None:
-            gateway_metrics.callback("c2b_confirmation", accepted=False)
+            c2b_hooks.metrics.callback("c2b_confirmation", accepted=False)
             status = 400 if raw is not None else 413
             return Response({"ResultCode": 1, "ResultDesc": "Rejected: malformed confirmation"}, status_code=status)
         try:
-            await confirm_payment(transaction)  # which logs the payment, or its repeat
+            await c2b_hooks.confirm(transaction)  # which logs the payment, or its repeat
         except StoreUnavailableError:
             # The money has moved and Daraja may not call again: the log keeps the receipt for booking by hand.
             logger.error(
@@ -124,7 +132,7 @@ class C2bHooksController(Controller):
                 reference=transaction.reference,
                 payer=transaction.payer.masked,
             )
-            gateway_metrics.callback("c2b_confirmation", accepted=False)
+            c2b_hooks.metrics.callback("c2b_confirmation", accepted=False)
             return Response({"ResultCode": 1, "ResultDesc": "Rejected: temporarily unavailable"}, status_code=503)
-        gateway_metrics.callback("c2b_confirmation", accepted=True)
+        c2b_hooks.metrics.callback("c2b_confirmation", accepted=True)
         return Response(CONFIRMATION_ACCEPTED, status_code=200)

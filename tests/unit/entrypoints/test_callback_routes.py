@@ -107,24 +107,13 @@ TODAY: dict[str, tuple[str, str, str | None]] = {
 
 # What the handlers ask for by name; the document does not depend on what they are.
 _NAMED = (
-    "handle_stk_callback",
-    "handle_b2c_result",
-    "handle_transaction_status_result",
-    "handle_balance_result",
-    "handle_reversal_result",
-    "handle_reversal_status",
-    "stk_callback_token_known",
-    "b2c_callback_token_known",
-    "status_callback_token_known",
-    "balance_callback_token_known",
-    "reversal_callback_token_known",
-    "reversal_status_token_known",
-    "journal_callback",
-    "gateway_metrics",
-    "callback_sources",
-    "validate_payment",
-    "confirm_payment",
-    "c2b_hook_secret",
+    "stk_callback_reception",
+    "b2c_callback_reception",
+    "b2c_status_reception",
+    "balance_callback_reception",
+    "reversal_callback_reception",
+    "reversal_status_reception",
+    "c2b_hooks",
 )
 
 
