@@ -16,6 +16,8 @@ def check_json_bounds(raw: str | bytes, field: str = "message") -> None:
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     if len(data) > MAXIMUM_DOCUMENT_BYTES:
         raise ValidationError(field, f"must be at most {MAXIMUM_DOCUMENT_BYTES} bytes")
+    if data.count(b"{") + data.count(b"[") <= MAXIMUM_DEPTH:
+        return  # no deeper than its opening brackets, whether or not some are inside strings: every real document
     depth = 0
     # Brackets inside strings don't nest: strings are blanked first (a broken string is left to the decoder).
     for bracket in _BRACKET.findall(_STRING.sub(b'""', data)):
