@@ -5,13 +5,14 @@ an alias of the capability container's provider. The app (entrypoints.app) hands
 refuses a handler asking for a name not here, and a name here no handler asks for; an alias naming a provider its
 capability does not have is an undefined dependency, refused there too (`check_dependencies`). The providers
 that are not aliases bundle what one route asks for into one dependency (entrypoints.http.callbacks's
-CallbackReception says why): the callback routes' receptions and the C2B hooks'.
+CallbackReception says why): the callback routes' receptions, the C2B hooks' and the sockets'.
 """
 
 from dependency_injector import containers, providers
 
 from entrypoints.http.c2b_hooks import C2bHooks
 from entrypoints.http.callbacks import CallbackReception
+from entrypoints.ws.capability_socket import SocketServices
 
 
 class HandlerDependencies(containers.DeclarativeContainer):
@@ -46,7 +47,6 @@ class HandlerDependencies(containers.DeclarativeContainer):
     c2b_payment_by_trans_id = c2b.c2b_payment_by_trans_id
     register_c2b_urls = c2b.register_c2b_urls
 
-    channels = events.channels
     read_event_feed = events.read_event_feed
     register_webhook = events.register_webhook
     webhook_details = events.webhook_details
@@ -62,11 +62,11 @@ class HandlerDependencies(containers.DeclarativeContainer):
     find_record = records.find_record
     list_records = records.list_records
 
-    client_authorisation = access.client_authorisation
     operator_token = access.operator_token
 
-    socket_limits = sockets.socket_limits
-    socket_use_cases = sockets.socket_use_cases
+    socket_services = providers.Factory(
+        SocketServices, events.channels, sockets.socket_limits, sockets.socket_use_cases, access.client_authorisation
+    )
 
     gateway_metrics = infrastructure.gateway_metrics
 

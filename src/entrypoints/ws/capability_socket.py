@@ -15,6 +15,22 @@ from entrypoints.ws.socket_limits import SocketLimits
 from entrypoints.ws.socket_use_cases import SocketUseCases
 
 
+class SocketServices:
+    """All a socket route asks Litestar for when a socket opens, as one object (one dependency, not four:
+    entrypoints.http.callbacks's CallbackReception says why)."""
+
+    __slots__ = ("authorisation", "channels", "limits", "use_cases")
+
+    def __init__(
+        self,
+        channels: ChannelsPlugin,
+        limits: SocketLimits,
+        use_cases: SocketUseCases,
+        authorisation: ClientAuthorisation,
+    ) -> None:
+        self.channels, self.limits, self.use_cases, self.authorisation = channels, limits, use_cases, authorisation
+
+
 def capability_socket(
     path: str, scope: str, topic: Callable[[str], str], requests: RequestsFactory, about: str
 ) -> WebsocketRouteHandler:
@@ -26,10 +42,7 @@ def capability_socket(
     async def serve(
         socket: WebSocket[Any, Any, Any],
         hash: str,  # the protocol's name (docs/asyncapi.json) for the channel key
-        channels: NamedDependency[ChannelsPlugin],
-        socket_limits: NamedDependency[SocketLimits],
-        socket_use_cases: NamedDependency[SocketUseCases],
-        client_authorisation: NamedDependency[ClientAuthorisation],
+        socket_services: NamedDependency[SocketServices],
         since: str | None = None,
         after: str | None = None,
     ) -> None:
@@ -41,10 +54,10 @@ def capability_socket(
             since=since,
             topic=topic,
             requests=requests,
-            authorisation=client_authorisation,
-            use_cases=socket_use_cases,
-            channels=channels,
-            limits=socket_limits,
+            authorisation=socket_services.authorisation,
+            use_cases=socket_services.use_cases,
+            channels=socket_services.channels,
+            limits=socket_services.limits,
         )
 
     serve.__name__ = serve.__qualname__ = f"{scope}_socket"
