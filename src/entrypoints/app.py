@@ -13,10 +13,12 @@ from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
 from litestar.routes import HTTPRoute, WebSocketRoute
+from litestar.types import ASGIApp
 from litestar.utils.signature import ParsedSignature
 
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.lifecycle import Lifecycle
+from entrypoints.head_requests import answer_head_like_get
 from entrypoints.http.api_key_guard import API_KEY_SCHEME, API_KEY_SECURITY_SCHEME, SERVER_CREDENTIALS_STATE
 from entrypoints.http.b2c import B2cWithdrawController
 from entrypoints.http.balances import BalancesController
@@ -35,13 +37,14 @@ from entrypoints.http.request_context import request_context
 from entrypoints.http.reversals import ReversalController
 from entrypoints.http.root import root_route
 from entrypoints.http.schema_viewer import SCHEMA_PATH, schema_viewer, schema_viewer_assets
-from entrypoints.http.security_headers import strict_transport_security, transport_security
+from entrypoints.http.security_headers import origin_allow_list, strict_transport_security
 from entrypoints.http.simulator import simulator_routes
 from entrypoints.http.stk import StkPushController
 from entrypoints.http.webhooks import WebhookController
 from entrypoints.settings import MpesaEnvironment
 from entrypoints.ws.b2c import b2c_socket
 from entrypoints.ws.c2b import c2b_socket
+from entrypoints.ws.capability_socket import SOCKET_SERVICES_STATE
 from entrypoints.ws.stk import stk_socket
 
 
@@ -142,8 +145,14 @@ def create_app(container: ApplicationContainer) -> Litestar:
             *simulator_routes(enabled=settings.mpesa_env is MpesaEnvironment.SIMULATOR),
         ],
         dependencies=dependencies,
-        # For the API-key guard, which any controller may use without wiring of its own; built on first use.
-        state=State({SERVER_CREDENTIALS_STATE: container.access.server_credentials}),
+        # For the API-key guard and the socket routes, which read their services from here, without wiring of
+        # their own; built on first use.
+        state=State(
+            {
+                SERVER_CREDENTIALS_STATE: container.access.server_credentials,
+                SOCKET_SERVICES_STATE: container.sockets.socket_services,
+            }
+        ),
         plugins=[container.events.channels()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         # The stores, clients and background loops: started before the first request, stopped after the last.
@@ -156,8 +165,15 @@ def create_app(container: ApplicationContainer) -> Litestar:
             components=Components(security_schemes={API_KEY_SCHEME: API_KEY_SECURITY_SCHEME}),
         ),
         logging_config=None,
-        middleware=[request_context, *transport_security(settings)],
-        before_send=strict_transport_security(settings),
     )
     check_wiring(app, dependencies)
     return app
+
+
+def served_app(container: ApplicationContainer) -> ASGIApp:
+    """The app as uvicorn serves it: the Litestar app inside plain ASGI layers (HEAD as GET, the request id, HSTS,
+    the Origin allow-list), each a function that hands back the inner app's coroutine, so an idle socket keeps no
+    frame of any (entrypoints.http.security_headers says why they are not Litestar middleware)."""
+    settings = container.settings()
+    app = origin_allow_list(create_app(container), settings)
+    return answer_head_like_get(request_context(strict_transport_security(app, settings)))

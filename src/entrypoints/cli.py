@@ -57,10 +57,9 @@ def main() -> None:
 @main.command(epilog=_ALL_SETTINGS)
 def serve() -> None:
     """Serve wss:// and https:// on APP_HOST:APP_PORT (starts the embedded store and simulator when unset)."""
-    from entrypoints.app import create_app
+    from entrypoints.app import served_app
     from entrypoints.bootstrap.containers import ApplicationContainer
     from entrypoints.bootstrap.lifecycle import local_services
-    from entrypoints.head_requests import answer_head_like_get
     from entrypoints.http.demo import DEMO_PATH
     from entrypoints.http.schema_viewer import SCHEMA_PATH
     from entrypoints.preflight import listener_problems, store_reachability_problem, store_url_problem
@@ -95,13 +94,13 @@ def serve() -> None:
             **({"demo_url": f"{address}{DEMO_PATH}"} if resolved.mpesa_env is MpesaEnvironment.SIMULATOR else {}),
         )
         config = uvicorn.Config(
-            answer_head_like_get(create_app(container)),
+            served_app(container),
             host=resolved.app_host,
             port=resolved.app_port,
             ssl_certfile=str(resolved.ssl_certfile) if resolved.tls else None,
             ssl_keyfile=str(resolved.ssl_keyfile) if resolved.tls else None,
             # Said, not guessed: uvicorn takes a plain function for ASGI 2, and the app's outer layers are plain
-            # functions that hand back the inner app's coroutine (entrypoints/head_requests.py).
+            # functions that hand back the inner app's coroutine (entrypoints.app.served_app).
             interface="asgi3",
             ws=StatelessDeflateProtocol,
             ws_max_size=resolved.ws_max_message_bytes,

@@ -49,7 +49,7 @@ async def test_one_instance_of_each_singleton_whichever_capability_reaches_it(co
     async with Lifecycle(container):
         assert container.stk.events.broadcaster() is container.events.broadcaster()
         assert container.b2c.infrastructure.clock() is container.reversals.infrastructure.clock()
-        assert container.handlers.socket_services().limits is container.sockets.socket_limits()
+        assert container.sockets.socket_services().limits is container.sockets.socket_limits()
 
 
 def without_certificate(container: ApplicationContainer) -> ApplicationContainer:

@@ -163,6 +163,7 @@ from entrypoints.settings import (
     Settings,
 )
 from entrypoints.worker import WithdrawalWorker
+from entrypoints.ws.capability_socket import SocketServices
 from entrypoints.ws.drain import SocketDrain
 from entrypoints.ws.socket_limits import SocketLimits
 from entrypoints.ws.socket_use_cases import SocketUseCases
@@ -870,10 +871,12 @@ class RecordsContainer(containers.DeclarativeContainer):
 
 
 class SocketsContainer(containers.DeclarativeContainer):
-    """The WebSocket listeners' limits and use cases."""
+    """The WebSocket listeners' limits, use cases and the rest of what a socket route needs."""
 
     settings = providers.Dependency(instance_of=Settings)
     infrastructure = providers.DependenciesContainer()
+    events = providers.DependenciesContainer()
+    access = providers.DependenciesContainer()
     stk = providers.DependenciesContainer()
     b2c = providers.DependenciesContainer()
     c2b = providers.DependenciesContainer()
@@ -900,6 +903,9 @@ class SocketsContainer(containers.DeclarativeContainer):
         request_withdrawal=b2c.request_withdrawal.provider,
         b2c_catch_up=b2c.b2c_catch_up.provider,
         c2b_catch_up=c2b.c2b_catch_up.provider,
+    )
+    socket_services = providers.Singleton(
+        SocketServices, events.channels, socket_limits, socket_use_cases, access.client_authorisation
     )
 
 
@@ -937,9 +943,16 @@ class ApplicationContainer(containers.DeclarativeContainer):
     callbacks = providers.Container(CallbacksContainer, settings=settings, infrastructure=infrastructure)
     records = providers.Container(RecordsContainer, settings=settings, infrastructure=infrastructure, daraja=daraja)
     sockets = providers.Container(
-        SocketsContainer, settings=settings, infrastructure=infrastructure, stk=stk, b2c=b2c, c2b=c2b
+        SocketsContainer,
+        settings=settings,
+        infrastructure=infrastructure,
+        events=events,
+        access=access,
+        stk=stk,
+        b2c=b2c,
+        c2b=c2b,
     )
-    # What the route handlers and socket listeners ask Litestar for (entrypoints.app wires exactly these).
+    # What the route handlers ask Litestar for (entrypoints.app wires exactly these).
     handlers = providers.Container(
         HandlerDependencies,
         stk=stk,
@@ -951,7 +964,6 @@ class ApplicationContainer(containers.DeclarativeContainer):
         callbacks=callbacks,
         records=records,
         access=access,
-        sockets=sockets,
         infrastructure=infrastructure,
     )
     simulator_handlers = providers.Container(SimulatorHandlerDependencies, stk=stk, c2b=c2b)

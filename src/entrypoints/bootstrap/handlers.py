@@ -1,18 +1,17 @@
-"""What the route handlers and socket listeners may ask Litestar for, by name.
+"""What the route handlers may ask Litestar for, by name (the socket routes read theirs from the app's state).
 
 Each provider here is one a handler declares as a parameter of that name (`push_payment: NamedDependency[PushPayment]`),
 an alias of the capability container's provider. The app (entrypoints.app) hands Litestar exactly these, and at build
 refuses a handler asking for a name not here, and a name here no handler asks for; an alias naming a provider its
 capability does not have is an undefined dependency, refused there too (`check_dependencies`). The providers
 that are not aliases bundle what one route asks for into one dependency (entrypoints.http.callbacks's
-CallbackReception says why): the callback routes' receptions, the C2B hooks' and the sockets'.
+CallbackReception says why): the callback routes' receptions and the C2B hooks'.
 """
 
 from dependency_injector import containers, providers
 
 from entrypoints.http.c2b_hooks import C2bHooks
 from entrypoints.http.callbacks import CallbackReception
-from entrypoints.ws.capability_socket import SocketServices
 
 
 class HandlerDependencies(containers.DeclarativeContainer):
@@ -25,7 +24,6 @@ class HandlerDependencies(containers.DeclarativeContainer):
     callbacks = providers.DependenciesContainer()
     records = providers.DependenciesContainer()
     access = providers.DependenciesContainer()
-    sockets = providers.DependenciesContainer()
     infrastructure = providers.DependenciesContainer()
 
     push_payment = stk.push_payment
@@ -63,10 +61,6 @@ class HandlerDependencies(containers.DeclarativeContainer):
     list_records = records.list_records
 
     operator_token = access.operator_token
-
-    socket_services = providers.Factory(
-        SocketServices, events.channels, sockets.socket_limits, sockets.socket_use_cases, access.client_authorisation
-    )
 
     gateway_metrics = infrastructure.gateway_metrics
 

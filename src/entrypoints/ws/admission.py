@@ -3,12 +3,12 @@
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 
 from domain.access.capability import Capability
 from domain.shared.errors import UnauthorizedError
 from entrypoints.ws.authorisation import ClientAuthorisation, refuse_unauthorised
+from entrypoints.ws.client_connection import ClientConnection
 from entrypoints.ws.resume_point import ResumePoint, ResumePointError, parse_resume_point, refuse_resume_point
 from entrypoints.ws.session import SocketRequests, run_session
 from entrypoints.ws.socket_limits import SocketLimits
@@ -20,7 +20,7 @@ RequestsFactory = Callable[[Capability, ClientAuthorisation, SocketUseCases, Res
 
 
 def admit_and_serve(
-    socket: WebSocket[Any, Any, Any],
+    socket: ClientConnection,
     channel_key: str,
     scope: str,
     *,

@@ -3,15 +3,14 @@ subject in open mode: the path's last segment, its channel key, is one or the ot
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
 
 import structlog
-from litestar import WebSocket
 
 from domain.access.capability import B2C, C2B, STK, Capability
 from domain.access.capability_token import V1_ACCEPTED_UNTIL, TokenKeys, is_v1_token, looks_like_token, read_token
 from domain.shared.errors import UnauthorizedError
 from domain.shared.ports import Clock
+from entrypoints.ws.client_connection import ClientConnection
 from entrypoints.ws.resume_point import CLOSE_POLICY_VIOLATION
 
 logger = structlog.get_logger()
@@ -78,12 +77,12 @@ class ClientAuthorisation:
         return max(0.0, (capability.expires_at - self._clock.now()).total_seconds())
 
 
-async def refuse_unauthorised(socket: WebSocket[Any, Any, Any], channel_key: str, error: UnauthorizedError) -> None:
+async def refuse_unauthorised(socket: ClientConnection, channel_key: str, error: UnauthorizedError) -> None:
     """Close with 1008 right after the handshake, so a browser client can read why (a refused upgrade shows nothing)."""
     # The channel key may be a capability token, a secret: only a short hash of it is ever logged.
     fingerprint = hashlib.sha256(channel_key.encode()).hexdigest()[:16]
     logger.warning(
-        "security_socket_refused", path=socket.url.path.rsplit("/", 1)[0], hash_sha256=fingerprint, reason=error.message
+        "security_socket_refused", path=socket.path.rsplit("/", 1)[0], hash_sha256=fingerprint, reason=error.message
     )
     await socket.accept()
     await socket.close(code=CLOSE_POLICY_VIOLATION, reason=f"{UNAUTHORIZED_REASON}: {error.message}"[:120])

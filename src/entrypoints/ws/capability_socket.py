@@ -2,22 +2,25 @@
 capability's module says only its path, scope, topic and what its sockets may ask."""
 
 from collections.abc import Callable
-from typing import Any
+from urllib.parse import parse_qsl
 
-from litestar import WebSocket, websocket
+from litestar import asgi
 from litestar.channels import ChannelsPlugin
-from litestar.di import NamedDependency
-from litestar.handlers import WebsocketRouteHandler
+from litestar.handlers import ASGIRouteHandler
+from litestar.types import Receive, Scope, Send
 
 from entrypoints.ws.admission import RequestsFactory, admit_and_serve
 from entrypoints.ws.authorisation import ClientAuthorisation
+from entrypoints.ws.client_connection import ClientConnection
 from entrypoints.ws.socket_limits import SocketLimits
 from entrypoints.ws.socket_use_cases import SocketUseCases
 
+# The app state's key for the provider of SocketServices (set by create_app).
+SOCKET_SERVICES_STATE = "socket_services"
+
 
 class SocketServices:
-    """All a socket route asks Litestar for when a socket opens, as one object (one dependency, not four:
-    entrypoints.http.callbacks's CallbackReception says why)."""
+    """All a socket route needs when a socket opens, as one object."""
 
     __slots__ = ("authorisation", "channels", "limits", "use_cases")
 
@@ -32,34 +35,35 @@ class SocketServices:
 
 
 def capability_socket(
-    path: str, scope: str, topic: Callable[[str], str], requests: RequestsFactory, about: str
-) -> WebsocketRouteHandler:
-    """The websocket handler on `path` (which names its channel key `{hash:str}`); `about` is its documentation.
+    path: str, capability_scope: str, topic: Callable[[str], str], requests: RequestsFactory, about: str
+) -> ASGIRouteHandler:
+    """The socket handler on `path` (which names its channel key `{hash:str}`); `about` is its documentation.
 
     Query `after` (the cursor of the last `caught_up` message, empty on a first connection) or `since` (ISO 8601,
-    the `updated_at` of the last update the client saw): where the catch-up resumes (docs/protocol.md)."""
+    the `updated_at` of the last update the client saw): where the catch-up resumes (docs/protocol.md).
 
-    async def serve(
-        socket: WebSocket[Any, Any, Any],
-        hash: str,  # the protocol's name (docs/asyncapi.json) for the channel key
-        socket_services: NamedDependency[SocketServices],
-        since: str | None = None,
-        after: str | None = None,
-    ) -> None:
+    A Litestar ASGI route rather than a `websocket` one: Litestar's routing, middleware (the Origin allow-list)
+    and exception handling still apply, but the session talks to one ClientConnection rather than to Litestar's
+    WebSocket and its wrappers, which an idle socket would keep for its whole life (docs/performance.md, "Memory
+    per socket"). Its services come from the app's state (SOCKET_SERVICES_STATE), as the API-key guard's do."""
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        services: SocketServices = scope["litestar_app"].state[SOCKET_SERVICES_STATE]()
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
         await admit_and_serve(
-            socket,
-            hash,
-            scope,
-            after=after,
-            since=since,
+            ClientConnection(scope, receive, send),
+            scope["path_params"]["hash"],
+            capability_scope,
+            after=query.get("after"),
+            since=query.get("since"),
             topic=topic,
             requests=requests,
-            authorisation=socket_services.authorisation,
-            use_cases=socket_services.use_cases,
-            channels=socket_services.channels,
-            limits=socket_services.limits,
+            authorisation=services.authorisation,
+            use_cases=services.use_cases,
+            channels=services.channels,
+            limits=services.limits,
         )
 
-    serve.__name__ = serve.__qualname__ = f"{scope}_socket"
+    serve.__name__ = serve.__qualname__ = f"{capability_scope}_socket"
     serve.__doc__ = about
-    return websocket(path)(serve)
+    return asgi(path, copy_scope=False)(serve)

@@ -2,11 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from litestar import WebSocket
 
 from domain.shared.resume_cursor import ResumeCursor
+from entrypoints.ws.client_connection import ClientConnection
 
 CLOSE_POLICY_VIOLATION = 1008
 SINCE_REFUSED = "since must be an ISO 8601 time"
@@ -50,6 +48,6 @@ def _parse_since(since: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def refuse_resume_point(socket: WebSocket[Any, Any, Any], error: ResumePointError) -> None:
+async def refuse_resume_point(socket: ClientConnection, error: ResumePointError) -> None:
     await socket.accept()
     await socket.close(code=CLOSE_POLICY_VIOLATION, reason=str(error))

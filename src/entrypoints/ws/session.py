@@ -8,7 +8,6 @@ from typing import Any, Protocol, cast
 
 import msgspec
 import structlog
-from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 
 from domain.shared.errors import DomainError, RateLimitedError
@@ -17,6 +16,7 @@ from entrypoints.metrics import GatewayMetrics
 from entrypoints.protocol.errors import error_reply, internal_error, ok_reply
 from entrypoints.protocol.messages import ClientMessage, decode_document, read_envelope, usable_ref
 from entrypoints.ws.authorisation import EXPIRED_REASON
+from entrypoints.ws.client_connection import ClientConnection
 from entrypoints.ws.drain import CLOSE_GOING_AWAY
 from entrypoints.ws.resume_point import CLOSE_POLICY_VIOLATION
 from entrypoints.ws.sent_versions import SentVersions
@@ -49,6 +49,7 @@ class _SendsOnDemand(Protocol):
 
 
 CLOSE_NORMAL = 1000
+IDLE_REASON = "idle timeout"
 CLOSE_UNSUPPORTED_DATA = 1003
 # Enough for a client to pipeline a few requests; past it the socket stops reading until one finishes.
 _MAX_IN_FLIGHT = 8
@@ -59,18 +60,57 @@ class ClientSocket:
     """Serialises sends, because replies and topic updates are written from different tasks."""
 
     __slots__ = (
-        "_cursor", "_lock", "_missed", "_sent_versions", "_slots", "_socket", "_tells_cursor", "_topic", "open"
+        "_cursor", "_expires_at", "_idle_timeout", "_lock", "_missed", "_sent_versions", "_slots", "_socket",
+        "_tells_cursor", "_timer", "_topic", "closed_with", "heard_at", "open"
     )  # fmt: skip
 
-    def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
+    def __init__(self, socket: ClientConnection) -> None:
         self._socket, self._lock = socket, asyncio.Lock()
         self.open = True
+        self.closed_with: int | None = None  # the code this side closed the socket with
         self._slots: asyncio.Semaphore | None = None  # the requests in flight; made by the first request
         self._sent_versions: SentVersions | None = None  # made by the first update: an idle socket has none
         # Its catch-up, read again after a Redis outage from where the last one left off.
         self._topic, self._tells_cursor = "", False
         self._missed: Missed = _nothing_missed
         self._cursor: ResumeCursor | None = None
+        # When the client was last heard from, and when its token expires (loop time): one timer watches both.
+        self.heard_at, self._idle_timeout = 0.0, 0.0
+        self._expires_at: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def watch(self, idle_timeout: float, lifetime: float | None) -> None:
+        """Close the socket once it has been silent for `idle_timeout` seconds (1000, "idle timeout"), or the moment
+        its token expires after `lifetime` (1008), so it hears nothing after.
+
+        One timer handle on the event loop's heap (about 260 bytes, no task) for both, armed for the sooner of the two
+        and re-armed from `heard_at` when it fires early: a frame only sets `heard_at`, rather than every receive
+        running under an `asyncio.timeout` of its own, which an idle socket would keep for its whole life."""
+        now = asyncio.get_running_loop().time()
+        self.heard_at, self._idle_timeout = now, idle_timeout
+        self._expires_at = None if lifetime is None else now + lifetime
+        self._arm()
+
+    def stop_watching(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _arm(self) -> None:
+        due = self.heard_at + self._idle_timeout
+        if self._expires_at is not None:
+            due = min(due, self._expires_at)
+        self._timer = asyncio.get_running_loop().call_at(due, self._on_timer)
+
+    def _on_timer(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if self._expires_at is not None and now >= self._expires_at:
+            logger.info("ws_token_expired")
+            _close_soon(self, CLOSE_POLICY_VIOLATION, EXPIRED_REASON)
+        elif now - self.heard_at >= self._idle_timeout:
+            _close_soon(self, CLOSE_NORMAL, IDLE_REASON)
+        else:
+            self._arm()
 
     async def take_slot(self) -> None:
         """Wait while `_MAX_IN_FLIGHT` of the socket's requests are being answered."""
@@ -87,7 +127,7 @@ class ClientSocket:
             return
         async with self._lock:
             try:
-                await self._socket.send_data(frame, mode="text")
+                await self._socket.send_text(frame)
             except Exception:  # the peer went away between the check and the write: nothing left to tell it
                 self.open = False
 
@@ -128,7 +168,7 @@ class ClientSocket:
         if not self.open:
             return
         async with self._lock:
-            self.open = False
+            self.open, self.closed_with = False, code
             try:
                 await self._socket.close(code=code, reason=reason)
             except Exception:  # already closed by the peer
@@ -136,7 +176,7 @@ class ClientSocket:
 
 
 async def run_session(
-    socket: WebSocket[Any, Any, Any],
+    socket: ClientConnection,
     topic: str,
     requests: SocketRequests,
     channels: ChannelsPlugin,
@@ -153,7 +193,7 @@ async def run_session(
     if drain.draining:
         await socket.close(code=CLOSE_GOING_AWAY, reason="server shutting down")
         return
-    guard, address = limits.guard, socket.client.host if socket.client else "unknown"
+    guard, address = limits.guard, socket.client_host
     try:
         guard.open(topic, address)
     except RateLimitedError as over_cap:
@@ -164,7 +204,6 @@ async def run_session(
     metrics = limits.metrics
     endpoint = _endpoint_of(socket)
     started = time.perf_counter()
-    expiry: asyncio.TimerHandle | None = None
     # Unbound by name at the end rather than reset by tokens: the socket's task binds nothing else, and no tokens are
     # kept for its whole life.
     structlog.contextvars.bind_contextvars(connection=uuid.uuid4().hex[:12], topic=topic)
@@ -178,24 +217,20 @@ async def run_session(
         if metrics is not None:
             metrics.socket_opened(endpoint)
         logger.info("ws_connected")
-        expiry = _close_at_expiry(client, lifetime)
+        client.watch(limits.idle_timeout, lifetime)
         subscriber = await channels.subscribe([topic])
         try:
             cast("_SendsOnDemand", subscriber).send_to(client.send_update)
             # Subscribed first, so nothing that changes while the missed updates are read can slip between.
             await client.catch_up()
             while True:
-                try:
-                    # asyncio.timeout, not wait_for: on 3.11 wait_for wraps every receive in a task of its own.
-                    async with asyncio.timeout(limits.idle_timeout):
-                        event = await socket.receive()
-                except TimeoutError:
-                    close_code = CLOSE_NORMAL
-                    await client.close(CLOSE_NORMAL, "idle timeout")
-                    break
+                event = await socket.receive()
                 if event["type"] == "websocket.disconnect":
-                    close_code = CLOSE_GOING_AWAY if drain.draining else event.get("code", CLOSE_NORMAL)
+                    close_code = client.closed_with or (
+                        CLOSE_GOING_AWAY if drain.draining else event.get("code", CLOSE_NORMAL)
+                    )
                     break
+                client.heard_at = asyncio.get_running_loop().time()
                 text = event.get("text")
                 if not isinstance(text, str):
                     close_code = CLOSE_UNSUPPORTED_DATA
@@ -215,8 +250,7 @@ async def run_session(
             await channels.unsubscribe(subscriber, [topic])
     finally:
         if client is not None:
-            if expiry is not None:
-                expiry.cancel()
+            client.stop_watching()
             client.open = False
             drain.unregister(client)
             limits.resync.unregister(client)
@@ -227,7 +261,7 @@ async def run_session(
         guard.close(topic, address)
 
 
-async def _refuse_over_cap(socket: WebSocket[Any, Any, Any], topic: str, refusal: RateLimitedError) -> None:
+async def _refuse_over_cap(socket: ClientConnection, topic: str, refusal: RateLimitedError) -> None:
     """Close with 1013 right after the handshake, so a browser client can read why (a refused upgrade shows nothing)."""
     logger.warning("ws_refused_rate_limited", topic=topic, reason=refusal.message)
     await socket.accept()
@@ -235,21 +269,14 @@ async def _refuse_over_cap(socket: WebSocket[Any, Any, Any], topic: str, refusal
     await socket.close(code=CLOSE_TRY_AGAIN_LATER, reason=reason[:120])
 
 
-# The closes begun by expiry timers: the loop keeps only weak references to tasks.
-_expiring: set[asyncio.Task[None]] = set()
+# The closes begun by a socket's timer: the loop keeps only weak references to tasks.
+_closing: set[asyncio.Task[None]] = set()
 
 
-def _close_at_expiry(client: ClientSocket, lifetime: float | None) -> asyncio.TimerHandle | None:
-    """Close the socket with 1008 the moment its token expires, so it hears nothing after. Until then it costs one
-    timer handle on the event loop's own heap (about 260 bytes, no task): idle sockets stay cheap."""
-    return None if lifetime is None else asyncio.get_running_loop().call_later(lifetime, _expire, client)
-
-
-def _expire(client: ClientSocket) -> None:
-    logger.info("ws_token_expired")
-    task = asyncio.get_running_loop().create_task(client.close(CLOSE_POLICY_VIOLATION, EXPIRED_REASON))
-    _expiring.add(task)
-    task.add_done_callback(_expiring.discard)
+def _close_soon(client: ClientSocket, code: int, reason: str) -> None:
+    task = asyncio.get_running_loop().create_task(client.close(code, reason))
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
 
 
 def caught_up_message(topic: str, caught_up: CaughtUp) -> dict[str, Any]:
@@ -261,9 +288,9 @@ async def _nothing_missed(_: SendUpdate, cursor: ResumeCursor | None) -> CaughtU
     return CaughtUp(cursor or BEGINNING, 0, complete=True)
 
 
-def _endpoint_of(socket: WebSocket[Any, Any, Any]) -> str:
+def _endpoint_of(socket: ClientConnection) -> str:
     """`stk` or `b2c`, from the path `/mpesa/{endpoint}/{hash}`: a bounded metrics label, never the hash."""
-    parts = str(socket.scope.get("path", "")).split("/")
+    parts = socket.path.split("/")
     return parts[2] if len(parts) > 2 else "other"
 
 

@@ -22,7 +22,7 @@ class RefusedPeer:
     """Records the handshake and the close a refused socket gets."""
 
     def __init__(self) -> None:
-        self.url = SimpleNamespace(path="/mpesa/stk/user123")
+        self.path = "/mpesa/stk/user123"
         self.calls: list[Any] = []
 
     async def accept(self) -> None:

@@ -12,12 +12,12 @@ from entrypoints.ws.session import ClientSocket
 TOPIC = "/mpesa/user123"
 
 
-class RecordingWebSocket:
+class RecordingConnection:
     def __init__(self) -> None:
         self.frames: list[dict[str, Any]] = []
 
-    async def send_data(self, data: bytes, mode: str) -> None:
-        self.frames.append(json.loads(data))
+    async def send_text(self, frame: bytes) -> None:
+        self.frames.append(json.loads(frame))
 
 
 class StoreOfChanges:
@@ -36,8 +36,8 @@ class StoreOfChanges:
         return CaughtUp(sent[-1][0] if sent else after, len(sent), self.complete)
 
 
-def socket_with(missed: StoreOfChanges, tells_cursor: bool) -> tuple[ClientSocket, RecordingWebSocket]:
-    peer = RecordingWebSocket()
+def socket_with(missed: StoreOfChanges, tells_cursor: bool) -> tuple[ClientSocket, RecordingConnection]:
+    peer = RecordingConnection()
     socket = ClientSocket(cast("WebSocket[Any, Any, Any]", peer))
     socket.catch_up_on(TOPIC, missed, tells_cursor)
     return socket, peer
