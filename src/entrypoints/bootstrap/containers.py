@@ -165,6 +165,7 @@ from entrypoints.settings import (
 from entrypoints.worker import WithdrawalWorker
 from entrypoints.ws.capability_socket import SocketServices
 from entrypoints.ws.drain import SocketDrain
+from entrypoints.ws.idle_sweep import IdleSweep
 from entrypoints.ws.socket_limits import SocketLimits
 from entrypoints.ws.socket_use_cases import SocketUseCases
 from entrypoints.ws.store_resync import StoreResync
@@ -883,7 +884,7 @@ class SocketsContainer(containers.DeclarativeContainer):
 
     socket_limits = providers.Singleton(
         SocketLimits,
-        idle_timeout=settings.provided.ws_idle_timeout,
+        idle=providers.Singleton(IdleSweep, settings.provided.ws_idle_timeout),
         drain=providers.Singleton(SocketDrain),
         resync=infrastructure.store_resync,
         metrics=infrastructure.gateway_metrics,

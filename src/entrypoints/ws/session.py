@@ -49,7 +49,6 @@ class _SendsOnDemand(Protocol):
 
 
 CLOSE_NORMAL = 1000
-IDLE_REASON = "idle timeout"
 CLOSE_UNSUPPORTED_DATA = 1003
 # Enough for a client to pipeline a few requests; past it the socket stops reading until one finishes.
 _MAX_IN_FLIGHT = 8
@@ -60,8 +59,8 @@ class ClientSocket:
     """Serialises sends, because replies and topic updates are written from different tasks."""
 
     __slots__ = (
-        "_cursor", "_expires_at", "_idle_timeout", "_lock", "_missed", "_sent_versions", "_slots", "_socket",
-        "_tells_cursor", "_timer", "_topic", "closed_with", "heard_at", "open"
+        "_cursor", "_lock", "_missed", "_sent_versions", "_slots", "_socket", "_tells_cursor", "_topic",
+        "closed_with", "heard_at", "open"
     )  # fmt: skip
 
     def __init__(self, socket: ClientConnection) -> None:
@@ -74,43 +73,7 @@ class ClientSocket:
         self._topic, self._tells_cursor = "", False
         self._missed: Missed = _nothing_missed
         self._cursor: ResumeCursor | None = None
-        # When the client was last heard from, and when its token expires (loop time): one timer watches both.
-        self.heard_at, self._idle_timeout = 0.0, 0.0
-        self._expires_at: float | None = None
-        self._timer: asyncio.TimerHandle | None = None
-
-    def watch(self, idle_timeout: float, lifetime: float | None) -> None:
-        """Close the socket once it has been silent for `idle_timeout` seconds (1000, "idle timeout"), or the moment
-        its token expires after `lifetime` (1008), so it hears nothing after.
-
-        One timer handle on the event loop's heap (about 260 bytes, no task) for both, armed for the sooner of the two
-        and re-armed from `heard_at` when it fires early: a frame only sets `heard_at`, rather than every receive
-        running under an `asyncio.timeout` of its own, which an idle socket would keep for its whole life."""
-        now = asyncio.get_running_loop().time()
-        self.heard_at, self._idle_timeout = now, idle_timeout
-        self._expires_at = None if lifetime is None else now + lifetime
-        self._arm()
-
-    def stop_watching(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _arm(self) -> None:
-        due = self.heard_at + self._idle_timeout
-        if self._expires_at is not None:
-            due = min(due, self._expires_at)
-        self._timer = asyncio.get_running_loop().call_at(due, self._on_timer)
-
-    def _on_timer(self) -> None:
-        now = asyncio.get_running_loop().time()
-        if self._expires_at is not None and now >= self._expires_at:
-            logger.info("ws_token_expired")
-            _close_soon(self, CLOSE_POLICY_VIOLATION, EXPIRED_REASON)
-        elif now - self.heard_at >= self._idle_timeout:
-            _close_soon(self, CLOSE_NORMAL, IDLE_REASON)
-        else:
-            self._arm()
+        self.heard_at = 0.0  # loop time of the client's last frame (IdleSweep)
 
     async def take_slot(self) -> None:
         """Wait while `_MAX_IN_FLIGHT` of the socket's requests are being answered."""
@@ -204,6 +167,7 @@ async def run_session(
     metrics = limits.metrics
     endpoint = _endpoint_of(socket)
     started = time.perf_counter()
+    expiry: asyncio.TimerHandle | None = None
     # Unbound by name at the end rather than reset by tokens: the socket's task binds nothing else, and no tokens are
     # kept for its whole life.
     structlog.contextvars.bind_contextvars(connection=uuid.uuid4().hex[:12], topic=topic)
@@ -217,7 +181,9 @@ async def run_session(
         if metrics is not None:
             metrics.socket_opened(endpoint)
         logger.info("ws_connected")
-        client.watch(limits.idle_timeout, lifetime)
+        expiry = _close_at_expiry(client, lifetime)
+        client.heard_at = asyncio.get_running_loop().time()
+        limits.idle.watch(client)
         subscriber = await channels.subscribe([topic])
         try:
             cast("_SendsOnDemand", subscriber).send_to(client.send_update)
@@ -250,7 +216,9 @@ async def run_session(
             await channels.unsubscribe(subscriber, [topic])
     finally:
         if client is not None:
-            client.stop_watching()
+            if expiry is not None:
+                expiry.cancel()
+            limits.idle.forget(client)
             client.open = False
             drain.unregister(client)
             limits.resync.unregister(client)
@@ -269,14 +237,21 @@ async def _refuse_over_cap(socket: ClientConnection, topic: str, refusal: RateLi
     await socket.close(code=CLOSE_TRY_AGAIN_LATER, reason=reason[:120])
 
 
-# The closes begun by a socket's timer: the loop keeps only weak references to tasks.
-_closing: set[asyncio.Task[None]] = set()
+# The closes begun by expiry timers: the loop keeps only weak references to tasks.
+_expiring: set[asyncio.Task[None]] = set()
 
 
-def _close_soon(client: ClientSocket, code: int, reason: str) -> None:
-    task = asyncio.get_running_loop().create_task(client.close(code, reason))
-    _closing.add(task)
-    task.add_done_callback(_closing.discard)
+def _close_at_expiry(client: ClientSocket, lifetime: float | None) -> asyncio.TimerHandle | None:
+    """Close the socket with 1008 the moment its token expires, so it hears nothing after: a timer of its own (the
+    idle sweep's tick would be seconds late), for sockets whose token expires."""
+    return None if lifetime is None else asyncio.get_running_loop().call_later(lifetime, _expire, client)
+
+
+def _expire(client: ClientSocket) -> None:
+    logger.info("ws_token_expired")
+    task = asyncio.get_running_loop().create_task(client.close(CLOSE_POLICY_VIOLATION, EXPIRED_REASON))
+    _expiring.add(task)
+    task.add_done_callback(_expiring.discard)
 
 
 def caught_up_message(topic: str, caught_up: CaughtUp) -> dict[str, Any]:
