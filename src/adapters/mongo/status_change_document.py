@@ -27,6 +27,14 @@ def to_history_documents(history: list[StatusChange]) -> list[StatusChangeDocume
     ]
 
 
+def history_documents(history: list[StatusChange]) -> list[dict[str, Any]]:
+    """The entries as stored, in `StatusChangeDocument`'s shape, without building the model for each."""
+    return [
+        {"at": as_utc(c.at), "status": c.status, "cause": c.cause.value, "detail": c.detail, "snapshot": c.snapshot}
+        for c in history
+    ]
+
+
 def to_history(documents: list[StatusChangeDocument]) -> list[StatusChange]:
     return [StatusChange(as_utc(d.at), d.status, ChangeCause(d.cause), d.detail, d.snapshot) for d in documents]
 

@@ -19,7 +19,7 @@ import pytest
 
 from adapters.mongo.b2c_withdrawal_document import new_document as withdrawal_document
 from adapters.mongo.embedded_server import EmbeddedMongo
-from adapters.mongo.stk_payment_document import to_document
+from adapters.mongo.stk_payment_document import new_document
 from domain.b2c.withdrawal import WithdrawalStatus
 from domain.stk.result_codes import PaymentStatus
 from tests.support.factories import PaymentFactory, WithdrawalFactory
@@ -84,7 +84,7 @@ def settled(subject: str, at: datetime) -> dict[str, Any]:
         result_desc="The service request is processed successfully.",
         receipt="TST" + uuid.uuid4().hex[:7].upper(),
     )
-    return to_document(payment).model_dump_doc()
+    return new_document(payment)
 
 
 def in_change_order(documents: Sequence[dict[str, Any]]) -> list[str]:

@@ -12,7 +12,7 @@ from adapters.mongo.b2c_withdrawal_document import to_document as withdrawal_doc
 from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
-from adapters.mongo.stk_payment_document import to_document as payment_document
+from adapters.mongo.stk_payment_document import new_document
 from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from adapters.system.identifiers import RandomIdentifiers
 from domain.b2c.use_cases.reconcile_withdrawals import ReconcileWithdrawals
@@ -196,9 +196,9 @@ async def test_a_withdrawal_s_history_and_schedule_round_trip_with_real_dates(
 async def test_the_migration_schedules_records_left_open_before_reconciliation(
     database: MongoDatabase, payments: MongoPaymentRepository, withdrawals: MongoWithdrawalRepository
 ) -> None:
-    legacy_payment = _legacy(payment_document(pending()).model_dump_doc())
-    legacy_lost = _legacy(payment_document(pending(checkout=None, merchant_request=None)).model_dump_doc())
-    legacy_settled = _legacy(payment_document(pending(status=PaymentStatus.FAILED)).model_dump_doc())
+    legacy_payment = _legacy(new_document(pending()))
+    legacy_lost = _legacy(new_document(pending(checkout=None, merchant_request=None)))
+    legacy_settled = _legacy(new_document(pending(status=PaymentStatus.FAILED)))
     legacy_withdrawal = _legacy(withdrawal_document(at_daraja(updated_at=T0 + timedelta(seconds=5))).model_dump_doc())
     await database["stk_payments"].insert_many([legacy_payment, legacy_lost, legacy_settled])
     await database["b2c_withdrawals"].insert_one(legacy_withdrawal)
