@@ -1,4 +1,4 @@
-"""A socket endpoint for one capability: its route, the dependencies every socket takes, and its admission, so a
+"""A socket endpoint for one capability: its route, the services every socket takes, and its admission, so a
 capability's module says only its path, scope, topic and what its sockets may ask."""
 
 from collections.abc import Callable
