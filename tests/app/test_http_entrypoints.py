@@ -52,6 +52,21 @@ async def test_an_http_push_records_the_payment_and_answers_201_with_the_sockets
     )
 
 
+@pytest.mark.parametrize("path", ["/mpesa/stk/user123", "/mpesa/b2c/user456", "/mpesa/c2b/shop-9"])
+async def test_a_plain_http_request_to_a_socket_path_is_refused_with_405(client: Client, path: str) -> None:
+    answer = await client.get(path)
+
+    assert answer.status_code == 405, answer.text
+    assert answer.json()["ok"] is False
+
+
+@pytest.mark.parametrize("path", ["/mpesa/stk", "/mpesa/stk/user123/more", "/mpesa/stkx/user123", "/mpesa/b2cc/a"])
+async def test_a_path_beside_the_socket_paths_is_not_found(client: Client, path: str) -> None:
+    answer = await client.get(path)
+
+    assert answer.status_code == 404, answer.text
+
+
 @pytest.mark.parametrize(
     "body",
     [

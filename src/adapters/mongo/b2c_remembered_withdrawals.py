@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from adapters.mongo.b2c_withdrawal_document import to_document, to_withdrawal
+from adapters.mongo.b2c_withdrawal_document import as_stored
 from domain.b2c.withdrawal import Withdrawal, WithdrawalStatus
 
 # Claimable withdrawals kept (those this process queued, and the rest of its last read of the queue), and how long
@@ -55,7 +55,7 @@ class RememberedWithdrawals:
         if withdrawal.awaiting_reconciliation:
             # As the store keeps it (whole milliseconds), so what is read from here is what a read would give.
             self._awaiting_result[token] = replace(
-                to_withdrawal(to_document(withdrawal)),
+                as_stored(withdrawal),
                 version=withdrawal.version,
                 applied_callback=withdrawal.applied_callback,
             )

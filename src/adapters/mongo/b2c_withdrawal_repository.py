@@ -9,11 +9,10 @@ from pymongo import ASCENDING
 from adapters.mongo.b2c_remembered_withdrawals import RememberedWithdrawals
 from adapters.mongo.b2c_withdrawal_document import (
     WithdrawalDocument,
+    as_stored,
     from_stored,
     new_document,
     replacement_for,
-    to_document,
-    to_withdrawal,
 )
 from adapters.mongo.change_order import read_in_change_order, read_open_or_changed_after
 from adapters.mongo.client import MongoDatabase
@@ -131,7 +130,7 @@ class MongoWithdrawalRepository(WithdrawalRepository):
                 self._known.claimable(candidates[tried:])
                 # Mapped back through the document so the times are those stored (whole milliseconds).
                 claimed = replace(
-                    to_withdrawal(to_document(leased)),
+                    as_stored(leased),
                     version=candidate.version + 1,
                     applied_callback=leased.applied_callback,
                 )

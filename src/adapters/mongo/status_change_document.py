@@ -5,7 +5,7 @@ from typing import Any
 
 from odmantic import EmbeddedModel
 
-from adapters.mongo.bson_time import as_utc
+from adapters.mongo.bson_time import as_utc, stored_time
 from domain.shared.status_change import ChangeCause, StatusChange
 
 
@@ -18,29 +18,22 @@ class StatusChangeDocument(EmbeddedModel):
     snapshot: dict[str, Any] | None = None
 
 
-def to_history_documents(history: list[StatusChange]) -> list[StatusChangeDocument]:
-    return [
-        StatusChangeDocument(
-            at=as_utc(c.at), status=c.status, cause=c.cause.value, detail=c.detail, snapshot=c.snapshot
-        )
-        for c in history
-    ]
-
-
 def history_documents(history: list[StatusChange]) -> list[dict[str, Any]]:
     """The entries as stored, in `StatusChangeDocument`'s shape, without building the model for each."""
     return [
-        {"at": as_utc(c.at), "status": c.status, "cause": c.cause.value, "detail": c.detail, "snapshot": c.snapshot}
+        {
+            "at": stored_time(c.at),
+            "status": c.status,
+            "cause": c.cause.value,
+            "detail": c.detail,
+            "snapshot": c.snapshot,
+        }
         for c in history
     ]
 
 
-def to_history(documents: list[StatusChangeDocument]) -> list[StatusChange]:
-    return [StatusChange(as_utc(d.at), d.status, ChangeCause(d.cause), d.detail, d.snapshot) for d in documents]
-
-
 def history_from_stored(stored: list[dict[str, Any]]) -> list[StatusChange]:
-    """History entries from raw subdocuments, as `to_history_documents` wrote them (no model built)."""
+    """History entries from raw subdocuments, as `history_documents` wrote them (no model built)."""
     return [
         StatusChange(as_utc(c["at"]), c["status"], ChangeCause(c["cause"]), c.get("detail"), c.get("snapshot"))
         for c in stored

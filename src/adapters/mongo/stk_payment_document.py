@@ -9,7 +9,7 @@ from odmantic import EmbeddedModel, Field, Model
 from odmantic.config import ODMConfigDict
 
 from adapters.mongo.applied_callback_document import applied_callback_of, with_applied_callback
-from adapters.mongo.bson_time import as_utc
+from adapters.mongo.bson_time import as_utc, stored_time
 from adapters.mongo.change_order import catch_up_ms
 from adapters.mongo.status_change_document import StatusChangeDocument, history_documents, history_from_stored
 from domain.shared.amount import Amount
@@ -89,8 +89,8 @@ def new_document(payment: Payment) -> dict[str, Any]:
     """The document to insert for a new payment (a fresh `_id`): the shape of `PaymentDocument`, built as the driver
     takes it rather than through the model, whose validation of what the domain already checked cost ~55 us a
     write (tests/unit/adapters/test_stk_payment_document.py holds it to the model's own dump). BSON keeps
-    milliseconds, so finer time is truncated."""
-    updated_at = as_utc(payment.updated_at)
+    milliseconds, so finer time is truncated here, as the model does."""
+    updated_at = stored_time(payment.updated_at)
     updated_ms = epoch_ms(updated_at)
     stored: dict[str, Any] = {
         "payment_id": payment.id,
@@ -99,7 +99,7 @@ def new_document(payment: Payment) -> dict[str, Any]:
         "amount": payment.amount.shillings,
         "description": payment.description.text,
         "callback_token": payment.callback_token,
-        "created_at": as_utc(payment.created_at),
+        "created_at": stored_time(payment.created_at),
         "updated_at": updated_at,
         "updated_ms": updated_ms,
         "catch_up_ms": catch_up_ms(updated_ms, final=payment.status is not PaymentStatus.PENDING),
@@ -112,7 +112,7 @@ def new_document(payment: Payment) -> dict[str, Any]:
         "transaction_date": payment.transaction_date,
         "outcome_unknown": payment.outcome_unknown,
         "unconfirmed_success": [] if payment.unconfirmed_success is None else [asdict(payment.unconfirmed_success)],
-        "next_check_at": None if payment.next_check_at is None else as_utc(payment.next_check_at),
+        "next_check_at": None if payment.next_check_at is None else stored_time(payment.next_check_at),
         "check_attempts": payment.check_attempts,
         "reference": None if payment.reference is None else payment.reference.text,
         "metadata": None if payment.metadata is None else payment.metadata.as_dict(),

@@ -53,4 +53,4 @@ class B2cRequests:
         return await catch_up(self._capability.subject, send, after=cursor or resume.after, since=resume.since)
 
 
-b2c_socket = capability_socket("/mpesa/b2c/{hash:str}", B2C, b2c_topic, B2cRequests, ABOUT)
+b2c_socket = capability_socket("/mpesa/b2c", B2C, b2c_topic, B2cRequests, ABOUT)

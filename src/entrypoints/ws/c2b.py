@@ -38,4 +38,4 @@ class C2bRequests:
         return await self._use_cases.c2b_catch_up()(self._subject, send, resume_after)
 
 
-c2b_socket = capability_socket("/mpesa/c2b/{hash:str}", C2B, c2b_topic, C2bRequests, ABOUT)
+c2b_socket = capability_socket("/mpesa/c2b", C2B, c2b_topic, C2bRequests, ABOUT)

@@ -1,8 +1,8 @@
-"""One client's websocket, spoken to in plain ASGI events: the five things a session does with it.
+"""One client's websocket, spoken to in plain ASGI events: the few things a session does with it.
 
 Litestar's `WebSocket` would be the natural object here, but it is per-connection state kept for the socket's whole
 life (the connection, its receive and send wrappers, their closures, the handler's parsed arguments and the frames
-awaiting them: ~2.5 KiB per idle socket, bench/socket_memory.py), for methods a session does not use. A socket is
+awaiting them: ~1.5 KiB per idle socket, bench/socket_memory.py), for methods a session does not use. A socket is
 idle nearly all its life, so this is one slotted object over the server's own `receive` and `send`.
 """
 
@@ -19,7 +19,10 @@ class ClientConnection:
 
     @property
     def path(self) -> str:
-        return str(self.scope.get("path", ""))
+        """The request's whole path (`/mpesa/stk/<channel key>`): the route is mounted, so `path` in the scope is
+        only what follows the mount; the server's `raw_path` is the path as received."""
+        raw = self.scope.get("raw_path")
+        return raw.decode("latin-1") if raw else str(self.scope.get("path", ""))
 
     @property
     def client_host(self) -> str:

@@ -57,4 +57,4 @@ class StkRequests:
         return await catch_up(self._capability.subject, send, after=cursor or resume.after, since=resume.since)
 
 
-stk_socket = capability_socket("/mpesa/stk/{hash:str}", STK, stk_topic, StkRequests, ABOUT)
+stk_socket = capability_socket("/mpesa/stk", STK, stk_topic, StkRequests, ABOUT)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from adapters.mongo.b2c_withdrawal_document import to_document as withdrawal_document
+from adapters.mongo.b2c_withdrawal_document import new_document as withdrawal_document
 from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.client import MongoDatabase, create_mongo_client
 from adapters.mongo.embedded_server import EmbeddedMongo
@@ -199,7 +199,7 @@ async def test_the_migration_schedules_records_left_open_before_reconciliation(
     legacy_payment = _legacy(new_document(pending()))
     legacy_lost = _legacy(new_document(pending(checkout=None, merchant_request=None)))
     legacy_settled = _legacy(new_document(pending(status=PaymentStatus.FAILED)))
-    legacy_withdrawal = _legacy(withdrawal_document(at_daraja(updated_at=T0 + timedelta(seconds=5))).model_dump_doc())
+    legacy_withdrawal = _legacy(withdrawal_document(at_daraja(updated_at=T0 + timedelta(seconds=5))))
     await database["stk_payments"].insert_many([legacy_payment, legacy_lost, legacy_settled])
     await database["b2c_withdrawals"].insert_one(legacy_withdrawal)
 

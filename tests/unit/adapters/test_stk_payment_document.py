@@ -51,11 +51,19 @@ PAYMENTS = {
 }
 
 
+def started_between_milliseconds() -> Payment:
+    """As the clock gives it: the store keeps whole milliseconds, and so does the document."""
+    return started_payment(at=CREATED_AT + timedelta(microseconds=123_456))
+
+
 def as_the_model_writes_it(document: dict[str, Any]) -> dict[str, Any]:
     return PaymentDocument.model_validate_doc(document).model_dump_doc()
 
 
-@pytest.mark.parametrize("make", PAYMENTS.values(), ids=PAYMENTS.keys())
+WRITTEN = {**PAYMENTS, "started between two milliseconds": started_between_milliseconds}
+
+
+@pytest.mark.parametrize("make", WRITTEN.values(), ids=WRITTEN.keys())
 def test_the_document_written_is_the_models_own(make: Any) -> None:
     payment = make()
     written = new_document(payment)
