@@ -293,6 +293,16 @@ async def test_the_readme_minting_examples_make_jwts_the_gateway_accepts(
     assert update["topic"] == f"/mpesa/{subject}"
 
 
+@pytest.mark.parametrize("path", ["/mpesa/stkx/user123", "/mpesa/stk/user123/more", "/mpesa/stk", "/mpesa/other/x"])
+async def test_an_upgrade_beside_the_socket_paths_is_refused(gateway: Gateway, path: str) -> None:
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(f"{gateway.wss}{path}", ssl=gateway.tls, open_timeout=10)  # type: ignore[arg-type]
+    async with websockets.connect(f"{gateway.wss}/mpesa/stk/user123", ssl=gateway.tls) as opened:  # type: ignore[arg-type]
+        await opened.ping()
+
+    assert refused.value.response.status_code == 403
+
+
 async def test_a_browser_upgrade_from_another_origin_is_refused(signed_gateway: Gateway) -> None:
     url = f"{signed_gateway.wss}/mpesa/stk/{token('--subject', 'browser-user', '--scope', 'stk')}"
 
