@@ -8,10 +8,17 @@ that are not aliases bundle what one route asks for into one dependency (entrypo
 CallbackReception says why): the callback routes' receptions and the C2B hooks'.
 """
 
+from typing import Any
+
 from dependency_injector import containers, providers
 
 from entrypoints.http.c2b_hooks import C2bHooks
 from entrypoints.http.callbacks import CallbackReception
+
+
+def _reception(use_case: Any, names_record: Any, shared: tuple[Any, ...]) -> providers.Factory[CallbackReception[Any]]:
+    """A callback route's one dependency (a plain function, so the container collects only what it returns)."""
+    return providers.Factory(CallbackReception, use_case, names_record, *shared)
 
 
 class HandlerDependencies(containers.DeclarativeContainer):
@@ -64,38 +71,21 @@ class HandlerDependencies(containers.DeclarativeContainer):
 
     gateway_metrics = infrastructure.gateway_metrics
 
-    # The callback routes' receptions: each URL's use case and token lookup, with what every callback route shares
-    # (a tuple, not a provider: the container collects only providers).
+    # The callback routes' receptions: each URL's use case and token lookup, with what every callback route shares.
     _every_callback_route = (callbacks.journal_callback, callbacks.callback_sources, infrastructure.gateway_metrics)
-    stk_callback_reception = providers.Factory(
-        CallbackReception, stk.handle_stk_callback, stk.stk_callback_token_known, *_every_callback_route
+    stk_callback_reception = _reception(stk.handle_stk_callback, stk.stk_callback_token_known, _every_callback_route)
+    b2c_callback_reception = _reception(b2c.handle_b2c_result, b2c.b2c_callback_token_known, _every_callback_route)
+    b2c_status_reception = _reception(
+        b2c.handle_transaction_status_result, b2c.status_callback_token_known, _every_callback_route
     )
-    b2c_callback_reception = providers.Factory(
-        CallbackReception, b2c.handle_b2c_result, b2c.b2c_callback_token_known, *_every_callback_route
+    reversal_callback_reception = _reception(
+        reversals.handle_reversal_result, reversals.reversal_callback_token_known, _every_callback_route
     )
-    b2c_status_reception = providers.Factory(
-        CallbackReception,
-        b2c.handle_transaction_status_result,
-        b2c.status_callback_token_known,
-        *_every_callback_route,
+    reversal_status_reception = _reception(
+        reversals.handle_reversal_status, reversals.reversal_status_token_known, _every_callback_route
     )
-    reversal_callback_reception = providers.Factory(
-        CallbackReception,
-        reversals.handle_reversal_result,
-        reversals.reversal_callback_token_known,
-        *_every_callback_route,
-    )
-    reversal_status_reception = providers.Factory(
-        CallbackReception,
-        reversals.handle_reversal_status,
-        reversals.reversal_status_token_known,
-        *_every_callback_route,
-    )
-    balance_callback_reception = providers.Factory(
-        CallbackReception,
-        balances.handle_balance_result,
-        balances.balance_callback_token_known,
-        *_every_callback_route,
+    balance_callback_reception = _reception(
+        balances.handle_balance_result, balances.balance_callback_token_known, _every_callback_route
     )
 
 
