@@ -29,6 +29,7 @@ from tests.support.factories import (
     submitted_withdrawal,
     timed_out_withdrawal,
 )
+from tests.unit.adapters.model_shape import as_the_model_dumps, model_fields_of
 
 
 def asking_transaction_status() -> Withdrawal:
@@ -80,12 +81,10 @@ WRITTEN = {**WITHDRAWALS, "queued between two milliseconds": queued_between_mill
 def test_the_document_written_is_the_models_own(make: Any) -> None:
     withdrawal = make()
     written = new_document(withdrawal)
-    model_fields = {name: value for name, value in written.items() if name != "applied_callback"}
     open_query = ("status_query_digest", "status_query_asked_at")
-    for name in open_query:  # absent, not null, while no query is open (their index is on `$exists`)
-        model_fields.setdefault(name, None)
+    model_fields = model_fields_of(written, open_query)
 
-    assert model_fields == WithdrawalDocument.model_validate_doc(model_fields).model_dump_doc()
+    assert model_fields == as_the_model_dumps(WithdrawalDocument, model_fields)
     assert all((name in written) is (withdrawal.status_query is not None) for name in open_query)
 
 
