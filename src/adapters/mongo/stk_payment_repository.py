@@ -8,6 +8,7 @@ from adapters.mongo.change_order import read_in_change_order, read_open_or_chang
 from adapters.mongo.client import MongoDatabase
 from adapters.mongo.equality import equal_to
 from adapters.mongo.stk_payment_document import PaymentDocument, from_stored, new_document, replacement_for
+from adapters.mongo.stk_remembered_payments import RememberedPayments
 from adapters.mongo.store_errors import translates_store_errors
 from domain.shared.errors import ConcurrentUpdateError, PhoneHeldError
 from domain.shared.resume_cursor import ResumeCursor, epoch_ms, from_epoch_ms
@@ -28,6 +29,7 @@ class MongoPaymentRepository(PaymentRepository):
 
     def __init__(self, database: MongoDatabase) -> None:
         self._collection = database[PaymentDocument.__collection__]
+        self._known = RememberedPayments()
 
     @translates_store_errors
     async def add(self, payment: Payment) -> None:
@@ -35,6 +37,7 @@ class MongoPaymentRepository(PaymentRepository):
         for _ in range(_HOLD_ROUNDS):
             try:
                 await self._collection.insert_one(dict(document))
+                self._known.stored(document)
                 return
             except DuplicateKeyError:
                 if not payment.holds_phone():
@@ -75,8 +78,10 @@ class MongoPaymentRepository(PaymentRepository):
             del replacement["prompt_phone"]
             replaced = await self._replace(payment.id, read_version, replacement)
         if replaced is None:
+            self._known.refused(payment.callback_token)
             raise ConcurrentUpdateError(f"payment {payment.id} changed since version {read_version} was read")
         payment.version = read_version + 1
+        self._known.stored(replacement)
 
     async def _replace(self, payment_id: str, version: int, replacement: dict[str, Any]) -> dict[str, Any] | None:
         return await self._collection.find_one_and_replace(
@@ -95,6 +100,10 @@ class MongoPaymentRepository(PaymentRepository):
 
     @translates_store_errors
     async def by_callback_token(self, token: str) -> Payment | None:
+        # Daraja's callback for a payment this process stored while open: as written then, unless that changed.
+        known = self._known.by_callback_token(token)
+        if known is not None:
+            return known
         stored = await self._collection.find_one(equal_to({"callback_token": token}))
         return None if stored is None else from_stored(stored)
 

@@ -50,7 +50,8 @@ class WithdrawalRepository(Protocol):
 
     @abstractmethod
     async def by_callback_token(self, token: str) -> Withdrawal | None:
-        """The withdrawal whose ResultURL / QueueTimeOutURL carries this secret token."""
+        """The withdrawal whose ResultURL / QueueTimeOutURL carries this secret token: as stored, or as this process
+        last stored it (for the write that follows; a save on a version since changed raises ConcurrentUpdateError)."""
 
     @abstractmethod
     async def by_status_query(self, token_digest: str) -> Withdrawal | None:

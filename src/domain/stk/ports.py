@@ -52,7 +52,8 @@ class PaymentRepository(Protocol):
 
     @abstractmethod
     async def by_callback_token(self, token: str) -> Payment | None:
-        """The payment whose callback URL carries this secret token."""
+        """The payment whose callback URL carries this secret token: as stored, or as this process last stored it
+        (for the write that follows; a save on a version since changed raises ConcurrentUpdateError)."""
 
     @abstractmethod
     async def due_for_check(self, now: datetime, limit: int) -> list[Payment]:

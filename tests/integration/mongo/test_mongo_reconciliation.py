@@ -121,7 +121,7 @@ async def test_four_stk_reconcilers_claim_and_query_each_due_payment_once(
     assert sum(claimed) == 12
     assert sorted(provider.queries) == sorted(p.checkout for p in due)
     for payment in due:
-        stored = await payments.by_callback_token(payment.callback_token)
+        stored = await payments.by_checkout(payment.subject, payment.id)
         assert stored is not None
         assert (stored.check_attempts, stored.version, stored.next_check_at) == (1, 1, NOW + timedelta(seconds=30))
     assert await payments.due_for_check(NOW, limit=20) == []

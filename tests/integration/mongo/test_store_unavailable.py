@@ -140,14 +140,14 @@ async def test_the_same_client_works_again_once_the_store_is_back(tmp_path: Path
         await stores.payments.add(payment)
         server.stop()
         with pytest.raises(StoreUnavailableError):
-            await stores.payments.by_callback_token(payment.callback_token)
+            await stores.payments.by_checkout(payment.subject, payment.id)
         assert await stores.health.check() is False
 
         server = EmbeddedMongo(tmp_path, port=port).start()
         # The driver finds the server again at its next heartbeat, not at once: a busy machine can take longer than
         # one server-selection time-out, so wait (boundedly) for the client to see it before using it.
         assert await _back_within(stores.health, BACK_WITHIN)
-        found = await stores.payments.by_callback_token(payment.callback_token)
+        found = await stores.payments.by_checkout(payment.subject, payment.id)
         added = WithdrawalFactory.build()
         await stores.withdrawals.add(added)
 
