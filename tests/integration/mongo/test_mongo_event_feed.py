@@ -2,15 +2,21 @@
 
 import asyncio
 from datetime import timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo import monitoring
 
 from adapters.mongo.b2c_withdrawal_repository import MongoWithdrawalRepository
 from adapters.mongo.c2b_payment_repository import MongoC2bPayments
 from adapters.mongo.c2b_request_repository import MongoPaymentRequests
-from adapters.mongo.client import MongoDatabase
+from adapters.mongo.client import MongoDatabase, create_mongo_client
+from adapters.mongo.embedded_server import EmbeddedMongo
 from adapters.mongo.event_log import MongoEventLog
 from adapters.mongo.event_outbox import MongoEventOutbox
 from adapters.mongo.stk_payment_repository import MongoPaymentRepository
 from domain.c2b.confirmation import PaymentMatch
+from domain.callbacks.received_callback import AppliedCallback
 from domain.events.event import Event
 from domain.stk.payment import Payment, StkPushAccepted
 from tests.support.factories import (
@@ -19,8 +25,10 @@ from tests.support.factories import (
     c2b_payment,
     c2b_transaction,
     payment_request,
+    received_callback,
     started_payment,
     started_withdrawal,
+    success_for,
 )
 from tests.support.factories import event as shared_event
 
@@ -237,3 +245,47 @@ async def test_a_c2b_payment_and_the_request_it_settles_are_in_the_outbox_until_
     assert [change.status for change in paid.history] == ["paid"]
     assert paid.history[0].snapshot == unversioned(request.view())
     assert await outbox.pending(10) == []
+
+
+class FindReplies(monitoring.CommandListener):
+    """The documents each `find` reply carried, as the store sent them."""
+
+    def __init__(self) -> None:
+        self.documents: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        pass
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        if event.command_name == "find":
+            self.documents.extend(event.reply["cursor"]["firstBatch"])
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_the_relay_reads_a_settled_payment_without_the_raw_callback_it_keeps(
+    embedded_mongo: EmbeddedMongo, database: MongoDatabase
+) -> None:
+    replies = FindReplies()
+    client = create_mongo_client(embedded_mongo.url, listeners=[replies])
+    try:
+        watched = client[database.name]
+        payments, outbox = MongoPaymentRepository(watched), MongoEventOutbox(watched)
+        payment = new_payment("pay-applied")
+        await payments.add(payment)
+        payment.accept(StkPushAccepted("mr", "ws_CO_7"), CREATED_AT + timedelta(seconds=1))
+        payment.settle(success_for(payment), CREATED_AT + timedelta(seconds=2))
+        payment.applied_callback = AppliedCallback(str(ObjectId()), received_callback(body=b'{"Body": {}}'))
+        await payments.save(payment)
+
+        [pending] = await outbox.pending(10)
+    finally:
+        await client.close()
+
+    assert [change.status for change in pending.history] == ["pending", "pending", "success"]
+    assert pending.current_view == payment.view()
+    stored = await database["stk_payments"].find_one({"payment_id": "pay-applied"})
+    assert stored is not None and "applied_callback" in stored
+    assert [document["payment_id"] for document in replies.documents] == ["pay-applied"]
+    assert all("applied_callback" not in document for document in replies.documents)
