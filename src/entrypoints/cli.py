@@ -1,6 +1,7 @@
 """`mpesa-gateway`: serve the gateway, apply migrations, run the Daraja simulator, make a dev certificate."""
 
 import asyncio
+import gc
 import signal
 import ssl
 import sys
@@ -60,6 +61,7 @@ def serve() -> None:
     from entrypoints.app import served_app
     from entrypoints.bootstrap.containers import ApplicationContainer
     from entrypoints.bootstrap.lifecycle import local_services
+    from entrypoints.collector_tuning import settle_garbage_collector
     from entrypoints.http.demo import DEMO_PATH
     from entrypoints.http.schema_viewer import SCHEMA_PATH
     from entrypoints.preflight import listener_problems, store_reachability_problem, store_url_problem
@@ -114,6 +116,8 @@ def serve() -> None:
         if config.ssl is not None:  # TLS 1.2 at least, whatever the OpenSSL defaults of the host
             config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
         log_client_security(resolved)
+        frozen = settle_garbage_collector()  # last, once the app and its settings exist (collector_tuning.py)
+        logger.info("garbage_collector_settled", frozen_objects=frozen, thresholds=list(gc.get_threshold()))
         DrainingServer(config, container.sockets.socket_limits().drain).run()
 
 
