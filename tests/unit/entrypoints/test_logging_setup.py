@@ -67,7 +67,7 @@ def test_an_exception_is_written_as_text_in_its_line(stream: io.StringIO) -> Non
 
 
 def test_a_standard_library_line_is_json_too_and_below_the_level_nothing_is_written(stream: io.StringIO) -> None:
-    logging.getLogger("uvicorn.error").info("Started server process [%d]", 4242)
+    logging.getLogger("tests.stdlib_line").info("Started server process [%d]", 4242)
     structlog.get_logger().debug("not_written")
 
     [line] = lines(stream)
