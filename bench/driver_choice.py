@@ -69,7 +69,7 @@ async def pymongo_round(url: str, database: str, commands: int) -> dict[str, flo
 
 async def mongojet_round(url: str, database: str, commands: int) -> dict[str, float] | None:
     try:
-        import mongojet  # type: ignore[import-not-found]
+        import mongojet
     except ImportError:
         return None
     client = await mongojet.create_client(url)

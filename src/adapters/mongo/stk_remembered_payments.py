@@ -22,11 +22,11 @@ _PENDING = PaymentStatus.PENDING.value
 # Open payments remembered, the oldest forgotten first: ~1.6 KiB each, so ~13 MiB at most, which covers 68 pushes
 # a second held open for the whole of STK_PROMPT_LIFETIME_SECONDS' default 120 s. A callback for one forgotten
 # costs its read, nothing more.
-AWAITING_CALLBACK = 8192
+_AWAITING_CALLBACK = 8192
 
 
 class RememberedPayments:
-    def __init__(self, limit: int = AWAITING_CALLBACK) -> None:
+    def __init__(self, limit: int = _AWAITING_CALLBACK) -> None:
         self._limit = limit
         self._open: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
